@@ -1,0 +1,49 @@
+# The two commands: `make demo` and `make test`. Both set up what they need from a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+ASSETS := maps/assets
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test setup assets chromium lint bench clean
+
+demo: setup
+	$(BIN)/pairnet demo --out out/demo
+
+test: setup chromium
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+setup: $(STAMP) assets
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): $(VENV)/bin/python pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+# Leaflet and its plugins are npm dependencies (package.json + lockfile), installed into an
+# ignored folder inside the `maps` package so the wheel ships them and the report inlines them.
+assets: $(ASSETS)/node_modules/.package-lock.json
+
+$(ASSETS)/node_modules/.package-lock.json: $(ASSETS)/package.json $(ASSETS)/package-lock.json
+	cd $(ASSETS) && npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
+# The browser tests need a real Chromium; as root on Debian we can install it.
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null; \
+		else echo "chromium not found: browser tests will fail; install Debian's chromium"; fi; \
+	fi
+
+lint: setup
+	$(BIN)/ruff check .
+
+bench: setup
+	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) out build dist *.egg-info $(ASSETS)/node_modules

@@ -1,0 +1,1 @@
+"""pairnet layer: analyses."""

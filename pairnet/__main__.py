@@ -1,0 +1,5 @@
+"""``python -m pairnet``."""
+
+from pairnet.cli import main
+
+main()

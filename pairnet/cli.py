@@ -1,0 +1,65 @@
+"""The ``pairnet`` command line.
+
+Each verb lives in its own module under :mod:`pairnet.commands` (``command`` function with typer
+annotations) and imports its heavy dependencies inside the function, so ``pairnet --help`` stays
+fast. Any :class:`~spatial.errors.PairnetError` becomes one message on stderr and exit status 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+
+import typer
+
+from spatial.errors import PairnetError
+
+VERBS: dict[str, str] = {
+    "demo": "Main job: both built-in studies on demo data -> DIR/report.html.",
+    "report": "The same report from a study file (TOML) on your own data.",
+    "distances": "Border, centroid and region distances (km) between cities.",
+    "ingest": "Firm-registry records -> pair-year investment panel with an audit.",
+    "network": "Yearly directed investment networks at thresholds, and their metrics.",
+    "did": "Staggered DID suite: TWFE, event study, Callaway-Sant'Anna, placebo, distance.",
+    "citypanel": "City-panel models: pooled, RE, FE, F and Hausman tests, mechanisms.",
+    "land": "Land-sale cleaning and the benefit-sharing event study.",
+    "optimize": "Planner's pairing optimizer: which helper should pair with which recipient.",
+}
+
+app = typer.Typer(
+    name="pairnet",
+    help="pairnet: geospatial network analysis of inter-city pairing and mobility.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _guard(verb: str, func: Callable[..., None]) -> Callable[..., None]:
+    """Turn pairnet's own errors into one line on stderr and exit status 2."""
+
+    @functools.wraps(func)
+    def wrapper(*args: object, **kwargs: object) -> None:
+        try:
+            func(*args, **kwargs)
+        except PairnetError as exc:
+            typer.echo(f"pairnet {verb}: error: {exc}", err=True)
+            raise typer.Exit(code=2) from None
+
+    return wrapper
+
+
+for _verb, _help in VERBS.items():
+    _module = importlib.import_module(f"pairnet.commands.{_verb}")
+    app.command(_verb, help=_help)(_guard(_verb, _module.command))
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console entry point (``pairnet``)."""
+    app(args=list(argv) if argv is not None else sys.argv[1:], prog_name="pairnet")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""pairnet layer: spatial (boundaries, city groups, distances, adjacency, datum)."""

