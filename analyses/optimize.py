@@ -1,0 +1,377 @@
+"""A pairing optimizer for planners: which helper should pair with which recipient?
+
+Seed 003 finds that distance suppresses the effect of pairing (Table 4: ``treat`` and
+``treat × distance``). Given an effect model ``effect = b0 + b1 · distance_km`` this module assigns
+every recipient exactly one helper, each helper at most ``capacity`` recipients, maximising the
+total predicted effect. The assignment is solved exactly as a rectangular linear assignment on
+replicated helper slots (scipy's ``linear_sum_assignment``, Jonker–Volgenant), not greedily.
+
+Uncertainty: coefficients are drawn from their estimated sampling distribution
+``N(b, V)`` and the problem is re-solved per draw; ``chosen_share`` is how often each pair is chosen.
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linear_sum_assignment
+
+from spatial.errors import InfeasibleError, InputError
+
+__all__ = [
+    "EffectModel",
+    "Assignment",
+    "OptimizeResult",
+    "effect_model_from_results",
+    "solve_assignment",
+    "optimize_pairing",
+    "compare_with_actual",
+]
+
+# A forbidden pair gets this cost; any solution using one is infeasible (checked afterwards).
+_FORBIDDEN = 1e12
+
+
+@dataclass(frozen=True)
+class EffectModel:
+    """``effect = b0 + b1 · distance_km`` with an optional 2×2 covariance of ``(b0, b1)``."""
+
+    b0: float
+    b1: float
+    vcov: np.ndarray | None = None
+    source: str = "--effect"
+    distance: str | None = None
+
+    def predict(self, distance_km: np.ndarray | pd.Series) -> np.ndarray:
+        """Predicted effect at the given distances (km)."""
+        return self.b0 + self.b1 * np.asarray(distance_km, dtype=float)
+
+    def draws(self, n: int, seed: int | None = 0) -> np.ndarray:
+        """``n`` × 2 coefficient draws from ``N((b0, b1), vcov)``.
+
+        Raises
+        ------
+        InputError
+            When the model carries no covariance.
+        """
+        if self.vcov is None:
+            raise InputError("the effect model has no covariance, so it cannot be drawn",
+                             file=self.source,
+                             fix="use --from-results DIR of a `pairnet did --distance` run, "
+                                 "or pass --draws 0")
+        rng = np.random.default_rng(seed)
+        return rng.multivariate_normal([self.b0, self.b1], self.vcov, size=n,
+                                       check_valid="raise", method="eigh")
+
+
+def effect_model_from_results(results_dir: str | Path, distance: str) -> EffectModel:
+    """Read ``b0 = β(treat)``, ``b1 = β(treat × distance)`` and their covariance from a DID run.
+
+    Parameters
+    ----------
+    results_dir : path
+        Folder of a ``pairnet did ... --distance COL`` run (its ``results.json``).
+    distance : str
+        The distance column whose interaction model to use (``border_km``...).
+
+    Raises
+    ------
+    InputError
+        When the folder has no distance-interacted model for ``distance``.
+    """
+    path = Path(results_dir) / "results.json"
+    if not path.exists():
+        raise InputError("no results.json in the results folder", file=str(results_dir),
+                         fix="pass the --out folder of a `pairnet did ... --distance COL` run")
+    res = json.loads(path.read_text(encoding="utf-8"))
+    dist = res.get("distance")
+    if not isinstance(dist, dict) or not dist:
+        raise InputError("results.json has no 'distance' section", file=str(path),
+                         column="distance",
+                         fix="re-run `pairnet did` with --distance COL")
+    entry = dist.get(distance) if distance in dist else None
+    if entry is None and "coef" in dist:  # a single-distance run written flat
+        entry = dist
+    if entry is None:
+        raise InputError(f"no distance model for {distance!r} (have: {', '.join(dist)})",
+                         file=str(path), column="distance",
+                         fix=f"choose one of {', '.join(dist)} with --distance")
+    entry = entry.get("no_controls", entry) if isinstance(entry, dict) else entry
+    coef, se = entry["coef"], entry.get("se", {})
+    names = list(coef)
+    main = next((n for n in names if n in ("treat", "b0")), names[0])
+    inter = next((n for n in names if n != main), None)
+    if inter is None:
+        raise InputError("the distance model has no interaction coefficient", file=str(path),
+                         column="distance", fix="re-run `pairnet did` with --distance COL")
+    vcov = None
+    if "vcov" in entry:
+        v = entry["vcov"]
+        vcov = np.array([[v[main][main], v[main][inter]], [v[inter][main], v[inter][inter]]],
+                        dtype=float) if isinstance(v, dict) else np.asarray(v, dtype=float)
+    elif se:
+        warnings.warn(f"{path}: no covariance stored for the distance model; drawing the two "
+                      "coefficients independently from their standard errors",
+                      stacklevel=2)
+        vcov = np.diag([float(se[main]) ** 2, float(se[inter]) ** 2])
+    return EffectModel(float(coef[main]), float(coef[inter]), vcov, source=str(path),
+                       distance=distance)
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """One optimal assignment: ``pairs`` (helper, recipient) and the objective."""
+
+    pairs: tuple[tuple[str, str], ...]
+    total: float
+
+
+def _check_feasible(helpers: list[str], recipients: list[str], capacity: int,
+                    forbidden: set[tuple[str, str]], fixed: dict[str, str]) -> None:
+    if capacity < 1:
+        raise InfeasibleError(f"capacity must be at least 1, got {capacity}")
+    if capacity * len(helpers) < len(recipients):
+        raise InfeasibleError(
+            f"infeasible: {len(recipients)} recipients need a helper each but {len(helpers)} "
+            f"helpers × capacity {capacity} = {capacity * len(helpers)} slots; raise --capacity "
+            f"to at least {-(-len(recipients) // max(len(helpers), 1))} or add helpers")
+    load: dict[str, int] = {}
+    for r, h in fixed.items():
+        if h not in helpers or r not in recipients:
+            raise InfeasibleError(f"fixed pair {h}->{r} names a city outside the helper or "
+                                  "recipient set")
+        if (h, r) in forbidden:
+            raise InfeasibleError(f"pair {h}->{r} is both fixed and forbidden")
+        load[h] = load.get(h, 0) + 1
+    over = {h: n for h, n in load.items() if n > capacity}
+    if over:
+        raise InfeasibleError(f"fixed pairs exceed capacity {capacity} for helper(s) "
+                              f"{', '.join(f'{h} ({n})' for h, n in over.items())}")
+    for r in recipients:
+        if r not in fixed and all((h, r) in forbidden for h in helpers):
+            raise InfeasibleError(f"infeasible: every helper is forbidden for recipient {r}")
+
+
+def solve_assignment(effect: np.ndarray, capacity: int | np.ndarray,
+                     allowed: np.ndarray | None = None) -> np.ndarray:
+    """Maximise the summed effect: each recipient (row) one helper (column), ≤ capacity each.
+
+    Parameters
+    ----------
+    effect : (R, H) array
+        Predicted effect of helper h for recipient r.
+    capacity : int or (H,) array
+        Slots per helper.
+    allowed : (R, H) bool array, optional
+        False marks forbidden pairs.
+
+    Returns
+    -------
+    (R,) int array
+        The chosen helper column of each recipient.
+
+    Raises
+    ------
+    InfeasibleError
+        No assignment respects capacity and the forbidden pairs.
+    """
+    effect = np.asarray(effect, dtype=float)
+    n_r, n_h = effect.shape
+    caps = np.broadcast_to(np.asarray(capacity, dtype=int), (n_h,))
+    cols = np.repeat(np.arange(n_h), caps)  # replicated helper slots
+    if len(cols) < n_r:
+        raise InfeasibleError(f"infeasible: {n_r} recipients but only {len(cols)} helper slots")
+    cost = -effect[:, cols]
+    if allowed is not None:
+        cost = np.where(np.asarray(allowed)[:, cols], cost, _FORBIDDEN)
+    rows, slot = linear_sum_assignment(cost)
+    choice = np.empty(n_r, dtype=int)
+    choice[rows] = cols[slot]
+    if allowed is not None and not np.asarray(allowed)[np.arange(n_r), choice].all():
+        raise InfeasibleError("infeasible: the forbidden pairs leave no assignment within "
+                              "capacity")
+    return choice
+
+
+@dataclass(frozen=True)
+class OptimizeResult:
+    """Optimal pairing with its predicted effects, and the share of draws choosing each pair."""
+
+    table: pd.DataFrame  # helper, recipient, distance_km, predicted_effect, chosen, chosen_share
+    model: EffectModel
+    capacity: int
+    draws: int
+    comparison: dict = field(default_factory=dict)
+
+    def tidy(self) -> pd.DataFrame:
+        """Every candidate pair with its predicted effect; optimal pairs flagged ``chosen``."""
+        return self.table.copy()
+
+    def chosen(self) -> pd.DataFrame:
+        """The optimal pairs only."""
+        return self.table[self.table["chosen"]].reset_index(drop=True)
+
+    def summary(self) -> str:
+        """A short text summary (returned, not printed)."""
+        ch = self.chosen()
+        lines = [
+            f"Optimal pairing: effect = {self.model.b0:.4g} + {self.model.b1:.4g} x distance_km "
+            f"({self.model.distance or 'distance_km'}), capacity {self.capacity}",
+            f"  pairs: {len(ch)}; total predicted effect {ch['predicted_effect'].sum():.4g}; "
+            f"mean distance {ch['distance_km'].mean():.1f} km",
+        ]
+        if self.comparison:
+            c = self.comparison
+            lines.append(f"  actual pairing: total {c['actual_total_effect']:.4g}, mean distance "
+                         f"{c['actual_mean_distance_km']:.1f} km; recipients whose helper "
+                         f"changes: {c['recipients_changed']} of {c['recipients']}")
+        if self.draws:
+            lines.append(f"  uncertainty: {self.draws} coefficient draws; chosen_share = share "
+                         "of draws in which a pair is optimal")
+        return "\n".join(lines)
+
+    def plot(self):
+        """Bar chart of predicted effect for the optimal pairs, with the chosen share."""
+        import matplotlib.pyplot as plt
+
+        ch = self.chosen().sort_values("predicted_effect")
+        fig, ax = plt.subplots(figsize=(7, 0.35 * len(ch) + 1.2))
+        labels = [f"{h} → {r}" for h, r in zip(ch["helper"], ch["recipient"])]
+        ax.barh(labels, ch["predicted_effect"], color="#3b6ea8")
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_xlabel("predicted effect of pairing")
+        ax.set_title("Optimal pairing")
+        return fig
+
+
+def _pair_set(pairs: Iterable[tuple[str, str]] | None) -> set[tuple[str, str]]:
+    return {(str(h), str(r)) for h, r in (pairs or [])}
+
+
+def optimize_pairing(
+    distances: pd.DataFrame,
+    model: EffectModel,
+    *,
+    capacity: int = 2,
+    forbidden: Iterable[tuple[str, str]] | None = None,
+    fixed: Iterable[tuple[str, str]] | None = None,
+    draws: int = 1000,
+    seed: int | None = 0,
+    actual: pd.DataFrame | None = None,
+) -> OptimizeResult:
+    """Assign every recipient one helper, at most ``capacity`` recipients per helper.
+
+    Parameters
+    ----------
+    distances : DataFrame
+        ``helper, recipient, distance_km`` for every candidate pair (ids as strings).
+    model : EffectModel
+        Predicted effect as a linear function of distance.
+    capacity : int
+        Maximum recipients per helper.
+    forbidden, fixed : iterable of (helper, recipient)
+        Pairs that may not be chosen / must be chosen.
+    draws : int
+        Coefficient draws for ``chosen_share`` (0 = none).
+    seed : int
+        Seed of the draws.
+    actual : DataFrame, optional
+        The actual pairing (``helper, recipient``) to compare with.
+
+    Raises
+    ------
+    InfeasibleError
+        Capacity × helpers < recipients, fixed pairs over capacity, or forbidden pairs leaving a
+        recipient with no helper.
+    """
+    d = distances[["helper", "recipient", "distance_km"]].copy()
+    d["helper"] = d["helper"].astype(str)
+    d["recipient"] = d["recipient"].astype(str)
+    helpers = list(dict.fromkeys(d["helper"]))
+    recipients = list(dict.fromkeys(d["recipient"]))
+    forbidden_s, fixed_s = _pair_set(forbidden), _pair_set(fixed)
+    fixed_map: dict[str, str] = {}
+    for h, r in fixed_s:
+        if r in fixed_map:
+            raise InfeasibleError(f"recipient {r} is fixed to two helpers "
+                                  f"({fixed_map[r]} and {h})")
+        fixed_map[r] = h
+    _check_feasible(helpers, recipients, capacity, forbidden_s, fixed_map)
+
+    grid = d.pivot(index="recipient", columns="helper", values="distance_km")
+    grid = grid.reindex(index=recipients, columns=helpers)
+    if grid.isna().to_numpy().any():
+        r, h = np.argwhere(grid.isna().to_numpy())[0]
+        raise InputError(f"no distance for pair {helpers[h]}->{recipients[r]}",
+                         column="distance_km", fix="give a distance for every helper-recipient pair")
+    dist = grid.to_numpy(dtype=float)
+    allowed = np.ones_like(dist, dtype=bool)
+    h_index = {h: j for j, h in enumerate(helpers)}
+    r_index = {r: i for i, r in enumerate(recipients)}
+    for h, r in forbidden_s:
+        if h in h_index and r in r_index:
+            allowed[r_index[r], h_index[h]] = False
+    for r, h in fixed_map.items():
+        allowed[r_index[r], :] = False
+        allowed[r_index[r], h_index[h]] = True
+
+    def solve(b0: float, b1: float) -> np.ndarray:
+        return solve_assignment(b0 + b1 * dist, capacity, allowed)
+
+    choice = solve(model.b0, model.b1)
+    chosen = np.zeros_like(dist, dtype=bool)
+    chosen[np.arange(len(recipients)), choice] = True
+    share = np.full_like(dist, np.nan)
+    if draws:
+        counts = np.zeros_like(dist)
+        for b0, b1 in model.draws(draws, seed):
+            counts[np.arange(len(recipients)), solve(b0, b1)] += 1
+        share = counts / draws
+    table = pd.DataFrame({
+        "helper": np.tile(helpers, len(recipients)),
+        "recipient": np.repeat(recipients, len(helpers)),
+        "distance_km": dist.ravel(),
+        "predicted_effect": model.predict(dist).ravel(),
+        "chosen": chosen.ravel(),
+        "chosen_share": share.ravel(),
+    })
+    comparison = compare_with_actual(table, actual) if actual is not None else {}
+    return OptimizeResult(table, model, capacity, draws, comparison)
+
+
+def compare_with_actual(table: pd.DataFrame, actual: pd.DataFrame) -> dict:
+    """Compare the optimal pairing with the actual one (e.g. the co-built parks table).
+
+    The actual table may give a recipient several helpers (several parks); every distinct actual
+    pair counts in its totals. A recipient "changes" when its optimal helper is not among its
+    actual helpers.
+    """
+    act = actual[["helper", "recipient"]].astype(str).drop_duplicates()
+    cand = table.set_index(["helper", "recipient"])
+    known = act[[(h, r) in cand.index for h, r in zip(act["helper"], act["recipient"])]]
+    rows = cand.loc[list(zip(known["helper"], known["recipient"]))]
+    opt = table[table["chosen"]]
+    actual_helpers = known.groupby("recipient")["helper"].agg(set).to_dict()
+    changed = [r for h, r in zip(opt["helper"], opt["recipient"])
+               if h not in actual_helpers.get(r, set())]
+    return {
+        "optimal_pairs": int(len(opt)),
+        "optimal_total_effect": float(opt["predicted_effect"].sum()),
+        "optimal_mean_distance_km": float(opt["distance_km"].mean()),
+        "actual_pairs": int(len(rows)),
+        "actual_total_effect": float(rows["predicted_effect"].sum()),
+        "actual_mean_distance_km": float(rows["distance_km"].mean()) if len(rows) else None,
+        "optimal_mean_effect_per_pair": float(opt["predicted_effect"].mean()),
+        "actual_mean_effect_per_pair": (float(rows["predicted_effect"].mean()) if len(rows)
+                                        else None),
+        "actual_pairs_outside_candidates": int(len(act) - len(known)),
+        "recipients": int(opt["recipient"].nunique()),
+        "recipients_changed": len(changed),
+        "changed": sorted(changed),
+    }

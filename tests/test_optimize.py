@@ -1,0 +1,125 @@
+"""The pairing optimizer: exact against hand solutions and brute force, capacity, infeasibility."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analyses.optimize import (
+    EffectModel,
+    effect_model_from_results,
+    optimize_pairing,
+    solve_assignment,
+)
+from spatial.errors import InfeasibleError
+
+
+def _grid(dist: np.ndarray, helpers=None, recipients=None) -> pd.DataFrame:
+    n_r, n_h = dist.shape
+    helpers = helpers or [f"H{j}" for j in range(n_h)]
+    recipients = recipients or [f"R{i}" for i in range(n_r)]
+    return pd.DataFrame([(h, r, dist[i, j]) for i, r in enumerate(recipients)
+                         for j, h in enumerate(helpers)],
+                        columns=["helper", "recipient", "distance_km"])
+
+
+def test_hand_solvable_3x3():
+    # effect = 10 - distance; the diagonal is cheapest only jointly: greedy on R0 takes H1.
+    dist = np.array([[2.0, 1.0, 9.0],
+                     [3.0, 8.0, 9.0],
+                     [9.0, 2.0, 4.0]])
+    res = optimize_pairing(_grid(dist), EffectModel(10.0, -1.0), capacity=1, draws=0)
+    pairs = set(zip(res.chosen()["helper"], res.chosen()["recipient"]))
+    # by hand: R0-H1 (1) + R1-H0 (3) + R2-H2 (4) = 8 km beats R0-H0 (2) + R2-H1 (2) + R1-H2 (9)
+    assert pairs == {("H1", "R0"), ("H0", "R1"), ("H2", "R2")}
+    assert res.chosen()["predicted_effect"].sum() == pytest.approx(30 - 8)
+
+
+def test_capacity_respected_and_used():
+    dist = np.array([[1.0, 50.0], [1.0, 50.0], [1.0, 50.0], [1.0, 50.0]])
+    res = optimize_pairing(_grid(dist), EffectModel(5.0, -0.1), capacity=2, draws=0)
+    load = res.chosen()["helper"].value_counts()
+    assert load.max() <= 2 and load["H0"] == 2 and load["H1"] == 2
+
+
+def _brute(effect: np.ndarray, cap: int) -> float:
+    n_r, n_h = effect.shape
+    best = -np.inf
+    for combo in itertools.product(range(n_h), repeat=n_r):
+        if max(np.bincount(combo, minlength=n_h)) <= cap:
+            best = max(best, effect[np.arange(n_r), combo].sum())
+    return best
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_agrees_with_brute_force(seed):
+    rng = np.random.default_rng(seed)
+    n_h, n_r = rng.integers(2, 4), rng.integers(2, 6)
+    cap = int(rng.integers(1, 3))
+    if cap * n_h < n_r:
+        cap = -(-n_r // n_h)
+    effect = rng.normal(size=(n_r, n_h))
+    choice = solve_assignment(effect, cap)
+    assert np.bincount(choice, minlength=n_h).max() <= cap
+    assert effect[np.arange(n_r), choice].sum() == pytest.approx(_brute(effect, cap))
+
+
+def test_infeasible_capacity_explains():
+    dist = np.ones((5, 2))
+    with pytest.raises(InfeasibleError, match=r"5 recipients .* 2 helpers × capacity 2"):
+        optimize_pairing(_grid(dist), EffectModel(1.0, 0.0), capacity=2, draws=0)
+
+
+def test_forbidden_and_fixed_pairs():
+    dist = np.array([[1.0, 9.0], [1.0, 9.0]])
+    res = optimize_pairing(_grid(dist), EffectModel(10.0, -1.0), capacity=2,
+                           forbidden=[("H0", "R0")], fixed=[("H1", "R1")], draws=0)
+    assert set(zip(res.chosen()["helper"], res.chosen()["recipient"])) == {("H1", "R0"),
+                                                                          ("H1", "R1")}
+    with pytest.raises(InfeasibleError, match="every helper is forbidden"):
+        optimize_pairing(_grid(dist), EffectModel(1.0, 0.0), forbidden=[("H0", "R0"),
+                                                                         ("H1", "R0")], draws=0)
+    with pytest.raises(InfeasibleError, match="exceed capacity"):
+        optimize_pairing(_grid(np.ones((3, 2))), EffectModel(1.0, 0.0), capacity=2,
+                         fixed=[("H0", "R0"), ("H0", "R1"), ("H0", "R2")], draws=0)
+
+
+def test_uncertainty_shares():
+    # two helpers at 10 and 20 km: with b1 clearly negative the nearer helper wins nearly always
+    dist = np.array([[10.0, 20.0]])
+    sure = EffectModel(1.0, -0.05, np.diag([0.01, 1e-6]))
+    res = optimize_pairing(_grid(dist), sure, capacity=1, draws=400, seed=1)
+    shares = res.table.set_index("helper")["chosen_share"]
+    assert shares["H0"] > 0.99 and shares.sum() == pytest.approx(1.0)
+    # with b1 ~ N(0, big) the choice is a coin flip
+    flip = EffectModel(1.0, 0.0, np.diag([0.01, 1.0]))
+    res = optimize_pairing(_grid(dist), flip, capacity=1, draws=2000, seed=2)
+    assert abs(res.table.set_index("helper")["chosen_share"]["H0"] - 0.5) < 0.05
+
+
+def test_compare_with_actual():
+    dist = np.array([[1.0, 5.0], [5.0, 1.0]])
+    actual = pd.DataFrame({"helper": ["H1", "H1"], "recipient": ["R0", "R1"]})
+    res = optimize_pairing(_grid(dist), EffectModel(10.0, -1.0), capacity=2, draws=0,
+                           actual=actual)
+    c = res.comparison
+    assert c["recipients_changed"] == 1 and c["changed"] == ["R0"]
+    assert c["actual_total_effect"] == pytest.approx((10 - 5) + (10 - 1))
+    assert c["optimal_total_effect"] == pytest.approx(18)
+    assert "total predicted effect" in res.summary()
+
+
+def test_effect_model_from_results(tmp_path):
+    results = {"distance": {"border_km": {"coef": {"treat": 2.0, "treat:border_km": -0.01},
+                                          "se": {"treat": 0.5, "treat:border_km": 0.002},
+                                          "vcov": [[0.25, -0.0005], [-0.0005, 4e-6]]}}}
+    (tmp_path / "results.json").write_text(json.dumps(results))
+    m = effect_model_from_results(tmp_path, "border_km")
+    assert (m.b0, m.b1) == (2.0, -0.01)
+    assert m.vcov[0, 1] == pytest.approx(-0.0005)
+    with pytest.raises(ValueError, match="centroid_km"):
+        effect_model_from_results(tmp_path, "centroid_km")
