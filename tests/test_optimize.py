@@ -123,3 +123,66 @@ def test_effect_model_from_results(tmp_path):
     assert m.vcov[0, 1] == pytest.approx(-0.0005)
     with pytest.raises(ValueError, match="centroid_km"):
         effect_model_from_results(tmp_path, "centroid_km")
+
+
+def _distances_csv(tmp_path):
+    rows = []
+    helpers = ["440100", "440300"]
+    recipients = ["441400", "441600", "441800"]
+    km = {("440100", "441400"): 250.0, ("440100", "441600"): 120.0,
+          ("440100", "441800"): 0.0, ("440300", "441400"): 200.0,
+          ("440300", "441600"): 60.0, ("440300", "441800"): 90.0}
+    for h in helpers:
+        for r in recipients:
+            rows.append((h, r, km[(h, r)], km[(h, r)] + 50, 1.0, 1.0))
+    path = tmp_path / "d.csv"
+    pd.DataFrame(rows, columns=["origin", "destination", "border_km", "centroid_km",
+                                "region_centroid_km", "region_border_km"]).to_csv(path,
+                                                                                  index=False)
+    return path
+
+
+def test_cli_effect(tmp_path, run_cli):
+    out = tmp_path / "opt.csv"
+    res = run_cli("optimize", "--helpers", "广州,深圳", "--recipients", "梅州,河源,清远",
+                  "--distances", _distances_csv(tmp_path), "--effect", "2,-0.01",
+                  "--capacity", "2", "--out", out)
+    assert res.code == 0, res.stderr
+    got = pd.read_csv(out, dtype={"helper": str, "recipient": str})
+    # by hand: 清远 (0 km from 广州), 河源 (60 km from 深圳); 梅州 200 km from 深圳 < 250 from 广州
+    assert set(zip(got["helper"], got["recipient"])) == {
+        ("440100", "441800"), ("440300", "441600"), ("440300", "441400")}
+    assert (tmp_path / "opt_candidates.csv").exists() and (tmp_path / "opt.json").exists()
+
+
+def test_cli_infeasible_exits_2(tmp_path, run_cli):
+    res = run_cli("optimize", "--helpers", "广州,深圳", "--recipients", "梅州,河源,清远",
+                  "--distances", _distances_csv(tmp_path), "--effect", "2,-0.01",
+                  "--capacity", "1", "--out", tmp_path / "o.csv")
+    assert res.code == 2
+    assert "3 recipients" in res.stderr and "capacity" in res.stderr
+
+
+def test_cli_bad_effect_and_distance(tmp_path, run_cli):
+    d = _distances_csv(tmp_path)
+    res = run_cli("optimize", "--helpers", "广州", "--recipients", "梅州", "--distances", d,
+                  "--effect", "two", "--out", tmp_path / "o.csv")
+    assert res.code == 2 and "--effect" in res.stderr
+    res = run_cli("optimize", "--helpers", "广州", "--recipients", "梅州", "--distances", d,
+                  "--effect", "1,0", "--distance", "crow_km", "--out", tmp_path / "o.csv")
+    assert res.code == 2 and "expecting one of" in res.stderr
+
+
+def test_cli_actual_parks(tmp_path, run_cli):
+    from pathlib import Path
+
+    parks = Path(__file__).parents[1] / "panels" / "data" / "guangdong_parks.csv"
+    out = tmp_path / "opt.csv"
+    res = run_cli("optimize", "--helpers", "广州,深圳", "--recipients", "梅州,河源,清远",
+                  "--distances", _distances_csv(tmp_path), "--effect", "2,-0.01",
+                  "--actual", parks, "--out", out)
+    assert res.code == 0, res.stderr
+    summary = json.loads((tmp_path / "opt.json").read_text())
+    # real parks among these cities: 广州-梅州, 深圳-河源, 广州-清远 (佛山-清远 is outside)
+    assert summary["comparison"]["actual_pairs"] == 3
+    assert summary["comparison"]["recipients_changed"] == 1  # 梅州 moves to 深圳

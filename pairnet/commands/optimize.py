@@ -1,17 +1,126 @@
-"""``pairnet optimize`` (not yet available: issue #8)."""
+"""``pairnet optimize``: the planner's pairing optimizer."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
-from spatial.errors import NotAvailableError
+DistanceName = Literal["border_km", "centroid_km", "region_centroid_km", "region_border_km"]
+
+
+def _pairs(text: str | None, argument: str) -> list[tuple[str, str]]:
+    from spatial.cities import resolve_one
+    from spatial.errors import InputError
+    from spatial.tables import parse_list
+
+    out = []
+    for item in parse_list(text):
+        parts = item.replace("->", ":").split(":")
+        if len(parts) != 2:
+            raise InputError(f"cannot read pair {item!r}", file=argument,
+                             fix="write pairs as HELPER:RECIPIENT, e.g. 广州:梅州,440300:441600")
+        out.append((resolve_one(parts[0], argument=argument),
+                    resolve_one(parts[1], argument=argument)))
+    return out
+
+
+def read_actual_pairs(path: Path):
+    """Read an actual pairing (parks) table into ``helper, recipient`` adcodes."""
+    from spatial.cities import resolve_one
+    from spatial.tables import read_table
+
+    df = read_table(path, required=["helper", "recipient"],
+                    string_cols=["helper", "recipient", "helper_adcode", "recipient_adcode"],
+                    what="parks table")
+    out = df[["helper", "recipient"]].copy()
+    for col in ("helper", "recipient"):
+        if f"{col}_adcode" in df.columns:
+            out[col] = df[f"{col}_adcode"]
+        else:
+            out[col] = [resolve_one(v, argument=f"{path} column '{col}'") for v in df[col]]
+    return out
 
 
 def command(
-    out: Annotated[Path, typer.Option("--out", help="Output CSV.")] = Path("pairing.csv"),
+    helpers: Annotated[str, typer.Option("--helpers", help="IDS of helper cities (e.g. PRD).")],
+    recipients: Annotated[str, typer.Option("--recipients", help="IDS of recipients (e.g. EWN).")],
+    out: Annotated[Path, typer.Option("--out", help="Output CSV of the optimal pairs.")],
+    distance: Annotated[str, typer.Option(
+        "--distance", help="border_km, centroid_km, region_centroid_km or region_border_km.")
+    ] = "border_km",
+    effect: Annotated[str | None, typer.Option(
+        "--effect", help="b0,b1: predicted effect = b0 + b1 * distance_km.")] = None,
+    from_results: Annotated[Path | None, typer.Option(
+        "--from-results", help="Folder of a `pairnet did --distance COL` run.")] = None,
+    capacity: Annotated[int, typer.Option("--capacity", help="Recipients per helper.")] = 2,
+    actual: Annotated[Path | None, typer.Option(
+        "--actual", help="Actual pairing (parks table: helper,recipient,...).")] = None,
+    forbid: Annotated[str | None, typer.Option(
+        "--forbid", help="Pairs that may not be chosen: H:R,H:R.")] = None,
+    fix: Annotated[str | None, typer.Option(
+        "--fix", help="Pairs that must be chosen: H:R,H:R.")] = None,
+    distances: Annotated[Path | None, typer.Option(
+        "--distances", help="Precomputed `pairnet distances` CSV (else computed).")] = None,
+    draws: Annotated[int, typer.Option(
+        "--draws", help="Coefficient draws for chosen_share (0 = none).")] = 1000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the draws.")] = 0,
 ) -> None:
-    """Not yet available."""
-    raise NotAvailableError("pairnet optimize is not yet available (issue #8)")
+    """Assign each recipient one helper (<= capacity each) to maximise the predicted effect.
+
+    Writes OUT (optimal pairs: helper, recipient, distance_km, predicted_effect, chosen_share),
+    OUT's stem + ``_candidates.csv`` (every pair) and OUT's stem + ``.json`` (summary).
+    """
+    import numpy as np
+
+    from analyses.optimize import EffectModel, effect_model_from_results, optimize_pairing
+    from spatial.cities import resolve_cities
+    from spatial.errors import InputError
+    from spatial.tables import check_literal, read_table, write_json, write_table
+
+    check_literal(distance, DistanceName, "--distance")
+    if (effect is None) == (from_results is None):
+        raise InputError("give exactly one of --effect b0,b1 and --from-results DIR",
+                         file="--effect", fix="e.g. --effect 1.5,-0.004")
+    if effect is not None:
+        try:
+            b0, b1 = (float(v) for v in effect.split(","))
+        except ValueError as exc:
+            raise InputError(f"cannot read coefficients {effect!r}", file="--effect",
+                             fix="write --effect b0,b1, e.g. --effect 1.5,-0.004") from exc
+        model = EffectModel(b0, b1, None, source="--effect", distance=distance)
+        draws = 0  # no sampling distribution to draw from
+    else:
+        model = effect_model_from_results(from_results, distance)
+
+    h_ids = resolve_cities(helpers, argument="--helpers")
+    r_ids = resolve_cities(recipients, argument="--recipients")
+    if distances is not None:
+        table = read_table(distances, required=["origin", "destination", distance],
+                           string_cols=["origin", "destination"], what="distances table")
+    else:
+        from spatial.distances import pair_distances
+
+        table = pair_distances(h_ids, r_ids)
+    table = table[table["origin"].isin(h_ids) & table["destination"].isin(r_ids)]
+    cand = table.rename(columns={"origin": "helper", "destination": "recipient",
+                                 distance: "distance_km"})
+    if cand.empty:
+        raise InputError("no distances between the helpers and recipients", file=str(distances),
+                         fix="compute them with `pairnet distances` for these cities")
+    act = read_actual_pairs(actual) if actual is not None else None
+    res = optimize_pairing(cand, model, capacity=capacity, forbidden=_pairs(forbid, "--forbid"),
+                           fixed=_pairs(fix, "--fix"), draws=draws, seed=seed, actual=act)
+    cols = ["helper", "recipient", "distance_km", "predicted_effect", "chosen_share"]
+    write_table(res.chosen()[cols], out)
+    cand_path = out.with_name(out.stem + "_candidates.csv")
+    write_table(res.tidy(), cand_path)
+    summary = {"model": {"b0": model.b0, "b1": model.b1, "distance": distance,
+                         "vcov": None if model.vcov is None else np.asarray(model.vcov),
+                         "source": model.source},
+               "capacity": capacity, "draws": draws, "comparison": res.comparison,
+               "pairs": res.chosen()[cols]}
+    write_json(summary, out.with_suffix(".json"))
+    typer.echo(res.summary())
+    typer.echo(f"wrote {out}, {cand_path} and {out.with_suffix('.json')}")
