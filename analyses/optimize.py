@@ -1,4 +1,4 @@
-"""A pairing optimizer for planners: which helper should pair with which recipient?
+"""A pairing optimizer for planners: which helper should pair with which recipient."""
 
 Seed 003 finds that distance suppresses the effect of pairing (Table 4: ``treat`` and
 ``treat × distance``). Given an effect model ``effect = b0 + b1 · distance_km`` this module assigns
@@ -32,6 +32,7 @@ __all__ = [
     "solve_assignment",
     "optimize_pairing",
     "compare_with_actual",
+    "run_optimize",
 ]
 
 # A forbidden pair gets this cost; any solution using one is infeasible (checked afterwards).
@@ -359,7 +360,8 @@ def compare_with_actual(table: pd.DataFrame, actual: pd.DataFrame) -> dict:
     opt = table[table["chosen"]]
     actual_helpers = known.groupby("recipient")["helper"].agg(set).to_dict()
     changed = [r for h, r in zip(opt["helper"], opt["recipient"])
-               if h not in actual_helpers.get(r, set())]
+               if r in actual_helpers and h not in actual_helpers[r]]
+    unpaired = sorted(set(opt["recipient"]) - set(actual_helpers))
     return {
         "optimal_pairs": int(len(opt)),
         "optimal_total_effect": float(opt["predicted_effect"].sum()),
@@ -374,4 +376,64 @@ def compare_with_actual(table: pd.DataFrame, actual: pd.DataFrame) -> dict:
         "recipients": int(opt["recipient"].nunique()),
         "recipients_changed": len(changed),
         "changed": sorted(changed),
+        "recipients_without_actual_helper": unpaired,
     }
+
+
+def run_optimize(
+    distances: pd.DataFrame,
+    model: EffectModel,
+    out_dir: str | Path,
+    *,
+    capacity: int = 2,
+    draws: int = 1000,
+    seed: int | None = 0,
+    actual: pd.DataFrame | None = None,
+    names: dict[str, str] | None = None,
+) -> OptimizeResult:
+    """Solve, then write the step folder (results.json, tables, figure) for the report.
+
+    ``distances`` has ``helper, recipient, distance_km``; ``names`` maps ids to display names.
+    """
+    from spatial.outputs import Figure, Table, write_outputs
+
+    res = optimize_pairing(distances, model, capacity=capacity, draws=draws, seed=seed,
+                           actual=actual)
+    names = names or {}
+    shown = res.chosen().assign(
+        helper_name=lambda t: t["helper"].map(lambda c: names.get(c, c)),
+        recipient_name=lambda t: t["recipient"].map(lambda c: names.get(c, c)),
+    )[["helper", "helper_name", "recipient", "recipient_name", "distance_km",
+       "predicted_effect", "chosen_share"]]
+    results = {
+        "model": {"b0": model.b0, "b1": model.b1, "distance": model.distance,
+                  "vcov": None if model.vcov is None else np.asarray(model.vcov),
+                  "source": model.source},
+        "capacity": capacity, "draws": draws, "comparison": res.comparison,
+        "pairs": shown, "candidates": res.tidy(),
+    }
+    tables = {"optimal_pairs": Table(
+        shown, "Optimal pairing",
+        note=(f"Predicted effect = {model.b0:.4g} + {model.b1:.4g} × {model.distance or 'km'}; "
+              f"each helper at most {capacity} recipients; chosen_share = share of {draws} "
+              "coefficient draws in which the pair is optimal."))}
+    if res.comparison:
+        c = res.comparison
+        comp = pd.DataFrame({
+            "pairing": ["optimal", "actual (parks table)"],
+            "pairs": [c["optimal_pairs"], c["actual_pairs"]],
+            "total_predicted_effect": [c["optimal_total_effect"], c["actual_total_effect"]],
+            "mean_effect_per_pair": [c["optimal_mean_effect_per_pair"],
+                                     c["actual_mean_effect_per_pair"]],
+            "mean_distance_km": [c["optimal_mean_distance_km"], c["actual_mean_distance_km"]],
+        })
+        tables["comparison"] = Table(
+            comp, "Optimal vs actual pairing",
+            note=(f"{c['recipients_changed']} of {c['recipients']} recipients would get a helper "
+                  "they are not actually paired with. The actual table may give a recipient "
+                  "several helpers; each distinct pair counts."))
+    write_outputs(out_dir, results=results, tables=tables,
+                  figures={"optimal_pairs": Figure(res.plot(), "Predicted effect of the "
+                                                   "optimal pairs")},
+                  title="Pairing optimizer")
+    return res

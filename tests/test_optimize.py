@@ -186,3 +186,18 @@ def test_cli_actual_parks(tmp_path, run_cli):
     # real parks among these cities: 广州-梅州, 深圳-河源, 广州-清远 (佛山-清远 is outside)
     assert summary["comparison"]["actual_pairs"] == 3
     assert summary["comparison"]["recipients_changed"] == 1  # 梅州 moves to 深圳
+
+
+def test_run_optimize_writes_step_folder(tmp_path):
+    from analyses.optimize import run_optimize
+    from spatial.outputs import read_outputs
+
+    dist = np.array([[1.0, 5.0], [5.0, 1.0], [3.0, 3.0]])
+    actual = pd.DataFrame({"helper": ["H1"], "recipient": ["R0"]})
+    run_optimize(_grid(dist), EffectModel(10.0, -1.0, np.diag([0.1, 0.01])), tmp_path,
+                 capacity=2, draws=50, actual=actual, names={"H0": "<b>甲</b>"})
+    idx = read_outputs(tmp_path)
+    assert [t["name"] for t in idx["tables"]] == ["optimal_pairs", "comparison"]
+    assert idx["results"]["comparison"]["recipients_changed"] == 1
+    html = (tmp_path / "tables" / "optimal_pairs.html").read_text()
+    assert "&lt;b&gt;甲&lt;/b&gt;" in html and "<b>甲" not in html
