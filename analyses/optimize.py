@@ -1,4 +1,4 @@
-"""A pairing optimizer for planners: which helper should pair with which recipient."""
+"""A pairing optimizer for planners: which helper should pair with which recipient.
 
 Seed 003 finds that distance suppresses the effect of pairing (Table 4: ``treat`` and
 ``treat × distance``). Given an effect model ``effect = b0 + b1 · distance_km`` this module assigns
