@@ -1,0 +1,306 @@
+"""Benefit sharing and land sales (seed 003 §5): Figure 4 means and the Figure 5 event study.
+
+Model (2) of seed 003::
+
+    y_pct = α + Σ_{s=-3..6} β_s Park_p · L^s_t + λ_pc + η_ct + ε_pct
+
+``y`` is the log industrial area sold by county ``c`` in year ``t`` inside (``p = 1``) or outside
+(``p = 0``) co-built parks, ``L^s_t = 1[t = 2014 + s]``, base ``s = -1`` (2013), fixed effects
+park × county and county × year, standard errors clustered by county. Estimated with pyfixest as
+``log_area ~ i(s, park, ref=-1) | county^park + county^year`` with ``vcov={"CRV1": "county"}``;
+confidence intervals are pyfixest's (t with G − 1 degrees of freedom).
+
+Event window. The paper's sample is 2011–2020, exactly s = −3…6. If a longer ``--years`` window
+is used, the endpoints are binned: years before 2011 join s = −3 and years after 2020 join s = 6
+(the usual binned-endpoint event study), so the window of coefficients never changes. The
+county × year effects still use the actual year.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from spatial.errors import EstimationError, InputError
+
+__all__ = [
+    "EVENT_YEAR",
+    "WINDOW",
+    "REGIME",
+    "LandEventStudy",
+    "yearly_means",
+    "event_time",
+    "estimate_event_study",
+    "plot_means",
+    "run_land",
+]
+
+EVENT_YEAR = 2014  # benefit sharing abolished in 2014, restored in 2017
+WINDOW = (-3, 6)
+BASE = -1
+REGIME = (2014, 2016)  # years without benefit sharing, shaded in the figures
+
+
+def yearly_means(panel: pd.DataFrame) -> pd.DataFrame:
+    """Figure 4: mean log area by year inside and outside parks (over the cells that exist).
+
+    Returns
+    -------
+    DataFrame
+        ``year, mean_inside, mean_outside, cells_inside, cells_outside, difference``.
+    """
+    g = panel.groupby(["year", "park"])["log_area"].agg(["mean", "count"]).unstack("park")
+    out = pd.DataFrame({
+        "year": g.index.astype("int64"),
+        "mean_inside": g[("mean", 1)].to_numpy() if ("mean", 1) in g else np.nan,
+        "mean_outside": g[("mean", 0)].to_numpy() if ("mean", 0) in g else np.nan,
+        "cells_inside": g[("count", 1)].fillna(0).astype("int64").to_numpy()
+        if ("count", 1) in g else 0,
+        "cells_outside": g[("count", 0)].fillna(0).astype("int64").to_numpy()
+        if ("count", 0) in g else 0,
+    })
+    out["difference"] = out["mean_inside"] - out["mean_outside"]
+    return out.reset_index(drop=True)
+
+
+def event_time(year: pd.Series, *, event_year: int = EVENT_YEAR,
+               window: tuple[int, int] = WINDOW) -> pd.Series:
+    """``s = year − event_year`` with endpoints binned into the window (see module docstring)."""
+    return (year.astype("int64") - event_year).clip(window[0], window[1])
+
+
+@dataclass(frozen=True)
+class LandEventStudy:
+    """Event-study result of model (2), with the Figure 4 means.
+
+    Attributes
+    ----------
+    event : DataFrame
+        ``s, year, coef, se, ci_low, ci_high`` for s = −3…6 (base row: zeros, se NaN).
+    means : DataFrame
+        :func:`yearly_means` of the panel.
+    nobs : int
+        Observations used (after pyfixest drops singleton fixed-effect groups).
+    n_clusters : int
+        Counties (clusters).
+    formula : str
+        The pyfixest formula.
+    """
+
+    event: pd.DataFrame
+    means: pd.DataFrame
+    nobs: int
+    n_clusters: int
+    formula: str
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def tidy(self) -> pd.DataFrame:
+        """The event-study coefficients (one row per s, base included)."""
+        return self.event.copy()
+
+    def summary(self) -> str:
+        """A plain-text table of the coefficients."""
+        lines = [f"Event study: {self.formula}  (CRV1 by county; N = {self.nobs}, "
+                 f"{self.n_clusters} counties; base s = {BASE})",
+                 f"{'s':>3} {'year':>5} {'coef':>9} {'se':>8} {'95% CI':>20}"]
+        for r in self.event.itertuples():
+            ci = "" if np.isnan(r.se) else f"[{r.ci_low:7.3f}, {r.ci_high:7.3f}]"
+            se = "   (base)" if np.isnan(r.se) else f"{r.se:8.3f}"
+            lines.append(f"{r.s:>3} {r.year:>5} {r.coef:9.3f} {se} {ci:>20}")
+        return "\n".join(lines)
+
+    def plot(self, *, regime: tuple[int, int] = REGIME):
+        """Figure 5: coefficients with 95% intervals, the 2014–2016 regime shaded."""
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        e = self.event
+        fig, ax = plt.subplots(figsize=(7, 4))
+        ax.axvspan(regime[0] - 0.5, regime[1] + 0.5, color="0.85", zorder=0,
+                   label="benefit sharing abolished")
+        ax.axhline(0, color="0.4", lw=0.8)
+        ok = e["se"].notna()
+        ax.plot(e["year"], e["coef"], "-", color="C0", lw=1)
+        ax.errorbar(e.loc[ok, "year"], e.loc[ok, "coef"],
+                    yerr=[e.loc[ok, "coef"] - e.loc[ok, "ci_low"],
+                          e.loc[ok, "ci_high"] - e.loc[ok, "coef"]],
+                    fmt="o", color="C0", capsize=3, label="park × year (95% CI)")
+        ax.plot(e.loc[~ok, "year"], e.loc[~ok, "coef"], "s", color="C3", label="base (2013)")
+        ax.set_xticks(e["year"])
+        ax.set_xlabel("year")
+        ax.set_ylabel("effect on log industrial land area")
+        ax.legend(frameon=False, fontsize=8)
+        fig.tight_layout()
+        return fig
+
+    def to_results(self) -> dict[str, Any]:
+        """The JSON-ready part of results.json."""
+        return {
+            "formula": self.formula,
+            "vcov": {"CRV1": "county"},
+            "base": {"s": BASE, "year": EVENT_YEAR + BASE},
+            "nobs": self.nobs,
+            "n_clusters": self.n_clusters,
+            "event_study": self.event.to_dict(orient="records"),
+            "means": self.means.to_dict(orient="records"),
+            **dict(self.extra),
+        }
+
+
+def plot_means(means: pd.DataFrame, *, regime: tuple[int, int] = REGIME):
+    """Figure 4: yearly mean log area inside vs outside parks."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.axvspan(regime[0] - 0.5, regime[1] + 0.5, color="0.85", zorder=0,
+               label="benefit sharing abolished")
+    ax.plot(means["year"], means["mean_inside"], "o-", label="inside parks (treated)")
+    ax.plot(means["year"], means["mean_outside"], "s--", label="outside parks (control)")
+    ax.set_xticks(means["year"])
+    ax.set_xlabel("year")
+    ax.set_ylabel("mean log industrial land area (ha)")
+    ax.legend(frameon=False, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def estimate_event_study(panel: pd.DataFrame, *, event_year: int = EVENT_YEAR,
+                         window: tuple[int, int] = WINDOW, base: int = BASE) -> LandEventStudy:
+    """Estimate model (2) on a ``county, year, park, log_area`` panel.
+
+    Raises
+    ------
+    InputError
+        Missing columns.
+    EstimationError
+        No park and non-park cells in a common county-year, or the fit fails.
+    """
+    import pyfixest as pf
+
+    need = ["county", "year", "park", "log_area"]
+    missing = [c for c in need if c not in panel.columns]
+    if missing:
+        raise InputError(f"panel lacks column(s) {', '.join(missing)}", column=missing[0],
+                         fix="build it with panels.land.clean_land")
+    d = panel[need].dropna().copy()
+    d["county"] = d["county"].astype(str)
+    d["year"] = d["year"].astype("int64")
+    d["park"] = d["park"].astype("int64")
+    d["log_area"] = d["log_area"].astype(float)
+    d["s"] = event_time(d["year"], event_year=event_year, window=window)
+    both = d.groupby(["county", "year"])["park"].nunique()
+    if not (both == 2).any():
+        raise EstimationError("no county-year has both a park and a non-park cell, so the "
+                              "park × year effects are not identified (check --park-patterns)")
+    formula = f"log_area ~ i(s, park, ref={base}) | county^park + county^year"
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            # singleton county-years (one cell) carry no information; counted in `extra`
+            warnings.filterwarnings("ignore", message=".*singleton fixed effect.*")
+            fit = pf.feols(formula, data=d, vcov={"CRV1": "county"})
+    except Exception as exc:  # pyfixest raises plain exceptions on degenerate designs
+        raise EstimationError(f"event study failed: {exc}") from exc
+    tidy = fit.tidy()
+    rows = []
+    for s in range(window[0], window[1] + 1):
+        yr = event_year + s
+        if s == base:
+            rows.append((s, yr, 0.0, np.nan, np.nan, np.nan))
+            continue
+        key = f"s::{s}:park"
+        if key in tidy.index:
+            r = tidy.loc[key]
+            rows.append((s, yr, float(r["Estimate"]), float(r["Std. Error"]),
+                         float(r["2.5%"]), float(r["97.5%"])))
+        else:  # not identified (no such year, or collinear)
+            rows.append((s, yr, np.nan, np.nan, np.nan, np.nan))
+    event = pd.DataFrame(rows, columns=["s", "year", "coef", "se", "ci_low", "ci_high"])
+    nobs = int(fit._N)
+    n_cl = int(d["county"].nunique())
+    return LandEventStudy(event=event, means=yearly_means(panel), nobs=nobs, n_clusters=n_cl,
+                          formula=formula,
+                          extra={"cells_input": int(len(d)),
+                                 "singletons_dropped": int(len(d) - nobs)})
+
+
+def run_land(
+    records: str | Path | pd.DataFrame,
+    out: str | Path,
+    *,
+    cities: str | Sequence[str] = "EWN",
+    years: tuple[int, int] = (2011, 2020),
+    columns: Mapping[str, str] | None = None,
+    park_patterns: Sequence[str] | None = None,
+    empty: str = "drop",
+) -> LandEventStudy:
+    """The ``pairnet land`` pipeline: read, clean (audited), estimate, write the step folder.
+
+    Writes ``out/panel.csv``, ``out/audit.csv``, ``out/unclassified.csv`` and, through
+    :func:`spatial.outputs.write_outputs`, ``results.json``, ``tables/{event_study,means,audit,
+    unclassified}.*``, ``figures/{fig4_means,fig5_event_study}.{png,svg}`` and ``outputs.json``.
+
+    Returns
+    -------
+    LandEventStudy
+    """
+    from panels.land import DEFAULT_PARK_PATTERNS, clean_land, read_land
+    from spatial.outputs import Figure, Table, write_outputs
+    from spatial.tables import write_table
+
+    file = None
+    if isinstance(records, pd.DataFrame):
+        df = records.rename(columns=dict(columns or {}))
+    else:
+        file = str(records)
+        df = read_land(records, columns=columns)
+    patterns = list(park_patterns) if park_patterns else list(DEFAULT_PARK_PATTERNS)
+    clean = clean_land(df, cities=cities, years=years, park_patterns=patterns,
+                       empty=empty, file=file)  # type: ignore[arg-type]
+    if clean.panel.empty:
+        raise EstimationError("no records survive the cleaning; see the audit:\n"
+                              + clean.summary())
+    res = estimate_event_study(clean.panel)
+    out = Path(out)
+    write_table(clean.panel, out / "panel.csv")
+    write_table(clean.audit, out / "audit.csv")
+    write_table(clean.unclassified, out / "unclassified.csv")
+    results = {
+        **res.to_results(),
+        "audit": clean.audit.to_dict(orient="records"),
+        "unclassified_land_use": clean.unclassified.to_dict(orient="records"),
+        "cleaning": clean.info,
+        "input": file,
+    }
+    regime = "2014–2016 (shaded): benefit sharing abolished"
+    write_output_tables = {
+        "event_study": Table(res.event, "Figure 5 coefficients: park × year (base 2013)",
+                             "Fixed effects park × county and county × year; SE clustered by "
+                             "county."),
+        "means": Table(res.means, "Figure 4: mean log industrial land area by year",
+                       "Means over county-year cells with parcels."),
+        "audit": Table(clean.audit, "Cleaning audit (seed 003 §5 steps 1–8)",
+                       "Rows add up to the input records."),
+        "unclassified": Table(clean.unclassified, "Land-use strings not classified",
+                              "GB/T 21010-2017 first-level classes."),
+    }
+    figures = {
+        "fig4_means": Figure(plot_means(res.means), "Figure 4: land sold inside vs outside "
+                             "co-built parks", regime),
+        "fig5_event_study": Figure(res.plot(), "Figure 5: event study of land sold in parks",
+                                   regime),
+    }
+    write_outputs(out, results=results, tables=write_output_tables, figures=figures,
+                  title="Benefit sharing and land sales (seed 003 §5)")
+    return res
