@@ -155,7 +155,12 @@ class YearlyNetworks:
             if len(miss):
                 raise InputError("missing id", file=file, column=col, rows=miss,
                                  fix="fill or drop these records")
-        year = numeric_column(df, "year", file=file, integer=True, allow_missing=False)
+        year = numeric_column(df, "year", file=file, allow_missing=False)
+        yv = year.to_numpy(dtype=float)
+        frac = np.flatnonzero(yv != np.round(yv))
+        if len(frac):
+            raise InputError(f"non-integer year {df['year'].iloc[frac[0]]!s}", file=file,
+                             column="year", rows=frac, fix="years must be whole numbers")
         count = numeric_column(df, "count", file=file, nonnegative=True, allow_missing=False)
         df["year"] = year.to_numpy(dtype=float).astype(np.int64)
         df["count"] = count.to_numpy(dtype=float)

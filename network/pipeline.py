@@ -1,0 +1,92 @@
+"""``run_network``: flows -> yearly networks -> metrics table, density figure, results.json."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from network.figures import density_figure, density_series
+from network.graphs import YearlyNetworks
+from network.metrics import Backend, CommunityMethod, communities, network_metrics
+from spatial.outputs import Figure, Table, write_outputs
+
+__all__ = ["run_network", "write_network_outputs"]
+
+_NOTE = ("Edge i\u2192j iff count \u2265 threshold; n counts every listed node (isolates "
+         "included); density = m / (n(n\u22121)); self-loops ignored.")
+
+
+def write_network_outputs(networks: YearlyNetworks, metrics: pd.DataFrame,
+                          out_dir: str | Path, *, membership: pd.DataFrame | None = None,
+                          extra: dict[str, Any] | None = None) -> Path:
+    """Write results.json, tables/metrics.* (and tables/communities.*), figures/density.*.
+
+    ``results.json`` holds ``metrics`` (list of records), ``density`` (per-threshold series
+    ``{"1": {"threshold", "years", "density"}}``), ``nodes``, ``years``, ``thresholds``,
+    ``self_loops_ignored`` (rows, total count) and anything in ``extra``.
+    """
+    loops = networks.self_loops
+    results: dict[str, Any] = {
+        "nodes": list(networks.nodes),
+        "n_nodes": networks.n,
+        "years": list(networks.years),
+        "thresholds": list(networks.thresholds),
+        "self_loops_ignored": {"rows": len(loops),
+                               "count": float(pd.to_numeric(loops["count"]).sum())
+                               if len(loops) else 0.0},
+        "metrics": metrics,
+        "density": density_series(metrics),
+        **(extra or {}),
+    }
+    tables = {"metrics": Table(metrics, "Network metrics per year and threshold", _NOTE)}
+    if membership is not None:
+        tables["communities"] = Table(membership, "Community membership per year and threshold")
+    fig = density_figure(metrics)
+    letters = ", ".join(f"{chr(65 + i)}: threshold {t:g}"
+                        for i, t in enumerate(sorted(metrics["threshold"].unique())))
+    return write_outputs(
+        out_dir, results=results, tables=tables,
+        figures={"density": Figure(fig, "Whole-network density by threshold", f"{letters}. "
+                                   + _NOTE)},
+        title="Yearly investment networks")
+
+
+def run_network(flows: pd.DataFrame, nodes: Sequence[str] | None,
+                thresholds: Iterable[Any] = (1, 3, 5, 10), out_dir: str | Path | None = None,
+                *, years: Iterable[int] | None = None, backend: Backend = "igraph",
+                communities_method: CommunityMethod = "none", seed: int = 0, hubs: int = 3,
+                file: str | None = None) -> pd.DataFrame:
+    """Build the yearly networks from a flows table, compute metrics, and write the outputs.
+
+    Parameters
+    ----------
+    flows : DataFrame
+        ``origin, destination, year, count`` (validated by :meth:`YearlyNetworks.from_flows`).
+    nodes : sequence of str or None
+        The full node list (isolates included); None = ids seen in the flows.
+    thresholds : iterable of number
+        Connection thresholds (tie iff ``count >= t``).
+    out_dir : path, optional
+        When given, the step folder (see :func:`write_network_outputs`).
+    years, backend, communities_method, seed, hubs, file
+        See :meth:`YearlyNetworks.from_flows` and :func:`network.metrics.network_metrics`.
+
+    Returns
+    -------
+    DataFrame
+        The metrics table (one row per year and threshold).
+    """
+    networks = YearlyNetworks.from_flows(flows, nodes, thresholds, years=years, file=file)
+    metrics = network_metrics(networks, backend, hubs=hubs)
+    membership = None
+    if communities_method != "none":
+        membership, summary = communities(networks, communities_method, seed=seed)
+        metrics = metrics.merge(summary, on=["year", "threshold"], how="left")
+    if out_dir is not None:
+        write_network_outputs(networks, metrics, out_dir, membership=membership,
+                              extra={"backend": backend, "communities": communities_method,
+                                     "seed": seed})
+    return metrics

@@ -1,0 +1,79 @@
+"""``pairnet network``: options, node resolution, outputs, and exit 2 naming rows."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+FLOWS = """origin,destination,year,count
+440100,440300,2000,3
+440300,440100,2000,5
+440100,441400,2001,1
+0755,440100,2001,3
+440100,440100,2001,4
+"""
+
+
+@pytest.fixture
+def flows_csv(tmp_path):
+    p = tmp_path / "flows.csv"
+    p.write_text(FLOWS, encoding="utf-8")
+    return p
+
+
+def test_cli_metrics_figure_and_nodes(run_cli, flows_csv, tmp_path):
+    out = tmp_path / "m.csv"
+    res = run_cli("network", flows_csv, "--nodes", "广州,440300,梅州,0755,PRD",
+                  "--thresholds", "1,3,5,10", "--out", out, "--fig-dir", tmp_path / "fig",
+                  "--communities", "leiden")
+    assert res.code == 0, res.stderr
+    assert "self-loop" in res.stderr  # warned, not fatal
+    m = pd.read_csv(out, dtype={"top_out_hubs": str})
+    # 广州, 深圳, 梅州, the raw id 0755, plus the 7 other PRD prefectures: 11 nodes
+    assert (m["nodes"] == 11).all()
+    assert len(m) == 8 and sorted(m["threshold"].unique()) == [1, 3, 5, 10]
+    row = m[(m.year == 2000) & (m.threshold == 3)].iloc[0]
+    assert row["edges"] == 2 and row["density"] == pytest.approx(2 / 110, rel=1e-12)
+    assert m[(m.year == 2000) & (m.threshold == 5)].iloc[0]["edges"] == 1
+    res_json = json.loads((tmp_path / "fig" / "results.json").read_text(encoding="utf-8"))
+    assert "0755" in res_json["nodes"]
+    assert (tmp_path / "fig" / "figures" / "density.svg").is_file()
+    assert "0755 (3)" in m[(m.year == 2001) & (m.threshold == 1)].iloc[0]["top_out_hubs"]
+
+
+def test_cli_backends_give_identical_tables(run_cli, flows_csv, tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    assert run_cli("network", flows_csv, "--out", a, "--backend", "igraph").code == 0
+    assert run_cli("network", flows_csv, "--out", b, "--backend", "networkx").code == 0
+    assert a.read_text() == b.read_text()
+
+
+def test_cli_nodes_from_file_keep_raw_ids(run_cli, tmp_path):
+    f = tmp_path / "f.csv"
+    f.write_text("origin,destination,year,count\nA01,B02,2010,2\n", encoding="utf-8")
+    ids = tmp_path / "ids.txt"
+    ids.write_text("A01\nB02\n", encoding="utf-8")
+    res = run_cli("network", f, "--nodes", ids, "--out", tmp_path / "o.csv")
+    assert res.code == 0, res.stderr
+    assert pd.read_csv(tmp_path / "o.csv")["nodes"].tolist() == [2, 2, 2, 2]
+
+
+@pytest.mark.parametrize("body, args, needle", [
+    ("a,b,2000,1\na,c,2000,-1\n", (), "row 2: negative"),
+    ("a,b,2000,1\na,c,2000.5,1\n", (), "row 2: non-integer year"),
+    ("a,b,2000,1\nb,a,2000,1\na,b,2000,4\n", (), "rows 1, 3: duplicate"),
+    ("440100,440300,2000,1\n440100,999,2000,1\n", ("--nodes", "440100,440300"),
+     "column 'destination', row 2: id '999' is not in the node list"),
+    ("a,b,2000,1\n", ("--nodes", "a,b,nowhere"), "nowhere"),
+    ("a,b,2000,1\n", ("--thresholds", "1,-3"), "must be > 0"),
+    ("a,b,2000,1\n", ("--backend", "snap"), "--backend"),
+])
+def test_cli_bad_input_exits_2(run_cli, tmp_path, body, args, needle):
+    f = tmp_path / "bad.csv"
+    f.write_text("origin,destination,year,count\n" + body, encoding="utf-8")
+    res = run_cli("network", f, "--out", tmp_path / "o.csv", *args)
+    assert res.code == 2
+    assert needle in res.stderr
+    assert not (tmp_path / "o.csv").exists()
