@@ -1,0 +1,897 @@
+"""Callaway & Sant'Anna (2021) group-time ATTs and their aggregations, as R ``did`` 2.1.2.
+
+:func:`att_gt` estimates every ATT(g,t) of a balanced panel with staggered adoption (cohort
+``g`` = first treated period, 0 = never treated) by the two-period estimators of ``DRDID``
+1.0.6 (doubly robust by default), keeping the unit-level influence functions. :func:`aggte`
+averages them (``simple``, ``dynamic`` event study, ``group``, ``calendar``) with analytic
+standard errors from the averaged influence functions -- including the term for estimating the
+group shares (``wif`` in R's ``compute.aggte``) -- or with R's multiplier bootstrap.
+
+Reproduces R ``did`` 2.1.2 exactly on ``did::mpdta`` (see ``tests/test_cs.py``): ATTs to 1e-6,
+analytic SEs to 1e-4 relative, for both comparison groups, with and without covariates. Two
+details of R are kept on purpose because they define the reference numbers:
+
+* the group aggregation's weight-estimation term is built from ``group[1:nG]`` of the
+  ATT(g,t) cell vector (R's ``wif(keepers = 1:length(glist), pg = pgg, group = group)``);
+* the multiplier bootstrap uses Rademacher weights (``BMisc::multiplier_bootstrap``) and the
+  robust scale ``(q75 - q25) / (qnorm(.75) - qnorm(.25))`` of the draws (R quantile type 1).
+
+Everything is vectorised over units: one loop over the (g,t) cells, numpy inside.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analyses._drdid import ESTIMATORS
+from spatial.errors import EstimationError, InputError
+from spatial.tables import check_literal, numeric_column, require_columns
+
+__all__ = [
+    "ControlGroup",
+    "BasePeriod",
+    "EstMethod",
+    "AggType",
+    "ATTgtResult",
+    "AggteResult",
+    "att_gt",
+    "aggte",
+    "mboot",
+]
+
+ControlGroup = Literal["never", "notyet"]
+BasePeriod = Literal["varying", "universal"]
+EstMethod = Literal["dr", "ipw", "reg"]
+AggType = Literal["simple", "dynamic", "group", "calendar"]
+
+_TINY = math.sqrt(np.finfo(float).eps) * 10  # R: sqrt(.Machine$double.eps) * 10
+_IQR_NORMAL = stats.norm.ppf(0.75) - stats.norm.ppf(0.25)
+_CONTROL_ALIASES = {"never": "never", "nevertreated": "never",
+                    "notyet": "notyet", "notyettreated": "notyet"}
+
+
+# --------------------------------------------------------------------------------------------
+# result objects
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ATTgtResult:
+    """Group-time average treatment effects ATT(g,t) with their influence functions.
+
+    Attributes
+    ----------
+    groups, times : ndarray
+        Cohort ``g`` and period ``t`` of each of the ``k`` cells (R's ``group``, ``t``).
+    att, se : ndarray
+        Estimates and standard errors (NaN where R reports NA, e.g. the normalised base cells
+        of ``base_period="universal"``).
+    inffunc : ndarray
+        n x k influence-function matrix (units in the order of ``ids``).
+    n : int
+        Number of units used (after dropping units treated in the first period).
+    glist, tlist : ndarray
+        Cohorts estimated and periods of the panel.
+    unit_cohort : ndarray
+        Cohort of each unit (0 = never treated), aligned with ``ids``.
+    ids : ndarray
+        Unit identifiers.
+    crit_val : float
+        Critical value of the (uniform if ``cband``) confidence band.
+    pretest_W, pretest_pval : float
+        Wald pre-test that all pre-treatment ATT(g,t) are zero (NaN when unavailable).
+    """
+
+    groups: np.ndarray
+    times: np.ndarray
+    att: np.ndarray
+    se: np.ndarray
+    inffunc: np.ndarray
+    n: int
+    glist: np.ndarray
+    tlist: np.ndarray
+    unit_cohort: np.ndarray
+    ids: np.ndarray
+    control_group: str
+    est_method: str
+    base_period: str
+    anticipation: int
+    covariates: tuple[str, ...]
+    alp: float
+    bstrap: bool
+    biters: int
+    cband: bool
+    crit_val: float
+    pretest_W: float
+    pretest_pval: float
+    clusters: np.ndarray | None = field(default=None, repr=False)
+    seed: int | None = None
+    yname: str = "y"
+
+    @property
+    def post(self) -> np.ndarray:
+        """True for post-treatment cells (``g <= t``)."""
+        return self.groups <= self.times
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per cell: ``group, time, event_time, post, att, se, ci_low, ci_high``."""
+        half = self.crit_val * self.se
+        return pd.DataFrame({
+            "group": self.groups.astype(int), "time": self.times.astype(int),
+            "event_time": (self.times - self.groups).astype(int), "post": self.post,
+            "att": self.att, "se": self.se,
+            "ci_low": self.att - half, "ci_high": self.att + half,
+        })
+
+    def summary(self) -> str:
+        """Plain-text table of the ATT(g,t) as R's ``summary(att_gt)``."""
+        band = "simultaneous" if self.cband else "pointwise"
+        lines = [
+            "Group-time average treatment effects (Callaway & Sant'Anna 2021)",
+            f"outcome: {self.yname}   units: {self.n}   control group: "
+            f"{'never treated' if self.control_group == 'never' else 'not yet treated'}   "
+            f"estimator: {self.est_method}   base period: {self.base_period}   "
+            f"anticipation: {self.anticipation}",
+            f"covariates: {', '.join(self.covariates) if self.covariates else 'none'}   "
+            f"SE: {'multiplier bootstrap (%d draws)' % self.biters if self.bstrap else 'analytic'}"
+            f"   {100 * (1 - self.alp):.0f}% {band} CI",
+            "",
+            f"{'group':>6} {'time':>6} {'ATT(g,t)':>11} {'SE':>10} {'CI low':>10} {'CI high':>10}",
+        ]
+        for r in self.tidy().itertuples():
+            sig = " *" if np.isfinite(r.se) and (r.ci_low > 0 or r.ci_high < 0) else ""
+            lines.append(f"{r.group:>6} {r.time:>6} {r.att:>11.5f} {r.se:>10.5f} "
+                         f"{r.ci_low:>10.5f} {r.ci_high:>10.5f}{sig}")
+        if np.isfinite(self.pretest_W):
+            lines += ["", f"pre-test of parallel trends: W = {self.pretest_W:.4f}, "
+                          f"p = {self.pretest_pval:.5f}"]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        """JSON-ready numbers (``results.json``'s ``cs.att_gt``)."""
+        return {"n": self.n, "control_group": self.control_group,
+                "est_method": self.est_method, "base_period": self.base_period,
+                "crit_val": self.crit_val, "pretest_W": self.pretest_W,
+                "pretest_pval": self.pretest_pval,
+                "cells": self.tidy().to_dict(orient="records")}
+
+    def plot(self):
+        """One panel per cohort: ATT(g,t) by period with CIs, pre-periods grey."""
+        import matplotlib.pyplot as plt
+
+        k = len(self.glist)
+        ncol = min(3, k) or 1
+        nrow = math.ceil(k / ncol) or 1
+        fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.0 * nrow), squeeze=False,
+                                 sharey=True)
+        tab = self.tidy()
+        for ax, g in zip(axes.ravel(), self.glist, strict=False):
+            sub = tab[tab["group"] == g]
+            for post, colour in ((False, "#7f7f7f"), (True, "#1f5fa8")):
+                s = sub[sub["post"] == post]
+                ax.errorbar(s["time"], s["att"], yerr=self.crit_val * s["se"], fmt="o",
+                            color=colour, capsize=3, label="post" if post else "pre")
+            ax.axhline(0, color="black", lw=0.8)
+            ax.set_title(f"cohort {int(g)}")
+            ax.set_xlabel("period")
+        for ax in axes.ravel()[k:]:
+            ax.set_visible(False)
+        axes[0, 0].set_ylabel("ATT(g,t)")
+        axes[0, 0].legend(frameon=False, fontsize=8)
+        fig.tight_layout()
+        return fig
+
+
+@dataclass(frozen=True)
+class AggteResult:
+    """An aggregation of ATT(g,t) (R's ``AGGTEobj``).
+
+    Attributes
+    ----------
+    type : str
+        ``simple``, ``dynamic``, ``group`` or ``calendar``.
+    overall_att, overall_se : float
+        The summary parameter and its standard error.
+    egt, att_egt, se_egt : ndarray
+        Event times / cohorts / periods and their estimates (empty for ``simple``).
+    crit_val_egt : float
+        Critical value for the ``egt`` confidence intervals (uniform if ``cband``).
+    inf_overall : ndarray
+        Influence function of the overall parameter (n,).
+    inf_egt : ndarray
+        n x len(egt) influence functions.
+    pre_avg, pre_avg_se, post_avg, post_avg_se : float
+        ``dynamic`` only: averages of the e < 0 and e >= 0 event-time estimates (as Stata
+        ``csdid``'s ``pre_avg``/``post_avg``); SEs from the averaged influence functions.
+    """
+
+    type: str
+    overall_att: float
+    overall_se: float
+    egt: np.ndarray
+    att_egt: np.ndarray
+    se_egt: np.ndarray
+    crit_val_egt: float
+    inf_overall: np.ndarray = field(repr=False)
+    inf_egt: np.ndarray = field(repr=False)
+    alp: float = 0.05
+    bstrap: bool = False
+    pre_avg: float = float("nan")
+    pre_avg_se: float = float("nan")
+    post_avg: float = float("nan")
+    post_avg_se: float = float("nan")
+    min_e: float = -np.inf
+    max_e: float = np.inf
+    balance_e: int | None = None
+
+    @property
+    def key(self) -> str:
+        """Name of the ``egt`` column: ``event_time``, ``group`` or ``time``."""
+        return {"dynamic": "event_time", "group": "group", "calendar": "time"}.get(
+            self.type, "term")
+
+    def tidy(self) -> pd.DataFrame:
+        """Per-key table ``KEY, att, se, ci_low, ci_high`` (uses ``crit_val_egt``)."""
+        half = self.crit_val_egt * self.se_egt
+        return pd.DataFrame({self.key: self.egt.astype(int), "att": self.att_egt,
+                             "se": self.se_egt, "ci_low": self.att_egt - half,
+                             "ci_high": self.att_egt + half})
+
+    def overall(self) -> pd.DataFrame:
+        """Overall parameter (and pre/post averages for ``dynamic``) with pointwise CIs."""
+        z = stats.norm.ppf(1 - self.alp / 2)
+        rows = [("overall", self.overall_att, self.overall_se)]
+        if self.type == "dynamic":
+            rows += [("pre_avg", self.pre_avg, self.pre_avg_se),
+                     ("post_avg", self.post_avg, self.post_avg_se)]
+        df = pd.DataFrame(rows, columns=["term", "att", "se"])
+        df["ci_low"] = df["att"] - z * df["se"]
+        df["ci_high"] = df["att"] + z * df["se"]
+        return df
+
+    def to_dict(self) -> dict:
+        """JSON-ready numbers, e.g. ``results.json``'s ``cs.dynamic``."""
+        out = {"att": self.overall_att, "se": self.overall_se, "crit_val": self.crit_val_egt}
+        if self.type != "simple":
+            out["table"] = self.tidy().to_dict(orient="records")
+        if self.type == "dynamic":
+            out["pre_avg"] = {"att": self.pre_avg, "se": self.pre_avg_se}
+            out["post_avg"] = {"att": self.post_avg, "se": self.post_avg_se}
+        return out
+
+    def summary(self) -> str:
+        """Plain-text summary as R's ``summary(aggte(...))``."""
+        title = {"simple": "Overall ATT (simple weighted average of post-treatment ATT(g,t))",
+                 "dynamic": "Event-study (dynamic) aggregation",
+                 "group": "Aggregation by cohort (group)",
+                 "calendar": "Aggregation by calendar period"}[self.type]
+        lines = [title, f"{'':>10} {'ATT':>11} {'SE':>10} {'CI low':>10} {'CI high':>10}"]
+        for r in self.overall().itertuples():
+            lines.append(f"{r.term:>10} {r.att:>11.5f} {r.se:>10.5f} {r.ci_low:>10.5f} "
+                         f"{r.ci_high:>10.5f}")
+        if self.type != "simple":
+            band = "simultaneous" if self.crit_val_egt != stats.norm.ppf(1 - self.alp / 2) \
+                else "pointwise"
+            lines += ["", f"{self.key:>10} {'ATT':>11} {'SE':>10} {'CI low':>10} "
+                          f"{'CI high':>10}   ({band} {100 * (1 - self.alp):.0f}% CI)"]
+            for r in self.tidy().itertuples(index=False):
+                sig = " *" if np.isfinite(r.se) and (r.ci_low > 0 or r.ci_high < 0) else ""
+                lines.append(f"{int(r[0]):>10} {r.att:>11.5f} {r.se:>10.5f} {r.ci_low:>10.5f} "
+                             f"{r.ci_high:>10.5f}{sig}")
+        return "\n".join(lines)
+
+    def plot(self):
+        """Estimates by key with CIs (event study: pre grey, post blue); overall as a line."""
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(6.4, 3.8))
+        if self.type == "simple":
+            ax.errorbar([0], [self.overall_att], yerr=[self.crit_val_egt * self.overall_se],
+                        fmt="o", capsize=4, color="#1f5fa8")
+            ax.set_xticks([0], ["overall ATT"])
+        else:
+            tab = self.tidy()
+            x = tab[self.key].to_numpy()
+            pre = (x < 0) if self.type == "dynamic" else np.zeros(len(x), bool)
+            for mask, colour, lab in ((pre, "#7f7f7f", "pre"), (~pre, "#1f5fa8", "post")):
+                if mask.any():
+                    ax.errorbar(x[mask], tab["att"].to_numpy()[mask],
+                                yerr=(self.crit_val_egt * tab["se"]).to_numpy()[mask], fmt="o",
+                                capsize=3, color=colour, label=lab if self.type == "dynamic"
+                                else None)
+            ax.axhline(self.overall_att, color="#1f5fa8", ls="--", lw=0.8,
+                       label=f"overall {self.overall_att:.3f}")
+            if self.type == "dynamic":
+                ax.axvline(-0.5, color="grey", ls=":", lw=0.8)
+            ax.set_xlabel({"dynamic": "event time (t - g)", "group": "cohort g",
+                           "calendar": "period t"}[self.type])
+            ax.legend(frameon=False, fontsize=8)
+        ax.axhline(0, color="black", lw=0.8)
+        ax.set_ylabel("ATT")
+        fig.tight_layout()
+        return fig
+
+
+# --------------------------------------------------------------------------------------------
+# data preparation
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Panel:
+    ids: np.ndarray
+    tlist: np.ndarray
+    y: np.ndarray            # n x T
+    x: np.ndarray | None     # n x T x p (covariates)
+    cohort: np.ndarray       # n, 0 = never treated
+    clusters: np.ndarray | None
+
+
+def _prepare(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str,
+             covariates: list[str], clustervars: list[str]) -> _Panel:
+    """Validate a long panel and reshape it to unit x period arrays (balanced, sorted)."""
+    what = "panel"
+    require_columns(data, [yname, tname, idname, gname, *covariates, *clustervars],
+                    file=what, what="panel")
+    df = data.reset_index(drop=True)
+    y = numeric_column(df, yname, file=what, allow_missing=False).to_numpy(float)
+    t = numeric_column(df, tname, file=what, integer=True, allow_missing=False).to_numpy(float)
+    g = numeric_column(df, gname, file=what, nonnegative=True).to_numpy(float)
+    g = np.where(np.isnan(g), 0.0, g)  # empty cohort = never treated
+    if np.any(g != np.round(g)):
+        bad = np.flatnonzero(g != np.round(g))
+        raise InputError("cohort (first treated period) must be a whole period", file=what,
+                         column=gname, rows=bad.tolist(), fix="use the first treated year, "
+                         "0 or empty for never treated")
+    xs = [numeric_column(df, c, file=what, allow_missing=False).to_numpy(float)
+          for c in covariates]
+    ids = df[idname]
+    if ids.isna().any():
+        raise InputError("missing unit identifier", file=what, column=idname,
+                         rows=np.flatnonzero(ids.isna().to_numpy()).tolist())
+    uid, unit = np.unique(ids.astype(str).to_numpy(), return_inverse=True)
+    tlist, period = np.unique(t, return_inverse=True)
+    n, T = len(uid), len(tlist)
+    if T < 2:
+        raise EstimationError(f"the panel has {T} period(s); ATT(g,t) needs at least two")
+    # duplicates (unit, period)
+    key = unit * T + period
+    order = np.argsort(key, kind="stable")
+    dup = np.zeros(len(key), bool)
+    dup[order[1:]] = key[order[1:]] == key[order[:-1]]
+    if dup.any():
+        rows = np.flatnonzero(np.isin(key, key[dup]))
+        raise InputError("a unit has more than one row for the same period", file=what,
+                         column=tname, rows=rows.tolist(),
+                         fix=f"keep one row per ({idname}, {tname})")
+    # cohort constant within unit
+    gmin = np.full(n, np.inf)
+    gmax = np.full(n, -np.inf)
+    np.minimum.at(gmin, unit, g)
+    np.maximum.at(gmax, unit, g)
+    varying = gmin != gmax
+    if varying.any():
+        rows = np.flatnonzero(varying[unit])
+        raise InputError("the cohort (first treated period) differs between rows of the same "
+                         "unit", file=what, column=gname, rows=rows.tolist(),
+                         fix="give each unit a single first treated period (0 = never)")
+    # balanced
+    count = np.bincount(unit, minlength=n)
+    if np.any(count != T):
+        short = np.flatnonzero(count != T)
+        rows = np.flatnonzero(np.isin(unit, short))
+        raise InputError(f"unbalanced panel: {len(short)} unit(s) are not observed in all "
+                         f"{T} periods ({int(tlist[0])}-{int(tlist[-1])})", file=what,
+                         column=idname, rows=rows.tolist(),
+                         fix="balance the panel (drop those units or fill the missing years)")
+    Y = np.empty((n, T))
+    Y[unit, period] = y
+    X = None
+    if covariates:
+        X = np.empty((n, T, len(covariates)))
+        for j, v in enumerate(xs):
+            X[unit, period, j] = v
+    clusters = None
+    if clustervars:
+        codes = pd.factorize(df[clustervars[0]].astype(str))[0]
+        cmin = np.full(n, np.iinfo(np.int64).max)
+        cmax = np.full(n, -1)
+        np.minimum.at(cmin, unit, codes)
+        np.maximum.at(cmax, unit, codes)
+        if np.any(cmin != cmax):
+            rows = np.flatnonzero((cmin != cmax)[unit])
+            raise InputError("the cluster variable varies within a unit", file=what,
+                             column=clustervars[0], rows=rows.tolist(),
+                             fix="cluster on a variable constant within each unit")
+        clusters = cmin
+    return _Panel(ids=uid, tlist=tlist, y=Y, x=X, cohort=gmin, clusters=clusters)
+
+
+# --------------------------------------------------------------------------------------------
+# inference
+# --------------------------------------------------------------------------------------------
+
+
+def mboot(inf: np.ndarray, *, biters: int = 1000, alp: float = 0.05,
+          rng: np.random.Generator | None = None, clusters: np.ndarray | None = None) -> dict:
+    """Multiplier bootstrap of influence functions, as R ``did::mboot``.
+
+    Rademacher weights per unit (or per cluster, on cluster means of the influence function);
+    SE = ``(q75 - q25) / (qnorm(.75) - qnorm(.25)) / sqrt(n)`` of the draws (R quantile type 1);
+    critical value = ``1 - alp`` quantile of the max-|t| over columns (uniform band).
+
+    Returns
+    -------
+    dict
+        ``se`` (k,), ``crit_val`` (float), ``bres`` (biters x k draws of sqrt(n)(theta* - theta)).
+    """
+    rng = np.random.default_rng() if rng is None else rng
+    inf = np.asarray(inf, float)
+    if inf.ndim == 1:
+        inf = inf[:, None]
+    n = inf.shape[0]
+    if clusters is not None:
+        codes, csize = np.unique(clusters, return_inverse=True)[1], None
+        csize = np.bincount(codes)
+        sums = np.zeros((len(csize), inf.shape[1]))
+        np.add.at(sums, codes, inf)
+        base = sums / csize[:, None]
+    else:
+        base = inf
+    n_cl = base.shape[0]
+    u = rng.integers(0, 2, size=(biters, n_cl)).astype(float) * 2.0 - 1.0
+    bres = math.sqrt(n_cl) * (u @ base) / n_cl
+    ndg = np.isfinite(bres.sum(axis=0)) & ((bres ** 2).sum(axis=0) > _TINY)
+    se = np.full(inf.shape[1], np.nan)
+    crit = np.nan
+    if ndg.any():
+        b = bres[:, ndg]
+        q75 = np.quantile(b, 0.75, axis=0, method="inverted_cdf")
+        q25 = np.quantile(b, 0.25, axis=0, method="inverted_cdf")
+        sigma = (q75 - q25) / _IQR_NORMAL
+        sigma[sigma <= _TINY] = np.nan
+        with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            bt = np.nanmax(np.abs(b / sigma), axis=1)
+        bt = bt[np.isfinite(bt)]
+        if len(bt):
+            crit = float(np.quantile(bt, 1 - alp, method="inverted_cdf"))
+        se[ndg] = sigma / math.sqrt(n_cl)
+    return {"se": se, "crit_val": crit, "bres": bres}
+
+
+def _analytic_se(inf: np.ndarray) -> np.ndarray:
+    """sqrt(mean(IF^2) / n) per column; NA (NaN) when numerically zero, as R."""
+    inf = np.asarray(inf, float)
+    one = inf.ndim == 1
+    inf2 = inf[:, None] if one else inf
+    n = inf2.shape[0]
+    se = np.sqrt((inf2 ** 2).mean(axis=0) / n)
+    se[se <= _TINY] = np.nan
+    return se[0] if one else se
+
+
+def _band(inf: np.ndarray, *, bstrap: bool, cband: bool, alp: float, biters: int,
+          rng: np.random.Generator, clusters: np.ndarray | None) -> tuple[np.ndarray, float]:
+    """SEs and critical value for the columns of ``inf`` (R's getSE/mboot logic)."""
+    z = float(stats.norm.ppf(1 - alp / 2))
+    if not bstrap:
+        return _analytic_se(inf), z
+    out = mboot(inf, biters=biters, alp=alp, rng=rng, clusters=clusters)
+    crit = z
+    if cband:
+        crit = out["crit_val"]
+        if not np.isfinite(crit) or crit < z:
+            warnings.warn("simultaneous critical value unusable or below the pointwise one; "
+                          "using the pointwise critical value", RuntimeWarning, stacklevel=3)
+            crit = z
+    return out["se"], crit
+
+
+# --------------------------------------------------------------------------------------------
+# ATT(g,t)
+# --------------------------------------------------------------------------------------------
+
+
+def att_gt(
+    data: pd.DataFrame,
+    *,
+    yname: str,
+    tname: str,
+    idname: str,
+    gname: str,
+    xformla: list[str] | tuple[str, ...] | None = None,
+    control_group: str = "never",
+    anticipation: int = 0,
+    base_period: str = "varying",
+    est_method: str = "dr",
+    bstrap: bool = False,
+    biters: int = 1000,
+    alp: float = 0.05,
+    cband: bool = False,
+    clustervars: list[str] | str | None = None,
+    seed: int | None = None,
+) -> ATTgtResult:
+    """Group-time average treatment effects of Callaway & Sant'Anna (2021), as R ``did::att_gt``.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Balanced long panel, one row per unit and period.
+    yname, tname, idname, gname : str
+        Outcome, period (integer), unit id and cohort (first treated period; 0 or missing =
+        never treated) columns. Cohorts after the last period are treated as never treated
+        and units treated in or before the first period are dropped, as R does.
+    xformla : list of str, optional
+        Covariates (their values in the earlier period of each comparison are used, as R's
+        ``panel2cs2``); ``None`` = unconditional parallel trends.
+    control_group : {"never", "notyet"}
+        Never-treated units only, or never- plus not-yet-treated units (R: ``nevertreated``,
+        ``notyettreated`` are accepted too).
+    anticipation : int
+        Periods of anticipation.
+    base_period : {"varying", "universal"}
+    est_method : {"dr", "ipw", "reg"}
+        ``DRDID::drdid_panel``, ``std_ipw_did_panel`` or ``reg_did_panel``.
+    bstrap, biters, alp, cband : optional
+        Multiplier bootstrap (Rademacher, ``biters`` draws) instead of analytic SEs; uniform
+        confidence band if ``cband`` (requires ``bstrap``).
+    clustervars : str or list of str, optional
+        One variable (constant within unit) to cluster the bootstrap on; the unit id is
+        implied. Clustering needs ``bstrap=True``.
+    seed : int, optional
+        Seed of the bootstrap draws (reproducible runs).
+
+    Returns
+    -------
+    ATTgtResult
+
+    Raises
+    ------
+    InputError
+        Missing/non-numeric columns, duplicate (unit, period) rows, unbalanced panel, a
+        cohort varying within a unit, bad options -- naming the offending rows.
+    EstimationError
+        No never-treated units with ``control_group="never"``, no usable cohorts, or an
+        estimator that cannot be computed.
+    """
+    control_group = _CONTROL_ALIASES.get(control_group, control_group)
+    check_literal(control_group, ControlGroup, "control_group")
+    check_literal(base_period, BasePeriod, "base_period")
+    check_literal(est_method, EstMethod, "est_method")
+    covariates = [xformla] if isinstance(xformla, str) else list(xformla or [])
+    clv = [clustervars] if isinstance(clustervars, str) else list(clustervars or [])
+    clv = [c for c in clv if c != idname]
+    if len(clv) > 1:
+        raise InputError("at most one cluster variable besides the unit id is supported",
+                         file="clustervars", fix="pass a single cluster variable")
+    if clv and not bstrap:
+        raise InputError("clustered standard errors need the multiplier bootstrap",
+                         file="clustervars", fix="set bstrap=True (or drop clustervars)")
+    if cband and not bstrap:
+        raise InputError("a uniform confidence band needs the multiplier bootstrap",
+                         file="cband", fix="set bstrap=True or cband=False")
+    if int(anticipation) != anticipation or anticipation < 0:
+        raise InputError(f"anticipation must be a non-negative integer, got {anticipation!r}",
+                         file="anticipation")
+    if not 0 < alp < 1:
+        raise InputError(f"alp must be in (0, 1), got {alp!r}", file="alp")
+
+    panel = _prepare(data, yname, tname, idname, gname, covariates, clv)
+    tlist, Y, X, cohort = panel.tlist, panel.y, panel.x, panel.cohort.copy()
+    ids, clusters = panel.ids, panel.clusters
+
+    # R pre_process_did: cohorts after the last period behave as never treated.
+    cohort[cohort > tlist[-1]] = 0.0
+    if not np.any(cohort == 0):
+        if control_group == "never":
+            raise EstimationError(
+                "there are no never-treated units (cohort 0) to compare with; use "
+                "control_group='notyet' or add never-treated units")
+        # R: keep periods before the last cohort; that cohort becomes the comparison group.
+        gmax = cohort.max()
+        keep_t = tlist < gmax - anticipation
+        tlist, Y = tlist[keep_t], Y[:, keep_t]
+        X = None if X is None else X[:, keep_t]
+        cohort[cohort == gmax] = 0.0
+        if len(tlist) < 2:
+            raise EstimationError("not enough periods before the last cohort is treated")
+    glist = np.unique(cohort[cohort > 0])
+    glist = glist[glist > tlist[0] + anticipation]
+    keep_u = (cohort == 0) | np.isin(cohort, glist)
+    if not keep_u.all():
+        warnings.warn(f"dropped {int((~keep_u).sum())} unit(s) already treated in the first "
+                      "period", RuntimeWarning, stacklevel=2)
+        ids, Y, cohort = ids[keep_u], Y[keep_u], cohort[keep_u]
+        X = None if X is None else X[keep_u]
+        clusters = None if clusters is None else clusters[keep_u]
+    if len(glist) == 0:
+        raise EstimationError("no treated cohort is first treated after the first period; "
+                              "nothing to estimate")
+    n, T = Y.shape
+    estimator = ESTIMATORS[est_method]
+    ones = np.ones((n, 1))
+
+    tfac = 0 if base_period == "universal" else 1
+    cells_g, cells_t, atts, infs = [], [], [], []
+    for g in glist:
+        treated = cohort == g
+        pre_idx = np.flatnonzero(tlist + anticipation < g)
+        if len(pre_idx) == 0:
+            raise EstimationError(f"cohort {int(g)} has no pre-treatment period")
+        last_pre = int(pre_idx[-1])
+        for j in range(T - tfac):
+            ti = j + tfac
+            base = last_pre if (base_period == "universal" or g <= tlist[ti]) else j
+            cells_g.append(g)
+            cells_t.append(tlist[ti])
+            if base == ti:  # universal base period: normalised to zero
+                atts.append(0.0)
+                infs.append(np.zeros(n))
+                continue
+            if control_group == "never":
+                control = cohort == 0
+            else:
+                later = tlist[max(ti, base)]
+                control = (cohort == 0) | ((cohort > later + anticipation) & ~treated)
+            use = treated | control
+            n1 = int(use.sum())
+            if not control.any():
+                atts.append(np.nan)
+                infs.append(np.full(n, np.nan))
+                continue
+            dy = Y[use, ti] - Y[use, base]
+            d = treated[use].astype(float)
+            if X is None:
+                xm = ones[use]
+            else:
+                xm = np.column_stack([ones[use], X[use, min(ti, base), :]])
+            try:
+                att, inf1 = estimator(dy, d, xm)
+            except EstimationError as exc:
+                raise EstimationError(f"ATT(g={int(g)}, t={int(tlist[ti])}): {exc}") from exc
+            inf = np.zeros(n)
+            inf[use] = (n / n1) * inf1
+            atts.append(att)
+            infs.append(inf)
+
+    groups = np.asarray(cells_g, float)
+    times = np.asarray(cells_t, float)
+    att = np.asarray(atts, float)
+    inffunc = np.column_stack(infs)
+    rng = np.random.default_rng(seed)
+    se = _analytic_se(inffunc)
+    zero = np.isnan(se)
+    crit = float(stats.norm.ppf(1 - alp / 2))
+    if bstrap:
+        se_b, crit = _band(inffunc, bstrap=True, cband=cband, alp=alp, biters=biters, rng=rng,
+                           clusters=clusters)
+        se = np.where(zero, np.nan, se_b)
+    se = np.where(np.isnan(att), np.nan, se)
+
+    # Wald pre-test (R: n * att' V^-1 att over the pre-treatment cells, V = IF'IF/n);
+    # universal-base cells normalised to zero are left out (they carry no information).
+    W, Wp = np.nan, np.nan
+    pre = (groups > times) & ~zero & np.isfinite(att)
+    if pre.any():
+        V = inffunc[:, pre].T @ inffunc[:, pre] / n
+        if 1.0 / np.linalg.cond(V, 1) > np.finfo(float).eps:
+            a = att[pre]
+            W = float(n * a @ np.linalg.solve(V, a))
+            Wp = float(round(1 - stats.chi2.cdf(W, pre.sum()), 5))
+
+    return ATTgtResult(
+        groups=groups, times=times, att=att, se=se, inffunc=inffunc, n=n, glist=glist,
+        tlist=tlist, unit_cohort=cohort, ids=ids, control_group=control_group,
+        est_method=est_method, base_period=base_period, anticipation=int(anticipation),
+        covariates=tuple(covariates), alp=alp, bstrap=bool(bstrap), biters=int(biters),
+        cband=bool(cband), crit_val=crit, pretest_W=W, pretest_pval=Wp, clusters=clusters,
+        seed=seed, yname=yname)
+
+
+# --------------------------------------------------------------------------------------------
+# aggregation
+# --------------------------------------------------------------------------------------------
+
+
+def _wif(keepers: np.ndarray, pg: np.ndarray, cohort: np.ndarray, group: np.ndarray
+         ) -> np.ndarray:
+    """Influence-function term from estimating the group shares (R ``did:::wif``).
+
+    ``keepers`` index ``pg`` and ``group`` (R passes ``group[k]`` and ``pg[k]`` for the same
+    ``k``); returns n x len(keepers).
+    """
+    pk = pg[keepers]
+    s = pk.sum()
+    dev = (cohort[:, None] == group[keepers][None, :]).astype(float) - pk[None, :]
+    if1 = dev / s
+    if2 = dev.sum(axis=1)[:, None] * (pk / s ** 2)[None, :]
+    return if1 - if2
+
+
+def _agg_inf(att: np.ndarray, inf: np.ndarray, which: np.ndarray, w: np.ndarray,
+             wif: np.ndarray | None) -> np.ndarray:
+    out = inf[:, which] @ w
+    if wif is not None:
+        out = out + wif @ att[which]
+    return out
+
+
+def aggte(
+    res: ATTgtResult,
+    type: str = "group",
+    *,
+    min_e: float = -np.inf,
+    max_e: float = np.inf,
+    balance_e: int | None = None,
+    na_rm: bool = False,
+    bstrap: bool | None = None,
+    biters: int | None = None,
+    cband: bool | None = None,
+    alp: float | None = None,
+    seed: int | None = None,
+) -> AggteResult:
+    """Aggregate ATT(g,t) as R ``did::aggte`` (``compute.aggte`` of did 2.1.2).
+
+    Parameters
+    ----------
+    res : ATTgtResult
+    type : {"simple", "dynamic", "group", "calendar"}
+        Post-treatment average weighted by cohort size; event-study by ``e = t - g``
+        (includes e < 0 pseudo-effects; overall = mean of the e >= 0 effects); by cohort
+        (overall weighted by cohort size, with the weight-estimation term); by period.
+    min_e, max_e : float
+        Event-time window (``dynamic``; ``max_e`` also caps ``simple`` and ``group``).
+    balance_e : int, optional
+        ``dynamic`` only: keep cohorts observed for ``balance_e`` periods after treatment.
+    na_rm : bool
+        Drop ATT(g,t) that could not be estimated instead of raising.
+    bstrap, biters, cband, alp : optional
+        Override the settings of ``res`` (``None`` = inherit).
+    seed : int, optional
+        Seed of the bootstrap (defaults to ``res.seed``).
+
+    Returns
+    -------
+    AggteResult
+    """
+    check_literal(type, AggType, "type")
+    bstrap = res.bstrap if bstrap is None else bool(bstrap)
+    biters = res.biters if biters is None else int(biters)
+    cband = res.cband if cband is None else bool(cband)
+    alp = res.alp if alp is None else float(alp)
+    if cband and not bstrap:
+        cband = False
+    rng = np.random.default_rng(res.seed if seed is None else seed)
+    z = float(stats.norm.ppf(1 - alp / 2))
+
+    def se_of(inf: np.ndarray) -> float:
+        if bstrap:
+            return float(mboot(inf, biters=biters, alp=alp, rng=rng,
+                               clusters=res.clusters)["se"][0])
+        return float(_analytic_se(inf))
+
+    group, t, att, inffunc = res.groups, res.times, res.att, res.inffunc
+    if np.isnan(att).any():
+        if not na_rm:
+            raise EstimationError("some ATT(g,t) could not be estimated (no comparison units); "
+                                  "pass na_rm=True to aggregate the others")
+        ok = ~np.isnan(att)
+        group, t, att, inffunc = group[ok], t[ok], att[ok], inffunc[:, ok]
+    glist = np.unique(group)
+    cohort = res.unit_cohort
+    pgg = np.array([(cohort == g).mean() for g in glist])
+    pg = pgg[np.searchsorted(glist, group)]
+    empty = np.empty(0)
+
+    def band(inf_e: np.ndarray) -> tuple[np.ndarray, float]:
+        if bstrap:
+            return _band(inf_e, bstrap=True, cband=cband, alp=alp, biters=biters, rng=rng,
+                         clusters=res.clusters)
+        return _analytic_se(inf_e), z
+
+    if type == "simple":
+        keep = np.flatnonzero((group <= t) & (t <= group + max_e))
+        w = pg[keep] / pg[keep].sum()
+        a = float(att[keep] @ w)
+        inf = _agg_inf(att, inffunc, keep, w, _wif(keep, pg, cohort, group))
+        return AggteResult("simple", a, se_of(inf), empty, empty, empty, z, inf,
+                           np.empty((res.n, 0)), alp=alp, bstrap=bstrap, max_e=max_e)
+
+    if type == "group":
+        atts_g, infs_g = [], []
+        for g in glist:
+            which = np.flatnonzero((group == g) & (g <= t) & (t <= group + max_e))
+            if len(which) == 0:
+                atts_g.append(np.nan)
+                infs_g.append(np.full(res.n, np.nan))
+                continue
+            w = pg[which] / pg[which].sum()
+            atts_g.append(float(att[which].mean()))
+            infs_g.append(_agg_inf(att, inffunc, which, w, None))
+        att_g = np.asarray(atts_g)
+        inf_g = np.column_stack(infs_g)
+        se_g, crit = band(inf_g)
+        a = float((att_g * pgg).sum() / pgg.sum())
+        # R: wif(keepers = 1:length(glist), pg = pgg, G = G, group = group) -- note `group`
+        # is the ATT(g,t) cell vector, so its first nG entries are used.
+        kk = np.arange(len(glist))
+        wif = _wif_pairs(pgg, cohort, group[kk])
+        inf = inf_g @ (pgg / pgg.sum()) + wif @ att_g
+        return AggteResult("group", a, se_of(inf), glist, att_g, se_g, crit, inf, inf_g,
+                           alp=alp, bstrap=bstrap, max_e=max_e)
+
+    if type == "dynamic":
+        e_all = t - group
+        include = np.ones(len(group), bool)
+        eseq = np.unique(e_all)
+        if balance_e is not None:
+            tmax, tmin = res.tlist.max(), res.tlist.min()
+            include = (tmax - group) >= balance_e
+            eseq = np.unique(e_all[include])
+            eseq = eseq[(eseq <= balance_e) & (eseq >= balance_e - tmax + tmin)]
+        eseq = eseq[(eseq >= min_e) & (eseq <= max_e)]
+        if len(eseq) == 0:
+            raise EstimationError("no event times left in [min_e, max_e]")
+        atts_e, infs_e = [], []
+        for e in eseq:
+            which = np.flatnonzero((e_all == e) & include)
+            w = pg[which] / pg[which].sum()
+            atts_e.append(float(att[which] @ w))
+            infs_e.append(_agg_inf(att, inffunc, which, w, _wif(which, pg, cohort, group)))
+        att_e = np.asarray(atts_e)
+        inf_e = np.column_stack(infs_e)
+        se_e, crit = band(inf_e)
+        post = eseq >= 0
+        if not post.any():
+            overall, overall_se, inf = np.nan, np.nan, np.full(res.n, np.nan)
+        else:
+            overall = float(att_e[post].mean())
+            inf = inf_e[:, post].mean(axis=1)
+            overall_se = se_of(inf)
+        # csdid pre_avg/post_avg: plain averages of the event-time estimates; event times
+        # normalised to zero (universal base period: IF identically 0) are left out.
+        informative = np.any(inf_e != 0, axis=0)
+        pre = (eseq < 0) & informative
+        pre_avg = pre_se = np.nan
+        if pre.any():
+            pre_avg = float(att_e[pre].mean())
+            pre_se = se_of(inf_e[:, pre].mean(axis=1))
+        return AggteResult("dynamic", overall, overall_se, eseq, att_e, se_e, crit, inf,
+                           inf_e, alp=alp, bstrap=bstrap, pre_avg=pre_avg, pre_avg_se=pre_se,
+                           post_avg=overall, post_avg_se=overall_se, min_e=min_e, max_e=max_e,
+                           balance_e=balance_e)
+
+    # calendar
+    ctimes = np.unique(t)
+    ctimes = ctimes[ctimes >= group.min()]
+    atts_t, infs_t, kept = [], [], []
+    for t1 in ctimes:
+        which = np.flatnonzero((t == t1) & (group <= t))
+        if len(which) == 0:
+            continue
+        w = pg[which] / pg[which].sum()
+        kept.append(t1)
+        atts_t.append(float(att[which] @ w))
+        infs_t.append(_agg_inf(att, inffunc, which, w, _wif(which, pg, cohort, group)))
+    att_t = np.asarray(atts_t)
+    inf_t = np.column_stack(infs_t)
+    se_t, crit = band(inf_t)
+    a = float(att_t.mean())
+    inf = inf_t.mean(axis=1)
+    return AggteResult("calendar", a, se_of(inf), np.asarray(kept), att_t, se_t, crit, inf,
+                       inf_t, alp=alp, bstrap=bstrap)
+
+
+def _wif_pairs(pk: np.ndarray, cohort: np.ndarray, gk: np.ndarray) -> np.ndarray:
+    """:func:`_wif` with shares ``pk`` and group labels ``gk`` given pairwise."""
+    s = pk.sum()
+    dev = (cohort[:, None] == gk[None, :]).astype(float) - pk[None, :]
+    return dev / s - dev.sum(axis=1)[:, None] * (pk / s ** 2)[None, :]
