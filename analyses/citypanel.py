@@ -1,0 +1,745 @@
+"""City-panel models of seed 000: pooled, RE, FE, F and Hausman tests, mechanisms, robustness.
+
+Estimators and conventions (checked against R plm 2.6-2 on Grunfeld, ``tests/reference/panel``):
+
+- pooled OLS: numpy least squares; FE (within, entity or two-way): pyfixest ``feols``;
+  RE: linearmodels ``RandomEffects`` (Swamy–Arora, plm's default ``random.method="swar"``).
+- ``se`` is the conventional (iid) standard error, as ``summary(plm(...))``.
+- ``se_cluster`` follows plm's ``vcovHC(model, type="HC1", cluster="group")`` (Arellano):
+  ``V = n/(n-k) · (X'X)⁻¹ Σ_g X_g'u_g u_g'X_g (X'X)⁻¹`` on the model's transformed data
+  (demeaned for FE, quasi-demeaned for RE), with ``k`` the number of estimated coefficients
+  (slopes only for FE) and **no** G/(G-1) factor. pyfixest's CRV1 (fixest small-sample
+  factors G/(G-1)·(n-1)/(n-k)) differs by a few percent; it is kept as ``se_crv1`` for FE.
+- F test of FE against pooled = plm ``pFtest(within, pooling)``:
+  ``F = ((SSR_p − SSR_fe)/(df_p − df_fe)) / (SSR_fe/df_fe)``.
+- Hausman = plm ``phtest(within, random)``: ``(b_fe − b_re)'(V_fe − V_re)⁻¹(b_fe − b_re)`` with
+  the conventional vcovs, df = number of slope coefficients. It always compares *individual*
+  FE and RE (linearmodels has no two-way RE); ``--twoways`` changes the FE model reported and
+  the F test (two-way within against pooled, as plm's ``pFtest(twoways, pooling)``).
+- Mundlak: pooled OLS of y on x and the city means of x, cluster-robust (same HC1 convention)
+  Wald test that the mean coefficients are zero, χ²(#means) — valid under heteroskedasticity
+  and serial correlation, unlike the classical Hausman.
+- Durbin–Wu–Hausman endogeneity test (control function): first stage ``mig`` on its lag and the
+  other regressors with city FE; the first-stage residual is added to the FE model; the
+  statistic is the squared t of that residual (χ²(1), conventional and clustered variants).
+  The IV estimate itself is pyfixest ``y ~ controls | city | mig ~ L_mig``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from panels.citypanel import city_split, descriptives, validate_panel
+from spatial.errors import EstimationError, InputError
+from spatial.outputs import Figure, Table, write_outputs
+
+__all__ = [
+    "PanelFit",
+    "TestResult",
+    "DWHResult",
+    "prepare",
+    "fit_pooled",
+    "fit_fe",
+    "fit_re",
+    "pftest",
+    "phtest",
+    "mundlak_test",
+    "choose_model",
+    "add_interactions",
+    "lag_within",
+    "dwh_test",
+    "heterogeneity",
+    "regression_table",
+    "run_citypanel",
+    "run_yrd_study",
+]
+
+ModelName = Literal["pooled", "fe", "re"]
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class PanelFit:
+    """One fitted panel model.
+
+    Attributes
+    ----------
+    model : str
+        ``pooled``, ``fe``, ``fe_twoways``, ``re`` or ``iv``.
+    coef, se, se_cluster : Series
+        By variable name (``const`` for the intercept of pooled / RE).
+    vcov, vcov_cluster : DataFrame
+        Conventional and cluster-robust (plm HC1) covariance matrices.
+    nobs, n_entities, df_resid : int
+    ssr, r2 : float
+        Residual sum of squares (transformed model for FE) and R² (within R² for FE).
+    extra : dict
+        Model-specific numbers (RE variance components and theta, FE CRV1 SEs, ...).
+    """
+
+    model: str
+    y: str
+    coef: pd.Series
+    se: pd.Series
+    se_cluster: pd.Series
+    vcov: pd.DataFrame
+    vcov_cluster: pd.DataFrame
+    nobs: int
+    n_entities: int
+    df_resid: int
+    ssr: float
+    r2: float
+    extra: dict = field(default_factory=dict)
+
+    def pvalues(self, cluster: bool = False) -> pd.Series:
+        """Two-sided t-test p-values (df = residual df, as plm's coeftest)."""
+        se = self.se_cluster if cluster else self.se
+        return pd.Series(2 * stats.t.sf(np.abs(self.coef / se), self.df_resid), index=se.index)
+
+    def tidy(self) -> pd.DataFrame:
+        """``term, estimate, se, se_cluster, t, p, p_cluster``."""
+        return pd.DataFrame({
+            "term": self.coef.index, "estimate": self.coef.to_numpy(),
+            "se": self.se.to_numpy(), "se_cluster": self.se_cluster.to_numpy(),
+            "t": (self.coef / self.se).to_numpy(), "p": self.pvalues().to_numpy(),
+            "p_cluster": self.pvalues(True).to_numpy()})
+
+    def summary(self) -> str:
+        """A plain-text coefficient table."""
+        head = (f"{self.model}: {self.y}, n={self.nobs}, entities={self.n_entities}, "
+                f"df={self.df_resid}, R2={self.r2:.4f}")
+        return head + "\n" + self.tidy().to_string(index=False, float_format=lambda v: f"{v:.6g}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: ``coef, se, se_cluster`` dicts by name plus counts."""
+        return {"coef": self.coef.to_dict(), "se": self.se.to_dict(),
+                "se_cluster": self.se_cluster.to_dict(), "p": self.pvalues().to_dict(),
+                "p_cluster": self.pvalues(True).to_dict(), "nobs": self.nobs,
+                "n_entities": self.n_entities, "df_resid": self.df_resid, "r2": self.r2,
+                **{k: v for k, v in self.extra.items() if not isinstance(v, pd.Series)},
+                **{k: v.to_dict() for k, v in self.extra.items() if isinstance(v, pd.Series)}}
+
+    def plot(self, terms: Sequence[str] | None = None, cluster: bool = True):
+        """Coefficient plot with 95% intervals; returns a matplotlib Figure."""
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        terms = [t for t in (terms or self.coef.index) if t != "const"]
+        se = (self.se_cluster if cluster else self.se)[terms]
+        q = stats.t.ppf(0.975, self.df_resid)
+        fig, ax = plt.subplots(figsize=(6, 0.4 * len(terms) + 1.2))
+        yy = np.arange(len(terms))[::-1]
+        ax.errorbar(self.coef[terms], yy, xerr=q * se, fmt="o", capsize=3)
+        ax.axvline(0, color="grey", lw=0.8)
+        ax.set_yticks(yy, terms)
+        ax.set_title(f"{self.model}: {self.y} ({'clustered' if cluster else 'conventional'} "
+                     "95% CI)")
+        fig.tight_layout()
+        return fig
+
+
+@dataclass(frozen=True)
+class TestResult:
+    """A test statistic: ``name, stat, df`` (int or (df1, df2)), ``p``."""
+
+    name: str
+    stat: float
+    df: Any
+    p: float
+    note: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready; F tests expose ``df1, df2``."""
+        if isinstance(self.df, tuple):
+            return {"stat": self.stat, "df1": self.df[0], "df2": self.df[1], "p": self.p,
+                    "note": self.note}
+        return {"stat": self.stat, "df": self.df, "p": self.p, "note": self.note}
+
+    def summary(self) -> str:
+        """One line."""
+        return f"{self.name}: stat={self.stat:.6g}, df={self.df}, p={self.p:.4g}"
+
+
+@dataclass(frozen=True)
+class DWHResult:
+    """Durbin–Wu–Hausman endogeneity test and the IV fit."""
+
+    test: TestResult
+    test_cluster: TestResult
+    iv: PanelFit
+    first_stage_f: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready."""
+        return {**self.test.to_dict(), "cluster": self.test_cluster.to_dict(),
+                "first_stage_f": self.first_stage_f, "iv": self.iv.to_dict()}
+
+    def summary(self) -> str:
+        """Two lines."""
+        return self.test.summary() + "\n" + self.test_cluster.summary()
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def prepare(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str],
+            cluster: str | None = None, file: str | None = None) -> pd.DataFrame:
+    """Validate and keep complete rows, sorted by (entity, time).
+
+    Raises
+    ------
+    InputError
+        Bad panel (see :func:`panels.citypanel.validate_panel`), or ``y`` among ``x``.
+    """
+    x = list(x)
+    if y in x:
+        raise InputError(f"the outcome {y!r} is also a regressor", column=y,
+                         fix="remove it from --x")
+    extra = [cluster] if cluster and cluster not in (entity, time) else []
+    out = validate_panel(df, entity=entity, time=time, columns=[y, *x], file=file)
+    for c in extra:
+        if c not in out.columns:
+            raise InputError("cluster column not found", column=c, file=file)
+    out = out.dropna(subset=[y, *x]).sort_values([entity, time]).reset_index(drop=True)
+    if out.empty:
+        raise EstimationError("no complete rows in the data")
+    return out
+
+
+def _cluster_vcov(X: np.ndarray, u: np.ndarray, groups: np.ndarray, k: int) -> np.ndarray:
+    """plm ``vcovHC(type="HC1", cluster="group")``: n/(n-k) · bread·meat·bread."""
+    n = X.shape[0]
+    bread = np.linalg.inv(X.T @ X)
+    scores = X * u[:, None]
+    codes = pd.factorize(groups)[0]
+    g_scores = np.zeros((codes.max() + 1, X.shape[1]))
+    np.add.at(g_scores, codes, scores)
+    meat = g_scores.T @ g_scores
+    return n / (n - k) * bread @ meat @ bread
+
+
+def _frame(mat: np.ndarray, names: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame(mat, index=list(names), columns=list(names))
+
+
+def _se(v: pd.DataFrame) -> pd.Series:
+    return pd.Series(np.sqrt(np.diag(v.to_numpy())), index=v.index)
+
+
+def _groups(df: pd.DataFrame, entity: str, cluster: str | None) -> np.ndarray:
+    return df[cluster or entity].astype(str).to_numpy()
+
+
+# --------------------------------------------------------------------------- estimators
+
+
+def fit_pooled(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str],
+               cluster: str | None = None) -> PanelFit:
+    """Pooled OLS with an intercept (plm ``model="pooling"``)."""
+    d = prepare(df, entity=entity, time=time, y=y, x=x, cluster=cluster)
+    names = ["const", *x]
+    X = np.column_stack([np.ones(len(d)), d[list(x)].to_numpy(float)])
+    Y = d[y].to_numpy(float)
+    n, k = X.shape
+    if np.linalg.matrix_rank(X) < k:
+        raise EstimationError("pooled OLS: regressors are collinear")
+    b, *_ = np.linalg.lstsq(X, Y, rcond=None)
+    u = Y - X @ b
+    ssr = float(u @ u)
+    V = ssr / (n - k) * np.linalg.inv(X.T @ X)
+    Vc = _cluster_vcov(X, u, _groups(d, entity, cluster), k)
+    r2 = 1 - ssr / float(((Y - Y.mean()) ** 2).sum())
+    vf, vcf = _frame(V, names), _frame(Vc, names)
+    return PanelFit("pooled", y, pd.Series(b, index=names), _se(vf), _se(vcf), vf, vcf, n,
+                    d[entity].nunique(), n - k, ssr, r2)
+
+
+def fit_fe(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str],
+           cluster: str | None = None, twoways: bool = False) -> PanelFit:
+    """Within (fixed-effects) estimator via pyfixest; entity or entity + time effects."""
+    import pyfixest as pf
+
+    d = prepare(df, entity=entity, time=time, y=y, x=x, cluster=cluster)
+    fe = f"{entity} + {time}" if twoways else entity
+    fml = f"{y} ~ {' + '.join(x)} | {fe}"
+    try:
+        m = pf.feols(fml, data=d, vcov="iid")
+    except Exception as exc:  # pyfixest raises its own types for collinearity etc.
+        raise EstimationError(f"fixed effects ({fml}) failed: {exc}") from None
+    names = list(m.coef().index)
+    if names != list(x):
+        raise EstimationError(f"fixed effects: regressors dropped as collinear with the "
+                              f"effects: {sorted(set(x) - set(names))}")
+    Xd = np.asarray(m._X, float)
+    u = np.asarray(m._u_hat, float).ravel()
+    n, k = Xd.shape
+    G = d[entity].nunique()
+    df_resid = n - k - G - (d[time].nunique() - 1 if twoways else 0)
+    ssr = float(u @ u)
+    V = ssr / df_resid * np.linalg.inv(Xd.T @ Xd)
+    Vc = _cluster_vcov(Xd, u, _groups(d, entity, cluster), k)
+    yd = np.asarray(m._Y, float).ravel()
+    r2 = 1 - ssr / float(((yd - yd.mean()) ** 2).sum())
+    crv1 = pf.feols(fml, data=d, vcov={"CRV1": cluster or entity}).se()
+    vf, vcf = _frame(V, names), _frame(Vc, names)
+    return PanelFit("fe_twoways" if twoways else "fe", y, m.coef().rename(None), _se(vf),
+                    _se(vcf), vf, vcf, n, G, df_resid, ssr, r2,
+                    {"se_crv1": crv1.rename(None)})
+
+
+def fit_re(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str],
+           cluster: str | None = None) -> PanelFit:
+    """Random effects, Swamy–Arora (linearmodels; equals plm ``random.method="swar"``)."""
+    from linearmodels.panel import RandomEffects
+
+    d = prepare(df, entity=entity, time=time, y=y, x=x, cluster=cluster)
+    p = d.set_index([entity, time])
+    exog = p[list(x)].astype(float).copy()
+    exog.insert(0, "const", 1.0)
+    try:
+        r = RandomEffects(p[y].astype(float), exog).fit()
+    except Exception as exc:
+        raise EstimationError(f"random effects failed: {exc}") from None
+    names = list(exog.columns)
+    b = r.params.reindex(names)
+    theta = r.theta.iloc[:, 0].reindex(p.index).to_numpy(float)
+    Xm = exog.groupby(level=0).transform("mean").to_numpy(float)
+    ym = p[y].groupby(level=0).transform("mean").to_numpy(float)
+    Xq = exog.to_numpy(float) - theta[:, None] * Xm
+    yq = p[y].to_numpy(float) - theta * ym
+    u = yq - Xq @ b.to_numpy()
+    n, k = Xq.shape
+    V = r.cov.reindex(index=names, columns=names)
+    Vc = _frame(_cluster_vcov(Xq, u, _groups(d, entity, cluster), k), names)
+    vd = r.variance_decomposition
+    extra = {"sigma2_idios": float(vd["Residual"]), "sigma2_id": float(vd["Effects"]),
+             "theta": float(np.median(theta)), "method": "swar"}
+    return PanelFit("re", y, b.rename(None), _se(V), _se(Vc), V, Vc, n, d[entity].nunique(),
+                    n - k, float(u @ u), float(r.rsquared), extra)
+
+
+# --------------------------------------------------------------------------- tests
+
+
+def pftest(fe: PanelFit, pooled: PanelFit) -> TestResult:
+    """plm ``pFtest``: F test of the (individual or two-way) effects against pooled OLS."""
+    df1 = pooled.df_resid - fe.df_resid
+    df2 = fe.df_resid
+    if df1 <= 0 or df2 <= 0:
+        raise EstimationError("F test needs more observations than parameters")
+    F = ((pooled.ssr - fe.ssr) / df1) / (fe.ssr / df2)
+    return TestResult("F test for effects (plm pFtest)", float(F), (int(df1), int(df2)),
+                      float(stats.f.sf(F, df1, df2)))
+
+
+def phtest(fe: PanelFit, re: PanelFit) -> TestResult:
+    """plm ``phtest``: Hausman χ² with the difference of the conventional vcovs."""
+    names = [c for c in fe.coef.index if c in re.coef.index]
+    d = (fe.coef[names] - re.coef[names]).to_numpy()
+    V = fe.vcov.loc[names, names].to_numpy() - re.vcov.loc[names, names].to_numpy()
+    try:
+        stat = float(d @ np.linalg.solve(V, d))
+    except np.linalg.LinAlgError:
+        stat = float(d @ np.linalg.pinv(V) @ d)
+    note = "" if stat >= 0 else "V_fe - V_re not positive definite; statistic negative"
+    return TestResult("Hausman FE vs RE (plm phtest)", stat, len(names),
+                      float(stats.chi2.sf(max(stat, 0.0), len(names))), note)
+
+
+def mundlak_test(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str],
+                 cluster: str | None = None) -> TestResult:
+    """Cluster-robust Mundlak test: are the city means of x jointly zero in pooled OLS?"""
+    d = prepare(df, entity=entity, time=time, y=y, x=x, cluster=cluster)
+    varying = [c for c in x if (d.groupby(entity)[c].std() > 1e-12 * (1 + d[c].abs().max())).any()]
+    means = d.groupby(entity)[varying].transform("mean").add_prefix("mean_")
+    d2 = pd.concat([d, means], axis=1)
+    fit = fit_pooled(d2, entity=entity, time=time, y=y, x=[*x, *means.columns],
+                     cluster=cluster)
+    names = list(means.columns)
+    b = fit.coef[names].to_numpy()
+    V = fit.vcov_cluster.loc[names, names].to_numpy()
+    stat = float(b @ np.linalg.solve(V, b))
+    return TestResult("Mundlak (cluster-robust Wald on city means)", stat, len(names),
+                      float(stats.chi2.sf(stat, len(names))))
+
+
+def choose_model(f: TestResult, h: TestResult, mundlak: TestResult | None = None,
+                 alpha: float = 0.05) -> tuple[ModelName, str]:
+    """Which model the tests select, and a sentence saying why.
+
+    F rejects pooled -> effects matter; then Hausman rejects RE -> FE, else RE. If F does not
+    reject -> pooled. The Mundlak result is reported beside the classical Hausman.
+    """
+    if f.p >= alpha:
+        chosen: ModelName = "pooled"
+        line = f"F test does not reject pooled OLS (p={f.p:.3g}) -> pooled"
+    elif h.p < alpha:
+        chosen = "fe"
+        line = (f"F test rejects pooled (p={f.p:.3g}); Hausman rejects RE (p={h.p:.3g}) -> "
+                "fixed effects")
+    else:
+        chosen = "re"
+        line = (f"F test rejects pooled (p={f.p:.3g}); Hausman does not reject RE "
+                f"(p={h.p:.3g}) -> random effects")
+    if mundlak is not None:
+        agree = (mundlak.p < alpha) == (h.p < alpha)
+        line += (f"; cluster-robust Mundlak p={mundlak.p:.3g} "
+                 f"({'agrees' if agree else 'disagrees'})")
+    return chosen, line
+
+
+# --------------------------------------------------------------------------- extensions
+
+
+def add_interactions(df: pd.DataFrame, pairs: Sequence[tuple[str, str]], *,
+                     centre: bool = False) -> tuple[pd.DataFrame, list[str]]:
+    """Add ``A_x_B`` columns; with ``centre`` the factors are centred at their sample means."""
+    out = df.copy()
+    names = []
+    for a, b in pairs:
+        for c in (a, b):
+            if c not in out.columns:
+                raise InputError("interaction column not found", column=c, file="--interact")
+        va, vb = out[a].astype(float), out[b].astype(float)
+        if centre:
+            va, vb = va - va.mean(), vb - vb.mean()
+        name = f"{a}_x_{b}"
+        out[name] = va * vb
+        names.append(name)
+    return out, names
+
+
+def lag_within(df: pd.DataFrame, col: str, *, entity: str, time: str) -> pd.Series:
+    """One-year lag of ``col`` within each entity; missing when year t-1 is absent.
+
+    The first year of every city is lost (never filled). Aligned with ``df``'s index.
+    """
+    d = df[[entity, time, col]].copy()
+    prev = d.assign(**{time: d[time] + 1}).rename(columns={col: "_lag"})
+    merged = d[[entity, time]].merge(prev[[entity, time, "_lag"]], on=[entity, time],
+                                     how="left")
+    return pd.Series(merged["_lag"].to_numpy(), index=df.index, name=f"L_{col}")
+
+
+def dwh_test(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str],
+             endog: str, instrument: str, cluster: str | None = None) -> DWHResult:
+    """Durbin–Wu–Hausman (control function) test of ``endog`` with one instrument, city FE."""
+    import pyfixest as pf
+
+    x = list(x)
+    if endog not in x:
+        raise InputError(f"{endog!r} is not among the regressors", column=endog)
+    exo = [c for c in x if c != endog]
+    d = prepare(df, entity=entity, time=time, y=y, x=[*x, instrument], cluster=cluster)
+    fs = fit_fe(d, entity=entity, time=time, y=endog, x=[instrument, *exo], cluster=cluster)
+    m1 = pf.feols(f"{endog} ~ {' + '.join([instrument, *exo])} | {entity}", data=d)
+    d = d.assign(_v1=np.asarray(m1.resid(), float))
+    cf = fit_fe(d, entity=entity, time=time, y=y, x=[*x, "_v1"], cluster=cluster)
+    t = cf.coef["_v1"] / cf.se["_v1"]
+    tc = cf.coef["_v1"] / cf.se_cluster["_v1"]
+    test = TestResult("Durbin-Wu-Hausman (conventional)", float(t**2), 1,
+                      float(stats.chi2.sf(t**2, 1)))
+    test_c = TestResult("Durbin-Wu-Hausman (cluster-robust)", float(tc**2), 1,
+                        float(stats.chi2.sf(tc**2, 1)))
+    rhs = " + ".join(exo) if exo else "1"
+    ivm = pf.feols(f"{y} ~ {rhs} | {entity} | {endog} ~ {instrument}", data=d,
+                   vcov={"CRV1": cluster or entity})
+    coef = ivm.coef().rename(None)
+    se = ivm.se().rename(None)
+    empty = pd.DataFrame(np.nan, index=coef.index, columns=coef.index)
+    iv = PanelFit("iv", y, coef, se * np.nan, se, empty, empty, int(ivm._N), d[entity].nunique(),
+                  int(ivm._N) - len(coef) - d[entity].nunique(), float("nan"), float("nan"),
+                  {"se_note": "se_cluster is pyfixest CRV1"})
+    f1 = float((fs.coef[instrument] / fs.se[instrument]) ** 2)
+    return DWHResult(test, test_c, iv, f1)
+
+
+def heterogeneity(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str],
+                  splits: Mapping[str, float | None], cluster: str | None = None,
+                  twoways: bool = False) -> dict[str, dict[str, Any]]:
+    """FE regressions in the ``high`` and ``low`` city groups of each splitter.
+
+    ``splits`` maps a column to a threshold (``None`` = median of the city means).
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for col, thr in splits.items():
+        if col not in df.columns:
+            raise InputError("split column not found", column=col, file="--split")
+        grp = city_split(df, col, entity=entity, threshold=thr)
+        means = df.groupby(entity)[col].mean()
+        cut = float(means.median()) if thr is None else float(thr)
+        res: dict[str, Any] = {"cut": cut, "rule": "median of city means" if thr is None
+                               else f">= {thr:g}"}
+        for g in ("high", "low"):
+            sub = df[grp.to_numpy() == g]
+            if sub[entity].nunique() < 2:
+                raise EstimationError(f"split on {col!r}: group {g!r} has fewer than 2 cities")
+            res[g] = fit_fe(sub, entity=entity, time=time, y=y, x=x, cluster=cluster,
+                            twoways=twoways)
+        out[col] = res
+    return out
+
+
+# --------------------------------------------------------------------------- tables
+
+
+def _stars(p: float) -> str:
+    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
+
+
+def regression_table(fits: Sequence[PanelFit], labels: Sequence[str], *,
+                     cluster: bool = False, rows: Sequence[str] | None = None,
+                     stats_rows: Mapping[str, Sequence[Any]] | None = None) -> pd.DataFrame:
+    """Paper layout: one column per model, coefficient with stars, SE in parentheses below.
+
+    Stars: *** p<0.01, ** p<0.05, * p<0.1 (t test, residual df). Footer rows: N, R²,
+    then ``stats_rows`` (e.g. F and Hausman) — one value per model, "" where not applicable.
+    """
+    terms: list[str] = list(rows) if rows else []
+    for f in fits:
+        terms += [t for t in f.coef.index if t not in terms and t != "_v1"]
+    if "const" in terms:
+        terms = [t for t in terms if t != "const"] + ["const"]
+    body: list[list[str]] = []
+    for t in terms:
+        est, sev = [t], [""]
+        for f in fits:
+            if t in f.coef.index:
+                se = (f.se_cluster if cluster else f.se)[t]
+                p = float(2 * stats.t.sf(abs(f.coef[t] / se), f.df_resid))
+                est.append(f"{f.coef[t]:.4f}{_stars(p)}")
+                sev.append(f"({se:.4f})")
+            else:
+                est.append("")
+                sev.append("")
+        body += [est, sev]
+    body.append(["N", *[str(f.nobs) for f in fits]])
+    body.append(["R2", *[("" if np.isnan(f.r2) else f"{f.r2:.4f}") for f in fits]])
+    for name, vals in (stats_rows or {}).items():
+        body.append([name, *[str(v) for v in vals]])
+    return pd.DataFrame(body, columns=["variable", *labels])
+
+
+# --------------------------------------------------------------------------- pipelines
+
+
+def _parse_split(spec: str) -> tuple[str, float | None]:
+    if ">=" in spec:
+        col, thr = spec.split(">=", 1)
+        try:
+            return col.strip(), float(thr)
+        except ValueError:
+            raise InputError(f"bad threshold in {spec!r}", file="--split",
+                             fix="write COL or COL>=NUMBER") from None
+    return spec.strip(), None
+
+
+def run_citypanel(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str],
+                  cluster: str | None = None, out_dir: str | Path, twoways: bool = False,
+                  lag: str | None = None, interact: Sequence[tuple[str, str]] = (),
+                  centre: bool = False, split: Sequence[str] = (),
+                  describe: Sequence[str] | None = None, names: Mapping[str, str] | None = None,
+                  file: str | None = None, title: str = "City-panel models",
+                  extra_tables: Mapping[str, Table] | None = None,
+                  extra_results: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The whole battery on a city-year table; writes the step folder.
+
+    Parameters
+    ----------
+    df : DataFrame
+        City-year indicators.
+    entity, time, y, x, cluster
+        Column names; ``cluster`` defaults to ``entity``.
+    out_dir : path
+        Folder for ``results.json``, ``tables/*`` and ``figures/*``.
+    twoways : bool
+        Two-way (entity + time) FE for the FE model and every FE-based extension.
+    lag : str, optional
+        A regressor to replace by its one-year within-city lag (robustness), also used as the
+        instrument of the Durbin–Wu–Hausman test.
+    interact : sequence of (A, B)
+        Mechanism models: baseline + B (if not already a regressor) + A×B.
+    centre : bool
+        Centre interaction factors at their means.
+    split : sequence of str
+        Heterogeneity splitters: ``COL`` (median of city means) or ``COL>=NUMBER``.
+    describe : sequence of str, optional
+        Columns for the descriptive table (default y and x).
+    names : mapping, optional
+        City id -> name for the descriptive table.
+    extra_tables, extra_results : mapping, optional
+        Written alongside (e.g. the indicator audit of :func:`run_yrd_study`).
+
+    Returns
+    -------
+    dict
+        The content of ``results.json``: ``pooled|fe|re`` (coef, se, se_cluster, ...),
+        ``f_test``, ``hausman``, ``mundlak``, ``chosen``, ``choice``, and when asked
+        ``mechanisms``, ``lag``, ``dwh``, ``heterogeneity``, plus ``se_convention``.
+    """
+    x = list(x)
+    d = prepare(df, entity=entity, time=time, y=y, x=x, cluster=cluster, file=file)
+    kw = {"entity": entity, "time": time, "y": y, "cluster": cluster}
+    pooled = fit_pooled(d, x=x, **kw)
+    fe = fit_fe(d, x=x, twoways=twoways, **kw)
+    re = fit_re(d, x=x, **kw)
+    fe1 = fe if not twoways else fit_fe(d, x=x, **kw)
+    f = pftest(fe, pooled)
+    h = phtest(fe1, re)
+    mund = mundlak_test(d, x=x, **kw)
+    chosen, line = choose_model(f, h, mund)
+    fe_label = "FE (two-way)" if twoways else "FE"
+    results: dict[str, Any] = {
+        "n_obs": len(d), "n_entities": int(d[entity].nunique()),
+        "dropped_incomplete": int(len(df) - len(d)),
+        "pooled": pooled.to_dict(), "fe": fe.to_dict(), "re": re.to_dict(),
+        "f_test": f.to_dict(), "hausman": h.to_dict(), "mundlak": mund.to_dict(),
+        "chosen": chosen, "choice": line, "twoways": twoways,
+        "se_convention": "se: conventional (plm summary); se_cluster: plm vcovHC(type='HC1', "
+                         "cluster='group'), n/(n-k), no G/(G-1); fe.se_crv1: pyfixest CRV1",
+    }
+    tables: dict[str, Table] = {}
+    figures: dict[str, Figure] = {}
+    desc_cols = list(describe) if describe else [y, *x]
+    tables["descriptives"] = Table(
+        descriptives(df, [c for c in desc_cols if c in df.columns], entity=entity, time=time,
+                     names=dict(names or {})),
+        "Descriptive statistics", "Max and min with the city and year where they occur.")
+    fstr = f"{f.stat:.3f} (p={f.p:.3g})"
+    hstr = f"{h.stat:.3f} (p={h.p:.3g})"
+    for cl in (False, True):
+        tables["baseline" + ("_cluster" if cl else "")] = Table(
+            regression_table([pooled, re, fe], ["Pooled (ME)", "RE", fe_label], cluster=cl,
+                             rows=x, stats_rows={"F test": ["", "", fstr],
+                                                 "Hausman": ["", hstr, ""]}),
+            "Baseline regressions" + (" (city-clustered SE)" if cl else ""),
+            f"Outcome {y}. {line}. *** p<0.01, ** p<0.05, * p<0.1; SE in parentheses"
+            + (" clustered by city (plm HC1 convention)." if cl else " (conventional)."))
+    figures["baseline_fe"] = Figure(fe.plot(x), f"{fe_label} coefficients, clustered 95% CI")
+
+    mech_fits: list[PanelFit] = []
+    mech_labels: list[str] = []
+    if interact:
+        dm, inames = add_interactions(d, interact, centre=centre)
+        mech = {}
+        for (a, b), iname in zip(interact, inames, strict=True):
+            xs = x + ([b] if b not in x else []) + ([a] if a not in x else []) + [iname]
+            fit = fit_fe(dm, x=xs, twoways=twoways, **kw)
+            mech[iname] = fit.to_dict()
+            mech_fits.append(fit)
+            mech_labels.append(iname)
+        results["mechanisms"] = mech
+        results["mechanisms_centred"] = centre
+        tables["mechanisms"] = Table(
+            regression_table(mech_fits, mech_labels, cluster=True, rows=x),
+            "Mechanisms (interactions)",
+            f"{fe_label}; city-clustered SE (plm HC1). Interaction factors "
+            f"{'centred at their means' if centre else 'not centred'}.")
+    if lag:
+        if lag not in x:
+            raise InputError(f"--lag {lag!r} is not among the regressors", file="--lag")
+        lname = f"L_{lag}"
+        dl = d.copy()
+        dl[lname] = lag_within(dl, lag, entity=entity, time=time)
+        lost = int(dl[lname].isna().sum())
+        dl2 = dl.dropna(subset=[lname])
+        xl = [lname if c == lag else c for c in x]
+        lfits = [fit_fe(dl2, x=xl, twoways=twoways, **kw)]
+        llabels = ["baseline"]
+        if interact:
+            dli, inl = add_interactions(dl2, [(lname if a == lag else a, b) for a, b in interact],
+                                        centre=centre)
+            for (a, b), iname in zip(interact, inl, strict=True):
+                xs = xl + ([b] if b not in xl else []) + [iname]
+                lfits.append(fit_fe(dli, x=xs, twoways=twoways, **kw))
+                llabels.append(iname)
+        results["lag"] = {"variable": lname, "rows_lost": lost,
+                          "models": {lab: ft.to_dict() for lab, ft in zip(llabels, lfits,
+                                                                           strict=True)}}
+        tables["robustness_lag"] = Table(
+            regression_table(lfits, llabels, cluster=True, rows=xl),
+            f"Robustness: {lag} replaced by its one-year lag",
+            f"{lost} city-years lost (each city's first year). {fe_label}; clustered SE.")
+        dwh = dwh_test(dl2, entity=entity, time=time, y=y, x=x, endog=lag, instrument=lname,
+                       cluster=cluster)
+        results["dwh"] = dwh.to_dict()
+        tables["endogeneity"] = Table(
+            pd.DataFrame([{"test": t.name, "chi2": t.stat, "df": t.df, "p": t.p}
+                          for t in (dwh.test, dwh.test_cluster)]
+                         + [{"test": "first-stage F (instrument)", "chi2": dwh.first_stage_f,
+                             "df": 1, "p": np.nan}]),
+            "Endogeneity: Durbin-Wu-Hausman test",
+            f"H0: {lag} exogenous. Instrument: {lname}; city FE.")
+    if split:
+        specs = dict(_parse_split(s) for s in split)
+        het = heterogeneity(d, x=x, splits=specs, twoways=twoways, **kw)
+        hfits, hlabels = [], []
+        results["heterogeneity"] = {}
+        for col, res in het.items():
+            results["heterogeneity"][col] = {"cut": res["cut"], "rule": res["rule"],
+                                             "high": res["high"].to_dict(),
+                                             "low": res["low"].to_dict()}
+            hfits += [res["high"], res["low"]]
+            hlabels += [f"{col} high", f"{col} low"]
+        tables["heterogeneity"] = Table(
+            regression_table(hfits, hlabels, cluster=True, rows=x),
+            "Heterogeneity: subgroup regressions",
+            "Cities grouped by their mean over the years; high = at or above the cut "
+            "(median of city means unless a threshold is given). "
+            f"{fe_label}; clustered SE.")
+    results.update(extra_results or {})
+    tables.update(extra_tables or {})
+    write_outputs(out_dir, results=results, tables=tables, figures=figures, title=title)
+    return results
+
+
+def run_yrd_study(raw: pd.DataFrame, out_dir: str | Path, *, base_year: int | None = None,
+                  twoways: bool = False, centre: bool = False, entity: str = "city",
+                  time: str = "year", price: str = "price_index",
+                  file: str | None = None) -> dict[str, Any]:
+    """Seed 000 end to end: raw statistics -> indicators -> the full model battery.
+
+    Builds the indicators (:func:`panels.citypanel.build_indicators`), writes them and the
+    audit, then runs :func:`run_citypanel` with y = ``gdp_pc``, x = ``mig`` + controls, the
+    three mechanisms (mig×str, mig×tec, mig×cos), the lagged-mig robustness and DWH test, and
+    the splits hukou / density / school_years at the median and pop_resident >= 500 (万人,
+    i.e. 5 million). Returns the results dict (with ``audit`` added).
+    """
+    from panels.citypanel import CONTROLS, INDICATORS, build_indicators
+
+    ip = build_indicators(raw, entity=entity, time=time, price=price, base_year=base_year,
+                          file=file)
+    frame = ip.frame
+    names = {}
+    if "name" in raw.columns:
+        names = dict(zip(raw[entity].astype(str), raw["name"].astype(str), strict=False))
+    res = run_citypanel(
+        frame.drop(columns=["size_class", "interpolated"]), entity="city", time="year",
+        y="gdp_pc", x=["mig", *CONTROLS], out_dir=out_dir, twoways=twoways, lag="mig",
+        interact=[("mig", "str"), ("mig", "tec"), ("mig", "cos")], centre=centre,
+        split=["hukou", "density", "school_years", "pop_resident>=500"],
+        describe=list(INDICATORS), names=names, file=file,
+        title="Population mobility and growth (YRD city panel)",
+        extra_tables={
+            "audit": Table(ip.audit, "Indicator construction audit",
+                           "Every input city-year in exactly one row."),
+            "gaps": Table(ip.gaps, "Raw cells interpolated or left missing",
+                          "Interior gaps filled linearly within a city; never extrapolated."),
+            "indicators": Table(ip.frame, "City-year indicators",
+                                "'interpolated' lists the raw columns filled in that row.")},
+        extra_results={"audit": ip.audit.to_dict(orient="records"),
+                       "interpolated_cells": int((ip.gaps["action"] == "interpolated").sum()),
+                       "left_missing_cells": int((ip.gaps["action"] == "left missing").sum()),
+                       "base_year": base_year})
+    return res
