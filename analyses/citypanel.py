@@ -218,7 +218,7 @@ def prepare(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str
 
 
 def _cluster_vcov(X: np.ndarray, u: np.ndarray, groups: np.ndarray, k: int) -> np.ndarray:
-    """plm ``vcovHC(type="HC1", cluster="group")``: n/(n-k) · bread·meat·bread."""
+    """Cluster vcov as plm ``vcovHC(type="HC1", cluster="group")``: n/(n-k) · bread·meat·bread."""
     n = X.shape[0]
     bread = np.linalg.inv(X.T @ X)
     scores = X * u[:, None]
@@ -333,7 +333,7 @@ def fit_re(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str]
 
 
 def pftest(fe: PanelFit, pooled: PanelFit) -> TestResult:
-    """plm ``pFtest``: F test of the (individual or two-way) effects against pooled OLS."""
+    """F test of plm ``pFtest``: of the (individual or two-way) effects against pooled OLS."""
     df1 = pooled.df_resid - fe.df_resid
     df2 = fe.df_resid
     if df1 <= 0 or df2 <= 0:
@@ -344,7 +344,7 @@ def pftest(fe: PanelFit, pooled: PanelFit) -> TestResult:
 
 
 def phtest(fe: PanelFit, re: PanelFit) -> TestResult:
-    """plm ``phtest``: Hausman χ² with the difference of the conventional vcovs."""
+    """Hausman χ² of plm ``phtest``, with the difference of the conventional vcovs."""
     names = [c for c in fe.coef.index if c in re.coef.index]
     d = (fe.coef[names] - re.coef[names]).to_numpy()
     V = fe.vcov.loc[names, names].to_numpy() - re.vcov.loc[names, names].to_numpy()
@@ -359,7 +359,7 @@ def phtest(fe: PanelFit, re: PanelFit) -> TestResult:
 
 def mundlak_test(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str],
                  cluster: str | None = None) -> TestResult:
-    """Cluster-robust Mundlak test: are the city means of x jointly zero in pooled OLS?"""
+    """Cluster-robust Mundlak test that the city means of x are jointly zero in pooled OLS."""
     d = prepare(df, entity=entity, time=time, y=y, x=x, cluster=cluster)
     varying = [c for c in x if (d.groupby(entity)[c].std() > 1e-12 * (1 + d[c].abs().max())).any()]
     means = d.groupby(entity)[varying].transform("mean").add_prefix("mean_")
@@ -660,7 +660,7 @@ def run_citypanel(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequen
         if interact:
             dli, inl = add_interactions(dl2, [(lname if a == lag else a, b) for a, b in interact],
                                         centre=centre)
-            for (a, b), iname in zip(interact, inl, strict=True):
+            for (_a, b), iname in zip(interact, inl, strict=True):
                 xs = xl + ([b] if b not in xl else []) + [iname]
                 lfits.append(fit_fe(dli, x=xs, twoways=twoways, **kw))
                 llabels.append(iname)
