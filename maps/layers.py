@@ -1,0 +1,502 @@
+"""The interactive maps (folium): pairing, flows, distance-effect, choropleths.
+
+Every function returns a :class:`folium.Map`, usable as it is in a notebook. The HTML report
+(:mod:`maps.report`) renders the same maps without any CDN asset: it inlines Leaflet once and
+keeps each map's ``<div>`` and script.
+
+Safety: every user string (city, park, firm names) is HTML-escaped by :func:`esc` before it
+reaches a tooltip, legend or label, and data handed to the maps' own JavaScript is serialised by
+:func:`js_json`, which cannot close the surrounding ``<script>`` element. Leaflet puts tooltip
+strings into ``innerHTML``, so an unescaped ``<img onerror=...>`` in a park name would run.
+
+The maps draw; they never estimate. Predicted effects arrive as a column computed upstream.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import MacroElement
+from jinja2 import Template
+
+from maps.geometry import (
+    DEFAULT_TOLERANCE,
+    Basemap,
+    anchor_points,
+    display_polygons,
+)
+from spatial.errors import InputError
+from spatial.tables import check_literal, require_columns
+
+__all__ = [
+    "esc",
+    "js_json",
+    "base_map",
+    "pairing_map",
+    "flow_map",
+    "distance_effect_map",
+    "choropleth_map",
+    "category_map",
+    "GROUP_COLOURS",
+]
+
+DISTANCE_COLUMNS = ("border_km", "centroid_km", "region_centroid_km", "region_border_km")
+GROUP_COLOURS = {"PRD": "#4c78a8", "EWN": "#f58518", "YRD": "#54a24b", None: "#bab0ac"}
+_TILES = {
+    "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+            "&copy; OpenStreetMap contributors"),
+    "gaode": ("https://webrd0{s}.is.autonavi.com/appmaptile?lang=zh_cn&size=1&scale=1&style=8"
+              "&x={x}&y={y}&z={z}", "&copy; 高德地图 (Amap)"),
+}
+
+
+# ----------------------------------------------------------------------------------- safety
+def esc(value: Any) -> str:
+    """HTML-escape a value for a tooltip/label that Leaflet or folium puts into ``innerHTML``.
+
+    Besides ``& < > " '`` it escapes the backtick, ``$`` and backslash, because folium places
+    tooltip text inside a JavaScript template literal.
+    """
+    text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+    return (html.escape(text, quote=True).replace("`", "&#96;").replace("$", "&#36;")
+            .replace("\\", "&#92;"))
+
+
+def js_json(obj: Any) -> str:
+    """JSON that is safe inside an inline ``<script>``: no ``<``, ``>``, ``&`` or line separators."""
+    text = json.dumps(obj, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return (text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+            .replace("\u2028", "\\u2028").replace("\u2029", "\\u2029"))
+
+
+def _fmt(v: Any, digits: int = 1) -> str:
+    if v is None or (isinstance(v, float) and not math.isfinite(v)):
+        return "–"
+    if isinstance(v, (int, np.integer)):
+        return f"{int(v):,}"
+    try:
+        return f"{float(v):,.{digits}f}"
+    except (TypeError, ValueError):
+        return esc(v)
+
+
+def _tip(title: str, rows: Sequence[tuple[str, str]]) -> str:
+    """Tooltip HTML from already-escaped pieces."""
+    body = "".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+    return f"<b>{title}</b><table class='pn-tip'>{body}</table>"
+
+
+class _Script(MacroElement):
+    """A piece of our own JavaScript run against the parent map (``map`` inside ``js``)."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "(function(map){ {{ this.js }} })({{ this._parent.get_name() }});"
+        "{% endmacro %}")
+
+    def __init__(self, js: str) -> None:
+        super().__init__()
+        self._name = "PairnetScript"
+        self.js = js
+
+
+def _legend_js(title: str, items: Sequence[tuple[str, str]], position: str = "bottomright",
+               gradient: Sequence[str] | None = None, lo: str = "", hi: str = "") -> str:
+    """A legend control. ``title`` and labels are escaped here."""
+    parts = [f"<div class='pn-legend-title'>{esc(title)}</div>"]
+    if gradient:
+        stops = ",".join(gradient)
+        parts.append(f"<div style='width:150px;height:10px;background:linear-gradient(to right,"
+                     f"{stops})'></div><div style='display:flex;justify-content:space-between'>"
+                     f"<span>{esc(lo)}</span><span>{esc(hi)}</span></div>")
+    for colour, label in items:
+        parts.append(f"<div><span style='display:inline-block;width:12px;height:12px;"
+                     f"background:{colour};margin-right:4px'></span>{esc(label)}</div>")
+    content = "".join(parts)
+    return (
+        "var lg=L.control({position:" + js_json(position) + "});"
+        "lg.onAdd=function(){var d=L.DomUtil.create('div','pn-legend');"
+        "d.style.cssText='background:rgba(255,255,255,.9);padding:6px 8px;font:12px sans-serif;"
+        "border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)';"
+        "d.innerHTML=" + js_json(content) + ";return d;};lg.addTo(map);")
+
+
+# ----------------------------------------------------------------------------------- basics
+def base_map(basemap: Basemap = "none", bounds: Sequence[float] | None = None) -> folium.Map:
+    """An empty map: no tiles (``none``, works offline), OpenStreetMap or Gaode tiles.
+
+    Parameters
+    ----------
+    basemap : {"none", "osm", "gaode"}
+        Tiles. Geometry must be on the tiles' datum (see :func:`maps.geometry.to_basemap_datum`).
+    bounds : (minx, miny, maxx, maxy), optional
+        Fit the view to these lon/lat bounds.
+    """
+    check_literal(basemap, Basemap, "basemap")
+    m = folium.Map(tiles=None, control_scale=True, zoom_start=6, location=[30, 115])
+    if basemap != "none":
+        url, attr = _TILES[basemap]
+        folium.TileLayer(url, attr=attr, name=basemap,
+                         subdomains="1234" if basemap == "gaode" else "abc").add_to(m)
+    if bounds is not None:
+        minx, miny, maxx, maxy = (float(b) for b in bounds)
+        m.fit_bounds([[miny, minx], [maxy, maxx]])
+    return m
+
+
+def _round_geoms(geoms: np.ndarray, decimals: int = 5) -> np.ndarray:
+    return shapely.transform(geoms, lambda c: np.round(c, decimals))
+
+
+def _polygons(gdf: gpd.GeoDataFrame, fills: Sequence[str], tips: Sequence[str], *,
+              name: str, opacity: float = 0.55, weight: float = 0.8,
+              show: bool = True, overlay: bool = True) -> folium.GeoJson:
+    """A GeoJson layer with per-feature fill and an escaped tooltip."""
+    geoms = _round_geoms(np.asarray(gdf.geometry.values, dtype=object))
+    features = []
+    for g, fill, tip in zip(geoms, fills, tips):
+        features.append({"type": "Feature", "geometry": json.loads(shapely.to_geojson(g)),
+                         "properties": {"tip": tip, "fill": fill}})
+    data = {"type": "FeatureCollection", "features": features}
+    return folium.GeoJson(
+        data, name=name, show=show, overlay=overlay,
+        style_function=lambda f: {"fillColor": f["properties"]["fill"], "color": "#555",
+                                  "weight": weight, "fillOpacity": opacity},
+        highlight_function=lambda f: {"weight": 2.5, "color": "#222"},
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False),
+    )
+
+
+def _prepare(cities: gpd.GeoDataFrame, basemap: Basemap, tolerance: float
+             ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, dict[str, str]]:
+    require_columns(cities, ["city", "name", "geometry"], file="cities")
+    shown = display_polygons(cities.reset_index(drop=True), basemap, tolerance)
+    anchors = anchor_points(shown).set_index("city")
+    names = dict(zip(shown["city"].astype(str), shown["name"].astype(str)))
+    return shown, anchors, names
+
+
+def _bounds(gdf: gpd.GeoDataFrame) -> tuple[float, float, float, float]:
+    minx, miny, maxx, maxy = gdf.total_bounds
+    return float(minx), float(miny), float(maxx), float(maxy)
+
+
+def _arc(a: tuple[float, float], b: tuple[float, float], bend: float = 0.18, n: int = 20
+         ) -> list[list[float]]:
+    """Points ``[lat, lon]`` of a quadratic curve from ``a`` to ``b`` (lon, lat), bent right.
+
+    Bending to the right of the direction of travel keeps A→B and B→A apart.
+    """
+    (x0, y0), (x1, y1) = a, b
+    mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+    dx, dy = x1 - x0, y1 - y0
+    cx, cy = mx + bend * dy, my - bend * dx  # perpendicular offset, right-hand side
+    t = np.linspace(0.0, 1.0, n)
+    xs = (1 - t) ** 2 * x0 + 2 * (1 - t) * t * cx + t ** 2 * x1
+    ys = (1 - t) ** 2 * y0 + 2 * (1 - t) * t * cy + t ** 2 * y1
+    return [[round(float(y), 5), round(float(x), 5)] for x, y in zip(xs, ys)]
+
+
+def _hex(cmap: str, x: float) -> str:
+    import matplotlib
+    from matplotlib.colors import to_hex
+
+    return to_hex(matplotlib.colormaps[cmap](float(np.clip(x, 0.0, 1.0))))
+
+
+def _ramp(cmap: str, n: int = 7) -> list[str]:
+    return [_hex(cmap, i / (n - 1)) for i in range(n)]
+
+
+def _city_layer(m: folium.Map, shown: gpd.GeoDataFrame, *, name: str = "cities") -> None:
+    fills, tips = [], []
+    for r in shown.itertuples():
+        grp = getattr(r, "group", None)
+        grp = None if grp is None or (isinstance(grp, float) and math.isnan(grp)) else str(grp)
+        fills.append(GROUP_COLOURS.get(grp, GROUP_COLOURS[None]))
+        tips.append(_tip(esc(r.name), [("adcode", esc(r.city)), ("group", esc(grp or "–"))]))
+    _polygons(shown, fills, tips, name=name, opacity=0.35).add_to(m)
+
+
+# ----------------------------------------------------------------------------------- maps
+def pairing_map(cities: gpd.GeoDataFrame, parks: pd.DataFrame, *,
+                distances: pd.DataFrame | None = None, effects: pd.DataFrame | None = None,
+                basemap: Basemap = "none", tolerance: float = DEFAULT_TOLERANCE) -> folium.Map:
+    """Helper and recipient cities with one arc per co-built park, coloured by first year.
+
+    Parameters
+    ----------
+    cities : GeoDataFrame
+        ``city, name, group, geometry`` (group PRD = helper, EWN = recipient).
+    parks : DataFrame
+        ``helper, recipient, park, first_year``.
+    distances : DataFrame, optional
+        ``origin, destination`` + any of the four distance columns (km), shown in tooltips.
+    effects : DataFrame, optional
+        ``helper, recipient, predicted_effect`` (from the distance-interacted DID).
+    basemap, tolerance
+        See :func:`base_map` and :func:`maps.geometry.simplify_coverage`.
+    """
+    require_columns(parks, ["helper", "recipient", "park", "first_year"], file="parks")
+    shown, anchors, names = _prepare(cities, basemap, tolerance)
+    m = base_map(basemap, _bounds(shown))
+    _city_layer(m, shown)
+    dist = {}
+    if distances is not None and len(distances):
+        for r in distances.to_dict("records"):
+            dist[(str(r["origin"]), str(r["destination"]))] = r
+    eff = {}
+    if effects is not None and len(effects):
+        for r in effects.to_dict("records"):
+            eff[(str(r["helper"]), str(r["recipient"]))] = r.get("predicted_effect")
+    years = pd.to_numeric(parks["first_year"], errors="coerce")
+    y0, y1 = (float(years.min()), float(years.max())) if years.notna().any() else (0.0, 1.0)
+    arcs = folium.FeatureGroup(name="co-built parks")
+    seen: dict[tuple[str, str], int] = {}
+    missing = []
+    for i, r in enumerate(parks.to_dict("records")):
+        h, rc = str(r["helper"]), str(r["recipient"])
+        if h not in anchors.index or rc not in anchors.index:
+            missing.append(i)
+            continue
+        k = seen.get((h, rc), 0)
+        seen[(h, rc)] = k + 1
+        a = (anchors.at[h, "lon"], anchors.at[h, "lat"])
+        b = (anchors.at[rc, "lon"], anchors.at[rc, "lat"])
+        yr = years.iloc[i]
+        colour = _hex("viridis", 0.5 if y1 == y0 or pd.isna(yr) else (yr - y0) / (y1 - y0))
+        d = dist.get((h, rc), {})
+        rows = [("park", esc(r["park"])), ("first year", esc("–" if pd.isna(yr) else int(yr)))]
+        rows += [(c.replace("_", " "), _fmt(d.get(c))) for c in DISTANCE_COLUMNS if c in d]
+        if (h, rc) in eff:
+            rows.append(("predicted effect", _fmt(eff[(h, rc)], 3)))
+        title = f"{esc(names.get(h, h))} → {esc(names.get(rc, rc))}"
+        folium.PolyLine(_arc(a, b, 0.15 + 0.08 * k), color=colour, weight=3, opacity=0.9,
+                        tooltip=_tip(title, rows)).add_to(arcs)
+    if missing:
+        raise InputError("helper or recipient not among the cities drawn", file="parks",
+                         rows=missing, fix="include every helper and recipient in the cities")
+    arcs.add_to(m)
+    _Script(_legend_js("first year of the park", [(GROUP_COLOURS["PRD"], "helper (PRD)"),
+                                                  (GROUP_COLOURS["EWN"], "recipient (EWN)")],
+                       gradient=_ramp("viridis"), lo=str(int(y0)), hi=str(int(y1)))).add_to(m)
+    return m
+
+
+def flow_map(cities: gpd.GeoDataFrame, flows: pd.DataFrame, *,
+             thresholds: Sequence[int] = (1, 3, 5, 10), basemap: Basemap = "none",
+             tolerance: float = DEFAULT_TOLERANCE) -> folium.Map:
+    """Directed flows by year, line width ∝ count, with a year and a threshold selector.
+
+    Parameters
+    ----------
+    cities : GeoDataFrame
+        ``city, name, group, geometry``.
+    flows : DataFrame
+        ``origin, destination, year, count``; rows with zero count are not drawn.
+    thresholds : sequence of int
+        Choices of the minimum count shown (the network thresholds).
+    """
+    require_columns(flows, ["origin", "destination", "year", "count"], file="flows")
+    shown, anchors, names = _prepare(cities, basemap, tolerance)
+    m = base_map(basemap, _bounds(shown))
+    _city_layer(m, shown)
+    f = flows[["origin", "destination", "year", "count"]].copy()
+    f["origin"] = f["origin"].astype(str)
+    f["destination"] = f["destination"].astype(str)
+    f["count"] = pd.to_numeric(f["count"], errors="coerce").fillna(0)
+    f = f[(f["count"] > 0) & f["origin"].isin(anchors.index) & f["destination"].isin(anchors.index)
+          & (f["origin"] != f["destination"])]
+    codes = list(anchors.index)
+    pos = {c: i for i, c in enumerate(codes)}
+    nodes = [[round(float(anchors.at[c, "lat"]), 4), round(float(anchors.at[c, "lon"]), 4),
+              esc(names.get(c, c))] for c in codes]
+    rows = [[pos[o], pos[d], int(y), float(c)] for o, d, y, c in
+            zip(f["origin"], f["destination"], f["year"], f["count"])]
+    years = sorted({r[2] for r in rows})
+    cmax = max((r[3] for r in rows), default=1.0)
+    ths = sorted({int(t) for t in thresholds} | {1})
+    js = (
+        "var N=" + js_json(nodes) + ",F=" + js_json(rows) + ",Y=" + js_json(years)
+        + ",T=" + js_json(ths) + ",CMAX=" + js_json(cmax) + ";"
+        "var g=L.featureGroup().addTo(map);"
+        "function arc(a,b){var x0=a[1],y0=a[0],x1=b[1],y1=b[0],mx=(x0+x1)/2,my=(y0+y1)/2,"
+        "cx=mx+0.18*(y1-y0),cy=my-0.18*(x1-x0),p=[];for(var i=0;i<=16;i++){var t=i/16,u=1-t;"
+        "p.push([u*u*y0+2*u*t*cy+t*t*y1,u*u*x0+2*u*t*cx+t*t*x1]);}return p;}"
+        "function fmt(v){return Math.round(v*10)/10;}"
+        "function draw(){g.clearLayers();var y=+ys.value,th=+ts.value,n=0;"
+        "F.forEach(function(r){if(r[2]!==y||r[3]<th)return;n++;var a=N[r[0]],b=N[r[1]];"
+        "var l=L.polyline(arc(a,b),{color:'#c0392b',opacity:0.75,weight:1+9*r[3]/CMAX});"
+        "l.bindTooltip('<b>'+a[2]+' → '+b[2]+'</b><br>year '+r[2]+': '+fmt(r[3]));"
+        "g.addLayer(l);L.circleMarker([b[0],b[1]],{radius:2,color:'#c0392b',weight:1}).addTo(g);"
+        "});info.textContent=n+' flows';}"
+        "var ctl=L.control({position:'topright'}),ys,ts,info;"
+        "ctl.onAdd=function(){var d=L.DomUtil.create('div','pn-flow-control');"
+        "d.style.cssText='background:#fff;padding:6px;font:12px sans-serif;border-radius:4px;"
+        "box-shadow:0 1px 4px rgba(0,0,0,.3)';"
+        "d.appendChild(document.createTextNode('year '));ys=L.DomUtil.create('select','pn-year',d);"
+        "Y.forEach(function(y){var o=document.createElement('option');o.value=y;o.textContent=y;"
+        "ys.appendChild(o);});if(Y.length)ys.value=Y[Y.length-1];"
+        "d.appendChild(document.createTextNode(' count ≥ '));"
+        "ts=L.DomUtil.create('select','pn-threshold',d);T.forEach(function(t){"
+        "var o=document.createElement('option');o.value=t;o.textContent=t;ts.appendChild(o);});"
+        "info=L.DomUtil.create('div','pn-flow-info',d);"
+        "L.DomEvent.disableClickPropagation(d);ys.onchange=draw;ts.onchange=draw;return d;};"
+        "ctl.addTo(map);draw();"
+    )
+    _Script(js).add_to(m)
+    _Script(_legend_js("flows", [("#c0392b", f"width ∝ count (max {cmax:,.0f})")])).add_to(m)
+    return m
+
+
+def distance_effect_map(cities: gpd.GeoDataFrame, effects: pd.DataFrame, *,
+                        actual: pd.DataFrame | None = None, basemap: Basemap = "none",
+                        tolerance: float = DEFAULT_TOLERANCE,
+                        distance_col: str = "distance_km") -> folium.Map:
+    """Predicted effect of every helper–recipient pair; colour diverges at zero.
+
+    Parameters
+    ----------
+    effects : DataFrame
+        ``helper, recipient, predicted_effect`` and optionally ``distance_col`` (km).
+    actual : DataFrame, optional
+        ``helper, recipient`` of actual pairings, drawn as thick outlined arcs.
+    """
+    require_columns(effects, ["helper", "recipient", "predicted_effect"], file="effects")
+    shown, anchors, names = _prepare(cities, basemap, tolerance)
+    m = base_map(basemap, _bounds(shown))
+    _city_layer(m, shown)
+    e = effects.copy()
+    e["helper"] = e["helper"].astype(str)
+    e["recipient"] = e["recipient"].astype(str)
+    e = e[e["helper"].isin(anchors.index) & e["recipient"].isin(anchors.index)]
+    vals = pd.to_numeric(e["predicted_effect"], errors="coerce")
+    bound = float(np.nanmax(np.abs(vals))) if vals.notna().any() else 1.0
+    bound = bound or 1.0
+    act = set()
+    if actual is not None:
+        act = set(zip(actual["helper"].astype(str), actual["recipient"].astype(str)))
+    pos_g = folium.FeatureGroup(name="pairs with a positive predicted effect")
+    neg_g = folium.FeatureGroup(name="pairs with a negative predicted effect")
+    act_g = folium.FeatureGroup(name="actual pairings")
+    for r, v in zip(e.to_dict("records"), vals):
+        h, rc = r["helper"], r["recipient"]
+        a = (anchors.at[h, "lon"], anchors.at[h, "lat"])
+        b = (anchors.at[rc, "lon"], anchors.at[rc, "lat"])
+        colour = "#999999" if pd.isna(v) else _hex("RdBu", 0.5 + 0.5 * v / bound)
+        rows = [("predicted effect", _fmt(v, 3))]
+        if distance_col in r:
+            rows.append((distance_col.replace("_", " "), _fmt(r[distance_col])))
+        is_act = (h, rc) in act
+        rows.append(("actual pairing", "yes" if is_act else "no"))
+        tip = _tip(f"{esc(names.get(h, h))} → {esc(names.get(rc, rc))}", rows)
+        pts = _arc(a, b, 0.12, 12)
+        target = pos_g if (not pd.isna(v) and v >= 0) else neg_g
+        folium.PolyLine(pts, color=colour, weight=2.5, opacity=0.8, tooltip=tip).add_to(target)
+        if is_act:
+            folium.PolyLine(pts, color="#111", weight=6, opacity=0.35, tooltip=tip).add_to(act_g)
+    for g in (pos_g, neg_g, act_g):
+        g.add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    _Script(_legend_js("predicted effect (b0 + b1·distance)", [("#111", "actual pairing")],
+                       gradient=_ramp("RdBu"), lo=f"{-bound:.3g}", hi=f"{bound:.3g}")).add_to(m)
+    return m
+
+
+def choropleth_map(cities: gpd.GeoDataFrame, panel: pd.DataFrame, value: str, *,
+                   label: str | None = None, year_col: str = "year", cmap: str = "YlGnBu",
+                   basemap: Basemap = "none", tolerance: float = DEFAULT_TOLERANCE
+                   ) -> folium.Map:
+    """Cities coloured by ``value`` in a chosen year (a year selector restyles one layer).
+
+    Parameters
+    ----------
+    cities : GeoDataFrame
+        ``city, name, geometry``.
+    panel : DataFrame
+        ``city``, ``year_col``, ``value``; one colour scale over all years.
+    """
+    require_columns(panel, ["city", year_col, value], file="panel")
+    shown, _, names = _prepare(cities, basemap, tolerance)
+    m = base_map(basemap, _bounds(shown))
+    p = panel[["city", year_col, value]].copy()
+    p["city"] = p["city"].astype(str)
+    p[value] = pd.to_numeric(p[value], errors="coerce")
+    years = sorted(int(y) for y in p[year_col].dropna().unique())
+    finite = p[value][np.isfinite(p[value])]
+    lo, hi = (float(finite.min()), float(finite.max())) if len(finite) else (0.0, 1.0)
+    span = (hi - lo) or 1.0
+    by_city: dict[str, dict[str, list]] = {}
+    for c, y, v in zip(p["city"], p[year_col], p[value]):
+        if pd.isna(y):
+            continue
+        ok = v is not None and np.isfinite(v)
+        by_city.setdefault(c, {})[str(int(y))] = [
+            _hex(cmap, (v - lo) / span) if ok else "#dddddd", _fmt(v, 3) if ok else "–"]
+    geoms = _round_geoms(np.asarray(shown.geometry.values, dtype=object))
+    feats = [{"type": "Feature", "geometry": json.loads(shapely.to_geojson(g)),
+              "properties": {"n": esc(names.get(str(c), c)), "v": by_city.get(str(c), {})}}
+             for c, g in zip(shown["city"].astype(str), geoms)]
+    lab = esc(label or value)
+    js = (
+        "var D=" + js_json({"type": "FeatureCollection", "features": feats}) + ",Y="
+        + js_json(years) + ",LAB=" + js_json(lab) + ";var ys;"
+        "function cur(f){var v=f.properties.v[ys?ys.value:Y[Y.length-1]];return v||['#eeeeee','–'];}"
+        "var lay=L.geoJSON(D,{style:function(f){return {fillColor:cur(f)[0],color:'#555',"
+        "weight:0.8,fillOpacity:0.75};},onEachFeature:function(f,l){l.bindTooltip(function(){"
+        "return '<b>'+f.properties.n+'</b><br>'+LAB+' ('+ys.value+'): '+cur(f)[1];},"
+        "{sticky:true});}}).addTo(map);"
+        "var ctl=L.control({position:'topright'});ctl.onAdd=function(){"
+        "var d=L.DomUtil.create('div','pn-year-control');d.style.cssText='background:#fff;"
+        "padding:6px;font:12px sans-serif;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)';"
+        "d.appendChild(document.createTextNode('year '));ys=L.DomUtil.create('select','pn-year',d);"
+        "Y.forEach(function(y){var o=document.createElement('option');o.value=y;o.textContent=y;"
+        "ys.appendChild(o);});if(Y.length)ys.value=Y[Y.length-1];"
+        "L.DomEvent.disableClickPropagation(d);"
+        "ys.onchange=function(){lay.setStyle(function(f){return {fillColor:cur(f)[0]};});};"
+        "return d;};ctl.addTo(map);"
+    )
+    _Script(js).add_to(m)
+    _Script(_legend_js(label or value, [], gradient=_ramp(cmap), lo=f"{lo:.3g}",
+                       hi=f"{hi:.3g}")).add_to(m)
+    return m
+
+
+def category_map(polygons: gpd.GeoDataFrame, category: str, *,
+                 colours: Mapping[str, str] | None = None, tooltip: Sequence[str] = (),
+                 title: str | None = None, basemap: Basemap = "none",
+                 tolerance: float = DEFAULT_TOLERANCE) -> folium.Map:
+    """Polygons coloured by a category (e.g. land-sale counties in / out of parks).
+
+    Parameters
+    ----------
+    polygons : GeoDataFrame
+        ``city, name, geometry`` + ``category`` + any ``tooltip`` columns.
+    colours : mapping, optional
+        ``{category value: colour}``; others get a Tableau palette.
+    """
+    require_columns(polygons, ["city", "name", category, *tooltip], file="polygons")
+    shown = display_polygons(polygons.reset_index(drop=True), basemap, tolerance)
+    m = base_map(basemap, _bounds(shown))
+    palette = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#9d755d"]
+    cats = [str(c) for c in pd.unique(shown[category].astype(str))]
+    col = {c: (colours or {}).get(c, palette[i % len(palette)]) for i, c in enumerate(cats)}
+    fills, tips = [], []
+    for r in shown.to_dict("records"):
+        cat = str(r[category])
+        fills.append(col[cat])
+        rows = [(esc(category), esc(cat))] + [(esc(t), _fmt(r[t], 3) if isinstance(
+            r[t], (float, np.floating)) else esc(r[t])) for t in tooltip]
+        tips.append(_tip(esc(r["name"]), rows))
+    _polygons(shown, fills, tips, name=category, opacity=0.65).add_to(m)
+    _Script(_legend_js(title or category, [(col[c], c) for c in cats])).add_to(m)
+    return m
