@@ -65,8 +65,11 @@ def logit_fit(d: np.ndarray, x: np.ndarray, *, tol: float = 1e-12, max_iter: int
 
 def _ols_control(dy: np.ndarray, d: np.ndarray, x: np.ndarray
                  ) -> tuple[np.ndarray, np.ndarray]:
-    """OLS of ``dy`` on ``x`` among the comparison units; fitted values for all units and the
-    asymptotic linear representation of the coefficients (n x k)."""
+    """OLS of ``dy`` on ``x`` among the comparison units.
+
+    Returns the fitted values for all units and the asymptotic linear representation of the
+    coefficients (n x k).
+    """
     n = len(d)
     c = d == 0
     coef, *_ = np.linalg.lstsq(x[c], dy[c], rcond=None)

@@ -43,6 +43,7 @@ __all__ = [
     "AggteResult",
     "att_gt",
     "aggte",
+    "aggte_all",
     "mboot",
 ]
 
@@ -140,7 +141,7 @@ class ATTgtResult:
             f"estimator: {self.est_method}   base period: {self.base_period}   "
             f"anticipation: {self.anticipation}",
             f"covariates: {', '.join(self.covariates) if self.covariates else 'none'}   "
-            f"SE: {'multiplier bootstrap (%d draws)' % self.biters if self.bstrap else 'analytic'}"
+            f"SE: {f'multiplier bootstrap ({self.biters} draws)' if self.bstrap else 'analytic'}"
             f"   {100 * (1 - self.alp):.0f}% {band} CI",
             "",
             f"{'group':>6} {'time':>6} {'ATT(g,t)':>11} {'SE':>10} {'CI low':>10} {'CI high':>10}",
@@ -436,9 +437,8 @@ def mboot(inf: np.ndarray, *, biters: int = 1000, alp: float = 0.05,
     inf = np.asarray(inf, float)
     if inf.ndim == 1:
         inf = inf[:, None]
-    n = inf.shape[0]
     if clusters is not None:
-        codes, csize = np.unique(clusters, return_inverse=True)[1], None
+        codes = np.unique(clusters, return_inverse=True)[1]
         csize = np.bincount(codes)
         sums = np.zeros((len(csize), inf.shape[1]))
         np.add.at(sums, codes, inf)
@@ -823,7 +823,7 @@ def aggte(
         # R: wif(keepers = 1:length(glist), pg = pgg, G = G, group = group) -- note `group`
         # is the ATT(g,t) cell vector, so its first nG entries are used.
         kk = np.arange(len(glist))
-        wif = _wif_pairs(pgg, cohort, group[kk])
+        wif = _wif(kk, pgg, cohort, group)
         inf = inf_g @ (pgg / pgg.sum()) + wif @ att_g
         return AggteResult("group", a, se_of(inf), glist, att_g, se_g, crit, inf, inf_g,
                            alp=alp, bstrap=bstrap, max_e=max_e)
@@ -890,8 +890,10 @@ def aggte(
                        inf_t, alp=alp, bstrap=bstrap)
 
 
-def _wif_pairs(pk: np.ndarray, cohort: np.ndarray, gk: np.ndarray) -> np.ndarray:
-    """:func:`_wif` with shares ``pk`` and group labels ``gk`` given pairwise."""
-    s = pk.sum()
-    dev = (cohort[:, None] == gk[None, :]).astype(float) - pk[None, :]
-    return dev / s - dev.sum(axis=1)[:, None] * (pk / s ** 2)[None, :]
+
+def aggte_all(res: ATTgtResult, **kwargs) -> dict[str, AggteResult]:
+    """All four aggregations of ``res`` (``simple, dynamic, group, calendar``) in one dict.
+
+    ``kwargs`` go to :func:`aggte` (e.g. ``min_e``, ``max_e``, ``bstrap``, ``seed``).
+    """
+    return {tp: aggte(res, tp, **kwargs) for tp in ("simple", "dynamic", "group", "calendar")}
