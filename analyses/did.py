@@ -1,0 +1,930 @@
+"""Staggered difference-in-differences of seed 003 §3–4: TWFE, event study, 2×2, distance.
+
+Model (1) of seed 003 is the staggered two-way fixed-effects DID
+
+    y_ijt = α + β1·Treat_ijt + Σ_k γ_k X^k_j,2000 η_t + λ_ij + η_t + ε_ijt,
+
+estimated here with pyfixest (``feols``; SEs clustered by unit, fixest's default small-sample
+corrections, so coefficients and SEs equal R fixest). The unit is whatever identifies a panel
+member (a city pair in the paper). Controls enter as in the paper, baseline-year value × year
+dummies (:func:`panels.controls.baseline_year_controls`), unless asked to enter as they are.
+
+Everything starts from :func:`prepare_panel`, which validates the user's table once and returns a
+:class:`DIDPanel` with canonical, formula-safe column names (``unit``, ``time``, ``cohort``,
+``treat``, ``rel_time`` and safe names for the user's variables). The estimators take that
+panel and return result objects with ``tidy()`` / ``summary()`` / ``plot()``; tables across
+several models are built by :func:`did_table`.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from panels.controls import baseline_year_controls
+from spatial.errors import EstimationError, InputError
+from spatial.tables import numeric_column
+
+__all__ = [
+    "ControlsAs",
+    "DISTANCE_COLUMNS",
+    "DIDPanel",
+    "DIDResult",
+    "EventStudyResult",
+    "DistanceResult",
+    "prepare_panel",
+    "treat_indicator",
+    "control_columns",
+    "descriptives",
+    "twfe",
+    "twfe_dummies",
+    "ppml",
+    "did_2x2",
+    "event_study",
+    "distance_interaction",
+    "sun_abraham",
+    "did2s",
+    "did_table",
+    "simulate_staggered",
+]
+
+ControlsAs = Literal["baseline", "raw"]
+DISTANCE_COLUMNS = ("border_km", "centroid_km", "region_centroid_km", "region_border_km")
+_RESERVED = {"unit", "time", "cohort", "treat", "rel_time", "origin", "destination"}
+_SAFE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+# --------------------------------------------------------------------------------------------
+# data: validate once, at the door
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DIDPanel:
+    """A validated DID panel in canonical form.
+
+    Attributes
+    ----------
+    frame : DataFrame
+        Columns ``unit`` (int codes), ``time`` (int), ``cohort`` (int, 0 = never treated),
+        ``treat`` (0/1 float), ``rel_time`` (float, NaN for never-treated units), optional
+        ``origin``/``destination`` codes, and the user's variables under safe names.
+    names : dict
+        Safe name -> the user's column name (for labels in tables).
+    y : str
+        Safe name of the main outcome.
+    controls, distance, extra_y : tuple of str
+        Safe names of the controls, the distance columns and the further outcomes.
+    unit_labels : ndarray
+        The user's unit ids, indexed by the ``unit`` code.
+    """
+
+    frame: pd.DataFrame
+    names: Mapping[str, str]
+    y: str
+    controls: tuple[str, ...] = ()
+    distance: tuple[str, ...] = ()
+    extra_y: tuple[str, ...] = ()
+    unit_labels: np.ndarray = field(default_factory=lambda: np.array([]))
+    source: Mapping[str, str] = field(default_factory=dict)
+
+    def label(self, name: str) -> str:
+        """The user's name for a safe column name (itself if unknown)."""
+        return self.names.get(name, name)
+
+    @property
+    def has_pairs(self) -> bool:
+        """Whether origin and destination codes are available (two-way clustering)."""
+        return {"origin", "destination"} <= set(self.frame.columns)
+
+    @property
+    def treated_units(self) -> np.ndarray:
+        """Codes of the units ever treated inside the panel window."""
+        f = self.frame
+        return np.unique(f.loc[f["treat"] > 0, "unit"].to_numpy())
+
+    @property
+    def is_balanced(self) -> bool:
+        """Every unit observed in every period (of the rows with a non-missing outcome)."""
+        f = self.frame.dropna(subset=[self.y])
+        return len(f) == f["unit"].nunique() * f["time"].nunique()
+
+
+def _safe_names(cols: Sequence[str], taken: set[str]) -> dict[str, str]:
+    """Map user columns to formula-safe names (kept when already safe and not reserved)."""
+    out: dict[str, str] = {}
+    used = set(taken)
+    for i, c in enumerate(cols):
+        if c in out:
+            continue
+        s = str(c)
+        if not _SAFE.match(s) or s in _RESERVED or s in used or "_x" in s:
+            s = f"v{i}_{re.sub(r'[^A-Za-z0-9]', '', s)[:20]}"
+        used.add(s)
+        out[c] = s
+    return out
+
+
+def prepare_panel(
+    df: pd.DataFrame,
+    *,
+    unit: str,
+    time: str,
+    cohort: str,
+    y: str,
+    controls: Sequence[str] = (),
+    distance: Sequence[str] = (),
+    extra_y: Sequence[str] = (),
+    origin: str | None = None,
+    destination: str | None = None,
+    file: str | None = None,
+) -> DIDPanel:
+    """Validate a user panel and return it in canonical form.
+
+    Parameters
+    ----------
+    df : DataFrame
+        Long panel, one row per unit and period.
+    unit, time, cohort, y : str
+        Columns: unit id, period (integer), first treated period (0 or empty = never treated),
+        outcome.
+    controls, distance, extra_y : sequence of str
+        Time-varying controls, distance columns (time-invariant per unit), further outcomes.
+    origin, destination : str, optional
+        City columns of a pair panel (used for two-way clustering).
+    file : str, optional
+        Shown in error messages.
+
+    Raises
+    ------
+    InputError
+        Missing columns, non-numeric outcome / time / cohort / controls / distances, missing
+        unit or time, a unit with duplicate periods, a cohort that varies within a unit.
+    """
+    want = [unit, time, cohort, y, *controls, *distance, *extra_y]
+    want += [c for c in (origin, destination) if c]
+    missing = [c for c in dict.fromkeys(want) if c not in df.columns]
+    if missing:
+        raise InputError(
+            f"missing column(s) {', '.join(map(repr, missing))} "
+            f"(found: {', '.join(map(str, df.columns))})",
+            file=file, column=missing[0],
+            fix="name existing columns in --unit/--time/--cohort/--y/--controls/--distance")
+    d = df.reset_index(drop=True)
+    for c, what in ((unit, "unit id"), (time, "period")):
+        miss = np.flatnonzero(d[c].isna().to_numpy())
+        if len(miss):
+            raise InputError(f"missing {what}", file=file, column=c, rows=miss,
+                             fix="fill or drop these records")
+    t = numeric_column(d, time, file=file, integer=True, allow_missing=False)
+    g = numeric_column(d, cohort, file=file, integer=True).fillna(0)
+    # cohort must be one value per unit: 0/empty on some rows and a year on others is the
+    # typical mistake (a treatment dummy passed as the cohort)
+    nun = g.groupby(d[unit]).transform("nunique")
+    bad = np.flatnonzero(nun.to_numpy() > 1)
+    if len(bad):
+        first = d[unit].iloc[bad[0]]
+        vals = sorted(set(g[d[unit] == first].astype(int)))
+        raise InputError(
+            f"cohort (first treated period) varies within unit {first!r} (values {vals})",
+            file=file, column=cohort, rows=bad,
+            fix="give every row of a unit the same first treated period (0 or empty if never "
+                "treated); the treatment dummy is built from it")
+    dup = d.assign(_t=t).duplicated([unit, "_t"], keep=False).to_numpy()
+    if dup.any():
+        rows = np.flatnonzero(dup)
+        raise InputError(
+            f"unit {d[unit].iloc[rows[0]]!r} has duplicate period {int(t.iloc[rows[0]])}",
+            file=file, column=time, rows=rows,
+            fix="keep one row per unit and period (aggregate or remove the repeats)")
+    user_vars = list(dict.fromkeys([y, *extra_y, *controls, *distance]))
+    safe = _safe_names(user_vars, set())
+    out = pd.DataFrame(index=d.index)
+    codes, labels = pd.factorize(d[unit], sort=True)
+    out["unit"] = codes.astype(np.int64)
+    out["time"] = t.astype(np.int64)
+    out["cohort"] = g.astype(np.int64)
+    for c in user_vars:
+        allow = c not in distance
+        out[safe[c]] = numeric_column(d, c, file=file, allow_missing=True).astype(float)
+        if not allow:
+            dv = out[safe[c]].groupby(out["unit"]).nunique()
+            if (dv > 1).any():
+                u = dv.index[dv > 1][0]
+                rows = np.flatnonzero((out["unit"] == u).to_numpy())
+                raise InputError(f"distance varies within unit {labels[u]!r}", file=file,
+                                 column=c, rows=rows,
+                                 fix="a distance column must be constant within a unit")
+    for role, c in (("origin", origin), ("destination", destination)):
+        if c:
+            out[role] = pd.factorize(d[c], sort=True)[0].astype(np.int64)
+    out["treat"] = treat_indicator(out["time"], out["cohort"])
+    out["rel_time"] = np.where(out["cohort"] > 0, out["time"] - out["cohort"], np.nan)
+    out = out.sort_values(["unit", "time"], kind="stable").reset_index(drop=True)
+    names = {v: k for k, v in safe.items()}
+    return DIDPanel(
+        frame=out, names=names, y=safe[y],
+        controls=tuple(safe[c] for c in controls), distance=tuple(safe[c] for c in distance),
+        extra_y=tuple(safe[c] for c in extra_y if c != y), unit_labels=np.asarray(labels),
+        source={"unit": unit, "time": time, "cohort": cohort},
+    )
+
+
+def treat_indicator(time: pd.Series | np.ndarray, cohort: pd.Series | np.ndarray) -> np.ndarray:
+    """``Treat_it = 1[cohort_i > 0 and t >= cohort_i]`` as float (footnote 2 of seed 003 §3)."""
+    t = np.asarray(time)
+    g = np.asarray(cohort)
+    return ((g > 0) & (t >= g)).astype(float)
+
+
+def control_columns(panel: DIDPanel, controls_as: ControlsAs) -> tuple[pd.DataFrame, list[str]]:
+    """The frame with the control regressors added, and their names."""
+    f = panel.frame
+    if not panel.controls:
+        return f, []
+    if controls_as == "raw":
+        return f, list(panel.controls)
+    x = baseline_year_controls(f, list(panel.controls), unit="unit", time="time")
+    # a column that is constant zero (control missing for everyone) carries nothing
+    x = x.loc[:, (x != 0).any()]
+    return pd.concat([f, x], axis=1), list(x.columns)
+
+
+# --------------------------------------------------------------------------------------------
+# results
+# --------------------------------------------------------------------------------------------
+def _stars(p: float) -> str:
+    if not np.isfinite(p):
+        return ""
+    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
+
+
+@dataclass(frozen=True)
+class DIDResult:
+    """A fitted DID regression (TWFE, PPML, 2×2, distance, Sun–Abraham, did2s).
+
+    Attributes
+    ----------
+    name : str
+        Short model name (``"twfe"``, ``"ppml"``, ...).
+    y : str
+        Outcome label.
+    coef : DataFrame
+        Index = term; columns ``estimate, std_error, statistic, p_value, ci_low, ci_high``.
+    vcov : ndarray
+        Covariance of the reported terms (same order as ``coef``).
+    nobs : int
+    r2 : float
+        R² (NaN where not defined, e.g. PPML).
+    fe : str
+        Fixed effects, e.g. ``"unit + time"``.
+    cluster : str
+        How SEs are clustered.
+    controls : bool
+        Whether controls were included.
+    extra : dict
+        Anything else (e.g. the two-way clustered SE, pseudo R²).
+    """
+
+    name: str
+    y: str
+    coef: pd.DataFrame
+    vcov: np.ndarray
+    nobs: int
+    r2: float = float("nan")
+    fe: str = "unit + time"
+    cluster: str = "unit"
+    controls: bool = False
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def estimate(self) -> float:
+        """The first reported coefficient (``treat`` for TWFE)."""
+        return float(self.coef["estimate"].iloc[0])
+
+    @property
+    def se(self) -> float:
+        """Standard error of the first reported coefficient."""
+        return float(self.coef["std_error"].iloc[0])
+
+    def tidy(self) -> pd.DataFrame:
+        """One row per term: term, estimate, std_error, statistic, p_value, ci_low, ci_high."""
+        return self.coef.reset_index(names="term")
+
+    def summary(self) -> str:
+        """A short text summary (returned, never printed)."""
+        lines = [f"{self.name}: {self.y} ~ {' + '.join(self.coef.index)} | {self.fe}",
+                 f"N = {self.nobs}, R2 = {self.r2:.4f}, SE clustered by {self.cluster}"
+                 f"{', controls' if self.controls else ''}"]
+        for term, r in self.coef.iterrows():
+            lines.append(f"  {term:<28} {r.estimate: .6g}{_stars(r.p_value):<3} "
+                         f"({r.std_error:.6g})  p={r.p_value:.4g}")
+        for k, v in self.extra.items():
+            if isinstance(v, (int, float, np.floating)):
+                lines.append(f"  {k}: {float(v):.6g}")
+        return "\n".join(lines)
+
+    def plot(self, ax: Any = None) -> Any:
+        """Coefficient plot with 95 % CIs; returns the Figure."""
+        import matplotlib.pyplot as plt
+
+        fig, ax = (plt.subplots(figsize=(5, 0.6 + 0.5 * len(self.coef))) if ax is None
+                   else (ax.figure, ax))
+        yy = np.arange(len(self.coef))[::-1]
+        c = self.coef
+        ax.errorbar(c["estimate"], yy, xerr=[c["estimate"] - c["ci_low"],
+                                             c["ci_high"] - c["estimate"]],
+                    fmt="o", color="C0", capsize=3)
+        ax.axvline(0, color="grey", lw=0.8, ls="--")
+        ax.set_yticks(yy, list(c.index))
+        ax.set_xlabel(f"effect on {self.y} (95% CI)")
+        fig.tight_layout()
+        return fig
+
+
+def _coef_frame(terms: Sequence[str], est: np.ndarray, vcov: np.ndarray,
+                df_t: float | None = None) -> pd.DataFrame:
+    """Estimates, SEs, t/z statistics, p-values and 95 % CIs (t with ``df_t`` dof, else normal)."""
+    est = np.asarray(est, float)
+    se = np.sqrt(np.clip(np.diag(vcov), 0, None))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        tstat = est / se
+    if df_t is not None and np.isfinite(df_t) and df_t > 0:
+        p = 2 * stats.t.sf(np.abs(tstat), df_t)
+        q = stats.t.ppf(0.975, df_t)
+    else:
+        p = 2 * stats.norm.sf(np.abs(tstat))
+        q = stats.norm.ppf(0.975)
+    return pd.DataFrame({"estimate": est, "std_error": se, "statistic": tstat, "p_value": p,
+                         "ci_low": est - q * se, "ci_high": est + q * se},
+                        index=pd.Index(list(terms), name="term"))
+
+
+def _from_pyfixest(m: Any, *, name: str, y: str, keep: Sequence[str] | None = None,
+                   rename: Mapping[str, str] | None = None, fe: str = "unit + time",
+                   cluster: str = "unit", controls: bool = False,
+                   extra: Mapping[str, Any] | None = None) -> DIDResult:
+    """Turn a pyfixest model into a :class:`DIDResult` (keeping the ``keep`` terms)."""
+    names = [str(c) for c in m._coefnames]
+    idx = [names.index(k) for k in keep if k in names] if keep is not None else list(
+        range(len(names)))
+    if not idx:
+        raise EstimationError(f"{name}: the treatment term was dropped (collinear with the "
+                              "fixed effects; is any unit treated inside the panel window?)")
+    beta = np.asarray(m._beta_hat, float)[idx]
+    vc = np.asarray(m._vcov, float)[np.ix_(idx, idx)]
+    terms = [(rename or {}).get(names[i], names[i]) for i in idx]
+    df_t = getattr(m, "_df_t", None)
+    r2 = float(getattr(m, "_r2", np.nan) or np.nan) if name != "ppml" else float("nan")
+    return DIDResult(name=name, y=y, coef=_coef_frame(terms, beta, vc, df_t), vcov=vc,
+                     nobs=int(m._N), r2=r2, fe=fe, cluster=cluster, controls=controls,
+                     extra=dict(extra or {}))
+
+
+def _feols(fml: str, data: pd.DataFrame, cluster: str) -> Any:
+    import pyfixest as pf
+
+    with warnings.catch_warnings():
+        # pyfixest warns on dropped singletons / collinear dummies; the result records N
+        warnings.simplefilter("ignore", UserWarning)
+        return pf.feols(fml, data=data, vcov={"CRV1": cluster})
+
+
+def _cluster_arg(panel: DIDPanel, cluster2: bool) -> tuple[str, str]:
+    if cluster2:
+        if not panel.has_pairs:
+            raise InputError("two-way clustering needs origin and destination columns",
+                             file="--cluster2", fix="name them or drop --cluster2")
+        return "origin+destination", "origin & destination"
+    return "unit", "unit"
+
+
+# --------------------------------------------------------------------------------------------
+# estimators
+# --------------------------------------------------------------------------------------------
+def descriptives(panel: DIDPanel, *, y: Sequence[str] | None = None) -> pd.DataFrame:
+    """Table 1: obs, mean and sd of the outcome(s), log(1+y) and the controls, by Treat = 0 / 1.
+
+    Like seed 003 Table 1 the groups are the observations (unit-periods) with ``Treat = 0``
+    (control) and ``Treat = 1`` (treated); obs count non-missing values.
+    """
+    f = panel.frame
+    ys = list(y) if y is not None else [panel.y, *panel.extra_y]
+    rows = []
+    for c in ys:
+        rows.append((panel.label(c), f[c]))
+        if (f[c].dropna() >= 0).all():
+            rows.append((f"log(1+{panel.label(c)})", np.log1p(f[c])))
+    for c in panel.controls:
+        rows.append((panel.label(c), f[c]))
+    out = []
+    treated = f["treat"].to_numpy() > 0
+    for label, s in rows:
+        r: dict[str, Any] = {"variable": label}
+        for grp, mask in (("control", ~treated), ("treated", treated)):
+            v = s[mask].dropna()
+            r[f"{grp}_obs"] = int(len(v))
+            r[f"{grp}_mean"] = float(v.mean()) if len(v) else np.nan
+            r[f"{grp}_sd"] = float(v.std(ddof=1)) if len(v) > 1 else np.nan
+        out.append(r)
+    return pd.DataFrame(out)
+
+
+def _outcome(panel: DIDPanel, y: str | None, log1p: bool) -> tuple[pd.DataFrame, str, str]:
+    """Frame with the (possibly log(1+y)) outcome column, its formula name and label."""
+    y = panel.y if y is None else y
+    f = panel.frame
+    if not log1p:
+        return f, y, panel.label(y)
+    if (f[y].dropna() < 0).any():
+        raise EstimationError(f"log(1+{panel.label(y)}) needs a non-negative outcome")
+    name = f"log1p_{y}"
+    return f.assign(**{name: np.log1p(f[y])}), name, f"log(1+{panel.label(y)})"
+
+
+def twfe(panel: DIDPanel, *, y: str | None = None, log1p: bool = False, controls: bool = False,
+         controls_as: ControlsAs = "baseline", cluster2: bool | None = None) -> DIDResult:
+    """Table 2: ``y ~ treat [+ controls] | unit + time``, SE clustered by unit.
+
+    Parameters
+    ----------
+    panel : DIDPanel
+    y : str, optional
+        Safe outcome name (default the main outcome).
+    log1p : bool
+        Use ``log(1 + y)``.
+    controls : bool
+        Add the controls (baseline-year × year dummies, or as they are with ``controls_as="raw"``).
+    cluster2 : bool, optional
+        Also report SEs clustered two-way by origin and destination (``extra["se_cluster2"]``).
+        Default: when the panel has origin and destination columns.
+
+    Returns
+    -------
+    DIDResult
+        ``coef`` holds ``treat`` only (controls are nuisance).
+    """
+    f, yname, ylab = _outcome(panel, y, log1p)
+    x = []
+    if controls:
+        f2, x = control_columns(panel, controls_as)
+        f = pd.concat([f, f2.drop(columns=f2.columns.intersection(f.columns))], axis=1)
+    rhs = " + ".join(["treat", *x])
+    fml = f"{yname} ~ {rhs} | unit + time"
+    m = _feols(fml, f, "unit")
+    extra: dict[str, Any] = {}
+    if cluster2 is None:
+        cluster2 = panel.has_pairs
+    if cluster2:
+        m2 = _feols(fml, f, _cluster_arg(panel, True)[0])
+        i = [str(c) for c in m2._coefnames].index("treat")
+        extra["se_cluster2"] = float(np.sqrt(m2._vcov[i, i]))
+    extra["r2_within"] = float(getattr(m, "_r2_within", np.nan))
+    return _from_pyfixest(m, name="twfe", y=ylab, keep=["treat"], controls=bool(x),
+                          extra=extra)
+
+
+def twfe_dummies(panel: DIDPanel, *, y: str | None = None) -> DIDResult:
+    """TWFE with explicit unit and time dummies (no absorbed FE); an equivalence check."""
+    f, yname, ylab = _outcome(panel, y, False)
+    m = _feols(f"{yname} ~ treat + C(unit) + C(time)", f, "unit")
+    return _from_pyfixest(m, name="twfe_dummies", y=ylab, keep=["treat"], fe="dummies")
+
+
+def ppml(panel: DIDPanel, *, y: str | None = None, controls: bool = False,
+         controls_as: ControlsAs = "baseline") -> DIDResult:
+    """Poisson pseudo-maximum likelihood ``fepois(y ~ treat | unit + time)``, SE by unit.
+
+    Units whose outcome is zero in every period carry no information under PPML and are
+    dropped by pyfixest (``extra["nobs_dropped"]``).
+    """
+    import pyfixest as pf
+
+    f, yname, ylab = _outcome(panel, y, False)
+    if (f[yname].dropna() < 0).any():
+        raise EstimationError(f"PPML needs a non-negative outcome; {ylab} has negative values")
+    x = []
+    if controls:
+        f2, x = control_columns(panel, controls_as)
+        f = pd.concat([f, f2.drop(columns=f2.columns.intersection(f.columns))], axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        m = pf.fepois(f"{yname} ~ {' + '.join(['treat', *x])} | unit + time", data=f,
+                      vcov={"CRV1": "unit"})
+    n_all = int(f[yname].notna().sum())
+    res = _from_pyfixest(m, name="ppml", y=ylab, keep=["treat"], controls=bool(x),
+                         extra={"nobs_dropped": n_all - int(m._N),
+                                "irr": float(np.exp(m._beta_hat[0]))})
+    # z-based inference (fixest reports z for GLMs)
+    return DIDResult(**{**res.__dict__, "coef": _coef_frame(["treat"], [res.estimate],
+                                                            res.vcov, None)})
+
+
+def did_2x2(df: pd.DataFrame, *, y: str, treated: str, post: str,
+            cluster: str | None = None) -> DIDResult:
+    """Canonical 2×2 DID: ``y ~ treated + post + treated:post`` (saturated), term ``treated:post``.
+
+    The coefficient equals (ȳ_T,post − ȳ_T,pre) − (ȳ_C,post − ȳ_C,pre) exactly.
+    """
+    d = pd.DataFrame({"y": pd.to_numeric(df[y]), "g": df[treated].astype(float),
+                      "p": df[post].astype(float)})
+    d["gp"] = d["g"] * d["p"]
+    import pyfixest as pf
+
+    if cluster is not None:
+        d["cl"] = pd.factorize(df[cluster])[0]
+        m = pf.feols("y ~ g + p + gp", data=d, vcov={"CRV1": "cl"})
+    else:
+        m = pf.feols("y ~ g + p + gp", data=d, vcov="hetero")
+    return _from_pyfixest(m, name="did_2x2", y=y, keep=["gp"], rename={"gp": "treated:post"},
+                          fe="none", cluster=cluster or "HC1")
+
+
+@dataclass(frozen=True)
+class EventStudyResult:
+    """Figure 1: relative-time coefficients with the base period, and the joint test of leads.
+
+    Attributes
+    ----------
+    table : DataFrame
+        ``rel_time, coef, se, ci_low, ci_high, p_value`` (the base period with coef 0, se NaN).
+    wald : dict
+        ``{stat, df, p_value, f_stat, f_p_value}`` for H0: all leads (rel_time < base) are 0.
+    """
+
+    table: pd.DataFrame
+    wald: Mapping[str, float]
+    y: str
+    nobs: int
+    leads: int
+    lags: int
+    base: int = -1
+    controls: bool = False
+
+    def tidy(self) -> pd.DataFrame:
+        """The coefficient table."""
+        return self.table.copy()
+
+    def summary(self) -> str:
+        """Text summary (returned, never printed)."""
+        t = self.table
+        lines = [f"event study on {self.y}: rel_time -{self.leads}..+{self.lags} (binned "
+                 f"endpoints), base {self.base}, N = {self.nobs}"]
+        for r in t.itertuples():
+            lines.append(f"  {int(r.rel_time):>4}  {r.coef: .5g}  ({r.se:.4g})")
+        w = self.wald
+        lines.append(f"joint test of leads: chi2({w['df']}) = {w['stat']:.4g}, "
+                     f"p = {w['p_value']:.4g}")
+        return "\n".join(lines)
+
+    def plot(self, ax: Any = None) -> Any:
+        """Coefficients with 95 % CIs (dashed), zero line, treatment onset marked."""
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(7, 4)) if ax is None else (ax.figure, ax)
+        t = self.table
+        ax.plot(t["rel_time"], t["coef"], "o-", color="C0", label="estimate")
+        ax.plot(t["rel_time"], t["ci_low"].fillna(0), "--", color="C0", lw=0.9,
+                label="95% CI")
+        ax.plot(t["rel_time"], t["ci_high"].fillna(0), "--", color="C0", lw=0.9)
+        ax.axhline(0, color="black", lw=0.8)
+        ax.axvline(self.base + 0.5, color="grey", lw=0.8, ls=":")
+        ax.set_xticks(t["rel_time"])
+        lab = [str(int(k)) for k in t["rel_time"]]
+        lab[0], lab[-1] = f"≤{lab[0]}", f"≥{lab[-1]}"
+        ax.set_xticklabels(lab)
+        ax.set_xlabel("periods relative to treatment")
+        ax.set_ylabel(f"effect on {self.y}")
+        ax.set_title(f"Event study (leads p = {self.wald['p_value']:.3f})")
+        ax.legend(frameon=False)
+        fig.tight_layout()
+        return fig
+
+
+def _rel_name(k: int) -> str:
+    return f"rel_m{-k}" if k < 0 else f"rel_p{k}"
+
+
+def event_study(panel: DIDPanel, *, y: str | None = None, log1p: bool = False,
+                leads: int = 5, lags: int = 10, base: int = -1, controls: bool = False,
+                controls_as: ControlsAs = "baseline") -> EventStudyResult:
+    """Model (3): relative-time dummies ``-leads..+lags`` with binned endpoints, base ``base``.
+
+    Units never treated have every dummy 0 (the reference group). Endpoint bins collect all
+    earlier / later relative periods. SEs clustered by unit; the joint Wald test of the leads
+    uses the clustered covariance (chi² and F(q, G−1)).
+    """
+    f, yname, ylab = _outcome(panel, y, log1p)
+    rel = f["rel_time"].clip(-leads, lags)
+    ks = [k for k in range(-leads, lags + 1) if k != base]
+    dummies = {_rel_name(k): (rel == k).astype(float).to_numpy() for k in ks}
+    f = f.assign(**dummies)
+    x = []
+    if controls:
+        f2, x = control_columns(panel, controls_as)
+        f = pd.concat([f, f2.drop(columns=f2.columns.intersection(f.columns))], axis=1)
+    present = [n for n in dummies if f[n].any()]
+    m = _feols(f"{yname} ~ {' + '.join(present + x)} | unit + time", f, "unit")
+    names = [str(c) for c in m._coefnames]
+    beta = np.asarray(m._beta_hat, float)
+    vc = np.asarray(m._vcov, float)
+    df_t = getattr(m, "_df_t", None)
+    q = stats.t.ppf(0.975, df_t) if df_t else stats.norm.ppf(0.975)
+    rows = []
+    for k in range(-leads, lags + 1):
+        n = _rel_name(k)
+        if k == base:
+            rows.append((k, 0.0, np.nan))
+        elif n in names:
+            i = names.index(n)
+            rows.append((k, beta[i], np.sqrt(vc[i, i])))
+        else:
+            rows.append((k, np.nan, np.nan))
+    t = pd.DataFrame(rows, columns=["rel_time", "coef", "se"])
+    t["ci_low"] = t["coef"] - q * t["se"]
+    t["ci_high"] = t["coef"] + q * t["se"]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t["p_value"] = 2 * stats.t.sf(np.abs(t["coef"] / t["se"]), df_t or 1e9)
+    lead_idx = [names.index(_rel_name(k)) for k in range(-leads, base)
+                if _rel_name(k) in names]
+    wald = _wald(beta[lead_idx], vc[np.ix_(lead_idx, lead_idx)], df_t)
+    return EventStudyResult(table=t, wald=wald, y=ylab, nobs=int(m._N), leads=leads,
+                            lags=lags, base=base, controls=bool(x))
+
+
+def _wald(b: np.ndarray, v: np.ndarray, df_t: float | None) -> dict[str, float]:
+    """Joint test that ``b = 0``: chi² and F(q, df_t)."""
+    q = len(b)
+    if q == 0:
+        return {"stat": np.nan, "df": 0, "p_value": np.nan, "f_stat": np.nan,
+                "f_p_value": np.nan}
+    w = float(b @ np.linalg.pinv(v) @ b)
+    fs = w / q
+    fp = float(stats.f.sf(fs, q, df_t)) if df_t else float("nan")
+    return {"stat": w, "df": q, "p_value": float(stats.chi2.sf(w, q)), "f_stat": fs,
+            "f_p_value": fp}
+
+
+@dataclass(frozen=True)
+class DistanceResult:
+    """Table 4 for one distance: ``y ~ treat + treat:distance | unit + time``.
+
+    Attributes
+    ----------
+    model : DIDResult
+        Terms ``treat`` (β1) and ``treat:DIST`` (β2).
+    distance : str
+        Label of the distance column.
+    break_even : float
+        −β1/β2: the distance at which the effect is zero.
+    break_even_se : float
+        Delta-method SE from the clustered covariance.
+    break_even_ci : tuple
+        95 % normal CI.
+    d_range : tuple
+        Min and max of the distance among treated units (for the plot).
+    """
+
+    model: DIDResult
+    distance: str
+    break_even: float
+    break_even_se: float
+    break_even_ci: tuple[float, float]
+    d_range: tuple[float, float]
+
+    @property
+    def b1(self) -> float:
+        """Effect at distance 0."""
+        return float(self.model.coef["estimate"].iloc[0])
+
+    @property
+    def b2(self) -> float:
+        """Change of the effect per unit of distance."""
+        return float(self.model.coef["estimate"].iloc[1])
+
+    def effect_at(self, d: np.ndarray | float) -> pd.DataFrame:
+        """Effect β1 + β2·d with its SE and 95 % CI."""
+        d = np.atleast_1d(np.asarray(d, float))
+        v = self.model.vcov
+        eff = self.b1 + self.b2 * d
+        se = np.sqrt(v[0, 0] + d * d * v[1, 1] + 2 * d * v[0, 1])
+        z = stats.norm.ppf(0.975)
+        return pd.DataFrame({"distance": d, "effect": eff, "se": se, "ci_low": eff - z * se,
+                             "ci_high": eff + z * se})
+
+    def tidy(self) -> pd.DataFrame:
+        """The two terms plus the break-even row."""
+        t = self.model.tidy()
+        lo, hi = self.break_even_ci
+        be = pd.DataFrame([{"term": "break_even", "estimate": self.break_even,
+                            "std_error": self.break_even_se, "ci_low": lo, "ci_high": hi}])
+        return pd.concat([t, be], ignore_index=True)
+
+    def summary(self) -> str:
+        """Text summary (returned, never printed)."""
+        lo, hi = self.break_even_ci
+        return (self.model.summary() + f"\n  break-even {self.distance}: {self.break_even:.4g}"
+                f" (SE {self.break_even_se:.4g}, 95% CI {lo:.4g} .. {hi:.4g})")
+
+    def plot(self, ax: Any = None) -> Any:
+        """Effect of treatment by distance with a 95 % CI band; break-even marked."""
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(6, 4)) if ax is None else (ax.figure, ax)
+        lo, hi = self.d_range
+        grid = self.effect_at(np.linspace(min(0.0, lo), hi, 100))
+        ax.plot(grid["distance"], grid["effect"], color="C0", label="effect")
+        ax.fill_between(grid["distance"], grid["ci_low"], grid["ci_high"], color="C0",
+                        alpha=0.2, label="95% CI")
+        ax.axhline(0, color="black", lw=0.8)
+        if np.isfinite(self.break_even) and min(0.0, lo) <= self.break_even <= hi:
+            ax.axvline(self.break_even, color="C3", ls="--",
+                       label=f"break-even {self.break_even:.0f}")
+        ax.set_xlabel(self.distance)
+        ax.set_ylabel(f"effect on {self.model.y}")
+        ax.legend(frameon=False)
+        fig.tight_layout()
+        return fig
+
+
+def distance_interaction(panel: DIDPanel, distance: str, *, y: str | None = None,
+                         log1p: bool = False, controls: bool = False,
+                         controls_as: ControlsAs = "baseline") -> DistanceResult:
+    """Model (4): ``y ~ treat + treat:distance [+ controls] | unit + time``, SE by unit.
+
+    The break-even distance −β1/β2 gets a delta-method SE with gradient (−1/β2, β1/β2²) and
+    the clustered covariance of (β1, β2).
+    """
+    f, yname, ylab = _outcome(panel, y, log1p)
+    if f[distance].isna().any() and (f.loc[f["treat"] > 0, distance].isna()).any():
+        raise EstimationError(f"{panel.label(distance)} is missing for some treated units")
+    inter = f"treat_x_{distance}"
+    f = f.assign(**{inter: f["treat"] * f[distance].fillna(0)})
+    x = []
+    if controls:
+        f2, x = control_columns(panel, controls_as)
+        f = pd.concat([f, f2.drop(columns=f2.columns.intersection(f.columns))], axis=1)
+    m = _feols(f"{yname} ~ {' + '.join(['treat', inter, *x])} | unit + time", f, "unit")
+    res = _from_pyfixest(m, name=f"distance:{panel.label(distance)}", y=ylab,
+                         keep=["treat", inter],
+                         rename={inter: f"treat:{panel.label(distance)}"}, controls=bool(x))
+    if len(res.coef) < 2:
+        raise EstimationError(f"treat:{panel.label(distance)} was dropped (no variation)")
+    b1, b2 = res.coef["estimate"].to_numpy()
+    v = res.vcov
+    be = -b1 / b2 if b2 != 0 else np.nan
+    grad = np.array([-1.0 / b2, b1 / b2 ** 2]) if b2 != 0 else np.array([np.nan, np.nan])
+    be_se = float(np.sqrt(grad @ v @ grad))
+    z = stats.norm.ppf(0.975)
+    dv = f.loc[f["treat"] > 0, distance]
+    return DistanceResult(model=res, distance=panel.label(distance), break_even=float(be),
+                          break_even_se=be_se, break_even_ci=(be - z * be_se, be + z * be_se),
+                          d_range=(float(dv.min()), float(dv.max())))
+
+
+def sun_abraham(panel: DIDPanel, *, y: str | None = None, log1p: bool = False) -> DIDResult:
+    """Sun & Abraham (2021) interaction-weighted ATT with never-treated units as controls.
+
+    Fits ``y ~ Σ_{g,l≠−1} 1[G=g]·1[t−g=l] | unit + time`` (every cohort × relative period,
+    reference l = −1) and averages the post-treatment (l ≥ 0) coefficients with weights equal
+    to their cell counts (fixest ``aggregate(sunab, "ATT")``); SE by the delta method with the
+    unit-clustered covariance. Needs never-treated units.
+    """
+    f, yname, ylab = _outcome(panel, y, log1p)
+    if not (f["cohort"] == 0).any():
+        raise EstimationError("Sun-Abraham needs never-treated units")
+    tr = f["cohort"] > 0
+    cells = f.loc[tr].groupby(["cohort", "rel_time"]).size()
+    cols: dict[str, np.ndarray] = {}
+    weights: dict[str, float] = {}
+    g = f["cohort"].to_numpy()
+    r = f["rel_time"].to_numpy()
+    for (gg, ll), n in cells.items():
+        ll = int(ll)
+        if ll == -1:
+            continue
+        name = f"sa_{int(gg)}_{'m' if ll < 0 else 'p'}{abs(ll)}"
+        cols[name] = ((g == gg) & (r == ll)).astype(float)
+        if ll >= 0:
+            weights[name] = float(n)
+    f = f.assign(**cols)
+    m = _feols(f"{yname} ~ {' + '.join(cols)} | unit + time", f, "unit")
+    names = [str(c) for c in m._coefnames]
+    w = np.array([weights.get(n, 0.0) for n in names])
+    if w.sum() == 0:
+        raise EstimationError("Sun-Abraham: no post-treatment cells")
+    w = w / w.sum()
+    att = float(w @ m._beta_hat)
+    var = np.array([[float(w @ m._vcov @ w)]])
+    df_t = getattr(m, "_df_t", None)
+    return DIDResult(name="sun_abraham", y=ylab, coef=_coef_frame(["ATT"], [att], var, df_t),
+                     vcov=var, nobs=int(m._N), r2=float(m._r2), extra={"n_terms": len(names)})
+
+
+def did2s(panel: DIDPanel, *, y: str | None = None, log1p: bool = False) -> DIDResult:
+    """Gardner (2022) two-stage / imputation DID via pyfixest ``did2s``, SE clustered by unit.
+
+    Stage 1 fits ``y ~ 0 | unit + time`` on untreated cells; stage 2 regresses the residualised
+    outcome on ``treat``; the SE accounts for the first stage.
+    """
+    import pyfixest as pf
+
+    f, yname, ylab = _outcome(panel, y, log1p)
+    d = f[[yname, "unit", "time", "treat"]].dropna().copy()
+    # pyfixest's first stage drops singleton fixed effects, leaving units with a single
+    # untreated period without a unit effect (its did2s then fails); they are left out here
+    # and counted in extra["units_dropped"]
+    n_untr = (d["treat"] == 0).groupby(d["unit"]).transform("sum")
+    dropped = int(d.loc[n_untr < 2, "unit"].nunique())
+    d = d.loc[n_untr >= 2].reset_index(drop=True)
+    d["treat"] = d["treat"].astype(bool)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        m = pf.did2s(d, yname=yname, first_stage="~ 0 | unit + time",
+                     second_stage="~ 0 + treat", treatment="treat", cluster="unit")
+    names = [str(c) for c in m._coefnames]
+    i = [k for k, n in enumerate(names) if n.startswith("treat")][0]
+    beta = np.array([m._beta_hat[i]])
+    v = np.array([[m._vcov[i, i]]])
+    return DIDResult(name="did2s", y=ylab, coef=_coef_frame(["ATT"], beta, v, None), vcov=v,
+                     nobs=int(m._N), fe="unit + time (stage 1)",
+                     extra={"units_dropped": dropped})
+
+
+# --------------------------------------------------------------------------------------------
+# multi-model table
+# --------------------------------------------------------------------------------------------
+def did_table(results: Sequence[DIDResult], *, digits: int = 3,
+              names: Sequence[str] | None = None) -> pd.DataFrame:
+    """An ``etable``-like table: one column per model, coefficient (stars) over (SE).
+
+    Rows: each term's estimate and SE, then the two-way clustered SE when computed, N, R²,
+    fixed effects, controls and clustering.
+    """
+    terms = list(dict.fromkeys(t for r in results for t in r.coef.index))
+    cols = list(names) if names is not None else [f"({i + 1})" for i in range(len(results))]
+    rows: dict[str, list[str]] = {"dependent variable": [r.y for r in results]}
+    for t in terms:
+        est, se = [], []
+        for r in results:
+            if t in r.coef.index:
+                c = r.coef.loc[t]
+                est.append(f"{c.estimate:.{digits}f}{_stars(c.p_value)}")
+                se.append(f"({c.std_error:.{digits}f})")
+            else:
+                est.append("")
+                se.append("")
+        rows[t] = est
+        rows[f"{t} SE"] = se
+    if any("se_cluster2" in r.extra for r in results):
+        rows["SE origin & destination"] = [
+            f"({r.extra['se_cluster2']:.{digits}f})" if "se_cluster2" in r.extra else ""
+            for r in results]
+    rows["observations"] = [str(r.nobs) for r in results]
+    rows["R2"] = ["" if not np.isfinite(r.r2) else f"{r.r2:.3f}" for r in results]
+    rows["fixed effects"] = [r.fe for r in results]
+    rows["controls"] = ["Yes" if r.controls else "No" for r in results]
+    rows["SE clustered by"] = [r.cluster for r in results]
+    out = pd.DataFrame(rows, index=cols).T
+    out.index.name = ""
+    return out.reset_index()
+
+
+# --------------------------------------------------------------------------------------------
+# seeded synthetic data (tests, benchmarks)
+# --------------------------------------------------------------------------------------------
+def simulate_staggered(n_units: int = 60, n_periods: int = 12, *, effect: float = 2.0,
+                       share_treated: float = 0.4, first_period: int = 2000,
+                       cohorts: Sequence[int] | None = None, dynamic: float = 0.0,
+                       noise: float = 1.0, seed: int = 0) -> pd.DataFrame:
+    """A balanced staggered-adoption panel with a known effect.
+
+    ``y_it = a_i + b_t + (effect + dynamic·(t − g_i))·Treat_it + ε_it`` with unit and period
+    effects correlated with treatment (so pooled OLS is biased but TWFE is not when
+    ``dynamic == 0``). Columns: unit, time, cohort (0 = never), y, x (a control), dist (a
+    per-unit distance).
+    """
+    rng = np.random.default_rng(seed)
+    years = np.arange(first_period, first_period + n_periods)
+    if cohorts is None:
+        cohorts = list(years[2:-2])
+    n_tr = int(round(share_treated * n_units))
+    g = np.zeros(n_units, dtype=int)
+    g[:n_tr] = rng.choice(np.asarray(cohorts), size=n_tr)
+    a = rng.normal(0, 1, n_units) + 1.0 * (g > 0)
+    b = np.linspace(0, 1, n_periods) + rng.normal(0, 0.2, n_periods)
+    dist = rng.uniform(20, 400, n_units)
+    u = np.repeat(np.arange(n_units), n_periods)
+    t = np.tile(years, n_units)
+    gg = g[u]
+    tr = ((gg > 0) & (t >= gg)).astype(float)
+    eff = (effect + dynamic * (t - gg)) * tr
+    x = rng.normal(0, 1, len(u))
+    y = a[u] + b[t - first_period] + eff + 0.5 * x + rng.normal(0, noise, len(u))
+    return pd.DataFrame({"unit": [f"u{i:03d}" for i in u], "time": t, "cohort": gg, "y": y,
+                         "x": x, "dist": dist[u]})
