@@ -209,6 +209,8 @@ def estimate_event_study(panel: pd.DataFrame, *, event_year: int = EVENT_YEAR,
         with warnings.catch_warnings():
             # singleton county-years (one cell) carry no information; counted in `extra`
             warnings.filterwarnings("ignore", message=".*singleton fixed effect.*")
+            # pyfixest 0.60 still uses inplace= that pandas 3.1 deprecates; not ours to fix
+            warnings.filterwarnings("ignore", message=".*inplace keyword.*")
             fit = pf.feols(formula, data=d, vcov={"CRV1": "county"})
     except Exception as exc:  # pyfixest raises plain exceptions on degenerate designs
         raise EstimationError(f"event study failed: {exc}") from exc

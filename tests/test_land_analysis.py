@@ -1,0 +1,164 @@
+"""Seed 003 §5 estimation and ``pairnet land``: recovery of the generator's path, outputs, errors."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analyses.land import estimate_event_study, event_time, run_land, yearly_means
+from panels.demo_land import TRUE_PATH, demo_land_frame
+from panels.land import clean_land
+from spatial.errors import EstimationError, InputError
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return demo_land_frame(seed=11, n_records=40_000)
+
+
+def test_event_study_recovers_the_true_path(demo):
+    frame, _ = demo
+    res = estimate_event_study(clean_land(frame).panel)
+    e = res.tidy().set_index("s")
+    assert list(e.index) == list(range(-3, 7))
+    assert e.loc[-1, "coef"] == 0.0 and np.isnan(e.loc[-1, "se"])
+    est = e.drop(index=-1)
+    z = (est["coef"] - pd.Series(TRUE_PATH).loc[est.index]) / est["se"]
+    assert (z.abs() < 3.5).all(), z.to_dict()
+    # the dip is clearly there and the recovery too
+    assert (est.loc[[0, 1, 2], "ci_high"] < 0).all()
+    assert est.loc[[3, 4, 5, 6], "coef"].mean() > est.loc[[0, 1, 2], "coef"].max()
+    assert res.n_clusters == clean_land(frame).panel["county"].nunique()
+    assert "base" in res.summary()
+
+
+def test_pyfixest_matches_dummy_ols_by_hand():
+    rng = np.random.default_rng(5)
+    rows = [(f"c{c}", y, p) for c in range(12) for y in range(2011, 2021) for p in (0, 1)]
+    d = pd.DataFrame(rows, columns=["county", "year", "park"])
+    d["log_area"] = rng.normal(size=len(d)) + 0.7 * d["park"] * (d["year"] == 2015)
+    res = estimate_event_study(d)
+    # OLS with dummies for county×park, county×year and park×1[year=y], y != 2013
+    X = [pd.get_dummies(d["county"] + "_" + d["park"].astype(str), dtype=float),
+         pd.get_dummies(d["county"] + "_" + d["year"].astype(str), dtype=float)]
+    years = [y for y in range(2011, 2021) if y != 2013]
+    ev = pd.DataFrame({y: (d["park"] * (d["year"] == y)).astype(float) for y in years})
+    M = pd.concat([ev, *X], axis=1).to_numpy()
+    beta = np.linalg.lstsq(M, d["log_area"].to_numpy(), rcond=None)[0][:len(years)]
+    got = res.event.set_index("year").loc[years, "coef"].to_numpy()
+    np.testing.assert_allclose(got, beta, rtol=1e-7, atol=1e-9)
+
+
+def test_yearly_means_by_hand():
+    p = pd.DataFrame({"county": ["a", "a", "b", "b"], "year": [2011, 2011, 2011, 2012],
+                      "park": [1, 0, 1, 0], "log_area": [1.0, 2.0, 3.0, 4.0]})
+    m = yearly_means(p).set_index("year")
+    assert m.loc[2011, "mean_inside"] == 2.0 and m.loc[2011, "mean_outside"] == 2.0
+    assert m.loc[2011, "cells_inside"] == 2 and np.isnan(m.loc[2012, "mean_inside"])
+    assert m.loc[2012, "cells_inside"] == 0
+
+
+def test_event_window_binning_of_outside_years():
+    y = pd.Series([2008, 2011, 2013, 2020, 2023])
+    assert event_time(y).tolist() == [-3, -3, -1, 6, 6]
+
+
+def test_no_common_county_year_is_an_estimation_error():
+    p = pd.DataFrame({"county": ["a", "b"], "year": [2012, 2012], "park": [1, 0],
+                      "log_area": [1.0, 2.0]})
+    with pytest.raises(EstimationError):
+        estimate_event_study(p)
+
+
+@pytest.fixture(scope="module")
+def small_csv(tmp_path_factory, demo):
+    frame, _ = demo
+    d = tmp_path_factory.mktemp("land")
+    sub = frame.iloc[:8000]
+    utf = d / "utf8.csv"
+    gbk = d / "gbk.csv"
+    sub.to_csv(utf, index=False, encoding="utf-8")
+    sub.to_csv(gbk, index=False, encoding="gbk")
+    return utf, gbk, sub
+
+
+def test_cli_writes_the_step_folder_and_gbk_equals_utf8(run_cli, small_csv, tmp_path):
+    utf, gbk, sub = small_csv
+    r1 = run_cli("land", utf, "--out", tmp_path / "u")
+    assert r1.code == 0, r1.stderr
+    r2 = run_cli("land", gbk, "--out", tmp_path / "g")
+    assert r2.code == 0, r2.stderr
+    for name in ("panel.csv", "audit.csv"):
+        a = (tmp_path / "u" / name).read_text(encoding="utf-8")
+        b = (tmp_path / "g" / name).read_text(encoding="utf-8")
+        assert a == b
+    out = tmp_path / "u"
+    panel = pd.read_csv(out / "panel.csv", dtype={"county": str})
+    assert list(panel.columns) == ["county", "year", "park", "area_ha", "parcels", "log_area"]
+    audit = pd.read_csv(out / "audit.csv")
+    assert audit["rows"].sum() == len(sub)
+    res = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert [r["s"] for r in res["event_study"]] == list(range(-3, 7))
+    assert set(res["event_study"][0]) == {"s", "year", "coef", "se", "ci_low", "ci_high"}
+    assert res["nobs"] > 0 and len(res["means"]) == 10 and res["audit"]
+    for f in ("fig4_means.png", "fig5_event_study.svg"):
+        assert (out / "figures" / f).exists()
+    assert (out / "tables" / "event_study.md").exists()
+    idx = json.loads((out / "outputs.json").read_text(encoding="utf-8"))
+    assert [f["name"] for f in idx["figures"]] == ["fig4_means", "fig5_event_study"]
+
+
+def test_cli_column_mapping_and_parquet(run_cli, small_csv, tmp_path):
+    _, _, sub = small_csv
+    cn = sub.rename(columns={"supervision_no": "电子监管号", "land_use": "土地用途",
+                             "supply_method": "供地方式"})
+    path = tmp_path / "cn.parquet"
+    cn.to_parquet(path)
+    bad = run_cli("land", path, "--out", tmp_path / "x")
+    assert bad.code == 2 and "supervision_no" in bad.stderr
+    ok = run_cli("land", path, "--columns", "电子监管号=supervision_no,土地用途=land_use,"
+                 "供地方式=supply_method", "--out", tmp_path / "y")
+    assert ok.code == 0, ok.stderr
+    ref = run_land(sub, tmp_path / "z")
+    got = pd.read_csv(tmp_path / "y" / "panel.csv", dtype={"county": str})
+    assert len(got) == ref.means[["cells_inside", "cells_outside"]].to_numpy().sum()
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["--years", "2020-2011"], "--years"),
+    (["--empty", "zero"], "--empty"),
+    (["--cities", "Atlantis"], "Atlantis"),
+    (["--columns", "nonsense"], "--columns"),
+])
+def test_cli_bad_options_exit_2(run_cli, small_csv, tmp_path, args, needle):
+    utf, _, _ = small_csv
+    r = run_cli("land", utf, *args, "--out", tmp_path / "o")
+    assert r.code == 2 and needle in r.stderr
+
+
+def test_cli_bad_files_exit_2(run_cli, small_csv, tmp_path):
+    _, _, sub = small_csv
+    p = tmp_path / "nocol.csv"
+    sub.drop(columns=["land_use"]).to_csv(p, index=False)
+    r = run_cli("land", p, "--out", tmp_path / "o")
+    assert r.code == 2 and "land_use" in r.stderr
+    q = tmp_path / "text_area.csv"
+    s2 = sub.copy()
+    s2["area_ha"] = s2["area_ha"].astype(str)
+    s2.loc[s2.index[4], "area_ha"] = "1,2公顷"
+    s2.to_csv(q, index=False)
+    r = run_cli("land", q, "--out", tmp_path / "o2")
+    assert r.code == 2 and "area_ha" in r.stderr and "row" in r.stderr
+    r = run_cli("land", tmp_path / "missing.csv", "--out", tmp_path / "o3")
+    assert r.code == 2 and "not found" in r.stderr
+
+
+def test_run_land_nothing_survives_is_an_error(small_csv, tmp_path):
+    _, _, sub = small_csv
+    with pytest.raises(EstimationError):
+        run_land(sub, tmp_path / "o", park_patterns=["不存在的园区"])
+    with pytest.raises(InputError):
+        run_land(sub.drop(columns=["date"]), tmp_path / "o")
