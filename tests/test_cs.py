@@ -1,0 +1,283 @@
+"""Callaway-Sant'Anna ATT(g,t) and aggregations against R did 2.1.2 and by hand."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analyses.cs import aggte, aggte_all, att_gt
+from spatial.errors import EstimationError, InputError
+
+REF = Path(__file__).parent / "reference" / "did"
+
+AGGS = ("simple", "dynamic", "group", "calendar")
+
+
+@pytest.fixture(scope="module")
+def mpdta():
+    return pd.read_csv(REF / "mpdta.csv")
+
+
+@pytest.fixture(scope="module")
+def ref():
+    with open(REF / "reference_mpdta.json", encoding="utf-8") as fh:
+        return json.load(fh)["results"]
+
+
+def _arr(values):
+    return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+
+def _fit(mpdta, settings, **kw):
+    cg = "never" if settings["control_group"] == "nevertreated" else "notyet"
+    x = None if settings["xformla"] == "none" else ["lpop"]
+    return att_gt(mpdta, yname="lemp", tname="year", idname="countyreal", gname="first.treat",
+                  xformla=x, control_group=cg, est_method=settings["est_method"],
+                  base_period=settings["base_period"], **kw)
+
+
+def _assert_se(ours, theirs, rtol=1e-4):
+    ours, theirs = np.asarray(ours, float), np.asarray(theirs, float)
+    np.testing.assert_array_equal(np.isnan(ours), np.isnan(theirs))
+    ok = ~np.isnan(theirs)
+    np.testing.assert_allclose(ours[ok], theirs[ok], rtol=rtol, atol=0)
+
+
+ANALYTIC = [
+    "nevertreated_nocov_analytic",
+    "notyettreated_nocov_analytic",
+    "nevertreated_lpop_dr_analytic",
+    "notyettreated_lpop_dr_analytic",
+    "nevertreated_lpop_reg_analytic",
+    "notyettreated_lpop_reg_analytic",
+    "nevertreated_lpop_ipw_analytic",
+    "notyettreated_lpop_ipw_analytic",
+    "nevertreated_nocov_universal_analytic",
+    "notyettreated_nocov_universal_analytic",
+]
+
+
+@pytest.mark.parametrize("label", ANALYTIC)
+def test_matches_r_did_analytic(mpdta, ref, label):
+    r = ref[label]
+    res = _fit(mpdta, r["settings"])
+    assert res.n == r["n_units"]
+    np.testing.assert_array_equal(res.groups, r["attgt"]["group"])
+    np.testing.assert_array_equal(res.times, r["attgt"]["t"])
+    np.testing.assert_allclose(res.att, r["attgt"]["att"], rtol=0, atol=1e-6)
+    _assert_se(res.se, _arr(r["attgt"]["se"]))
+    assert res.pretest_W == pytest.approx(r["pretest_W"], rel=1e-4)
+    assert res.pretest_pval == pytest.approx(r["pretest_Wpval"], abs=2e-5)
+    for tp in AGGS:
+        a, ra = aggte(res, tp), r["aggte"][tp]
+        assert a.overall_att == pytest.approx(ra["overall_att"], abs=1e-6), tp
+        assert a.overall_se == pytest.approx(ra["overall_se"], rel=1e-4), tp
+        if tp != "simple":
+            np.testing.assert_array_equal(a.egt, ra["egt"])
+            np.testing.assert_allclose(a.att_egt, ra["att_egt"], rtol=0, atol=1e-6)
+            _assert_se(a.se_egt, _arr(ra["se_egt"]))
+            assert a.crit_val_egt == pytest.approx(ra["crit_val_egt"], rel=1e-9)
+
+
+def test_group_se_includes_weight_estimation_term(mpdta, ref):
+    """The group aggregation's overall SE differs from the one without R's wif term."""
+    r = ref["nevertreated_nocov_analytic"]
+    res = _fit(mpdta, r["settings"])
+    a = aggte(res, "group")
+    pgg = np.array([(res.unit_cohort == g).mean() for g in res.glist])
+    naive = a.inf_egt @ (pgg / pgg.sum())
+    naive_se = np.sqrt(np.mean(naive ** 2) / res.n)
+    assert a.overall_se == pytest.approx(r["aggte"]["group"]["overall_se"], rel=1e-4)
+    assert abs(naive_se / a.overall_se - 1) > 1e-3
+
+
+@pytest.mark.parametrize("label", ["nevertreated_nocov_bootstrap",
+                                   "notyettreated_lpop_dr_bootstrap"])
+def test_bootstrap_close_to_r(mpdta, ref, label):
+    r = ref[label]
+    res = _fit(mpdta, r["settings"], bstrap=True, cband=True, biters=1000, seed=1)
+    rse = _arr(r["attgt"]["se"])
+    rel = res.se / rse - 1
+    # Different RNG than R: each SE is itself noisy (~4% sd with 1000 draws).
+    assert np.max(np.abs(rel)) < 0.2
+    assert np.mean(np.abs(rel)) < 0.06
+    assert res.crit_val == pytest.approx(r["crit_val_attgt"], rel=0.1)
+    np.testing.assert_allclose(res.att, r["attgt"]["att"], atol=1e-6, rtol=0)
+    for tp in AGGS:
+        a, ra = aggte(res, tp, seed=1), r["aggte"][tp]
+        assert a.overall_se == pytest.approx(ra["overall_se"], rel=0.15), tp
+        if tp != "simple":
+            assert np.mean(np.abs(a.se_egt / _arr(ra["se_egt"]) - 1)) < 0.1, tp
+            assert a.crit_val_egt == pytest.approx(ra["crit_val_egt"], rel=0.12), tp
+
+
+def test_bootstrap_seeded_reproducible(mpdta):
+    kw = dict(yname="lemp", tname="year", idname="countyreal", gname="first.treat",
+              bstrap=True, biters=200)
+    a = att_gt(mpdta, seed=7, **kw)
+    b = att_gt(mpdta, seed=7, **kw)
+    c = att_gt(mpdta, seed=8, **kw)
+    np.testing.assert_array_equal(a.se, b.se)
+    assert not np.array_equal(a.se, c.se)
+    assert aggte(a, "dynamic", seed=3).overall_se == aggte(b, "dynamic", seed=3).overall_se
+
+
+def test_bootstrap_clustered_runs_and_needs_bstrap(mpdta):
+    df = mpdta.assign(state=mpdta["countyreal"] // 1000)
+    kw = dict(yname="lemp", tname="year", idname="countyreal", gname="first.treat")
+    res = att_gt(df, bstrap=True, biters=300, clustervars="state", seed=2, **kw)
+    assert np.all(np.isfinite(res.se)) and np.all(res.se > 0)
+    with pytest.raises(InputError, match="bootstrap"):
+        att_gt(df, clustervars="state", **kw)
+
+
+def test_pre_and_post_averages(mpdta, ref):
+    r = ref["nevertreated_nocov_analytic"]
+    res = _fit(mpdta, r["settings"])
+    a = aggte(res, "dynamic")
+    pre = a.egt < 0
+    assert a.pre_avg == pytest.approx(a.att_egt[pre].mean(), abs=1e-12)
+    assert a.post_avg == pytest.approx(r["aggte"]["dynamic"]["overall_att"], abs=1e-6)
+    assert a.post_avg_se == pytest.approx(r["aggte"]["dynamic"]["overall_se"], rel=1e-4)
+    # SE of an average = sqrt(w' V w / n) with V the covariance of the event-time IFs
+    w = pre / pre.sum()
+    V = a.inf_egt.T @ a.inf_egt / res.n
+    assert a.pre_avg_se == pytest.approx(np.sqrt(w @ V @ w / res.n), rel=1e-10)
+    # universal base period: the normalised e = -1 is not averaged in
+    res_u = att_gt(mpdta, yname="lemp", tname="year", idname="countyreal",
+                   gname="first.treat", base_period="universal")
+    au = aggte(res_u, "dynamic")
+    keep = (au.egt < 0) & (au.egt != -1)
+    assert au.pre_avg == pytest.approx(au.att_egt[keep].mean(), abs=1e-12)
+
+
+def test_two_by_two_equals_difference_of_mean_changes():
+    rng = np.random.default_rng(0)
+    n1, n0 = 40, 60
+    y0 = rng.normal(size=n1 + n0)
+    y1 = y0 + rng.normal(size=n1 + n0) + np.r_[np.full(n1, 0.7), np.zeros(n0)]
+    ids = np.arange(n1 + n0)
+    df = pd.DataFrame({"id": np.r_[ids, ids], "t": np.r_[np.ones(n1 + n0), np.full(n1 + n0, 2)],
+                       "y": np.r_[y0, y1], "g": np.tile(np.r_[np.full(n1, 2), np.zeros(n0)], 2)})
+    res = att_gt(df, yname="y", tname="t", idname="id", gname="g")
+    dy = y1 - y0
+    by_hand = dy[:n1].mean() - dy[n1:].mean()
+    assert res.att.shape == (1,)
+    assert res.att[0] == pytest.approx(by_hand, abs=1e-12)
+    # analytic SE of a difference of two means (variances with 1/n)
+    se = np.sqrt(dy[:n1].var() / n1 + dy[n1:].var() / n0)
+    assert res.se[0] == pytest.approx(se, rel=1e-10)
+    for tp in AGGS:
+        assert aggte(res, tp).overall_att == pytest.approx(by_hand, abs=1e-12)
+    # reg and ipw coincide with dr without covariates
+    for m in ("reg", "ipw"):
+        assert att_gt(df, yname="y", tname="t", idname="id", gname="g",
+                      est_method=m).att[0] == pytest.approx(by_hand, abs=1e-12)
+
+
+def _synthetic(seed=11, n=900, periods=range(1, 11)):
+    """Staggered adoption, cohort-specific trends by a covariate, known dynamic effects."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    # treatment timing depends on x, and x shifts the trend: needs conditioning on x
+    u = rng.uniform(size=n) + 0.15 * x
+    cohort = np.select([u < 0.3, u < 0.55, u < 0.8], [4, 6, 8], 0)
+    alpha = rng.normal(size=n)
+    T = np.array(list(periods))
+    tau = {e: 0.5 + 0.25 * e for e in range(0, 10)}  # true ATT at event time e >= 0
+    rows = []
+    for t in T:
+        e = t - cohort
+        effect = np.where((cohort > 0) & (e >= 0), 0.5 + 0.25 * np.maximum(e, 0), 0.0)
+        y = alpha + 0.2 * t + 0.3 * x * t + effect + rng.normal(scale=0.5, size=n)
+        rows.append(pd.DataFrame({"unit": np.arange(n), "year": t, "y": y, "g": cohort,
+                                  "x": x}))
+    return pd.concat(rows, ignore_index=True), tau
+
+
+@pytest.mark.parametrize("control_group", ["never", "notyet"])
+def test_recovers_known_dynamic_effects(control_group):
+    df, tau = _synthetic()
+    res = att_gt(df, yname="y", tname="year", idname="unit", gname="g", xformla=["x"],
+                 control_group=control_group)
+    dyn = aggte(res, "dynamic")
+    z = (dyn.att_egt - np.array([tau.get(e, 0.0) for e in dyn.egt])) / dyn.se_egt
+    assert np.max(np.abs(z)) < 4
+    assert abs(dyn.pre_avg) < 4 * dyn.pre_avg_se
+    true_post = np.mean([tau[e] for e in dyn.egt if e >= 0])
+    assert abs(dyn.overall_att - true_post) < 4 * dyn.overall_se
+    # ignoring the covariate is biased here (x drives both timing and trends)
+    naive = aggte(att_gt(df, yname="y", tname="year", idname="unit", gname="g",
+                         control_group=control_group), "dynamic")
+    assert abs(naive.overall_att - true_post) > 4 * naive.overall_se
+
+
+def test_notyet_without_never_treated_uses_last_cohort_as_control(mpdta):
+    df = mpdta[mpdta["first.treat"] > 0]
+    res = att_gt(df, yname="lemp", tname="year", idname="countyreal", gname="first.treat",
+                 control_group="notyet")
+    assert list(res.glist) == [2004, 2006]
+    assert res.tlist.max() == 2006
+    with pytest.raises(EstimationError, match="never-treated"):
+        att_gt(df, yname="lemp", tname="year", idname="countyreal", gname="first.treat")
+
+
+def test_unbalanced_panel_names_rows(mpdta):
+    df = mpdta.drop(index=[7]).reset_index(drop=True)
+    with pytest.raises(InputError, match="unbalanced") as exc:
+        att_gt(df, yname="lemp", tname="year", idname="countyreal", gname="first.treat")
+    assert "rows 6, 7, 8, 9" in str(exc.value)
+
+
+def test_cohort_varying_within_unit_names_rows(mpdta):
+    df = mpdta.copy()
+    df.loc[3, "first.treat"] = 2006
+    with pytest.raises(InputError, match="differs between rows") as exc:
+        att_gt(df, yname="lemp", tname="year", idname="countyreal", gname="first.treat")
+    assert "rows 1, 2, 3, 4, 5" in str(exc.value)
+
+
+def test_duplicate_years_and_bad_outcome_name_rows(mpdta):
+    dup = pd.concat([mpdta, mpdta.iloc[[10]]], ignore_index=True)
+    with pytest.raises(InputError, match="more than one row") as exc:
+        att_gt(dup, yname="lemp", tname="year", idname="countyreal", gname="first.treat")
+    assert "11" in str(exc.value) and str(len(dup)) in str(exc.value)
+    bad = mpdta.astype({"lemp": object})
+    bad.loc[4, "lemp"] = "n/a"
+    with pytest.raises(InputError, match="lemp") as exc:
+        att_gt(bad, yname="lemp", tname="year", idname="countyreal", gname="first.treat")
+    assert "row 5" in str(exc.value)
+    with pytest.raises(InputError, match="control_group"):
+        att_gt(mpdta, yname="lemp", tname="year", idname="countyreal", gname="first.treat",
+               control_group="sometimes")
+
+
+def test_outputs_tidy_summary_plot(mpdta):
+    res = att_gt(mpdta, yname="lemp", tname="year", idname="countyreal", gname="first.treat")
+    tab = res.tidy()
+    assert list(tab.columns) == ["group", "time", "event_time", "post", "att", "se",
+                                 "ci_low", "ci_high"]
+    assert len(tab) == 12
+    np.testing.assert_allclose(tab["ci_high"] - tab["att"], 1.959963984540054 * tab["se"])
+    text = res.summary()
+    assert "2004" in text and "never treated" in text
+    aggs = aggte_all(res)
+    assert set(aggs) == set(AGGS)
+    d = aggs["dynamic"].to_dict()
+    assert {"att", "se", "table", "pre_avg", "post_avg"} <= set(d)
+    assert d["table"][0]["event_time"] == -3
+    assert list(aggs["group"].tidy().columns) == ["group", "att", "se", "ci_low", "ci_high"]
+    assert "pre_avg" in aggs["dynamic"].summary()
+    import matplotlib.pyplot as plt
+
+    for fig in (res.plot(), aggs["dynamic"].plot(), aggs["simple"].plot()):
+        assert fig.axes
+        plt.close(fig)
