@@ -1,4 +1,12 @@
-"""``pairnet citypanel`` (not yet available: issue #7)."""
+"""``pairnet citypanel``: pooled / RE / FE city-panel models with F and Hausman tests (seed 000).
+
+Two modes:
+
+- indicators given: ``pairnet citypanel DATA --y Y --x X1,X2 [...] --out DIR``;
+- raw statistics (``--raw``): build seed 000's indicators first (interpolate, deflate, compute)
+  and run the whole YRD battery (baseline, mechanisms, lag, DWH, heterogeneity) —
+  :func:`analyses.citypanel.run_yrd_study`.
+"""
 
 from __future__ import annotations
 
@@ -7,12 +15,55 @@ from typing import Annotated
 
 import typer
 
-from spatial.errors import NotAvailableError
-
 
 def command(
-    data: Annotated[Path, typer.Argument(help="City-year data.")],
+    data: Annotated[Path, typer.Argument(help="City-year table (CSV, Parquet, Excel, Stata).")],
+    entity: Annotated[str, typer.Option("--entity", help="City id column.")] = "city",
+    time: Annotated[str, typer.Option("--time", help="Year column.")] = "year",
+    y: Annotated[str | None, typer.Option("--y", help="Outcome column.")] = None,
+    x: Annotated[str | None, typer.Option("--x", help="Regressors, comma-separated.")] = None,
+    cluster: Annotated[str | None, typer.Option(
+        "--cluster", help="Cluster column for robust SEs (default: the entity).")] = None,
+    twoways: Annotated[bool, typer.Option("--twoways", help="City and year effects.")] = False,
+    lag: Annotated[str | None, typer.Option(
+        "--lag", help="Regressor replaced by its one-year lag (robustness + DWH test).")] = None,
+    interact: Annotated[str | None, typer.Option(
+        "--interact", help="Mechanism interactions A:B,C:D (adds B and A×B).")] = None,
+    centre: Annotated[bool, typer.Option("--centre", help="Centre interaction factors.")] = False,
+    split: Annotated[str | None, typer.Option(
+        "--split", help="Heterogeneity splitters COL (median) or COL>=NUMBER, comma-separated."
+    )] = None,
+    raw: Annotated[bool, typer.Option(
+        "--raw", help="DATA holds raw statistics: build seed 000's indicators and run the "
+                      "full YRD battery (other model options ignored except --twoways, "
+                      "--centre).")] = False,
+    base_year: Annotated[int | None, typer.Option(
+        "--base-year", help="With --raw: deflate to this year's prices (default: the price "
+                            "index is already base = 100).")] = None,
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out/citypanel"),
 ) -> None:
-    """Not yet available."""
-    raise NotAvailableError("pairnet citypanel is not yet available (issue #7)")
+    """City-panel models: pooled, RE, FE, F and Hausman tests, mechanisms."""
+    from analyses.citypanel import run_citypanel, run_yrd_study
+    from spatial.errors import InputError
+    from spatial.tables import parse_list, read_table
+
+    df = read_table(data, string_cols=[entity], what="city-year table")
+    if raw:
+        res = run_yrd_study(df, out, base_year=base_year, twoways=twoways, centre=centre,
+                            entity=entity, time=time, file=str(data))
+    else:
+        if not y or not x:
+            raise InputError("--y and --x are required (or --raw for raw statistics)",
+                             file=str(data), fix="e.g. --y gdp_pc --x mig,inc,inv")
+        pairs = []
+        for item in parse_list(interact):
+            a, sep, b = item.partition(":")
+            if not sep or not a or not b:
+                raise InputError(f"bad interaction {item!r}", file="--interact",
+                                 fix="write A:B, e.g. mig:str")
+            pairs.append((a.strip(), b.strip()))
+        res = run_citypanel(df, entity=entity, time=time, y=y, x=parse_list(x),
+                            cluster=cluster, out_dir=out, twoways=twoways, lag=lag,
+                            interact=pairs, centre=centre, split=parse_list(split),
+                            file=str(data))
+    typer.echo(f"{res['choice']}\nwrote {out}/results.json")
