@@ -250,3 +250,25 @@ def test_demo_generator_is_seeded_and_writes_truth(tmp_path):
     assert (a["county"] == "").any()
     assert a["land_use"].str.contains("（").any()
     assert a["supply_method"].isin(["划拨", "划拨土地"]).any()
+
+
+@pytest.mark.parametrize("fmt", ["gbk", "xlsx", "parquet"])
+def test_read_land_formats_equal_utf8(tmp_path, fmt):
+    from panels.land import read_land
+
+    df = _small()
+    utf = tmp_path / "utf.csv"
+    df.to_csv(utf, index=False, encoding="utf-8")
+    if fmt == "gbk":
+        other = tmp_path / "gbk.csv"
+        df.to_csv(other, index=False, encoding="gbk")
+    elif fmt == "xlsx":
+        other = tmp_path / "x.xlsx"
+        df.to_excel(other, index=False)
+    else:
+        other = tmp_path / "x.parquet"
+        df.to_parquet(other)
+    a = clean_land(read_land(utf))
+    b = clean_land(read_land(other))
+    pd.testing.assert_frame_equal(a.audit, b.audit)
+    pd.testing.assert_frame_equal(a.panel, b.panel)
