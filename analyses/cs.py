@@ -833,7 +833,8 @@ def aggte(
         include = np.ones(len(group), bool)
         eseq = np.unique(e_all)
         if balance_e is not None:
-            tmax, tmin = res.tlist.max(), res.tlist.min()
+            # R's t2orig(maxT), t2orig(1): last and first periods of the ATT(g,t) cells
+            tmax, tmin = t.max(), t.min()
             include = (tmax - group) >= balance_e
             eseq = np.unique(e_all[include])
             eseq = eseq[(eseq <= balance_e) & (eseq >= balance_e - tmax + tmin)]

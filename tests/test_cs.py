@@ -281,3 +281,27 @@ def test_outputs_tidy_summary_plot(mpdta):
     for fig in (res.plot(), aggs["dynamic"].plot(), aggs["simple"].plot()):
         assert fig.axes
         plt.close(fig)
+
+
+def test_event_window_balance_and_anticipation(mpdta):
+    kw = dict(yname="lemp", tname="year", idname="countyreal", gname="first.treat")
+    res = att_gt(mpdta, **kw)
+    full = aggte(res, "dynamic")
+    win = aggte(res, "dynamic", min_e=-2, max_e=1)
+    np.testing.assert_array_equal(win.egt, [-2, -1, 0, 1])
+    np.testing.assert_allclose(win.att_egt, full.att_egt[np.isin(full.egt, win.egt)])
+    assert win.overall_att == pytest.approx(full.att_egt[np.isin(full.egt, [0, 1])].mean())
+    # balance_e=1: only cohorts seen at least one period after treatment (2004, 2006)
+    bal = aggte(res, "dynamic", balance_e=1)
+    np.testing.assert_array_equal(bal.egt, [-2, -1, 0, 1])
+    tab = res.tidy()
+    sizes = {g: (res.unit_cohort == g).mean() for g in res.glist}
+    for e, a in zip(bal.egt, bal.att_egt, strict=True):
+        cells = tab[(tab.event_time == e) & tab.group.isin([2004, 2006])]
+        w = cells.group.map(sizes)
+        assert a == pytest.approx((cells.att * w).sum() / w.sum(), abs=1e-12)
+    # anticipation = 1: the 2004 cohort has no clean pre-period and is dropped, as in R
+    with pytest.warns(RuntimeWarning, match="dropped"):
+        ant = att_gt(mpdta, anticipation=1, **kw)
+    assert list(ant.glist) == [2006, 2007]
+    assert ant.n == 500 - int((mpdta["first.treat"] == 2004).sum() / 5)
