@@ -1,0 +1,111 @@
+"""Map of the actual versus the optimal pairing (``pairnet optimize``).
+
+Optimal pairs are solid arcs (width ∝ share of coefficient draws choosing the pair), actual pairs
+dashed grey arcs; a recipient whose helper changes is outlined. Built on the drawing helpers of
+:mod:`maps.layers`, so it is escaped and offline-ready in the same way.
+"""
+
+from __future__ import annotations
+
+import math
+
+import folium
+import geopandas as gpd
+import pandas as pd
+
+from maps.geometry import DEFAULT_TOLERANCE, Basemap
+from maps.layers import (
+    GROUP_COLOURS,
+    _arc,
+    _bounds,
+    _city_layer,
+    _fmt,
+    _legend_js,
+    _prepare,
+    _Script,
+    _tip,
+    base_map,
+    esc,
+)
+from spatial.errors import InputError
+from spatial.tables import require_columns
+
+__all__ = ["pairing_comparison_map"]
+
+OPTIMAL_COLOUR = "#d62728"
+ACTUAL_COLOUR = "#555555"
+
+
+def pairing_comparison_map(
+    cities: gpd.GeoDataFrame,
+    optimal: pd.DataFrame,
+    actual: pd.DataFrame | None = None,
+    *,
+    basemap: Basemap = "none",
+    tolerance: float = DEFAULT_TOLERANCE,
+) -> folium.Map:
+    """Actual (dashed) and optimal (solid) helper → recipient pairs on the city polygons.
+
+    Parameters
+    ----------
+    cities : GeoDataFrame
+        ``city, name, group, geometry`` for every helper and recipient.
+    optimal : DataFrame
+        ``helper, recipient, distance_km, predicted_effect`` and optionally ``chosen_share``.
+    actual : DataFrame, optional
+        ``helper, recipient`` of the actual pairing (e.g. the parks table).
+    basemap, tolerance
+        See :func:`maps.layers.base_map` and :func:`maps.geometry.simplify_coverage`.
+
+    Raises
+    ------
+    InputError
+        A pair names a city that is not among ``cities``.
+    """
+    require_columns(optimal, ["helper", "recipient", "distance_km", "predicted_effect"],
+                    file="optimal pairing")
+    shown, anchors, names = _prepare(cities, basemap, tolerance)
+    m = base_map(basemap, _bounds(shown))
+    _city_layer(m, shown)
+
+    def ends(h: str, r: str, what: str, i: int):
+        if h not in anchors.index or r not in anchors.index:
+            raise InputError("helper or recipient not among the cities drawn", file=what,
+                             rows=[i], fix="include every helper and recipient in the cities")
+        return ((anchors.at[h, "lon"], anchors.at[h, "lat"]),
+                (anchors.at[r, "lon"], anchors.at[r, "lat"]))
+
+    act_pairs: set[tuple[str, str]] = set()
+    if actual is not None and len(actual):
+        layer = folium.FeatureGroup(name="actual pairing")
+        act = actual[["helper", "recipient"]].astype(str).drop_duplicates()
+        for i, (h, r) in enumerate(zip(act["helper"], act["recipient"])):
+            act_pairs.add((h, r))
+            a, b = ends(h, r, "actual pairing", i)
+            folium.PolyLine(_arc(a, b, 0.25), color=ACTUAL_COLOUR, weight=2, opacity=0.8,
+                            dash_array="6 5",
+                            tooltip=_tip(f"{esc(names.get(h, h))} → {esc(names.get(r, r))}",
+                                         [("pairing", "actual")])).add_to(layer)
+        layer.add_to(m)
+    layer = folium.FeatureGroup(name="optimal pairing")
+    for i, row in enumerate(optimal.to_dict("records")):
+        h, r = str(row["helper"]), str(row["recipient"])
+        a, b = ends(h, r, "optimal pairing", i)
+        share = row.get("chosen_share")
+        share_ok = share is not None and not (isinstance(share, float) and math.isnan(share))
+        rows = [("pairing", "optimal" + (" (also actual)" if (h, r) in act_pairs else "")),
+                ("distance km", _fmt(row["distance_km"])),
+                ("predicted effect", _fmt(row["predicted_effect"], 3))]
+        if share_ok:
+            rows.append(("chosen in draws", f"{100 * float(share):.0f}%"))
+        folium.PolyLine(_arc(a, b, 0.12), color=OPTIMAL_COLOUR,
+                        weight=2 + (4 * float(share) if share_ok else 2), opacity=0.9,
+                        tooltip=_tip(f"{esc(names.get(h, h))} → {esc(names.get(r, r))}",
+                                     rows)).add_to(layer)
+    layer.add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    _Script(_legend_js("pairing", [(OPTIMAL_COLOUR, "optimal (width ∝ share of draws)"),
+                                   (ACTUAL_COLOUR, "actual (dashed)"),
+                                   (GROUP_COLOURS["PRD"], "helper"),
+                                   (GROUP_COLOURS["EWN"], "recipient")])).add_to(m)
+    return m
