@@ -1,0 +1,186 @@
+"""Seed-000 indicators: interpolation, deflation, size classes, lag, descriptives, bad input."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analyses.citypanel import lag_within
+from panels.citypanel import (
+    RAW_COLUMNS,
+    build_indicators,
+    city_split,
+    deflate,
+    descriptives,
+    interpolate_interior,
+    schooling_years,
+    size_class,
+    validate_panel,
+)
+from spatial.errors import InputError
+
+
+def _toy():
+    return pd.DataFrame({
+        "city": ["A"] * 5 + ["B"] * 4,
+        "year": [2005, 2006, 2007, 2008, 2010, 2005, 2006, 2007, 2008],
+        "v": [np.nan, 2.0, np.nan, 4.0, np.nan, 1.0, np.nan, np.nan, 7.0],
+    })
+
+
+def test_interpolation_interior_only():
+    out, gaps = interpolate_interior(_toy(), ["v"], entity="city", time="year")
+    a = out[out.city == "A"].set_index("year")["v"]
+    b = out[out.city == "B"].set_index("year")["v"]
+    assert np.isnan(a[2005]) and np.isnan(a[2010])  # leading / trailing: never extrapolated
+    assert a[2007] == pytest.approx(3.0)
+    assert b[2006] == pytest.approx(3.0) and b[2007] == pytest.approx(5.0)
+    flags = out.set_index(["city", "year"])["interpolated"]
+    assert flags[("A", 2007)] == "v" and flags[("A", 2005)] == "" and flags[("A", 2006)] == ""
+    acts = gaps.set_index(["city", "year"])["action"]
+    assert acts[("A", 2005)] == "left missing" and acts[("A", 2010)] == "left missing"
+    assert (gaps["action"] == "interpolated").sum() == 3
+
+
+def test_interpolation_respects_uneven_years():
+    df = pd.DataFrame({"city": ["A"] * 3, "year": [2000, 2001, 2004], "v": [0.0, np.nan, 8.0]})
+    out, _ = interpolate_interior(df, ["v"], entity="city", time="year")
+    assert out["v"].iloc[1] == pytest.approx(2.0)  # 8 per 4 years -> 2 at t+1
+
+
+def test_audit_counts_every_record_once():
+    from panels.demo_yrd import generate_yrd
+
+    raw, _ = generate_yrd(1)
+    # a trailing gap in one city (left missing) on top of the generator's interior gaps
+    raw.loc[(raw.city == raw.city.iloc[0]) & (raw.year == 2017), "gdp"] = np.nan
+    ip = build_indicators(raw)
+    assert ip.audit["rows"].sum() == len(raw)
+    counts = dict(zip(ip.audit["reason"].str.split(" ").str[0], ip.audit["rows"], strict=True))
+    assert counts["leading/trailing"] == 1
+    assert counts["interior"] == 6
+    assert ip.frame["gdp_pc"].isna().sum() == 1
+    assert "left missing" in set(ip.gaps["action"])
+
+
+def test_deflation_by_hand():
+    df = pd.DataFrame({"city": ["A", "A", "B", "B"], "year": [2004, 2005, 2004, 2005],
+                       "gdp": [100.0, 110.0, 50.0, 60.0], "cpi": [100.0, 110.0, 120.0, 150.0]})
+    base100 = deflate(df, ["gdp"], price="cpi")
+    np.testing.assert_allclose(base100["gdp"], [100.0, 100.0, 50 / 1.2, 40.0])
+    rebased = deflate(df, ["gdp"], price="cpi", base_year=2004)
+    # each city in its own 2004 prices: B 2005 = 60 * 120 / 150 = 48
+    np.testing.assert_allclose(rebased["gdp"], [100.0, 100.0, 50.0, 48.0])
+    with pytest.raises(InputError, match="base year 2003"):
+        deflate(df, ["gdp"], price="cpi", base_year=2003)
+    bad = df.assign(cpi=[100.0, 0.0, 1.0, 1.0])
+    with pytest.raises(InputError, match="positive"):
+        deflate(bad, ["gdp"], price="cpi")
+
+
+def test_size_class_boundaries():
+    pops = [1000, 999.99, 500, 499.99, 300, 299.99, 100, 99.99, 50, 49.99, 0]
+    want = ["super", "mega", "mega", "large_I", "large_I", "large_II", "large_II", "medium",
+            "medium", "small", "small"]
+    assert list(size_class(np.array(pops))) == want
+    assert size_class(np.array([np.nan])).isna().all()
+
+
+def test_schooling_years_by_hand():
+    # 10 people aged 6+: 2 primary, 3 junior, 3 senior, 2 college
+    assert schooling_years(2, 3, 3, 2, 10) == pytest.approx((12 + 27 + 36 + 32) / 10)
+
+
+def test_indicator_formulas_by_hand():
+    row = {c: 1.0 for c in RAW_COLUMNS}
+    row.update(gdp=200.0, pop_resident=120.0, pop_registered=100.0, emp_secondary=40.0,
+               emp_tertiary=50.0, cons_pc_urban=10000.0, income_pc=22000.0, fixed_inv=100.0,
+               gov_exp=20.0, trade=50.0, fdi=4.0, pop_urban=90.0, area_km2=6000.0,
+               price_index=110.0, innovation=7.0)
+    raw = pd.DataFrame([{**row, "city": "X", "year": 2005}, {**row, "city": "X", "year": 2006}])
+    f = build_indicators(raw).frame.iloc[0]
+    gdp_pc = 200 / 1.1 / 120
+    assert f["gdp_pc"] == pytest.approx(gdp_pc)
+    assert f["mig"] == pytest.approx(0.2)
+    assert f["str"] == pytest.approx(1.25)
+    assert f["cos"] == pytest.approx(10000 / 1.1 / (gdp_pc * 1e4))
+    assert f["inc"] == pytest.approx(2.0)
+    assert f["inv"] == pytest.approx(0.5) and f["tra"] == pytest.approx(0.25)
+    assert f["urb"] == pytest.approx(0.75) and f["hukou"] == pytest.approx(1.2)
+    assert f["density"] == pytest.approx(200.0) and f["tec"] == 7.0
+
+
+def test_lag_loses_exactly_first_year_and_gaps():
+    df = pd.DataFrame({"city": ["A"] * 4 + ["B"] * 3, "year": [2005, 2006, 2007, 2008,
+                                                               2005, 2007, 2008],
+                       "mig": [1.0, 2.0, 3.0, 4.0, 10.0, 30.0, 40.0]})
+    lag = lag_within(df, "mig", entity="city", time="year")
+    assert list(lag.iloc[:4].isna()) == [True, False, False, False]
+    assert list(lag.iloc[1:4]) == [1.0, 2.0, 3.0]
+    # B: first year lost, 2007 has no 2006 -> missing (not filled with 2005), 2008 <- 2007
+    assert lag.iloc[4:6].isna().all() and lag.iloc[6] == 30.0
+    # never crosses cities
+    assert lag.name == "L_mig"
+
+
+def test_city_split_keeps_city_in_one_group():
+    df = pd.DataFrame({"city": list("AABBCCDD"), "year": [1, 2] * 4,
+                       "z": [1, 3, 2, 2, 10, 10, 0, 0]})
+    g = city_split(df, "z")
+    assert g.groupby(df["city"]).nunique().max() == 1
+    assert list(g[::2]) == ["high", "high", "high", "low"]  # means 2, 2, 10, 0; median 2
+    assert list(city_split(df, "z", threshold=5)[::2]) == ["low", "low", "high", "low"]
+
+
+def test_descriptives_city_and_year_of_extremes():
+    df = pd.DataFrame({"city": ["A", "A", "B", "B"], "year": [2005, 2006, 2005, 2006],
+                       "y": [1.0, 5.0, 0.5, 3.0]})
+    d = descriptives(df, ["y"], names={"A": "甲", "B": "乙"}).iloc[0]
+    assert d["max_city"] == "甲" and d["max_year"] == 2006
+    assert d["min_city"] == "乙" and d["min_year"] == 2005
+    assert d["mean"] == pytest.approx(2.375) and d["sd"] == pytest.approx(df.y.std())
+
+
+def test_validate_errors_name_rows():
+    df = pd.DataFrame({"city": ["A", "A", "B", "B"], "year": [1, 2, 1, 1], "v": [1, 2, 3, 4]})
+    with pytest.raises(InputError, match="rows 3, 4"):
+        validate_panel(df, entity="city", time="year", columns=["v"])
+    df = pd.DataFrame({"city": ["A", "A", "B"], "year": [1, 2, 1], "v": [1, 2, 3]})
+    with pytest.raises(InputError, match="row 3"):
+        validate_panel(df, entity="city", time="year", columns=["v"])
+
+
+def _write(tmp_path, rows):
+    p = tmp_path / "d.csv"
+    pd.DataFrame(rows).to_csv(p, index=False)
+    return p
+
+
+@pytest.mark.parametrize("case,expect", [
+    ("duplicate", r"rows 2, 3"),
+    ("nonnumeric", r"column 'y', row 4.*non-numeric"),
+    ("single", r"row 5.*fewer than 2 years"),
+])
+def test_cli_bad_input_exit_2(run_cli, tmp_path, case, expect):
+    rows = {"city": ["A", "A", "A", "B", "B", "C"], "year": [1, 2, 3, 1, 2, 1],
+            "y": ["1", "2", "3", "4", "5", "6"], "x": [1.0, 2.5, 2.0, 4.0, 4.5, 7.0]}
+    if case == "duplicate":
+        rows["year"][2] = 2
+        rows["city"][5] = "B"
+        rows["year"][5] = 3
+    elif case == "nonnumeric":
+        rows["y"][3] = "n/a4"
+        rows["city"][5] = "B"
+        rows["year"][5] = 3
+    else:
+        rows["city"] = ["A", "A", "A", "B", "C", "B"]
+        rows["year"] = [1, 2, 3, 1, 1, 2]
+    p = _write(tmp_path, rows)
+    res = run_cli("citypanel", p, "--y", "y", "--x", "x", "--out", tmp_path / "o")
+    assert res.code == 2
+    import re
+
+    assert re.search(expect, res.stderr), res.stderr
+    assert res.stderr.count("\n") == 1
+    assert not (tmp_path / "o" / "results.json").exists()
