@@ -234,7 +234,14 @@ def estimate_event_study(panel: pd.DataFrame, *, event_year: int = EVENT_YEAR,
     return LandEventStudy(event=event, means=yearly_means(panel), nobs=nobs, n_clusters=n_cl,
                           formula=formula,
                           extra={"cells_input": int(len(d)),
-                                 "singletons_dropped": int(len(d) - nobs)})
+                                 "singletons_dropped": int(len(d) - nobs),
+                                 "event_window_bins": _bins(d)})
+
+
+def _bins(d: pd.DataFrame) -> dict[str, list[int]]:
+    """The calendar years pooled into each event time (more than one only at binned ends)."""
+    g = d.groupby("s")["year"].unique()
+    return {str(int(s)): sorted(int(y) for y in ys) for s, ys in g.items()}
 
 
 def run_land(

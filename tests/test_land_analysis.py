@@ -64,6 +64,16 @@ def test_yearly_means_by_hand():
 def test_event_window_binning_of_outside_years():
     y = pd.Series([2008, 2011, 2013, 2020, 2023])
     assert event_time(y).tolist() == [-3, -3, -1, 6, 6]
+    rng = np.random.default_rng(1)
+    rows = [(f"c{c}", y, p) for c in range(8) for y in range(2009, 2023) for p in (0, 1)]
+    d = pd.DataFrame(rows, columns=["county", "year", "park"])
+    d["log_area"] = rng.normal(size=len(d))
+    res = estimate_event_study(d)
+    assert res.event["s"].tolist() == list(range(-3, 7))
+    assert res.event["coef"].notna().all()
+    bins = res.to_results()["event_window_bins"]
+    assert bins["-3"] == [2009, 2010, 2011] and bins["6"] == [2020, 2021, 2022]
+    assert bins["0"] == [2014]
 
 
 def test_no_common_county_year_is_an_estimation_error():
