@@ -392,7 +392,11 @@ def _feols(fml: str, data: pd.DataFrame, cluster: str) -> Any:
     with warnings.catch_warnings():
         # pyfixest warns on dropped singletons / collinear dummies; the result records N
         warnings.simplefilter("ignore", UserWarning)
-        return pf.feols(fml, data=data, vcov={"CRV1": cluster})
+        try:
+            return pf.feols(fml, data=data, vcov={"CRV1": cluster})
+        except ValueError as exc:  # pyfixest: all variables collinear, etc.
+            raise EstimationError(f"cannot estimate {fml.split('~')[0].strip()}: "
+                                  f"{' '.join(str(exc).split())}") from exc
 
 
 def _cluster_arg(panel: DIDPanel, cluster2: bool) -> tuple[str, str]:
@@ -623,7 +627,7 @@ def event_study(panel: DIDPanel, *, y: str | None = None, log1p: bool = False,
     rel = f["rel_time"].clip(-leads, lags)
     ks = [k for k in range(-leads, lags + 1) if k != base]
     dummies = {_rel_name(k): (rel == k).astype(float).to_numpy() for k in ks}
-    f = f.assign(**dummies)
+    f = pd.concat([f, pd.DataFrame(dummies, index=f.index)], axis=1)
     x = []
     if controls:
         f2, x = control_columns(panel, controls_as)
@@ -812,7 +816,7 @@ def sun_abraham(panel: DIDPanel, *, y: str | None = None, log1p: bool = False) -
         cols[name] = ((g == gg) & (r == ll)).astype(float)
         if ll >= 0:
             weights[name] = float(n)
-    f = f.assign(**cols)
+    f = pd.concat([f, pd.DataFrame(cols, index=f.index)], axis=1)
     m = _feols(f"{yname} ~ {' + '.join(cols)} | unit + time", f, "unit")
     names = [str(c) for c in m._coefnames]
     w = np.array([weights.get(n, 0.0) for n in names])
