@@ -211,6 +211,10 @@ def prepare(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str
     for c in extra:
         if c not in out.columns:
             raise InputError("cluster column not found", column=c, file=file)
+        miss = np.flatnonzero(out[c].isna().to_numpy())
+        if len(miss):
+            raise InputError("missing cluster id", column=c, file=file, rows=miss,
+                             fix="give every row its cluster")
     out = out.dropna(subset=[y, *x]).sort_values([entity, time]).reset_index(drop=True)
     if out.empty:
         raise EstimationError("no complete rows in the data")
@@ -362,6 +366,8 @@ def mundlak_test(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequenc
     """Cluster-robust Mundlak test that the city means of x are jointly zero in pooled OLS."""
     d = prepare(df, entity=entity, time=time, y=y, x=x, cluster=cluster)
     varying = [c for c in x if (d.groupby(entity)[c].std() > 1e-12 * (1 + d[c].abs().max())).any()]
+    if not varying:
+        raise EstimationError("Mundlak test: no regressor varies within cities")
     means = d.groupby(entity)[varying].transform("mean").add_prefix("mean_")
     d2 = pd.concat([d, means], axis=1)
     fit = fit_pooled(d2, entity=entity, time=time, y=y, x=[*x, *means.columns],
@@ -433,8 +439,12 @@ def lag_within(df: pd.DataFrame, col: str, *, entity: str, time: str) -> pd.Seri
 
 
 def dwh_test(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str],
-             endog: str, instrument: str, cluster: str | None = None) -> DWHResult:
-    """Durbin–Wu–Hausman (control function) test of ``endog`` with one instrument, city FE."""
+             endog: str, instrument: str, cluster: str | None = None,
+             twoways: bool = False) -> DWHResult:
+    """Durbin–Wu–Hausman (control function) test of ``endog`` with one instrument, city FE.
+
+    With ``twoways`` both stages and the IV fit also carry year effects.
+    """
     import pyfixest as pf
 
     x = list(x)
@@ -442,10 +452,13 @@ def dwh_test(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[st
         raise InputError(f"{endog!r} is not among the regressors", column=endog)
     exo = [c for c in x if c != endog]
     d = prepare(df, entity=entity, time=time, y=y, x=[*x, instrument], cluster=cluster)
-    fs = fit_fe(d, entity=entity, time=time, y=endog, x=[instrument, *exo], cluster=cluster)
-    m1 = pf.feols(f"{endog} ~ {' + '.join([instrument, *exo])} | {entity}", data=d)
+    fes = f"{entity} + {time}" if twoways else entity
+    fs = fit_fe(d, entity=entity, time=time, y=endog, x=[instrument, *exo], cluster=cluster,
+                twoways=twoways)
+    m1 = pf.feols(f"{endog} ~ {' + '.join([instrument, *exo])} | {fes}", data=d)
     d = d.assign(_v1=np.asarray(m1.resid(), float))
-    cf = fit_fe(d, entity=entity, time=time, y=y, x=[*x, "_v1"], cluster=cluster)
+    cf = fit_fe(d, entity=entity, time=time, y=y, x=[*x, "_v1"], cluster=cluster,
+                twoways=twoways)
     t = cf.coef["_v1"] / cf.se["_v1"]
     tc = cf.coef["_v1"] / cf.se_cluster["_v1"]
     test = TestResult("Durbin-Wu-Hausman (conventional)", float(t**2), 1,
@@ -453,13 +466,14 @@ def dwh_test(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[st
     test_c = TestResult("Durbin-Wu-Hausman (cluster-robust)", float(tc**2), 1,
                         float(stats.chi2.sf(tc**2, 1)))
     rhs = " + ".join(exo) if exo else "1"
-    ivm = pf.feols(f"{y} ~ {rhs} | {entity} | {endog} ~ {instrument}", data=d,
+    ivm = pf.feols(f"{y} ~ {rhs} | {fes} | {endog} ~ {instrument}", data=d,
                    vcov={"CRV1": cluster or entity})
     coef = ivm.coef().rename(None)
     se = ivm.se().rename(None)
     empty = pd.DataFrame(np.nan, index=coef.index, columns=coef.index)
+    n_fe = d[entity].nunique() + (d[time].nunique() - 1 if twoways else 0)
     iv = PanelFit("iv", y, coef, se * np.nan, se, empty, empty, int(ivm._N), d[entity].nunique(),
-                  int(ivm._N) - len(coef) - d[entity].nunique(), float("nan"), float("nan"),
+                  int(ivm._N) - len(coef) - n_fe, float("nan"), float("nan"),
                   {"se_note": "se_cluster is pyfixest CRV1"})
     f1 = float((fs.coef[instrument] / fs.se[instrument]) ** 2)
     return DWHResult(test, test_c, iv, f1)
@@ -672,7 +686,7 @@ def run_citypanel(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequen
             f"Robustness: {lag} replaced by its one-year lag",
             f"{lost} city-years lost (each city's first year). {fe_label}; clustered SE.")
         dwh = dwh_test(dl2, entity=entity, time=time, y=y, x=x, endog=lag, instrument=lname,
-                       cluster=cluster)
+                       cluster=cluster, twoways=twoways)
         results["dwh"] = dwh.to_dict()
         tables["endogeneity"] = Table(
             pd.DataFrame([{"test": t.name, "chi2": t.stat, "df": t.df, "p": t.p}
