@@ -1,4 +1,4 @@
-"""``pairnet demo`` (not yet available: issue #9)."""
+"""``pairnet demo``: both built-in studies on seeded demo data -> DIR/report.html."""
 
 from __future__ import annotations
 
@@ -7,11 +7,23 @@ from typing import Annotated
 
 import typer
 
-from spatial.errors import NotAvailableError
-
 
 def command(
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out/demo"),
+    seed: Annotated[int, typer.Option("--seed", help="Offset of the demo generators' seeds.")
+                    ] = 0,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress",
+                                           help="Show progress bars.")] = True,
+    strict: Annotated[bool, typer.Option("--strict", help="Stop at the first failing step "
+                                         "instead of reporting it as failed.")] = False,
 ) -> None:
-    """Not yet available."""
-    raise NotAvailableError("pairnet demo is not yet available (issue #9)")
+    """Generate the Guangdong and YRD demo data, run every analysis, write the report.
+
+    Writes DIR/report.html (self-contained, opens offline), DIR/results.json (every number)
+    and one folder per step with its tables and figures.
+    """
+    from pairnet.demo import run_report
+    from pairnet.study import demo_config
+
+    path = run_report(demo_config(seed), out, progress=progress, strict=strict)
+    typer.echo(str(path))

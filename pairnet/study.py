@@ -1,0 +1,247 @@
+"""Study files (TOML): which inputs, columns, cities, years, thresholds and analyses a report runs.
+
+A study file describes one report with one or more studies::
+
+    title = "Co-built parks in Guangdong"
+
+    [[study]]
+    key = "guangdong"
+    kind = "pairing"                # pairing | citypanel
+    title = "Guangdong: PRD → EWN pairing"
+    helpers = "PRD"                 # adcodes, names or a group
+    recipients = "EWN"
+    years = "2000-2018"
+    analyses = ["distances", "network", "did", "pairing", "land", "optimize"]
+
+    [study.inputs]                  # paths relative to this file
+    parks = "parks.csv"             # helper, recipient, park, first_year
+    registry = "registry.csv"       # firm registry (or: flows = "flows.csv")
+    land = "land.csv"
+
+    [study.columns.registry]        # file column = canonical column
+    "投资方所在城市" = "origin_city"
+
+    [study.network]
+    thresholds = [1, 3, 5, 10]
+
+See ``examples/guangdong_study.toml`` and the README section *report* for every key.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from spatial.errors import InputError
+from spatial.tables import check_literal, parse_years
+
+__all__ = [
+    "Kind",
+    "ANALYSES",
+    "INPUTS",
+    "StudyConfig",
+    "ReportConfig",
+    "load_study",
+    "parse_study",
+    "demo_config",
+]
+
+Kind = Literal["pairing", "citypanel"]
+#: The analyses each kind of study can run, in report order.
+ANALYSES: dict[str, tuple[str, ...]] = {
+    "pairing": ("pairing", "distances", "network", "did", "land", "optimize"),
+    "citypanel": ("citypanel",),
+}
+#: Input files each study kind understands.
+INPUTS: dict[str, tuple[str, ...]] = {
+    "pairing": ("parks", "registry", "flows", "controls", "land"),
+    "citypanel": ("panel",),
+}
+_STUDY_KEYS = {"key", "title", "kind", "description", "helpers", "recipients", "years",
+               "analyses", "basemap", "tolerance", "inputs", "columns", "network", "did",
+               "land", "optimize", "citypanel", "ingest", "seed"}
+_SECTION_KEYS = {"network", "did", "land", "optimize", "citypanel", "ingest"}
+
+
+@dataclass
+class StudyConfig:
+    """One study of a report (see the module docstring for the TOML keys)."""
+
+    key: str
+    kind: Kind
+    title: str
+    description: str = ""
+    helpers: str = "PRD"
+    recipients: str = "EWN"
+    years: tuple[int, int] = (2000, 2018)
+    analyses: tuple[str, ...] = ()
+    basemap: str = "none"
+    tolerance: float = 0.005
+    inputs: dict[str, Path] = field(default_factory=dict)
+    columns: dict[str, dict[str, str]] = field(default_factory=dict)
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    seed: int = 0
+
+    def option(self, section: str, name: str, default: Any) -> Any:
+        """``[study.SECTION] NAME`` or ``default``."""
+        return self.options.get(section, {}).get(name, default)
+
+
+@dataclass
+class ReportConfig:
+    """A report: title, whether it is built from demo data, and its studies."""
+
+    title: str
+    studies: list[StudyConfig]
+    demo: bool = False
+    source: str | None = None
+
+
+def _err(problem: str, file: str, key: str | None = None, fix: str | None = None) -> InputError:
+    return InputError(problem, file=file, column=key, fix=fix)
+
+
+def _as_str(v: Any, file: str, key: str) -> str:
+    if isinstance(v, str):
+        return v
+    if isinstance(v, list) and all(isinstance(x, str) for x in v):
+        return ",".join(v)
+    raise _err(f"expected a string, got {type(v).__name__}", file, key,
+               "write e.g. helpers = \"PRD\" or helpers = [\"广州\", \"深圳\"]")
+
+
+def _parse_one(raw: Mapping[str, Any], i: int, file: str, base: Path) -> StudyConfig:
+    where = f"{file} [[study]] #{i + 1}"
+    unknown = sorted(set(raw) - _STUDY_KEYS)
+    if unknown:
+        raise _err(f"unknown key(s) {', '.join(unknown)}", where,
+                   fix=f"use only {', '.join(sorted(_STUDY_KEYS))}")
+    kind = raw.get("kind", "pairing")
+    check_literal(kind, Kind, f"{where} kind")
+    key = str(raw.get("key", kind if i == 0 else f"{kind}{i + 1}"))
+    title = str(raw.get("title", key))
+    years = raw.get("years", "2000-2018")
+    if isinstance(years, list) and len(years) == 2:
+        y = (int(years[0]), int(years[1]))
+    else:
+        y = parse_years(str(years), name=f"{where} years")
+    allowed = ANALYSES[kind]
+    analyses = raw.get("analyses", list(allowed))
+    if not isinstance(analyses, list) or not all(isinstance(a, str) for a in analyses):
+        raise _err("analyses must be a list of names", where, "analyses",
+                   f"e.g. analyses = [{', '.join(repr(a) for a in allowed)}]")
+    bad = [a for a in analyses if a not in allowed]
+    if bad:
+        raise _err(f"unknown analyses for a {kind} study: {', '.join(bad)}", where, "analyses",
+                   f"choose from {', '.join(allowed)}")
+    inputs_raw = raw.get("inputs", {})
+    if not isinstance(inputs_raw, Mapping):
+        raise _err("[study.inputs] must be a table of name = \"path\"", where, "inputs")
+    bad = sorted(set(inputs_raw) - set(INPUTS[kind]))
+    if bad:
+        raise _err(f"unknown input(s) {', '.join(bad)}", where, "inputs",
+                   f"a {kind} study reads {', '.join(INPUTS[kind])}")
+    inputs = {}
+    for name, p in inputs_raw.items():
+        path = Path(_as_str(p, where, f"inputs.{name}"))
+        path = path if path.is_absolute() else base / path
+        if not path.exists():
+            raise _err(f"input file {path} not found", where, f"inputs.{name}",
+                       "paths are relative to the study file's folder")
+        inputs[name] = path
+    columns_raw = raw.get("columns", {})
+    columns = {str(k): {str(a): str(b) for a, b in dict(v).items()}
+               for k, v in dict(columns_raw).items()}
+    options = {s: dict(raw[s]) for s in _SECTION_KEYS if s in raw}
+    cfg = StudyConfig(
+        key=key, kind=kind, title=title, description=str(raw.get("description", "")),
+        helpers=_as_str(raw.get("helpers", "PRD"), where, "helpers"),
+        recipients=_as_str(raw.get("recipients", "EWN"), where, "recipients"),
+        years=y, analyses=tuple(a for a in allowed if a in analyses),
+        basemap=str(raw.get("basemap", "none")), tolerance=float(raw.get("tolerance", 0.005)),
+        inputs=inputs, columns=columns, options=options, seed=int(raw.get("seed", 0)))
+    check_literal(cfg.basemap, Literal["none", "osm", "gaode"], f"{where} basemap")
+    _check_needs(cfg, where)
+    return cfg
+
+
+def _check_needs(cfg: StudyConfig, where: str) -> None:
+    """Every analysis asked for has the inputs it needs (checked before anything runs)."""
+    have = set(cfg.inputs)
+    need: dict[str, list[set[str]]] = {
+        "pairing": [{"parks"}],
+        "network": [{"registry", "flows"}],
+        "did": [{"registry", "flows"}, {"parks"}],
+        "land": [{"land"}],
+        "optimize": [{"parks"}],
+        "citypanel": [{"panel"}],
+    }
+    for a in cfg.analyses:
+        for alternatives in need.get(a, []):
+            if not alternatives & have:
+                raise _err(f"analysis '{a}' needs input {' or '.join(sorted(alternatives))}",
+                           where, "inputs",
+                           f"add it under [study.inputs] or drop '{a}' from analyses")
+
+
+def parse_study(data: Mapping[str, Any], *, file: str = "study file",
+                base: Path | None = None) -> ReportConfig:
+    """Build a :class:`ReportConfig` from parsed TOML."""
+    base = base or Path.cwd()
+    top = set(data) - {"title", "study"}
+    if top:
+        raise _err(f"unknown top-level key(s) {', '.join(sorted(top))}", file,
+                   fix="use title = \"...\" and [[study]] tables")
+    studies = data.get("study")
+    if isinstance(studies, Mapping):
+        studies = [studies]
+    if not studies:
+        raise _err("no [[study]] table", file, fix="add at least one [[study]] table")
+    cfgs = [_parse_one(s, i, file, base) for i, s in enumerate(studies)]
+    keys = [c.key for c in cfgs]
+    if len(set(keys)) != len(keys):
+        raise _err(f"duplicate study keys: {keys}", file, "key", "give each study its own key")
+    return ReportConfig(title=str(data.get("title", "pairnet report")), studies=cfgs,
+                        demo=False, source=file)
+
+
+def load_study(path: str | Path) -> ReportConfig:
+    """Read a study file (TOML); input paths are relative to its folder.
+
+    Raises
+    ------
+    InputError
+        Missing file, TOML syntax error, unknown keys or analyses, missing inputs.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("study file not found", file=str(path),
+                         fix="see examples/guangdong_study.toml")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"not valid TOML: {exc}", file=str(path)) from None
+    return parse_study(data, file=str(path), base=path.resolve().parent)
+
+
+def demo_config(seed: int = 0) -> ReportConfig:
+    """The built-in demo: Guangdong pairing (PRD → EWN) and the YRD city panel.
+
+    Inputs are generated by the pipeline (seeded synthetic data on real geography).
+    """
+    gd = StudyConfig(key="guangdong", kind="pairing",
+                     title="Guangdong: Pearl River Delta → east/west/north pairing",
+                     description="Co-built industrial parks between the 9 PRD helper cities and "
+                                 "the 12 EWN recipient cities (seed 003).",
+                     helpers="PRD", recipients="EWN", years=(2000, 2018),
+                     analyses=ANALYSES["pairing"], seed=seed)
+    yrd = StudyConfig(key="yrd", kind="citypanel",
+                      title="Yangtze River Delta: population mobility and growth",
+                      description="26 cities of the 2016 YRD plan, 2005–2017 (seed 000).",
+                      helpers="YRD", recipients="YRD", years=(2005, 2017),
+                      analyses=ANALYSES["citypanel"], seed=seed)
+    return ReportConfig(title="pairnet demo report", studies=[gd, yrd], demo=True,
+                        source="built-in demo")

@@ -1,0 +1,204 @@
+"""Maps: escaping, offline rendering, coverage simplification, datum handling."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from spatial.cities import GROUPS
+
+XSS = "<script>alert(1)</script>`${x}\\u"
+
+
+@pytest.fixture(scope="module")
+def gd():
+    from maps.geometry import city_polygons
+
+    return city_polygons(GROUPS["GD"])
+
+
+@pytest.fixture(scope="module")
+def small():
+    from maps.geometry import city_polygons
+
+    return city_polygons(["440100", "440300", "441400", "441500"])
+
+
+def _parks(names=("Park A", XSS)):
+    return pd.DataFrame({"helper": ["440100", "440300"], "recipient": ["441400", "441500"],
+                         "park": list(names), "first_year": [2005, 2010]})
+
+
+def test_esc_escapes_html_and_template_literal_characters():
+    from maps.layers import esc
+
+    out = esc(XSS)
+    assert "<" not in out and ">" not in out
+    assert "`" not in out and "$" not in out and "\\" not in out
+    assert out.startswith("&lt;script&gt;alert(1)&lt;/script&gt;&#96;&#36;{x}&#92;u")
+    assert esc(None) == "" and esc(float("nan")) == ""
+
+
+def test_js_json_cannot_close_the_script_element():
+    from maps.layers import js_json
+
+    text = js_json({"a": "</script><b>&\u2028"})
+    assert "</" not in text and "<" not in text and "&" not in text and "\u2028" not in text
+    assert json.loads(text) == {"a": "</script><b>&\u2028"}
+
+
+def test_coverage_simplify_keeps_shared_borders(gd):
+    from maps.geometry import simplify_coverage
+
+    s = simplify_coverage(gd, 0.005)
+    before = int(shapely.get_num_coordinates(gd.geometry.values).sum())
+    after = int(shapely.get_num_coordinates(s.geometry.values).sum())
+    assert before > 80_000 and after < before / 5
+    # a coverage stays a coverage: no gaps or overlaps between neighbours
+    assert shapely.coverage_is_valid(np.asarray(gd.geometry.values))
+    assert shapely.coverage_is_valid(np.asarray(s.geometry.values))
+    # 广州 (440100) and 佛山 (440600) share a border before and after
+    a = s.set_index("city").geometry
+    inter = a["440100"].intersection(a["440600"])
+    assert inter.length > 0.1 and inter.area < 1e-9
+    # shifts stay small (degrees; 0.02 deg is about 2 km)
+    assert max(shapely.hausdorff_distance(x, y) for x, y in
+               zip(gd.geometry.values, s.geometry.values)) < 0.02
+    assert s.attrs.get("datum") == gd.attrs.get("datum")
+
+
+def test_simplify_rejects_empty_geometry(small):
+    from maps.geometry import simplify_coverage
+    from spatial.errors import GeometryError
+
+    bad = small.copy()
+    bad.loc[2, "geometry"] = None
+    with pytest.raises(GeometryError, match="row 3"):
+        simplify_coverage(bad)
+
+
+def test_basemap_datum_conversion(small):
+    from maps.geometry import to_basemap_datum
+    from spatial.datum import gcj02_to_wgs84
+
+    assert small.attrs["datum"] == "GCJ-02"
+    same = to_basemap_datum(small, "gaode")
+    assert same is small or same.geometry.equals(small.geometry)
+    w = to_basemap_datum(small, "osm")
+    assert w.attrs["datum"] == "WGS-84"
+    x0, y0 = shapely.get_coordinates(small.geometry.values[0])[0]
+    x1, y1 = shapely.get_coordinates(w.geometry.values[0])[0]
+    ex, ey = gcj02_to_wgs84(np.array([x0]), np.array([y0]))
+    assert (x1, y1) == pytest.approx((ex[0], ey[0]), abs=1e-9)
+    # GCJ-02 is offset by a few hundred metres in Guangdong
+    assert 0.001 < abs(x1 - x0) + abs(y1 - y0) < 0.02
+
+
+def test_unknown_basemap_is_rejected(small):
+    from maps.layers import pairing_map
+    from spatial.errors import InputError
+
+    with pytest.raises(InputError, match="basemap"):
+        pairing_map(small, _parks(), basemap="google")
+
+
+def test_map_parts_have_no_cdn_and_escape_names(small):
+    from maps.layers import pairing_map
+    from maps.report import external_references, map_parts
+
+    m = pairing_map(small, _parks())
+    # the notebook map itself still uses folium's CDN assets
+    assert external_references(m.get_root().render())
+    parts = map_parts(pairing_map(small, _parks()))
+    text = parts.html + parts.script
+    assert external_references(text) == []
+    assert "<script>alert" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert f'id="{parts.name}"' in parts.html
+
+
+def test_pairing_map_tooltips_carry_distances_and_effect(small):
+    from maps.layers import pairing_map
+    from maps.report import map_parts
+
+    dist = pd.DataFrame({"origin": ["440100"], "destination": ["441400"], "border_km": [123.4],
+                         "centroid_km": [234.5], "region_centroid_km": [99.0],
+                         "region_border_km": [88.0]})
+    eff = pd.DataFrame({"helper": ["440100"], "recipient": ["441400"],
+                        "predicted_effect": [0.4321]})
+    text = map_parts(pairing_map(small, _parks(), distances=dist, effects=eff)).script
+    for s in ("123.4", "234.5", "99.0", "88.0", "0.432", "Park A", "广州市 → 梅州市"):
+        assert s in text
+
+
+def test_pairing_map_rejects_parks_outside_the_cities(small):
+    from maps.layers import pairing_map
+    from spatial.errors import InputError
+
+    parks = _parks()
+    parks.loc[1, "recipient"] = "445200"
+    with pytest.raises(InputError, match="row 2"):
+        pairing_map(small, parks)
+
+
+def test_flow_map_embeds_years_thresholds_and_counts(small):
+    from maps.layers import flow_map
+    from maps.report import map_parts
+
+    flows = pd.DataFrame({"origin": ["440100", "440100", "440300", "440300"],
+                          "destination": ["441400", "441400", "441500", "440300"],
+                          "year": [2001, 2002, 2002, 2002], "count": [4, 0, 12, 5]})
+    script = map_parts(flow_map(small, flows, thresholds=(1, 3, 5, 10))).script
+    data = re.search(r"F=(\[.*?\]\]),Y=", script).group(1)
+    rows = json.loads(data)
+    # zero counts and self-loops are not drawn
+    assert sorted(r[3] for r in rows) == [4.0, 12.0]
+    assert "Y=[2001,2002]" in script and "T=[1,3,5,10]" in script
+
+
+def test_distance_effect_colours_diverge_at_zero(small):
+    from maps.layers import _hex
+
+    assert _hex("RdBu", 0.5 + 0.5 * 1.0) != _hex("RdBu", 0.5 - 0.5 * 1.0)
+    from maps.layers import distance_effect_map
+    from maps.report import map_parts
+
+    eff = pd.DataFrame({"helper": ["440100", "440300"], "recipient": ["441400", "441500"],
+                        "predicted_effect": [1.0, -1.0], "distance_km": [50.0, 300.0]})
+    script = map_parts(distance_effect_map(small, eff)).script
+    assert _hex("RdBu", 1.0) in script and _hex("RdBu", 0.0) in script
+
+
+def test_choropleth_has_one_layer_and_every_year(small):
+    from maps.layers import choropleth_map
+    from maps.report import map_parts
+
+    panel = pd.DataFrame({"city": ["440100", "440300"] * 2, "year": [2010, 2010, 2011, 2011],
+                          "mig": [0.1, 0.2, np.nan, 0.4]})
+    script = map_parts(choropleth_map(small, panel, "mig", label=XSS)).script
+    assert "Y=[2010,2011]" in script
+    assert script.count("L.geoJSON(") == 1
+    assert "<script>alert" not in script
+
+
+def test_category_map_colours(small):
+    from maps.layers import category_map
+    from maps.report import map_parts
+
+    g = small.assign(kind=["in", "out", "in", "out"])
+    script = map_parts(category_map(g, "kind", colours={"in": "#123456"})).script
+    assert "#123456" in script
+
+
+def test_leaflet_assets_come_from_npm_install():
+    from maps.assets import leaflet_css, leaflet_js, leaflet_version
+
+    assert leaflet_version() == "1.9.4"
+    assert "L.version" in leaflet_js() or "Leaflet" in leaflet_js()[:500]
+    css = leaflet_css()
+    assert "images/layers.png" not in css and "data:image/png;base64," in css
