@@ -487,7 +487,9 @@ def twfe(panel: DIDPanel, *, y: str | None = None, log1p: bool = False, controls
     if cluster2:
         m2 = _feols(fml, f, _cluster_arg(panel, True)[0])
         i = [str(c) for c in m2._coefnames].index("treat")
-        extra["se_cluster2"] = float(np.sqrt(m2._vcov[i, i]))
+        v2 = float(m2._vcov[i, i])
+        # the multiway (Cameron-Gelbach-Miller) variance can be negative with few clusters
+        extra["se_cluster2"] = float(np.sqrt(v2)) if v2 > 0 else float("nan")
     extra["r2_within"] = float(getattr(m, "_r2_within", np.nan))
     return _from_pyfixest(m, name="twfe", y=ylab, keep=["treat"], controls=bool(x),
                           extra=extra)

@@ -1,0 +1,146 @@
+"""``pairnet did`` end to end: the output folder, results.json keys, bad input -> exit 2."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analyses.cs import aggte, att_gt
+from analyses.did import simulate_staggered
+
+
+@pytest.fixture(scope="module")
+def pair_csv(tmp_path_factory):
+    s = simulate_staggered(n_units=40, n_periods=9, effect=2.0, seed=13)
+    s["count"] = np.round(np.exp(s["y"] / 3)).astype(int)
+    s["branches"] = s["count"] + np.arange(len(s)) % 3
+    s["origin"] = "o" + s["unit"].str[-1]
+    s["destination"] = "d" + s["unit"].str[-2]
+    s["border_km"] = s["dist"]
+    s["centroid_km"] = s["dist"] + 30
+    s = s.drop(columns="dist")
+    path = tmp_path_factory.mktemp("did") / "pairs.csv"
+    s.to_csv(path, index=False)
+    return path, s
+
+
+@pytest.fixture(scope="module")
+def cli_out(pair_csv, tmp_path_factory):
+    from typer.testing import CliRunner
+
+    from pairnet.cli import app
+
+    path, _ = pair_csv
+    out = tmp_path_factory.mktemp("didout")
+    res = CliRunner().invoke(app, ["did", str(path), "--unit", "unit", "--time", "time",
+                                   "--cohort", "cohort", "--y", "count", "--controls", "x",
+                                   "--extra-y", "branches", "--placebo", "40", "--seed", "3",
+                                   "--out", str(out)], catch_exceptions=False)
+    assert res.exit_code == 0, res.stderr
+    return out, json.loads((out / "results.json").read_text(encoding="utf-8"))
+
+
+def test_results_json_has_every_required_key(cli_out):
+    out, r = cli_out
+    assert {"coef", "se", "se_cluster2"} <= set(r["twfe"])
+    assert isinstance(r["event_study"], list)
+    assert {"rel_time", "coef", "se"} <= set(r["event_study"][0])
+    assert [e["rel_time"] for e in r["event_study"]] == list(range(-5, 11))
+    for k in ("simple", "dynamic", "group", "calendar"):
+        assert {"att", "se"} <= set(r["cs"][k])
+    assert {"att", "se"} <= set(r["cs"]["dynamic"]["pre_avg"])
+    assert {"att", "se"} <= set(r["cs"]["dynamic"]["post_avg"])
+    assert len(r["cs"]["att_gt"]) > 0
+    assert len(r["placebo"]["draws"]) == 40 and 0 < r["placebo"]["p_value"] <= 1
+    assert {"coef", "se", "break_even_km"} <= set(r["distance"])
+    assert set(r["distance"]["by_column"]) == {"border_km", "centroid_km"}
+    assert "branches" in r["extra_y"]
+    assert {"sun_abraham", "did2s"} <= set(r["alternatives"])
+    assert r["ppml"]["coef"] > 0
+
+
+def test_output_folder_files(cli_out):
+    out, _ = cli_out
+    for t in ("table1_descriptives", "table2_twfe", "table3_robust_did", "table4_distance",
+              "table5_other_outcomes", "event_study"):
+        for ext in ("csv", "html", "md", "tex"):
+            assert (out / "tables" / f"{t}.{ext}").stat().st_size > 0
+    for f in ("figure1_event_study", "figure2_placebo", "distance_border_km"):
+        for ext in ("png", "svg"):
+            assert (out / "figures" / f"{f}.{ext}").stat().st_size > 0
+    index = json.loads((out / "outputs.json").read_text(encoding="utf-8"))
+    assert "table2_twfe" in [t["name"] for t in index["tables"]]
+
+
+def test_cs_numbers_are_the_cs_module(cli_out, pair_csv):
+    _, r = cli_out
+    _, s = pair_csv
+    res = att_gt(s, yname="count", tname="time", idname="unit", gname="cohort")
+    simple = aggte(res, "simple")
+    assert r["cs"]["simple"]["att"] == pytest.approx(simple.overall_att, rel=1e-10)
+    assert r["cs"]["simple"]["se"] == pytest.approx(simple.overall_se, rel=1e-10)
+
+
+def test_distance_top_level_is_first_column_without_controls(cli_out):
+    _, r = cli_out
+    d = r["distance"]
+    assert d["column"] == "border_km" and d["controls"] is False
+    assert d["break_even_km"] == pytest.approx(-d["treat_coef"] / d["coef"])
+    assert d["b0"] == d["treat_coef"] and d["b1"] == d["coef"]
+
+
+def _write(tmp_path, df):
+    p = tmp_path / "bad.csv"
+    df.to_csv(p, index=False)
+    return p
+
+
+def _args(p, out):
+    return ["did", p, "--unit", "unit", "--time", "time", "--cohort", "cohort", "--y", "y",
+            "--placebo", "0", "--out", out]
+
+
+def test_cohort_varying_within_unit_exits_2(run_cli, tmp_path):
+    s = simulate_staggered(n_units=10, n_periods=5, seed=1)
+    s["cohort"] = s["cohort"].astype(object)
+    u = s.loc[s["cohort"] > 0, "unit"].iloc[0]
+    rows = np.flatnonzero((s["unit"] == u).to_numpy())
+    s.loc[rows[:2], "cohort"] = ""  # empty on some rows of a treated unit
+    res = run_cli(*_args(_write(tmp_path, s), tmp_path / "o"))
+    assert res.code == 2
+    assert "cohort" in res.stderr and "varies within unit" in res.stderr
+    assert f"rows {rows[0] + 1}, {rows[1] + 1}" in res.stderr
+
+
+def test_non_numeric_outcome_exits_2(run_cli, tmp_path):
+    s = simulate_staggered(n_units=10, n_periods=5, seed=1)
+    s["y"] = s["y"].round(3).astype(str)
+    s.loc[7, "y"] = "12万"
+    res = run_cli(*_args(_write(tmp_path, s), tmp_path / "o"))
+    assert res.code == 2
+    assert "column 'y'" in res.stderr and "row 8" in res.stderr
+
+
+def test_duplicate_years_exit_2(run_cli, tmp_path):
+    s = simulate_staggered(n_units=10, n_periods=5, seed=1)
+    s = pd.concat([s, s.iloc[[12]]], ignore_index=True)
+    res = run_cli(*_args(_write(tmp_path, s), tmp_path / "o"))
+    assert res.code == 2
+    assert "duplicate period" in res.stderr and "rows 13, 51" in res.stderr
+
+
+def test_missing_column_exits_2(run_cli, tmp_path):
+    s = simulate_staggered(n_units=10, n_periods=5, seed=1).drop(columns="cohort")
+    res = run_cli(*_args(_write(tmp_path, s), tmp_path / "o"))
+    assert res.code == 2
+    assert "missing column" in res.stderr and "'cohort'" in res.stderr
+
+
+def test_bad_control_group_exits_2(run_cli, tmp_path):
+    s = simulate_staggered(n_units=10, n_periods=5, seed=1)
+    res = run_cli(*_args(_write(tmp_path, s), tmp_path / "o"), "--control-group", "later")
+    assert res.code == 2
+    assert "--control-group" in res.stderr
