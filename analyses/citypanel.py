@@ -295,7 +295,7 @@ def fit_fe(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str]
     Vc = _cluster_vcov(Xd, u, _groups(d, entity, cluster), k)
     yd = np.asarray(m._Y, float).ravel()
     r2 = 1 - ssr / float(((yd - yd.mean()) ** 2).sum())
-    crv1 = pf.feols(fml, data=d, vcov={"CRV1": cluster or entity}).se()
+    crv1 = m.vcov({"CRV1": cluster or entity}).se()  # same fit, only the vcov recomputed
     vf, vcf = _frame(V, names), _frame(Vc, names)
     return PanelFit("fe_twoways" if twoways else "fe", y, m.coef().rename(None), _se(vf),
                     _se(vcf), vf, vcf, n, G, df_resid, ssr, r2,
