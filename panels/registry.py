@@ -320,20 +320,51 @@ def _name_patterns() -> tuple[str, str]:
     return name_re, prov_re
 
 
-def _side_sql(s: str) -> tuple[list[str], str]:
-    """Joins and select items giving one side's rule-1/2 prefecture and rule-3 name key.
+def _firm_dimension(con, source: str, triples: Sequence[tuple[str, str, str]]) -> None:
+    """Create table ``firms`` (city_raw, uscc_raw, name_raw -> pref, rule) by the three rules.
 
-    Expects columns ``{s}_cityfield``, ``{s}_usccv``, ``{s}_namev`` on the table aliased ``r``.
+    ``triples`` are SQL expressions (city, uscc, name) over ``source``, one per side. The rules
+    run once per *distinct* firm (firms repeat across records), in SQL: (1) the normalised city
+    field against :func:`city_keys`; (2) a code with a valid check character, characters 3–8
+    against the adcodes; (3) for firms still unresolved, the leftmost prefecture name (regular
+    expression, longest names first, after removing province names).
     """
     name_re, prov_re = _name_patterns()
-    joins = [f"left join city_keys ck_{s} on ck_{s}.key = r.{s}_cityfield",
-             f"left join adcode_keys uk_{s} on {valid_sql(f'r.{s}_usccv')} "
-             f"and uk_{s}.key = substr(r.{s}_usccv, 3, 6)"]
-    sel = (f"ck_{s}.prefecture as {s}_r1, uk_{s}.prefecture as {s}_r2, "
-           f"case when ck_{s}.prefecture is null and uk_{s}.prefecture is null then "
-           f"nullif(regexp_extract(regexp_replace(r.{s}_namev, {_lit(prov_re)}, '', 'g'), "
-           f"{_lit(name_re)}, 1), '') end as {s}_key3")
-    return joins, sel
+    u = " union ".join(f"select distinct {c} as city_raw, {u_} as uscc_raw, {n} as name_raw "
+                       f"from {source}" for c, u_, n in triples)
+    _ex(con, "create temp table fd as select city_raw, uscc_raw, name_raw, "
+             f"{_city_from_field(_norm_expr('city_raw'))} as cityv, "
+             f"upper(replace({_norm_expr('uscc_raw')}, ' ', '')) as usccv, "
+             f"{_norm_expr('name_raw')} as namev from ({u})")
+    _ex(con, "create temp table fd_u as select distinct usccv as v from fd where usccv is not null")
+    _ex(con, "create temp table d_uscc as select v, k.prefecture from fd_u x "
+             f"join adcode_keys k on k.key = substr(x.v, 3, 6) where {valid_sql('x.v')}")
+    _ex(con, "create temp table fd12 as select f.*, c.prefecture as p1, u.prefecture as p2 "
+             "from fd f left join city_keys c on c.key = f.cityv "
+             "left join d_uscc u on u.v = f.usccv")
+    _ex(con, "create temp table d_name as select v, nk.prefecture from ("
+             f"select v, nullif(regexp_extract(regexp_replace(v, {_lit(prov_re)}, '', 'g'), "
+             f"{_lit(name_re)}, 1), '') as key from (select distinct namev as v from fd12 "
+             "where p1 is null and p2 is null and namev is not null)) y "
+             "join name_keys nk on nk.key = y.key")
+    _ex(con, "create temp table firms as select city_raw, uscc_raw, name_raw, "
+             "coalesce(p1, p2, n.prefecture) as pref, case when p1 is not null then 'city field' "
+             "when p2 is not null then 'uscc' when n.prefecture is not null then 'name' end "
+             "as rule from fd12 f left join d_name n on f.p1 is null and f.p2 is null "
+             "and n.v = f.namev")
+    for t in ("fd", "fd_u", "d_uscc", "fd12", "d_name"):
+        _ex(con, f"drop table {t}")
+
+
+def _norm_expr(expr: str) -> str:
+    return f"nullif(trim(cast({expr} as varchar)), '')"
+
+
+def _firm_join(alias: str, city: str, uscc: str, name: str) -> str:
+    """Join the firm dimension on the raw triple (NULL-safe)."""
+    return (f"left join firms {alias} on {alias}.city_raw is not distinct from {city} "
+            f"and {alias}.uscc_raw is not distinct from {uscc} "
+            f"and {alias}.name_raw is not distinct from {name}")
 
 
 def locate_firms(firms: pd.DataFrame) -> pd.DataFrame:
@@ -355,29 +386,23 @@ def locate_firms(firms: pd.DataFrame) -> pd.DataFrame:
     require_columns(firms, ["name"], what="firms table")
     df = pd.DataFrame({
         "n": np.arange(len(firms)),
-        "name": firms["name"].astype("string"),
-        "city": firms["city"].astype("string") if "city" in firms else pd.NA,
-        "uscc": firms["uscc"].astype("string") if "uscc" in firms else pd.NA,
-    }).astype({"city": "string", "uscc": "string"})
+        "name": firms["name"].astype("string").to_numpy(),
+        "city": (firms["city"].astype("string").to_numpy() if "city" in firms
+                 else pd.array([pd.NA] * len(firms), dtype="string")),
+        "uscc": (firms["uscc"].astype("string").to_numpy() if "uscc" in firms
+                 else pd.array([pd.NA] * len(firms), dtype="string")),
+    })
     con = duckdb.connect()
-    city_sql = _city_from_field("nullif(trim(city), '')")
     try:
         _key_tables(con)
         con.register("firms_df", df)
-        j, f = _side_sql("x")
-        res = con.execute(
-            f"select r.n, coalesce(x_r1, x_r2, nk.prefecture) as prefecture, "
-            f"case when x_r1 is not null then 'city field' when x_r2 is not null then 'uscc' "
-            f"when nk.prefecture is not null then 'name' end as rule from ("
-            f"select r.n, {f} from (select n, "
-            f"{city_sql} as x_cityfield, "
-            f"upper(replace(nullif(trim(uscc), ''), ' ', '')) as x_usccv, "
-            f"nullif(trim(name), '') as x_namev from firms_df) r {' '.join(j)}) r "
-            f"left join name_keys nk on nk.key = r.x_key3 order by r.n").df()
+        _firm_dimension(con, "firms_df", [("city", "uscc", "name")])
+        res = con.execute("select n, f.pref as x_pref, f.rule as x_rule from firms_df t "
+                          f"{_firm_join('f', 't.city', 't.uscc', 't.name')} order by n").df()
     finally:
         con.close()
-    return pd.DataFrame({"prefecture": res["prefecture"].astype("string").to_numpy(),
-                         "rule": res["rule"].astype("string").to_numpy()}, index=firms.index)
+    return pd.DataFrame({"prefecture": res["x_pref"].astype("string").to_numpy(),
+                         "rule": res["x_rule"].astype("string").to_numpy()}, index=firms.index)
 
 
 def ingest_registry(
@@ -480,91 +505,83 @@ def _run(con, path: Path, tmp: str, orig: list[str], dest: list[str], y0: int, y
 
     _key_tables(con)
 
-    def col(c: str) -> str:
-        return f"nullif(trim(cast({_q(canon[c])} as varchar)), '')" if c in canon else "NULL"
+    def raw(c: str) -> str:
+        return _q(canon[c]) if c in canon else "NULL"
 
-    all_cols = ", ".join(f"cast({_q(c)} as varchar)" for c in cols)
-
+    # 1. exact duplicates: one row per distinct record, n_copies = how often it occurs
+    all_cols = ", ".join(_q(c) for c in cols)
+    _ex(con, f"create temp table rec as select {all_cols}, count(*) as n_copies from src "
+             f"group by all")
     sides = ("investor", "investee")
-    select = [
-        f"row_number() over (partition by {all_cols}) > 1 as is_dup",
-        f"lower(coalesce({col('kind')}, 'shareholding')) as kind_raw",
-        f"coalesce(regexp_matches(lower({col('investor_type')}), '自然人|natural'), false) "
-        "as is_natural",
-        f"{col('date')} as date_raw",
-        f"upper(replace({col('industry_code')}, ' ', '')) as ind_raw",
-    ]
-    for s in sides:
-        select += [
-            f"{_city_from_field(col(f'{s}_city'))} as {s}_cityfield",
-            f"upper(replace({col(f'{s}_uscc')}, ' ', '')) as {s}_usccv",
-            f"{col(f'{s}_name')} as {s}_namev",
-        ]
-    _ex(con, f"create temp table rec as select {', '.join(select)} from src")
 
-    # kind, date and industry, per record
-    ts = ("coalesce(try_strptime(date_raw, '%Y-%m-%d'), try_strptime(date_raw, '%Y%m%d'), "
-          "try_strptime(date_raw, '%Y/%m/%d'), try_strptime(date_raw, '%Y.%m.%d'), "
-          "try_cast(date_raw as timestamp), try_strptime(left(date_raw, 10), '%Y-%m-%d'))")
-    kind_sql = ("case when kind_raw in ('shareholding', 'shareholder', 'equity', '股权', '股东', "
+    # 2. small dimensions, each rule evaluated once per distinct value
+    ts = ("coalesce(try_cast(x as timestamp), try_strptime(x, '%Y%m%d'), "
+          "try_strptime(x, '%Y/%m/%d'), try_strptime(x, '%Y.%m.%d'), "
+          "try_strptime(x, '%Y-%m-%d'), try_strptime(left(x, 10), '%Y-%m-%d'))")
+    _ex(con, f"create temp table d_date as select v, cast(year({ts}) as integer) as yr from ("
+             f"select v, {_norm_expr('v')} as x from (select distinct {raw('date')} as v "
+             "from rec)) where v is not null")
+    div = "try_cast(regexp_extract(x, '^[A-Z]?([0-9]{2})', 1) as integer)"
+    sect = "regexp_extract(x, '^([A-Z])$', 1)"
+    _ex(con, "create temp table d_ind as select v, "
+             f"case when {div} is not null then {div} between 13 and 43 "
+             f"when {sect} <> '' then {sect} = 'C' else NULL end as is_manuf from ("
+             f"select v, upper(replace({_norm_expr('v')}, ' ', '')) as x from ("
+             f"select distinct {raw('industry_code')} as v from rec)) where v is not null")
+    kind_sql = ("case when x in ('shareholding', 'shareholder', 'equity', '股权', '股东', "
                 "'股东出资', '投资') then 'shareholding' "
-                "when kind_raw in ('branch', 'branch office', '分支机构', '分公司') then 'branch' "
+                "when x in ('branch', 'branch office', '分支机构', '分公司') then 'branch' "
                 "else 'other' end")
-    div = "try_cast(regexp_extract(ind_raw, '^[A-Z]?([0-9]{2})', 1) as integer)"
-    sect = "regexp_extract(ind_raw, '^([A-Z])$', 1)"
-    manuf = (f"case when {div} is not null then {div} between 13 and 43 "
-             f"when {sect} <> '' then {sect} = 'C' else NULL end")
-
-    # three attribution rules per side (LEFT JOINs on small key tables; name rule only when needed)
-    joins, firm_sql = [], []
-    for s in sides:
-        j, f = _side_sql(s)
-        joins += j
-        firm_sql.append(f)
-    _ex(
-        con, f"create temp table stage as select {kind_sql} as kind_n, is_natural, "
-        f"{ts} as ts, date_raw is null as date_missing, {div} as division, "
-        f"{manuf} as is_manuf, is_dup, {', '.join(firm_sql)} "
-        f"from rec r {' '.join(joins)}")
-    _ex(con, "drop table rec")
+    _ex(con, f"create temp table d_kind as select v, {kind_sql} as kind_n from ("
+             f"select v, lower(coalesce({_norm_expr('v')}, 'shareholding')) as x from ("
+             f"select distinct {raw('kind')} as v from rec))")
+    _ex(con, "create temp table d_type as select v, "
+             "coalesce(regexp_matches(lower(v), '自然人|natural'), false) as is_natural from ("
+             f"select distinct cast({raw('investor_type')} as varchar) as v from rec)")
+    triples = [(raw(f"{s}_city"), raw(f"{s}_uscc"), raw(f"{s}_name")) for s in sides]
+    _firm_dimension(con, "rec", triples)
 
     o_list = ", ".join(_lit(c) for c in orig)
     d_list = ", ".join(_lit(c) for c in dest)
     ind_cond = ""
     if industry == "manufacturing":
-        ind_cond = ("when is_manuf is null then 'industry|missing industry' "
-                    "when not is_manuf then 'industry|non-manufacturing' ")
+        ind_cond = ("when i.is_manuf is null then 'industry|missing industry' "
+                    "when not i.is_manuf then 'industry|non-manufacturing' ")
+    def rr(c: str) -> str:
+        return f"r.{_q(canon[c])}" if c in canon else "NULL"
+
+    fj = " ".join(_firm_join(f"f_{s}", rr(f"{s}_city"), rr(f"{s}_uscc"), rr(f"{s}_name"))
+                  for s in sides)
     _ex(
         con, "create temp table classified as "
-        "select *, case "
-        "when is_dup then 'dedupe|duplicate' "
-        f"when kind_n <> {_lit(kind)} then 'kind|other kind' "
-        "when is_natural then 'investor|natural person' "
-        "when ts is null then 'date|unparseable date' "
-        f"when year(ts) < {y0} or year(ts) > {y1} then 'date|year out of range' "
+        "select r.n_copies, f_investor.pref as o, f_investee.pref as d, dd.yr as year, "
+        "f_investor.rule as o_rule, f_investee.rule as d_rule, case "
+        f"when k.kind_n <> {_lit(kind)} then 'kind|other kind' "
+        "when coalesce(ty.is_natural, false) then 'investor|natural person' "
+        "when dd.yr is null then 'date|unparseable date' "
+        f"when dd.yr < {y0} or dd.yr > {y1} then 'date|year out of range' "
         f"{ind_cond}"
-        "when o is null then 'city|unresolved investor city' "
-        "when d is null then 'city|unresolved investee city' "
-        f"when o not in ({o_list}) then 'pair|outside origin set' "
-        f"when d not in ({d_list}) then 'pair|outside destination set' "
-        "when o = d then 'pair|same city' "
-        "else 'kept|kept' end as outcome from ("
-        "select s.*, coalesce(investor_r1, investor_r2, n1.prefecture) as o, "
-        "coalesce(investee_r1, investee_r2, n2.prefecture) as d, "
-        "case when investor_r1 is not null then 'city field' when investor_r2 is not null "
-        "then 'uscc' when n1.prefecture is not null then 'name' end as o_rule, "
-        "case when investee_r1 is not null then 'city field' when investee_r2 is not null "
-        "then 'uscc' when n2.prefecture is not null then 'name' end as d_rule "
-        "from stage s left join name_keys n1 on n1.key = s.investor_key3 "
-        "left join name_keys n2 on n2.key = s.investee_key3)")
-    _ex(con, "drop table stage")
+        "when f_investor.pref is null then 'city|unresolved investor city' "
+        "when f_investee.pref is null then 'city|unresolved investee city' "
+        f"when f_investor.pref not in ({o_list}) then 'pair|outside origin set' "
+        f"when f_investee.pref not in ({d_list}) then 'pair|outside destination set' "
+        "when f_investor.pref = f_investee.pref then 'pair|same city' "
+        "else 'kept|kept' end as outcome from rec r "
+        f"left join d_date dd on dd.v is not distinct from {rr('date')} "
+        f"left join d_ind i on i.v is not distinct from {rr('industry_code')} "
+        f"left join d_kind k on k.v is not distinct from {rr('kind')} "
+        f"left join d_type ty on ty.v is not distinct from cast({rr('investor_type')} as varchar) "
+        f"{fj}")
+    _ex(con, "drop table rec")
 
-    counts = con.execute("select outcome, count(*) from classified group by 1").fetchall()
-    by = dict(counts)
+    counts = con.execute("select outcome, count(*), sum(n_copies - 1) from classified "
+                         "group by 1").fetchall()
+    by = {k: int(v) for k, v, _ in counts}
+    by["dedupe|duplicate"] = int(sum(int(d) for _, _, d in counts))
     audit_rows = [(st, rs, int(by.get(f"{st}|{rs}", 0))) for st, rs in AUDIT_ORDER
                   if not (industry == "all" and st == "industry")]
     kept = con.execute(
-        "select o as origin, d as destination, cast(year(ts) as integer) as year, "
+        "select o as origin, d as destination, year, "
         "count(*) as n from classified where outcome = 'kept|kept' group by 1, 2, 3").df()
     attribution = con.execute(
         "select 'investor' as side, o_rule as rule, count(*) as rows from classified "
