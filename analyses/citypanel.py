@@ -278,9 +278,12 @@ def fit_fe(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str]
     fe = f"{entity} + {time}" if twoways else entity
     fml = f"{y} ~ {' + '.join(x)} | {fe}"
     try:
-        m = pf.feols(fml, data=d, vcov="iid")
+        m = pf.feols(fml, data=d, vcov="iid", fixef_rm="none")  # keep singletons, as plm
     except Exception as exc:  # pyfixest raises its own types for collinearity etc.
         raise EstimationError(f"fixed effects ({fml}) failed: {exc}") from None
+    if int(m._N) != len(d):  # residuals must stay aligned with the cluster ids
+        raise EstimationError(f"fixed effects ({fml}): pyfixest dropped "
+                              f"{len(d) - int(m._N)} rows")
     names = list(m.coef().index)
     if names != list(x):
         raise EstimationError(f"fixed effects: regressors dropped as collinear with the "
@@ -455,7 +458,8 @@ def dwh_test(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[st
     fes = f"{entity} + {time}" if twoways else entity
     fs = fit_fe(d, entity=entity, time=time, y=endog, x=[instrument, *exo], cluster=cluster,
                 twoways=twoways)
-    m1 = pf.feols(f"{endog} ~ {' + '.join([instrument, *exo])} | {fes}", data=d)
+    m1 = pf.feols(f"{endog} ~ {' + '.join([instrument, *exo])} | {fes}", data=d,
+                  fixef_rm="none")
     d = d.assign(_v1=np.asarray(m1.resid(), float))
     cf = fit_fe(d, entity=entity, time=time, y=y, x=[*x, "_v1"], cluster=cluster,
                 twoways=twoways)
@@ -466,7 +470,7 @@ def dwh_test(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[st
     test_c = TestResult("Durbin-Wu-Hausman (cluster-robust)", float(tc**2), 1,
                         float(stats.chi2.sf(tc**2, 1)))
     rhs = " + ".join(exo) if exo else "1"
-    ivm = pf.feols(f"{y} ~ {rhs} | {fes} | {endog} ~ {instrument}", data=d,
+    ivm = pf.feols(f"{y} ~ {rhs} | {fes} | {endog} ~ {instrument}", data=d, fixef_rm="none",
                    vcov={"CRV1": cluster or entity})
     coef = ivm.coef().rename(None)
     se = ivm.se().rename(None)

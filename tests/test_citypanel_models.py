@@ -105,3 +105,17 @@ def test_regression_table_layout():
     assert list(tab["variable"]) == ["mig", "", "z", "", "N", "R2", "F"]
     assert tab.loc[2, "(1)"] == "" and tab.loc[3, "(2)"].startswith("(")
     assert tab.loc[0, "(2)"].endswith("***")
+
+
+def test_fe_keeps_singleton_city_like_plm():
+    df = _panel(False, n=12, t=6)
+    first = df["city"] == "c00"
+    df.loc[first & (df["year"] > df.loc[first, "year"].min()), "z"] = np.nan  # c00: 1 row left
+    fit = fit_fe(df, entity="city", time="year", y="y", x=["mig", "z"])
+    rest = fit_fe(df[~first], entity="city", time="year", y="y", x=["mig", "z"])
+    np.testing.assert_allclose(fit.coef.to_numpy(), rest.coef.to_numpy(), rtol=1e-10)
+    assert fit.nobs == rest.nobs + 1 and fit.df_resid == rest.df_resid  # +1 row, +1 effect
+    np.testing.assert_allclose(fit.se_cluster.to_numpy(),
+                               rest.se_cluster.to_numpy() * np.sqrt(
+                                   fit.nobs / (fit.nobs - 2) / (rest.nobs / (rest.nobs - 2))),
+                               rtol=1e-8)

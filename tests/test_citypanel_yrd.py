@@ -104,3 +104,19 @@ def test_cli_raw_mode(run_cli, tmp_path):
     d = json.loads((tmp_path / "o" / "results.json").read_text(encoding="utf-8"))
     assert d["chosen"] in {"fe", "re", "pooled"} and "mig" in d["fe"]["coef"]
     assert {"coef", "se", "se_cluster"} <= set(d["pooled"])
+
+
+def test_cli_raw_bad_input_names_rows(run_cli, tmp_path):
+    raw, _ = generate_yrd(0)
+    raw = pd.concat([raw, raw.iloc[[5]]], ignore_index=True)  # duplicate city-year
+    raw["gdp"] = raw["gdp"].astype(object)
+    raw.loc[10, "gdp"] = "十亿"
+    p = tmp_path / "raw.csv"
+    raw.to_csv(p, index=False)
+    res = run_cli("citypanel", p, "--raw", "--out", tmp_path / "o")
+    assert res.code == 2
+    assert "column 'gdp', row 11" in res.stderr and "non-numeric" in res.stderr
+    raw.loc[10, "gdp"] = 1.0
+    raw.to_csv(p, index=False)
+    res = run_cli("citypanel", p, "--raw", "--out", tmp_path / "o")
+    assert res.code == 2 and "rows 6, 339" in res.stderr, res.stderr
