@@ -76,15 +76,27 @@ def parse_thresholds(values: Iterable[Any], *, name: str = "--thresholds") -> tu
     return tuple(sorted(out))
 
 
+def _one_id(v: Any) -> Any:
+    if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+        return pd.NA
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    return str(v).strip()
+
+
 def _ids(s: pd.Series) -> pd.Series:
     """Ids as strings without touching their digits (``7.0`` from a float column -> ``"7"``)."""
-    def one(v: Any) -> Any:
-        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
-            return pd.NA
-        if isinstance(v, (float, np.floating)) and float(v).is_integer():
-            return str(int(v))
-        return str(v).strip()
-    return s.map(one).astype("string")
+    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
+        vals = s.to_numpy(dtype=float, na_value=np.nan)
+        ok = ~np.isnan(vals)
+        if np.all(vals[ok] == np.round(vals[ok])):
+            text = np.full(len(s), None, dtype=object)
+            text[ok] = vals[ok].astype(np.int64).astype(str)
+            return pd.Series(pd.array(text, dtype="string"), index=s.index)
+    elif pd.api.types.is_string_dtype(s) and not (
+            s.dtype == object and not s.map(lambda v: isinstance(v, str) or v is None).all()):
+        return s.astype("string").str.strip()
+    return s.map(_one_id).astype("string")  # mixed object columns (e.g. from Excel)
 
 
 def _counts_dtype(values: np.ndarray) -> np.ndarray:
@@ -209,21 +221,26 @@ class YearlyNetworks:
     def _build(cls, nodes: Sequence[str], years: Sequence[int], thresholds: Sequence[Any],
                edges: pd.DataFrame, self_loops: pd.DataFrame | None = None) -> YearlyNetworks:
         """Assemble from already-valid parts: sort edges into the canonical order."""
-        pos = {v: i for i, v in enumerate(nodes)}
-        o = edges["origin"].astype(str).map(pos).to_numpy(dtype=np.int64)
-        d = edges["destination"].astype(str).map(pos).to_numpy(dtype=np.int64)
+        index = pd.Index(list(nodes), dtype=object)
+        o = index.get_indexer(edges["origin"].astype(str).to_numpy(dtype=object))
+        d = index.get_indexer(edges["destination"].astype(str).to_numpy(dtype=object))
         y = edges["year"].to_numpy(dtype=np.int64)
         order = np.lexsort((d, o, y))
+        o, d, y = o[order].astype(np.int64), d[order].astype(np.int64), y[order]
+        count = _counts_dtype(edges["count"].to_numpy(dtype=float)[order])
         node_arr = np.asarray(nodes, dtype=object)
         canon = pd.DataFrame({
-            "origin": pd.array(node_arr[o[order]].tolist(), dtype="string"),
-            "destination": pd.array(node_arr[d[order]].tolist(), dtype="string"),
-            "year": y[order],
-            "count": _counts_dtype(edges["count"].to_numpy(dtype=float)[order]),
+            "origin": pd.array(node_arr[o], dtype="string"),
+            "destination": pd.array(node_arr[d], dtype="string"),
+            "year": y,
+            "count": count,
         })
         loops = (self_loops if self_loops is not None
                  else pd.DataFrame(columns=list(FLOW_COLUMNS))).reset_index(drop=True)
-        return cls(tuple(nodes), tuple(int(v) for v in years), tuple(thresholds), canon, loops)
+        built = cls(tuple(nodes), tuple(int(v) for v in years), tuple(thresholds), canon, loops)
+        # integer views of the edge table, in canonical order (the fast path works on these)
+        object.__setattr__(built, "_arrays", (y, o, d, count))
+        return built
 
     # ------------------------------------------------------------------ access
     def __eq__(self, other: object) -> bool:
