@@ -258,6 +258,13 @@ def control_columns(panel: DIDPanel, controls_as: ControlsAs) -> tuple[pd.DataFr
 # --------------------------------------------------------------------------------------------
 # results
 # --------------------------------------------------------------------------------------------
+def _num(x: float, digits: int) -> str:
+    """Fixed decimals, or significant digits for small non-zero numbers (distance slopes)."""
+    if x != 0 and abs(x) < 10 ** (1 - digits):
+        return f"{x:.{digits}g}"
+    return f"{x:.{digits}f}"
+
+
 def _stars(p: float) -> str:
     if not np.isfinite(p):
         return ""
@@ -880,8 +887,8 @@ def did_table(results: Sequence[DIDResult], *, digits: int = 3,
         for r in results:
             if t in r.coef.index:
                 c = r.coef.loc[t]
-                est.append(f"{c.estimate:.{digits}f}{_stars(c.p_value)}")
-                se.append(f"({c.std_error:.{digits}f})")
+                est.append(f"{_num(c.estimate, digits)}{_stars(c.p_value)}")
+                se.append(f"({_num(c.std_error, digits)})")
             else:
                 est.append("")
                 se.append("")
