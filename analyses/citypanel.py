@@ -56,6 +56,7 @@ __all__ = [
     "lag_within",
     "dwh_test",
     "heterogeneity",
+    "subgroup_plot",
     "regression_table",
     "run_citypanel",
     "run_yrd_study",
@@ -170,6 +171,11 @@ class TestResult:
         """One line."""
         return f"{self.name}: stat={self.stat:.6g}, df={self.df}, p={self.p:.4g}"
 
+    def tidy(self) -> pd.DataFrame:
+        """One row: ``test, stat, df, p``."""
+        return pd.DataFrame([{"test": self.name, "stat": self.stat, "df": str(self.df),
+                              "p": self.p}])
+
 
 @dataclass(frozen=True)
 class DWHResult:
@@ -188,6 +194,17 @@ class DWHResult:
     def summary(self) -> str:
         """Two lines."""
         return self.test.summary() + "\n" + self.test_cluster.summary()
+
+    def tidy(self) -> pd.DataFrame:
+        """Both test variants and the first-stage F, one row each."""
+        first = pd.DataFrame([{"test": "first-stage F (instrument)", "stat": self.first_stage_f,
+                               "df": "1", "p": np.nan}])
+        return pd.concat([self.test.tidy(), self.test_cluster.tidy(), first],
+                         ignore_index=True)
+
+    def plot(self):
+        """IV coefficients with clustered 95% intervals."""
+        return self.iv.plot(cluster=True)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -320,7 +337,8 @@ def fit_re(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str]
         raise EstimationError(f"random effects failed: {exc}") from None
     names = list(exog.columns)
     b = r.params.reindex(names)
-    theta = r.theta.iloc[:, 0].reindex(p.index).to_numpy(float)
+    # one theta per entity (unbalanced panels differ), spread to the rows
+    theta = r.theta.iloc[:, 0].reindex(p.index.get_level_values(0)).to_numpy(float)
     Xm = exog.groupby(level=0).transform("mean").to_numpy(float)
     ym = p[y].groupby(level=0).transform("mean").to_numpy(float)
     Xq = exog.to_numpy(float) - theta[:, None] * Xm
@@ -509,6 +527,30 @@ def heterogeneity(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequen
     return out
 
 
+def subgroup_plot(het: Mapping[str, Mapping[str, Any]], term: str):
+    """Coefficient of ``term`` in the high / low group of each splitter (clustered 95% CI)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    labels, est, half = [], [], []
+    for col, res in het.items():
+        for g in ("high", "low"):
+            f: PanelFit = res[g]
+            labels.append(f"{col} {g}")
+            est.append(f.coef[term])
+            half.append(stats.t.ppf(0.975, f.df_resid) * f.se_cluster[term])
+    fig, ax = plt.subplots(figsize=(6, 0.4 * len(labels) + 1.2))
+    yy = np.arange(len(labels))[::-1]
+    ax.errorbar(est, yy, xerr=half, fmt="o", capsize=3)
+    ax.axvline(0, color="grey", lw=0.8)
+    ax.set_yticks(yy, labels)
+    ax.set_title(f"{term}: subgroup estimates")
+    fig.tight_layout()
+    return fig
+
+
 # --------------------------------------------------------------------------- tables
 
 
@@ -693,10 +735,7 @@ def run_citypanel(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequen
                        cluster=cluster, twoways=twoways)
         results["dwh"] = dwh.to_dict()
         tables["endogeneity"] = Table(
-            pd.DataFrame([{"test": t.name, "chi2": t.stat, "df": t.df, "p": t.p}
-                          for t in (dwh.test, dwh.test_cluster)]
-                         + [{"test": "first-stage F (instrument)", "chi2": dwh.first_stage_f,
-                             "df": 1, "p": np.nan}]),
+            dwh.tidy(),
             "Endogeneity: Durbin-Wu-Hausman test",
             f"H0: {lag} exogenous. Instrument: {lname}; city FE.")
     if split:
@@ -710,6 +749,8 @@ def run_citypanel(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequen
                                              "low": res["low"].to_dict()}
             hfits += [res["high"], res["low"]]
             hlabels += [f"{col} high", f"{col} low"]
+        figures["heterogeneity"] = Figure(
+            subgroup_plot(het, x[0]), f"{x[0]} by subgroup, clustered 95% CI")
         tables["heterogeneity"] = Table(
             regression_table(hfits, hlabels, cluster=True, rows=x),
             "Heterogeneity: subgroup regressions",

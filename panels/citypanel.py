@@ -321,11 +321,13 @@ def city_split(df: pd.DataFrame, col: str, *, entity: str = "city",
 
     A city stays in one group for all years (the paper groups regions). Split at ``threshold``
     when given (e.g. 500 for ≥ 5 million people, in 万人), else at the median of the city means;
-    ``high`` is ``>=`` the cut. Returns a Series aligned with ``df`` (values "high"/"low").
+    ``high`` is ``>=`` the cut. Returns a Series aligned with ``df`` (values "high"/"low";
+    missing for a city with no value of ``col``).
     """
     means = df.groupby(entity)[col].mean()
     cut = float(means.median()) if threshold is None else float(threshold)
-    group = pd.Series(np.where(means >= cut, "high", "low"), index=means.index)
+    group = pd.Series(np.where(means >= cut, "high", "low"), index=means.index, dtype=object)
+    group[means.isna()] = None  # a city with no value of the splitter is in neither group
     return df[entity].map(group).rename(f"{col}_group")
 
 

@@ -184,3 +184,11 @@ def test_cli_bad_input_exit_2(run_cli, tmp_path, case, expect):
     assert re.search(expect, res.stderr), res.stderr
     assert res.stderr.count("\n") == 1
     assert not (tmp_path / "o" / "results.json").exists()
+
+
+def test_city_split_city_without_values_in_no_group():
+    df = pd.DataFrame({"city": list("AABBCC"), "year": [1, 2] * 3,
+                       "z": [1.0, 1.0, 3.0, 3.0, np.nan, np.nan]})
+    g = city_split(df, "z")
+    assert list(g[::2].isna()) == [False, False, True]
+    assert list(g[:4:2]) == ["low", "high"]

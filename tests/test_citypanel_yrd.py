@@ -93,6 +93,8 @@ def test_study_writes_paper_tables(study):
     desc = pd.read_csv(out / "tables" / "descriptives.csv")
     row = desc.set_index("variable").loc["gdp_pc"]
     assert row["max_city"].endswith("市") and 2005 <= row["max_year"] <= 2017
+    for fig in ("baseline_fe", "heterogeneity"):
+        assert (out / "figures" / f"{fig}.png").stat().st_size > 1000
     idx = json.loads((out / "outputs.json").read_text(encoding="utf-8"))
     assert any(t["name"] == "heterogeneity" for t in idx["tables"])
 
