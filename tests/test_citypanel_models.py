@@ -119,3 +119,19 @@ def test_fe_keeps_singleton_city_like_plm():
                                rest.se_cluster.to_numpy() * np.sqrt(
                                    fit.nobs / (fit.nobs - 2) / (rest.nobs / (rest.nobs - 2))),
                                rtol=1e-8)
+
+
+def test_re_clustered_equals_linearmodels_on_unbalanced_panel(reference_dir):
+    import statsmodels.api as sm
+    from linearmodels.panel import RandomEffects
+
+    from analyses.citypanel import fit_re
+
+    df = pd.read_csv(reference_dir / "panel" / "grunfeld.csv")
+    df = df[~((df.firm == 3) & (df.year > 1945))]  # unbalanced: firm 3 has 11 years
+    p = df.set_index(["firm", "year"])
+    lm = RandomEffects(p.inv, sm.add_constant(p[["value", "capital"]])).fit(
+        cov_type="clustered", cluster_entity=True)
+    ours = fit_re(df, entity="firm", time="year", y="inv", x=["value", "capital"])
+    np.testing.assert_allclose(ours.coef.to_numpy(), lm.params.to_numpy(), rtol=1e-10)
+    np.testing.assert_allclose(ours.se_cluster.to_numpy(), lm.std_errors.to_numpy(), rtol=1e-8)
