@@ -82,10 +82,18 @@ def test_2x2_panel_twfe_equals_difference_of_means():
     assert twfe(p).estimate == pytest.approx(by_hand, abs=1e-10)
 
 
-def test_dummies_equal_absorbed_fixed_effects(mp_panel):
-    a = twfe(mp_panel)
-    b = twfe_dummies(mp_panel)
+def test_dummies_equal_absorbed_fixed_effects():
+    s = simulate_staggered(n_units=60, n_periods=8, effect=1.0, seed=12)
+    p = prepare_panel(s, unit="unit", time="time", cohort="cohort", y="y")
+    a = twfe(p)
+    b = twfe_dummies(p)
     assert b.estimate == pytest.approx(a.estimate, rel=1e-9)
+    # the SEs differ only by the parameter count K in (n - 1) / (n - K): with absorbed FE,
+    # fixest's "nested" rule counts the unit FE (nested in the unit cluster) as 1, so
+    # K = treat + 7 period + 1; with dummies K = intercept + 59 unit + 7 period + treat
+    n = len(s)
+    ratio = np.sqrt((n - 9) / (n - 68))
+    assert b.se == pytest.approx(a.se * ratio, rel=1e-9)
 
 
 def test_recovers_known_effect():
