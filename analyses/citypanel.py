@@ -223,6 +223,13 @@ def prepare(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str
     if y in x:
         raise InputError(f"the outcome {y!r} is also a regressor", column=y,
                          fix="remove it from --x")
+    bad = [c for c in [entity, time, y, *x, *([cluster] if cluster else [])]
+           if not str(c).isidentifier()]
+    if bad:  # pyfixest formulas need plain names
+        raise InputError(f"column name {bad[0]!r} cannot be used in a model formula",
+                         column=bad[0], file=file,
+                         fix="rename it to letters, digits and underscores (not starting "
+                             "with a digit)")
     extra = [cluster] if cluster and cluster not in (entity, time) else []
     out = validate_panel(df, entity=entity, time=time, columns=[y, *x], file=file)
     for c in extra:

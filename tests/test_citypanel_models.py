@@ -135,3 +135,9 @@ def test_re_clustered_equals_linearmodels_on_unbalanced_panel(reference_dir):
     ours = fit_re(df, entity="firm", time="year", y="inv", x=["value", "capital"])
     np.testing.assert_allclose(ours.coef.to_numpy(), lm.params.to_numpy(), rtol=1e-10)
     np.testing.assert_allclose(ours.se_cluster.to_numpy(), lm.std_errors.to_numpy(), rtol=1e-8)
+
+
+def test_formula_unsafe_column_name_is_input_error():
+    df = _panel(False, n=5, t=4).rename(columns={"z": "z 2"})
+    with pytest.raises(InputError, match="cannot be used in a model formula"):
+        fit_fe(df, entity="city", time="year", y="y", x=["mig", "z 2"])
