@@ -142,7 +142,8 @@ def base_map(basemap: Basemap = "none", bounds: Sequence[float] | None = None) -
         Fit the view to these lon/lat bounds.
     """
     check_literal(basemap, Basemap, "basemap")
-    m = folium.Map(tiles=None, control_scale=True, zoom_start=6, location=[30, 115])
+    m = folium.Map(tiles=None, control_scale=True, zoom_start=6, location=[30, 115],
+                   zoom_snap=0.25, zoom_delta=0.5)
     if basemap != "none":
         url, attr = _TILES[basemap]
         folium.TileLayer(url, attr=attr, name=basemap,
@@ -293,9 +294,13 @@ def pairing_map(cities: gpd.GeoDataFrame, parks: pd.DataFrame, *,
 
 
 def flow_map(cities: gpd.GeoDataFrame, flows: pd.DataFrame, *,
-             thresholds: Sequence[int] = (1, 3, 5, 10), basemap: Basemap = "none",
-             tolerance: float = DEFAULT_TOLERANCE) -> folium.Map:
+             thresholds: Sequence[int] = (1, 3, 5, 10),
+             focus: tuple[Sequence[str], Sequence[str]] | None = None,
+             basemap: Basemap = "none", tolerance: float = DEFAULT_TOLERANCE) -> folium.Map:
     """Directed flows by year, line width ∝ count, with a year and a threshold selector.
+
+    Widths are proportional to the count relative to the largest flow shown, so the selection
+    (year, threshold, pairs) is always readable.
 
     Parameters
     ----------
@@ -305,6 +310,8 @@ def flow_map(cities: gpd.GeoDataFrame, flows: pd.DataFrame, *,
         ``origin, destination, year, count``; rows with zero count are not drawn.
     thresholds : sequence of int
         Choices of the minimum count shown (the network thresholds).
+    focus : (helpers, recipients), optional
+        Adds a selector "helpers → recipients only" (the default view) / "all pairs".
     """
     require_columns(flows, ["origin", "destination", "year", "count"], file="flows")
     shown, anchors, names = _prepare(cities, basemap, tolerance)
@@ -320,26 +327,29 @@ def flow_map(cities: gpd.GeoDataFrame, flows: pd.DataFrame, *,
     pos = {c: i for i, c in enumerate(codes)}
     nodes = [[round(float(anchors.at[c, "lat"]), 4), round(float(anchors.at[c, "lon"]), 4),
               esc(names.get(c, c))] for c in codes]
-    rows = [[pos[o], pos[d], int(y), float(c)] for o, d, y, c in
+    fo = ({str(c) for c in focus[0]}, {str(c) for c in focus[1]}) if focus else None
+    rows = [[pos[o], pos[d], int(y), float(c),
+             int(fo is not None and o in fo[0] and d in fo[1])] for o, d, y, c in
             zip(f["origin"], f["destination"], f["year"], f["count"])]
     years = sorted({r[2] for r in rows})
-    cmax = max((r[3] for r in rows), default=1.0)
     ths = sorted({int(t) for t in thresholds} | {1})
     js = (
         "var N=" + js_json(nodes) + ",F=" + js_json(rows) + ",Y=" + js_json(years)
-        + ",T=" + js_json(ths) + ",CMAX=" + js_json(cmax) + ";"
+        + ",T=" + js_json(ths) + ",FOCUS=" + js_json(fo is not None) + ";"
         "var g=L.featureGroup().addTo(map);"
         "function arc(a,b){var x0=a[1],y0=a[0],x1=b[1],y1=b[0],mx=(x0+x1)/2,my=(y0+y1)/2,"
         "cx=mx+0.18*(y1-y0),cy=my-0.18*(x1-x0),p=[];for(var i=0;i<=16;i++){var t=i/16,u=1-t;"
         "p.push([u*u*y0+2*u*t*cy+t*t*y1,u*u*x0+2*u*t*cx+t*t*x1]);}return p;}"
         "function fmt(v){return Math.round(v*10)/10;}"
-        "function draw(){g.clearLayers();var y=+ys.value,th=+ts.value,n=0;"
-        "F.forEach(function(r){if(r[2]!==y||r[3]<th)return;n++;var a=N[r[0]],b=N[r[1]];"
-        "var l=L.polyline(arc(a,b),{color:'#c0392b',opacity:0.75,weight:1+9*r[3]/CMAX});"
+        "function draw(){g.clearLayers();var y=+ys.value,th=+ts.value,n=0,only=ps&&ps.value==='f';"
+        "var S=F.filter(function(r){return r[2]===y&&r[3]>=th&&(!only||r[4]);}),"
+        "CMAX=Math.max.apply(null,S.map(function(r){return r[3];}).concat([1]));"
+        "S.forEach(function(r){n++;var a=N[r[0]],b=N[r[1]];"
+        "var l=L.polyline(arc(a,b),{color:'#c0392b',opacity:0.7,weight:0.8+11*r[3]/CMAX});"
         "l.bindTooltip('<b>'+a[2]+' → '+b[2]+'</b><br>year '+r[2]+': '+fmt(r[3]));"
         "g.addLayer(l);L.circleMarker([b[0],b[1]],{radius:2,color:'#c0392b',weight:1}).addTo(g);"
-        "});info.textContent=n+' flows';}"
-        "var ctl=L.control({position:'topright'}),ys,ts,info;"
+        "});info.textContent=n+' flows; widest = '+fmt(CMAX);}"
+        "var ctl=L.control({position:'topright'}),ys,ts,ps=null,info;"
         "ctl.onAdd=function(){var d=L.DomUtil.create('div','pn-flow-control');"
         "d.style.cssText='background:#fff;padding:6px;font:12px sans-serif;border-radius:4px;"
         "box-shadow:0 1px 4px rgba(0,0,0,.3)';"
@@ -349,12 +359,17 @@ def flow_map(cities: gpd.GeoDataFrame, flows: pd.DataFrame, *,
         "d.appendChild(document.createTextNode(' count ≥ '));"
         "ts=L.DomUtil.create('select','pn-threshold',d);T.forEach(function(t){"
         "var o=document.createElement('option');o.value=t;o.textContent=t;ts.appendChild(o);});"
+        "if(FOCUS){d.appendChild(document.createElement('br'));"
+        "ps=L.DomUtil.create('select','pn-pairs',d);[['f','helpers → recipients'],['a','all pairs']]"
+        ".forEach(function(q){var o=document.createElement('option');o.value=q[0];"
+        "o.textContent=q[1];ps.appendChild(o);});ps.onchange=draw;}"
         "info=L.DomUtil.create('div','pn-flow-info',d);"
         "L.DomEvent.disableClickPropagation(d);ys.onchange=draw;ts.onchange=draw;return d;};"
         "ctl.addTo(map);draw();"
     )
     _Script(js).add_to(m)
-    _Script(_legend_js("flows", [("#c0392b", f"width ∝ count (max {cmax:,.0f})")])).add_to(m)
+    _Script(_legend_js("flows", [("#c0392b", "width ∝ count (widest = largest shown)")])
+            ).add_to(m)
     return m
 
 

@@ -117,6 +117,7 @@ def _step_data(ctx: StepContext):
     from spatial.boundaries import load_boundaries
     from spatial.cities import resolve_cities
     from spatial.outputs import Table, write_outputs
+    from spatial.tables import write_table
 
     st = ctx.study
     folder = ctx.folder("data")
@@ -150,6 +151,7 @@ def _step_data(ctx: StepContext):
                               kind=opts.get("kind", "shareholding"),
                               columns=st.columns.get("registry"))
         ctx.data["flows"] = res.panel
+        write_table(res.panel, folder / "flows.csv")
         tables["audit"] = Table(res.audit, "Registry ingest audit",
                                 "Every input record ends in exactly one row.")
         if len(res.attribution):
@@ -209,6 +211,7 @@ def _step_network(ctx: StepContext):
     folder = ctx.folder("network")
     run_network(flows, nodes, th, folder, years=range(ctx.study.years[0], ctx.study.years[1] + 1))
     m = flow_map(cities, flows, thresholds=th, basemap=ctx.study.basemap,
+                 focus=(ctx.data["helpers"], ctx.data["recipients"]),
                  tolerance=ctx.study.tolerance)
     return section_from_folder(folder, "network", "Investment networks", maps=[
         MapFigure("Directed investment flows by year", m,
@@ -347,19 +350,32 @@ def _step_land(ctx: StepContext):
     maps = []
     panel_path = folder / "panel.csv"
     if panel_path.is_file():
+        from spatial.cities import admin_index, resolve_cities
+
         panel = _read(panel_path, string_cols=["county"])
-        by = panel.groupby("county").agg(park=("park", "max"), area_ha=("area_ha", "sum"))
-        counties = load_boundaries(list(by.index), level="county")
-        counties["land sales"] = ["parcels inside a co-built park" if by.at[c, "park"] else
-                                  "no park parcels" for c in counties["city"]]
-        counties["area_ha"] = [float(by.at[c, "area_ha"]) for c in counties["city"]]
-        m = category_map(counties, "land sales", tooltip=["area_ha"],
-                         colours={"parcels inside a co-built park": "#d95f02",
-                                  "no park parcels": "#7570b3"},
-                         title="Counties by land sales in parks", basemap=st.basemap,
+        area = panel.pivot_table(index="county", columns="park", values="area_ha",
+                                 aggfunc="sum", fill_value=0.0)
+        idx = admin_index()
+        prefs = resolve_cities(st.recipients, argument="recipients")
+        codes = sorted(set(idx.loc[(idx["level"] == "county") & idx["prefecture"].isin(prefs),
+                                   "adcode"].astype(str)) | set(area.index.astype(str)))
+        counties = load_boundaries(codes, level="county")
+        inside = "in the sample: land sold inside and outside co-built parks"
+        outside = "not in the sample: no park parcels (or no records)"
+        counties["sample"] = [inside if c in area.index else outside for c in counties["city"]]
+        tot = area.sum(axis=1)
+        share = (area.get(1, 0.0) / tot.where(tot > 0)) if len(area) else tot
+        counties["industrial land sold (ha)"] = [float(tot.get(c, 0.0)) for c in counties["city"]]
+        counties["share inside parks"] = [float(share.get(c, float("nan")))
+                                          for c in counties["city"]]
+        m = category_map(counties, "sample",
+                         tooltip=["industrial land sold (ha)", "share inside parks"],
+                         colours={inside: "#d95f02", outside: "#bdbdbd"},
+                         title="Counties of the land-sale panel", basemap=st.basemap,
                          tolerance=st.tolerance / 2)
         maps.append(MapFigure("Land-sale counties in and out of co-built parks", m,
-                              "Counties of the cleaned panel; area = industrial land sold (ha)."))
+                              "Recipient-city counties; hover for the industrial land sold "
+                              "and the share sold inside co-built parks (cleaned panel)."))
     return section_from_folder(folder, "land", "Benefit sharing and land sales", maps=maps)
 
 

@@ -1,0 +1,190 @@
+"""The HTML report, study files and the step pipeline (small inputs; the full demo is not run)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from spatial.outputs import Table, write_outputs
+
+XSS = "<script>alert(1)</script>"
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "guangdong_study.toml"
+
+
+# ----------------------------------------------------------------------------- report
+def _study_with_xss(tmp_path):
+    from maps.report import Section, Study, not_run, section_from_folder
+
+    step = write_outputs(tmp_path / "s1", results={"beta": 1.25},
+                         tables={"t": Table(pd.DataFrame({"park": [XSS], "x": [1.5]}),
+                                            f"Title {XSS}", note=f"note {XSS}")},
+                         title="Step one")
+    return Study("gd", f"Study {XSS}", [
+        section_from_folder(step, "s1", method=f"method {XSS}"),
+        not_run("did", "DID", f"module {XSS} missing"),
+        Section(key="x", title="Broken", status="failed", note="boom"),
+    ], description=f"desc {XSS}")
+
+
+def test_report_escapes_every_user_string_and_marks_steps(tmp_path):
+    from maps.report import external_references, write_report
+
+    path = write_report([_study_with_xss(tmp_path)], tmp_path, title=f"T {XSS}", demo=True)
+    html = path.read_text(encoding="utf-8")
+    assert XSS not in html
+    assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 6
+    assert "Not run: module &lt;script&gt;" in html
+    assert 'data-status="failed"' in html and "Failed: boom" in html
+    assert "seeded synthetic generator on real geography" in html
+    assert "not an official register" in html
+    assert external_references(html) == []
+
+
+def test_results_json_merges_step_results_with_status(tmp_path):
+    from maps.report import write_report
+
+    write_report([_study_with_xss(tmp_path)], tmp_path, extra_results={"demo": False})
+    res = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert res["demo"] is False
+    assert res["gd"]["s1"]["results"] == {"beta": 1.25}
+    assert res["gd"]["did"]["status"] == "not run"
+    assert res["gd"]["x"]["status"] == "failed"
+
+
+def test_no_demo_banner_for_user_studies(tmp_path):
+    from maps.report import write_report
+
+    html = write_report([_study_with_xss(tmp_path)], tmp_path, demo=False).read_text("utf-8")
+    assert "pn-demo-banner" not in html
+
+
+def test_leaflet_is_inlined_once_for_many_maps(tmp_path):
+    from maps.geometry import city_polygons
+    from maps.layers import pairing_map
+    from maps.report import MapFigure, Section, Study, write_report
+
+    cities = city_polygons(["440100", "441400"])
+    parks = pd.DataFrame({"helper": ["440100"], "recipient": ["441400"], "park": ["P"],
+                          "first_year": [2006]})
+    maps = [MapFigure(f"m{i}", pairing_map(cities, parks)) for i in range(3)]
+    html = write_report([Study("s", "S", [Section("a", "A", maps=maps)])], tmp_path
+                        ).read_text("utf-8")
+    from maps.assets import leaflet_css, leaflet_js
+
+    assert html.count(leaflet_js()[:300]) == 1
+    assert html.count(leaflet_css()[:300]) == 1
+    assert html.count('class="pn-map-wrap"') == 3
+
+
+# ----------------------------------------------------------------------------- study files
+def _write(tmp_path, text):
+    p = tmp_path / "study.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_example_study_file_parses():
+    from pairnet.study import load_study
+
+    cfg = load_study(EXAMPLE)
+    gd, yrd = cfg.studies
+    assert gd.kind == "pairing" and yrd.kind == "citypanel"
+    assert gd.analyses == ("pairing", "distances", "network", "did", "optimize")
+    assert gd.years == (2000, 2018)
+    assert gd.option("network", "thresholds", None) == [1, 3, 5, 10]
+    assert all(p.is_file() for p in gd.inputs.values())
+
+
+@pytest.mark.parametrize(("text", "match"), [
+    ('[[study]]\nkind = "pairing"\nanalyses = ["nope"]\n', "unknown analyses"),
+    ('[[study]]\nkind = "pairing"\ncolour = 1\n', "unknown key"),
+    ('[[study]]\nkind = "pairing"\nanalyses = ["pairing"]\n', "needs input parks"),
+    ('[[study]]\nkind = "pairing"\nanalyses = ["pairing"]\n[study.inputs]\nparks = "x.csv"\n',
+     "not found"),
+    ('[[study]]\nkind = "maps"\n', "kind"),
+    ('title = 1\n', "no \\[\\[study\\]\\]"),
+    ('[[study\n', "not valid TOML"),
+])
+def test_bad_study_files_are_explained(tmp_path, text, match):
+    from pairnet.study import load_study
+    from spatial.errors import InputError
+
+    with pytest.raises(InputError, match=match):
+        load_study(_write(tmp_path, text))
+
+
+def test_report_cli_exits_2_on_a_bad_study(tmp_path, run_cli):
+    p = _write(tmp_path, '[[study]]\nkind = "pairing"\nanalyses = ["nope"]\n')
+    res = run_cli("report", p, "--out", tmp_path / "o", "--no-progress")
+    assert res.code == 2
+    assert "unknown analyses" in res.stderr and "study.toml" in res.stderr
+
+
+# ----------------------------------------------------------------------------- pipeline
+def test_pipeline_runs_steps_and_reports_missing_inputs(tmp_path, run_cli):
+    codes = ["440100", "440300", "441400", "441500"]
+    parks = pd.DataFrame({"helper": ["广州", "深圳"], "recipient": ["梅州", "汕尾"],
+                          "park": [XSS, "深汕"], "first_year": [2006, 2011]})
+    parks.to_csv(tmp_path / "parks.csv", index=False)
+    flows = pd.DataFrame([(o, d, y, (y + i) % 6) for i, o in enumerate(codes) for d in codes
+                          if o != d for y in range(2004, 2009)],
+                         columns=["origin", "destination", "year", "count"])
+    flows.to_csv(tmp_path / "flows.csv", index=False)
+    p = _write(tmp_path, """
+title = "Small"
+[[study]]
+key = "small"
+kind = "pairing"
+helpers = "广州,深圳"
+recipients = "梅州,汕尾"
+years = "2004-2008"
+analyses = ["pairing", "network"]
+[study.inputs]
+parks = "parks.csv"
+flows = "flows.csv"
+[study.network]
+thresholds = [1, 3]
+""")
+    res = run_cli("report", p, "--out", tmp_path / "out", "--no-progress", "--strict")
+    assert res.code == 0, res.stderr
+    html = (tmp_path / "out" / "report.html").read_text("utf-8")
+    assert XSS not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert html.count('class="pn-map-wrap"') == 2  # pairing + flows
+    merged = json.loads((tmp_path / "out" / "results.json").read_text("utf-8"))
+    assert merged["small"]["pairing"]["status"] == "ok"
+    assert merged["small"]["network"]["status"] == "ok"
+    assert merged["small"]["network"]["results"]["thresholds"] == [1, 3]
+    assert merged["small"]["data"]["results"]["n_parks"] == 2
+
+
+def test_a_step_without_its_upstream_data_is_not_run(tmp_path):
+    from pairnet.demo import STEPS, StepContext, _run_step
+    from pairnet.study import StudyConfig
+
+    st = StudyConfig(key="s", kind="pairing", title="S", analyses=("network",))
+    ctx = StepContext(st, tmp_path, demo=False)
+    step = next(s for s in STEPS if s.key == "network")
+    sec = _run_step(step, ctx, strict=False, log=lambda m: None)
+    assert sec.status == "not run" and "flows" in sec.note
+
+
+def test_a_step_with_missing_modules_is_not_run(tmp_path):
+    from pairnet.demo import Step, StepContext, _run_step
+    from pairnet.study import StudyConfig
+
+    step = Step("x", "X", "pairing", ("pairnet_no_such_module",), lambda ctx: None)
+    ctx = StepContext(StudyConfig(key="s", kind="pairing", title="S"), tmp_path, demo=False)
+    sec = _run_step(step, ctx, strict=False, log=lambda m: None)
+    assert sec.status == "not run" and "pairnet_no_such_module" in sec.note
+
+
+def test_every_registered_step_module_is_importable():
+    from pairnet.demo import available_steps
+
+    avail = available_steps()
+    assert set(avail) == {"data", "distances", "network", "did", "pairing", "land", "optimize",
+                          "citypanel"}
+    assert all(avail.values()), avail
