@@ -49,3 +49,21 @@ def test_placebo_and_tables_written(mpdta_run):
     assert list(tab.columns[1:]) == ["(1)", "(2)", "(3)"]  # levels, log(1+y), PPML
     assert (out / "figures" / "figure2_placebo.svg").exists()
     assert res["meta"]["n_units"] == 500 and res["meta"]["balanced"] is True
+
+
+def test_unbalanced_panel_runs_with_fallbacks(tmp_path):
+    from analyses.did import simulate_staggered
+
+    s = simulate_staggered(n_units=40, n_periods=8, effect=1.0, seed=2)
+    s["y"] = s["y"].abs()
+    s = s.drop(index=[5, 77, 140]).reset_index(drop=True)
+    res = run_did(s, unit="unit", time="time", cohort="cohort", y="y", placebo=20,
+                  distance=["dist"], out_dir=tmp_path, seed=4)
+    assert res["meta"]["balanced"] is False
+    assert "unbalanced" in res["cs"]["error"]
+    assert any("Callaway" in n for n in res["notes"])
+    assert "alternating projections" in res["placebo"]["method"]
+    assert res["placebo"]["estimate"] == pytest.approx(res["twfe"]["coef"], rel=1e-7)
+    assert res["placebo_log1p"]["n_draws"] == 20
+    assert res["distance"]["column"] == "dist"
+    assert (tmp_path / "figures" / "figure2_placebo_log1p.png").exists()
