@@ -70,6 +70,11 @@ def main() -> None:
     # spread the networkx subset over the years so that it is not just the sparse early ones
     sub = pairs if k == total else [pairs[i] for i in np.linspace(0, total - 1, k).astype(int)]
 
+    # warm up: imports (igraph, scipy, networkx) are not part of either timing
+    tiny = YearlyNetworks.from_flows(flows.head(50), nodes, THRESHOLDS)
+    for backend in ("igraph", "networkx"):
+        graph_metrics(tiny, tiny.years[0], 1, backend=backend)
+
     t0 = time.perf_counter()
     fast = pd.DataFrame([graph_metrics(net, y, t, backend="igraph") for y, t in pairs],
                         columns=list(METRIC_COLUMNS))

@@ -137,7 +137,8 @@ def _raw_igraph(n: int, o: np.ndarray, d: np.ndarray, c: np.ndarray) -> dict[str
     rev = d * n + o
     at = np.searchsorted(keys, rev)
     at[at >= m] = 0
-    reciprocated = int((keys[at] == rev).sum()) if m else 0
+    has_reverse = keys[at] == rev if m else np.zeros(0, dtype=bool)
+    reciprocated = int(has_reverse.sum())
     if m:
         a = sp.csr_matrix((np.ones(m, dtype=np.int8), (o, d)), shape=(n, n))
         weak = int(connected_components(a, directed=True, connection="weak")[0])
@@ -145,9 +146,9 @@ def _raw_igraph(n: int, o: np.ndarray, d: np.ndarray, c: np.ndarray) -> dict[str
     else:
         weak = strong = n
     # undirected simple version: each unordered pair once
-    lo, hi = np.minimum(o, d), np.maximum(o, d)
-    ukeys = np.unique(lo * n + hi)
-    ulo, uhi = ukeys // n, ukeys % n
+    # (a reciprocated pair is kept once, as its origin < destination tie): no sort needed
+    one_way = (o < d) | ~has_reverse
+    ulo, uhi = o[one_way], d[one_way]
     triples = _triples(np.bincount(np.concatenate([ulo, uhi]), minlength=n))
     triangles3 = 0
     if triples:

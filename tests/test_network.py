@@ -233,3 +233,17 @@ def test_run_network_writes_outputs(tmp_path):
     assert s["years"] == [2000, 2001, 2002] and s["density"] == want["density"].tolist()
     assert res["self_loops_ignored"]["rows"] == int((f.origin == f.destination).sum())
     assert "communities" in metrics and "modularity" in metrics
+
+
+def test_canonical_form_numeric_ids_and_order():
+    f = pd.DataFrame({"origin": [2, 1, 1], "destination": [1, 2, 3], "year": [2001.0, 2000, 2001],
+                      "count": [1, 0, 2]})
+    net = YearlyNetworks.from_flows(f, ["3", "2", "1"], years=range(1999, 2003))
+    assert net.years == (1999, 2000, 2001, 2002)
+    # zero-count row dropped; sorted by (year, origin position, destination position)
+    assert net.edges[["origin", "destination"]].values.tolist() == [["2", "1"], ["1", "3"]]
+    assert net.edges["year"].tolist() == [2001, 2001]
+    assert net.edges["count"].dtype == np.int64
+    assert one(net, 1999, 1)["edges"] == 0
+    with pytest.raises(InputError, match="outside the years"):
+        YearlyNetworks.from_flows(f, ["1", "2", "3"], years=[2001])
