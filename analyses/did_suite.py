@@ -59,6 +59,14 @@ def _distance_dict(d: DistanceResult) -> dict[str, Any]:
             "break_even_ci": list(d.break_even_ci), "nobs": d.model.nobs, "r2": d.model.r2}
 
 
+def _distance_named(d: DistanceResult) -> dict[str, Any]:
+    """The same model keyed by term names (the form ``analyses.optimize`` reads)."""
+    t = d.model.coef
+    return {"coef": {k: float(v) for k, v in t["estimate"].items()},
+            "se": {k: float(v) for k, v in t["std_error"].items()},
+            "vcov": d.model.vcov.tolist(), "break_even_km": d.break_even}
+
+
 def _baseline_models(panel: DIDPanel, y: str, controls_as: ControlsAs,
                      cluster2: bool) -> list[DIDResult]:
     """Levels and log(1+y), without and (if any) with controls: Table 2's four columns."""
@@ -335,6 +343,7 @@ def run_did(
     if dist_cols:
         dres: list[DistanceResult] = []
         by_col: dict[str, Any] = {}
+        named: dict[str, Any] = {}
         for dcol, safe in zip(dist_cols, p.distance, strict=True):
             by_col[dcol] = {}
             for ctl in ([False, True] if controls else [False]):
@@ -346,6 +355,8 @@ def run_did(
                     continue
                 dres.append(d)
                 by_col[dcol]["controls" if ctl else "no_controls"] = _distance_dict(d)
+                named.setdefault(dcol, {})["controls" if ctl else "no_controls"] = \
+                    _distance_named(d)
                 if not ctl:
                     figures[f"distance_{dcol}"] = Figure(
                         d.plot(), f"Effect by distance ({dcol})",
@@ -353,7 +364,12 @@ def run_did(
                         "break-even distance −β1/β2.")
         if dres:
             first = dres[0]
-            results["distance"] = {**_distance_dict(first), "by_column": by_col}
+            # flat numbers of the first column (the paper's column 1), every column and both
+            # specifications under by_column, and per column the term-named form that
+            # `pairnet optimize --from-results` reads
+            results["distance"] = {**_distance_dict(first), "by_column": by_col,
+                                   **{k: v for k, v in named.items()
+                                      if k not in _distance_dict(first)}}
             tab4 = did_table([d.model for d in dres])
             be = ["break-even distance (−β1/β2)", *[f"{d.break_even:.1f}" for d in dres]]
             ci = ["  95% CI (delta method)",

@@ -144,3 +144,13 @@ def test_bad_control_group_exits_2(run_cli, tmp_path):
     res = run_cli(*_args(_write(tmp_path, s), tmp_path / "o"), "--control-group", "later")
     assert res.code == 2
     assert "--control-group" in res.stderr
+
+
+def test_optimizer_reads_the_distance_model(cli_out):
+    from analyses.optimize import effect_model_from_results
+
+    out, r = cli_out
+    m = effect_model_from_results(out, "centroid_km")
+    e = r["distance"]["by_column"]["centroid_km"]["no_controls"]
+    assert m.b0 == pytest.approx(e["b0"]) and m.b1 == pytest.approx(e["b1"])
+    np.testing.assert_allclose(m.vcov, np.asarray(e["vcov"]))
