@@ -1,4 +1,4 @@
-"""``pairnet ingest`` (not yet available: issue #3)."""
+"""``pairnet ingest``: firm-registry records -> pair-year investment panel with an audit."""
 
 from __future__ import annotations
 
@@ -7,12 +7,41 @@ from typing import Annotated
 
 import typer
 
-from spatial.errors import NotAvailableError
-
 
 def command(
-    registry: Annotated[Path, typer.Argument(help="Registry records.")],
-    out: Annotated[Path, typer.Option("--out", help="Panel output.")] = Path("panel.csv"),
+    registry: Annotated[Path, typer.Argument(
+        help="Registry records: CSV (UTF-8 or GBK), Parquet, Excel or Stata.")],
+    origins: Annotated[str, typer.Option(
+        "--origins", help="Investor cities: adcodes, Chinese names or a group (PRD, EWN, GD).")],
+    destinations: Annotated[str, typer.Option(
+        "--destinations", help="Investee cities, as for --origins.")],
+    years: Annotated[str, typer.Option("--years", help="Panel years FIRST-LAST.")] = "2000-2018",
+    industry: Annotated[str, typer.Option(
+        "--industry", help="manufacturing (GB/T 4754 divisions 13-43) or all.")] = "manufacturing",
+    kind: Annotated[str, typer.Option(
+        "--kind", help="Record kind to count: shareholding or branch.")] = "shareholding",
+    columns: Annotated[str | None, typer.Option(
+        "--columns", help="Rename file columns: 原列名=canonical,... (canonical: investor_name, "
+                          "investor_type, investor_city, investor_uscc, investee_name, "
+                          "investee_city, investee_uscc, industry_code, date, kind).")] = None,
+    out: Annotated[Path, typer.Option(
+        "--out", help="Panel output (.csv or .parquet).")] = Path("panel.csv"),
+    audit: Annotated[Path, typer.Option(
+        "--audit", help="Audit output (.csv or .parquet).")] = Path("audit.csv"),
 ) -> None:
-    """Not yet available."""
-    raise NotAvailableError("pairnet ingest is not yet available (issue #3)")
+    """Count registry ties by origin city, destination city and year (seed 003 §4.1)."""
+    from panels.registry import ingest_registry
+    from spatial.errors import InputError
+    from spatial.tables import parse_years, write_table
+
+    res = ingest_registry(registry, origins=origins, destinations=destinations,
+                          years=parse_years(years), industry=industry, kind=kind,
+                          columns=columns)
+    write_table(res.audit, audit)
+    if res.panel.empty:
+        raise InputError(
+            f"no record survived the rules (audit written to {audit})", file=str(registry),
+            fix="check --origins/--destinations, --years, --industry and --kind against the audit")
+    write_table(res.panel, out)
+    typer.echo(res.summary())
+    typer.echo(f"wrote {len(res.panel)} pair-years to {out} and the audit to {audit}")

@@ -1,0 +1,287 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from panels.registry import AUDIT_ORDER, ingest_registry, locate_firms, parse_column_map
+from panels.uscc import make_codes
+from spatial.errors import InputError, UnknownCityError
+
+RNG = np.random.default_rng(11)
+GZ_USCC = str(make_codes(np.array(["440106"]), RNG)[0])  # valid, 广州 天河区
+SZ_BAD = str(make_codes(np.array(["440300"]), RNG, valid=False)[0])  # wrong check character
+
+
+@pytest.mark.parametrize("city, uscc, name, want, rule", [
+    ("440100", None, "某某有限公司", "440100", "city field"),
+    ("440106", None, "某某有限公司", "440100", "city field"),  # county code -> prefecture
+    ("440106.0", None, "某某有限公司", "440100", "city field"),  # from a spreadsheet
+    ("广州市", None, "某某有限公司", "440100", "city field"),
+    ("广州", None, "某某有限公司", "440100", "city field"),
+    ("广东省广州市", None, "某某有限公司", "440100", "city field"),
+    ("广东广州", None, "某某有限公司", "440100", "city field"),
+    ("广州市", None, "深圳市某某有限公司", "440100", "city field"),  # rule 1 before rule 3
+    (None, GZ_USCC, "深圳市某某有限公司", "440100", "uscc"),  # rule 2 before rule 3
+    ("广东省", GZ_USCC, "某某有限公司", "440100", "uscc"),  # province only: not a city
+    (None, GZ_USCC.lower(), "某某有限公司", "440100", "uscc"),
+    (None, SZ_BAD, "东莞某某有限公司", "441900", "name"),  # bad check digit: ignored
+    (None, SZ_BAD, "某某有限公司", None, None),
+    (None, None, "广州市某某有限公司", "440100", "name"),
+    (None, None, "东莞某某有限公司", "441900", "name"),
+    (None, None, "某某科技(深圳)有限公司", "440300", "name"),
+    (None, None, "某某科技（深圳）有限公司", "440300", "name"),
+    (None, None, "深圳市某某(广州)有限公司", "440300", "name"),  # leftmost wins
+    (None, None, "广东省中山市某某有限公司", "442000", "name"),
+    (None, None, "吉林省长春市某某有限公司", "220100", "name"),  # not 吉林市
+    (None, None, "吉林市某某有限公司", "220200", "name"),
+    (None, None, "某某有限公司", None, None),
+    ("999999", None, "某某有限公司", None, None),
+])
+def test_attribution_rules(city, uscc, name, want, rule):
+    got = locate_firms(pd.DataFrame({"name": [name], "city": [city], "uscc": [uscc]}))
+    assert (None if pd.isna(got["prefecture"].iloc[0]) else got["prefecture"].iloc[0]) == want
+    assert (None if pd.isna(got["rule"].iloc[0]) else got["rule"].iloc[0]) == rule
+
+
+COLS = ["investor_name", "investor_type", "investor_city", "investor_uscc", "investee_name",
+        "investee_city", "investee_uscc", "industry_code", "date", "kind"]
+
+
+def rec(inv="广州市甲有限公司", typ="企业法人", inv_city=None, inv_uscc=None,
+        ee="梅州乙有限公司", ee_city=None, ee_uscc=None, ind="C3511", date="2005-03-01",
+        kind=None):
+    return [inv, typ, inv_city, inv_uscc, ee, ee_city, ee_uscc, ind, date, kind]
+
+
+def records():
+    """Hand-made records; the comment says where each must end."""
+    rows = [
+        (rec(), "kept"),  # 广州->梅州 2005
+        (rec(date="20050612"), "kept"),
+        (rec(date="2005/6/1", ind="3511"), "kept"),
+        (rec(date="2006-01-01 08:00:00", ind="C35"), "kept"),  # 2006
+        (rec(inv="甲公司", inv_city="440300", date="2010.5.1", ind="35"), "kept"),  # 深圳->梅州
+        (rec(ind="C"), "kept"),  # section letter alone
+        (rec(ind="c13"), "kept"),  # lower case, first manufacturing division
+        (rec(ind="C43"), "kept"),  # last manufacturing division
+        (rec(date="2018-12-31"), "kept"),
+        (rec(kind="shareholding"), "kept"),
+        (rec(kind="股权", date="2007-01-01"), "kept"),
+        (rec(kind="branch"), ("kind", "other kind")),
+        (rec(kind="分支机构"), ("kind", "other kind")),
+        (rec(kind="merger"), ("kind", "other kind")),
+        (rec(inv="张三", typ="自然人"), ("investor", "natural person")),
+        (rec(inv="李四", typ="Natural Person"), ("investor", "natural person")),
+        (rec(typ="自然人股东", kind="branch"), ("kind", "other kind")),  # kind comes first
+        (rec(date="未知"), ("date", "unparseable date")),
+        (rec(date=None), ("date", "unparseable date")),
+        (rec(date="2005-13-45"), ("date", "unparseable date")),
+        (rec(date="1999-12-31"), ("date", "year out of range")),
+        (rec(date="2019-01-01"), ("date", "year out of range")),
+        (rec(ind=None), ("industry", "missing industry")),
+        (rec(ind="-"), ("industry", "missing industry")),
+        (rec(ind="F5191"), ("industry", "non-manufacturing")),
+        (rec(ind="12"), ("industry", "non-manufacturing")),
+        (rec(ind="44"), ("industry", "non-manufacturing")),
+        (rec(inv="甲有限公司"), ("city", "unresolved investor city")),
+        (rec(ee="乙有限公司"), ("city", "unresolved investee city")),
+        (rec(inv="甲有限公司", ee="乙有限公司"), ("city", "unresolved investor city")),
+        (rec(ee="乙有限公司", ee_uscc=GZ_USCC), ("pair", "outside destination set")),
+        (rec(inv="长沙甲有限公司"), ("pair", "outside origin set")),
+        (rec(inv="梅州甲有限公司"), ("pair", "outside origin set")),
+        (rec(ee="深圳乙有限公司"), ("pair", "outside destination set")),
+    ]
+    dup = [(rec(), "duplicate"), (rec(ind="F5191"), "duplicate"), (rec(), "duplicate")]
+    return rows + dup
+
+
+def frame(rows):
+    return pd.DataFrame([r for r, _ in rows], columns=COLS)
+
+
+def expected_audit(rows):
+    out = {}
+    for _, where in rows:
+        key = {"kept": ("kept", "kept"), "duplicate": ("dedupe", "duplicate")}.get(where, where)
+        out[key] = out.get(key, 0) + 1
+    return out
+
+
+@pytest.fixture(scope="module")
+def small_csv(tmp_path_factory):
+    p = tmp_path_factory.mktemp("reg") / "small.csv"
+    frame(records()).to_csv(p, index=False)
+    return p
+
+
+def run(path, **kw):
+    kw.setdefault("origins", "广州,深圳")
+    kw.setdefault("destinations", "梅州,汕头")
+    return ingest_registry(path, **kw)
+
+
+def test_every_record_in_exactly_one_audit_row(small_csv):
+    rows = records()
+    res = run(small_csv)
+    assert res.n_records == len(rows)
+    assert res.audit["rows"].sum() == len(rows)
+    got = {(s, r): n for s, r, n in res.audit.itertuples(index=False) if n}
+    assert got == expected_audit(rows)
+    kept = res.audit.loc[res.audit["step"] == "kept", "rows"].sum()
+    assert kept == res.panel["count"].sum() == 11
+    assert [tuple(x) for x in res.audit[["step", "reason"]].head(len(AUDIT_ORDER)).to_numpy()] \
+        == list(AUDIT_ORDER)
+
+
+def test_panel_counts_zero_filled_and_never_connected_dropped(small_csv):
+    res = run(small_csv, years=(2004, 2010))
+    p = res.panel.set_index(["origin", "destination", "year"])["count"]
+    assert p[("440100", "441400", 2005)] == 7
+    assert p[("440100", "441400", 2006)] == 1
+    assert p[("440100", "441400", 2007)] == 1
+    assert p[("440100", "441400", 2004)] == 0
+    assert p[("440300", "441400", 2010)] == 1
+    assert len(res.panel) == 2 * 7  # two connected pairs x 7 years, balanced
+    # 2018 is outside 2004-2010 now
+    assert res.audit.set_index("reason").loc["year out of range", "rows"] == 3
+    dropped = set(zip(res.dropped_pairs["origin"], res.dropped_pairs["destination"]))
+    assert dropped == {("440100", "440500"), ("440300", "440500")}
+    panel_rows = res.audit[res.audit["step"] == "panel"]
+    assert set(panel_rows["reason"]) == {"never connected: 440100-440500",
+                                         "never connected: 440300-440500"}
+    assert (panel_rows["rows"] == 0).all()
+
+
+def test_industry_all_and_branch_kind(small_csv):
+    res = run(small_csv, industry="all")
+    assert "industry" not in set(res.audit["step"])
+    # + F5191, 12, 44 (non-manufacturing) + the two missing codes
+    assert res.panel["count"].sum() == 11 + 3 + 2
+    assert res.audit["rows"].sum() == len(records())
+    br = run(small_csv, kind="branch")
+    assert br.panel["count"].sum() == 2  # branch and 分支机构
+    a = br.audit.set_index("reason")["rows"]
+    assert a["natural person"] == 1  # the natural-person branch record
+    assert a["other kind"] == len(records()) - 3 - 3  # all but the 3 duplicates and 3 branches
+
+
+def test_column_mapping_with_chinese_headers(tmp_path, small_csv):
+    df = pd.read_csv(small_csv, dtype=str)
+    cn = {"investor_name": "股东名称", "investor_type": "股东类型", "investee_name": "企业名称",
+          "date": "投资日期", "industry_code": "行业代码"}
+    p = tmp_path / "cn.csv"
+    df.rename(columns=cn).to_csv(p, index=False)
+    mapping = ",".join(f"{v}={k}" for k, v in cn.items())
+    a = run(small_csv)
+    b = run(p, columns=mapping)
+    pd.testing.assert_frame_equal(a.panel, b.panel)
+    pd.testing.assert_frame_equal(a.audit, b.audit)
+    with pytest.raises(InputError, match="not in the file"):
+        run(p, columns="不存在=investor_name")
+    with pytest.raises(InputError, match="not a registry column"):
+        parse_column_map("股东名称=owner")
+    with pytest.raises(InputError, match="cannot read"):
+        parse_column_map("股东名称")
+
+
+def test_optional_columns_may_be_absent(tmp_path):
+    rows = [rec(), rec(date="2006-01-01")]
+    df = pd.DataFrame(rows, columns=COLS).drop(columns=["kind", "investor_uscc", "investee_uscc",
+                                                         "investor_city", "investee_city"])
+    p = tmp_path / "min.csv"
+    df.to_csv(p, index=False)
+    res = run(p)
+    assert res.panel["count"].sum() == 2
+
+
+def test_gbk_and_utf8_give_identical_results(tmp_path, small_csv):
+    df = pd.read_csv(small_csv, dtype=str)
+    u = tmp_path / "u.csv"
+    g = tmp_path / "g.csv"
+    df.to_csv(u, index=False, encoding="utf-8-sig")  # with a BOM
+    df.to_csv(g, index=False, encoding="gbk")
+    assert g.read_bytes() != u.read_bytes()
+    a, b, c = run(small_csv), run(u), run(g)
+    for x in (b, c):
+        pd.testing.assert_frame_equal(a.panel, x.panel)
+        pd.testing.assert_frame_equal(a.audit, x.audit)
+
+
+def test_parquet_excel_stata_identical(tmp_path, small_csv):
+    df = pd.read_csv(small_csv, dtype=str)
+    a = run(small_csv)
+    pq = tmp_path / "r.parquet"
+    df.to_parquet(pq)
+    xl = tmp_path / "r.xlsx"
+    df.to_excel(xl, index=False)
+    dta = tmp_path / "r.dta"
+    df.fillna("").to_stata(dta, write_index=False, version=118)
+    for p in (pq, xl, dta):
+        x = run(p)
+        pd.testing.assert_frame_equal(a.panel, x.panel, obj=str(p))
+        pd.testing.assert_frame_equal(a.audit, x.audit, obj=str(p))
+
+
+def test_bad_input(tmp_path, small_csv):
+    with pytest.raises(InputError, match="lacks required column"):
+        df = pd.read_csv(small_csv, dtype=str).drop(columns="date")
+        p = tmp_path / "nodate.csv"
+        df.to_csv(p, index=False)
+        run(p)
+    empty = tmp_path / "empty.csv"
+    empty.write_text(",".join(COLS) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="no records"):
+        run(empty)
+    junk = tmp_path / "junk.parquet"
+    junk.write_bytes(b"this is not parquet at all")
+    with pytest.raises(InputError, match="cannot read the registry"):
+        run(junk)
+    with pytest.raises(InputError, match="not found"):
+        run(tmp_path / "missing.csv")
+    with pytest.raises(UnknownCityError):
+        run(small_csv, origins="不存在市")
+    with pytest.raises(InputError, match="--industry"):
+        run(small_csv, industry="mining")
+
+
+def test_cli_writes_panel_and_audit(run_cli, tmp_path, small_csv):
+    out, audit = tmp_path / "p.csv", tmp_path / "a.parquet"
+    r = run_cli("ingest", small_csv, "--origins", "广州,深圳", "--destinations", "梅州,汕头",
+                "--years", "2000-2018", "--out", out, "--audit", audit)
+    assert r.code == 0, r.stderr
+    panel = pd.read_csv(out, dtype={"origin": str, "destination": str})
+    a = pd.read_parquet(audit)
+    assert panel["count"].sum() == 11 == a.loc[a["step"] == "kept", "rows"].sum()
+    assert a["rows"].sum() == len(records())
+    assert list(panel.columns) == ["origin", "destination", "year", "count"]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--origins", "PRD", "--destinations", "火星市"], "火星市"),
+    (["--origins", "PRD", "--destinations", "EWN", "--years", "2018-2000"], "years"),
+    (["--origins", "PRD", "--destinations", "EWN", "--kind", "merger"], "--kind"),
+    (["--origins", "PRD", "--destinations", "EWN", "--columns", "a=b"], "--columns"),
+])
+def test_cli_bad_options_exit_2(run_cli, tmp_path, small_csv, args, message):
+    r = run_cli("ingest", small_csv, *args, "--out", tmp_path / "p.csv",
+                "--audit", tmp_path / "a.csv")
+    assert r.code == 2
+    assert message in r.stderr
+
+
+def test_cli_bad_files_exit_2(run_cli, tmp_path, small_csv):
+    nodate = tmp_path / "nodate.csv"
+    pd.read_csv(small_csv, dtype=str).drop(columns="date").to_csv(nodate, index=False)
+    empty = tmp_path / "empty.csv"
+    empty.write_text(",".join(COLS) + "\n", encoding="utf-8")
+    junk = tmp_path / "junk.parquet"
+    junk.write_bytes(b"PAR1 garbage")
+    for f, msg in ((nodate, "date"), (empty, "no records"), (junk, "cannot read")):
+        r = run_cli("ingest", f, "--origins", "PRD", "--destinations", "EWN",
+                    "--out", tmp_path / "p.csv", "--audit", tmp_path / "a.csv")
+        assert r.code == 2, f
+        assert msg in r.stderr and str(f) in r.stderr
+    # no record survives: still exit 2, audit written
+    r = run_cli("ingest", small_csv, "--origins", "珠海", "--destinations", "EWN",
+                "--out", tmp_path / "p2.csv", "--audit", tmp_path / "a2.csv")
+    assert r.code == 2 and "no record survived" in r.stderr
+    assert (tmp_path / "a2.csv").exists()
