@@ -379,12 +379,15 @@ def distance_effect_map(cities: gpd.GeoDataFrame, effects: pd.DataFrame, *,
                         distance_col: str = "distance_km") -> folium.Map:
     """Predicted effect of every helper–recipient pair; colour diverges at zero.
 
+    A selector shows all pairs or the pairs of one helper (the planner's question: which
+    recipient would this helper's park help most?).
+
     Parameters
     ----------
     effects : DataFrame
         ``helper, recipient, predicted_effect`` and optionally ``distance_col`` (km).
     actual : DataFrame, optional
-        ``helper, recipient`` of actual pairings, drawn as thick outlined arcs.
+        ``helper, recipient`` of actual pairings, drawn with a dark halo.
     """
     require_columns(effects, ["helper", "recipient", "predicted_effect"], file="effects")
     shown, anchors, names = _prepare(cities, basemap, tolerance)
@@ -400,28 +403,38 @@ def distance_effect_map(cities: gpd.GeoDataFrame, effects: pd.DataFrame, *,
     act = set()
     if actual is not None:
         act = set(zip(actual["helper"].astype(str), actual["recipient"].astype(str)))
-    pos_g = folium.FeatureGroup(name="pairs with a positive predicted effect")
-    neg_g = folium.FeatureGroup(name="pairs with a negative predicted effect")
-    act_g = folium.FeatureGroup(name="actual pairings")
+    helpers = list(dict.fromkeys(e["helper"]))
+    rows = []
     for r, v in zip(e.to_dict("records"), vals):
         h, rc = r["helper"], r["recipient"]
         a = (anchors.at[h, "lon"], anchors.at[h, "lat"])
         b = (anchors.at[rc, "lon"], anchors.at[rc, "lat"])
         colour = "#999999" if pd.isna(v) else _hex("RdBu", 0.5 + 0.5 * v / bound)
-        rows = [("predicted effect", _fmt(v, 3))]
+        tips = [("predicted effect", _fmt(v, 3))]
         if distance_col in r:
-            rows.append((distance_col.replace("_", " "), _fmt(r[distance_col])))
+            tips.append((esc(distance_col.replace("_", " ")), _fmt(r[distance_col])))
         is_act = (h, rc) in act
-        rows.append(("actual pairing", "yes" if is_act else "no"))
-        tip = _tip(f"{esc(names.get(h, h))} → {esc(names.get(rc, rc))}", rows)
-        pts = _arc(a, b, 0.12, 12)
-        target = pos_g if (not pd.isna(v) and v >= 0) else neg_g
-        folium.PolyLine(pts, color=colour, weight=2.5, opacity=0.8, tooltip=tip).add_to(target)
-        if is_act:
-            folium.PolyLine(pts, color="#111", weight=6, opacity=0.35, tooltip=tip).add_to(act_g)
-    for g in (pos_g, neg_g, act_g):
-        g.add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+        tips.append(("actual pairing", "yes" if is_act else "no"))
+        tip = _tip(f"{esc(names.get(h, h))} → {esc(names.get(rc, rc))}", tips)
+        rows.append([helpers.index(h), _arc(a, b, 0.12, 12), colour, int(is_act), tip])
+    js = (
+        "var H=" + js_json([esc(names.get(h, h)) for h in helpers]) + ",P=" + js_json(rows)
+        + ";var g=L.featureGroup().addTo(map),hs;"
+        "function draw(){g.clearLayers();var k=hs?hs.value:'all';P.forEach(function(p){"
+        "if(k!=='all'&&+k!==p[0])return;"
+        "if(p[3])L.polyline(p[1],{color:'#111',weight:7,opacity:0.3}).addTo(g);"
+        "L.polyline(p[1],{color:p[2],weight:k==='all'?2.5:4,opacity:0.85})"
+        ".bindTooltip(p[4],{sticky:true}).addTo(g);});}"
+        "var ctl=L.control({position:'topright'});ctl.onAdd=function(){"
+        "var d=L.DomUtil.create('div','pn-helper-control');d.style.cssText='background:#fff;"
+        "padding:6px;font:12px sans-serif;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)';"
+        "d.appendChild(document.createTextNode('helper '));hs=L.DomUtil.create('select','pn-helper',d);"
+        "var o=document.createElement('option');o.value='all';o.textContent='all helpers';"
+        "hs.appendChild(o);H.forEach(function(n,i){var o=document.createElement('option');"
+        "o.value=i;o.innerHTML=n;hs.appendChild(o);});"
+        "L.DomEvent.disableClickPropagation(d);hs.onchange=draw;return d;};ctl.addTo(map);draw();"
+    )
+    _Script(js).add_to(m)
     _Script(_legend_js("predicted effect (b0 + b1·distance)", [("#111", "actual pairing")],
                        gradient=_ramp("RdBu"), lo=f"{-bound:.3g}", hi=f"{bound:.3g}")).add_to(m)
     return m

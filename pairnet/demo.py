@@ -392,14 +392,14 @@ def _step_optimize(ctx: StepContext):
                        draws=int(st.option("optimize", "draws", 1000)), seed=st.seed,
                        actual=ctx.data.get("parks"), names=_names(ctx.data["nodes"]))
     maps = []
-    if importlib.util.find_spec("maps.optimize_map") is not None:
-        from maps import optimize_map
+    if _has("maps.optimize_map"):
+        from maps.optimize_map import pairing_comparison_map
 
-        fn = getattr(optimize_map, "optimize_map", None)
-        if fn is not None:
-            m = fn(ctx.data["cities"], res, actual=ctx.data.get("parks"),
-                   basemap=st.basemap, tolerance=st.tolerance)
-            maps.append(MapFigure("Actual vs optimal pairing", m))
+        m = pairing_comparison_map(ctx.data["cities"], res.chosen(), ctx.data.get("parks"),
+                                   basemap=st.basemap, tolerance=st.tolerance)
+        maps.append(MapFigure("Actual vs optimal pairing", m,
+                              "Solid: optimal pairs (width ∝ share of coefficient draws "
+                              "choosing the pair); dashed: actual pairing."))
     return section_from_folder(folder, "optimize", "Pairing optimizer", maps=maps)
 
 

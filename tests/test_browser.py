@@ -98,6 +98,11 @@ def test_report_renders_offline_in_chromium(tmp_path):
         before = page.locator(".pn-map-wrap").nth(1).locator("path").count()
         sel.select_option("5")
         after = page.locator(".pn-map-wrap").nth(1).locator("path").count()
+        eff = page.locator(".pn-map-wrap").nth(2)
+        all_pairs = eff.locator("path").count()
+        page.locator(".pn-helper").first.select_option(index=1)
+        one_helper = eff.locator("path").count()
+        helper_label = page.locator(".pn-helper option").nth(1).inner_text()
         banner = page.locator("#pn-demo-banner").inner_text()
         notrun = page.locator("section[data-status='not run']").count()
         ctx.close()
@@ -109,5 +114,7 @@ def test_report_renders_offline_in_chromium(tmp_path):
     assert blocked == []
     assert xss_as_text == 1
     assert after < before
+    assert one_helper < all_pairs
+    assert helper_label == "广州市"
     assert "synthetic" in banner
     assert notrun == 1
