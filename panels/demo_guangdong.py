@@ -449,7 +449,7 @@ def generate_guangdong_demo(out_dir: str | Path, *, seed: int = 20240101,
 
     def random_cells(n: int) -> tuple[np.ndarray, ...]:
         cell = rng.choice(len(m), size=n, p=(m + 0.05) / (m + 0.05).sum())
-        return o_arr[cell], d_arr[cell], yy[cell], np.full(n, -1)
+        return o_arr[cell], d_arr[cell], yy[cell], cell
 
     shares = {"natural": 0.12, "unres_investor": 0.04, "unres_investee": 0.03,
               "missing_industry": 0.015, "bad_date": 0.01, "out_of_range": 0.03,
@@ -527,9 +527,11 @@ def generate_guangdong_demo(out_dir: str | Path, *, seed: int = 20240101,
     cls_all, cell_all, inv_all, ee_all, ind_all, kind_all, type_all, day_all = (
         a[keep] for a in (cls_all, cell_all, inv_all, ee_all, ind_all, kind_all, type_all,
                           day_all))
-    for cls, col in (("kept", "count"), ("nonmanuf", "_b"), ("branch", "count_branch")):
+    for cls, col in (("kept", "count"), ("nonmanuf", "_b"), ("missing_industry", "_m"),
+                     ("branch", "count_branch")):
         truth[col] = np.bincount(cell_all[cls_all == cls], minlength=len(truth))
-    truth["count_all_industries"] = truth["count"] + truth.pop("_b")
+    # with industry="all" the records without an industry code count too
+    truth["count_all_industries"] = truth["count"] + truth.pop("_b") + truth.pop("_m")
 
     import pyarrow as pa
 

@@ -1,0 +1,87 @@
+import numpy as np
+import pandas as pd
+import pytest
+
+from panels.demo_guangdong import parks_table
+from panels.pairs import build_pair_panel, park_cohorts
+from spatial.errors import InputError
+
+
+def flows():
+    rows = []
+    for o, d in (("440100", "441400"), ("440300", "441400"), ("440300", "441600")):
+        for y in range(2004, 2012):
+            rows.append((o, d, y, (y - 2000) % 3))
+    return pd.DataFrame(rows, columns=["origin", "destination", "year", "count"])
+
+
+PARKS = pd.DataFrame({
+    "helper": ["广州", "440100", "深圳市"],
+    "recipient": ["梅州", "441400", "441600"],
+    "park": ["A", "B", "C"],
+    "first_year": [2008, 2006, 2009],
+})
+
+
+def test_cohorts_take_the_earliest_park_and_resolve_names():
+    c = park_cohorts(PARKS).set_index(["origin", "destination"])
+    assert c.loc[("440100", "441400"), "cohort"] == 2006
+    assert c.loc[("440100", "441400"), "parks"] == 2
+    assert c.loc[("440300", "441600"), "cohort"] == 2009
+
+
+def test_treatment_timing_by_hand():
+    p = build_pair_panel(flows(), PARKS).set_index(["pair", "year"])
+    assert p.loc[("440100-441400", 2005), "treat"] == 0
+    assert p.loc[("440100-441400", 2006), "treat"] == 1
+    assert p.loc[("440100-441400", 2006), "rel_time"] == 0
+    assert p.loc[("440100-441400", 2004), "rel_time"] == -2
+    assert p.loc[("440300-441600", 2008), "treat"] == 0
+    assert p.loc[("440300-441600", 2009), "treat"] == 1
+    never = p.loc["440300-441400"]
+    assert (never["cohort"] == 0).all() and (never["treat"] == 0).all()
+    assert never["rel_time"].isna().all()
+    assert np.allclose(p["log_count"], np.log1p(p["count"]))
+    assert len(p) == len(flows())
+
+
+def test_controls_join_on_recipient_and_year_and_baseline_columns():
+    ctrl = pd.DataFrame({"city": ["441400"] * 8 + ["441600"] * 8,
+                         "year": list(range(2004, 2012)) * 2,
+                         "freight": np.arange(16.0), "revenue_pc": np.arange(16.0) * 10})
+    ctrl.loc[8, "freight"] = np.nan  # 441600 misses its baseline freight
+    p = build_pair_panel(flows(), PARKS, ctrl, baseline=True)
+    row = p[(p["pair"] == "440300-441400") & (p["year"] == 2007)].iloc[0]
+    assert row["freight"] == 3.0 and row["revenue_pc"] == 30.0
+    # baseline value (2004) × 1[year = 2007]
+    assert row["freight_x2007"] == 0.0 and row["revenue_pc_x2007"] == 0.0
+    r2 = p[(p["pair"] == "440300-441600") & (p["year"] == 2007)].iloc[0]
+    assert r2["freight_x2007"] == 9.0  # earliest non-missing value (2005) stands in
+    assert r2["revenue_pc_x2007"] == 80.0
+    assert r2["freight_x2006"] == 0.0
+    assert "freight_x2004" not in p.columns
+
+
+def test_missing_controls_are_missing_not_zero():
+    ctrl = pd.DataFrame({"city": ["441400"], "year": [2005], "freight": [1.0]})
+    p = build_pair_panel(flows(), None, ctrl)
+    assert p["freight"].notna().sum() == 2  # two pairs into 梅州 in 2005
+    assert (p["treat"] == 0).all()
+
+
+def test_bad_tables():
+    with pytest.raises(InputError, match="first_year"):
+        build_pair_panel(flows(), PARKS.assign(first_year=["x", "2006", "2009"]))
+    with pytest.raises(InputError, match="lacks required"):
+        build_pair_panel(flows().drop(columns="count"), PARKS)
+    dup = pd.DataFrame({"city": ["441400", "441400"], "year": [2005, 2005], "freight": [1, 2]})
+    with pytest.raises(InputError, match="one row per"):
+        build_pair_panel(flows(), PARKS, dup)
+
+
+def test_real_park_list_cohorts():
+    c = park_cohorts(parks_table())
+    assert len(c) == 16  # 16 distinct PRD -> EWN pairs
+    assert c["origin"].str.startswith("44").all()
+    gz_mz = c[(c["origin"] == "440100") & (c["destination"] == "441400")]
+    assert int(gz_mz["cohort"].iloc[0]) == 2008
