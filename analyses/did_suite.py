@@ -396,6 +396,6 @@ def run_did(
             "Model (1) on further outcomes, levels and log(1 + y), without and with controls; "
             "SE clustered by unit.")
 
-    results["notes"] = notes
+    results["notes"] = list(dict.fromkeys(notes))
     write_outputs(out_dir, results=results, tables=tables, figures=figures, title=title)
     return results
