@@ -113,6 +113,8 @@ class YearlyNetworks:
 
     Build with :meth:`from_flows` (validates) or :meth:`from_networkx` / :meth:`from_igraph`;
     export with :meth:`to_networkx` / :meth:`to_igraph`. See the module docstring for the form.
+    The plain constructor trusts its arguments (canonical order, no self-loops, positive
+    counts); use the ``from_*`` constructors for anything else.
     """
 
     nodes: tuple[str, ...]

@@ -12,6 +12,7 @@ from network.figures import density_figure, density_series
 from network.graphs import YearlyNetworks
 from network.metrics import Backend, CommunityMethod, communities, network_metrics
 from spatial.outputs import Figure, Table, write_outputs
+from spatial.tables import write_table
 
 __all__ = ["run_network", "write_network_outputs"]
 
@@ -22,7 +23,7 @@ _NOTE = ("Edge i\u2192j iff count \u2265 threshold; n counts every listed node (
 def write_network_outputs(networks: YearlyNetworks, metrics: pd.DataFrame,
                           out_dir: str | Path, *, membership: pd.DataFrame | None = None,
                           extra: dict[str, Any] | None = None) -> Path:
-    """Write results.json, tables/metrics.* (and tables/communities.*), figures/density.*.
+    """Write results.json, tables/metrics.*, figures/density.* (and communities.csv).
 
     ``results.json`` holds ``metrics`` (list of records), ``density`` (per-threshold series
     ``{"1": {"threshold", "years", "density"}}``), ``nodes``, ``years``, ``thresholds``,
@@ -43,7 +44,9 @@ def write_network_outputs(networks: YearlyNetworks, metrics: pd.DataFrame,
     }
     tables = {"metrics": Table(metrics, "Network metrics per year and threshold", _NOTE)}
     if membership is not None:
-        tables["communities"] = Table(membership, "Community membership per year and threshold")
+        # one row per node x year x threshold: too long for the HTML/LaTeX table formats
+        write_table(membership, Path(out_dir) / "communities.csv")
+        results["communities_file"] = "communities.csv"
     fig = density_figure(metrics)
     letters = ", ".join(f"{chr(65 + i)}: threshold {t:g}"
                         for i, t in enumerate(sorted(metrics["threshold"].unique())))

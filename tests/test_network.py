@@ -223,7 +223,7 @@ def test_run_network_writes_outputs(tmp_path):
                               communities_method="leiden")
     out = tmp_path / "net"
     for p in ("results.json", "outputs.json", "tables/metrics.csv", "tables/metrics.html",
-              "figures/density.png", "figures/density.svg", "tables/communities.csv"):
+              "figures/density.png", "figures/density.svg", "communities.csv"):
         assert (out / p).is_file(), p
     res = json.loads((out / "results.json").read_text(encoding="utf-8"))
     assert len(res["metrics"]) == len(metrics) == 12

@@ -77,3 +77,17 @@ def test_cli_bad_input_exits_2(run_cli, tmp_path, body, args, needle):
     assert res.code == 2
     assert needle in res.stderr
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_cli_years_option_adds_empty_years(run_cli, flows_csv, tmp_path):
+    out = tmp_path / "y.csv"
+    res = run_cli("network", flows_csv, "--years", "1999-2002", "--thresholds", "1",
+                  "--out", out, "--communities", "infomap", "--fig-dir", tmp_path / "d")
+    assert res.code == 0, res.stderr
+    m = pd.read_csv(out)
+    assert m["year"].tolist() == [1999, 2000, 2001, 2002]
+    assert m["edges"].tolist() == [0, 2, 2, 0]
+    memb = pd.read_csv(tmp_path / "d" / "communities.csv", dtype={"node": str})
+    assert len(memb) == 4 * m["nodes"].iloc[0] and "0755" in set(memb["node"])
+    bad = run_cli("network", flows_csv, "--years", "2001-2002", "--out", tmp_path / "z.csv")
+    assert bad.code == 2 and "rows 1, 2: year 2000 is outside" in bad.stderr
