@@ -19,9 +19,7 @@ no self-loops; ``k_i^out``, ``k_i^in`` out/in-degrees):
     Freeman degree centralisation ``sum_i (max_j k_j - k_i) / (n - 1)^2``. The denominator is the
     largest value the numerator can take in a directed graph without self-loops (an out-star for
     out-degree, an in-star for in-degree), so the index runs from 0 (all degrees equal) to 1 (a
-    star); it is the normalisation of the C library's ``igraph_centralization_degree`` for
-    directed graphs without loops (not exposed in python-igraph).
-    NaN when ``n < 2``.
+    star). NaN when ``n < 2``.
 ``isolates``
     nodes with neither in- nor out-ties at this threshold.
 ``weak_components``, ``strong_components``
