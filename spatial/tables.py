@@ -220,12 +220,12 @@ def numeric_column(df: pd.DataFrame, col: str, *, file: str | None = None,
         vals = num.to_numpy(dtype=float)
         frac = np.flatnonzero(~np.isnan(vals) & (vals != np.round(vals)))
         if len(frac):
-            raise InputError(f"non-integer value {vals[frac[0]]!r}", file=file, column=col,
+            raise InputError(f"non-integer value {float(vals[frac[0]]):g}", file=file, column=col,
                              rows=frac, fix="use whole numbers")
     if nonnegative:
         neg = np.flatnonzero((num < 0).to_numpy())
         if len(neg):
-            raise InputError(f"negative value {num.iloc[neg[0]]!r}", file=file, column=col,
+            raise InputError(f"negative value {float(num.iloc[neg[0]]):g}", file=file, column=col,
                              rows=neg, fix="counts and amounts must be >= 0")
     return num
 
