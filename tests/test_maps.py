@@ -202,3 +202,27 @@ def test_leaflet_assets_come_from_npm_install():
     assert "L.version" in leaflet_js() or "Leaflet" in leaflet_js()[:500]
     css = leaflet_css()
     assert "images/layers.png" not in css and "data:image/png;base64," in css
+
+
+def test_osm_basemap_converts_geometry_and_adds_tiles(small):
+    from maps.layers import pairing_map
+    from maps.report import map_parts
+
+    none = map_parts(pairing_map(small, _parks(), basemap="none")).script
+    osm = map_parts(pairing_map(small, _parks(), basemap="osm")).script
+    gaode = map_parts(pairing_map(small, _parks(), basemap="gaode")).script
+    assert "tile.openstreetmap.org" in osm and "tileLayer" not in none
+    assert "autonavi.com" in gaode
+    # the first polygon coordinate differs between GCJ-02 (none, gaode) and WGS-84 (osm)
+    first = re.compile(r'"coordinates":\s*\[+\s*([0-9.]+),\s*([0-9.]+)')
+    assert first.search(none).groups() == first.search(gaode).groups()
+    assert first.search(none).groups() != first.search(osm).groups()
+
+
+def test_demo_config_runs_both_studies():
+    from pairnet.study import ANALYSES, demo_config
+
+    cfg = demo_config()
+    assert cfg.demo is True
+    assert [s.kind for s in cfg.studies] == ["pairing", "citypanel"]
+    assert cfg.studies[0].analyses == ANALYSES["pairing"]
