@@ -421,16 +421,33 @@ def _step_citypanel(ctx: StepContext):
         raw = _read(st.inputs["panel"], st.columns.get("panel"), string_cols=["city"])
         file = str(st.inputs["panel"])
     folder = ctx.folder("citypanel")
-    run_yrd_study(raw, folder, file=file,
-                  twoways=bool(st.option("citypanel", "twoways", False)))
+    y = st.option("citypanel", "y", None)
+    if y is None:
+        # raw statistics in the seed-000 layout -> indicators -> the whole battery
+        run_yrd_study(raw, folder, file=file,
+                      twoways=bool(st.option("citypanel", "twoways", False)))
+        ind = folder / "tables" / "indicators.csv"
+        frame = _read(ind, string_cols=["city"]) if ind.is_file() else None
+    else:
+        # an indicator table already: the battery on the columns named in the study file
+        from analyses.citypanel import run_citypanel
+
+        x = list(st.option("citypanel", "x", []))
+        if not x:
+            raise NotRun("[study.citypanel] y is set but x (the regressors) is empty")
+        run_citypanel(raw, entity="city", time="year", y=str(y), x=x, out_dir=folder,
+                      twoways=bool(st.option("citypanel", "twoways", False)), file=file,
+                      lag=st.option("citypanel", "lag", None),
+                      split=list(st.option("citypanel", "split", [])))
+        frame = raw
     maps = []
-    ind = folder / "tables" / "indicators.csv"
-    if ind.is_file():
-        frame = _read(ind, string_cols=["city"])
+    labels = {"mig": "net migration rate (mig)", "gdp_pc": "GDP per capita (real, 万元)"}
+    cols = st.option("citypanel", "maps", ["mig", "gdp_pc"])
+    if frame is not None and {"city", "year"} <= set(frame.columns):
         cities = city_polygons(sorted(frame["city"].astype(str).unique()))
-        for col, label in (("mig", "net migration rate (mig)"),
-                           ("gdp_pc", "GDP per capita (real, 万元)")):
+        for col in cols:
             if col in frame.columns:
+                label = labels.get(col, col)
                 maps.append(MapFigure(
                     f"{label} by year",
                     choropleth_map(cities, frame, col, label=label, basemap=st.basemap,

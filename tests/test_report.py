@@ -188,3 +188,38 @@ def test_every_registered_step_module_is_importable():
     assert set(avail) == {"data", "distances", "network", "did", "pairing", "land", "optimize",
                           "citypanel"}
     assert all(avail.values()), avail
+
+
+def test_citypanel_study_on_an_indicator_table(tmp_path, run_cli):
+    import numpy as np
+
+    from spatial.cities import GROUPS
+
+    rng = np.random.default_rng(1)
+    cities = list(GROUPS["YRD"])[:12]
+    rows = []
+    for i, c in enumerate(cities):
+        for yr in range(2010, 2016):
+            x1, x2 = rng.normal(), rng.normal()
+            rows.append((c, yr, x1, x2, 1.0 + 0.1 * i + 2.0 * x1 - x2 + rng.normal(0, 0.1)))
+    pd.DataFrame(rows, columns=["city", "year", "mig", "inv", "gdp_pc"]).to_csv(
+        tmp_path / "panel.csv", index=False)
+    p = _write(tmp_path, """
+[[study]]
+key = "cp"
+kind = "citypanel"
+[study.inputs]
+panel = "panel.csv"
+[study.citypanel]
+y = "gdp_pc"
+x = ["mig", "inv"]
+maps = ["gdp_pc"]
+""")
+    res = run_cli("report", p, "--out", tmp_path / "out", "--no-progress", "--strict")
+    assert res.code == 0, res.stderr
+    merged = json.loads((tmp_path / "out" / "results.json").read_text("utf-8"))
+    fe = merged["cp"]["citypanel"]["results"]["fe"]["coef"]
+    assert fe["mig"] == pytest.approx(2.0, abs=0.1)
+    assert fe["inv"] == pytest.approx(-1.0, abs=0.1)
+    html = (tmp_path / "out" / "report.html").read_text("utf-8")
+    assert html.count('class="pn-map-wrap"') == 1
