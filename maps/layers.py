@@ -281,8 +281,12 @@ def pairing_map(cities: gpd.GeoDataFrame, parks: pd.DataFrame, *,
         if (h, rc) in eff:
             rows.append(("predicted effect", _fmt(eff[(h, rc)], 3)))
         title = f"{esc(names.get(h, h))} → {esc(names.get(rc, rc))}"
+        tip = _tip(title, rows)
         folium.PolyLine(_arc(a, b, 0.15 + 0.08 * k), color=colour, weight=3, opacity=0.9,
-                        tooltip=_tip(title, rows)).add_to(arcs)
+                        tooltip=tip).add_to(arcs)
+        # a dot at the recipient end shows the direction of the pairing
+        folium.CircleMarker([b[1], b[0]], radius=4, color=colour, weight=1, fill=True,
+                            fill_opacity=1.0, tooltip=tip).add_to(arcs)
     if missing:
         raise InputError("helper or recipient not among the cities drawn", file="parks",
                          rows=missing, fix="include every helper and recipient in the cities")
