@@ -90,6 +90,14 @@ def test_report_renders_offline_in_chromium(tmp_path):
         page.screenshot(path=str(ARTIFACTS / "report_top.png"))
         page.locator(".pn-map-wrap").first.screenshot(path=str(ARTIFACTS / "pairing_map.png"))
         page.locator(".pn-map-wrap").nth(1).screenshot(path=str(ARTIFACTS / "flow_map.png"))
+        # hovering the recipient dot of the XSS park shows its name as text in the tooltip
+        pair = page.locator(".pn-map-wrap").first
+        dots = pair.locator("path.leaflet-interactive[d*=' a']")
+        tips = []
+        for i in range(dots.count()):
+            dots.nth(i).hover(force=True)
+            page.wait_for_timeout(100)
+            tips.append(" ".join(page.locator(".leaflet-tooltip").all_inner_texts()))
         # the XSS park name is in the table as text
         cell = page.locator("table.pn-table td", has_text="<script>alert(1)</script>")
         xss_as_text = cell.count()
@@ -113,6 +121,7 @@ def test_report_renders_offline_in_chromium(tmp_path):
     assert dialogs == []
     assert blocked == []
     assert xss_as_text == 1
+    assert any(XSS in t for t in tips), tips
     assert after < before
     assert one_helper < all_pairs
     assert helper_label == "广州市"
