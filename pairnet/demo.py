@@ -574,7 +574,7 @@ def run_report(config: ReportConfig, out: str | Path, *, progress: bool = True,
                   transient=False) as bar:
         for st in config.studies:
             steps = [s for s in STEPS if s.kind == st.kind and (s.always or s.key in st.analyses)]
-            task = bar.add_task(st.title[:40], total=len(steps) + 1)
+            task = bar.add_task(st.title[:40], total=len(steps))
             ctx = StepContext(st, out, config.demo)
             sections = {}
             timings[st.key] = {}
