@@ -45,7 +45,8 @@ from spatial.tables import write_json
 
 from .uscc import make_codes
 
-__all__ = ["generate_guangdong_demo", "parks_table", "centroid_km", "DEMO_YEARS", "CONTROL_COLS"]
+__all__ = ["generate_guangdong_demo", "demo_pair_panel", "parks_table", "centroid_km", "DEMO_YEARS",
+           "CONTROL_COLS"]
 
 DEMO_YEARS = (2000, 2018)
 CONTROL_COLS = ("freight", "revenue_pc", "spending_pc", "phones_pc", "beds_per_10k")
@@ -616,3 +617,33 @@ def generate_guangdong_demo(out_dir: str | Path, *, seed: int = 20240101,
     paths["true_params"] = out / "true_params.json"
     write_json(params, paths["true_params"])
     return paths
+
+
+def demo_pair_panel(paths: dict[str, Path], *, origins: str = "PRD", destinations: str = "EWN",
+                    industry: str = "manufacturing", kind: str = "shareholding",
+                    baseline: bool = False):
+    """Ingest the demo registry and add treatment and recipient controls, in one call.
+
+    Parameters
+    ----------
+    paths : dict of Path
+        What :func:`generate_guangdong_demo` returned.
+    origins, destinations, industry, kind
+        As for :func:`panels.registry.ingest_registry`.
+    baseline : bool
+        Add the baseline-year × year-dummy control columns.
+
+    Returns
+    -------
+    (IngestResult, DataFrame)
+        The ingest result (panel, audit, dropped pairs) and the pair-year panel with ``pair``,
+        ``cohort``, ``treat``, ``rel_time``, ``log_count`` and the five controls.
+    """
+    from .pairs import build_pair_panel
+    from .registry import ingest_registry
+
+    res = ingest_registry(paths["registry"], origins=origins, destinations=destinations,
+                          years=DEMO_YEARS, industry=industry, kind=kind)
+    parks = pd.read_csv(paths["parks"], dtype={"helper": str, "recipient": str})
+    controls = pd.read_csv(paths["controls"], dtype={"city": str})
+    return res, build_pair_panel(res.panel, parks, controls, baseline=baseline)

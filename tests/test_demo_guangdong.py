@@ -4,8 +4,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from panels.demo_guangdong import CONTROL_COLS, centroid_km, generate_guangdong_demo
-from panels.pairs import build_pair_panel
+from panels.demo_guangdong import (
+    CONTROL_COLS,
+    centroid_km,
+    demo_pair_panel,
+    generate_guangdong_demo,
+)
 from panels.registry import ingest_registry
 from spatial.cities import GROUPS
 
@@ -58,7 +62,7 @@ def test_files_and_size(demo):
 
 def test_prd_ewn_panel_recovers_the_true_counts_and_table1_shape(demo):
     paths, params, truth = demo
-    res = ingest_registry(paths["registry"], origins="PRD", destinations="EWN")
+    res, panel = demo_pair_panel(paths, baseline=True)
     same(res.panel, truth_panel(truth, PRD, EWN))
     assert res.audit["rows"].sum() == params["records"]["total"] == res.n_records
     a = res.audit.set_index("reason")["rows"]
@@ -78,8 +82,7 @@ def test_prd_ewn_panel_recovers_the_true_counts_and_table1_shape(demo):
                                              res.dropped_pairs["destination"])) \
         == sorted(params["never_connected_pairs"])
     assert len(res.panel) == 88 * 19
-    panel = build_pair_panel(res.panel, pd.read_csv(paths["parks"], dtype=str),
-                             pd.read_csv(paths["controls"], dtype={"city": str}))
+    assert "revenue_pc_x2018" in panel.columns and "revenue_pc_x2000" not in panel.columns
     ctrl_mean = panel.loc[panel["treat"] == 0, "count"].mean()
     treat_mean = panel.loc[panel["treat"] == 1, "count"].mean()
     assert 0.4 < ctrl_mean < 0.7
