@@ -120,7 +120,7 @@ def city_keys() -> pd.DataFrame:
         keys = set(names)
         for p in provs:
             for n in names:
-                if p != n and not n.startswith(p + ""):
+                if p != n and not n.startswith(p):
                     keys.add(p + n)
         rows += [(k, str(code)) for k in keys]
     df = pd.DataFrame(rows, columns=["key", "prefecture"]).drop_duplicates()
@@ -473,6 +473,12 @@ def ingest_registry(
             if threads:
                 _ex(con, f"set threads = {int(threads)}")
             return _run(con, path, tmp, orig, dest, y0, y1, industry, kind, mapping)
+        except (duckdb.ConversionException, duckdb.InvalidInputException,
+                duckdb.OutOfMemoryException) as exc:
+            msg = str(exc).strip().splitlines()[0]
+            raise InputError(f"cannot process the registry: {msg}", file=str(path),
+                             fix="check the column types (text columns) or raise "
+                                 "memory_limit") from exc
         finally:
             con.close()
 
