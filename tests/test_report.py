@@ -223,3 +223,26 @@ maps = ["gdp_pc"]
     assert fe["inv"] == pytest.approx(-1.0, abs=0.1)
     html = (tmp_path / "out" / "report.html").read_text("utf-8")
     assert html.count('class="pn-map-wrap"') == 1
+
+
+def test_figures_are_inlined_as_svg_or_png(tmp_path, monkeypatch):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from maps import report
+    from spatial.outputs import Figure
+
+    def folder(name):
+        fig, ax = plt.subplots()
+        ax.plot([0, 1], [0, 1])
+        return write_outputs(tmp_path / name, figures={"f": Figure(fig, "A line")}, title=name)
+
+    sec = report.section_from_folder(folder("a"), "a")
+    html = report.render_report([report.Study("s", "S", [sec])])
+    assert "data:image/svg+xml;base64," in html and 'alt="A line"' in html
+    monkeypatch.setattr(report, "MAX_SVG_BYTES", 10)
+    html = report.render_report([report.Study("s", "S", [report.section_from_folder(
+        folder("b"), "b")])])
+    assert "data:image/png;base64," in html and "data:image/svg+xml" not in html
