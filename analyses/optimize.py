@@ -17,12 +17,14 @@ import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
 from spatial.errors import InfeasibleError, InputError
+from spatial.tables import check_literal
 
 __all__ = [
     "EffectModel",
@@ -71,58 +73,56 @@ class EffectModel:
                                        check_valid="raise", method="eigh")
 
 
-def effect_model_from_results(results_dir: str | Path, distance: str) -> EffectModel:
+Variant = Literal["controls", "no_controls"]
+
+
+def effect_model_from_results(results_dir: str | Path, distance: str,
+                              variant: Variant = "controls") -> EffectModel:
     """Read ``b0 = β(treat)``, ``b1 = β(treat × distance)`` and their covariance from a DID run.
 
     Parameters
     ----------
     results_dir : path
-        Folder of a ``pairnet did ... --distance COL`` run (its ``results.json``).
+        Folder of a ``pairnet did ... --distance COL`` run (its ``results.json``, whose
+        ``distance.by_column[COL][variant]`` holds ``b0``, ``b1`` and the 2×2 ``vcov``).
     distance : str
         The distance column whose interaction model to use (``border_km``...).
+    variant : {"controls", "no_controls"}
+        Table 4 with or without the baseline controls; falls back to the other when absent.
 
     Raises
     ------
     InputError
         When the folder has no distance-interacted model for ``distance``.
     """
+    check_literal(variant, Variant, "--variant")
     path = Path(results_dir) / "results.json"
     if not path.exists():
         raise InputError("no results.json in the results folder", file=str(results_dir),
                          fix="pass the --out folder of a `pairnet did ... --distance COL` run")
     res = json.loads(path.read_text(encoding="utf-8"))
-    dist = res.get("distance")
-    if not isinstance(dist, dict) or not dist:
-        raise InputError("results.json has no 'distance' section", file=str(path),
-                         column="distance",
+    by = (res.get("distance") or {}).get("by_column") or {}
+    if not by:
+        raise InputError("results.json has no distance-interacted models", file=str(path),
+                         column="distance.by_column",
                          fix="re-run `pairnet did` with --distance COL")
-    entry = dist.get(distance) if distance in dist else None
-    if entry is None and "coef" in dist:  # a single-distance run written flat
-        entry = dist
-    if entry is None:
-        raise InputError(f"no distance model for {distance!r} (have: {', '.join(dist)})",
-                         file=str(path), column="distance",
-                         fix=f"choose one of {', '.join(dist)} with --distance")
-    entry = entry.get("no_controls", entry) if isinstance(entry, dict) else entry
-    coef, se = entry["coef"], entry.get("se", {})
-    names = list(coef)
-    main = next((n for n in names if n in ("treat", "b0")), names[0])
-    inter = next((n for n in names if n != main), None)
-    if inter is None:
-        raise InputError("the distance model has no interaction coefficient", file=str(path),
-                         column="distance", fix="re-run `pairnet did` with --distance COL")
-    vcov = None
-    if "vcov" in entry:
-        v = entry["vcov"]
-        vcov = np.array([[v[main][main], v[main][inter]], [v[inter][main], v[inter][inter]]],
-                        dtype=float) if isinstance(v, dict) else np.asarray(v, dtype=float)
-    elif se:
+    if distance not in by:
+        raise InputError(f"no distance model for {distance!r} (have: {', '.join(by)})",
+                         file=str(path), column="distance.by_column",
+                         fix=f"choose one of {', '.join(by)} with --distance")
+    other = "no_controls" if variant == "controls" else "controls"
+    entry = by[distance].get(variant) or by[distance].get(other)
+    if not entry or "b0" not in entry or "b1" not in entry:
+        raise InputError(f"the {distance!r} model has no b0/b1", file=str(path),
+                         column=f"distance.by_column.{distance}",
+                         fix="re-run `pairnet did` with --distance COL")
+    vcov = entry.get("vcov")
+    if vcov is None:
         warnings.warn(f"{path}: no covariance stored for the distance model; drawing the two "
-                      "coefficients independently from their standard errors",
-                      stacklevel=2)
-        vcov = np.diag([float(se[main]) ** 2, float(se[inter]) ** 2])
-    return EffectModel(float(coef[main]), float(coef[inter]), vcov, source=str(path),
-                       distance=distance)
+                      "coefficients independently from their standard errors", stacklevel=2)
+        vcov = np.diag([float(entry["treat_se"]) ** 2, float(entry["se"]) ** 2])
+    return EffectModel(float(entry["b0"]), float(entry["b1"]), np.asarray(vcov, dtype=float),
+                       source=str(path), distance=distance)
 
 
 @dataclass(frozen=True)

@@ -219,35 +219,16 @@ def _step_network(ctx: StepContext):
                   "of the direction of investment (a dot marks the destination).")])
 
 
-def _effect_model(did_dir: Path, col: str, variant: str):
-    """``b0 + b1 · distance`` (and covariance) of the distance-interacted DID run in ``did_dir``.
-
-    Reads ``distance.by_column[col][variant]`` (variant ``controls`` or ``no_controls``) of the
-    suite's results.json; falls back to :func:`analyses.optimize.effect_model_from_results`.
-    """
-    import json
-
-    import numpy as np
-
-    from analyses.optimize import EffectModel, effect_model_from_results
-
-    res = json.loads((did_dir / "results.json").read_text(encoding="utf-8"))
-    by = (res.get("distance") or {}).get("by_column", {}).get(col, {})
-    entry = by.get(variant) or by.get("no_controls") or by.get("controls")
-    if entry and "b0" in entry and "b1" in entry:
-        vcov = np.asarray(entry["vcov"], dtype=float) if entry.get("vcov") else None
-        return EffectModel(float(entry["b0"]), float(entry["b1"]), vcov,
-                           source=str(did_dir / "results.json"), distance=col)
-    return effect_model_from_results(did_dir, col)
-
-
 def _effects(ctx: StepContext, did_dir: Path) -> pd.DataFrame | None:
     """Predicted effect of every helper × recipient pair from the distance-interacted DID."""
     dist = ctx.data.get("distances")
     if dist is None:
         return None
     col = ctx.study.option("did", "distance", "border_km")
-    model = _effect_model(did_dir, col, ctx.study.option("did", "effect_model", "controls"))
+    from analyses.optimize import effect_model_from_results
+
+    model = effect_model_from_results(did_dir, col,
+                                      ctx.study.option("did", "effect_model", "controls"))
     ctx.data["effect_model"] = model
     d = dist[dist["origin"].isin(ctx.data["helpers"])
              & dist["destination"].isin(ctx.data["recipients"])]

@@ -150,7 +150,7 @@ def test_optimizer_reads_the_distance_model(cli_out):
     from analyses.optimize import effect_model_from_results
 
     out, r = cli_out
-    m = effect_model_from_results(out, "centroid_km")
+    m = effect_model_from_results(out, "centroid_km", "no_controls")
     e = r["distance"]["by_column"]["centroid_km"]["no_controls"]
     assert m.b0 == pytest.approx(e["b0"]) and m.b1 == pytest.approx(e["b1"])
     np.testing.assert_allclose(m.vcov, np.asarray(e["vcov"]))

@@ -114,11 +114,16 @@ def test_compare_with_actual():
 
 
 def test_effect_model_from_results(tmp_path):
-    results = {"distance": {"border_km": {"coef": {"treat": 2.0, "treat:border_km": -0.01},
-                                          "se": {"treat": 0.5, "treat:border_km": 0.002},
-                                          "vcov": [[0.25, -0.0005], [-0.0005, 4e-6]]}}}
+    def entry(b0, b1):
+        return {"b0": b0, "b1": b1, "coef": b1, "se": 0.002, "treat_coef": b0, "treat_se": 0.5,
+                "vcov": [[0.25, -0.0005], [-0.0005, 4e-6]]}
+
+    results = {"distance": {"column": "border_km", "by_column": {
+        "border_km": {"no_controls": entry(2.0, -0.01), "controls": entry(1.5, -0.008)}}}}
     (tmp_path / "results.json").write_text(json.dumps(results))
     m = effect_model_from_results(tmp_path, "border_km")
+    assert (m.b0, m.b1) == (1.5, -0.008)
+    m = effect_model_from_results(tmp_path, "border_km", "no_controls")
     assert (m.b0, m.b1) == (2.0, -0.01)
     assert m.vcov[0, 1] == pytest.approx(-0.0005)
     with pytest.raises(ValueError, match="centroid_km"):

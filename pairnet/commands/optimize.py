@@ -54,6 +54,9 @@ def command(
         "--effect", help="b0,b1: predicted effect = b0 + b1 * distance_km.")] = None,
     from_results: Annotated[Path | None, typer.Option(
         "--from-results", help="Folder of a `pairnet did --distance COL` run.")] = None,
+    variant: Annotated[str, typer.Option(
+        "--variant", help="With --from-results: Table 4 with 'controls' or 'no_controls'.")
+    ] = "controls",
     capacity: Annotated[int, typer.Option("--capacity", help="Recipients per helper.")] = 2,
     actual: Annotated[Path | None, typer.Option(
         "--actual", help="Actual pairing (parks table: helper,recipient,...).")] = None,
@@ -92,7 +95,7 @@ def command(
         model = EffectModel(b0, b1, None, source="--effect", distance=distance)
         draws = 0  # no sampling distribution to draw from
     else:
-        model = effect_model_from_results(from_results, distance)
+        model = effect_model_from_results(from_results, distance, variant)
 
     h_ids = resolve_cities(helpers, argument="--helpers")
     r_ids = resolve_cities(recipients, argument="--recipients")
