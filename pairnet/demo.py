@@ -180,12 +180,16 @@ def _step_distances(ctx: StepContext):
     from spatial.outputs import Table, write_outputs
 
     (cities,) = ctx.need("cities", why="no city boundaries (the data step did not run)")
-    dist = pair_distances(cities, cities)
+    helpers, recipients = ctx.data["helpers"], ctx.data["recipients"]
+    # The region of seed 003 §4.4 is the union of the helper cities, so the distances are
+    # measured helper -> recipient (measuring all cities against all would make the region the
+    # whole province and every region_border_km zero).
+    dist = pair_distances(cities[cities["city"].isin(helpers)],
+                          cities[cities["city"].isin(recipients)])
     ctx.data["distances"] = dist
     folder = ctx.folder("distances")
     names = _names(cities["city"])
-    helpers, recipients = ctx.data["helpers"], ctx.data["recipients"]
-    hr = dist[dist["origin"].isin(helpers) & dist["destination"].isin(recipients)]
+    hr = dist
     shown = hr.assign(origin_name=hr["origin"].map(names),
                       destination_name=hr["destination"].map(names))
     cols = ["origin", "origin_name", "destination", "destination_name", *DISTANCE_COLUMNS]
