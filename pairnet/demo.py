@@ -523,6 +523,10 @@ def _run_step(step: Step, ctx: StepContext, strict: bool, log: Callable[[str], N
     return sec
 
 
+class StepsFailed(PairnetError):
+    """Some steps failed. The report was still written, with each error shown in its section."""
+
+
 def run_report(config: ReportConfig, out: str | Path, *, progress: bool = True,
                strict: bool = False) -> Path:
     """Run every step of every study, then write ``report.html`` and ``results.json``.
@@ -542,6 +546,12 @@ def run_report(config: ReportConfig, out: str | Path, *, progress: bool = True,
     -------
     Path
         ``out/report.html``.
+
+    Raises
+    ------
+    StepsFailed
+        After writing the report, when any step failed (bad input or an internal error), so
+        the command exits with status 2 and names the failing steps.
     """
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -573,14 +583,20 @@ def run_report(config: ReportConfig, out: str | Path, *, progress: bool = True,
             studies.append(Study(st.key, st.title, [sections[k] for k in order if k in sections],
                                  st.description))
         task = bar.add_task("writing report.html", total=1)
-        path = write_report(studies, out, title=config.title, demo=config.demo,
+        path = write_report(studies, out, title=config.title, demo=config.banner,
                             extra_results={"demo": config.demo, "source": config.source,
                                            "seconds": timings})
         bar.advance(task)
     console.print(f"report: {path} ({path.stat().st_size / 1e6:.1f} MB, "
                   f"{time.perf_counter() - t_all:.0f} s)")
+    failed = []
     for st in studies:
         for s in st.sections:
             if s.status != "ok":
                 console.print(f"  {st.key}/{s.key}: {s.status} — {s.note}")
+            if s.status == "failed":
+                failed.append(f"{st.key}/{s.key}: {s.note}")
+    if failed:
+        raise StepsFailed(f"the report was written to {path}, but {len(failed)} step(s) failed: "
+                          + "; ".join(failed))
     return path

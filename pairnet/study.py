@@ -3,6 +3,7 @@
 A study file describes one report with one or more studies::
 
     title = "Co-built parks in Guangdong"
+    synthetic = false               # true: inputs come from pairnet's demo generators (banner)
 
     [[study]]
     key = "guangdong"
@@ -14,7 +15,7 @@ A study file describes one report with one or more studies::
     analyses = ["distances", "network", "did", "pairing", "land", "optimize"]
 
     [study.inputs]                  # paths relative to this file
-    parks = "parks.csv"             # helper, recipient, park, first_year
+    parks = "parks.csv"             # helper, recipient, park, first_year ("builtin": shipped list)
     registry = "registry.csv"       # firm registry (or: flows = "flows.csv")
     land = "land.csv"
 
@@ -92,12 +93,22 @@ class StudyConfig:
 
 @dataclass
 class ReportConfig:
-    """A report: title, whether it is built from demo data, and its studies."""
+    """A report: title, its studies, and whether its numbers come from synthetic data.
+
+    ``demo`` makes the pipeline generate the built-in demo inputs; ``synthetic`` (a study file
+    whose inputs were written by the demo generators) only shows the banner.
+    """
 
     title: str
     studies: list[StudyConfig]
     demo: bool = False
     source: str | None = None
+    synthetic: bool = False
+
+    @property
+    def banner(self) -> bool:
+        """Whether the report must say that its numbers come from synthetic data."""
+        return self.demo or self.synthetic
 
 
 def _err(problem: str, file: str, key: str | None = None, fix: str | None = None) -> InputError:
@@ -146,7 +157,11 @@ def _parse_one(raw: Mapping[str, Any], i: int, file: str, base: Path) -> StudyCo
                    f"a {kind} study reads {', '.join(INPUTS[kind])}")
     inputs = {}
     for name, p in inputs_raw.items():
-        path = Path(_as_str(p, where, f"inputs.{name}"))
+        text = _as_str(p, where, f"inputs.{name}")
+        if name == "parks" and text == "builtin":
+            inputs[name] = builtin_parks()
+            continue
+        path = Path(text)
         path = path if path.is_absolute() else base / path
         if not path.exists():
             raise _err(f"input file {path} not found", where, f"inputs.{name}",
@@ -191,10 +206,14 @@ def parse_study(data: Mapping[str, Any], *, file: str = "study file",
                 base: Path | None = None) -> ReportConfig:
     """Build a :class:`ReportConfig` from parsed TOML."""
     base = base or Path.cwd()
-    top = set(data) - {"title", "study"}
+    top = set(data) - {"title", "study", "synthetic"}
     if top:
         raise _err(f"unknown top-level key(s) {', '.join(sorted(top))}", file,
-                   fix="use title = \"...\" and [[study]] tables")
+                   fix="use title = \"...\", synthetic = true|false and [[study]] tables")
+    synthetic = data.get("synthetic", False)
+    if not isinstance(synthetic, bool):
+        raise _err("synthetic must be true or false", file, "synthetic",
+                   "write synthetic = true when the inputs come from pairnet's demo generators")
     studies = data.get("study")
     if isinstance(studies, Mapping):
         studies = [studies]
@@ -205,7 +224,14 @@ def parse_study(data: Mapping[str, Any], *, file: str = "study file",
     if len(set(keys)) != len(keys):
         raise _err(f"duplicate study keys: {keys}", file, "key", "give each study its own key")
     return ReportConfig(title=str(data.get("title", "pairnet report")), studies=cfgs,
-                        demo=False, source=file)
+                        demo=False, source=file, synthetic=synthetic)
+
+
+def builtin_parks() -> Path:
+    """The co-built park list shipped with pairnet (``parks = "builtin"`` in a study file)."""
+    from importlib.resources import files
+
+    return Path(str(files("panels") / "data" / "guangdong_parks.csv"))
 
 
 def load_study(path: str | Path) -> ReportConfig:

@@ -246,3 +246,38 @@ def test_figures_are_inlined_as_svg_or_png(tmp_path, monkeypatch):
     html = report.render_report([report.Study("s", "S", [report.section_from_folder(
         folder("b"), "b")])])
     assert "data:image/png;base64," in html and "data:image/svg+xml" not in html
+
+
+def test_report_with_bad_input_exits_2_and_still_writes(tmp_path, run_cli):
+    pd.DataFrame({"origin": ["440100"], "destination": ["441400"], "year": [2005],
+                  "n": [3]}).to_csv(tmp_path / "flows.csv", index=False)
+    pd.DataFrame({"helper": ["广州"], "recipient": ["梅州"], "park": ["P"],
+                  "first_year": [2005]}).to_csv(tmp_path / "parks.csv", index=False)
+    p = _write(tmp_path, """
+[[study]]
+key = "bad"
+kind = "pairing"
+helpers = "广州"
+recipients = "梅州"
+years = "2004-2006"
+analyses = ["pairing", "network"]
+[study.inputs]
+parks = "parks.csv"
+flows = "flows.csv"
+""")
+    res = run_cli("report", p, "--out", tmp_path / "out", "--no-progress")
+    assert res.code == 2
+    assert "bad/data" in res.stderr and "count" in res.stderr and "flows.csv" in res.stderr
+    assert (tmp_path / "out" / "report.html").exists()
+
+
+def test_builtin_parks_and_synthetic_banner(tmp_path):
+    from pairnet.study import parse_study
+
+    cfg = parse_study({"synthetic": True, "study": [{"key": "g", "kind": "pairing",
+                                                     "analyses": ["pairing"],
+                                                     "inputs": {"parks": "builtin"}}]},
+                      base=tmp_path)
+    assert cfg.banner and not cfg.demo
+    assert cfg.studies[0].inputs["parks"].name == "guangdong_parks.csv"
+    assert cfg.studies[0].inputs["parks"].exists()
