@@ -194,7 +194,13 @@ def render_report(studies: Sequence[Study], *, title: str = "pairnet report",
     """The report HTML as a string."""
     from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-    from pairnet import __version__ as version
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as _dist_version
+
+    try:  # the distribution's version: maps must not import the pairnet front door
+        version = _dist_version("pairnet")
+    except PackageNotFoundError:  # pragma: no cover - running from an uninstalled tree
+        version = "unknown"
 
     env = Environment(loader=FileSystemLoader(str(TEMPLATES)),
                       autoescape=select_autoescape(["html", "j2", "html.j2"],
