@@ -192,10 +192,10 @@ def _slug(text: str) -> str:
 def render_report(studies: Sequence[Study], *, title: str = "pairnet report",
                   demo: bool = False) -> str:
     """The report HTML as a string."""
-    from jinja2 import Environment, FileSystemLoader, select_autoescape
-
     from importlib.metadata import PackageNotFoundError
     from importlib.metadata import version as _dist_version
+
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
 
     try:  # the distribution's version: maps must not import the pairnet front door
         version = _dist_version("pairnet")
