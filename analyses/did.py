@@ -492,7 +492,12 @@ def twfe(panel: DIDPanel, *, y: str | None = None, log1p: bool = False, controls
     if cluster2 is None:
         cluster2 = panel.has_pairs
     if cluster2:
-        m2 = _feols(fml, f, _cluster_arg(panel, True)[0])
+        with warnings.catch_warnings():
+            # pyfixest takes sqrt of every diagonal of the multiway vcov; a negative one (few
+            # clusters) is reported as missing below, so its warning is noise here only
+            warnings.filterwarnings("ignore", message="invalid value encountered in sqrt",
+                                    category=RuntimeWarning)
+            m2 = _feols(fml, f, _cluster_arg(panel, True)[0])
         i = [str(c) for c in m2._coefnames].index("treat")
         v2 = float(m2._vcov[i, i])
         # the multiway (Cameron-Gelbach-Miller) variance can be negative with few clusters
