@@ -66,7 +66,9 @@ def test_cli_nodes_from_file_keep_raw_ids(run_cli, tmp_path):
     ("a,b,2000,1\nb,a,2000,1\na,b,2000,4\n", (), "rows 1, 3: duplicate"),
     ("440100,440300,2000,1\n440100,999,2000,1\n", ("--nodes", "440100,440300"),
      "column 'destination', row 2: id '999' is not in the node list"),
-    ("a,b,2000,1\n", ("--nodes", "a,b,nowhere"), "nowhere"),
+    ("a,b,2000,1\n", ("--nodes", "a,b,nowhere", "--strict-nodes"),
+     "'nowhere' is neither an id in the flows nor a city"),
+    ("a,b,2000,1\n", ("--nodes", "@missing.txt"), "does not exist"),
     ("a,b,2000,1\n", ("--thresholds", "1,-3"), "must be > 0"),
     ("a,b,2000,1\n", ("--backend", "snap"), "--backend"),
 ])
@@ -91,3 +93,74 @@ def test_cli_years_option_adds_empty_years(run_cli, flows_csv, tmp_path):
     assert len(memb) == 4 * m["nodes"].iloc[0] and "0755" in set(memb["node"])
     bad = run_cli("network", flows_csv, "--years", "2001-2002", "--out", tmp_path / "z.csv")
     assert bad.code == 2 and "rows 1, 2: year 2000 is outside" in bad.stderr
+
+
+ONE_TIE = "origin,destination,year,count\n01,02,2000,1\n"
+
+
+def test_cli_literal_isolate_lowers_density_and_warns(run_cli, tmp_path):
+    f = tmp_path / "f.csv"
+    f.write_text(ONE_TIE, encoding="utf-8")
+    base, iso = tmp_path / "base.csv", tmp_path / "iso.csv"
+    assert run_cli("network", f, "--thresholds", "1", "--out", base).code == 0
+    res = run_cli("network", f, "--nodes", "01,02,03", "--thresholds", "1", "--out", iso,
+                  "--fig-dir", tmp_path / "d")
+    assert res.code == 0, res.stderr
+    b, m = pd.read_csv(base).iloc[0], pd.read_csv(iso).iloc[0]
+    # one edge: n = 2 gives 1 / (2*1); the isolate '03' makes n = 3, so 1 / (3*2)
+    assert b["density"] == pytest.approx(1 / 2, rel=1e-12)
+    assert m["nodes"] == 3 and m["edges"] == 1 and m["isolates"] == 1
+    assert m["density"] == pytest.approx(1 / 6, rel=1e-12)
+    nodes = json.loads((tmp_path / "d" / "results.json").read_text(encoding="utf-8"))["nodes"]
+    assert list(nodes) == ["01", "02", "03"]
+    assert ("pairnet network: warning: --nodes: '03' matches neither an id in the flows nor "
+            "a city; kept literally as isolated node(s)") in res.stderr
+    assert "--strict-nodes" in res.stderr
+
+
+def test_cli_warning_lists_only_unmatched_tokens(run_cli, tmp_path):
+    f = tmp_path / "f.csv"
+    f.write_text(ONE_TIE, encoding="utf-8")
+    # 广洲 is a typo of 广州: kept literally, and the warning names it (and 03), not 广州/01
+    res = run_cli("network", f, "--nodes", "01,02,广州,广洲,03", "--thresholds", "1",
+                  "--out", tmp_path / "o.csv")
+    assert res.code == 0, res.stderr
+    assert "--nodes: '广洲', '03' match neither an id in the flows nor a city" in res.stderr
+    assert pd.read_csv(tmp_path / "o.csv")["nodes"].iloc[0] == 5
+
+
+def test_cli_strict_nodes_exits_2(run_cli, tmp_path):
+    f = tmp_path / "f.csv"
+    f.write_text(ONE_TIE, encoding="utf-8")
+    res = run_cli("network", f, "--nodes", "01,02,03", "--strict-nodes",
+                  "--out", tmp_path / "o.csv")
+    assert res.code == 2
+    assert "'03' is neither an id in the flows nor a city" in res.stderr
+    assert not (tmp_path / "o.csv").exists()
+    # flow ids and real cities pass --strict-nodes
+    ok = run_cli("network", f, "--nodes", "01,02,广州,440300", "--strict-nodes",
+                 "--out", tmp_path / "ok.csv")
+    assert ok.code == 0, ok.stderr
+    assert "warning: --nodes" not in ok.stderr
+
+
+def test_cli_names_groups_resolve_and_files_are_literal(run_cli, tmp_path):
+    f = tmp_path / "f.csv"
+    f.write_text("origin,destination,year,count\n440100,440300,2000,2\n", encoding="utf-8")
+    res = run_cli("network", f, "--nodes", "广州,深圳市,梅州,EWN", "--thresholds", "1",
+                  "--out", tmp_path / "o.csv", "--fig-dir", tmp_path / "d")
+    assert res.code == 0, res.stderr
+    assert "warning: --nodes" not in res.stderr
+    nodes = list(json.loads((tmp_path / "d" / "results.json").read_text("utf-8"))["nodes"])
+    assert nodes[:3] == ["440100", "440300", "441400"]  # 广州, 深圳, 梅州 (also in EWN)
+    assert "445100" in nodes and len(nodes) == len(set(nodes))  # 潮州 from EWN, no repeats
+    # ids from a file are literal: '广州' stays a name (an isolate); '440100' is the flow id
+    ids = tmp_path / "ids.txt"
+    ids.write_text("440100\n440300\n广州\n", encoding="utf-8")
+    res2 = run_cli("network", f, "--nodes", f"@{ids}", "--thresholds", "1",
+                   "--out", tmp_path / "o2.csv", "--fig-dir", tmp_path / "d2")
+    assert res2.code == 0, res2.stderr
+    nodes2 = list(json.loads((tmp_path / "d2" / "results.json").read_text("utf-8"))["nodes"])
+    assert nodes2 == ["440100", "440300", "广州"]
+    m = pd.read_csv(tmp_path / "o2.csv").iloc[0]
+    assert m["density"] == pytest.approx(1 / 6, rel=1e-12)

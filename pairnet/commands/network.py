@@ -8,51 +8,111 @@ from typing import Annotated
 import typer
 
 
-def resolve_nodes(spec: str, flow_ids: set[str], *, argument: str = "--nodes") -> list[str]:
+def _node_tokens(spec: str, argument: str) -> tuple[list[str], bool, str]:
+    """Split ``--nodes`` into tokens; say whether they came from a file (taken literally)."""
+    from spatial.errors import InputError
+    from spatial.tables import parse_list
+
+    if spec.startswith("@"):
+        path = Path(spec[1:])
+        if not path.is_file():
+            raise InputError(f"node file {str(path)!r} does not exist", file=argument,
+                             fix="give @PATH of a text file with one node id per line")
+    else:
+        path = Path(spec)
+        if not (len(spec) < 4096 and path.suffix and path.is_file()):
+            return parse_list(spec), False, argument
+    tokens = [t.strip() for t in path.read_text(encoding="utf-8-sig").splitlines()
+              if t.strip() and not t.strip().startswith("#")]
+    return tokens, True, f"{argument} {path}"
+
+
+def resolve_nodes(spec: str, flow_ids: set[str], *, argument: str = "--nodes",
+                  strict: bool = False) -> tuple[list[str], list[str]]:
     """Turn ``--nodes`` into the ordered node list.
 
-    ``spec`` is a comma-separated list, or the path of a text file with one token per line.
-    Each token, in order: an id that occurs in the flows is kept as it is (county codes and
-    arbitrary ids work); a group name (PRD, EWN, GD, YRD) expands to its prefecture adcodes;
-    anything else is resolved as a city name or adcode (prefecture or county) with
-    :func:`spatial.cities.resolve_one`. Repeats are dropped (first occurrence wins).
+    ``spec`` is a comma-separated list, or a text file with one id per line (``@PATH``, or a
+    path with a suffix that exists). Ids from a file are taken literally. Each token of a list,
+    in order: an id that occurs in the flows is kept as it is (county codes and arbitrary ids
+    work); a group name (PRD, EWN, GD, YRD) expands to its prefecture adcodes; a city name or
+    adcode (prefecture or county) is resolved with :func:`spatial.cities.resolve_one`
+    (``广州`` -> ``440100``); any other token is kept literally as a node id, i.e. an isolate.
+    Repeats are dropped (first occurrence wins).
+
+    Parameters
+    ----------
+    spec : str
+        The ``--nodes`` value.
+    flow_ids : set of str
+        Ids occurring as origin or destination in the flows.
+    argument : str
+        Where the spec came from, for messages.
+    strict : bool
+        If True, a list token that is neither a flow id, a group nor a city is an error (the
+        behaviour of ``--strict-nodes``).
+
+    Returns
+    -------
+    nodes : list of str
+        The ordered node list.
+    literal : list of str
+        List tokens kept literally although they match neither the flows nor a city (the
+        caller warns about them, so a misspelt city name is visible). Empty if ``strict``.
 
     Raises
     ------
-    UnknownCityError, AmbiguousCityError
-        A token that is neither a flow id nor a city.
+    UnknownCityError
+        No nodes given, or (``strict``) a token that is neither a flow id nor a city.
+    AmbiguousCityError
+        A city name that matches several cities (add the province or give the adcode).
     """
     from spatial.cities import GROUPS, resolve_one
     from spatial.errors import UnknownCityError
-    from spatial.tables import parse_list
 
-    path = Path(spec)
-    if len(spec) < 4096 and path.suffix and path.is_file():
-        tokens = [t.strip() for t in path.read_text(encoding="utf-8-sig").splitlines()
-                  if t.strip() and not t.strip().startswith("#")]
-        argument = f"{argument} {path}"
-    else:
-        tokens = parse_list(spec)
+    tokens, from_file, argument = _node_tokens(spec, argument)
     if not tokens:
         raise UnknownCityError("no nodes given", file=argument,
                                fix="give ids, city names or a group (PRD, EWN, GD, YRD)")
     out: list[str] = []
+    literal: list[str] = []
     for tok in tokens:
-        if tok in flow_ids:
+        if from_file or tok in flow_ids:
             codes: tuple[str, ...] = (tok,)
         elif tok.upper() in GROUPS:
             codes = GROUPS[tok.upper()]
         else:
-            codes = (resolve_one(tok, level="any", argument=argument),)
+            try:
+                codes = (resolve_one(tok, level="any", argument=argument),)
+            except UnknownCityError:
+                # Not a city: an isolate with an arbitrary id. Ambiguous city names still
+                # raise above, since they clearly mean a city.
+                codes = (tok,)
+                if tok not in literal:
+                    literal.append(tok)
         out.extend(c for c in codes if c not in out)
-    return out
+    if strict and literal:
+        raise UnknownCityError(
+            f"{_quote(literal)} {'is' if len(literal) == 1 else 'are'} neither an id in the "
+            "flows nor a city", file=argument,
+            fix="check the spelling (Chinese name, e.g. 广州, or a 6-digit adcode), or drop "
+                "--strict-nodes to keep such ids as isolates")
+    return out, literal
+
+
+def _quote(tokens: list[str]) -> str:
+    shown = ", ".join(repr(t) for t in tokens[:10])
+    return shown + (f" and {len(tokens) - 10} more" if len(tokens) > 10 else "")
 
 
 def command(
     flows: Annotated[Path, typer.Argument(help="Flows table: origin, destination, year, count.")],
     nodes: Annotated[str | None, typer.Option(
-        "--nodes", help="Node list: ids, city names, groups (PRD, EWN, GD, YRD), or a file "
-                        "with one per line. Default: the ids in the flows.")] = None,
+        "--nodes", help="Node list: ids, city names, groups (PRD, EWN, GD, YRD), or @FILE "
+                        "with one id per line (taken literally). Other ids are kept as "
+                        "isolates, with a warning. Default: the ids in the flows.")] = None,
+    strict_nodes: Annotated[bool, typer.Option(
+        "--strict-nodes", help="Exit 2 if a --nodes token is neither a flow id nor a city.")
+    ] = False,
     thresholds: Annotated[str, typer.Option(
         "--thresholds", help="Connection thresholds (tie iff count >= t).")] = "1,3,5,10",
     out: Annotated[Path, typer.Option("--out", help="Metrics table (.csv or .parquet).")
@@ -92,7 +152,13 @@ def command(
     node_list = None
     if nodes is not None:
         flow_ids = set(pd.concat([df["origin"], df["destination"]]).dropna().astype(str))
-        node_list = resolve_nodes(nodes, flow_ids)
+        node_list, literal = resolve_nodes(nodes, flow_ids, strict=strict_nodes)
+        if literal:
+            typer.echo(
+                f"pairnet network: warning: --nodes: {_quote(literal)} "
+                f"{'matches' if len(literal) == 1 else 'match'} neither an id in the flows nor "
+                "a city; kept literally as isolated node(s). If one is a misspelt city name, "
+                "fix it (--strict-nodes makes this an error).", err=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
         metrics = run_network(df, node_list, ts, fig_dir, years=year_list, backend=backend,
