@@ -21,7 +21,7 @@ from __future__ import annotations
 import importlib.util
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,6 +111,26 @@ def _canonical_parks(df: pd.DataFrame, file: str) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------- pairing steps
+#: Table 5 outcomes: ingest options for all-industry investment and branch counts
+TABLE5_OUTCOMES = {"count_all_industries": {"industry": "all", "kind": "shareholding"},
+                   "count_branches": {"industry": "manufacturing", "kind": "branch"}}
+
+
+def _table5_outcomes(registry: Path, ctx: StepContext, opts: Mapping[str, Any]) -> pd.DataFrame:
+    """Helper -> recipient pair-year counts for the Table 5 outcomes (one ingest each)."""
+    from panels.registry import ingest_registry
+
+    out = None
+    for col, kw in TABLE5_OUTCOMES.items():
+        res = ingest_registry(registry, origins=ctx.data["helpers"],
+                              destinations=ctx.data["recipients"], years=ctx.study.years,
+                              columns=ctx.study.columns.get("registry"), **kw)
+        part = res.panel.rename(columns={"count": col})
+        out = part if out is None else out.merge(part, on=["origin", "destination", "year"],
+                                                 how="outer")
+    return out.fillna({c: 0 for c in TABLE5_OUTCOMES})
+
+
 def _step_data(ctx: StepContext):
     """Inputs: generate (demo) or read/ingest the user's files; write the audit."""
     from maps.report import section_from_folder
@@ -156,6 +176,10 @@ def _step_data(ctx: StepContext):
                                 "Every input record ends in exactly one row.")
         if len(res.attribution):
             tables["attribution"] = Table(res.attribution, "How firms were located")
+        if opts.get("table5", True):
+            ctx.data["extra_outcomes"] = _table5_outcomes(inputs["registry"], ctx, opts)
+            results["table5_outcomes"] = {
+                c: int(ctx.data["extra_outcomes"][c].sum()) for c in TABLE5_OUTCOMES}
         results["ingest"] = {"n_records": res.n_records,
                              "audit": res.audit.to_dict(orient="records"),
                              "pairs": int(len(res.panel[["origin", "destination"]]
@@ -258,6 +282,13 @@ def _step_did(ctx: StepContext):
                   & flows["destination"].astype(str).isin(ctx.data["recipients"])]
     if pairs.empty:
         raise NotRun("no helper → recipient flows in the data")
+    extra_y = list(st.option("did", "extra_y", []))
+    extra = ctx.data.get("extra_outcomes")
+    if extra is not None:
+        # a pair-year absent from an outcome's ingest had no such record: its count is 0
+        pairs = pairs.merge(extra, on=["origin", "destination", "year"], how="left")
+        pairs = pairs.fillna({c: 0 for c in TABLE5_OUTCOMES})
+        extra_y += [c for c in TABLE5_OUTCOMES if c not in extra_y]
     panel = build_pair_panel(pairs, parks, ctx.data.get("controls"))
     dist = ctx.data.get("distances")
     if dist is not None:
@@ -272,6 +303,7 @@ def _step_did(ctx: StepContext):
                 placebo=int(st.option("did", "placebo", 500)), seed=st.seed,
                 distance=() if dist is not None else None, out_dir=folder,
                 control_group=st.option("did", "control_group", "never"),
+                extra_y=tuple(extra_y),
                 cs=bool(st.option("did", "cs", True)))
     maps = []
     effects = _effects(ctx, folder) if dist is not None else None
