@@ -34,6 +34,7 @@ hold no records, so the identity is unchanged) and in :attr:`IngestResult.droppe
 from __future__ import annotations
 
 import codecs
+import csv
 import re
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -252,44 +253,139 @@ def _transcode_to_utf8(path: Path, encoding: str, out_dir: str) -> Path:
     return out
 
 
-def _load_source(con, path: Path, tmp: str) -> list[str]:
-    """Create the DuckDB view ``src`` over the file (all columns as text); return its columns."""
+def _text_expr(col: str, dtype: str) -> str:
+    """SQL turning a typed source column into text: ``440100.0`` -> ``'440100'``, NaN -> NULL.
+
+    Parquet, Stata and spreadsheets store ids, codes and dates as numbers; the rules compare
+    text, so every column is text from the door on (integral floats without their ``.0``).
+    """
+    c = _q(col)
+    t = dtype.upper()
+    if t == "VARCHAR":
+        return c
+    if t in ("DOUBLE", "FLOAT", "REAL") or t.startswith("DECIMAL"):
+        d = f"cast({c} as double)"
+        return (f"case when isnan({d}) then NULL when {d} = trunc({d}) and abs({d}) < 1e15 "
+                f"then cast(cast({d} as bigint) as varchar) else cast({c} as varchar) end")
+    return f"cast({c} as varchar)"
+
+
+def _csv_structure(path: Path, sep: str) -> tuple[str, int] | None:
+    """Find the first structural CSV fault in one streaming pass: ``(problem, data row)``.
+
+    Used only after DuckDB refused the file, whose message often lacks a line number
+    ("Error when sniffing file"). ``data row`` is 0-based (row 0 = the first record).
+    """
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.reader(fh, delimiter=sep, quotechar='"', doublequote=True, strict=True)
+        start = 1  # line on which the current record starts
+        width = None  # fields in the header
+        n = 0  # data records read so far = 0-based position of the current one
+        try:
+            for rec in reader:
+                if width is None:
+                    width = len(rec)
+                elif rec:  # DuckDB skips blank lines too
+                    if len(rec) != width:
+                        return (f"line {start} has {len(rec)} field(s) but the header has "
+                                f"{width}", n)
+                    n += 1
+                start = reader.line_num + 1
+        except csv.Error as exc:
+            where = f"line {start}" if width is not None else "the header (line 1)"
+            problem = ("a quoted field is never closed (unbalanced \")"
+                       if "end of data" in str(exc) or "EOF" in str(exc) else str(exc))
+            return f"{where}: {problem}", n
+    return None
+
+
+def _csv_error(exc: Exception, csv_file: Path, path: Path, sep: str) -> InputError:
+    """An :class:`InputError` naming the file, the line/row and the fix for a CSV DuckDB refused."""
+    text = str(exc)
+    fix = ("make every line have as many fields as the header and close every quote (\"); "
+           "re-export the file as CSV")
+    try:
+        found = _csv_structure(csv_file, sep)
+    except (OSError, UnicodeDecodeError):
+        found = None
+    if found is not None:
+        problem, row = found
+        return InputError(f"malformed CSV, {problem}", file=str(path), rows=[row], fix=fix)
+    m = re.search(r"Line: (\d+)", text)
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    if m:
+        line = int(m.group(1))
+        orig = re.search(r"Original Line: (.*)", text)
+        detail = f" ({orig.group(1)[:80]!r})" if orig else ""
+        return InputError(f"malformed CSV at line {line}{detail}: {first}", file=str(path),
+                          rows=[max(line - 2, 0)], fix=fix)
+    return InputError(f"cannot read the registry: {first}", file=str(path),
+                      fix="check that the file is a valid CSV file (UTF-8 or GBK)")
+
+
+def _is_empty(path: Path) -> bool:
+    """True for a 0-byte file or one holding only whitespace and a byte-order mark."""
+    size = path.stat().st_size
+    if size == 0:
+        return True
+    if size > 4096:
+        return False
+    return not path.read_bytes().lstrip(b"\xef\xbb\xbf").strip()
+
+
+def _load_source(con, path: Path, tmp: str) -> tuple[list[str], tuple[Path, str] | None]:
+    """Create the DuckDB view ``src`` over the file, every column as text.
+
+    Returns the columns and, for CSV input, ``(the UTF-8 file DuckDB reads, delimiter)`` so that
+    later read errors can be located (see :func:`_csv_error`).
+    """
     ext = _suffix(path)
+    if _is_empty(path):
+        raise InputError("the file is empty (0 bytes, no header)", file=str(path),
+                         fix="supply a file with a header row and at least one record")
+    csv_src = None
     try:
         if ext in (".csv", ".txt", ".tsv", ".csv.gz"):
-            csv = path
+            csv_file = path
             if ext != ".csv.gz":
                 enc = detect_encoding(path)
                 if enc != "utf-8-sig":
-                    csv = _transcode_to_utf8(path, enc, tmp)
-            sep = "\\t" if ext == ".tsv" else ","
+                    csv_file = _transcode_to_utf8(path, enc, tmp)
+            sep = "\t" if ext == ".tsv" else ","
+            csv_src = (csv_file, sep) if ext != ".csv.gz" else None
             _ex(
-                con, f"create view src as select * from read_csv({_lit(str(csv))}, header=true, "
-                f"all_varchar=true, delim=E'{sep}', quote='\"', escape='\"')"
+                con, f"create view src_raw as select * from read_csv({_lit(str(csv_file))}, "
+                f"header=true, all_varchar=true, delim=E'{sep.encode('unicode_escape').decode()}'"
+                ", quote='\"', escape='\"')"
             )
         elif ext in (".parquet", ".pq"):
-            _ex(con, f"create view src as select * from read_parquet({_lit(str(path))})")
+            _ex(con, f"create view src_raw as select * from read_parquet({_lit(str(path))})")
         elif ext in (".xlsx", ".xls", ".dta"):
             if ext == ".dta":
                 df = pd.read_stata(path, convert_categoricals=False)
             else:
                 df = pd.read_excel(path, dtype=str)
             df.columns = [str(c).strip() for c in df.columns]
-            df = df.astype("string")
             con.register("src_df", df)
-            _ex(con, "create view src as select * from src_df")
+            _ex(con, "create view src_raw as select * from src_df")
         else:
             raise InputError(f"unknown file type '{ext}' for the registry", file=str(path),
                              fix="use .csv, .parquet, .xlsx or .dta")
-        cols = [r[0] for r in con.execute("describe src").fetchall()]
+        typed = [(r[0], str(r[1])) for r in con.execute("describe src_raw").fetchall()]
+        cols = [c for c, _ in typed]
+        _ex(con, "create view src as select "
+                 + ", ".join(f"{_text_expr(c, t)} as {_q(c)}" for c, t in typed)
+                 + " from src_raw")
     except InputError:
         raise
     except Exception as exc:  # parser errors from DuckDB / pandas
+        if csv_src is not None:
+            raise _csv_error(exc, csv_src[0], path, csv_src[1]) from exc
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise InputError(f"cannot read the registry: {msg}", file=str(path),
                          fix="check that the file is a valid CSV/Parquet/Excel/Stata file") \
             from exc
-    return cols
+    return cols, csv_src
 
 
 def _city_from_field(col: str) -> str:
@@ -330,7 +426,9 @@ def _firm_dimension(con, source: str, triples: Sequence[tuple[str, str, str]]) -
     expression, longest names first, after removing province names).
     """
     name_re, prov_re = _name_patterns()
-    u = " union ".join(f"select distinct {c} as city_raw, {u_} as uscc_raw, {n} as name_raw "
+    # cast: one side's city may be numeric (adcodes) and the other text; union must not guess
+    u = " union ".join(f"select distinct cast({c} as varchar) as city_raw, "
+                       f"cast({u_} as varchar) as uscc_raw, cast({n} as varchar) as name_raw "
                        f"from {source}" for c, u_, n in triples)
     _ex(con, "create temp table fd as select city_raw, uscc_raw, name_raw, "
              f"{_city_from_field(_norm_expr('city_raw'))} as cityv, "
@@ -362,9 +460,10 @@ def _norm_expr(expr: str) -> str:
 
 def _firm_join(alias: str, city: str, uscc: str, name: str) -> str:
     """Join the firm dimension on the raw triple (NULL-safe)."""
-    return (f"left join firms {alias} on {alias}.city_raw is not distinct from {city} "
-            f"and {alias}.uscc_raw is not distinct from {uscc} "
-            f"and {alias}.name_raw is not distinct from {name}")
+    return (f"left join firms {alias} on {alias}.city_raw is not distinct from "
+            f"cast({city} as varchar) "
+            f"and {alias}.uscc_raw is not distinct from cast({uscc} as varchar) "
+            f"and {alias}.name_raw is not distinct from cast({name} as varchar)")
 
 
 def locate_firms(firms: pd.DataFrame) -> pd.DataFrame:
@@ -485,7 +584,7 @@ def ingest_registry(
 
 def _run(con, path: Path, tmp: str, orig: list[str], dest: list[str], y0: int, y1: int,
          industry: str, kind: str, mapping: dict[str, str]) -> IngestResult:
-    cols = _load_source(con, path, tmp)
+    cols, csv_src = _load_source(con, path, tmp)
     stripped = {c.strip(): c for c in cols}
     unknown = [s for s in mapping if s not in stripped]
     if unknown:
@@ -504,7 +603,12 @@ def _run(con, path: Path, tmp: str, orig: list[str], dest: list[str], y0: int, y
             f"the registry lacks required column(s) {', '.join(missing)} "
             f"(found: {', '.join(map(str, cols))})", file=str(path), column=missing[0],
             fix="rename the column(s) in the file or map them (e.g. --columns 原列名=canonical)")
-    n_records = int(con.execute("select count(*) from src").fetchall()[0][0])
+    try:  # reads the whole file: rows past DuckDB's sniffing sample are checked here
+        n_records = int(con.execute("select count(*) from src").fetchall()[0][0])
+    except Exception as exc:
+        if csv_src is None:
+            raise
+        raise _csv_error(exc, csv_src[0], path, csv_src[1]) from exc
     if n_records == 0:
         raise InputError("the registry has no records", file=str(path),
                          fix="supply a file with a header and at least one record")

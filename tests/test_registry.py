@@ -285,3 +285,117 @@ def test_cli_bad_files_exit_2(run_cli, tmp_path, small_csv):
                 "--out", tmp_path / "p2.csv", "--audit", tmp_path / "a2.csv")
     assert r.code == 2 and "no record survived" in r.stderr
     assert (tmp_path / "a2.csv").exists()
+
+
+def test_typed_parquet_and_stata_match_csv(tmp_path, small_csv):
+    """Numeric city columns (int64, float64, Int64 with missing) read as the same text ids."""
+    text = pd.read_csv(small_csv, dtype=str)
+    text.loc[text["investor_name"] == "甲公司", "investor_city"] = "440300"
+    text.loc[text["date"] == "20050612", "investor_city"] = "广州市"  # a name: text only
+    text["investee_city"] = text["investee_city"].fillna("0")  # "0": no city, next rule
+    csv = tmp_path / "t.csv"
+    text.to_csv(csv, index=False)
+    a = run(csv)
+    assert a.attribution.set_index(["side", "rule"]).loc[("investor", "city field"), "rows"] == 2
+    typed = text.copy()  # investee_city int64, investor_city text (the union that failed)
+    typed["investee_city"] = typed["investee_city"].astype("int64")
+    floaty = text.copy()  # investor_city float64 (440300.0), investee_city Int64 with missing
+    floaty.loc[floaty["investor_city"] == "广州市", "investor_city"] = "440100"
+    floaty["investor_city"] = pd.to_numeric(floaty["investor_city"]).astype("float64")
+    floaty["investee_city"] = pd.to_numeric(text["investee_city"].replace("0", None)).astype(
+        "Int64")
+    b_csv = tmp_path / "floaty.csv"
+    floaty.astype("string").to_csv(b_csv, index=False)
+    b = run(b_csv)
+    for df, want, name in ((typed, a, "typed"), (floaty, b, "floaty")):
+        pq = tmp_path / f"{name}.parquet"
+        df.to_parquet(pq)
+        x = run(pq)
+        pd.testing.assert_frame_equal(want.panel, x.panel, obj=name)
+        pd.testing.assert_frame_equal(want.audit, x.audit, obj=name)
+        pd.testing.assert_frame_equal(want.attribution, x.attribution, obj=name)
+    assert str(pd.read_parquet(tmp_path / "floaty.parquet")["investor_city"].dtype) == "float64"
+    dta = tmp_path / "typed.dta"
+    strings = {c: "" for c in floaty.columns if c not in ("investor_city", "investee_city")}
+    floaty.fillna(strings).to_stata(dta, write_index=False, version=118)  # NaN, 440300.0
+    x = run(dta)
+    pd.testing.assert_frame_equal(b.panel, x.panel)
+    pd.testing.assert_frame_equal(b.audit, x.audit)
+
+
+def test_cli_numeric_city_parquet_exit_0(run_cli, tmp_path, small_csv):
+    """The reviewer's repro: investee_city as Int64 adcodes, investor_city as text."""
+    d = pd.read_csv(small_csv, dtype=str)
+    d["investee_city"] = pd.to_numeric(d["investee_city"], errors="coerce").astype("Int64")
+    d.loc[d["investee_name"] == "梅州乙有限公司", "investee_city"] = 441400
+    d.loc[d["date"] == "20050612", "investor_city"] = "广州市"  # text beside the numbers
+    pq = tmp_path / "r.parquet"
+    d.to_parquet(pq)
+    r = run_cli("ingest", pq, "--origins", "PRD", "--destinations", "EWN",
+                "--out", tmp_path / "p.csv", "--audit", tmp_path / "a.csv")
+    assert r.code == 0, r.stderr
+    a = pd.read_csv(tmp_path / "a.csv")
+    assert a["rows"].sum() == len(records())
+
+
+def _lines(n_ok=3):
+    head = ",".join(COLS)
+    ok = ",".join(x or "" for x in rec())
+    return [head] + [ok] * n_ok
+
+
+@pytest.mark.parametrize("name, body, want", [
+    ("zero.csv", b"", ["empty"]),
+    ("blank.csv", b"\xef\xbb\xbf\n  \n", ["empty"]),
+    ("uneven.csv", "\n".join(_lines() + ["a,b,c"] + _lines(1)[1:]) + "\n",
+     ["line 5", "row 4", "3 field(s)", "header has 10"]),
+    ("quote.csv", "\n".join(_lines(2) + ['"广州市甲有限公司,企业法人,,,梅州乙有限公司,,,C35,2005-01-01,']
+                            + _lines(2)[1:]) + "\n",
+     ["line 4", "row 3", "never closed"]),
+])
+def test_cli_malformed_files_name_file_and_line(run_cli, tmp_path, name, body, want):
+    f = tmp_path / name
+    if isinstance(body, bytes):
+        f.write_bytes(body)
+    else:
+        f.write_text(body, encoding="utf-8")
+    r = run_cli("ingest", f, "--origins", "PRD", "--destinations", "EWN",
+                "--out", tmp_path / "p.csv", "--audit", tmp_path / "a.csv")
+    assert r.code == 2
+    assert str(f) in r.stderr
+    for w in want:
+        assert w in r.stderr, r.stderr
+    assert "column0" not in r.stderr and "sniffing" not in r.stderr
+
+
+def test_bad_row_past_the_sniffing_sample_is_located(tmp_path):
+    """DuckDB sniffs a sample first; a bad row far down fails later and must still be named."""
+    lines = _lines(30000)
+    lines[25001] = "x,y"  # line 25002 of the file = data row 25001
+    f = tmp_path / "late.csv"
+    f.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"row 25001: malformed CSV, line 25002 has 2 field"):
+        run(f)
+
+
+def test_typed_columns_read_as_text(tmp_path):
+    import duckdb
+
+    from panels.registry import _load_source
+
+    pq = tmp_path / "t.parquet"
+    pd.DataFrame({"f": [440100.0, np.nan, 3.5, -2.0], "i": [440100, 1, 2, 3],
+                  "n": pd.array([440300, None, 5, 6], dtype="Int64"),
+                  "d": pd.to_datetime(["2005-03-01", None, "2006-01-01", "2007-01-01"])}
+                 ).to_parquet(pq)
+    con = duckdb.connect()
+    try:
+        cols, _ = _load_source(con, pq, str(tmp_path))
+        types = {r[0]: r[1] for r in con.execute("describe src").fetchall()}
+        rows = con.execute("select f, i, n, d from src").fetchall()
+    finally:
+        con.close()
+    assert cols == ["f", "i", "n", "d"] and set(types.values()) == {"VARCHAR"}
+    assert rows[0][:3] == ("440100", "440100", "440300") and rows[0][3].startswith("2005-03-01")
+    assert rows[1][0] is None and rows[1][2] is None and rows[1][3] is None
+    assert rows[2][0] == "3.5" and rows[3][0] == "-2"
