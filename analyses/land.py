@@ -109,9 +109,7 @@ class LandEventStudy:
                  f"{self.n_clusters} counties; base s = {BASE})",
                  f"{'s':>3} {'year':>5} {'coef':>9} {'se':>8} {'95% CI':>20}"]
         for r in self.event.itertuples():
-            ci = "" if np.isnan(r.se) else f"[{r.ci_low:7.3f}, {r.ci_high:7.3f}]"
-            se = "   (base)" if np.isnan(r.se) else f"{r.se:8.3f}"
-            lines.append(f"{r.s:>3} {r.year:>5} {r.coef:9.3f} {se} {ci:>20}")
+            lines.append(_summary_row(r.s, r.year, r.coef, r.se, r.ci_low, r.ci_high))
         return "\n".join(lines)
 
     def plot(self, *, regime: tuple[int, int] = REGIME):
@@ -126,13 +124,19 @@ class LandEventStudy:
         ax.axvspan(regime[0] - 0.5, regime[1] + 0.5, color="0.85", zorder=0,
                    label="benefit sharing abolished")
         ax.axhline(0, color="0.4", lw=0.8)
-        ok = e["se"].notna()
+        base = e["s"] == BASE
+        ok = e["se"].notna() & e["ci_low"].notna() & e["ci_high"].notna() & ~base
+        no_se = e["coef"].notna() & ~ok & ~base
         ax.plot(e["year"], e["coef"], "-", color="C0", lw=1)
         ax.errorbar(e.loc[ok, "year"], e.loc[ok, "coef"],
                     yerr=[e.loc[ok, "coef"] - e.loc[ok, "ci_low"],
                           e.loc[ok, "ci_high"] - e.loc[ok, "coef"]],
                     fmt="o", color="C0", capsize=3, label="park × year (95% CI)")
-        ax.plot(e.loc[~ok, "year"], e.loc[~ok, "coef"], "s", color="C3", label="base (2013)")
+        if no_se.any():
+            ax.plot(e.loc[no_se, "year"], e.loc[no_se, "coef"], "o", mfc="none", color="C0",
+                    label="no standard error")
+        ax.plot(e.loc[base, "year"], e.loc[base, "coef"], "s", color="C3",
+                label=f"base ({EVENT_YEAR + BASE})")
         ax.set_xticks(e["year"])
         ax.set_xlabel("year")
         ax.set_ylabel("effect on log industrial land area")
@@ -152,6 +156,29 @@ class LandEventStudy:
             "means": self.means.to_dict(orient="records"),
             **dict(self.extra),
         }
+
+
+def _missing(x: Any) -> bool:
+    return x is None or pd.isna(x)
+
+
+def _summary_row(s: int, year: int, coef: float, se: float, ci_low: float,
+                 ci_high: float) -> str:
+    """One line of :meth:`LandEventStudy.summary`.
+
+    Only the base (``s == BASE``) is labelled "(base)"; a coefficient without a standard error
+    (e.g. a cluster-robust variance that is not positive) shows "n/a", and a missing coefficient
+    (no data for that year, or collinear) "not identified".
+    """
+    if int(s) == BASE:
+        return f"{s:>3} {year:>5} {0.0 if _missing(coef) else coef:9.3f} {'(base)':>8}"
+    if _missing(coef):
+        return f"{s:>3} {year:>5} {'not identified':>18}"
+    if _missing(se):
+        return f"{s:>3} {year:>5} {coef:9.3f} {'n/a':>8}"
+    ci = ("" if _missing(ci_low) or _missing(ci_high)
+          else f"[{ci_low:7.3f}, {ci_high:7.3f}]")
+    return f"{s:>3} {year:>5} {coef:9.3f} {se:8.3f} {ci:>20}"
 
 
 def plot_means(means: pd.DataFrame, *, regime: tuple[int, int] = REGIME):
@@ -211,10 +238,13 @@ def estimate_event_study(panel: pd.DataFrame, *, event_year: int = EVENT_YEAR,
             warnings.filterwarnings("ignore", message=".*singleton fixed effect.*")
             # pyfixest 0.60 still uses inplace= that pandas 3.1 deprecates; not ours to fix
             warnings.filterwarnings("ignore", message=".*inplace keyword.*")
+            # a non-positive cluster-robust variance: that SE is NaN and shown as "n/a"
+            warnings.filterwarnings("ignore", message="invalid value encountered in sqrt",
+                                    category=RuntimeWarning)
             fit = pf.feols(formula, data=d, vcov={"CRV1": "county"})
+            tidy = fit.tidy()  # recomputes the SEs, so it warns again
     except Exception as exc:  # pyfixest raises plain exceptions on degenerate designs
         raise EstimationError(f"event study failed: {exc}") from exc
-    tidy = fit.tidy()
     rows = []
     for s in range(window[0], window[1] + 1):
         yr = event_year + s
@@ -299,7 +329,8 @@ def run_land(
                              "county."),
         "means": Table(res.means, "Figure 4: mean log industrial land area by year",
                        "Means over county-year cells with parcels."),
-        "audit": Table(clean.audit, "Cleaning audit (seed 003 §5 steps 1–8)",
+        "audit": Table(clean.audit,
+                       "Cleaning audit (step 0 duplicates, then seed 003 §5 steps 1–8)",
                        "Rows add up to the input records."),
         "unclassified": Table(clean.unclassified, "Land-use strings not classified",
                               "GB/T 21010-2017 first-level classes."),

@@ -54,8 +54,8 @@ def _dates(rng: np.random.Generator, years: np.ndarray) -> np.ndarray:
 
 
 def demo_land_frame(*, seed: int = 2024, n_records: int = 60_000,
-                    never_park_share: float = 0.2, noise_sd: float = 0.5
-                    ) -> tuple[pd.DataFrame, dict]:
+                    never_park_share: float = 0.2, noise_sd: float = 0.5,
+                    dup_share: float = 0.005) -> tuple[pd.DataFrame, dict]:
     """The synthetic transactions and the truth (see :func:`generate_land_demo`)."""
     from spatial.cities import GROUPS, admin_index
 
@@ -125,8 +125,12 @@ def demo_land_frame(*, seed: int = 2024, n_records: int = 60_000,
 
     recs = pd.concat([good.assign(kind="kept"), junk.assign(kind=kind)], ignore_index=True)
     m = len(recs)
+    # serials unique within county-year (a supervision number identifies one transaction);
+    # the draw is kept so the rest of the random stream does not change
+    rng.integers(0, 99999, m)
+    serial = recs.groupby(["county", "year"]).cumcount().to_numpy() + 1
     recs["supervision_no"] = [f"{c}{y}B{i:05d}" for c, y, i in
-                              zip(recs["county"], recs["year"], rng.integers(0, 99999, m))]
+                              zip(recs["county"], recs["year"], serial)]
     recs["date"] = _dates(rng, recs["year"].to_numpy())
     recs.loc[recs["kind"] == "date", "date"] = rng.choice(["不详", "2015-13-45", "", "--"],
                                                           (recs["kind"] == "date").sum())
@@ -149,12 +153,21 @@ def demo_land_frame(*, seed: int = 2024, n_records: int = 60_000,
     })
     perm = rng.permutation(m)
     frame = frame.iloc[perm].reset_index(drop=True)
+    # exact re-listings of a share (default 0.5%) of the records, placed after their originals (cleaning step 0)
+    n_dup = int(round(dup_share * m))
+    if n_dup:
+        src = np.sort(rng.choice(m, n_dup, replace=False))
+        pos = src + 1 + rng.integers(0, np.maximum(m - src, 1))
+        order = np.argsort(np.concatenate([np.arange(m), pos - 0.5]), kind="stable")
+        frame = pd.concat([frame, frame.iloc[src]], ignore_index=True).iloc[order]
+        frame = frame.reset_index(drop=True)
     truth = {
         "seed": seed,
         "event_study": {str(s): b for s, b in TRUE_PATH.items()},
         "base_year": 2013,
         "noise_sd": noise_sd,
-        "n_records": int(m),
+        "n_records": int(m + n_dup),
+        "n_duplicates": int(n_dup),
         "n_kept": int(n_good),
         "park_counties": sorted(counties[has_park].tolist()),
         "never_park_counties": sorted(counties[~has_park].tolist()),
@@ -182,7 +195,8 @@ def generate_land_demo(out_path: str | Path, *, seed: int = 2024, n_records: int
     -------
     (Path, dict)
         The records file and the truth: ``event_study`` {s: beta_s}, counts of each junk kind,
-        the counties with and without parks.
+        ``n_duplicates`` (exact copies, dropped at cleaning step 0), the counties with and
+        without parks.
     """
     from spatial.tables import write_json, write_table
 

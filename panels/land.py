@@ -13,6 +13,15 @@ is therefore computed first and used by step 1; records whose county cannot be d
 are dropped at step 1 ("county code missing or unknown"). Step 5 itself then drops nothing; how
 many codes it filled is reported in ``info["county_from_supervision_no"]``.
 
+Duplicates (step 0, before the paper's steps). A record repeated identically (equal in every
+column, missing cells counting as equal) is one transaction listed twice: the first copy is kept
+and the others are audited as ``duplicate record (identical in every column)``. The electronic
+supervision number (电子监管号) identifies a transaction, so among the remaining records a
+non-empty ``supervision_no`` (compared without whitespace) seen before is also a repeat, re-listed
+with some field changed (a corrected area or date): the first record in input order is kept and
+the rest are audited as ``duplicate supervision_no (first kept)``. Records whose
+``supervision_no`` is empty are never matched on it.
+
 Empty cells. The outcome is the log of a sum of parcel areas, defined only where parcels were sold.
 The paper aggregates the parcels (step 8) and takes logs, so a county-year-park cell without any
 parcel is simply not an observation (Figure 4's means are over the cells that exist). That is the
@@ -208,6 +217,12 @@ def _digits6(values: pd.Series) -> pd.Series:
     return s.where(s.str.fullmatch(r"\d{6}").fillna(False))
 
 
+def _supervision_key(values: pd.Series) -> pd.Series:
+    """``supervision_no`` without whitespace (NFKC); empty → ``<NA>`` (never matched)."""
+    s = normalize_land_use(values)
+    return s.where(s.str.len() > 0)
+
+
 def county_codes(county: pd.Series, supervision_no: pd.Series,
                  known: Sequence[str] | set[str]) -> tuple[pd.Series, pd.Series]:
     """County code of each record (seed 003 §5 step 5) and where it came from.
@@ -333,7 +348,7 @@ def clean_land(
     min_area: float = MIN_AREA_HA,
     file: str | None = None,
 ) -> LandCleaning:
-    """Seed 003 §5 steps 1–8 with an audit of every record.
+    """Seed 003 §5 steps 1–8, after removing duplicates (step 0), with an audit of every record.
 
     Parameters
     ----------
@@ -389,6 +404,17 @@ def clean_land(
         audit.append((step, reason, int(m.sum())))
         alive[m] = False
 
+    # step 0: repeats of one transaction (see the module docstring); the first copy is kept
+    exact = d.duplicated(keep="first").to_numpy() if n else np.zeros(0, dtype=bool)
+    drop(0, "duplicate record (identical in every column)", exact)
+    sup_key = _supervision_key(d["supervision_no"])
+    sup_dup = np.zeros(n, dtype=bool)
+    has_key = (sup_key.notna() & pd.Series(alive)).to_numpy()
+    if has_key.any():
+        sup_dup[has_key] = sup_key[has_key].duplicated(keep="first").to_numpy()
+    drop(0, "duplicate supervision_no (first kept)", sup_dup)
+    n_exact, n_sup = audit[0][2], audit[1][2]
+
     first, last = years
     drop(1, "date unparseable", date.isna().to_numpy())
     drop(1, f"year outside {first}-{last}",
@@ -427,6 +453,8 @@ def clean_land(
 
     info = {
         "input_rows": n,
+        "duplicates_identical": n_exact,
+        "duplicates_supervision_no": n_sup,
         "years": [first, last],
         "cities": list(prefectures),
         "park_patterns": list(patterns),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 
@@ -26,8 +27,13 @@ PARK = "韶关市武江区产业转移工业园内"
 OUT = "韶关市武江区某镇"
 
 
-def rec(sup="4402032015B00001", county="440203", location=OUT, land_use="工业用地",
+_SERIAL = itertools.count(1)
+
+
+def rec(sup=None, county="440203", location=OUT, land_use="工业用地",
         supply="挂牌出让", area=1.0, date="2015-06-01"):
+    # a fresh supervision number per record unless given: one number is one transaction
+    sup = f"4402032015B{next(_SERIAL):05d}" if sup is None else sup
     return {"supervision_no": sup, "county": county, "location": location, "land_use": land_use,
             "supply_method": supply, "area_ha": area, "date": date}
 
@@ -272,3 +278,53 @@ def test_read_land_formats_equal_utf8(tmp_path, fmt):
     b = clean_land(read_land(other))
     pd.testing.assert_frame_equal(a.audit, b.audit)
     pd.testing.assert_frame_equal(a.panel, b.panel)
+
+
+def test_duplicates_dropped_at_step_0_with_hand_computed_area():
+    a = rec(sup="4402032015B00001", location=PARK, area=2.5)
+    b = rec(sup="4402032015B00002", location=PARK, area=1.25)
+    c = rec(sup="4402032015B00003", area=4.0)
+    # same supervision number, area corrected: a repeat of b, the first (b) is kept
+    b_fix = rec(sup=" 4402032015B00002 ", location=PARK, area=9.0)
+    # no supervision number: never matched on it, both kept
+    e1 = rec(sup="", area=0.5)
+    e2 = rec(sup="", area=0.75, date="2015-07-01")
+    rows = [a, b, a, c, b_fix, a, c, e1, e2, e1]
+    df = pd.DataFrame(rows)
+    cl = clean_land(df, cities="韶关")
+    audit = cl.audit.set_index("reason")
+    assert audit.loc["duplicate record (identical in every column)", "step"] == 0
+    assert audit.loc["duplicate record (identical in every column)", "rows"] == 4  # a, a, c, e1
+    assert audit.loc["duplicate supervision_no (first kept)", "rows"] == 1  # b_fix
+    assert list(cl.audit["step"][:2]) == [0, 0]
+    assert int(cl.audit["rows"].sum()) == len(df)
+    assert audit.loc["kept (aggregated into the panel)", "rows"] == 5
+    p = cl.panel.set_index("park")
+    # inside: a 2.5 + b 1.25 (not b_fix 9.0); outside: c 4.0 + e1 0.5 + e2 0.75
+    assert p.loc[1, "area_ha"] == pytest.approx(3.75)
+    assert p.loc[1, "parcels"] == 2
+    assert p.loc[0, "area_ha"] == pytest.approx(5.25)
+    assert p.loc[0, "parcels"] == 3
+    assert p.loc[1, "log_area"] == pytest.approx(math.log(3.75))
+    assert cl.info["duplicates_identical"] == 4 and cl.info["duplicates_supervision_no"] == 1
+
+
+def test_no_duplicates_gives_zero_step_0_rows():
+    df = pd.DataFrame([rec(sup="4402032015B00001", location=PARK),
+                       rec(sup="4402032015B00002")])
+    cl = clean_land(df, cities="韶关")
+    assert cl.audit.loc[cl.audit["step"] == 0, "rows"].tolist() == [0, 0]
+    assert int(cl.panel["parcels"].sum()) == 2
+
+
+def test_demo_duplicates_match_the_generator(demo):
+    frame, truth = demo
+    c = clean_land(frame)
+    a = c.audit.set_index("reason")["rows"]
+    assert truth["n_duplicates"] > 0
+    assert a["duplicate record (identical in every column)"] == truth["n_duplicates"]
+    assert a["duplicate supervision_no (first kept)"] == 0
+    # removing the copies by hand gives the same panel
+    by_hand = clean_land(frame.drop_duplicates())
+    pd.testing.assert_frame_equal(c.panel, by_hand.panel)
+    assert by_hand.audit.loc[by_hand.audit["step"] == 0, "rows"].sum() == 0

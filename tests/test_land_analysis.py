@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analyses.land import estimate_event_study, event_time, run_land, yearly_means
+from analyses.land import (
+    LandEventStudy,
+    estimate_event_study,
+    event_time,
+    run_land,
+    yearly_means,
+)
 from panels.demo_land import TRUE_PATH, demo_land_frame
 from panels.land import clean_land
 from spatial.errors import EstimationError, InputError
@@ -172,3 +178,45 @@ def test_run_land_nothing_survives_is_an_error(small_csv, tmp_path):
         run_land(sub, tmp_path / "o", park_patterns=["不存在的园区"])
     with pytest.raises(InputError):
         run_land(sub.drop(columns=["date"]), tmp_path / "o")
+
+
+def _study(event_rows):
+    event = pd.DataFrame(event_rows, columns=["s", "year", "coef", "se", "ci_low", "ci_high"])
+    return LandEventStudy(event=event, means=pd.DataFrame(), nobs=10, n_clusters=3,
+                          formula="log_area ~ i(s, park, ref=-1) | county^park + county^year")
+
+
+def test_summary_labels_base_missing_se_and_not_identified():
+    nan = np.nan
+    res = _study([(-2, 2012, 0.25, 0.1, 0.05, 0.45),
+                  (-1, 2013, 0.0, nan, nan, nan),
+                  (0, 2014, -0.5, nan, nan, nan),
+                  (1, 2015, nan, nan, nan, nan)])
+    lines = res.summary().splitlines()[2:]
+    by_s = {int(line.split()[0]): line for line in lines}
+    assert "(base)" in by_s[-1] and "n/a" not in by_s[-1]
+    assert "-0.500" in by_s[0] and by_s[0].rstrip().endswith("n/a")
+    assert "(base)" not in by_s[0]
+    assert by_s[1].rstrip().endswith("not identified") and "(base)" not in by_s[1]
+    assert "0.100" in by_s[-2] and "[  0.050,   0.450]" in by_s[-2]
+    assert sum("(base)" in line for line in lines) == 1
+
+
+def test_sparse_fit_no_sqrt_warning_and_honest_labels(recwarn):
+    # 3 counties, 40% of cells missing: some park × year effects rest on one county, so
+    # pyfixest's CRV1 variance is ≤ 0 (sqrt warning, SE NaN) and some years are not identified
+    rng = np.random.default_rng(1)
+    rows = [(f"c{c}", y, p) for c in range(3) for y in range(2011, 2021) for p in (0, 1)]
+    d = pd.DataFrame(rows, columns=["county", "year", "park"])
+    d = d[rng.random(len(d)) < 0.6].copy()
+    d["log_area"] = rng.normal(size=len(d))
+    res = estimate_event_study(d)
+    assert not [w for w in recwarn.list if "invalid value encountered in sqrt" in str(w.message)]
+    e = res.event.set_index("s")
+    no_se = e.index[e["coef"].notna() & e["se"].isna() & (e.index != -1)]
+    unident = e.index[e["coef"].isna()]
+    assert len(no_se) > 0 and len(unident) > 0  # the design does produce both cases
+    by_s = {int(line.split()[0]): line for line in res.summary().splitlines()[2:]}
+    assert [s for s, line in by_s.items() if "(base)" in line] == [-1]
+    assert all(by_s[s].rstrip().endswith("n/a") for s in no_se)
+    assert all(by_s[s].rstrip().endswith("not identified") for s in unident)
