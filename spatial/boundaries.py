@@ -140,8 +140,8 @@ def read_boundaries(path: str | Path, id_col: str, *, datum: str = "WGS-84"):
     """
     import geopandas as gpd
 
-    from spatial.tables import check_literal
     from spatial.datum import Datum
+    from spatial.tables import check_literal
 
     check_literal(datum, Datum, "--datum")
     path = Path(path)

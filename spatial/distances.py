@@ -37,7 +37,6 @@ clipped to the neighbourhood where the nearest points must lie.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -54,7 +53,7 @@ DISTANCE_COLUMNS = ["origin", "destination", "border_km", "centroid_km", "region
 
 GEOD = Geod(ellps="WGS84")
 _K = 360  # support-function directions (1° apart)
-_TILE_DEG = 6.0  # origin tile size for AEQD centres in wide study areas
+_TILE_DEG = 8.0  # origin tile size for AEQD centres in wide study areas
 _ABS_TOL_M = 50.0  # accuracy promise: 0.05 km ...
 _REL_TOL = 0.0005  # ... or 0.05 %
 
@@ -89,10 +88,50 @@ def as_lonlat_wgs84(gdf, *, what: str = "boundaries", stacklevel: int = 3):
     return to_wgs84(gdf)
 
 
-def _aeqd(lon0: float, lat0: float) -> tuple[Transformer, Transformer]:
-    crs = CRS.from_proj4(f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m")
-    return (Transformer.from_crs(4326, crs, always_xy=True),
-            Transformer.from_crs(crs, 4326, always_xy=True))
+class _SphereAEQD:
+    """Spherical azimuthal equidistant projection in numpy (fast; exact inverse).
+
+    Only used to *find* nearest points; the reported distance between them is measured on the
+    WGS-84 ellipsoid, so the sphere's slight shape error only affects which points are chosen.
+    """
+
+    R = 6371008.8
+
+    def __init__(self, lon0: float, lat0: float, inverse: bool = False) -> None:
+        self.l0, self.p0 = np.radians(lon0), np.radians(lat0)
+        self.inverse = inverse
+
+    def transform(self, x, y):
+        return self._inv(x, y) if self.inverse else self._fwd(x, y)
+
+    def _fwd(self, lon, lat):
+        lam = np.radians(np.asarray(lon, dtype=float)) - self.l0
+        phi = np.radians(np.asarray(lat, dtype=float))
+        cp, sp = np.cos(phi), np.sin(phi)
+        c0, s0 = np.cos(self.p0), np.sin(self.p0)
+        a = np.sin((phi - self.p0) / 2) ** 2 + c0 * cp * np.sin(lam / 2) ** 2
+        c = 2 * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+        sc = np.sin(c)
+        k = np.where(sc > 1e-15, c / np.where(sc > 1e-15, sc, 1.0), 1.0)
+        x = self.R * k * cp * np.sin(lam)
+        y = self.R * k * (c0 * sp - s0 * cp * np.cos(lam))
+        return x, y
+
+    def _inv(self, x, y):
+        x = np.asarray(x, dtype=float)
+        y = np.asarray(y, dtype=float)
+        rho = np.hypot(x, y)
+        c = rho / self.R
+        sc, cc = np.sin(c), np.cos(c)
+        c0, s0 = np.cos(self.p0), np.sin(self.p0)
+        safe = np.where(rho > 0, rho, 1.0)
+        phi = np.where(rho > 0, np.arcsin(np.clip(cc * s0 + y * sc * c0 / safe, -1, 1)), self.p0)
+        lam = self.l0 + np.arctan2(x * sc, rho * c0 * cc - y * s0 * sc)
+        return np.degrees(lam), np.degrees(phi)
+
+
+def _aeqd(lon0: float, lat0: float) -> tuple[_SphereAEQD, _SphereAEQD]:
+    return _SphereAEQD(lon0, lat0), _SphereAEQD(lon0, lat0, inverse=True)
 
 
 def _laea(lon0: float, lat0: float) -> tuple[Transformer, Transformer]:
@@ -101,7 +140,7 @@ def _laea(lon0: float, lat0: float) -> tuple[Transformer, Transformer]:
             Transformer.from_crs(crs, 4326, always_xy=True))
 
 
-def _apply(tr: Transformer, geoms):
+def _apply(tr, geoms):
     def xy(c: np.ndarray) -> np.ndarray:
         x, y = tr.transform(c[:, 0], c[:, 1])
         return np.column_stack([x, y])
@@ -140,11 +179,14 @@ def _geod_km(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     return np.asarray(d, dtype=float) / 1000.0
 
 
-def _hull_tables(hulls_xy) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Support function h[i, k] = max over hull vertices of u_k·v, its maximising vertex,
-    plus each hull's centre and radius (for the window of directions to search)."""
-    coords, which = shapely.get_coordinates(hulls_xy, return_index=True)
-    n = len(hulls_xy)
+def _hull_tables(coords: np.ndarray, which: np.ndarray, n: int):
+    """Support function of each convex hull at 1° steps, its maximising vertex, centre, radius.
+
+    h[g, k] = max over hull vertices v of g of u_k·v; centre and radius bound the window of
+    directions to search.
+
+    ``coords`` are planar hull vertices, ``which`` the geometry each belongs to (sorted).
+    """
     counts = np.bincount(which, minlength=n)
     theta = np.arange(_K) * (2 * np.pi / _K)
     dirs = np.stack([np.cos(theta), np.sin(theta)])  # (2, K)
@@ -152,70 +194,180 @@ def _hull_tables(hulls_xy) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarr
     sx = np.empty((n, _K))
     sy = np.empty((n, _K))
     starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
-    hmax = max(int(counts.max()), 1)
-    chunk = max(1, 4_000_000 // (hmax * _K))
-    for a in range(0, n, chunk):
-        b = min(n, a + chunk)
-        pos = starts[a:b, None] + np.minimum(np.arange(hmax)[None, :], counts[a:b, None] - 1)
+    order = np.argsort(counts)  # similar sizes together: little padding
+    a = 0
+    while a < n:
+        hmax = max(int(counts[order[min(n - 1, a + 255)]]), 1)
+        b = min(n, a + max(1, 4_000_000 // (hmax * _K)), a + 256)
+        g = order[a:b]
+        pos = starts[g, None] + np.minimum(np.arange(hmax)[None, :], counts[g, None] - 1)
         pts = coords[pos]  # (m, hmax, 2), padded by repeating the last vertex
         proj = pts @ dirs  # (m, hmax, K)
         arg = proj.argmax(axis=1)  # (m, K)
-        h[a:b] = np.take_along_axis(proj, arg[:, None, :], axis=1)[:, 0, :]
-        sx[a:b] = np.take_along_axis(pts[:, :, 0], arg, axis=1)
-        sy[a:b] = np.take_along_axis(pts[:, :, 1], arg, axis=1)
+        h[g] = np.take_along_axis(proj, arg[:, None, :], axis=1)[:, 0, :]
+        sx[g] = np.take_along_axis(pts[:, :, 0], arg, axis=1)
+        sy[g] = np.take_along_axis(pts[:, :, 1], arg, axis=1)
+        a = b
     cx = np.bincount(which, weights=coords[:, 0], minlength=n) / np.maximum(counts, 1)
     cy = np.bincount(which, weights=coords[:, 1], minlength=n) / np.maximum(counts, 1)
     r = np.zeros(n)
     np.maximum.at(r, which, np.hypot(coords[:, 0] - cx[which], coords[:, 1] - cy[which]))
-    return h, np.stack([sx, sy], axis=-1), np.column_stack([cx, cy]), r, counts
+    return h, np.stack([sx, sy], axis=-1), np.column_stack([cx, cy]), r
 
 
-def _support_bound(i, j, tab) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _support_bound(i, j, tab):
     """Separating-axis lower bound and support-vertex upper bound for pairs (i, j).
 
-    Returns LB, UB (planar metres), and the two support vertices (planar) realising UB.
-    Pairs too close for a direction window get LB = -inf.
+    For a unit direction u, ``min_B u·b - max_A u·a`` is a lower bound of the distance between
+    A and B (separating axis theorem); the two support vertices realising it are real boundary
+    vertices, so their distance is an upper bound. Directions are searched in the window that can
+    contain the optimal separating direction (hull discs seen from each other), or all around
+    for pairs too close for a window.
+
+    Returns
+    -------
+    lb, ub : planar metres
+    pa, pb : the support vertices (planar) realising ub
+    kbest : index of the best direction
     """
-    h, s, c, r, _ = tab
+    h, s, c, r = tab
     m = len(i)
     lb = np.full(m, -np.inf)
-    ub = np.full(m, np.inf)
-    pa = np.full((m, 2), np.nan)
-    pb = np.full((m, 2), np.nan)
+    kbest = np.zeros(m, dtype=np.int64)
     d = c[j] - c[i]
     dc = np.hypot(d[:, 0], d[:, 1])
     ratio = (r[i] + r[j]) / np.maximum(dc, 1e-9)
-    ok = ratio < 0.95
-    alpha = np.arcsin(np.minimum(ratio, 0.95))
     step = 2 * np.pi / _K
-    need = np.ceil(alpha / step).astype(int) + 1
-    k0 = np.round(np.arctan2(d[:, 1], d[:, 0]) / step).astype(int) % _K
+    need = np.where(ratio < 0.95, np.ceil(np.arcsin(np.minimum(ratio, 0.95)) / step) + 1, _K)
+    k0 = np.round(np.arctan2(d[:, 1], d[:, 0]) / step).astype(np.int64) % _K
     lo = 0
-    for w in (2, 4, 8, 16, 32, 64, 128):
-        sel = np.flatnonzero(ok & (need > lo) & (need <= w))
+    for w in (2, 4, 8, 16, 32, 64, 128, _K // 2):
+        sel = np.flatnonzero((need > lo) & (need <= w)) if w < _K // 2 else \
+            np.flatnonzero(need > lo)
         lo = w
-        for a in range(0, len(sel), 200_000):
-            q = sel[a:a + 200_000]
+        size = max(1, 4_000_000 // (2 * w + 1))
+        for a in range(0, len(sel), size):
+            q = sel[a:a + size]
             ks = (k0[q, None] + np.arange(-w, w + 1)[None, :]) % _K
-            kb = (ks + _K // 2) % _K
-            gap = -h[j[q, None], kb] - h[i[q, None], ks]
+            gap = -h[j[q, None], (ks + _K // 2) % _K] - h[i[q, None], ks]
             best = gap.argmax(axis=1)
-            kbest = ks[np.arange(len(q)), best]
-            lb[q] = gap[np.arange(len(q)), best]
-            pa[q] = s[i[q], kbest]
-            pb[q] = s[j[q], (kbest + _K // 2) % _K]
-            ub[q] = np.hypot(*(pb[q] - pa[q]).T)
-    return lb, ub, pa, pb
+            rows = np.arange(len(q))
+            kbest[q] = ks[rows, best]
+            lb[q] = gap[rows, best]
+    pa = s[i, kbest]
+    pb = s[j, (kbest + _K // 2) % _K]
+    ub = np.hypot(*(pb - pa).T)
+    return lb, ub, pa, pb, kbest
 
 
-def _exact_nearest(A, B) -> tuple[np.ndarray, np.ndarray]:
-    """Nearest points (planar) between geometry arrays A and B, clipped to where they can lie."""
-    # An upper bound on the distance from points known to lie in each geometry.
-    ub = shapely.distance(shapely.point_on_surface(A), shapely.point_on_surface(B))
-    ba, bb = shapely.bounds(A), shapely.bounds(B)
+def _refine_ub(i, j, kbest, tab, w: int = 6):
+    """A tighter upper bound: the closest pair among support vertices near the best direction."""
+    s = tab[1]
+    off = np.arange(-w, w + 1)
+    best_a = np.zeros((len(i), 2))
+    best_b = np.zeros((len(i), 2))
+    ub = np.full(len(i), np.inf)
+    for a in range(0, len(i), 20_000):
+        q = np.arange(a, min(len(i), a + 20_000))
+        va = s[i[q, None], (kbest[q, None] + off) % _K]  # (m, 2w+1, 2)
+        vb = s[j[q, None], (kbest[q, None] + _K // 2 + off) % _K]
+        dd = np.hypot(va[:, :, None, 0] - vb[:, None, :, 0], va[:, :, None, 1] - vb[:, None, :, 1])
+        flat = dd.reshape(len(q), -1).argmin(axis=1)
+        ka, kb = np.divmod(flat, len(off))
+        rows = np.arange(len(q))
+        ub[q] = dd[rows, ka, kb]
+        best_a[q] = va[rows, ka]
+        best_b[q] = vb[rows, kb]
+    return ub, best_a, best_b
+
+
+def _ring_table(geoms):
+    """All boundary vertices (lon/lat) with their geometry and whether v -> v+1 is a segment."""
+    parts, gidx = shapely.get_parts(geoms, return_index=True)
+    rings, pidx = shapely.get_rings(parts, return_index=True)
+    coords, ridx = shapely.get_coordinates(rings, return_index=True)
+    owner = gidx[pidx[ridx]]
+    seg = np.zeros(len(coords), dtype=bool)
+    seg[:-1] = ridx[:-1] == ridx[1:]
+    starts = np.searchsorted(owner, np.arange(len(geoms) + 1))
+    return coords, seg, starts
+
+
+def _strip_segments(xy, seg, starts, poly, u, thresh):
+    """Boundary segments of ``poly[p]`` having a vertex v with u[p]·v >= thresh[p].
+
+    The nearest point of a polygon to the other one lies in this strip (see ``_strip_nearest``),
+    so these few segments replace the full boundary. Loops over polygons, vectorised over the
+    pairs each polygon takes part in.
+    """
+    out_pair, out_a, out_b = [], [], []
+    order = np.argsort(poly, kind="stable")
+    bounds = np.searchsorted(poly[order], np.arange(starts.size))
+    for g in np.unique(poly):
+        pairs = order[bounds[g]:bounds[g + 1]]
+        v = xy[starts[g]:starts[g + 1]]
+        ok = seg[starts[g]:starts[g + 1]]
+        for c in range(0, len(pairs), 256):
+            pp = pairs[c:c + 256]
+            hit = (v @ u[pp].T) >= thresh[pp][None, :]  # (n_vertices, n_pairs)
+            take = (hit | np.roll(hit, -1, axis=0)) & ok[:, None]
+            vi, pj = np.nonzero(take)
+            out_pair.append(pp[pj])
+            out_a.append(v[vi])
+            out_b.append(v[vi + 1])
+    pair = np.concatenate(out_pair)
+    return pair, np.concatenate(out_a), np.concatenate(out_b)
+
+
+def _segments_geom(pair, a, b, n):
+    order = np.argsort(pair, kind="stable")
+    pair, a, b = pair[order], a[order], b[order]
+    coords = np.stack([a, b], axis=1).reshape(-1, 2)
+    lines = shapely.linestrings(coords, indices=np.repeat(np.arange(len(pair)), 2))
+    return shapely.multilinestrings(lines, indices=pair, out=None) if len(pair) else \
+        np.empty(0, dtype=object)
+
+
+def _strip_nearest(xy, seg, starts, pi, pj, kbest, lb, ub):
+    """Exact nearest points for pairs with a positive separating gap ``lb`` along u_kbest.
+
+    With d* = |a* - b*| <= ub and min_B u·b >= max_A u·a + lb, the nearest points satisfy
+    u·a* >= max_A u·a - (ub - lb) and u·b* <= min_B u·b + (ub - lb): thin strips facing each
+    other. The distance between the strip segments equals the polygon distance.
+    """
+    theta = kbest * (2 * np.pi / _K)
+    u = np.column_stack([np.cos(theta), np.sin(theta)])
+    slack = (ub - lb) + 1.0  # + 1 m against rounding
+    m = len(pi)
+    # support values recomputed from the same vertices the strips are cut from
+    ha = np.full(m, -np.inf)
+    hb = np.full(m, -np.inf)
+    for poly, uu, hh in ((pi, u, ha), (pj, -u, hb)):
+        order = np.argsort(poly, kind="stable")
+        bnds = np.searchsorted(poly[order], np.arange(starts.size))
+        for g in np.unique(poly):
+            pp = order[bnds[g]:bnds[g + 1]]
+            v = xy[starts[g]:starts[g + 1]]
+            hh[pp] = (v @ uu[pp].T).max(axis=0)
+    pa_, a0, a1 = _strip_segments(xy, seg, starts, pi, u, ha - slack)
+    pb_, b0, b1 = _strip_segments(xy, seg, starts, pj, -u, hb - slack)
+    ga = _segments_geom(pa_, a0, a1, m)
+    gb = _segments_geom(pb_, b0, b1, m)
+    line = shapely.shortest_line(ga, gb)
+    pts = shapely.get_coordinates(line).reshape(-1, 2, 2)
+    return pts[:, 0, :], pts[:, 1, :]
+
+
+def _exact_nearest(A, B, ub: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest points (planar) between geometry arrays A and B, clipped to where they can lie.
+
+    ``ub`` is any upper bound of the distance (e.g. between two known vertices).
+    """
+    ub = np.fmin(ub, shapely.distance(shapely.point_on_surface(A), shapely.point_on_surface(B)))
     pad = ub[:, None] * np.array([-1, -1, 1, 1]) + np.array([-1.0, -1.0, 1.0, 1.0])
-    ca = _clip(A, bb + pad)
-    cb = _clip(B, ba + pad)
+    # a* lies within ub of B, and b* within ub of a* (so within ub of the clipped A)
+    ca = _clip(A, shapely.bounds(B) + pad)
+    cb = _clip(B, shapely.bounds(ca) + pad)
     line = shapely.shortest_line(ca, cb)
     pts = shapely.get_coordinates(line).reshape(-1, 2, 2)
     return pts[:, 0, :], pts[:, 1, :]
@@ -275,23 +427,41 @@ def border_km_pairs(geoms, i: np.ndarray, j: np.ndarray, *,
     tile_key = tile[:, 0] * 100_000 + tile[:, 1]
     if np.ptp(cen[np.unique(np.concatenate([ri, rj]))], axis=0).max() <= _TILE_DEG:
         tile_key[:] = 0  # a compact study area: one projection centred on it
-    hulls_ll = shapely.convex_hull(geoms)
+    hull_ll, hull_of = shapely.get_coordinates(shapely.convex_hull(geoms), return_index=True)
+    ring_ll, seg, starts = _ring_table(geoms)
+    n = len(geoms)
     for key in np.unique(tile_key):
         sel = np.flatnonzero(tile_key == key)
         pi, pj = ri[sel], rj[sel]
-        lon0, lat0 = _centre(geoms[np.unique(pi)])
-        fwd, inv = _aeqd(lon0, lat0)
-        tab = _hull_tables(_apply(fwd, hulls_ll))
-        lb, ub, pa, pb = _support_bound(pi, pj, tab)
+        fwd, inv = _aeqd(*_centre(geoms[np.unique(pi)]))
+        tab = _hull_tables(np.column_stack(fwd.transform(hull_ll[:, 0], hull_ll[:, 1])),
+                           hull_of, n)
+        lb, ub, pa, pb, kbest = _support_bound(pi, pj, tab)
         tol = 0.5 * np.maximum(_ABS_TOL_M, _REL_TOL * np.maximum(lb, 0.0))
-        certain = np.isfinite(lb) & (lb > 0) & (ub - lb <= tol)
-        hard = np.flatnonzero(~certain)
-        if len(hard):
-            need = np.unique(np.concatenate([pi[hard], pj[hard]]))
-            proj = np.empty(len(geoms), dtype=object)
+        certain = (lb > 0) & (ub - lb <= tol)
+        redo = np.flatnonzero(~certain)
+        if len(redo):
+            ub2, a2, b2 = _refine_ub(pi[redo], pj[redo], kbest[redo], tab)
+            better = ub2 < ub[redo]
+            r2 = redo[better]
+            ub[r2], pa[r2], pb[r2] = ub2[better], a2[better], b2[better]
+            certain = (lb > 0) & (ub - lb <= tol)
+        strip = np.flatnonzero(~certain & (lb > 0))
+        near = np.flatnonzero(~certain & ~(lb > 0))
+        if len(strip) or len(near):
+            need = np.unique(np.concatenate([pi[strip], pj[strip], pi[near], pj[near]]))
+            xy = np.full_like(ring_ll, np.nan)
+            for g in need:  # project only the boundaries these pairs need
+                sl = slice(starts[g], starts[g + 1])
+                xy[sl] = np.column_stack(fwd.transform(ring_ll[sl, 0], ring_ll[sl, 1]))
+        if len(strip):
+            pa[strip], pb[strip] = _strip_nearest(xy, seg, starts, pi[strip], pj[strip],
+                                                  kbest[strip], lb[strip], ub[strip])
+        if len(near):
+            need = np.unique(np.concatenate([pi[near], pj[near]]))
+            proj = np.empty(n, dtype=object)
             proj[need] = _apply(fwd, geoms[need])
-            qa, qb = _exact_nearest(proj[pi[hard]], proj[pj[hard]])
-            pa[hard], pb[hard] = qa, qb
+            pa[near], pb[near] = _exact_nearest(proj[pi[near]], proj[pj[near]], ub[near])
         lon_a, lat_a = inv.transform(pa[:, 0], pa[:, 1])
         lon_b, lat_b = inv.transform(pb[:, 0], pb[:, 1])
         km[rest[sel]] = _geod_km(np.column_stack([lon_a, lat_a]), np.column_stack([lon_b, lat_b]))
@@ -384,15 +554,15 @@ def pair_distances(origins, destinations, *, boundaries=None, adjacency: bool = 
     pos = {c: k for k, c in enumerate(allc["city"])}
     oi = np.array([pos[c] for c in o_ids], dtype=np.int64)
     di = np.array([pos[c] for c in d_ids], dtype=np.int64)
-    I, J = np.meshgrid(oi, di, indexing="ij")
-    I, J = I.ravel(), J.ravel()
-    keep = I != J
-    I, J = I[keep], J[keep]
+    oi_, di_ = np.meshgrid(oi, di, indexing="ij")
+    oi_, di_ = oi_.ravel(), di_.ravel()
+    keep = oi_ != di_
+    oi_, di_ = oi_[keep], di_[keep]
 
-    border, touch = border_km_pairs(geoms, I, J)
+    border, touch = border_km_pairs(geoms, oi_, di_)
     centre = _centre(geoms)
     cen = centroids_lonlat(geoms, centre)
-    centroid = _geod_km(cen[I], cen[J])
+    centroid = _geod_km(cen[oi_], cen[di_])
 
     # the region: union of all origins
     region = shapely.union_all(geoms[oi])
@@ -407,8 +577,8 @@ def pair_distances(origins, destinations, *, boundaries=None, adjacency: bool = 
 
     ids = allc["city"].to_numpy()
     out = pd.DataFrame({
-        "origin": pd.array(ids[I], dtype="string"),
-        "destination": pd.array(ids[J], dtype="string"),
+        "origin": pd.array(ids[oi_], dtype="string"),
+        "destination": pd.array(ids[di_], dtype="string"),
         "border_km": border,
         "centroid_km": centroid,
     })
@@ -419,10 +589,10 @@ def pair_distances(origins, destinations, *, boundaries=None, adjacency: bool = 
         adj = np.zeros(len(out), dtype=bool)
         t = np.flatnonzero(touch)
         if len(t):
-            inter = shapely.intersection(shapely.boundary(geoms[I[t]]),
-                                         shapely.boundary(geoms[J[t]]))
+            inter = shapely.intersection(shapely.boundary(geoms[oi_[t]]),
+                                         shapely.boundary(geoms[di_[t]]))
             adj[t] = (shapely.length(inter) > 0) | (
-                shapely.area(shapely.intersection(geoms[I[t]], geoms[J[t]])) > 0)
+                shapely.area(shapely.intersection(geoms[oi_[t]], geoms[di_[t]])) > 0)
         out["adjacent"] = adj
     out.attrs["method"] = ("nearest points in AEQD, geodesic (WGS-84 ellipsoid) distance; "
                            "centroids in LAEA")

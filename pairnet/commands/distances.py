@@ -1,4 +1,4 @@
-"""``pairnet distances`` (not yet available: issue #2)."""
+"""``pairnet distances``: the four distances (km) for every ordered origin × destination pair."""
 
 from __future__ import annotations
 
@@ -7,13 +7,46 @@ from typing import Annotated
 
 import typer
 
-from spatial.errors import NotAvailableError
-
 
 def command(
-    origins: Annotated[str, typer.Option("--origins", help="IDS: adcodes, names or a group.")],
-    destinations: Annotated[str, typer.Option("--destinations", help="IDS.")],
+    origins: Annotated[str, typer.Option(
+        "--origins", help="IDS: adcodes, Chinese names or a group (PRD, EWN, GD, YRD); with "
+                          "--boundaries, values of the id column.")],
+    destinations: Annotated[str, typer.Option("--destinations", help="IDS, as for --origins.")],
     out: Annotated[Path, typer.Option("--out", help="Output CSV.")] = Path("distances.csv"),
+    boundaries: Annotated[Path | None, typer.Option(
+        "--boundaries", help="Your boundary file (GeoJSON, GeoPackage, Shapefile, GeoParquet).",
+    )] = None,
+    id_col: Annotated[str | None, typer.Option(
+        "--id-col", help="Id column of --boundaries.")] = None,
+    datum: Annotated[str, typer.Option(
+        "--datum", help="Datum of --boundaries coordinates: WGS-84 or GCJ-02 (Amap).")] = "WGS-84",
+    level: Annotated[str, typer.Option(
+        "--level", help="Built-in boundaries: prefecture or county.")] = "prefecture",
 ) -> None:
-    """Not yet available."""
-    raise NotAvailableError("pairnet distances is not yet available (issue #2)")
+    """Border, centroid and region distances (km, geodesic on WGS-84) between cities."""
+    from typing import Literal
+
+    from spatial.datum import Datum
+    from spatial.distances import pair_distances
+    from spatial.errors import InputError
+    from spatial.tables import check_literal, write_table
+
+    check_literal(level, Literal["prefecture", "county"], "--level")
+    check_literal(datum, Datum, "--datum")
+
+    user = None
+    if boundaries is not None:
+        if not id_col:
+            raise InputError("--boundaries needs --id-col", file=str(boundaries),
+                             fix="name the column holding city ids with --id-col")
+        from spatial.boundaries import read_boundaries
+
+        user = read_boundaries(boundaries, id_col, datum=datum)
+    elif id_col:
+        raise InputError("--id-col only applies with --boundaries",
+                         fix="add --boundaries FILE or drop --id-col")
+    table = pair_distances(origins, destinations, boundaries=user, level=level)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    write_table(table, out)
+    typer.echo(f"wrote {len(table)} pairs to {out}")
