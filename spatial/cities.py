@@ -132,12 +132,19 @@ _PROVINCE_SUFFIX = re.compile(r"(省|市|自治区|壮族自治区|回族自治�
 def _name_lookup() -> tuple[dict[str, list[int]], dict[str, str]]:
     idx = admin_index()
     lookup: dict[str, list[int]] = {}
-    for i, (name, province) in enumerate(zip(idx["name"], idx["province"])):
+    for i, (name, province, level, pref) in enumerate(zip(
+            idx["name"], idx["province"], idx["level"], idx["prefecture_name"])):
         keys = {name, _short(name)}
         prov = {province, _PROVINCE_SUFFIX.sub("", province)}
+        # counties may be qualified by their prefecture too: 南京市鼓楼区, 江苏省南京市鼓楼区
+        if level == "county" and isinstance(pref, str) and pref != name:
+            for k in list(keys):
+                for q in (pref, _short(pref)):
+                    keys.add(q + k)
+                    keys |= {p + q + k for p in prov if p != q}
         for k in list(keys):
             for p in prov:
-                if p != k:
+                if p != k and not k.startswith(p):
                     keys.add(p + k)
         for k in keys:
             lookup.setdefault(k, []).append(i)
@@ -186,14 +193,23 @@ def resolve_one(token: str, *, level: Level = "prefecture", argument: str = "cit
         row = hit.iloc[0]
         if row["level"] in want:
             return token
-        if level == "prefecture" and row["level"] == "county" and pd.notna(row["prefecture"]):
-            return str(row["prefecture"])
+        if row["level"] == "county" and pd.notna(row["prefecture"]):
+            raise UnknownCityError(
+                f"adcode {token} is a county ({row['name']}, in {row['prefecture_name']}), "
+                f"not a {level}", file=argument,
+                fix=f"give the prefecture {row['prefecture']} or ask for counties "
+                    "(--level county or any)")
         raise UnknownCityError(f"adcode {token} is a {row['level']}, not a {level}",
                                file=argument, fix=f"give a {level} adcode")
     lookup, _ = _name_lookup()
     cands = sorted(set(lookup.get(token, []) + lookup.get(_short(token), [])))
     rows = idx.iloc[cands]
+    elsewhere = rows[~rows["level"].isin(want) & (rows["level"] != "province")]
     rows = rows[rows["level"].isin(want)]
+    if rows.empty and not elsewhere.empty:
+        raise UnknownCityError(
+            f"{token!r} is not a {level}: it names {_describe(elsewhere)}", file=argument,
+            fix="ask for that level (--level county or any) or give the prefecture")
     if rows.empty:
         raise UnknownCityError(
             f"no {level if level != 'any' else 'prefecture or county'} named {token!r}",
@@ -211,7 +227,8 @@ def resolve_one(token: str, *, level: Level = "prefecture", argument: str = "cit
                 return str(prefs["adcode"].iloc[0])
         raise AmbiguousCityError(
             f"{token!r} is ambiguous: {_describe(rows)}", file=argument,
-            fix="add the province in front (e.g. 吉林省吉林市) or give the adcode",
+            fix="add the province or prefecture in front (e.g. 吉林省吉林市, 南京市鼓楼区) "
+                "or give the adcode",
         )
     return str(rows["adcode"].iloc[0])
 
