@@ -17,21 +17,27 @@ How it is measured
 Geometry is first put on WGS-84 (Amap boundaries are GCJ-02; the datum shift is undone with
 :mod:`spatial.datum`). Nearest points are searched in an azimuthal equidistant (AEQD) projection
 centred on the study area — or, for study areas wider than a few degrees, on a tile of origin
-cities (about 6° across) so that distortion stays small — and the distance between the two
+cities (about 8° across) so that distortion stays small — and the distance between the two
 nearest points is then measured on the WGS-84 ellipsoid with :meth:`pyproj.Geod.inv`. The reported
 kilometres are therefore exact geodesic distances between two boundary points; the only error is
-in *which* points are chosen, which is second order in the projection's distortion (measured
-against brute-force geodesic vertex search in ``benchmarks/distances.py``, well inside 0.05 %).
+in *which* points are chosen: far pairs are accepted when a separating-axis lower bound certifies
+the chosen pair within half the tolerance (0.05 km or 0.05 %) in the projected plane, and the
+remaining error is second order in the projection's distortion (checked against brute-force
+geodesic vertex search in ``benchmarks/distances.py`` and against GEOS in a per-pair projection in
+``tests/test_spatial_distances.py``).
 
 Centroids are planar centroids in a Lambert azimuthal equal-area projection centred on the study
 area (area-true, so the centroid is the centre of mass of the territory), converted back to
 longitude/latitude; the distance between two centroids is again measured on the ellipsoid.
 
-Speed: all pairs are handled as arrays. Touching pairs are found with an STRtree and prepared
-``intersects``; far pairs are settled by a separating-axis bound on convex hulls (support
-functions tabulated at 1° steps), which certifies the answer within tolerance without looking
-at the full boundaries; only the remaining near pairs go to GEOS ``shortest_line`` on boundaries
-clipped to the neighbourhood where the nearest points must lie.
+Speed: all pairs are handled as arrays. Touching pairs are found with an STRtree query with the
+``intersects`` predicate; far pairs are settled by a separating-axis bound on convex hulls
+(support functions tabulated at 1° steps), which certifies the answer within tolerance without
+looking at the full boundaries; uncertified pairs with a positive gap are solved exactly by GEOS
+``shortest_line`` on the thin facing strips of the two boundaries where the nearest points must
+lie; pairs whose hulls overlap use GEOS on boundaries clipped to that neighbourhood. The AEQD
+used for the search is spherical and evaluated in numpy (fast, exact inverse); only the search
+uses it, every reported distance is ellipsoidal.
 """
 
 from __future__ import annotations
@@ -386,8 +392,7 @@ def _clip(geoms, rects: np.ndarray):
     return out
 
 
-def border_km_pairs(geoms, i: np.ndarray, j: np.ndarray, *,
-                    return_points: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def border_km_pairs(geoms, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Shortest geodesic distance (km) between polygons ``geoms[i]`` and ``geoms[j]``.
 
     Parameters
