@@ -154,6 +154,8 @@ class PanelFit:
 class TestResult:
     """A test statistic: ``name, stat, df`` (int or (df1, df2)), ``p``."""
 
+    __test__ = False  # a result class, not a pytest test class
+
     name: str
     stat: float
     df: Any
