@@ -47,7 +47,13 @@ import numpy as np
 import pandas as pd
 
 from spatial.errors import InputError
-from spatial.tables import check_literal, detect_encoding, parse_list, require_columns
+from spatial.tables import (
+    check_literal,
+    detect_encoding,
+    file_suffix,
+    parse_list,
+    require_columns,
+)
 
 from .uscc import valid_sql
 
@@ -234,14 +240,6 @@ def _lit(value: str) -> str:
     return "'" + str(value).replace("'", "''") + "'"
 
 
-def _suffix(path: Path) -> str:
-    name = path.name.lower()
-    for ext in (".csv.gz", ".tsv", ".csv", ".txt", ".parquet", ".pq", ".xlsx", ".xls", ".dta"):
-        if name.endswith(ext):
-            return ext
-    return path.suffix.lower()
-
-
 def _transcode_to_utf8(path: Path, encoding: str, out_dir: str) -> Path:
     """Stream a GBK/GB18030 file into a UTF-8 copy (1 MiB chunks, bounded memory)."""
     out = Path(out_dir) / (path.stem + ".utf8.csv")
@@ -339,7 +337,7 @@ def _load_source(con, path: Path, tmp: str) -> tuple[list[str], tuple[Path, str]
     Returns the columns and, for CSV input, ``(the UTF-8 file DuckDB reads, delimiter)`` so that
     later read errors can be located (see :func:`_csv_error`).
     """
-    ext = _suffix(path)
+    ext = file_suffix(path)
     if _is_empty(path):
         raise InputError("the file is empty (0 bytes, no header)", file=str(path),
                          fix="supply a file with a header row and at least one record")

@@ -22,6 +22,7 @@ from spatial.errors import InputError
 
 __all__ = [
     "detect_encoding",
+    "file_suffix",
     "read_table",
     "write_table",
     "write_json",
@@ -73,7 +74,8 @@ def detect_encoding(path: str | Path) -> str:
             ) from exc
 
 
-def _suffix(path: Path) -> str:
+def file_suffix(path: Path) -> str:
+    """The table format extension of ``path`` (``.csv.gz`` counts as one), lower-case."""
     name = path.name.lower()
     for ext in (".csv.gz", ".tsv", ".csv", ".txt", ".parquet", ".pq", ".xlsx", ".xls", ".dta"):
         if name.endswith(ext):
@@ -113,7 +115,7 @@ def read_table(
     path = Path(path)
     if not path.exists():
         raise InputError(f"{what} file not found", file=str(path), fix="check the path")
-    ext = _suffix(path)
+    ext = file_suffix(path)
     try:
         if ext in (".csv", ".txt", ".tsv", ".csv.gz"):
             enc = "utf-8-sig" if ext == ".csv.gz" else detect_encoding(path)
@@ -248,7 +250,7 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
     """Write ``df`` as CSV (UTF-8) or Parquet according to the extension; create folders."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    ext = _suffix(path)
+    ext = file_suffix(path)
     if ext in (".parquet", ".pq"):
         df.to_parquet(path, index=False)
     elif ext in (".csv", ".txt"):
