@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 from analyses.citypanel import (
     TestResult,
@@ -141,3 +142,90 @@ def test_formula_unsafe_column_name_is_input_error():
     df = _panel(False, n=5, t=4).rename(columns={"z": "z 2"})
     with pytest.raises(InputError, match="cannot be used in a model formula"):
         fit_fe(df, entity="city", time="year", y="y", x=["mig", "z 2"])
+
+
+# ------------------------------------------------------------------ Hausman IV vs FE (paper)
+
+
+def _series(v, names):
+    return pd.Series(v, index=names)
+
+
+def test_hausman_contrast_by_hand_full_rank():
+    from analyses.citypanel import hausman_contrast
+
+    names = ["a", "b", "c"]
+    b = _series([1.0, 2.0, -0.5], names)
+    B = _series([0.7, 2.4, -0.1], names)
+    Vb = pd.DataFrame([[0.5, 0.1, 0.0], [0.1, 0.4, 0.05], [0.0, 0.05, 0.3]], names, names)
+    VB = pd.DataFrame([[0.2, 0.05, 0.0], [0.05, 0.1, 0.0], [0.0, 0.0, 0.1]], names, names)
+    d = np.array([0.3, -0.4, -0.4])
+    want = d @ np.linalg.inv(Vb.to_numpy() - VB.to_numpy()) @ d  # independent: plain inverse
+    res = hausman_contrast(b, Vb, B, VB)
+    assert res.stat == pytest.approx(want, rel=1e-12)
+    assert res.df == 3 and res.note == ""
+    assert res.p == pytest.approx(float(stats.chi2.sf(want, 3)), rel=1e-12)
+    # the paper's figures: 3.06 on chi2(8) is "93.04% acceptance"
+    assert float(stats.chi2.sf(3.06, 8)) == pytest.approx(0.9305, abs=1e-4)
+
+
+def test_hausman_contrast_not_pd_and_rank_deficient():
+    from analyses.citypanel import hausman_contrast
+
+    names = ["a", "b"]
+    b, B = _series([1.0, 1.0], names), _series([0.0, 0.5], names)
+    zero = pd.DataFrame(np.zeros((2, 2)), names, names)
+    indef = pd.DataFrame([[2.0, 0.0], [0.0, -0.5]], names, names)  # not positive definite
+    res = hausman_contrast(b, indef, B, zero)
+    assert res.stat == pytest.approx(1.0 / 2.0 + 0.25 / -0.5)  # = 0: pinv of a diagonal
+    assert res.df == 2 and "not positive definite" in res.note
+    single = pd.DataFrame([[1.0, 1.0], [1.0, 1.0]], names, names)  # rank 1
+    res1 = hausman_contrast(b, single, B, zero)
+    dd = np.array([1.0, 0.5])
+    assert res1.stat == pytest.approx(dd @ np.linalg.pinv(single.to_numpy()) @ dd)
+    assert res1.df == 1 and "rank 1 < 2" in res1.note
+    neg = hausman_contrast(b, pd.DataFrame(-np.eye(2), names, names), B, zero)
+    assert neg.stat < 0 and np.isnan(neg.p) and "negative" in neg.note
+    # intercepts are not compared; extra coefficients of one model are ignored
+    b3 = _series([1.0, 1.0, 9.0], ["a", "b", "const"])
+    V3 = pd.DataFrame(np.eye(3), b3.index, b3.index)
+    assert hausman_contrast(b3, V3, B, zero).df == 2
+
+
+@pytest.mark.parametrize("endogenous", [False, True])
+def test_hausman_iv_fe_agrees_with_dwh_on_simulation(endogenous):
+    df = _panel(endogenous, seed=3)
+    res = dwh_test(df, **KW)
+    h = res.hausman_iv_fe
+    assert h.df == 2  # full rank: every slope coefficient (mig, z)
+    if endogenous:
+        assert h.p < 1e-6 and res.test.p < 1e-6
+    else:
+        assert h.p > 0.05 and res.test.p > 0.05
+    # by hand from the two fits: FE on exactly the IV's rows, conventional vcovs
+    fe = fit_fe(df, entity="city", time="year", y="y", x=["mig", "z"])
+    assert res.fe.nobs == res.iv.nobs == len(df)
+    d = (res.iv.coef[["mig", "z"]] - fe.coef[["mig", "z"]]).to_numpy()
+    D = (res.iv.vcov.loc[["mig", "z"], ["mig", "z"]] - fe.vcov.loc[["mig", "z"], ["mig", "z"]])
+    assert h.stat == pytest.approx(d @ np.linalg.solve(D.to_numpy(), d), rel=1e-9)
+
+
+def test_hausman_iv_fe_uses_instrument_rows_only():
+    df = _panel(False, seed=4, n=15, t=6)
+    full = df.copy()
+    full.loc[full.groupby("city").head(1).index, "L_mig"] = np.nan  # rows without instrument
+    res = dwh_test(full, **KW)
+    assert res.fe.nobs == res.iv.nobs == int(full["L_mig"].notna().sum())
+    ref = fit_fe(full.dropna(subset=["L_mig"]), entity="city", time="year", y="y",
+                 x=["mig", "z"])
+    np.testing.assert_allclose(res.fe.coef.to_numpy(), ref.coef.to_numpy(), rtol=1e-10)
+
+
+def test_iv_conventional_se_equals_pyfixest_iid():
+    import pyfixest as pf
+
+    df = _panel(True, seed=5, n=20, t=8)
+    res = dwh_test(df, **KW)
+    m = pf.feols("y ~ z | city | mig ~ L_mig", data=df, vcov="iid", fixef_rm="none")
+    np.testing.assert_allclose(res.iv.se[["z", "mig"]].to_numpy(), m.se().to_numpy(),
+                               rtol=1e-8)

@@ -64,6 +64,11 @@ def test_study_choices_and_tests(study):
     assert res["chosen"] == "fe"  # city effects correlated with mobility by construction
     assert res["f_test"]["p"] < 0.01 and res["hausman"]["p"] < 0.01
     assert res["dwh"]["p"] > 0.05  # mig is exogenous in the generator
+    endo = res["endogeneity"]
+    assert endo["dwh"]["p"] == res["dwh"]["p"] and endo["dwh"]["df"] == 1
+    h = endo["hausman_iv_fe"]  # the paper's test: all slopes (mig + 6 controls)
+    assert h["df"] == 1 + len(CONTROLS) and h["p"] > 0.05 and h["stat"] >= 0
+    assert endo["nobs"] == 26 * 12  # IV and FE on the rows with a lagged mig
     assert res["lag"]["rows_lost"] == 26  # exactly the first year of each city
     lag_base = res["lag"]["models"]["baseline"]
     assert lag_base["nobs"] == 26 * 12
