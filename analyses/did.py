@@ -42,6 +42,7 @@ __all__ = [
     "prepare_panel",
     "treat_indicator",
     "control_columns",
+    "controls_no_baseline",
     "descriptives",
     "twfe",
     "twfe_dummies",
@@ -242,17 +243,64 @@ def treat_indicator(time: pd.Series | np.ndarray, cohort: pd.Series | np.ndarray
     return ((g > 0) & (t >= g)).astype(float)
 
 
+def _baseline_controls(panel: DIDPanel) -> pd.DataFrame:
+    """Baseline-year × year-dummy columns, the stand-in year restricted to before the cohort.
+
+    Columns that are zero (or NaN) for everyone carry nothing and are left out, so a control
+    missing for every unit drops no rows; ``attrs["no_baseline"]`` keeps only the controls
+    whose columns remain.
+    """
+    f = panel.frame
+    x = baseline_year_controls(f, list(panel.controls), unit="unit", time="time",
+                               cohort="cohort")
+    nb = x.attrs.get("no_baseline", {})
+    keep = (x.fillna(0) != 0).any()
+    x = x.loc[:, keep]
+    kept = {c for c in panel.controls if any(k.startswith(f"{c}_x") for k in x.columns)}
+    x.attrs["no_baseline"] = {c: u for c, u in nb.items() if c in kept}
+    return x
+
+
 def control_columns(panel: DIDPanel, controls_as: ControlsAs) -> tuple[pd.DataFrame, list[str]]:
-    """The frame with the control regressors added, and their names."""
+    """The frame with the control regressors added, and their names.
+
+    With ``controls_as="baseline"`` a unit without an admissible (pre-treatment) baseline value
+    has NaN controls and drops out of the regression; see :func:`controls_no_baseline`.
+    """
     f = panel.frame
     if not panel.controls:
         return f, []
     if controls_as == "raw":
         return f, list(panel.controls)
-    x = baseline_year_controls(f, list(panel.controls), unit="unit", time="time")
-    # a column that is constant zero (control missing for everyone) carries nothing
-    x = x.loc[:, (x != 0).any()]
+    x = _baseline_controls(panel)
     return pd.concat([f, x], axis=1), list(x.columns)
+
+
+def controls_no_baseline(panel: DIDPanel, y: str | None = None) -> dict[str, Any]:
+    """Units without an admissible baseline value (they drop out of the models with controls).
+
+    Returns
+    -------
+    dict
+        ``units`` {control (user's name): [unit ids]}, ``n_units`` (distinct units over all
+        controls), ``rows_dropped`` (their rows with a non-missing outcome ``y``, default the
+        main outcome) and ``rule`` (one line saying which values are admissible).
+    """
+    rule = ("baseline = first-year value; else the nearest later value from a year strictly "
+            "before the unit's cohort (never-treated units: any year); units with none get "
+            "NaN controls and are dropped")
+    if not panel.controls:
+        return {"units": {}, "n_units": 0, "rows_dropped": 0, "rule": rule}
+    x = _baseline_controls(panel)
+    nb = x.attrs["no_baseline"]
+    lab = panel.unit_labels
+    units = {panel.label(c): [str(lab[u]) if len(lab) else str(u) for u in us]
+             for c, us in nb.items()}
+    bad = x.isna().any(axis=1).to_numpy() if x.shape[1] else np.zeros(len(x), bool)
+    yv = panel.frame[y or panel.y].notna().to_numpy()
+    n_units = len({u for us in nb.values() for u in us})
+    return {"units": units, "n_units": n_units, "rows_dropped": int((bad & yv).sum()),
+            "rule": rule}
 
 
 # --------------------------------------------------------------------------------------------
@@ -812,24 +860,42 @@ def sun_abraham(panel: DIDPanel, *, y: str | None = None, log1p: bool = False) -
     reference l = −1) and averages the post-treatment (l ≥ 0) coefficients with weights equal
     to their cell counts (fixest ``aggregate(sunab, "ATT")``); SE by the delta method with the
     unit-clustered covariance. Needs never-treated units.
+
+    Cohorts outside the panel follow fixest ``sunab`` and :mod:`analyses.cs`: units first
+    treated after the last period are never-treated within the window (cohort 0,
+    ``extra["units_late_as_never"]``); units treated at or before the first period have no
+    pre-period, so their cohort dummies are collinear with the unit effects and identify
+    nothing; they are left out (``extra["units_dropped_always_treated"]``).
     """
     f, yname, ylab = _outcome(panel, y, log1p)
-    if not (f["cohort"] == 0).any():
+    t0, t1 = int(f["time"].min()), int(f["time"].max())
+    g = f["cohort"].to_numpy().copy()
+    late = g > t1
+    always = (g > 0) & (g <= t0)
+    n_late = int(f.loc[late, "unit"].nunique())
+    n_always = int(f.loc[always, "unit"].nunique())
+    g[late] = 0
+    f = f.loc[~always].copy()
+    g = g[~always]
+    f["cohort"] = g
+    if not (g == 0).any():
         raise EstimationError("Sun-Abraham needs never-treated units")
-    tr = f["cohort"] > 0
+    rel = np.where(g > 0, f["time"].to_numpy() - g, np.nan)
+    f["rel_time"] = rel
+    tr = g > 0
     cells = f.loc[tr].groupby(["cohort", "rel_time"]).size()
     cols: dict[str, np.ndarray] = {}
     weights: dict[str, float] = {}
-    g = f["cohort"].to_numpy()
-    r = f["rel_time"].to_numpy()
     for (gg, ll), n in cells.items():
         ll = int(ll)
         if ll == -1:
             continue
         name = f"sa_{int(gg)}_{'m' if ll < 0 else 'p'}{abs(ll)}"
-        cols[name] = ((g == gg) & (r == ll)).astype(float)
+        cols[name] = ((g == gg) & (rel == ll)).astype(float)
         if ll >= 0:
             weights[name] = float(n)
+    if not weights:
+        raise EstimationError("Sun-Abraham: no post-treatment cells")
     f = pd.concat([f, pd.DataFrame(cols, index=f.index)], axis=1)
     m = _feols(f"{yname} ~ {' + '.join(cols)} | unit + time", f, "unit")
     names = [str(c) for c in m._coefnames]
@@ -841,7 +907,9 @@ def sun_abraham(panel: DIDPanel, *, y: str | None = None, log1p: bool = False) -
     var = np.array([[float(w @ m._vcov @ w)]])
     df_t = getattr(m, "_df_t", None)
     return DIDResult(name="sun_abraham", y=ylab, coef=_coef_frame(["ATT"], [att], var, df_t),
-                     vcov=var, nobs=int(m._N), r2=float(m._r2), extra={"n_terms": len(names)})
+                     vcov=var, nobs=int(m._N), r2=float(m._r2),
+                     extra={"n_terms": len(names), "units_dropped_always_treated": n_always,
+                            "units_late_as_never": n_late})
 
 
 def did2s(panel: DIDPanel, *, y: str | None = None, log1p: bool = False) -> DIDResult:

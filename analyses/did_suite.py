@@ -21,6 +21,7 @@ from analyses.did import (
     DIDPanel,
     DIDResult,
     DistanceResult,
+    controls_no_baseline,
     descriptives,
     did2s,
     did_table,
@@ -234,6 +235,14 @@ def run_did(
             "cluster2": list(c2) if has2 else None, "seed": seed,
         },
     }
+    # units whose controls have no admissible pre-treatment baseline leave the models with
+    # controls (NaN, not 0); say which and how many rows
+    nb = (controls_no_baseline(p) if controls and controls_as == "baseline" else
+          {"units": {}, "n_units": 0, "rows_dropped": 0})
+    results["meta"]["controls_no_baseline"] = nb
+    nb_note = (f"; {nb['n_units']} unit(s) without a pre-treatment baseline value of a control "
+               f"are dropped from the models with controls ({nb['rows_dropped']} rows)"
+               if nb["n_units"] else "")
 
     # Table 1 ---------------------------------------------------------------------------
     desc = descriptives(p, y=[p.y])
@@ -262,8 +271,9 @@ def run_did(
     note2 = ("y ~ treat | unit + time (pyfixest feols; fixest small-sample corrections); SE "
              f"clustered by {unit}" + (f"; second SE row clustered two-way by {c2[0]} and "
                                        f"{c2[1]}" if has2 else "")
-             + ("; controls = baseline-year value × year dummies" if controls
-                and controls_as == "baseline" else "")
+             + ("; controls = baseline-year value × year dummies (a missing first-year value "
+                "is replaced only by a value from before the unit's treatment)" if controls
+                and controls_as == "baseline" else "") + nb_note
              + ("; last column Poisson PPML (fepois), z inference" if "ppml" in results
                 and "error" not in results["ppml"] else "") + ". * p<0.1, ** p<0.05, *** p<0.01")
     tables["table2_twfe"] = Table(tab2, "Table 2. Effect of pairing (TWFE staggered DID)", note2)
@@ -304,8 +314,17 @@ def run_did(
             notes.append(f"{name}: {exc}")
     results.setdefault("alternatives", {}).update(
         {k: {"att": r.estimate, "se": r.se, "nobs": r.nobs, **{
-            kk: vv for kk, vv in r.extra.items() if kk == "units_dropped"}}
+            kk: vv for kk, vv in r.extra.items()
+            if kk in ("units_dropped", "units_dropped_always_treated", "units_late_as_never")}}
          for k, r in alts.items()})
+    sa = alts.get("sun_abraham")
+    sa_note = ""
+    if sa is not None and (sa.extra.get("units_dropped_always_treated")
+                           or sa.extra.get("units_late_as_never")):
+        sa_note = (f" Sun–Abraham: {sa.extra['units_dropped_always_treated']} unit(s) treated "
+                   "at or before the first period left out (no pre-period); "
+                   f"{sa.extra['units_late_as_never']} unit(s) first treated after the last "
+                   "period counted as never-treated.")
     tab3 = _cs_table(results.get("cs", {}), alts)
     if len(tab3):
         tables["table3_robust_did"] = Table(
@@ -313,7 +332,7 @@ def run_did(
             f"Callaway–Sant'Anna (comparison: {control_group}-treated, doubly robust, "
             f"{'bootstrap' if bstrap else 'analytic'} SE); Sun–Abraham interaction-weighted ATT "
             "(never-treated controls, cell-count weights); Gardner did2s (pyfixest). SEs "
-            "clustered by unit.")
+            "clustered by unit." + sa_note)
 
     # Figure 2 --------------------------------------------------------------------------
     if placebo:

@@ -230,3 +230,49 @@ def test_no_switching_unit_is_an_estimation_error():
     p = prepare_panel(s, unit="unit", time="time", cohort="cohort", y="y")
     with pytest.raises(EstimationError):
         twfe(p)
+
+
+def _with_always_treated(s: pd.DataFrame, n: int = 4, seed: int = 9) -> pd.DataFrame:
+    """Add ``n`` units treated before the panel starts, with their own level and trend."""
+    rng = np.random.default_rng(seed)
+    years = np.sort(s["time"].unique())
+    rows = [{"unit": f"always{i}", "time": t, "cohort": int(years[0]) - 2 + (i % 3),
+             "y": 7.0 + 0.8 * (t - years[0]) + rng.normal(), "x": 0.0, "dist": 50.0}
+            for i in range(n) for t in years]
+    return pd.concat([s, pd.DataFrame(rows)], ignore_index=True)
+
+
+def test_sun_abraham_ignores_always_treated_units():
+    # the reviewer's case: true effect 2; units treated at or before the first period have
+    # no pre-period and must not enter the ATT (before the fix they moved it 2.09 -> 1.76)
+    s = simulate_staggered(n_units=80, n_periods=10, effect=2.0, seed=3)
+    a = sun_abraham(prepare_panel(s, unit="unit", time="time", cohort="cohort", y="y"))
+    b = sun_abraham(prepare_panel(_with_always_treated(s), unit="unit", time="time",
+                                  cohort="cohort", y="y"))
+    assert abs(a.estimate - 2.0) < 3 * a.se
+    assert b.estimate == pytest.approx(a.estimate, abs=1e-8)
+    assert b.se == pytest.approx(a.se, rel=1e-8)
+    assert b.extra["units_dropped_always_treated"] == 4
+    assert a.extra["units_dropped_always_treated"] == 0
+
+
+def test_sun_abraham_cohorts_after_the_panel_are_never_treated():
+    s = simulate_staggered(n_units=80, n_periods=10, effect=2.0, seed=4)
+    never = s.loc[s["cohort"] == 0, "unit"].unique()[:10]
+    late = s.copy()
+    late.loc[late["unit"].isin(never), "cohort"] = 2030  # after the last period (2009)
+    a = sun_abraham(prepare_panel(s, unit="unit", time="time", cohort="cohort", y="y"))
+    b = sun_abraham(prepare_panel(late, unit="unit", time="time", cohort="cohort", y="y"))
+    assert b.estimate == pytest.approx(a.estimate, abs=1e-8)
+    assert b.extra["n_terms"] == a.extra["n_terms"]  # no lead dummies of their own
+    assert b.extra["units_late_as_never"] == 10
+    only_late = s.copy()
+    only_late.loc[only_late["cohort"] == 0, "cohort"] = 2030
+    c = sun_abraham(prepare_panel(only_late, unit="unit", time="time", cohort="cohort", y="y"))
+    assert c.estimate == pytest.approx(a.estimate, abs=1e-8)  # they are the controls
+
+
+def test_sun_abraham_needs_never_treated_after_recoding():
+    s = simulate_staggered(n_units=40, n_periods=8, effect=2.0, share_treated=1.0, seed=1)
+    with pytest.raises(EstimationError, match="never-treated"):
+        sun_abraham(prepare_panel(s, unit="unit", time="time", cohort="cohort", y="y"))

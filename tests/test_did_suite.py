@@ -67,3 +67,32 @@ def test_unbalanced_panel_runs_with_fallbacks(tmp_path):
     assert res["placebo_log1p"]["n_draws"] == 20
     assert res["distance"]["column"] == "dist"
     assert (tmp_path / "figures" / "figure2_placebo_log1p.png").exists()
+
+
+def test_controls_without_baseline_and_always_treated_are_reported(tmp_path):
+    from analyses.did import simulate_staggered
+
+    s = simulate_staggered(n_units=40, n_periods=8, effect=1.0, seed=6)
+    # two treated units lack the first-year control and have it only from their cohort on
+    tr = s.loc[s["cohort"] > 0, "unit"].unique()[:2]
+    s.loc[s["unit"].isin(tr) & (s["time"] < s["cohort"]), "x"] = float("nan")
+    # two units treated before the panel starts
+    add = s[s["unit"] == s.loc[s["cohort"] == 0, "unit"].iloc[0]].copy()
+    add2 = pd.concat([add.assign(unit="always1"), add.assign(unit="always2")])
+    add2["cohort"] = 1990
+    s = pd.concat([s, add2], ignore_index=True)
+    res = run_did(s, unit="unit", time="time", cohort="cohort", y="y", controls=["x"],
+                  placebo=0, distance=None, cs=False, out_dir=tmp_path)
+    nb = res["meta"]["controls_no_baseline"]
+    assert nb["n_units"] == 2 and sorted(nb["units"]["x"]) == sorted(tr)
+    assert nb["rows_dropped"] == 16
+    assert res["twfe_models"][1]["nobs"] == res["twfe_models"][0]["nobs"] - 16
+    sa = res["alternatives"]["sun_abraham"]
+    assert sa["units_dropped_always_treated"] == 2 and sa["units_late_as_never"] == 0
+    on_disk = json.loads((tmp_path / "results.json").read_text())
+    assert on_disk["meta"]["controls_no_baseline"]["n_units"] == 2
+    notes = {t["name"]: t["note"]
+             for t in json.loads((tmp_path / "outputs.json").read_text())["tables"]}
+    assert "2 unit(s) without a pre-treatment baseline" in notes["table2_twfe"]
+    assert "16 rows" in notes["table2_twfe"]
+    assert "2 unit(s) treated at or before the first period" in notes["table3_robust_did"]
