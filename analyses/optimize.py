@@ -204,7 +204,8 @@ def solve_assignment(effect: np.ndarray, capacity: int | np.ndarray,
 class OptimizeResult:
     """Optimal pairing with its predicted effects, and the share of draws choosing each pair."""
 
-    table: pd.DataFrame  # helper, recipient, distance_km, predicted_effect, chosen, chosen_share
+    table: pd.DataFrame  # helper, recipient, distance_km, predicted_effect, chosen,
+    #                      chosen_share, tied_with (equally good helpers, chosen rows only)
     model: EffectModel
     capacity: int
     draws: int
@@ -232,9 +233,18 @@ class OptimizeResult:
             lines.append(f"  actual pairing: total {c['actual_total_effect']:.4g}, mean distance "
                          f"{c['actual_mean_distance_km']:.1f} km; recipients whose helper "
                          f"changes: {c['recipients_changed']} of {c['recipients']}")
+        ties = int((ch["tied_with"] != "").sum())
+        if ties:
+            lines.append(f"  {ties} recipient(s) have equally good helpers (tied_with); the "
+                         "solver's pick among them is arbitrary")
+        if self.model.b1 < 0:
+            lines.append("  with a linear effect and b1 < 0 the optimum is the capacity-"
+                         "constrained minimum-total-distance assignment (b0 adds the same to "
+                         "every assignment)")
         if self.draws:
             lines.append(f"  uncertainty: {self.draws} coefficient draws; chosen_share = share "
-                         "of draws in which a pair is optimal")
+                         "of draws in which a pair is optimal (it moves only when the draws "
+                         "change the sign of b1)")
         return "\n".join(lines)
 
     def plot(self):
@@ -334,13 +344,22 @@ def optimize_pairing(
         for b0, b1 in model.draws(draws, seed):
             counts[np.arange(len(recipients)), solve(b0, b1)] += 1
         share = counts / draws
+    # Ties: other helpers exactly as good for a recipient (e.g. several neighbours at border
+    # distance 0). The solver picks one of them arbitrarily, so say which are equivalent.
+    eff = model.predict(dist)
+    rows = np.arange(len(recipients))
+    tie = allowed & np.isclose(eff, eff[rows, choice][:, None], rtol=1e-9, atol=1e-9)
+    tie[rows, choice] = False
+    tied_with = np.full(dist.shape, "", dtype=object)
+    tied_with[rows, choice] = ["; ".join(helpers[j] for j in np.flatnonzero(t)) for t in tie]
     table = pd.DataFrame({
         "helper": np.tile(helpers, len(recipients)),
         "recipient": np.repeat(recipients, len(helpers)),
         "distance_km": dist.ravel(),
-        "predicted_effect": model.predict(dist).ravel(),
+        "predicted_effect": eff.ravel(),
         "chosen": chosen.ravel(),
         "chosen_share": share.ravel(),
+        "tied_with": tied_with.ravel(),
     })
     comparison = compare_with_actual(table, actual) if actual is not None else {}
     return OptimizeResult(table, model, capacity, draws, comparison)
@@ -400,11 +419,17 @@ def run_optimize(
     res = optimize_pairing(distances, model, capacity=capacity, draws=draws, seed=seed,
                            actual=actual)
     names = names or {}
+
+    def named(ids: str) -> str:
+        return "; ".join(names.get(c, c) for c in ids.split("; ")) if ids else ""
+
     shown = res.chosen().assign(
         helper_name=lambda t: t["helper"].map(lambda c: names.get(c, c)),
         recipient_name=lambda t: t["recipient"].map(lambda c: names.get(c, c)),
+        equally_good=lambda t: t["tied_with"].map(named),
     )[["helper", "helper_name", "recipient", "recipient_name", "distance_km",
-       "predicted_effect", "chosen_share"]]
+       "predicted_effect", "chosen_share", "equally_good"]]
+    sign = "−" if model.b1 < 0 else "+"
     results = {
         "model": {"b0": model.b0, "b1": model.b1, "distance": model.distance,
                   "vcov": None if model.vcov is None else np.asarray(model.vcov),
@@ -414,24 +439,32 @@ def run_optimize(
     }
     tables = {"optimal_pairs": Table(
         shown, "Optimal pairing",
-        note=(f"Predicted effect = {model.b0:.4g} + {model.b1:.4g} × {model.distance or 'km'}; "
-              f"each helper at most {capacity} recipients; chosen_share = share of {draws} "
-              "coefficient draws in which the pair is optimal."))}
+        note=(f"Predicted effect = {model.b0:.4g} {sign} {abs(model.b1):.4g} × "
+              f"{model.distance or 'distance (km)'}; each helper at most {capacity} recipients. "
+              + ("With b1 < 0 this is the assignment with the least total distance under the "
+                 "capacity limit (b0 adds the same to every assignment). " if model.b1 < 0
+                 else "")
+              + f"chosen_share = share of {draws} coefficient draws in which the pair is "
+              "optimal; it falls below 1 only when the draws change the sign of b1. "
+              "equally_good = other helpers exactly as good for that recipient (e.g. several "
+              "neighbours at border distance 0): the pick among them is arbitrary."))}
     if res.comparison:
         c = res.comparison
         comp = pd.DataFrame({
             "pairing": ["optimal", "actual (parks table)"],
             "pairs": [c["optimal_pairs"], c["actual_pairs"]],
-            "total_predicted_effect": [c["optimal_total_effect"], c["actual_total_effect"]],
             "mean_effect_per_pair": [c["optimal_mean_effect_per_pair"],
                                      c["actual_mean_effect_per_pair"]],
             "mean_distance_km": [c["optimal_mean_distance_km"], c["actual_mean_distance_km"]],
+            "total_predicted_effect": [c["optimal_total_effect"], c["actual_total_effect"]],
         })
         tables["comparison"] = Table(
             comp, "Optimal vs actual pairing",
-            note=(f"{c['recipients_changed']} of {c['recipients']} recipients would get a helper "
-                  "they are not actually paired with. The actual table may give a recipient "
-                  "several helpers; each distinct pair counts."))
+            note=(f"Compare per pair: the optimum gives each of the {c['recipients']} recipients "
+                  f"one helper, while the actual table has {c['actual_pairs']} pairs (a "
+                  "recipient may have several helpers), so the totals count different numbers "
+                  f"of pairs. {c['recipients_changed']} recipients with an actual pairing would "
+                  "get a helper they are not actually paired with."))
     write_outputs(out_dir, results=results, tables=tables,
                   figures={"optimal_pairs": Figure(res.plot(), "Predicted effect of the "
                                                    "optimal pairs")},

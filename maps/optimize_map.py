@@ -98,6 +98,10 @@ def pairing_comparison_map(
                 ("predicted effect", _fmt(row["predicted_effect"], 3))]
         if share_ok:
             rows.append(("chosen in draws", f"{100 * float(share):.0f}%"))
+        tied = row.get("tied_with") or ""
+        if isinstance(tied, str) and tied:
+            rows.append(("equally good", esc("; ".join(names.get(t, t)
+                                                      for t in tied.split("; ")))))
         folium.PolyLine(_arc(a, b, 0.12), color=OPTIMAL_COLOUR,
                         weight=2 + (4 * float(share) if share_ok else 2), opacity=0.9,
                         tooltip=_tip(f"{esc(names.get(h, h))} → {esc(names.get(r, r))}",

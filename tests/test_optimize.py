@@ -206,3 +206,22 @@ def test_run_optimize_writes_step_folder(tmp_path):
     assert idx["results"]["comparison"]["recipients_changed"] == 1
     html = (tmp_path / "tables" / "optimal_pairs.html").read_text()
     assert "&lt;b&gt;甲&lt;/b&gt;" in html and "<b>甲" not in html
+
+
+def test_ties_are_reported():
+    # R0 touches both helpers (0 km): either is optimal; R1 is nearer H1
+    dist = np.array([[0.0, 0.0], [9.0, 1.0]])
+    res = optimize_pairing(_grid(dist), EffectModel(3.0, -0.1), capacity=2, draws=0)
+    ch = res.chosen().set_index("recipient")
+    other = "H1" if ch.loc["R0", "helper"] == "H0" else "H0"
+    assert ch.loc["R0", "tied_with"] == other
+    assert ch.loc["R1", "tied_with"] == ""
+    assert "equally good helpers" in res.summary()
+    assert "minimum-total-distance" in res.summary()
+
+
+def test_forbidden_helper_is_not_a_tie():
+    dist = np.array([[0.0, 0.0]])
+    res = optimize_pairing(_grid(dist), EffectModel(3.0, -0.1), capacity=1,
+                           forbidden=[("H1", "R0")], draws=0)
+    assert res.chosen()["tied_with"].tolist() == [""]

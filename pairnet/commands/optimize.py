@@ -115,7 +115,7 @@ def command(
     act = read_actual_pairs(actual) if actual is not None else None
     res = optimize_pairing(cand, model, capacity=capacity, forbidden=_pairs(forbid, "--forbid"),
                            fixed=_pairs(fix, "--fix"), draws=draws, seed=seed, actual=act)
-    cols = ["helper", "recipient", "distance_km", "predicted_effect", "chosen_share"]
+    cols = ["helper", "recipient", "distance_km", "predicted_effect", "chosen_share", "tied_with"]
     write_table(res.chosen()[cols], out)
     cand_path = out.with_name(out.stem + "_candidates.csv")
     write_table(res.tidy(), cand_path)
