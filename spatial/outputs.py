@@ -34,7 +34,8 @@ class Table:
     title: str
     note: str = ""
     index: bool = False
-    float_format: str = "{:.4g}"
+    #: ``None`` = per column: fixed decimals chosen from the column's magnitude.
+    float_format: str | None = None
 
 
 @dataclass(frozen=True)
@@ -47,12 +48,86 @@ class Figure:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
-def _fmt(df: pd.DataFrame, float_format: str) -> pd.DataFrame:
-    out = df.copy()
-    for c in out.columns:
-        if pd.api.types.is_float_dtype(out[c]):
-            out[c] = out[c].map(lambda v: "" if pd.isna(v) else float_format.format(v))
-    return out
+def _is_yearlike(name: str, values: pd.Series) -> bool:
+    """Years (and year-coded cohorts, 0 = never) are printed without thousands separators."""
+    nz = values[values != 0]
+    in_range = len(nz) > 0 and bool(((nz >= 1800) & (nz <= 2200)).all())
+    return in_range or "year" in str(name).lower()
+
+
+def _decimals(values: pd.Series) -> int:
+    """Decimals for a float column, one fixed number per column so it lines up.
+
+    About 3 significant digits for the largest value, at least 2 for the median, at most 6.
+    """
+    a = values.abs()
+    a = a[a > 0]
+    if a.empty:
+        return 0
+    import math
+
+    d_max = 2 - math.floor(math.log10(float(a.max())))
+    d_med = 1 - math.floor(math.log10(float(a.median())))
+    return int(min(6, max(0, d_max, d_med)))
+
+
+def _column_kind(s: pd.Series) -> str:
+    if pd.api.types.is_bool_dtype(s):
+        return "text"
+    if pd.api.types.is_integer_dtype(s):
+        return "int"
+    if pd.api.types.is_float_dtype(s):
+        return "float"
+    return "text"
+
+
+def _format_column(name: str, s: pd.Series, float_format: str | None) -> pd.Series:
+    """Display strings for one column (CSV keeps the raw values)."""
+    kind = _column_kind(s)
+    if kind == "text":
+        return s.map(lambda v: "" if v is None or (not isinstance(v, str) and pd.isna(v))
+                     else str(v))
+    finite = s.dropna().astype(float)
+    finite = finite[~finite.isin([float("inf"), float("-inf")])]
+    integral = kind == "int" or (len(finite) > 0 and bool((finite == finite.round()).all())
+                                 and float(finite.abs().max()) < 1e15)
+    if integral:
+        fmt = "{:.0f}" if _is_yearlike(name, finite) else "{:,.0f}"
+    elif float_format is not None:
+        fmt = float_format
+    else:
+        fmt = "{:,.{}f}".replace("{}", str(_decimals(finite)))
+    return s.map(lambda v: "" if pd.isna(v) else fmt.format(float(v)))
+
+
+def _fmt(df: pd.DataFrame, float_format: str | None) -> tuple[pd.DataFrame, list[str]]:
+    """Formatted copy of ``df`` (all strings) and each column's alignment ("l" or "r")."""
+    out = pd.DataFrame(index=df.index)
+    align = []
+    for i, c in enumerate(df.columns):
+        col = df.iloc[:, i]
+        out[c] = _format_column(str(c), col, float_format).astype(object)
+        align.append("l" if _column_kind(col) == "text" else "r")
+    return out, align
+
+
+def _html_table(shown: pd.DataFrame, align: list[str], index: bool) -> str:
+    """An escaped HTML table; text columns left-aligned, numbers right-aligned."""
+    from html import escape
+
+    def cell(tag: str, v: Any, a: str) -> str:
+        side = "left" if a == "l" else "right"
+        return f'<{tag} class="pn-{a}" style="text-align:{side}">{escape(str(v))}</{tag}>'
+
+    cols = ([cell("th", shown.index.name or "", "l")] if index else []) + [
+        cell("th", c, a) for c, a in zip(shown.columns, align, strict=True)]
+    rows = []
+    for idx, rec in zip(shown.index, shown.itertuples(index=False), strict=True):
+        cells = ([cell("th", idx, "l")] if index else []) + [
+            cell("td", v, a) for v, a in zip(rec, align, strict=True)]
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return ('<table class="pn-table">\n<thead><tr>' + "".join(cols) + "</tr></thead>\n<tbody>\n"
+            + "\n".join(rows) + "\n</tbody>\n</table>\n")
 
 
 def write_outputs(
@@ -84,13 +159,18 @@ def write_outputs(
         tdir.mkdir(exist_ok=True)
         df = tab.frame
         df.to_csv(tdir / f"{name}.csv", index=tab.index)
-        shown = _fmt(df, tab.float_format)
-        (tdir / f"{name}.html").write_text(
-            shown.to_html(index=tab.index, escape=True, border=0, classes="pn-table",
-                          na_rep=""), encoding="utf-8")
-        (tdir / f"{name}.md").write_text(shown.to_markdown(index=tab.index), encoding="utf-8")
+        shown, align = _fmt(df, tab.float_format)
+        (tdir / f"{name}.html").write_text(_html_table(shown, align, tab.index),
+                                           encoding="utf-8")
+        (tdir / f"{name}.md").write_text(
+            shown.to_markdown(index=tab.index, disable_numparse=True,
+                              colalign=(["left"] if tab.index else [])
+                              + ["left" if a == "l" else "right" for a in align]),
+            encoding="utf-8")
         (tdir / f"{name}.tex").write_text(
-            shown.to_latex(index=tab.index, escape=True), encoding="utf-8")
+            shown.to_latex(index=tab.index, escape=True,
+                           column_format=("l" if tab.index else "") + "".join(align)),
+            encoding="utf-8")
         index["tables"].append({"name": name, "title": tab.title, "note": tab.note})
     for name, fig in (figures or {}).items():
         fdir = out / "figures"
