@@ -123,7 +123,11 @@ def build_pair_panel(flows: pd.DataFrame, parks: pd.DataFrame | None,
         c = c.rename(columns={"city": "destination"})
         out = out.merge(c, on=["destination", "year"], how="left")
         if baseline:
-            base = baseline_year_controls(out, cols, unit="destination", time="year")
+            # a recipient's controls may respond to its first park, so the fallback baseline
+            # must come from before the earliest cohort among its pairs
+            first = out.loc[out["cohort"] > 0].groupby("destination")["cohort"].min()
+            base = baseline_year_controls(out, cols, unit="destination", time="year",
+                                          cohort=first)
             out = pd.concat([out, base], axis=1)
             out.attrs["no_baseline"] = base.attrs.get("no_baseline", {})
     return out.sort_values(["origin", "destination", "year"]).reset_index(drop=True)

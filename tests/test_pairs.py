@@ -85,3 +85,17 @@ def test_real_park_list_cohorts():
     assert c["origin"].str.startswith("44").all()
     gz_mz = c[(c["origin"] == "440100") & (c["destination"] == "441400")]
     assert int(gz_mz["cohort"].iloc[0]) == 2008
+
+
+def test_baseline_never_comes_from_after_the_recipients_first_park():
+    # 441400's first park is 2006; its freight is missing in 2004 and 2005, so no admissible
+    # baseline exists: the interactions are missing (not 0 and not the 2006 value)
+    ctrl = pd.DataFrame({"city": ["441400"] * 8 + ["441600"] * 8,
+                         "year": list(range(2004, 2012)) * 2,
+                         "freight": np.arange(16.0)})
+    ctrl.loc[[0, 1], "freight"] = np.nan
+    p = build_pair_panel(flows(), PARKS, ctrl, baseline=True)
+    r = p[(p["destination"] == "441400") & (p["year"] == 2007)]
+    assert r["freight_x2007"].isna().all()
+    r2 = p[(p["destination"] == "441600") & (p["year"] == 2007)]
+    assert (r2["freight_x2007"] == 8.0).all()
