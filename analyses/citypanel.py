@@ -137,8 +137,14 @@ class PanelFit:
                 **{k: v for k, v in self.extra.items() if not isinstance(v, pd.Series)},
                 **{k: v.to_dict() for k, v in self.extra.items() if isinstance(v, pd.Series)}}
 
-    def plot(self, terms: Sequence[str] | None = None, cluster: bool = True):
-        """Coefficient plot with 95% intervals; returns a matplotlib Figure."""
+    def plot(self, terms: Sequence[str] | None = None, cluster: bool = True,
+             scale: Mapping[str, float] | None = None, xlabel: str | None = None):
+        """Coefficient plot with 95% intervals; returns a matplotlib Figure.
+
+        ``scale`` (term -> one standard deviation of that regressor) plots the effect of a
+        one-SD increase instead of a one-unit increase, so regressors measured on very
+        different scales share one comparable axis.
+        """
         import matplotlib
 
         matplotlib.use("Agg")
@@ -146,12 +152,19 @@ class PanelFit:
 
         terms = [t for t in (terms or self.coef.index) if t != "const"]
         se = (self.se_cluster if cluster else self.se)[terms]
+        coef = self.coef[terms]
+        if scale is not None:
+            sd = pd.Series({t: float(scale.get(t, 1.0)) for t in terms})
+            coef, se = coef * sd, se * sd
         q = stats.t.ppf(0.975, self.df_resid)
-        fig, ax = plt.subplots(figsize=(6, 0.4 * len(terms) + 1.2))
+        fig, ax = plt.subplots(figsize=(6, 0.4 * len(terms) + 1.5))
         yy = np.arange(len(terms))[::-1]
-        ax.errorbar(self.coef[terms], yy, xerr=q * se, fmt="o", capsize=3)
+        ax.errorbar(coef, yy, xerr=q * se, fmt="o", capsize=3)
         ax.axvline(0, color="grey", lw=0.8)
         ax.set_yticks(yy, terms)
+        ax.set_xlabel(xlabel or (f"change in {self.y} per one-SD increase of the regressor"
+                                 if scale is not None else
+                                 f"change in {self.y} per one-unit increase of the regressor"))
         ax.set_title(f"{self.model}: {self.y} ({'clustered' if cluster else 'conventional'} "
                      "95% CI)")
         fig.tight_layout()
@@ -607,7 +620,7 @@ def heterogeneity(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequen
     return out
 
 
-def subgroup_plot(het: Mapping[str, Mapping[str, Any]], term: str):
+def subgroup_plot(het: Mapping[str, Mapping[str, Any]], term: str, xlabel: str | None = None):
     """Coefficient of ``term`` in the high / low group of each splitter (clustered 95% CI)."""
     import matplotlib
 
@@ -627,6 +640,7 @@ def subgroup_plot(het: Mapping[str, Mapping[str, Any]], term: str):
     ax.axvline(0, color="grey", lw=0.8)
     ax.set_yticks(yy, labels)
     ax.set_title(f"{term}: subgroup estimates")
+    ax.set_xlabel(xlabel or f"coefficient on {term}")
     fig.tight_layout()
     return fig
 
@@ -674,6 +688,37 @@ def regression_table(fits: Sequence[PanelFit], labels: Sequence[str], *,
 # --------------------------------------------------------------------------- pipelines
 
 
+#: Seed 000's variables: code, definition (as the paper defines it), unit.
+YRD_GLOSSARY = pd.DataFrame([
+    ("gdp_pc", "GDP per capita (outcome): real GDP / resident population (人均GDP)",
+     "万元 per person (base-year prices)"),
+    ("mig", "Population mobility: (resident − registered population) / registered (人口流动)",
+     "ratio"),
+    ("str", "Industrial structure: tertiary / secondary employment (产业结构)", "ratio"),
+    ("tec", "Technological innovation: city innovation index, Kou & Liu 2017 (科技创新)",
+     "index"),
+    ("cos", "Household consumption: urban per-capita consumption / per-capita GDP (居民消费)",
+     "ratio"),
+    ("inc", "Per-capita disposable income (人均可支配收入), control", "万元 (base-year prices)"),
+    ("inv", "Fixed-asset investment / GDP (固定资产投资), control", "ratio"),
+    ("gov", "Government expenditure / GDP (政府支出规模), control", "ratio"),
+    ("tra", "Openness: trade / GDP (对外开放程度), control", "ratio"),
+    ("fdi", "Foreign direct investment / GDP (外商投资水平), control", "ratio"),
+    ("urb", "Urbanisation: urban / resident population (城镇化水平), control", "ratio"),
+    ("hukou", "Hukou restriction: resident / registered population (户籍管制, note 9); "
+              "subgroup split", "ratio"),
+    ("density", "Population density: resident population / land area; subgroup split",
+     "persons per km²"),
+    ("school_years", "Average years of schooling of the population aged 6+ (note 10); "
+                     "subgroup split", "years"),
+    ("pop_resident", "Resident population (常住人口); city size split at 500", "万人"),
+    ("L_mig", "mig lagged one year (robustness and instrument)", "ratio"),
+], columns=["code", "definition", "unit"])
+
+_MODEL_LABELS = ("Pooled (ME) = pooled OLS, the paper's 'mixed effects' (混合效应) column; "
+                 "RE = random effects; FE = city fixed effects")
+
+
 def _parse_split(spec: str) -> tuple[str, float | None]:
     if ">=" in spec:
         col, thr = spec.split(">=", 1)
@@ -692,7 +737,9 @@ def run_citypanel(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequen
                   describe: Sequence[str] | None = None, names: Mapping[str, str] | None = None,
                   file: str | None = None, title: str = "City-panel models",
                   extra_tables: Mapping[str, Table] | None = None,
-                  extra_results: Mapping[str, Any] | None = None) -> dict[str, Any]:
+                  extra_results: Mapping[str, Any] | None = None,
+                  glossary: pd.DataFrame | None = None,
+                  y_label: str | None = None) -> dict[str, Any]:
     """The whole battery on a city-year table; writes the step folder.
 
     Parameters
@@ -751,11 +798,20 @@ def run_citypanel(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequen
     }
     tables: dict[str, Table] = {}
     figures: dict[str, Figure] = {}
+    units = ""
+    if glossary is not None:
+        tables["glossary"] = Table(glossary, "Variables: codes, definitions and units",
+                                   "Definitions follow the population-mobility study of the "
+                                   "Yangtze River Delta; money in base-year prices.")
+        units = " Units: " + "; ".join(f"{c} {u}" for c, u in zip(
+            glossary["code"], glossary["unit"], strict=True)) + "."
+    y_label = y_label or y
     desc_cols = list(describe) if describe else [y, *x]
     tables["descriptives"] = Table(
         descriptives(df, [c for c in desc_cols if c in df.columns], entity=entity, time=time,
                      names=dict(names or {})),
-        "Descriptive statistics", "Max and min with the city and year where they occur.")
+        "Descriptive statistics", "Max and min with the city and year where they occur."
+        + units)
     fstr = f"{f.stat:.3f} (p={f.p:.3g})"
     hstr = f"{h.stat:.3f} (p={h.p:.3g})"
     for cl in (False, True):
@@ -764,9 +820,17 @@ def run_citypanel(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequen
                              rows=x, stats_rows={"F test": ["", "", fstr],
                                                  "Hausman": ["", hstr, ""]}),
             "Baseline regressions" + (" (city-clustered SE)" if cl else ""),
-            f"Outcome {y}. {line}. *** p<0.01, ** p<0.05, * p<0.1; SE in parentheses"
+            f"Outcome {y}. {_MODEL_LABELS}. {line}. *** p<0.01, ** p<0.05, * p<0.1; "
+            "SE in parentheses"
             + (" clustered by city (plm HC1 convention)." if cl else " (conventional)."))
-    figures["baseline_fe"] = Figure(fe.plot(x), f"{fe_label} coefficients, clustered 95% CI")
+    sds = {c: float(d[c].std()) for c in x}
+    figures["baseline_fe"] = Figure(
+        fe.plot(x, scale=sds, xlabel=f"change in {y_label} per one-SD increase of the regressor"),
+        f"{fe_label} coefficients, clustered 95% CI",
+        "Each regressor's coefficient times its standard deviation in the estimation sample, "
+        "so the effects share one scale: the change in the outcome for a one-standard-"
+        "deviation increase. Bars: 95% confidence intervals with city-clustered SE; the "
+        "unscaled coefficients are in the baseline table.")
 
     mech_fits: list[PanelFit] = []
     mech_labels: list[str] = []
@@ -840,7 +904,12 @@ def run_citypanel(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequen
             hfits += [res["high"], res["low"]]
             hlabels += [f"{col} high", f"{col} low"]
         figures["heterogeneity"] = Figure(
-            subgroup_plot(het, x[0]), f"{x[0]} by subgroup, clustered 95% CI")
+            subgroup_plot(het, x[0], xlabel=f"coefficient on {x[0]} (change in {y_label} "
+                                             f"per unit of {x[0]})"),
+            f"{x[0]} by subgroup, clustered 95% CI",
+            f"The coefficient on {x[0]} estimated separately in the high and low group of each "
+            "splitter (high = at or above the cut; see the heterogeneity table); one unit "
+            f"scale throughout. Bars: 95% intervals with city-clustered SE.")
         tables["heterogeneity"] = Table(
             regression_table(hfits, hlabels, cluster=True, rows=x),
             "Heterogeneity: subgroup regressions",
@@ -873,6 +942,23 @@ def run_yrd_study(raw: pd.DataFrame, out_dir: str | Path, *, base_year: int | No
     names = {}
     if "name" in raw.columns:
         names = dict(zip(raw[entity].astype(str), raw["name"].astype(str), strict=False))
+    def with_names(t: pd.DataFrame) -> pd.DataFrame:
+        """City names next to the adcodes (a display copy)."""
+        if entity not in t.columns and "city" not in t.columns:
+            return t
+        key = "city" if "city" in t.columns else entity
+        out = t.copy()
+        if "name" in out.columns:
+            return out
+        from spatial.cities import city_names
+
+        codes = out[key].astype(str)
+        nm = codes.map(names) if names else pd.Series(pd.NA, index=out.index)
+        if nm.isna().any():
+            nm = nm.fillna(codes.map(city_names(sorted(codes.unique()))))
+        out.insert(list(out.columns).index(key) + 1, "name", nm.astype(str))
+        return out
+
     res = run_citypanel(
         frame.drop(columns=["size_class", "interpolated"]), entity="city", time="year",
         y="gdp_pc", x=["mig", *CONTROLS], out_dir=out_dir, twoways=twoways, lag="mig",
@@ -883,10 +969,12 @@ def run_yrd_study(raw: pd.DataFrame, out_dir: str | Path, *, base_year: int | No
         extra_tables={
             "audit": Table(ip.audit, "Indicator construction audit",
                            "Every input city-year in exactly one row."),
-            "gaps": Table(ip.gaps, "Raw cells interpolated or left missing",
+            "gaps": Table(with_names(ip.gaps), "Raw cells interpolated or left missing",
                           "Interior gaps filled linearly within a city; never extrapolated."),
-            "indicators": Table(ip.frame, "City-year indicators",
-                                "'interpolated' lists the raw columns filled in that row.")},
+            "indicators": Table(with_names(ip.frame), "City-year indicators",
+                                "'interpolated' lists the raw columns filled in that row. "
+                                "Codes and units: see the variables table.")},
+        glossary=YRD_GLOSSARY, y_label="gdp_pc (万元 per person)",
         extra_results={"audit": ip.audit.to_dict(orient="records"),
                        "interpolated_cells": int((ip.gaps["action"] == "interpolated").sum()),
                        "left_missing_cells": int((ip.gaps["action"] == "left missing").sum()),
