@@ -46,6 +46,7 @@ __all__ = [
     "distance_effect_map",
     "choropleth_map",
     "category_map",
+    "share_map",
     "GROUP_COLOURS",
 ]
 
@@ -303,8 +304,8 @@ def flow_map(cities: gpd.GeoDataFrame, flows: pd.DataFrame, *,
              basemap: Basemap = "none", tolerance: float = DEFAULT_TOLERANCE) -> folium.Map:
     """Directed flows by year, line width ∝ count, with a year and a threshold selector.
 
-    Widths are proportional to the count relative to the largest flow shown, so the selection
-    (year, threshold, pairs) is always readable.
+    Widths are proportional to the count relative to the largest flow of the selected
+    threshold and pairs in ANY year, so one scale holds across years and they compare.
 
     Parameters
     ----------
@@ -346,13 +347,15 @@ def flow_map(cities: gpd.GeoDataFrame, flows: pd.DataFrame, *,
         "p.push([u*u*y0+2*u*t*cy+t*t*y1,u*u*x0+2*u*t*cx+t*t*x1]);}return p;}"
         "function fmt(v){return Math.round(v*10)/10;}"
         "function draw(){g.clearLayers();var y=+ys.value,th=+ts.value,n=0,only=ps&&ps.value==='f';"
-        "var S=F.filter(function(r){return r[2]===y&&r[3]>=th&&(!only||r[4]);}),"
-        "CMAX=Math.max.apply(null,S.map(function(r){return r[3];}).concat([1]));"
+        "var A=F.filter(function(r){return r[3]>=th&&(!only||r[4]);}),"
+        "S=A.filter(function(r){return r[2]===y;}),"
+        "CMAX=A.reduce(function(m,r){return Math.max(m,r[3]);},1);"
         "S.forEach(function(r){n++;var a=N[r[0]],b=N[r[1]];"
         "var l=L.polyline(arc(a,b),{color:'#c0392b',opacity:0.7,weight:0.8+11*r[3]/CMAX});"
         "l.bindTooltip('<b>'+a[2]+' → '+b[2]+'</b><br>year '+r[2]+': '+fmt(r[3]));"
         "g.addLayer(l);L.circleMarker([b[0],b[1]],{radius:2,color:'#c0392b',weight:1}).addTo(g);"
-        "});info.textContent=n+' flows; widest = '+fmt(CMAX);}"
+        "});info.textContent=n+(n===1?' flow':' flows')+'; full width = '+fmt(CMAX)+"
+        "' (largest in any year)';}"
         "var ctl=L.control({position:'topright'}),ys,ts,ps=null,info;"
         "ctl.onAdd=function(){var d=L.DomUtil.create('div','pn-flow-control');"
         "d.style.cssText='background:#fff;padding:6px;font:12px sans-serif;border-radius:4px;"
@@ -372,7 +375,7 @@ def flow_map(cities: gpd.GeoDataFrame, flows: pd.DataFrame, *,
         "ctl.addTo(map);draw();"
     )
     _Script(js).add_to(m)
-    _Script(_legend_js("flows", [("#c0392b", "width ∝ count (widest = largest shown)")])
+    _Script(_legend_js("flows", [("#c0392b", "width ∝ count (same scale in every year)")])
             ).add_to(m)
     return m
 
@@ -380,11 +383,14 @@ def flow_map(cities: gpd.GeoDataFrame, flows: pd.DataFrame, *,
 def distance_effect_map(cities: gpd.GeoDataFrame, effects: pd.DataFrame, *,
                         actual: pd.DataFrame | None = None, basemap: Basemap = "none",
                         tolerance: float = DEFAULT_TOLERANCE,
-                        distance_col: str = "distance_km") -> folium.Map:
-    """Predicted effect of every helper–recipient pair; colour diverges at zero.
+                        distance_col: str = "distance_km",
+                        distance_label: str | None = None) -> folium.Map:
+    """Predicted effect of every helper–recipient pair.
 
-    A selector shows all pairs or the pairs of one helper (the planner's question: which
-    recipient would this helper's park help most?).
+    A selector shows the pairs of one helper (the default: the first helper, the planner's
+    question "which recipient would this helper's park help most?") or all pairs. The colour
+    scale runs from min(0, smallest effect) to the largest; it diverges at zero (red
+    negative, blue positive) only when both signs occur, else it is sequential.
 
     Parameters
     ----------
@@ -392,6 +398,8 @@ def distance_effect_map(cities: gpd.GeoDataFrame, effects: pd.DataFrame, *,
         ``helper, recipient, predicted_effect`` and optionally ``distance_col`` (km).
     actual : DataFrame, optional
         ``helper, recipient`` of actual pairings, drawn with a dark halo.
+    distance_label : str, optional
+        Which distance ``distance_col`` holds (e.g. ``"border_km"``), shown in the tooltip.
     """
     require_columns(effects, ["helper", "recipient", "predicted_effect"], file="effects")
     shown, anchors, names = _prepare(cities, basemap, tolerance)
@@ -402,8 +410,7 @@ def distance_effect_map(cities: gpd.GeoDataFrame, effects: pd.DataFrame, *,
     e["recipient"] = e["recipient"].astype(str)
     e = e[e["helper"].isin(anchors.index) & e["recipient"].isin(anchors.index)]
     vals = pd.to_numeric(e["predicted_effect"], errors="coerce")
-    bound = float(np.nanmax(np.abs(vals))) if vals.notna().any() else 1.0
-    bound = bound or 1.0
+    colour_of, ramp, lo, hi = effect_scale(vals)
     act = set()
     if actual is not None:
         act = set(zip(actual["helper"].astype(str), actual["recipient"].astype(str)))
@@ -413,10 +420,11 @@ def distance_effect_map(cities: gpd.GeoDataFrame, effects: pd.DataFrame, *,
         h, rc = r["helper"], r["recipient"]
         a = (anchors.at[h, "lon"], anchors.at[h, "lat"])
         b = (anchors.at[rc, "lon"], anchors.at[rc, "lat"])
-        colour = "#999999" if pd.isna(v) else _hex("RdBu", 0.5 + 0.5 * v / bound)
+        colour = "#999999" if pd.isna(v) else colour_of(float(v))
         tips = [("predicted effect", _fmt(v, 3))]
         if distance_col in r:
-            tips.append((esc(distance_col.replace("_", " ")), _fmt(r[distance_col])))
+            tips.append((esc(f"distance ({distance_label or distance_col})"),
+                         _fmt(r[distance_col]) + " km"))
         is_act = (h, rc) in act
         tips.append(("actual pairing", "yes" if is_act else "no"))
         tip = _tip(f"{esc(names.get(h, h))} → {esc(names.get(rc, rc))}", tips)
@@ -424,7 +432,8 @@ def distance_effect_map(cities: gpd.GeoDataFrame, effects: pd.DataFrame, *,
     js = (
         "var H=" + js_json([esc(names.get(h, h)) for h in helpers]) + ",P=" + js_json(rows)
         + ";var g=L.featureGroup().addTo(map),hs;"
-        "function draw(){g.clearLayers();var k=hs?hs.value:'all';P.forEach(function(p){"
+        "function draw(){g.clearLayers();var k=hs?hs.value:(H.length?'0':'all');"
+        "P.forEach(function(p){"
         "if(k!=='all'&&+k!==p[0])return;"
         "if(p[3])L.polyline(p[1],{color:'#111',weight:7,opacity:0.3}).addTo(g);"
         "L.polyline(p[1],{color:p[2],weight:k==='all'?2.5:4,opacity:0.85})"
@@ -435,13 +444,41 @@ def distance_effect_map(cities: gpd.GeoDataFrame, effects: pd.DataFrame, *,
         "d.appendChild(document.createTextNode('helper '));hs=L.DomUtil.create('select','pn-helper',d);"
         "var o=document.createElement('option');o.value='all';o.textContent='all helpers';"
         "hs.appendChild(o);H.forEach(function(n,i){var o=document.createElement('option');"
-        "o.value=i;o.innerHTML=n;hs.appendChild(o);});"
+        "o.value=i;o.innerHTML=n;hs.appendChild(o);});if(H.length)hs.value='0';"
         "L.DomEvent.disableClickPropagation(d);hs.onchange=draw;return d;};ctl.addTo(map);draw();"
     )
     _Script(js).add_to(m)
     _Script(_legend_js("predicted effect (b0 + b1·distance)", [("#111", "actual pairing")],
-                       gradient=_ramp("RdBu"), lo=f"{-bound:.3g}", hi=f"{bound:.3g}")).add_to(m)
+                       gradient=ramp, lo=f"{lo:.3g}", hi=f"{hi:.3g}")).add_to(m)
     return m
+
+
+def effect_scale(values: pd.Series) -> tuple[Any, list[str], float, float]:
+    """Colour scale for effects: ``(colour_of(v), legend ramp, lo, hi)``.
+
+    The range is min(0, min) .. max (max(0, max) when all are negative), so zero is always
+    on the scale. Both signs: diverging RdBu centred at zero (red negative, blue positive);
+    one sign: the blue (or red) half only, so every colour carries information.
+    """
+    v = pd.to_numeric(values, errors="coerce")
+    v = v[np.isfinite(v)]
+    lo = min(0.0, float(v.min())) if len(v) else 0.0
+    hi = max(0.0, float(v.max())) if len(v) else 1.0
+    if lo == hi:
+        hi = lo + 1.0
+    if lo < 0 < hi:
+        def colour_of(x: float) -> str:
+            return _hex("RdBu", 0.5 + 0.5 * (x / hi if x >= 0 else -x / lo))
+        ramp = [_hex("RdBu", t) for t in np.linspace(0, 1, 7)]
+    elif lo >= 0:
+        def colour_of(x: float) -> str:
+            return _hex("RdBu", 0.55 + 0.45 * (x - lo) / (hi - lo))
+        ramp = [_hex("RdBu", 0.55 + 0.45 * t) for t in np.linspace(0, 1, 7)]
+    else:
+        def colour_of(x: float) -> str:
+            return _hex("RdBu", 0.45 * (x - lo) / (hi - lo))
+        ramp = [_hex("RdBu", 0.45 * t) for t in np.linspace(0, 1, 7)]
+    return colour_of, ramp, lo, hi
 
 
 def choropleth_map(cities: gpd.GeoDataFrame, panel: pd.DataFrame, value: str, *,
@@ -531,4 +568,78 @@ def category_map(polygons: gpd.GeoDataFrame, category: str, *,
         tips.append(_tip(esc(r["name"]), rows))
     _polygons(shown, fills, tips, name=category, opacity=0.65).add_to(m)
     _Script(_legend_js(title or category, [(col[c], c) for c in cats])).add_to(m)
+    return m
+
+
+def _outline_layer(m: folium.Map, outlines: gpd.GeoDataFrame, basemap: Basemap,
+                   tolerance: float, colours: Mapping[str, str]) -> list[tuple[str, str]]:
+    """Unfilled context outlines (e.g. prefectures), coloured by ``group``; legend items."""
+    shown = display_polygons(outlines.reset_index(drop=True), basemap, tolerance)
+    geoms = _round_geoms(np.asarray(shown.geometry.values, dtype=object))
+    groups = [None if g is None or (isinstance(g, float) and math.isnan(g)) else str(g)
+              for g in (shown["group"] if "group" in shown.columns else [None] * len(shown))]
+    feats = [{"type": "Feature", "geometry": json.loads(shapely.to_geojson(g)),
+              "properties": {"tip": f"<b>{esc(n)}</b>" + (f" ({esc(gr)})" if gr else ""),
+                             "stroke": colours.get(gr or "", "#333333")}}
+             for g, n, gr in zip(geoms, shown["name"].astype(str), groups)]
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": feats}, name="outlines",
+        style_function=lambda f: {"color": f["properties"]["stroke"], "weight": 2.2,
+                                  "fill": False, "opacity": 0.9},
+        tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)).add_to(m)
+    seen = dict.fromkeys(g for g in groups if g)
+    return [(colours.get(g, "#333333"), f"{g} prefecture outline") for g in seen]
+
+
+def share_map(polygons: gpd.GeoDataFrame, value: str, *, label: str | None = None,
+              tooltip: Sequence[str] = (), outlines: gpd.GeoDataFrame | None = None,
+              outline_colours: Mapping[str, str] | None = None, cmap: str = "YlOrRd",
+              lo: float | None = 0.0, hi: float | None = 1.0, percent: bool = True,
+              no_data: str = "no data", basemap: Basemap = "none",
+              tolerance: float = DEFAULT_TOLERANCE) -> folium.Map:
+    """Polygons coloured by a continuous ``value`` on a sequential scale with a legend.
+
+    Polygons whose value is missing are grey (``no_data`` in the legend) and their tooltip
+    values show "–". ``outlines`` (``city, name, group, geometry``, e.g. prefectures) are drawn
+    unfilled on top for context.
+
+    Parameters
+    ----------
+    polygons : GeoDataFrame
+        ``city, name, geometry``, ``value`` and the ``tooltip`` columns.
+    lo, hi : float, optional
+        The ends of the scale (None = the data's min / max); ``percent`` labels 0..1 as %.
+    """
+    require_columns(polygons, ["city", "name", value, *tooltip], file="polygons")
+    shown = display_polygons(polygons.reset_index(drop=True), basemap, tolerance)
+    m = base_map(basemap, _bounds(shown if outlines is None else
+                                  pd.concat([shown[["geometry"]], outlines[["geometry"]]])))
+    vals = pd.to_numeric(shown[value], errors="coerce")
+    finite = vals[np.isfinite(vals)]
+    a = float(finite.min()) if lo is None and len(finite) else (lo or 0.0)
+    b = float(finite.max()) if hi is None and len(finite) else (1.0 if hi is None else hi)
+    span = (b - a) or 1.0
+
+    def show(v: Any, pct: bool = False) -> str:
+        if v is None or (isinstance(v, (float, np.floating)) and not np.isfinite(v)):
+            return "–"
+        if isinstance(v, (float, np.floating, int, np.integer)) and not isinstance(v, bool):
+            return f"{100 * float(v):.1f}%" if pct else _fmt(v, 1 if abs(float(v)) >= 10 else 3)
+        return esc(v)
+
+    fills, tips = [], []
+    for r, v in zip(shown.to_dict("records"), vals):
+        ok = bool(np.isfinite(v))
+        fills.append(_hex(cmap, (v - a) / span) if ok else "#dddddd")
+        rows = [(esc(label or value), show(v, percent))]
+        rows += [(esc(t), show(r[t])) for t in tooltip]
+        tips.append(_tip(esc(r["name"]), rows))
+    _polygons(shown, fills, tips, name=value, opacity=0.75).add_to(m)
+    items = [("#dddddd", no_data)]
+    if outlines is not None and len(outlines):
+        items += _outline_layer(m, outlines, basemap, tolerance,
+                                outline_colours or {"EWN": "#08306b", "PRD": "#6a51a3"})
+    fmt = (lambda x: f"{100 * x:.0f}%") if percent else (lambda x: f"{x:.3g}")
+    _Script(_legend_js(label or value, items, gradient=_ramp(cmap), lo=fmt(a), hi=fmt(b))
+            ).add_to(m)
     return m

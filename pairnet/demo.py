@@ -309,13 +309,17 @@ def _step_did(ctx: StepContext):
     effects = _effects(ctx, folder) if dist is not None else None
     if effects is not None:
         ctx.data["effects"] = effects
-        m = distance_effect_map(ctx.data["cities"], effects, actual=parks,
-                                basemap=st.basemap, tolerance=st.tolerance)
         col = st.option("did", "distance", "border_km")
+        m = distance_effect_map(ctx.data["cities"], effects, actual=parks,
+                                basemap=st.basemap, tolerance=st.tolerance,
+                                distance_label=col)
         maps.append(MapFigure(
             "Predicted effect of every helper–recipient pairing", m,
-            f"b0 + b1 · {col} from the distance-interacted DID (Table 4); blue = positive, "
-            "red = negative; dark halo = actual pairing."))
+            f"b0 + b1 · {col} from the distance-interacted DID (Table 4), {col} in km. "
+            "One helper's pairs are shown (pick another, or 'all helpers', top right). "
+            "The colour scale runs from min(0, smallest effect) to the largest effect; it "
+            "diverges at zero (red negative, blue positive) only when both signs occur. "
+            "Dark halo = actual pairing."))
     return section_from_folder(folder, "did", "Staggered DID suite", maps=maps)
 
 
@@ -347,9 +351,10 @@ def _step_pairing(ctx: StepContext):
 
 def _step_land(ctx: StepContext):
     from analyses.land import run_land
-    from maps.layers import category_map
+    from maps.layers import share_map
     from maps.report import MapFigure, section_from_folder
     from spatial.boundaries import load_boundaries
+    from spatial.cities import GROUPS
 
     st = ctx.study
     if ctx.demo:
@@ -377,22 +382,26 @@ def _step_land(ctx: StepContext):
         codes = sorted(set(idx.loc[(idx["level"] == "county") & idx["prefecture"].isin(prefs),
                                    "adcode"].astype(str)) | set(area.index.astype(str)))
         counties = load_boundaries(codes, level="county")
-        inside = "in the sample: land sold inside and outside co-built parks"
-        outside = "not in the sample: no park parcels (or no records)"
-        counties["sample"] = [inside if c in area.index else outside for c in counties["city"]]
         tot = area.sum(axis=1)
         share = (area.get(1, 0.0) / tot.where(tot > 0)) if len(area) else tot
-        counties["industrial land sold (ha)"] = [float(tot.get(c, 0.0)) for c in counties["city"]]
+        # counties without records have no data ("–"), not zero hectares
+        counties["industrial land sold (ha)"] = [float(tot.get(c, float("nan")))
+                                                 for c in counties["city"]]
         counties["share inside parks"] = [float(share.get(c, float("nan")))
                                           for c in counties["city"]]
-        m = category_map(counties, "sample",
-                         tooltip=["industrial land sold (ha)", "share inside parks"],
-                         colours={inside: "#d95f02", outside: "#bdbdbd"},
-                         title="Counties of the land-sale panel", basemap=st.basemap,
-                         tolerance=st.tolerance / 2)
-        maps.append(MapFigure("Land-sale counties in and out of co-built parks", m,
-                              "Recipient-city counties; hover for the industrial land sold "
-                              "and the share sold inside co-built parks (cleaned panel)."))
+        context = sorted(set(prefs) | set(GROUPS["PRD"]))
+        outlines = load_boundaries(context, level="prefecture")
+        m = share_map(counties, "share inside parks",
+                      label="share of industrial land area sold inside co-built parks",
+                      tooltip=["industrial land sold (ha)"], outlines=outlines,
+                      no_data="no data (county not in the cleaned panel)",
+                      basemap=st.basemap, tolerance=st.tolerance / 2)
+        maps.append(MapFigure(
+            "Share of industrial land sold inside co-built parks, by county", m,
+            "Counties of the recipient prefectures coloured by the share of the industrial "
+            "land area (ha) sold inside co-built parks over all years of the cleaned panel; "
+            "grey = no records after cleaning. Outlines: the recipient (EWN) prefectures and, "
+            "for context, the PRD helper prefectures. Hover for the hectares sold."))
     return section_from_folder(folder, "land", "Benefit sharing and land sales", maps=maps)
 
 
