@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,38 @@ __all__ = ["run_network", "write_network_outputs"]
 
 _NOTE = ("Edge i\u2192j iff count \u2265 threshold; n counts every listed node (isolates "
          "included); density = m / (n(n\u22121)); self-loops ignored.")
+
+
+_HUB = re.compile(r"(\S+) \(([^)]*)\)")
+
+
+def named_hubs(metrics: pd.DataFrame, hubs: int = 3) -> pd.DataFrame:
+    """Display copy of the metrics: hub cells as short city names, e.g. "深圳 120; 广州 95".
+
+    Node ids that are 6-digit adcodes get their name (without the 市/地区 suffix); other ids are
+    kept. At most ``hubs`` hubs per cell.
+    """
+    cols = [c for c in ("top_out_hubs", "top_in_hubs") if c in metrics.columns]
+    if not cols:
+        return metrics
+    from spatial.cities import city_names
+
+    codes = sorted({m.group(1) for c in cols for v in metrics[c].dropna().astype(str)
+                    for m in _HUB.finditer(v)})
+    adcodes = [c for c in codes if len(c) == 6 and c.isdigit()]
+    names = {k: re.sub(r"(市|地区)$", "", v) for k, v in city_names(adcodes).items()}
+
+    def short(v: object) -> str:
+        if not isinstance(v, str):
+            return ""
+        parts = [f"{names.get(m.group(1), m.group(1))} {m.group(2)}"
+                 for m in _HUB.finditer(v)][:hubs]
+        return "; ".join(parts)
+
+    out = metrics.copy()
+    for c in cols:
+        out[c] = out[c].map(short)
+    return out
 
 
 def write_network_outputs(networks: YearlyNetworks, metrics: pd.DataFrame,
@@ -42,7 +75,10 @@ def write_network_outputs(networks: YearlyNetworks, metrics: pd.DataFrame,
         "density": density_series(metrics),
         **(extra or {}),
     }
-    tables = {"metrics": Table(metrics, "Network metrics per year and threshold", _NOTE)}
+    tables = {"metrics": Table(named_hubs(metrics), "Network metrics per year and threshold",
+                               _NOTE + " Top hubs: the three cities with the largest out- "
+                               "(in-) strength, i.e. the sum of counts over qualifying ties, "
+                               "shown as 'name strength'; results.json keeps the adcodes.")}
     if membership is not None:
         # one row per node x year x threshold: too long for the HTML/LaTeX table formats
         write_table(membership, Path(out_dir) / "communities.csv")
@@ -50,10 +86,13 @@ def write_network_outputs(networks: YearlyNetworks, metrics: pd.DataFrame,
     fig = density_figure(metrics)
     letters = ", ".join(f"{chr(65 + i)}: threshold {t:g}"
                         for i, t in enumerate(sorted(metrics["threshold"].unique())))
+    k = int(metrics["threshold"].nunique())
+    panels = "A" if k <= 1 else f"A\u2013{chr(64 + k)}"
     return write_outputs(
         out_dir, results=results, tables=tables,
-        figures={"density": Figure(fig, "Whole-network density by threshold", f"{letters}. "
-                                   + _NOTE)},
+        figures={"density": Figure(
+            fig, f"Figure 3. Network density by threshold ({panels})", f"Panels {letters}. "
+            + _NOTE)},
         title="Yearly investment networks")
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import importlib.util
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,6 +131,37 @@ def _table5_outcomes(registry: Path, ctx: StepContext, opts: Mapping[str, Any]) 
     return out.fillna({c: 0 for c in TABLE5_OUTCOMES})
 
 
+def _audit_display(audit: pd.DataFrame, n_records: int, nodes: Sequence[str]
+                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ingest audit for display: never-connected pairs as ONE summary row, a total row.
+
+    Returns the display audit and the never-connected pairs (``origin, origin_name,
+    destination, destination_name``).
+    """
+    from spatial.cities import city_names
+
+    reason = audit["reason"].astype(str)
+    is_never = reason.str.startswith("never connected")
+    pairs = reason[is_never].str.replace("never connected:", "", regex=False).str.strip()
+    split = pairs.str.split("-", n=1, expand=True) if len(pairs) else pd.DataFrame(
+        {0: [], 1: []})
+    never = pd.DataFrame({"origin": split[0].astype(str).to_numpy(),
+                          "destination": split[1].astype(str).to_numpy()})
+    names = city_names(sorted(set(nodes) | set(never["origin"]) | set(never["destination"])))
+    never.insert(1, "origin_name", never["origin"].map(lambda c: names.get(c, c)))
+    never["destination_name"] = never["destination"].map(lambda c: names.get(c, c))
+    shown = audit[~is_never].copy()
+    extra = []
+    if is_never.any():
+        extra.append({"step": "panel",
+                      "reason": f"never connected ({int(is_never.sum())} pairs, listed below)",
+                      "rows": int(audit.loc[is_never, "rows"].sum())})
+    extra.append({"step": "total", "reason": "all input records", "rows": int(n_records)})
+    shown = pd.concat([shown, pd.DataFrame(extra)], ignore_index=True)
+    shown["rows"] = shown["rows"].astype("int64")
+    return shown, never
+
+
 def _step_data(ctx: StepContext):
     """Inputs: generate (demo) or read/ingest the user's files; write the audit."""
     from maps.report import section_from_folder
@@ -172,16 +203,36 @@ def _step_data(ctx: StepContext):
                               columns=st.columns.get("registry"))
         ctx.data["flows"] = res.panel
         write_table(res.panel, folder / "flows.csv")
-        tables["audit"] = Table(res.audit, "Registry ingest audit",
-                                "Every input record ends in exactly one row.")
+        shown_audit, never = _audit_display(res.audit, res.n_records, ctx.data["nodes"])
+        total_ok = int(res.audit["rows"].sum()) == res.n_records
+        tables["audit"] = Table(
+            shown_audit, "Registry ingest audit",
+            "Every input record ends in exactly one row; the total row equals the "
+            f"{res.n_records:,} input records"
+            + ("" if total_ok else " (WARNING: the rows do not add up to it)") + ". "
+            f"{len(never)} origin–destination pairs never had a kept record in any year "
+            "(0 records each); they are summarised in one row and listed in the next table "
+            "and in results.json (ingest.never_connected).")
+        if len(never):
+            tables["never_connected"] = Table(
+                never, "Pairs never connected",
+                "Origin → destination pairs without any kept record in the study years; they "
+                "are left out of the pair-year panel.")
         if len(res.attribution):
-            tables["attribution"] = Table(res.attribution, "How firms were located")
+            tables["attribution"] = Table(
+                res.attribution, "How firms were located",
+                "For the kept records: which rule gave each firm's prefecture, per side "
+                "(investor / investee). Rules in order: 'city field' = the registry's city "
+                "column; 'uscc' = characters 3–8 (the registering area code) of a valid "
+                "unified social credit code; 'name' = the leftmost prefecture name in the "
+                "firm name. rows = records located by that rule.")
         if opts.get("table5", True):
             ctx.data["extra_outcomes"] = _table5_outcomes(inputs["registry"], ctx, opts)
             results["table5_outcomes"] = {
                 c: int(ctx.data["extra_outcomes"][c].sum()) for c in TABLE5_OUTCOMES}
         results["ingest"] = {"n_records": res.n_records,
                              "audit": res.audit.to_dict(orient="records"),
+                             "never_connected": never.to_dict(orient="records"),
                              "pairs": int(len(res.panel[["origin", "destination"]]
                                               .drop_duplicates())),
                              "pair_years": int(len(res.panel))}
