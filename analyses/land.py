@@ -122,7 +122,7 @@ class LandEventStudy:
         e = self.event
         fig, ax = plt.subplots(figsize=(7, 4))
         ax.axvspan(regime[0] - 0.5, regime[1] + 0.5, color="0.85", zorder=0,
-                   label="benefit sharing abolished")
+                   label="benefit sharing abolished 2014–2016 (restored 2017)")
         ax.axhline(0, color="0.4", lw=0.8)
         base = e["s"] == BASE
         ok = e["se"].notna() & e["ci_low"].notna() & e["ci_high"].notna() & ~base
@@ -181,6 +181,10 @@ def _summary_row(s: int, year: int, coef: float, se: float, ci_low: float,
     return f"{s:>3} {year:>5} {coef:9.3f} {se:8.3f} {ci:>20}"
 
 
+#: Plain-language display labels for audit reasons that mention command-line options.
+_AUDIT_LABELS = {"county outside --cities": "county outside the study cities"}
+
+
 def plot_means(means: pd.DataFrame, *, regime: tuple[int, int] = REGIME):
     """Figure 4: yearly mean log area inside vs outside parks."""
     import matplotlib
@@ -190,7 +194,7 @@ def plot_means(means: pd.DataFrame, *, regime: tuple[int, int] = REGIME):
 
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.axvspan(regime[0] - 0.5, regime[1] + 0.5, color="0.85", zorder=0,
-               label="benefit sharing abolished")
+               label="benefit sharing abolished 2014–2016 (restored 2017)")
     ax.plot(means["year"], means["mean_inside"], "o-", label="inside parks (treated)")
     ax.plot(means["year"], means["mean_outside"], "s--", label="outside parks (control)")
     ax.set_xticks(means["year"])
@@ -322,16 +326,23 @@ def run_land(
         "cleaning": clean.info,
         "input": file,
     }
-    regime = "2014–2016 (shaded): benefit sharing abolished"
+    regime = ("Shaded: benefit sharing abolished 2014–2016, restored 2017. log area = "
+              "log of the industrial land area sold (ha) in a county-year cell, inside or "
+              "outside co-built parks.")
     write_output_tables = {
-        "event_study": Table(res.event, "Figure 5 coefficients: park × year (base 2013)",
-                             "Fixed effects park × county and county × year; SE clustered by "
-                             "county."),
         "means": Table(res.means, "Figure 4: mean log industrial land area by year",
-                       "Means over county-year cells with parcels."),
-        "audit": Table(clean.audit,
-                       "Cleaning audit (step 0 duplicates, then seed 003 §5 steps 1–8)",
-                       "Rows add up to the input records."),
+                       "Means of log area (ha) over the county-year cells with parcels, inside "
+                       "and outside co-built parks. " + regime.split(". ")[0] + "."),
+        "event_study": Table(res.event, "Figure 5 coefficients: park × year (base 2013)",
+                             "Coefficients of park × year relative to 2013 on log area (ha); "
+                             "fixed effects park × county and county × year; SE clustered by "
+                             "county. " + regime.split(". ")[0] + "."),
+        "audit": Table(clean.audit.assign(reason=clean.audit["reason"].replace(
+                           _AUDIT_LABELS)),
+                       "Cleaning audit: duplicates, then the cleaning rules of the land study "
+                       "(Tang & Zhang)",
+                       "Every input record ends in exactly one row; rows add up to the input "
+                       "records."),
         "unclassified": Table(clean.unclassified, "Land-use strings not classified",
                               "GB/T 21010-2017 first-level classes."),
     }
@@ -342,5 +353,5 @@ def run_land(
                                    regime),
     }
     write_outputs(out, results=results, tables=write_output_tables, figures=figures,
-                  title="Benefit sharing and land sales (seed 003 §5)")
+                  title="Benefit sharing and land sales")
     return res
