@@ -64,7 +64,17 @@ INPUTS: dict[str, tuple[str, ...]] = {
 _STUDY_KEYS = {"key", "title", "kind", "description", "helpers", "recipients", "years",
                "analyses", "basemap", "tolerance", "inputs", "columns", "network", "did",
                "land", "optimize", "citypanel", "ingest", "seed"}
-_SECTION_KEYS = {"network", "did", "land", "optimize", "citypanel", "ingest"}
+#: The keys each ``[study.SECTION]`` table understands (anything else is a typo: an error).
+SECTION_OPTIONS: dict[str, frozenset[str]] = {
+    "ingest": frozenset({"origins", "destinations", "industry", "kind", "table5"}),
+    "network": frozenset({"thresholds"}),
+    "did": frozenset({"y", "extra_y", "controls", "placebo", "distance", "effect_model",
+                      "control_group", "cs"}),
+    "land": frozenset({"years"}),
+    "optimize": frozenset({"capacity", "draws"}),
+    "citypanel": frozenset({"twoways", "maps", "y", "x", "lag", "split"}),
+}
+_SECTION_KEYS = set(SECTION_OPTIONS)
 
 
 @dataclass
@@ -171,6 +181,12 @@ def _parse_one(raw: Mapping[str, Any], i: int, file: str, base: Path) -> StudyCo
     columns = {str(k): {str(a): str(b) for a, b in dict(v).items()}
                for k, v in dict(columns_raw).items()}
     options = {s: dict(raw[s]) for s in _SECTION_KEYS if s in raw}
+    for sec, opts in options.items():
+        unknown = sorted(set(opts) - SECTION_OPTIONS[sec])
+        if unknown:
+            raise _err(f"unknown key(s) {', '.join(unknown)} in [study.{sec}]", where,
+                       f"{sec}.{unknown[0]}",
+                       f"use only {', '.join(sorted(SECTION_OPTIONS[sec]))}")
     cfg = StudyConfig(
         key=key, kind=kind, title=title, description=str(raw.get("description", "")),
         helpers=_as_str(raw.get("helpers", "PRD"), where, "helpers"),
