@@ -74,3 +74,14 @@ def test_admin_index_is_all_of_china():
     assert idx["adcode"].is_unique
     counts = idx["level"].value_counts()
     assert counts["province"] == 34 and counts["prefecture"] > 330 and counts["county"] > 2800
+
+
+def test_distances_cli_level_any_mixes_counties_and_prefectures(tmp_path, run_cli):
+    out = tmp_path / "d.csv"
+    res = run_cli("distances", "--origins", "南京鼓楼区,320100", "--destinations", "320200",
+                  "--level", "any", "--out", out)
+    assert res.code == 0, res.stderr
+    got = pd.read_csv(out, dtype={"origin": str, "destination": str})
+    assert got["origin"].tolist() == ["320106", "320100"]
+    # a county inside its prefecture cannot be farther from a third city than the prefecture
+    assert got["border_km"].iloc[0] >= got["border_km"].iloc[1]

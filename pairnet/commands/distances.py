@@ -22,7 +22,7 @@ def command(
     datum: Annotated[str, typer.Option(
         "--datum", help="Datum of --boundaries coordinates: WGS-84 or GCJ-02 (Amap).")] = "WGS-84",
     level: Annotated[str, typer.Option(
-        "--level", help="Built-in boundaries: prefecture or county.")] = "prefecture",
+        "--level", help="Built-in boundaries: prefecture, county or any (both).")] = "prefecture",
 ) -> None:
     """Border, centroid and region distances (km, geodesic on WGS-84) between cities."""
     from typing import Literal
@@ -32,7 +32,7 @@ def command(
     from spatial.errors import InputError
     from spatial.tables import check_literal, write_table
 
-    check_literal(level, Literal["prefecture", "county"], "--level")
+    check_literal(level, Literal["prefecture", "county", "any"], "--level")
     check_literal(datum, Datum, "--datum")
 
     user = None
