@@ -184,6 +184,12 @@ class YearlyNetworks:
         if nodes is None:
             node_list = sorted(str(v) for v in flow_ids)
         else:
+            if isinstance(nodes, str):
+                # a string would be iterated character by character
+                raise InputError(f"nodes must be a list of ids, got the string {nodes!r}",
+                                 file="nodes",
+                                 fix="pass a list, e.g. spatial.cities.resolve_cities('GD') "
+                                     "for a city group")
             node_list = [str(v).strip() for v in nodes]
             seen: dict[str, int] = {}
             for i, v in enumerate(node_list):

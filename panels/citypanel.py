@@ -193,7 +193,8 @@ def interpolate_interior(df: pd.DataFrame, columns: Sequence[str], *, entity: st
 
 
 def deflate(df: pd.DataFrame, columns: Sequence[str], *, price: str, entity: str = "city",
-            time: str = "year", base_year: int | None = None) -> pd.DataFrame:
+            time: str = "year", base_year: int | None = None,
+            file: str | None = None) -> pd.DataFrame:
     """Express money columns in base-year prices.
 
     ``real = nominal × P(base) / P(t)`` with ``P`` the entity's own price index. With
@@ -220,9 +221,11 @@ def deflate(df: pd.DataFrame, columns: Sequence[str], *, price: str, entity: str
         lacking = np.flatnonzero(np.isnan(base))
         if len(lacking):
             raise InputError(f"no price index in base year {base_year} for city "
-                             f"{out[entity].iloc[lacking[0]]!r}", column=price, rows=lacking,
-                             fix="choose a base year every city has, or pass an index already "
-                                 "normalised to base = 100 (base_year=None)")
+                             f"{out[entity].iloc[lacking[0]]!r}", file=file, column=price,
+                             rows=lacking,
+                             fix="choose a base year inside the data for every city, or omit "
+                                 "--base-year when the index is already normalised to base = "
+                                 "100 (e.g. 2004 = 100)")
     factor = base / p
     for c in columns:
         out[c] = out[c].to_numpy(dtype=float) * factor
@@ -277,7 +280,8 @@ def build_indicators(raw: pd.DataFrame, *, entity: str = "city", time: str = "ye
     df = df.rename(columns={entity: "city", time: "year"})
     n_in = len(df)
     df, gaps = interpolate_interior(df, cols, entity="city", time="year")
-    df = deflate(df, MONEY_COLUMNS, price=price, entity="city", time="year", base_year=base_year)
+    df = deflate(df, MONEY_COLUMNS, price=price, entity="city", time="year", base_year=base_year,
+                 file=file)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = pd.DataFrame({"city": df["city"], "year": df["year"]})
         out["gdp_pc"] = df["gdp"] / df["pop_resident"]  # 亿元 / 万人 = 万元 per person

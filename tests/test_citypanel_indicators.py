@@ -192,3 +192,15 @@ def test_city_split_city_without_values_in_no_group():
     g = city_split(df, "z")
     assert list(g[::2].isna()) == [False, False, True]
     assert list(g[:4:2]) == ["low", "high"]
+
+
+def test_missing_base_year_names_the_file_and_the_cli_fix():
+    import pandas as pd
+
+    from panels.citypanel import deflate
+    from spatial.errors import InputError
+
+    df = pd.DataFrame({"city": ["a", "a"], "year": [2005, 2006], "price_index": [101.0, 103.0],
+                       "gdp": [1.0, 2.0]})
+    with pytest.raises(InputError, match=r"raw\.csv.*base year 2030.*omit --base-year"):
+        deflate(df, ["gdp"], price="price_index", base_year=2030, file="raw.csv")

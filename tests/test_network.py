@@ -247,3 +247,12 @@ def test_canonical_form_numeric_ids_and_order():
     assert one(net, 1999, 1)["edges"] == 0
     with pytest.raises(InputError, match="outside the years"):
         YearlyNetworks.from_flows(f, ["1", "2", "3"], years=[2001])
+
+
+def test_nodes_given_as_a_string_is_a_clear_error():
+    from network.graphs import YearlyNetworks
+    from spatial.errors import InputError
+
+    flows = pd.DataFrame({"origin": ["1"], "destination": ["2"], "year": [2000], "count": [1]})
+    with pytest.raises(InputError, match="list of ids.*resolve_cities"):
+        YearlyNetworks.from_flows(flows, "GD")
