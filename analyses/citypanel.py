@@ -974,7 +974,7 @@ def run_yrd_study(raw: pd.DataFrame, out_dir: str | Path, *, base_year: int | No
             "indicators": Table(with_names(ip.frame), "City-year indicators",
                                 "'interpolated' lists the raw columns filled in that row. "
                                 "Codes and units: see the variables table.")},
-        glossary=YRD_GLOSSARY, y_label="gdp_pc (万元 per person)",
+        glossary=YRD_GLOSSARY, y_label="gdp_pc (10,000 yuan per person)",
         extra_results={"audit": ip.audit.to_dict(orient="records"),
                        "interpolated_cells": int((ip.gaps["action"] == "interpolated").sum()),
                        "left_missing_cells": int((ip.gaps["action"] == "left missing").sum()),

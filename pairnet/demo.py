@@ -518,7 +518,11 @@ def _step_citypanel(ctx: StepContext):
                       split=list(st.option("citypanel", "split", [])))
         frame = raw
     maps = []
-    labels = {"mig": "net migration rate (mig)", "gdp_pc": "GDP per capita (real, 万元)"}
+    labels = {"mig": "population mobility (mig, ratio)",
+              "gdp_pc": "GDP per capita (gdp_pc, 万元 per person, base-year prices)"}
+    notes = {"mig": "mig = (resident − registered population) / registered population; "
+                    "above 0 = net inflow.",
+             "gdp_pc": "gdp_pc = real GDP / resident population."}
     cols = st.option("citypanel", "maps", ["mig", "gdp_pc"])
     if frame is not None and {"city", "year"} <= set(frame.columns):
         cities = city_polygons(sorted(frame["city"].astype(str).unique()))
@@ -528,7 +532,10 @@ def _step_citypanel(ctx: StepContext):
                 maps.append(MapFigure(
                     f"{label} by year",
                     choropleth_map(cities, frame, col, label=label, basemap=st.basemap,
-                                   tolerance=st.tolerance)))
+                                   tolerance=st.tolerance),
+                    notes.get(col, "See the variables table for the definition and unit.")
+                    + " Pick a year (top right); one colour scale over all years, so years "
+                    "compare; grey = missing. Hover for the city's value."))
     return section_from_folder(folder, "citypanel", "City-panel models", maps=maps)
 
 

@@ -14,6 +14,7 @@ analyses) uses it, and layers only import leftwards.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,6 +101,15 @@ def _format_column(name: str, s: pd.Series, float_format: str | None) -> pd.Seri
     return s.map(lambda v: "" if pd.isna(v) else fmt.format(float(v)))
 
 
+_NUMERIC_TEXT = re.compile(r"^[(\[]?[-\u2212]?[\d,]*\.?\d+(e[-+]?\d+)?\*{0,3}[)\]]?$")
+
+
+def _numeric_text(col: pd.Series) -> bool:
+    """A text column that only holds numbers (e.g. "1.23***", "(0.45)") aligns right."""
+    vals = [str(v).strip() for v in col if str(v).strip() != ""]
+    return bool(vals) and all(_NUMERIC_TEXT.match(v) for v in vals)
+
+
 def _fmt(df: pd.DataFrame, float_format: str | None) -> tuple[pd.DataFrame, list[str]]:
     """Formatted copy of ``df`` (all strings) and each column's alignment ("l" or "r")."""
     out = pd.DataFrame(index=df.index)
@@ -107,7 +117,7 @@ def _fmt(df: pd.DataFrame, float_format: str | None) -> tuple[pd.DataFrame, list
     for i, c in enumerate(df.columns):
         col = df.iloc[:, i]
         out[c] = _format_column(str(c), col, float_format).astype(object)
-        align.append("l" if _column_kind(col) == "text" else "r")
+        align.append("r" if _column_kind(col) != "text" or _numeric_text(out[c]) else "l")
     return out, align
 
 
@@ -117,7 +127,10 @@ def _html_table(shown: pd.DataFrame, align: list[str], index: bool) -> str:
 
     def cell(tag: str, v: Any, a: str) -> str:
         side = "left" if a == "l" else "right"
-        return f'<{tag} class="pn-{a}" style="text-align:{side}">{escape(str(v))}</{tag}>'
+        text = str(v)
+        # short cells never wrap (a wrapped "广州 746; 中山 715" is hard to read); long prose may
+        wrap = "" if len(text) > 40 else ";white-space:nowrap"
+        return f'<{tag} class="pn-{a}" style="text-align:{side}{wrap}">{escape(text)}</{tag}>'
 
     cols = ([cell("th", shown.index.name or "", "l")] if index else []) + [
         cell("th", c, a) for c, a in zip(shown.columns, align, strict=True)]

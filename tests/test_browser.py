@@ -107,9 +107,11 @@ def test_report_renders_offline_in_chromium(tmp_path):
         sel.select_option("5")
         after = page.locator(".pn-map-wrap").nth(1).locator("path").count()
         eff = page.locator(".pn-map-wrap").nth(2)
-        all_pairs = eff.locator("path").count()
-        page.locator(".pn-helper").first.select_option(index=1)
+        # the effect map opens on ONE helper (not the all-pairs hairball); "all" stays available
+        default_helper = page.locator(".pn-helper").first.input_value()
         one_helper = eff.locator("path").count()
+        page.locator(".pn-helper").first.select_option("all")
+        all_pairs = eff.locator("path").count()
         helper_label = page.locator(".pn-helper option").nth(1).inner_text()
         banner = page.locator("#pn-demo-banner").inner_text()
         notrun = page.locator("section[data-status='not run']").count()
@@ -124,6 +126,7 @@ def test_report_renders_offline_in_chromium(tmp_path):
     assert any(XSS in t for t in tips), tips
     assert after < before
     assert one_helper < all_pairs
+    assert default_helper == "0"
     assert helper_label == "广州市"
     assert "synthetic" in banner
     assert notrun == 1

@@ -226,3 +226,56 @@ def test_demo_config_runs_both_studies():
     assert cfg.demo is True
     assert [s.kind for s in cfg.studies] == ["pairing", "citypanel"]
     assert cfg.studies[0].analyses == ANALYSES["pairing"]
+
+
+def test_effect_scale_is_sequential_when_all_effects_are_positive():
+    from maps.layers import _hex, effect_scale
+
+    colour_of, ramp, lo, hi = effect_scale(pd.Series([0.2, 0.5, 1.0]))
+    assert (lo, hi) == (0.0, 1.0)
+    # no red half: every colour is at or above the middle of RdBu
+    assert _hex("RdBu", 0.0) not in ramp and colour_of(1.0) == _hex("RdBu", 1.0)
+    assert colour_of(0.2) != colour_of(1.0)
+    colour_of, ramp, lo, hi = effect_scale(pd.Series([-2.0, 1.0]))
+    assert (lo, hi) == (-2.0, 1.0)
+    assert colour_of(-2.0) == _hex("RdBu", 0.0) and colour_of(1.0) == _hex("RdBu", 1.0)
+    assert colour_of(0.0) == _hex("RdBu", 0.5)
+
+
+def test_distance_effect_map_defaults_to_one_helper_and_names_the_distance(small):
+    from maps.layers import distance_effect_map
+    from maps.report import map_parts
+
+    eff = pd.DataFrame({"helper": ["440100", "440300"], "recipient": ["441400", "441500"],
+                        "predicted_effect": [0.3, 0.6], "distance_km": [50.0, 300.0]})
+    script = map_parts(distance_effect_map(small, eff, distance_label="border_km")).script
+    assert "hs.value='0'" in script and "'all helpers'" in script
+    assert "distance (border_km)" in script and "300.0 km" in script
+    # the legend scale starts at 0 although the smallest effect is 0.3 (js_json escapes <)
+    assert "\\u003cspan\\u003e0\\u003c/span\\u003e" in script
+
+
+def test_share_map_colours_by_share_and_shows_dash_for_no_data(small):
+    from maps.layers import _hex, share_map
+    from maps.report import map_parts
+
+    g = small.assign(share=[0.0, 1.0, np.nan, 0.5], ha=[10.0, 2500.0, np.nan, 4.0])
+    outl = small.iloc[:2].assign(group=["PRD", "PRD"])
+    script = map_parts(share_map(g, "share", label="share inside", tooltip=["ha"],
+                                 outlines=outl)).script
+    assert _hex("YlOrRd", 1.0) in script and _hex("YlOrRd", 0.0) in script
+    # no data: grey fill and "–" (folium writes it as \u2013), never "0.000"
+    assert "#dddddd" in script and "\\u2013" in script and "50.0%" in script
+    assert "2,500.0" in script and "PRD prefecture outline" in script
+    assert '"fill": false' in script or '"fill":false' in script
+
+
+def test_flow_map_uses_one_width_scale_across_years(small):
+    from maps.layers import flow_map
+    from maps.report import map_parts
+
+    flows = pd.DataFrame({"origin": ["440100", "440300"], "destination": ["441400", "441500"],
+                          "year": [2001, 2002], "count": [4, 12]})
+    script = map_parts(flow_map(small, flows)).script
+    # the maximum is taken over the threshold's flows of every year (A), not the year shown (S)
+    assert "CMAX=A.reduce(" in script and "' flow':' flows'" in script

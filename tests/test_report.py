@@ -281,3 +281,89 @@ def test_builtin_parks_and_synthetic_banner(tmp_path):
     assert cfg.banner and not cfg.demo
     assert cfg.studies[0].inputs["parks"].name == "guangdong_parks.csv"
     assert cfg.studies[0].inputs["parks"].exists()
+
+
+# ----------------------------------------------------------------------------- table display
+def test_tables_align_text_left_separate_thousands_and_fix_decimals(tmp_path):
+    df = pd.DataFrame({"reason": ["non-manufacturing", "kept"], "rows": [132025, 5],
+                       "year": [2014, 2016], "coef": [-0.0100, -0.00979],
+                       "p": [0.5, float("nan")]})
+    write_outputs(tmp_path, tables={"t": Table(df, "T")})
+    html = (tmp_path / "tables" / "t.html").read_text("utf-8")
+    assert ('<td class="pn-l" style="text-align:left;white-space:nowrap">non-manufacturing</td>'
+            in html)
+    assert '<td class="pn-r" style="text-align:right;white-space:nowrap">132,025</td>' in html
+    assert ">2014<" in html and "2,014" not in html  # years keep no separator
+    # one number of decimals per column: -0.0100 and -0.0098, not -0.01 next to -0.00979
+    assert ">-0.0100<" in html and ">-0.0098<" in html and "0.00979" not in html
+    md = (tmp_path / "tables" / "t.md").read_text("utf-8")
+    assert "|:--" in md and "132,025" in md
+    tex = (tmp_path / "tables" / "t.tex").read_text("utf-8")
+    assert "\\begin{tabular}{lrrrr}" in tex
+    # a text column holding only numbers (regression cells) is right-aligned
+    from spatial.outputs import _fmt
+
+    assert _fmt(pd.DataFrame({"v": ["mig", ""], "FE": ["8.5009***", "(0.5375)"]}), None)[1] \
+        == ["l", "r"]
+    raw = pd.read_csv(tmp_path / "tables" / "t.csv")
+    assert raw["rows"].tolist() == [132025, 5] and raw["coef"].tolist() == [-0.01, -0.00979]
+
+
+def test_ingest_audit_display_summarises_never_connected_pairs_and_adds_total():
+    from pairnet.demo import _audit_display
+
+    audit = pd.DataFrame({"step": ["kind", "kept", "panel", "panel"],
+                          "reason": ["other kind", "kept", "never connected: 440100-440500",
+                                     "never connected: 440400-440800"],
+                          "rows": [3, 7, 0, 0]})
+    shown, never = _audit_display(audit, 10, ["440100"])
+    assert len(shown) == 4
+    assert shown["reason"].tolist()[2] == "never connected (2 pairs, listed below)"
+    assert shown.iloc[-1].tolist() == ["total", "all input records", 10]
+    assert never["origin"].tolist() == ["440100", "440400"]
+    assert never["destination_name"].tolist() == ["汕头市", "湛江市"]
+
+
+def test_network_hubs_shown_as_short_names():
+    from network.pipeline import named_hubs
+
+    m = pd.DataFrame({"top_out_hubs": ["440300 (120); 440100 (95); 441900 (3); 440600 (1)",
+                                       ""],
+                      "top_in_hubs": ["a (4)", None]})
+    out = named_hubs(m)
+    assert out["top_out_hubs"].tolist() == ["深圳 120; 广州 95; 东莞 3", ""]
+    assert out["top_in_hubs"].tolist() == ["a 4", ""]
+
+
+def test_citypanel_glossary_first_and_coefficient_plot_labelled(tmp_path):
+    import numpy as np
+
+    from analyses.citypanel import YRD_GLOSSARY, run_citypanel
+
+    rng = np.random.default_rng(0)
+    n, t = 12, 6
+    df = pd.DataFrame({"city": np.repeat([f"{i:02d}" for i in range(n)], t),
+                       "year": np.tile(np.arange(2005, 2005 + t), n)})
+    df["mig"] = rng.normal(size=len(df))
+    df["inc"] = rng.normal(scale=100.0, size=len(df))
+    df["gdp_pc"] = 2.0 * df["mig"] + 0.01 * df["inc"] + rng.normal(size=len(df))
+    run_citypanel(df, entity="city", time="year", y="gdp_pc", x=["mig", "inc"],
+                  out_dir=tmp_path, glossary=YRD_GLOSSARY, y_label="gdp_pc (10k yuan)")
+    idx = json.loads((tmp_path / "outputs.json").read_text("utf-8"))
+    assert idx["tables"][0]["name"] == "glossary"
+    assert "inc 万元" in idx["tables"][1]["note"]  # descriptives note carries the units
+    assert "Pooled (ME) = pooled OLS" in idx["tables"][2]["note"]
+    fig = next(f for f in idx["figures"] if f["name"] == "baseline_fe")
+    assert "one-standard-deviation" in fig["note"]
+    assert set(YRD_GLOSSARY["code"]) >= {"str", "cos", "tec", "inc", "inv", "gov", "tra",
+                                         "fdi", "urb", "hukou", "mig", "gdp_pc"}
+
+
+def test_unknown_key_in_a_study_section_is_an_error(tmp_path):
+    from pairnet.study import parse_study
+    from spatial.errors import InputError
+
+    with pytest.raises(InputError, match=r"placebos.*\[study.did\].*placebo"):
+        parse_study({"study": [{"key": "g", "kind": "pairing", "analyses": ["pairing"],
+                                "inputs": {"parks": "builtin"}, "did": {"placebos": 10}}]},
+                    base=tmp_path)
