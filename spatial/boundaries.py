@@ -201,6 +201,17 @@ def read_boundaries(path: str | Path, id_col: str, *, datum: str = "WGS-84"):
     out = gdf.copy()
     if not out.crs.equals("EPSG:4326"):
         out = out.to_crs("EPSG:4326")
+    # a wrong CRS (projected metres labelled as degrees, swapped axes) shows up as impossible
+    # longitudes / latitudes
+    b = shapely.bounds(np.asarray(out.geometry.values, dtype=object))
+    outside = np.flatnonzero((b[:, 0] < -180) | (b[:, 2] > 180) | (b[:, 1] < -90) | (b[:, 3] > 90))
+    if len(outside):
+        raise CRSError(
+            f"coordinates of ids {list(ids.iloc[outside][:8])} fall outside longitude "
+            f"[-180, 180] / latitude [-90, 90] in EPSG:4326 (declared CRS {gdf.crs.to_string()})",
+            file=str(path), rows=outside.tolist(),
+            fix="declare the CRS the coordinates are really in (e.g. a projected CRS for metres), "
+                "or check for swapped x/y")
     out.insert(0, "city", ids.to_numpy())
     if "name" in out.columns and id_col != "name":
         out["name"] = out["name"].astype("string")

@@ -563,6 +563,10 @@ def pair_distances(origins, destinations, *, boundaries=None, adjacency: bool = 
     oi_, di_ = oi_.ravel(), di_.ravel()
     keep = oi_ != di_
     oi_, di_ = oi_[keep], di_[keep]
+    if len(oi_) == 0:
+        raise InputError("no pair of distinct cities: every origin is also the only destination",
+                         file="--origins/--destinations",
+                         fix="give at least one destination different from the origins")
 
     border, touch = border_km_pairs(geoms, oi_, di_)
     centre = _centre(geoms)

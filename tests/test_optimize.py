@@ -225,3 +225,18 @@ def test_forbidden_helper_is_not_a_tie():
     res = optimize_pairing(_grid(dist), EffectModel(3.0, -0.1), capacity=1,
                            forbidden=[("H1", "R0")], draws=0)
     assert res.chosen()["tied_with"].tolist() == [""]
+
+
+def test_cli_bad_distances_capacity_and_same_city(tmp_path, run_cli):
+    d = tmp_path / "d.csv"
+    d.write_text("origin,destination,border_km\n440100,441400,abc\n", encoding="utf-8")
+    res = run_cli("optimize", "--helpers", "广州", "--recipients", "梅州", "--effect", "3,-0.01",
+                  "--distances", d, "--draws", "0", "--out", tmp_path / "x.csv")
+    assert res.code == 2 and "border_km" in res.stderr and "row 1" in res.stderr
+    res = run_cli("optimize", "--helpers", "广州", "--recipients", "梅州", "--effect", "3,-0.01",
+                  "--distances", _distances_csv(tmp_path), "--capacity", "0",
+                  "--out", tmp_path / "x.csv")
+    assert res.code == 2 and "--capacity" in res.stderr and "Fix:" in res.stderr
+    res = run_cli("optimize", "--helpers", "广州", "--recipients", "广州", "--effect", "3,-0.01",
+                  "--draws", "0", "--out", tmp_path / "x.csv")
+    assert res.code == 2 and "None" not in res.stderr and "distinct" in res.stderr

@@ -80,7 +80,13 @@ def command(
     from analyses.optimize import EffectModel, effect_model_from_results, optimize_pairing
     from spatial.cities import resolve_cities
     from spatial.errors import InputError
-    from spatial.tables import check_literal, read_table, write_json, write_table
+    from spatial.tables import (
+        check_literal,
+        numeric_column,
+        read_table,
+        write_json,
+        write_table,
+    )
 
     check_literal(distance, DistanceName, "--distance")
     if (effect is None) == (from_results is None):
@@ -97,11 +103,16 @@ def command(
     else:
         model = effect_model_from_results(from_results, distance, variant)
 
+    if capacity < 1:
+        raise InputError(f"--capacity must be at least 1, got {capacity}", file="--capacity",
+                         fix="give the number of recipients one helper may take, e.g. 2")
     h_ids = resolve_cities(helpers, argument="--helpers")
     r_ids = resolve_cities(recipients, argument="--recipients")
     if distances is not None:
         table = read_table(distances, required=["origin", "destination", distance],
                            string_cols=["origin", "destination"], what="distances table")
+        table[distance] = numeric_column(table, distance, file=str(distances),
+                                         nonnegative=True, allow_missing=False)
     else:
         from spatial.distances import pair_distances
 
@@ -110,8 +121,10 @@ def command(
     cand = table.rename(columns={"origin": "helper", "destination": "recipient",
                                  distance: "distance_km"})
     if cand.empty:
-        raise InputError("no distances between the helpers and recipients", file=str(distances),
-                         fix="compute them with `pairnet distances` for these cities")
+        raise InputError("no helper-recipient pair of distinct cities to assign",
+                         file=str(distances) if distances is not None else "--helpers/--recipients",
+                         fix="give helpers and recipients that differ (and, with --distances, a "
+                             "table covering them: `pairnet distances`)")
     act = read_actual_pairs(actual) if actual is not None else None
     res = optimize_pairing(cand, model, capacity=capacity, forbidden=_pairs(forbid, "--forbid"),
                            fixed=_pairs(fix, "--fix"), draws=draws, seed=seed, actual=act)
