@@ -335,3 +335,41 @@ def parse_list(text: str | Sequence[str] | None) -> list[str]:
     if isinstance(text, str):
         text = text.replace("，", ",").split(",")
     return [t.strip() for t in text if str(t).strip()]
+
+
+def ensure_out_dir(path: str | Path, *, option: str = "--out") -> Path:
+    """Create the output folder ``path``; an existing *file* there is an input error.
+
+    Raises
+    ------
+    InputError
+        ``path`` exists and is not a folder.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{path} is a file, but {option} must be a folder", file=option,
+                         fix="give a folder name (it is created if missing)")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def check_outputs(inputs: Mapping[str, str | Path], outputs: Mapping[str, str | Path]) -> None:
+    """Refuse outputs that would overwrite an input or each other.
+
+    Parameters
+    ----------
+    inputs, outputs : mapping
+        ``{option or role: path}``, e.g. ``{"REGISTRY": path}`` and ``{"--out": p, "--audit": a}``.
+
+    Raises
+    ------
+    InputError
+        Two outputs share a path, or an output is one of the inputs.
+    """
+    seen: dict[Path, str] = {Path(p).resolve(): k for k, p in inputs.items()}
+    for opt, p in outputs.items():
+        r = Path(p).resolve()
+        if r in seen:
+            raise InputError(f"{opt} {p} is the same file as {seen[r]}", file=opt,
+                             fix="give each output its own path, different from the inputs")
+        seen[r] = opt

@@ -88,3 +88,19 @@ def test_format_rows_and_json():
     import numpy as np
 
     assert to_jsonable({"a": np.float64("nan"), "b": np.int64(3)}) == {"a": None, "b": 3}
+
+
+def test_outputs_may_not_overwrite_inputs_or_each_other(tmp_path):
+    from spatial.tables import check_outputs, ensure_out_dir
+
+    reg = tmp_path / "reg.csv"
+    reg.write_text("x\n1\n", encoding="utf-8")
+    with pytest.raises(InputError, match="--audit .* same file as --out"):
+        check_outputs({"REGISTRY": reg}, {"--out": tmp_path / "p.csv",
+                                          "--audit": tmp_path / "p.csv"})
+    with pytest.raises(InputError, match="same file as REGISTRY"):
+        check_outputs({"REGISTRY": reg}, {"--out": reg})
+    check_outputs({"REGISTRY": reg}, {"--out": tmp_path / "p.csv", "--audit": tmp_path / "a.csv"})
+    with pytest.raises(InputError, match="must be a folder"):
+        ensure_out_dir(reg)
+    assert ensure_out_dir(tmp_path / "new" / "dir").is_dir()

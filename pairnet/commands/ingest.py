@@ -32,8 +32,9 @@ def command(
     """Count registry ties by origin city, destination city and year (seed 003 §4.1)."""
     from panels.registry import ingest_registry
     from spatial.errors import InputError
-    from spatial.tables import parse_years, write_table
+    from spatial.tables import check_outputs, parse_years, write_table
 
+    check_outputs({"REGISTRY": registry}, {"--out": out, "--audit": audit})
     res = ingest_registry(registry, origins=origins, destinations=destinations,
                           years=parse_years(years), industry=industry, kind=kind,
                           columns=columns)
