@@ -105,9 +105,13 @@ _NUMERIC_TEXT = re.compile(r"^[(\[]?[-\u2212]?[\d,]*\.?\d+(e[-+]?\d+)?\*{0,3}[)\
 
 
 def _numeric_text(col: pd.Series) -> bool:
-    """A text column that only holds numbers (e.g. "1.23***", "(0.45)") aligns right."""
+    """A text column that only holds numbers (e.g. "1.23***", "(0.45)") aligns right.
+
+    Columns of bare digit strings are identifiers (adcodes "440100") and stay left-aligned.
+    """
     vals = [str(v).strip() for v in col if str(v).strip() != ""]
-    return bool(vals) and all(_NUMERIC_TEXT.match(v) for v in vals)
+    return (bool(vals) and all(_NUMERIC_TEXT.match(v) for v in vals)
+            and not all(v.isdigit() for v in vals))
 
 
 def _fmt(df: pd.DataFrame, float_format: str | None) -> tuple[pd.DataFrame, list[str]]:

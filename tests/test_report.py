@@ -303,8 +303,9 @@ def test_tables_align_text_left_separate_thousands_and_fix_decimals(tmp_path):
     # a text column holding only numbers (regression cells) is right-aligned
     from spatial.outputs import _fmt
 
-    assert _fmt(pd.DataFrame({"v": ["mig", ""], "FE": ["8.5009***", "(0.5375)"]}), None)[1] \
-        == ["l", "r"]
+    frame = pd.DataFrame({"v": ["mig", ""], "FE": ["8.5009***", "(0.5375)"],
+                          "city": ["440100", "012345"]})
+    assert _fmt(frame, None)[1] == ["l", "r", "l"]  # adcodes are ids: left
     raw = pd.read_csv(tmp_path / "tables" / "t.csv")
     assert raw["rows"].tolist() == [132025, 5] and raw["coef"].tolist() == [-0.01, -0.00979]
 
