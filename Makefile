@@ -5,12 +5,12 @@ BIN := $(VENV)/bin
 ASSETS := maps/assets
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test setup assets chromium lint bench clean
+.PHONY: demo test setup assets chromium fonts lint bench clean
 
-demo: setup
+demo: setup fonts
 	$(BIN)/pairnet demo --out out/demo
 
-test: setup chromium
+test: setup chromium fonts
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 setup: $(STAMP) assets
@@ -35,8 +35,16 @@ $(ASSETS)/node_modules/.package-lock.json: $(ASSETS)/package.json $(ASSETS)/pack
 chromium:
 	@if ! command -v chromium >/dev/null 2>&1; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null; \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 		else echo "chromium not found: browser tests will fail; install Debian's chromium"; fi; \
+	fi
+
+# Figures label cities in Chinese: a CJK font (Debian's fonts-noto-cjk) avoids empty boxes.
+fonts:
+	@if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; \
+		else echo "no CJK font: Chinese labels in figures will show as boxes (install fonts-noto-cjk)"; fi; \
 	fi
 
 lint: setup

@@ -37,11 +37,43 @@ app = typer.Typer(
 )
 
 
+#: Fonts with Chinese glyphs, in order of preference (city names appear in figure labels).
+CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "Droid Sans Fallback",
+             "Microsoft YaHei", "SimHei", "PingFang SC")
+
+
+def configure_matplotlib() -> str | None:
+    """Use a non-interactive backend and fall back to a CJK font for Chinese labels.
+
+    Returns the CJK font used, or None (then Chinese glyphs show as boxes and matplotlib's
+    per-glyph warnings are replaced by one notice).
+    """
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import font_manager, rcParams
+
+    have = {f.name for f in font_manager.fontManager.ttflist}
+    cjk = next((f for f in CJK_FONTS if f in have), None)
+    if cjk is not None:
+        # matplotlib falls back glyph by glyph through the family list
+        rcParams["font.family"] = ["DejaVu Sans", cjk]
+    else:
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font",
+                                category=UserWarning)
+    return cjk
+
+
 def _guard(verb: str, func: Callable[..., None]) -> Callable[..., None]:
     """Turn pairnet's own errors into one line on stderr and exit status 2."""
 
     @functools.wraps(func)
     def wrapper(*args: object, **kwargs: object) -> None:
+        if configure_matplotlib() is None:
+            typer.echo("pairnet: note: no CJK font found, Chinese labels in figures show as "
+                       "boxes (install fonts-noto-cjk)", err=True)
         try:
             func(*args, **kwargs)
         except PairnetError as exc:

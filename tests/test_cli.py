@@ -18,3 +18,21 @@ def test_each_verb_has_help(run_cli):
     for verb in VERBS:
         res = run_cli(verb, "--help")
         assert res.code == 0, (verb, res.stderr)
+
+
+def test_chinese_labels_raise_no_glyph_warnings():
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    from pairnet.cli import configure_matplotlib
+
+    configure_matplotlib()
+    fig, ax = plt.subplots()
+    ax.set_title("广州 → 梅州")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("default")
+        configure_matplotlib()  # the filter (no CJK font) must survive simplefilter
+        fig.canvas.draw()
+    plt.close(fig)
+    assert not [w for w in caught if "missing from font" in str(w.message)]
