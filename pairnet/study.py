@@ -277,12 +277,14 @@ def demo_config(seed: int = 0) -> ReportConfig:
     gd = StudyConfig(key="guangdong", kind="pairing",
                      title="Guangdong: Pearl River Delta → east/west/north pairing",
                      description="Co-built industrial parks between the 9 PRD helper cities and "
-                                 "the 12 EWN recipient cities (seed 003).",
+                                 "the 12 EWN recipient cities (method of Tang & Zhang on paired "
+                                 "assistance through co-built parks).",
                      helpers="PRD", recipients="EWN", years=(2000, 2018),
                      analyses=ANALYSES["pairing"], seed=seed)
     yrd = StudyConfig(key="yrd", kind="citypanel",
                       title="Yangtze River Delta: population mobility and growth",
-                      description="26 cities of the 2016 YRD plan, 2005–2017 (seed 000).",
+                      description="26 cities of the 2016 YRD plan, 2005–2017 (method of the "
+                                  "study of population mobility and growth in the YRD).",
                       helpers="YRD", recipients="YRD", years=(2005, 2017),
                       analyses=ANALYSES["citypanel"], seed=seed)
     return ReportConfig(title="pairnet demo report", studies=[gd, yrd], demo=True,
