@@ -40,6 +40,7 @@ __all__ = [
     "EventStudyResult",
     "DistanceResult",
     "prepare_panel",
+    "check_identified",
     "treat_indicator",
     "control_columns",
     "controls_no_baseline",
@@ -183,7 +184,16 @@ def prepare_panel(
             raise InputError(f"missing {what}", file=file, column=c, rows=miss,
                              fix="fill or drop these records")
     t = numeric_column(d, time, file=file, integer=True, allow_missing=False)
-    g = numeric_column(d, cohort, file=file, integer=True).fillna(0)
+    _check_finite(t, file=file, column=time)
+    g = numeric_column(d, cohort, file=file, integer=True)
+    _check_finite(g, file=file, column=cohort)
+    neg = np.flatnonzero((g < 0).to_numpy())
+    if len(neg):
+        raise InputError(
+            f"negative cohort {int(g.iloc[neg[0]])}", file=file, column=cohort, rows=neg,
+            fix="--cohort is the first treated period (e.g. 2007); use 0 or leave it empty "
+                "for never-treated units")
+    g = g.fillna(0)
     # cohort must be one value per unit: 0/empty on some rows and a year on others is the
     # typical mistake (a treatment dummy passed as the cohort)
     nun = g.groupby(d[unit]).transform("nunique")
@@ -203,6 +213,12 @@ def prepare_panel(
             f"unit {d[unit].iloc[rows[0]]!r} has duplicate period {int(t.iloc[rows[0]])}",
             file=file, column=time, rows=rows,
             fix="keep one row per unit and period (aggregate or remove the repeats)")
+    n_units, n_periods = d[unit].nunique(), t.nunique()
+    if n_units < 2 or n_periods < 2:
+        raise InputError(
+            f"a DID panel needs at least 2 units and 2 periods; found {n_units} unit(s) and "
+            f"{n_periods} period(s)", file=file, column=unit if n_units < 2 else time,
+            fix="pass the whole panel (treated and comparison units over several periods)")
     user_vars = list(dict.fromkeys([y, *extra_y, *controls, *distance]))
     safe = _safe_names(user_vars, set())
     out = pd.DataFrame(index=d.index)
@@ -213,6 +229,15 @@ def prepare_panel(
     for c in user_vars:
         allow = c not in distance
         out[safe[c]] = numeric_column(d, c, file=file, allow_missing=True).astype(float)
+        _check_finite(out[safe[c]], file=file, column=c)
+        if c == y or c in extra_y:
+            # a missing outcome would silently drop the cell from some estimators and not
+            # others (and unbalance the panel): refuse it, naming the rows
+            miss = np.flatnonzero(out[safe[c]].isna().to_numpy())
+            if len(miss):
+                raise InputError(
+                    "missing outcome value", file=file, column=c, rows=miss,
+                    fix="fill these values or drop these records before running the DID suite")
         if not allow:
             dv = out[safe[c]].groupby(out["unit"]).nunique()
             if (dv > 1).any():
@@ -234,6 +259,55 @@ def prepare_panel(
         extra_y=tuple(safe[c] for c in extra_y if c != y), unit_labels=np.asarray(labels),
         source={"unit": unit, "time": time, "cohort": cohort},
     )
+
+
+def _check_finite(values: pd.Series, *, file: str | None, column: str) -> None:
+    """Raise naming the rows where a numeric column holds inf or -inf."""
+    v = values.to_numpy(dtype=float)
+    bad = np.flatnonzero(np.isinf(v))
+    if len(bad):
+        raise InputError(f"non-finite value {v[bad[0]]:g}", file=file, column=column, rows=bad,
+                         fix="replace infinite values (e.g. from a division by zero or log(0)) "
+                             "with finite numbers, or drop these records")
+
+
+def check_identified(panel: DIDPanel, *, file: str | None = None) -> None:
+    """Raise unless the treatment effect of model (1) is identified on ``panel``.
+
+    Needs at least one unit treated inside the window, one unit that changes treatment status
+    (else the effect is absorbed by the unit effects) and one period with both treated and
+    untreated units (else it is absorbed by the period effects: e.g. a single unit, or every
+    unit treated in the same period with no never-treated units).
+
+    Raises
+    ------
+    EstimationError
+        No unit is treated inside the panel window.
+    InputError
+        No unit switches, or no period holds both a treated and an untreated cell.
+    """
+    f = panel.frame
+    cohort = panel.source.get("cohort")
+    if not (f["treat"] > 0).any():
+        raise EstimationError("no unit is treated inside the panel window: every cohort is 0, "
+                              "empty or after the last period")
+    switch = f.groupby("unit")["treat"].agg(lambda s: s.min() < s.max())
+    if not switch.any():
+        raise InputError(
+            "no unit changes treatment status inside the panel (every treated unit is treated "
+            "from its first period), so the effect is absorbed by the unit fixed effects",
+            file=file, column=cohort,
+            fix="--cohort must be the first treated period (e.g. 2007), not a 0/1 group dummy")
+    mixed = f.groupby("time")["treat"].agg(lambda s: s.min() < s.max())
+    if not mixed.any():
+        raise InputError(
+            "no period has both treated and untreated (never- or not-yet-treated) units, so the "
+            "effect is absorbed by the period fixed effects "
+            f"({f['unit'].nunique()} unit(s), cohorts "
+            f"{sorted(int(c) for c in f['cohort'].unique())})",
+            file=file, column=cohort,
+            fix="include comparison units that are never treated (cohort 0 or empty) or "
+                "treated later than others")
 
 
 def treat_indicator(time: pd.Series | np.ndarray, cohort: pd.Series | np.ndarray) -> np.ndarray:
@@ -922,6 +996,15 @@ def did2s(panel: DIDPanel, *, y: str | None = None, log1p: bool = False) -> DIDR
 
     f, yname, ylab = _outcome(panel, y, log1p)
     d = f[[yname, "unit", "time", "treat"]].dropna().copy()
+    # the first stage estimates the period effects from untreated cells only: a period in
+    # which every unit is treated has no period effect to impute with (pyfixest then fails
+    # with a shape error)
+    untreated_t = set(d.loc[d["treat"] == 0, "time"].unique())
+    no_ctrl = sorted(int(t) for t in d["time"].unique() if t not in untreated_t)
+    if no_ctrl:
+        raise EstimationError(
+            f"period(s) {', '.join(map(str, no_ctrl))} have no untreated unit, so their "
+            "period effects cannot be imputed (needs never-treated units or later cohorts)")
     # pyfixest's first stage drops singleton fixed effects, leaving units with a single
     # untreated period without a unit effect (its did2s then fails); they are left out here
     # and counted in extra["units_dropped"]

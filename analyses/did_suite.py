@@ -21,6 +21,7 @@ from analyses.did import (
     DIDPanel,
     DIDResult,
     DistanceResult,
+    check_identified,
     controls_no_baseline,
     descriptives,
     did2s,
@@ -33,7 +34,7 @@ from analyses.did import (
     twfe,
 )
 from analyses.placebo import placebo_test
-from spatial.errors import EstimationError, InputError, PairnetError
+from spatial.errors import InputError, PairnetError
 from spatial.outputs import Figure, Table, write_outputs
 from spatial.tables import check_literal
 
@@ -91,6 +92,13 @@ def _cs(panel: DIDPanel, control_group: str, seed: int, bstrap: bool) -> dict[st
         out[typ] = agg.to_dict()
         out["_objects"][typ] = agg
     return out
+
+
+def _why(exc: BaseException) -> str:
+    """One line for a failed optional estimator: our own message, or type + message."""
+    if isinstance(exc, PairnetError):
+        return str(exc)
+    return f"unexpected {type(exc).__name__}: {exc}"
 
 
 def _cs_table(cs: dict[str, Any], alts: dict[str, DIDResult]) -> pd.DataFrame:
@@ -201,6 +209,10 @@ def run_did(
         if len(c2) != 2:
             raise InputError(f"expecting two columns for --cluster2, got {list(c2)}",
                              file="--cluster2", fix="e.g. --cluster2 origin,destination")
+    out_path = Path(out_dir)
+    if out_path.exists() and not out_path.is_dir():
+        raise InputError("--out must be a folder, but it names an existing file",
+                         file=str(out_path), fix="pass a new or existing folder path to --out")
     if placebo < 0:
         raise InputError(f"--placebo must be >= 0, got {placebo}", file="--placebo",
                          fix="pass a number of draws, 0 to skip")
@@ -208,21 +220,17 @@ def run_did(
                       distance=dist_cols, extra_y=extra_y,
                       origin=c2[0] if c2 else None, destination=c2[1] if c2 else None,
                       file=file)
-    if not (p.frame["treat"] > 0).any():
-        raise EstimationError("no unit is treated inside the panel window: every cohort is 0, "
-                              "empty or after the last period")
-    switch = p.frame.groupby("unit")["treat"].agg(lambda s: s.min() < s.max())
-    if not switch.any():
-        raise InputError(
-            "no unit changes treatment status inside the panel (every treated unit is treated "
-            "from its first period), so the effect is absorbed by the unit fixed effects",
-            file=file, column=cohort,
-            fix="--cohort must be the first treated period (e.g. 2007), not a 0/1 group dummy")
+    check_identified(p, file=file)
     has2 = bool(c2)
     tables: dict[str, Table] = {}
     figures: dict[str, Figure] = {}
     notes: list[str] = []
     f = p.frame
+    never = (f["cohort"] == 0) | (f["cohort"] > f["time"].max())
+    if not never.any():
+        notes.append("no never-treated units: TWFE and the event study compare treated cells "
+                     "with not-yet-treated ones only (the event study is identified through "
+                     "its binned endpoints)")
     results: dict[str, Any] = {
         "meta": {
             "unit": unit, "time": time, "cohort": cohort, "y": y, "controls": list(controls),
@@ -264,9 +272,9 @@ def run_did(
             results["ppml"] = {**_model_dict(pp), "irr": pp.extra["irr"],
                                "nobs_dropped": pp.extra["nobs_dropped"]}
             models.append(pp)
-        except PairnetError as exc:
-            results["ppml"] = {"error": str(exc)}
-            notes.append(f"PPML: {exc}")
+        except Exception as exc:  # optional: a failure is recorded, never a crash
+            results["ppml"] = {"error": _why(exc)}
+            notes.append(f"PPML skipped: {_why(exc)}")
     tab2 = did_table(models)
     note2 = ("y ~ treat | unit + time (pyfixest feols; fixest small-sample corrections); SE "
              f"clustered by {unit}" + (f"; second SE row clustered two-way by {c2[0]} and "
@@ -303,15 +311,15 @@ def run_did(
                 f"ATT by event time, {control_group}-treated comparison units, "
                 f"{'bootstrap' if bstrap else 'analytic'} SEs.")
             tables["cs_att_gt"] = Table(c["att_gt"], "Callaway–Sant'Anna ATT(g,t)")
-        except PairnetError as exc:
-            results["cs"] = {"error": str(exc)}
-            notes.append(f"Callaway-Sant'Anna: {exc}")
+        except Exception as exc:  # optional: a failure is recorded, never a crash
+            results["cs"] = {"error": _why(exc)}
+            notes.append(f"Callaway-Sant'Anna skipped: {_why(exc)}")
     for name, fn in (("sun_abraham", sun_abraham), ("did2s", did2s)):
         try:
             alts[name] = fn(p)
-        except PairnetError as exc:
-            results.setdefault("alternatives", {})[name] = {"error": str(exc)}
-            notes.append(f"{name}: {exc}")
+        except Exception as exc:  # optional: a failure is recorded, never a crash
+            results.setdefault("alternatives", {})[name] = {"error": _why(exc)}
+            notes.append(f"{name} skipped: {_why(exc)}")
     results.setdefault("alternatives", {}).update(
         {k: {"att": r.estimate, "se": r.se, "nobs": r.nobs, **{
             kk: vv for kk, vv in r.extra.items()

@@ -207,12 +207,19 @@ def test_baseline_controls_differ_from_raw(mp_panel):
     (lambda d: d.assign(y=d["y"].astype(object).where(d.index != 4, "n/a")), "non-numeric"),
     (lambda d: pd.concat([d, d.iloc[[0]]], ignore_index=True), "duplicate period"),
     (lambda d: d.assign(cohort=np.where(d.index == 3, 2004, d["cohort"])), "varies within"),
+    (lambda d: d.assign(y=np.where(d.index == 2, np.inf, d["y"])), "non-finite value inf"),
+    (lambda d: d.assign(y=np.where(d.index == 2, np.nan, d["y"])), "missing outcome"),
+    (lambda d: d.assign(cohort=np.where(d["unit"] == d["unit"].iloc[0], -1, d["cohort"])),
+     "negative cohort"),
+    (lambda d: d.assign(time=np.where(d.index == 1, -np.inf, d["time"])), "non-finite"),
+    (lambda d: d.loc[d["unit"] == d["unit"].iloc[0]], "at least 2 units"),
+    (lambda d: d.loc[d["time"] == d["time"].iloc[0]], "2 periods"),
 ])
 def test_prepare_panel_rejects_bad_input(mutate, needle):
     s = simulate_staggered(n_units=6, n_periods=5, share_treated=0.0, seed=0)
     with pytest.raises(InputError, match=needle) as e:
         prepare_panel(mutate(s), unit="unit", time="time", cohort="cohort", y="y")
-    if needle != "missing column":
+    if needle not in ("missing column", "at least 2 units", "2 periods"):
         assert "row" in str(e.value)
 
 

@@ -154,3 +154,102 @@ def test_optimizer_reads_the_distance_model(cli_out):
     e = r["distance"]["by_column"]["centroid_km"]["no_controls"]
     assert m.b0 == pytest.approx(e["b0"]) and m.b1 == pytest.approx(e["b1"])
     np.testing.assert_allclose(m.vcov, np.asarray(e["vcov"]))
+
+
+# --- fuzzer findings: designs the suite cannot (fully) estimate, non-finite / missing input ---
+def _small_panel(cohorts=(2004, 2004, 2006, 2006, 0, 0, 0, 0), seed=0):
+    """8 units x 2000-2009 with a true effect of 2 (the fuzzer's base panel shape)."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i, g in enumerate(cohorts):
+        for t in range(2000, 2010):
+            rows.append({"unit": f"u{i + 1:02d}", "year": t, "cohort": g,
+                         "y": float(rng.poisson(3) + 2 * (g > 0 and t >= g)),
+                         "x1": rng.normal(), "border_km": 100.0 + 20 * i})
+    return pd.DataFrame(rows)
+
+
+def _fz_args(p, out, *extra):
+    return ["did", p, "--unit", "unit", "--time", "year", "--cohort", "cohort", "--y", "y",
+            "--placebo", "0", "--no-cs", "--out", out, *extra]
+
+
+def test_all_treated_skips_alternatives_with_notes(run_cli, tmp_path):
+    s = _small_panel(cohorts=(2004, 2004, 2006, 2006, 2008, 2008, 2008, 2008))
+    out = tmp_path / "o"
+    res = run_cli(*_fz_args(_write(tmp_path, s), out))
+    assert res.code == 0, res.stderr
+    r = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert r["twfe"]["nobs"] == 80 and np.isfinite(r["twfe"]["coef"])
+    assert "never-treated" in r["alternatives"]["sun_abraham"]["error"]
+    assert "2008, 2009 have no untreated unit" in r["alternatives"]["did2s"]["error"]
+    assert any(n.startswith("did2s skipped") for n in r["notes"])
+    assert any(n.startswith("no never-treated units") for n in r["notes"])
+    assert "did2s skipped" in res.stdout
+
+
+@pytest.mark.parametrize("control_group, cs_ok", [("never", False), ("notyet", True)])
+def test_all_treated_with_cs(run_cli, tmp_path, control_group, cs_ok):
+    s = _small_panel(cohorts=(2004, 2004, 2006, 2006, 2008, 2008, 2008, 2008))
+    out = tmp_path / "o"
+    args = [a for a in _fz_args(_write(tmp_path, s), out) if a != "--no-cs"]
+    res = run_cli(*args, "--control-group", control_group)
+    assert res.code == 0, res.stderr
+    r = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    if cs_ok:
+        assert np.isfinite(r["cs"]["simple"]["att"])
+    else:
+        assert "never-treated" in r["cs"]["error"]
+        assert any(n.startswith("Callaway-Sant'Anna skipped") for n in r["notes"])
+    assert "error" in r["alternatives"]["did2s"]
+
+
+def test_single_unit_exits_2(run_cli, tmp_path):
+    s = _small_panel().query("unit == 'u01'")
+    res = run_cli(*_fz_args(_write(tmp_path, s), tmp_path / "o"))
+    assert res.code == 2
+    assert "column 'unit'" in res.stderr and "at least 2 units and 2 periods" in res.stderr
+    assert "found 1 unit(s)" in res.stderr
+
+
+def test_single_cohort_without_comparison_exits_2(run_cli, tmp_path):
+    # every unit treated in 2004: treat equals a period dummy, nothing to compare with
+    s = _small_panel(cohorts=(2004,) * 8)
+    res = run_cli(*_fz_args(_write(tmp_path, s), tmp_path / "o"))
+    assert res.code == 2
+    assert "no period has both treated and untreated" in res.stderr
+    assert "column 'cohort'" in res.stderr and "Fix:" in res.stderr
+
+
+@pytest.mark.parametrize("column", ["y", "x1", "border_km"])
+def test_infinite_value_exits_2(run_cli, tmp_path, column):
+    s = _small_panel()
+    s.loc[2, column] = np.inf
+    extra = {"y": (), "x1": ("--controls", "x1"), "border_km": ()}[column]
+    res = run_cli(*_fz_args(_write(tmp_path, s), tmp_path / "o", *extra))
+    assert res.code == 2, res.stderr
+    assert f"column '{column}', row 3: non-finite value inf" in res.stderr
+
+
+def test_missing_outcome_exits_2(run_cli, tmp_path):
+    s = _small_panel()
+    s.loc[[2, 45], "y"] = np.nan
+    res = run_cli(*_fz_args(_write(tmp_path, s), tmp_path / "o"))
+    assert res.code == 2
+    assert "column 'y', rows 3, 46: missing outcome value" in res.stderr
+    assert "fill these values or drop these records" in res.stderr
+
+
+def test_negative_cohort_exits_2(run_cli, tmp_path):
+    s = _small_panel(cohorts=(2004, 2004, 2006, 2006, -1, 0, 0, 0))
+    res = run_cli(*_fz_args(_write(tmp_path, s), tmp_path / "o"))
+    assert res.code == 2
+    assert "negative cohort -1" in res.stderr and "rows 41, 42" in res.stderr
+    assert "0 or leave it empty" in res.stderr
+
+
+def test_out_naming_a_file_exits_2(run_cli, tmp_path):
+    p = _write(tmp_path, _small_panel())
+    res = run_cli(*_fz_args(p, p))
+    assert res.code == 2
+    assert "--out must be a folder" in res.stderr

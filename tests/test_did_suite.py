@@ -96,3 +96,36 @@ def test_controls_without_baseline_and_always_treated_are_reported(tmp_path):
     assert "2 unit(s) without a pre-treatment baseline" in notes["table2_twfe"]
     assert "16 rows" in notes["table2_twfe"]
     assert "2 unit(s) treated at or before the first period" in notes["table3_robust_did"]
+
+
+def test_unexpected_failure_of_an_optional_estimator_is_a_note(tmp_path, monkeypatch):
+    import analyses.did_suite as suite
+    from analyses.did import simulate_staggered
+
+    def boom(*a, **k):
+        raise RuntimeError("shape mismatch")
+
+    monkeypatch.setattr(suite, "did2s", boom)
+    s = simulate_staggered(n_units=20, n_periods=6, effect=1.0, seed=3)
+    res = run_did(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0,
+                  distance=None, cs=False, out_dir=tmp_path)
+    assert res["alternatives"]["did2s"] == {"error": "unexpected RuntimeError: shape mismatch"}
+    assert "did2s skipped: unexpected RuntimeError: shape mismatch" in res["notes"]
+    assert "att" in res["alternatives"]["sun_abraham"]
+    saved = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
+    assert saved["notes"] == res["notes"]
+
+
+def test_failure_of_the_main_twfe_is_not_hidden(tmp_path, monkeypatch):
+    import analyses.did_suite as suite
+    from analyses.did import simulate_staggered
+
+    def boom(*a, **k):
+        raise RuntimeError("twfe broke")
+
+    monkeypatch.setattr(suite, "twfe", boom)
+    s = simulate_staggered(n_units=20, n_periods=6, effect=1.0, seed=3)
+    with pytest.raises(RuntimeError, match="twfe broke"):
+        run_did(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0,
+                distance=None, cs=False, out_dir=tmp_path)
+    assert not (tmp_path / "results.json").exists()
