@@ -35,6 +35,7 @@ __all__ = [
     "LandEventStudy",
     "yearly_means",
     "event_time",
+    "check_identified",
     "estimate_event_study",
     "plot_means",
     "run_land",
@@ -205,16 +206,60 @@ def plot_means(means: pd.DataFrame, *, regime: tuple[int, int] = REGIME):
     return fig
 
 
+def check_identified(d: pd.DataFrame, *, event_year: int = EVENT_YEAR, base: int = BASE,
+                     file: str | None = None) -> None:
+    """Refuse a panel on which model (2) is not identified, before pyfixest sees it.
+
+    The park × year effects come only from county-years with both a park and a non-park cell
+    (a lone cell is absorbed by its county × year effect). Those must include the base year,
+    at least one other event time, and at least two counties (the standard errors are
+    clustered by county; one cluster has no variance). Degenerate designs otherwise make
+    pyfixest abort the process (a Rust panic) or fail with numerical warnings.
+
+    Raises
+    ------
+    InputError
+        Naming what is missing and the options that widen the sample.
+    """
+    both = d.groupby(["county", "year"])["park"].nunique()
+    info = both[both == 2].reset_index()[["county", "year"]]
+    info["s"] = event_time(info["year"], event_year=event_year)
+    base_year = event_year + base
+    yrs = sorted(int(y) for y in info["year"].unique())
+    shown = ", ".join(map(str, yrs)) if yrs else "none"
+    n_cty = int(info["county"].nunique())
+    if info.empty:
+        problem = "no county-year has both a park and a non-park cell"
+    elif base not in set(info["s"]):
+        problem = f"the base year {base_year} has no county with both park and non-park cells"
+    elif set(info["s"]) == {base}:
+        problem = f"only the base year {base_year} has counties with both park and non-park cells"
+    elif n_cty < 2:
+        problem = ("only one county has park and non-park cells in the same year; standard "
+                   "errors clustered by county need at least 2 counties")
+    else:
+        return
+    raise InputError(
+        f"the cleaned panel cannot identify the event study: {problem} "
+        f"(years with both: {shown}; counties with both: {n_cty})",
+        file=file,
+        fix=f"widen --years (it must include {base_year} and at least one other year) or "
+            "--cities (at least 2 counties with parcels inside and outside parks), or check "
+            "--park-patterns")
+
+
 def estimate_event_study(panel: pd.DataFrame, *, event_year: int = EVENT_YEAR,
-                         window: tuple[int, int] = WINDOW, base: int = BASE) -> LandEventStudy:
+                         window: tuple[int, int] = WINDOW, base: int = BASE,
+                         file: str | None = None) -> LandEventStudy:
     """Estimate model (2) on a ``county, year, park, log_area`` panel.
 
     Raises
     ------
     InputError
-        Missing columns.
+        Missing columns, or a panel on which the model is not identified
+        (:func:`check_identified`; ``file`` is named in the message).
     EstimationError
-        No park and non-park cells in a common county-year, or the fit fails.
+        The fit fails.
     """
     import pyfixest as pf
 
@@ -229,10 +274,7 @@ def estimate_event_study(panel: pd.DataFrame, *, event_year: int = EVENT_YEAR,
     d["park"] = d["park"].astype("int64")
     d["log_area"] = d["log_area"].astype(float)
     d["s"] = event_time(d["year"], event_year=event_year, window=window)
-    both = d.groupby(["county", "year"])["park"].nunique()
-    if not (both == 2).any():
-        raise EstimationError("no county-year has both a park and a non-park cell, so the "
-                              "park × year effects are not identified (check --park-patterns)")
+    check_identified(d, event_year=event_year, base=base, file=file)
     formula = f"log_area ~ i(s, park, ref={base}) | county^park + county^year"
     import warnings
 
@@ -300,22 +342,25 @@ def run_land(
     """
     from panels.land import DEFAULT_PARK_PATTERNS, clean_land, read_land
     from spatial.outputs import Figure, Table, write_outputs
-    from spatial.tables import write_table
+    from spatial.tables import ensure_out_dir, write_table
 
     file = None
+    if Path(out).exists() and not Path(out).is_dir():
+        ensure_out_dir(out, option="--out")  # raises before any work is done
     if isinstance(records, pd.DataFrame):
         df = records.rename(columns=dict(columns or {}))
     else:
         file = str(records)
         df = read_land(records, columns=columns)
-    patterns = list(park_patterns) if park_patterns else list(DEFAULT_PARK_PATTERNS)
+    # an explicitly empty list is refused by clean_land, never replaced by the default
+    patterns = list(DEFAULT_PARK_PATTERNS) if park_patterns is None else list(park_patterns)
     clean = clean_land(df, cities=cities, years=years, park_patterns=patterns,
                        empty=empty, file=file)  # type: ignore[arg-type]
     if clean.panel.empty:
         raise EstimationError("no records survive the cleaning; see the audit:\n"
                               + clean.summary())
-    res = estimate_event_study(clean.panel)
-    out = Path(out)
+    res = estimate_event_study(clean.panel, file=file)
+    out = ensure_out_dir(out, option="--out")
     write_table(clean.panel, out / "panel.csv")
     write_table(clean.audit, out / "audit.csv")
     write_table(clean.unclassified, out / "unclassified.csv")

@@ -42,7 +42,7 @@ import numpy as np
 import pandas as pd
 
 from spatial.errors import InputError
-from spatial.tables import check_literal, numeric_column, read_table
+from spatial.tables import check_literal, numeric_column, read_table, require_columns
 
 __all__ = [
     "LAND_COLUMNS",
@@ -267,9 +267,33 @@ def read_land(path: str | Path, *, columns: Mapping[str, str] | None = None) -> 
     InputError
         Missing file/column, or a non-numeric ``area_ha``.
     """
-    df = read_table(path, required=LAND_COLUMNS, what="land transactions", columns=columns,
-                    string_cols=("supervision_no", "county", "location", "land_use",
-                                 "supply_method", "date"))
+    columns = dict(columns or {})
+    unknown = [dst for dst in columns.values() if dst not in LAND_COLUMNS]
+    if unknown:
+        raise InputError(f"--columns maps to {unknown[0]!r}, which is not a land column",
+                         file="--columns",
+                         fix=f"map file columns onto {', '.join(LAND_COLUMNS)}")
+    twice = sorted({d for d in columns.values() if list(columns.values()).count(d) > 1})
+    if twice:
+        raise InputError(f"--columns maps two file columns onto {twice[0]!r}",
+                         file="--columns", fix="map exactly one file column onto each")
+    text_cols = ("supervision_no", "county", "location", "land_use", "supply_method", "date")
+    sources = [src for src, dst in columns.items() if dst in text_cols]
+    # read without renaming, so a mapping naming no column of the file is caught
+    df = read_table(path, what="land transactions", string_cols=(*text_cols, *sources))
+    absent = [src for src in columns if src not in df.columns]
+    if absent:
+        raise InputError(f"--columns names column {absent[0]!r}, which the file does not have",
+                         file=str(path), column=absent[0],
+                         fix=f"use the file's column names: {', '.join(map(str, df.columns))}")
+    clash = [dst for src, dst in columns.items()
+             if dst in df.columns and dst != src and dst not in columns]
+    if clash:
+        raise InputError(f"--columns renames a column to {clash[0]!r}, but the file already "
+                         "has that column", file=str(path), column=clash[0],
+                         fix="drop that mapping, or rename the file's own column")
+    df = df.rename(columns=columns)
+    require_columns(df, LAND_COLUMNS, file=str(path), what="land transactions")
     df["area_ha"] = numeric_column(df, "area_ha", file=str(path))
     return df
 
@@ -423,6 +447,9 @@ def clean_land(
          county.isna().to_numpy())
     drop(1, "county outside --cities", ~pref.isin(prefectures).fillna(False).to_numpy())
     drop(2, "area missing", area.isna().to_numpy())
+    # "inf" parses as a number but is no area; audited here so no record vanishes unnamed
+    drop(2, "area not a finite number (inf)",
+         (area.notna() & ~np.isfinite(area.astype(float))).to_numpy())
     drop(2, f"area under {min_area:g} ha", (area < min_area).fillna(False).to_numpy())
     unclassified_mask = land_class.isna().to_numpy() & alive
     unclassified = (d.loc[unclassified_mask, "land_use"].astype("string").fillna("<missing>")

@@ -82,11 +82,31 @@ def test_event_window_binning_of_outside_years():
     assert bins["0"] == [2014]
 
 
-def test_no_common_county_year_is_an_estimation_error():
+def test_no_common_county_year_is_an_input_error():
     p = pd.DataFrame({"county": ["a", "b"], "year": [2012, 2012], "park": [1, 0],
                       "log_area": [1.0, 2.0]})
-    with pytest.raises(EstimationError):
-        estimate_event_study(p)
+    with pytest.raises(InputError, match="no county-year has both"):
+        estimate_event_study(p, file="x.csv")
+
+
+def _grid(counties, years):
+    rows = [(c, y, p) for c in counties for y in years for p in (0, 1)]
+    d = pd.DataFrame(rows, columns=["county", "year", "park"])
+    d["log_area"] = np.random.default_rng(0).normal(size=len(d))
+    return d
+
+
+@pytest.mark.parametrize("counties, years, needle", [
+    (["a", "b", "c"], [2015], "base year 2013 has no county"),
+    (["a", "b", "c"], [2014, 2015, 2016], "base year 2013 has no county"),
+    (["a", "b", "c"], [2013], "only the base year 2013"),
+    (["a"], range(2011, 2021), "at least 2 counties"),
+])
+def test_unidentified_panels_are_refused_before_pyfixest(counties, years, needle):
+    # these designs made pyfixest abort (Rust panic) or fail with "SVD did not converge"
+    with pytest.raises(InputError, match=needle) as exc:
+        estimate_event_study(_grid(counties, years), file="land.csv")
+    assert str(exc.value).startswith("land.csv") and "Fix: widen --years" in str(exc.value)
 
 
 @pytest.fixture(scope="module")
@@ -220,3 +240,67 @@ def test_sparse_fit_no_sqrt_warning_and_honest_labels(recwarn):
     assert [s for s, line in by_s.items() if "(base)" in line] == [-1]
     assert all(by_s[s].rstrip().endswith("n/a") for s in no_se)
     assert all(by_s[s].rstrip().endswith("not identified") for s in unident)
+
+
+def _write(tmp_path, name, frame):
+    p = tmp_path / name
+    frame.to_csv(p, index=False)
+    return p
+
+
+def test_cli_one_year_or_one_county_exit_2_with_file_and_fix(run_cli, small_csv, tmp_path):
+    _, _, sub = small_csv
+    one_year = _write(tmp_path, "oneyear.csv", sub.assign(date="2015-06-01"))
+    r = run_cli("land", one_year, "--out", tmp_path / "o1")
+    assert r.code == 2, r.stderr
+    assert "oneyear.csv" in r.stderr and "2013" in r.stderr and "Fix:" in r.stderr
+    assert "Traceback" not in r.stderr and "Warning" not in r.stderr
+    kept = clean_land(sub).records
+    county = kept.loc[kept["park"] == 1, "county"].iloc[0]
+    mine = kept.loc[kept["county"] == county, "supervision_no"]
+    one = _write(tmp_path, "onecounty.csv", sub[sub["supervision_no"].isin(set(mine))])
+    r = run_cli("land", one, "--out", tmp_path / "o2")
+    assert r.code == 2, r.stderr
+    assert "onecounty.csv" in r.stderr and "2 counties" in r.stderr and "Fix:" in r.stderr
+    assert "Warning" not in r.stderr and "SVD" not in r.stderr
+
+
+def test_cli_infinite_area_is_audited(run_cli, small_csv, tmp_path):
+    _, _, sub = small_csv
+    s2 = sub.copy()
+    s2["area_ha"] = s2["area_ha"].astype(float)
+    s2.loc[s2.index[3], "area_ha"] = np.inf
+    p = _write(tmp_path, "inf.csv", s2)
+    r = run_cli("land", p, "--out", tmp_path / "o")
+    assert r.code == 0, r.stderr
+    assert "infinite values" not in r.stderr
+    audit = pd.read_csv(tmp_path / "o" / "audit.csv")
+    assert audit["rows"].sum() == len(s2)
+    row = audit[audit["reason"].str.contains("finite")]
+    assert row["rows"].tolist() == [1]
+    ref = pd.read_csv(tmp_path / "o" / "panel.csv")
+    assert np.isfinite(ref["log_area"]).all()
+
+
+@pytest.mark.parametrize("mapping, needle", [
+    ("foo=bar", "'bar', which is not a land column"),
+    ("foo=supervision_no", "'foo', which the file does not have"),
+    ("county=supervision_no", "already has that column"),
+    ("a=land_use,b=land_use", "two file columns onto 'land_use'"),
+])
+def test_cli_bad_column_mappings_exit_2(run_cli, small_csv, tmp_path, mapping, needle):
+    utf, _, _ = small_csv
+    r = run_cli("land", utf, "--columns", mapping, "--out", tmp_path / "o")
+    assert r.code == 2 and needle in r.stderr and "Fix:" in r.stderr, r.stderr
+
+
+def test_cli_empty_park_patterns_and_file_out_exit_2(run_cli, small_csv, tmp_path):
+    utf, _, _ = small_csv
+    r = run_cli("land", utf, "--park-patterns", ",", "--out", tmp_path / "o")
+    assert r.code == 2 and "--park-patterns" in r.stderr and "Fix:" in r.stderr
+    assert not (tmp_path / "o").exists()
+    f = tmp_path / "taken.csv"
+    f.write_text("x\n", encoding="utf-8")
+    r = run_cli("land", utf, "--out", f)
+    assert r.code == 2 and "--out" in r.stderr and "folder" in r.stderr, r.stderr
+    assert f.read_text(encoding="utf-8") == "x\n"
