@@ -44,7 +44,7 @@ import pandas as pd
 from scipy import stats
 
 from panels.citypanel import city_split, descriptives, validate_panel
-from spatial.errors import EstimationError, InputError
+from spatial.errors import EstimationError, InputError, format_rows
 from spatial.outputs import Figure, Table, write_outputs
 
 __all__ = [
@@ -52,6 +52,7 @@ __all__ = [
     "TestResult",
     "DWHResult",
     "prepare",
+    "check_design",
     "fit_pooled",
     "fit_fe",
     "fit_re",
@@ -263,18 +264,89 @@ def prepare(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str
                          fix="rename it to letters, digits and underscores (not starting "
                              "with a digit)")
     extra = [cluster] if cluster and cluster not in (entity, time) else []
+    for c in extra:
+        if c not in df.columns:
+            raise InputError("cluster column not found", column=c, file=file,
+                             fix=f"--cluster must be one of: {_available(df)}")
     out = validate_panel(df, entity=entity, time=time, columns=[y, *x], file=file)
     for c in extra:
-        if c not in out.columns:
-            raise InputError("cluster column not found", column=c, file=file)
         miss = np.flatnonzero(out[c].isna().to_numpy())
         if len(miss):
             raise InputError("missing cluster id", column=c, file=file, rows=miss,
                              fix="give every row its cluster")
-    out = out.dropna(subset=[y, *x]).sort_values([entity, time]).reset_index(drop=True)
-    if out.empty:
-        raise EstimationError("no complete rows in the data")
+    for c in [y, *x]:
+        inf = np.flatnonzero(np.isinf(out[c].to_numpy(float)))
+        if len(inf):
+            raise InputError("infinite value", file=file, column=c, rows=inf,
+                             fix="replace it by a number or leave the cell empty")
+    cols = [y, *x]
+    complete = out[cols].notna().all(axis=1).to_numpy()
+    n_cities = out.loc[complete, entity].nunique()
+    if n_cities < 2:
+        # name the columns that empty the sample, with their missing rows
+        miss = {c: np.flatnonzero(out[c].isna().to_numpy()) for c in cols}
+        worst = sorted((c for c in cols if len(miss[c])), key=lambda c: -len(miss[c]))
+        what = ("no row has all of " + ", ".join(cols) if n_cities == 0
+                else "only one city has rows with all of " + ", ".join(cols))
+        if worst:
+            detail = "; ".join(f"'{c}' missing in {len(miss[c])} of {len(out)} rows "
+                               f"({format_rows(miss[c])})" for c in worst[:3])
+            raise InputError(f"{what}: {detail}", file=file, column=worst[0],
+                             fix="fill these values (or drop a mostly empty regressor); the "
+                                 "models need at least 2 cities with complete rows")
+        raise InputError(f"{what}; the models need at least 2 cities", file=file,
+                         column=entity, fix="add cities")
+    out = out[complete].sort_values([entity, time]).reset_index(drop=True)
     return out
+
+
+def _available(df: pd.DataFrame) -> str:
+    """The table's column names, for the fix of an unknown-column message."""
+    return ", ".join(map(str, df.columns))
+
+
+def check_design(d: pd.DataFrame, x: Sequence[str], *, entity: str,
+                 file: str | None = None, random_effects: bool = True) -> None:
+    """Refuse regressors that pooled OLS and random effects cannot separate.
+
+    A constant regressor is collinear with the intercept; a regressor that is a linear
+    combination of earlier ones (``x2 = 2·x1``) is named with the columns it depends on. With
+    ``random_effects``, also more cities than coefficients (the Swamy–Arora between regression).
+
+    Raises
+    ------
+    InputError
+        Naming the columns and the fix (drop one).
+    """
+    x = list(x)
+    X = d[x].to_numpy(float)
+    scale = np.abs(X).max(axis=0) if len(X) else np.zeros(len(x))
+    for j, c in enumerate(x):
+        if len(X) and np.ptp(X[:, j]) <= 1e-12 * (1 + scale[j]):
+            raise InputError(f"regressor {c!r} is constant ({X[0, j]:g} in every complete row), "
+                             "so it is collinear with the intercept", file=file, column=c,
+                             fix=f"drop {c} from --x")
+    kept = [np.ones(len(X))]
+    names = ["const"]
+    for j, c in enumerate(x):
+        A = np.column_stack(kept)
+        b, *_ = np.linalg.lstsq(A, X[:, j], rcond=None)
+        resid = X[:, j] - A @ b
+        if np.linalg.norm(resid) <= 1e-9 * (1 + np.linalg.norm(X[:, j])):
+            deps = [n for n, v in zip(names, b, strict=True)
+                    if n != "const" and abs(v) > 1e-9]
+            raise InputError(f"regressors are collinear: {c!r} is a linear combination of "
+                             f"{', '.join(repr(n) for n in deps) or 'the intercept'}",
+                             file=file, column=c,
+                             fix=f"drop one of {', '.join([*deps, c])} from --x")
+        kept.append(X[:, j])
+        names.append(c)
+    n_cities = int(d[entity].nunique())
+    if random_effects and n_cities < len(x) + 2:
+        raise InputError(f"random effects need more cities than coefficients: {n_cities} "
+                         f"cities with complete rows, {len(x) + 1} coefficients (constant and "
+                         f"{len(x)} regressors)", file=file, column=entity,
+                         fix=f"use at least {len(x) + 2} cities (or fewer regressors)")
 
 
 def _cluster_vcov(X: np.ndarray, u: np.ndarray, groups: np.ndarray, k: int) -> np.ndarray:
@@ -313,6 +385,7 @@ def fit_pooled(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[
     Y = d[y].to_numpy(float)
     n, k = X.shape
     if np.linalg.matrix_rank(X) < k:
+        check_design(d, x, entity=entity, random_effects=False)  # names the columns
         raise EstimationError("pooled OLS: regressors are collinear")
     b, *_ = np.linalg.lstsq(X, Y, rcond=None)
     u = Y - X @ b
@@ -334,7 +407,8 @@ def fit_fe(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str]
     fe = f"{entity} + {time}" if twoways else entity
     fml = f"{y} ~ {' + '.join(x)} | {fe}"
     try:
-        m = pf.feols(fml, data=d, vcov="iid", fixef_rm="none")  # keep singletons, as plm
+        with np.errstate(divide="ignore", invalid="ignore"):  # degenerate SEs -> NaN, no spill
+            m = pf.feols(fml, data=d, vcov="iid", fixef_rm="none")  # keep singletons, as plm
     except Exception as exc:  # pyfixest raises its own types for collinearity etc.
         raise EstimationError(f"fixed effects ({fml}) failed: {exc}") from None
     if int(m._N) != len(d):  # residuals must stay aligned with the cluster ids
@@ -342,8 +416,11 @@ def fit_fe(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str]
                               f"{len(d) - int(m._N)} rows")
     names = list(m.coef().index)
     if names != list(x):
-        raise EstimationError(f"fixed effects: regressors dropped as collinear with the "
-                              f"effects: {sorted(set(x) - set(names))}")
+        gone = sorted(set(x) - set(names))
+        raise InputError(f"fixed effects: regressor(s) {', '.join(gone)} do not vary within "
+                         "cities (or years) and are collinear with the effects",
+                         column=gone[0] if gone else None,
+                         fix=f"drop {', '.join(gone)} from --x")
     Xd = np.asarray(m._X, float)
     u = np.asarray(m._u_hat, float).ravel()
     n, k = Xd.shape
@@ -354,7 +431,8 @@ def fit_fe(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str]
     Vc = _cluster_vcov(Xd, u, _groups(d, entity, cluster), k)
     yd = np.asarray(m._Y, float).ravel()
     r2 = 1 - ssr / float(((yd - yd.mean()) ** 2).sum())
-    crv1 = m.vcov({"CRV1": cluster or entity}).se()  # same fit, only the vcov recomputed
+    with np.errstate(divide="ignore", invalid="ignore"):
+        crv1 = m.vcov({"CRV1": cluster or entity}).se()  # same fit, only the vcov recomputed
     vf, vcf = _frame(V, names), _frame(Vc, names)
     return PanelFit("fe_twoways" if twoways else "fe", y, m.coef().rename(None), _se(vf),
                     _se(vcf), vf, vcf, n, G, df_resid, ssr, r2,
@@ -371,7 +449,8 @@ def fit_re(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str]
     exog = p[list(x)].astype(float).copy()
     exog.insert(0, "const", 1.0)
     try:
-        r = RandomEffects(p[y].astype(float), exog).fit()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = RandomEffects(p[y].astype(float), exog).fit()
     except Exception as exc:
         raise EstimationError(f"random effects failed: {exc}") from None
     names = list(exog.columns)
@@ -512,7 +591,8 @@ def add_interactions(df: pd.DataFrame, pairs: Sequence[tuple[str, str]], *,
     for a, b in pairs:
         for c in (a, b):
             if c not in out.columns:
-                raise InputError("interaction column not found", column=c, file="--interact")
+                raise InputError("interaction column not found", column=c, file="--interact",
+                                 fix=f"write A:B with columns of the table: {_available(df)}")
         va, vb = out[a].astype(float), out[b].astype(float)
         if centre:
             va, vb = va - va.mean(), vb - vb.mean()
@@ -604,7 +684,8 @@ def heterogeneity(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequen
     out: dict[str, dict[str, Any]] = {}
     for col, thr in splits.items():
         if col not in df.columns:
-            raise InputError("split column not found", column=col, file="--split")
+            raise InputError("split column not found", column=col, file="--split",
+                             fix=f"split on a column of the table: {_available(df)}")
         grp = city_split(df, col, entity=entity, threshold=thr)
         means = df.groupby(entity)[col].mean()
         cut = float(means.median()) if thr is None else float(thr)
@@ -775,8 +856,28 @@ def run_citypanel(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequen
         ``f_test``, ``hausman``, ``mundlak``, ``chosen``, ``choice``, and when asked
         ``mechanisms``, ``lag``, ``dwh``, ``heterogeneity``, plus ``se_convention``.
     """
+    from spatial.tables import ensure_out_dir
+
     x = list(x)
+    out_path = Path(out_dir)
+    if out_path.exists() and not out_path.is_dir():
+        ensure_out_dir(out_path, option="--out")  # raises before any estimation
+    # options naming columns are checked before any estimation
+    if lag and lag not in x:
+        raise InputError(f"--lag {lag!r} is not among the regressors", file="--lag",
+                         fix=f"name one of the --x regressors: {', '.join(x)}")
+    for a, b in interact:
+        for c in (a, b):
+            if c not in df.columns:
+                raise InputError("interaction column not found", column=c, file="--interact",
+                                 fix=f"write A:B with columns of the table: {_available(df)}")
+    specs = dict(_parse_split(s) for s in split)
+    for c in specs:
+        if c not in df.columns:
+            raise InputError("split column not found", column=c, file="--split",
+                             fix=f"split on a column of the table: {_available(df)}")
     d = prepare(df, entity=entity, time=time, y=y, x=x, cluster=cluster, file=file)
+    check_design(d, x, entity=entity, file=file)
     kw = {"entity": entity, "time": time, "y": y, "cluster": cluster}
     pooled = fit_pooled(d, x=x, **kw)
     fe = fit_fe(d, x=x, twoways=twoways, **kw)
@@ -851,8 +952,6 @@ def run_citypanel(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequen
             f"{fe_label}; city-clustered SE (plm HC1). Interaction factors "
             f"{'centred at their means' if centre else 'not centred'}.")
     if lag:
-        if lag not in x:
-            raise InputError(f"--lag {lag!r} is not among the regressors", file="--lag")
         lname = f"L_{lag}"
         dl = d.copy()
         dl[lname] = lag_within(dl, lag, entity=entity, time=time)
@@ -893,7 +992,6 @@ def run_citypanel(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequen
             f"df = rank(V_IV - V_FE) = {hv.df}"
             + (f"; {hv.note}." if hv.note else "."))
     if split:
-        specs = dict(_parse_split(s) for s in split)
         het = heterogeneity(d, x=x, splits=specs, twoways=twoways, **kw)
         hfits, hlabels = [], []
         results["heterogeneity"] = {}
@@ -918,6 +1016,7 @@ def run_citypanel(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequen
             f"{fe_label}; clustered SE.")
     results.update(extra_results or {})
     tables.update(extra_tables or {})
+    ensure_out_dir(out_path, option="--out")
     write_outputs(out_dir, results=results, tables=tables, figures=figures, title=title)
     return results
 

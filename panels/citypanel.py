@@ -49,6 +49,7 @@ from spatial.tables import check_unique, numeric_column, require_columns
 __all__ = [
     "RAW_COLUMNS",
     "MONEY_COLUMNS",
+    "DENOMINATORS",
     "INDICATORS",
     "CONTROLS",
     "SPLITTERS",
@@ -71,6 +72,9 @@ RAW_COLUMNS: tuple[str, ...] = (
     "innovation", "income_pc", "fixed_inv", "gov_exp", "trade", "fdi", "pop_urban", "area_km2",
     "edu_primary", "edu_junior", "edu_senior", "edu_college", "pop_6plus", "price_index",
 )
+#: Raw columns the indicators divide by: they must be positive where present.
+DENOMINATORS: tuple[str, ...] = ("gdp", "pop_resident", "pop_registered", "emp_secondary",
+                                 "area_km2", "pop_6plus")
 CONTROLS: tuple[str, ...] = ("inc", "inv", "gov", "tra", "fdi", "urb")
 INDICATORS: tuple[str, ...] = ("gdp_pc", "mig", "str", "cos", "tec", *CONTROLS)
 SPLITTERS: tuple[str, ...] = ("hukou", "density", "school_years", "pop_resident")
@@ -278,10 +282,21 @@ def build_indicators(raw: pd.DataFrame, *, entity: str = "city", time: str = "ye
     cols = [c if c != "price_index" else price for c in RAW_COLUMNS]
     df = validate_panel(raw, entity=entity, time=time, columns=cols, file=file)
     df = df.rename(columns={entity: "city", time: "year"})
+    df["_row"] = np.arange(len(df))  # input position, for messages after any reordering
     n_in = len(df)
     df, gaps = interpolate_interior(df, cols, entity="city", time="year")
     df = deflate(df, MONEY_COLUMNS, price=price, entity="city", time="year", base_year=base_year,
                  file=file)
+    # a zero or negative denominator makes an indicator infinite or meaningless; it would be
+    # dropped later as if it were missing, so it is refused here, naming the raw cells
+    for c in DENOMINATORS:
+        bad = np.flatnonzero((df[c] <= 0).fillna(False).to_numpy())
+        if len(bad):
+            raise InputError(f"{c} is {df[c].iloc[bad[0]]:g}, but the indicators divide by it",
+                             file=file, column=c, rows=df["_row"].iloc[bad].to_numpy(),
+                             fix=f"{c} must be positive: correct these cells or leave them "
+                                 "empty (missing)")
+    df = df.drop(columns="_row")
     with np.errstate(divide="ignore", invalid="ignore"):
         out = pd.DataFrame({"city": df["city"], "year": df["year"]})
         out["gdp_pc"] = df["gdp"] / df["pop_resident"]  # 亿元 / 万人 = 万元 per person

@@ -204,3 +204,66 @@ def test_missing_base_year_names_the_file_and_the_cli_fix():
                        "gdp": [1.0, 2.0]})
     with pytest.raises(InputError, match=r"raw\.csv.*base year 2030.*omit --base-year"):
         deflate(df, ["gdp"], price="price_index", base_year=2030, file="raw.csv")
+
+
+def _panel_csv(tmp_path, name="p.csv", *, n=12, t=6, seed=0, edit=None):
+    rng = np.random.default_rng(seed)
+    d = pd.DataFrame({"city": np.repeat([f"c{i:02d}" for i in range(n)], t),
+                      "year": np.tile(np.arange(2010, 2010 + t), n)})
+    d["x1"] = rng.normal(size=len(d))
+    d["x2"] = rng.normal(size=len(d))
+    d["y"] = 1 + d["x1"] - d["x2"] + rng.normal(size=len(d))
+    if edit is not None:
+        d = edit(d)
+    p = tmp_path / name
+    d.to_csv(p, index=False)
+    return p
+
+
+def _run(run_cli, p, tmp_path, *extra):
+    return run_cli("citypanel", p, "--y", "y", "--x", "x1,x2", *extra,
+                   "--out", tmp_path / "o")
+
+
+@pytest.mark.parametrize("name, edit, needles", [
+    ("collinear.csv", lambda d: d.assign(x2=2 * d["x1"]),
+     ["column 'x2'", "'x2' is a linear combination of 'x1'", "Fix: drop one of x1, x2"]),
+    ("constx.csv", lambda d: d.assign(x1=1.0),
+     ["column 'x1'", "constant", "Fix: drop x1"]),
+    ("oneunit.csv", lambda d: d[d["city"] == "c00"],
+     ["column 'city'", "only one city", "Fix:"]),
+    ("mostnan.csv", lambda d: d.assign(y=d["y"].where(d["city"] == "c03")),
+     ["column 'y'", "only one city", "missing in 66 of 72 rows", "Fix:"]),
+    ("inf.csv", lambda d: d.assign(x1=d["x1"].where(d.index != 4, np.inf)),
+     ["column 'x1', row 5", "infinite", "Fix:"]),
+])
+def test_cli_degenerate_data_exit_2_naming_file_column_fix(run_cli, tmp_path, name, edit,
+                                                           needles):
+    res = _run(run_cli, _panel_csv(tmp_path, name, edit=edit), tmp_path)
+    assert res.code == 2, res.stderr
+    assert res.stderr.count("\n") == 1, res.stderr  # one message, no warnings before it
+    for n in [name, *needles]:
+        assert n in res.stderr, res.stderr
+    assert not (tmp_path / "o" / "results.json").exists()
+
+
+@pytest.mark.parametrize("extra, needles", [
+    (["--lag", "nope"], ["--lag", "Fix: name one of the --x regressors: x1, x2"]),
+    (["--interact", "x1:nope"], ["column 'nope'", "Fix:", "city, year, x1, x2, y"]),
+    (["--split", "nope"], ["column 'nope'", "Fix:", "city, year, x1, x2, y"]),
+    (["--cluster", "nope"], ["column 'nope'", "Fix: --cluster must be one of", "x2"]),
+])
+def test_cli_unknown_option_columns_list_the_available_ones(run_cli, tmp_path, extra, needles):
+    res = _run(run_cli, _panel_csv(tmp_path), tmp_path, *extra)
+    assert res.code == 2, res.stderr
+    for n in needles:
+        assert n in res.stderr, res.stderr
+
+
+def test_cli_out_naming_a_file_exits_2(run_cli, tmp_path):
+    p = _panel_csv(tmp_path)
+    f = tmp_path / "taken.csv"
+    f.write_text("keep\n", encoding="utf-8")
+    res = run_cli("citypanel", p, "--y", "y", "--x", "x1,x2", "--out", f)
+    assert res.code == 2 and "--out" in res.stderr and "folder" in res.stderr, res.stderr
+    assert f.read_text(encoding="utf-8") == "keep\n"

@@ -229,3 +229,16 @@ def test_iv_conventional_se_equals_pyfixest_iid():
     m = pf.feols("y ~ z | city | mig ~ L_mig", data=df, vcov="iid", fixef_rm="none")
     np.testing.assert_allclose(res.iv.se[["z", "mig"]].to_numpy(), m.se().to_numpy(),
                                rtol=1e-8)
+
+
+def test_collinear_regressors_are_named():
+    from analyses.citypanel import check_design, fit_pooled
+
+    df = _panel(False, n=12, t=5)
+    df["twice"] = 2 * df["mig"] - df["z"]
+    with pytest.raises(InputError, match=r"'twice' is a linear combination of 'mig', 'z'"):
+        fit_pooled(df, entity="city", time="year", y="y", x=["mig", "z", "twice"])
+    with pytest.raises(InputError, match="need more cities than coefficients"):
+        check_design(df[df["city"].isin(df["city"].unique()[:3])], ["mig", "z"],
+                     entity="city", file="f.csv")
+    check_design(df, ["mig", "z"], entity="city")  # a sound design passes

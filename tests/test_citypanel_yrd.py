@@ -127,3 +127,26 @@ def test_cli_raw_bad_input_names_rows(run_cli, tmp_path):
     raw.to_csv(p, index=False)
     res = run_cli("citypanel", p, "--raw", "--out", tmp_path / "o")
     assert res.code == 2 and "rows 6, 339" in res.stderr, res.stderr
+
+
+def test_cli_raw_zero_denominator_names_column_and_rows(run_cli, tmp_path):
+    raw, _ = generate_yrd(0)
+    raw["pop_resident"] = raw["pop_resident"].astype(float)
+    raw.loc[[3, 7], "pop_resident"] = 0.0
+    p = tmp_path / "raw_zero.csv"
+    raw.to_csv(p, index=False)
+    res = run_cli("citypanel", p, "--raw", "--out", tmp_path / "o")
+    assert res.code == 2, res.stderr
+    assert "raw_zero.csv, column 'pop_resident', rows 4, 8" in res.stderr, res.stderr
+    assert "Fix:" in res.stderr and res.stderr.count("\n") == 1
+
+
+def test_cli_raw_too_few_cities_for_random_effects(run_cli, tmp_path):
+    raw, _ = generate_yrd(0)
+    keep = sorted(raw["city"].astype(str).unique())[:6]
+    p = tmp_path / "six.csv"
+    raw[raw["city"].astype(str).isin(keep)].to_csv(p, index=False)
+    res = run_cli("citypanel", p, "--raw", "--out", tmp_path / "o")
+    assert res.code == 2, res.stderr
+    assert "six.csv" in res.stderr and "6 cities" in res.stderr and "Fix:" in res.stderr
+    assert res.stderr.count("\n") == 1 and "Warning" not in res.stderr
