@@ -258,7 +258,9 @@ def run_did(
     tables["table1_descriptives"] = Table(
         desc, "Table 1. Descriptive statistics by control / treated observations",
         "Observations with Treat = 0 (control) and Treat = 1 (treated); obs count non-missing "
-        "values; log = log(1 + y).")
+        "values; log = log(1 + y). Controls are in the units of the input data (the Guangdong "
+        "demo: freight in 10,000 t, budget revenue and spending per capita in yuan, phones per "
+        "registered resident, hospital beds per 10,000 people).")
 
     # Table 2 ---------------------------------------------------------------------------
     base = _baseline_models(p, p.y, controls_as, has2)
@@ -297,7 +299,10 @@ def run_did(
         f"{es.wald['stat']:.3f}, p = {es.wald['p_value']:.3f}.")
     figures["figure1_event_study"] = Figure(
         es.plot(), "Figure 1. Event study",
-        "Coefficients of model (3) with 95% CIs (dashed), SE clustered by unit.")
+        f"Relative-time coefficients for {p.y} (levels"
+        + (", with the controls" if controls else "")
+        + ", unit and period fixed effects) with 95% CIs (dashed), SE clustered by unit; "
+        "base period -1.")
 
     # Table 3 ---------------------------------------------------------------------------
     alts: dict[str, DIDResult] = {}
@@ -310,7 +315,14 @@ def run_did(
                 objs["dynamic"].plot(), "Callaway–Sant'Anna event-study aggregation",
                 f"ATT by event time, {control_group}-treated comparison units, "
                 f"{'bootstrap' if bstrap else 'analytic'} SEs.")
-            tables["cs_att_gt"] = Table(c["att_gt"], "Callaway–Sant'Anna ATT(g,t)")
+            tables["cs_att_gt"] = Table(
+                c["att_gt"], "Callaway–Sant'Anna ATT(g,t)",
+                "One row per cohort g (first treated period) and period t: event_time = t − g, "
+                "post = t ≥ g, att = ATT(g,t) against "
+                f"{control_group}-treated units (doubly robust, no covariates), se = "
+                f"{'bootstrap' if bstrap else 'analytic influence-function'} standard error, "
+                "ci_low/ci_high = pointwise 95% interval. Pre-treatment rows (post = False) "
+                "are placebo checks of parallel trends.")
         except Exception as exc:  # optional: a failure is recorded, never a crash
             results["cs"] = {"error": _why(exc)}
             notes.append(f"Callaway-Sant'Anna skipped: {_why(exc)}")
