@@ -357,8 +357,12 @@ def run_land(
     clean = clean_land(df, cities=cities, years=years, park_patterns=patterns,
                        empty=empty, file=file)  # type: ignore[arg-type]
     if clean.panel.empty:
-        raise EstimationError("no records survive the cleaning; see the audit:\n"
-                              + clean.summary())
+        a = clean.audit[(clean.audit["rows"] > 0) & (clean.audit["step"] < 8)]
+        top = a.sort_values("rows", ascending=False, kind="stable").head(3)
+        why = "; ".join(f"{r.rows} {r.reason}" for r in top.itertuples()) or "no records"
+        raise InputError(f"no records survive the cleaning ({why})", file=file,
+                         fix="check the date, area_ha and land_use columns, or widen --years, "
+                             "--cities or --park-patterns")
     res = estimate_event_study(clean.panel, file=file)
     out = ensure_out_dir(out, option="--out")
     write_table(clean.panel, out / "panel.csv")

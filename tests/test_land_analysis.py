@@ -17,7 +17,7 @@ from analyses.land import (
 )
 from panels.demo_land import TRUE_PATH, demo_land_frame
 from panels.land import clean_land
-from spatial.errors import EstimationError, InputError
+from spatial.errors import InputError
 
 
 @pytest.fixture(scope="module")
@@ -194,7 +194,8 @@ def test_cli_bad_files_exit_2(run_cli, small_csv, tmp_path):
 
 def test_run_land_nothing_survives_is_an_error(small_csv, tmp_path):
     _, _, sub = small_csv
-    with pytest.raises(EstimationError):
+    with pytest.raises(InputError, match=r"no records survive the cleaning \(\d+ county "
+                                         r"never has a park parcel.*Fix:"):
         run_land(sub, tmp_path / "o", park_patterns=["不存在的园区"])
     with pytest.raises(InputError):
         run_land(sub.drop(columns=["date"]), tmp_path / "o")
@@ -296,6 +297,9 @@ def test_cli_bad_column_mappings_exit_2(run_cli, small_csv, tmp_path, mapping, n
 
 def test_cli_empty_park_patterns_and_file_out_exit_2(run_cli, small_csv, tmp_path):
     utf, _, _ = small_csv
+    r = run_cli("land", utf, "--years", "1990-1995", "--out", tmp_path / "o0")
+    assert r.code == 2 and r.stderr.count("\n") == 1, r.stderr  # one line, not the audit
+    assert "utf8.csv" in r.stderr and "year outside 1990-1995" in r.stderr, r.stderr
     r = run_cli("land", utf, "--park-patterns", ",", "--out", tmp_path / "o")
     assert r.code == 2 and "--park-patterns" in r.stderr and "Fix:" in r.stderr
     assert not (tmp_path / "o").exists()
