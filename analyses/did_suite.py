@@ -427,13 +427,22 @@ def run_did(
         ext: list[DIDResult] = []
         results["extra_y"] = {}
         for ey in p.extra_y:
+            if p.frame[ey].nunique() < 2:
+                # a constant outcome (e.g. a registry with no branch records) has nothing to
+                # estimate: a coefficient of 0 with SE 0 would only mislead
+                why = (f"{p.label(ey)} is constant ({p.frame[ey].iloc[0]:g} in every cell); "
+                       "Table 5 leaves it out")
+                results["extra_y"][p.label(ey)] = {"error": why}
+                notes.append(why)
+                continue
             ms = _baseline_models(p, ey, controls_as, has2)
             ext += ms
             results["extra_y"][p.label(ey)] = [_model_dict(r) for r in ms]
-        tables["table5_other_outcomes"] = Table(
-            did_table(ext), "Table 5. Other outcomes",
-            "Model (1) on further outcomes, levels and log(1 + y), without and with controls; "
-            "SE clustered by unit.")
+        if ext:
+            tables["table5_other_outcomes"] = Table(
+                did_table(ext), "Table 5. Other outcomes",
+                "Model (1) on further outcomes, levels and log(1 + y), without and with "
+                "controls; SE clustered by unit.")
 
     results["notes"] = list(dict.fromkeys(notes))
     write_outputs(out_dir, results=results, tables=tables, figures=figures, title=title)

@@ -129,3 +129,17 @@ def test_failure_of_the_main_twfe_is_not_hidden(tmp_path, monkeypatch):
         run_did(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0,
                 distance=None, cs=False, out_dir=tmp_path)
     assert not (tmp_path / "results.json").exists()
+
+
+def test_constant_extra_outcome_is_left_out_with_a_note(tmp_path):
+    from analyses.did import simulate_staggered
+    from analyses.did_suite import run_did
+
+    s = simulate_staggered(n_units=12, n_periods=6, seed=3)
+    s["branches"] = 0.0
+    s["other"] = s["y"] * 2
+    res = run_did(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0, cs=False,
+                  distance=None, extra_y=("branches", "other"), out_dir=tmp_path)
+    assert "error" in res["extra_y"]["branches"] and "constant" in res["extra_y"]["branches"]["error"]
+    assert isinstance(res["extra_y"]["other"], list)
+    assert any("branches" in n for n in res["notes"])
