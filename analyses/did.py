@@ -284,10 +284,17 @@ def check_identified(panel: DIDPanel, *, file: str | None = None) -> None:
     EstimationError
         No unit is treated inside the panel window.
     InputError
-        No unit switches, or no period holds both a treated and an untreated cell.
+        A constant outcome, no unit switches, or no period holds both a treated and an
+        untreated cell.
     """
     f = panel.frame
     cohort = panel.source.get("cohort")
+    if f[panel.y].nunique() < 2:
+        raise InputError(
+            f"the outcome is constant ({f[panel.y].iloc[0]:g} in every cell): there is no effect "
+            "to estimate", file=file, column=panel.names.get(panel.y, panel.y),
+            fix="check --y names the outcome column (and that the data were not filtered to "
+                "nothing)")
     if not (f["treat"] > 0).any():
         raise EstimationError("no unit is treated inside the panel window: every cohort is 0, "
                               "empty or after the last period")

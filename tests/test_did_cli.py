@@ -253,3 +253,10 @@ def test_out_naming_a_file_exits_2(run_cli, tmp_path):
     res = run_cli(*_fz_args(p, p))
     assert res.code == 2
     assert "--out must be a folder" in res.stderr
+
+
+def test_constant_outcome_exits_2(run_cli, tmp_path):
+    s = simulate_staggered(n_units=10, n_periods=5, seed=1)
+    s["y"] = 0.0
+    res = run_cli(*_args(_write(tmp_path, s), tmp_path / "o"))
+    assert res.code == 2 and "constant" in res.stderr and "'y'" in res.stderr
