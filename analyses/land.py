@@ -75,6 +75,19 @@ def event_time(year: pd.Series, *, event_year: int = EVENT_YEAR,
     return (year.astype("int64") - event_year).clip(window[0], window[1])
 
 
+def _regime_axes(regime: tuple[int, int]):
+    """A new figure whose axes shade the years of the benefit-sharing regime (Figures 4, 5)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.axvspan(regime[0] - 0.5, regime[1] + 0.5, color="0.85", zorder=0,
+               label="benefit sharing abolished 2014–2016 (restored 2017)")
+    return fig, ax
+
+
 @dataclass(frozen=True)
 class LandEventStudy:
     """Event-study result of model (2), with the Figure 4 means.
@@ -115,15 +128,8 @@ class LandEventStudy:
 
     def plot(self, *, regime: tuple[int, int] = REGIME):
         """Figure 5: coefficients with 95% intervals, the 2014–2016 regime shaded."""
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
         e = self.event
-        fig, ax = plt.subplots(figsize=(7, 4))
-        ax.axvspan(regime[0] - 0.5, regime[1] + 0.5, color="0.85", zorder=0,
-                   label="benefit sharing abolished 2014–2016 (restored 2017)")
+        fig, ax = _regime_axes(regime)
         ax.axhline(0, color="0.4", lw=0.8)
         base = e["s"] == BASE
         ok = e["se"].notna() & e["ci_low"].notna() & e["ci_high"].notna() & ~base
@@ -188,14 +194,7 @@ _AUDIT_LABELS = {"county outside --cities": "county outside the study cities"}
 
 def plot_means(means: pd.DataFrame, *, regime: tuple[int, int] = REGIME):
     """Figure 4: yearly mean log area inside vs outside parks."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 4))
-    ax.axvspan(regime[0] - 0.5, regime[1] + 0.5, color="0.85", zorder=0,
-               label="benefit sharing abolished 2014–2016 (restored 2017)")
+    fig, ax = _regime_axes(regime)
     ax.plot(means["year"], means["mean_inside"], "o-", label="inside parks (treated)")
     ax.plot(means["year"], means["mean_outside"], "s--", label="outside parks (control)")
     ax.set_xticks(means["year"])
