@@ -61,13 +61,23 @@ _TILES = {
 
 
 # ----------------------------------------------------------------------------------- safety
+def blank(value: Any) -> bool:
+    """True for a missing cell value (None or a float NaN, as pandas gives for empty cells)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _text(value: Any) -> str | None:
+    """The value as a string, or None when it is :func:`blank`."""
+    return None if blank(value) else str(value)
+
+
 def esc(value: Any) -> str:
     """HTML-escape a value for a tooltip/label that Leaflet or folium puts into ``innerHTML``.
 
     Besides ``& < > " '`` it escapes the backtick, ``$`` and backslash, because folium places
     tooltip text inside a JavaScript template literal.
     """
-    text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+    text = _text(value) or ""
     return (html.escape(text, quote=True).replace("`", "&#96;").replace("$", "&#36;")
             .replace("\\", "&#92;"))
 
@@ -222,8 +232,7 @@ def _ramp(cmap: str, n: int = 7) -> list[str]:
 def _city_layer(m: folium.Map, shown: gpd.GeoDataFrame, *, name: str = "cities") -> None:
     fills, tips = [], []
     for r in shown.itertuples():
-        grp = getattr(r, "group", None)
-        grp = None if grp is None or (isinstance(grp, float) and math.isnan(grp)) else str(grp)
+        grp = _text(getattr(r, "group", None))
         fills.append(GROUP_COLOURS.get(grp, GROUP_COLOURS[None]))
         tips.append(_tip(esc(r.name), [("adcode", esc(r.city)), ("group", esc(grp or "–"))]))
     _polygons(shown, fills, tips, name=name, opacity=0.35).add_to(m)
@@ -576,8 +585,8 @@ def _outline_layer(m: folium.Map, outlines: gpd.GeoDataFrame, basemap: Basemap,
     """Unfilled context outlines (e.g. prefectures), coloured by ``group``; legend items."""
     shown = display_polygons(outlines.reset_index(drop=True), basemap, tolerance)
     geoms = _round_geoms(np.asarray(shown.geometry.values, dtype=object))
-    groups = [None if g is None or (isinstance(g, float) and math.isnan(g)) else str(g)
-              for g in (shown["group"] if "group" in shown.columns else [None] * len(shown))]
+    groups = [_text(g) for g in
+              (shown["group"] if "group" in shown.columns else [None] * len(shown))]
     feats = [{"type": "Feature", "geometry": json.loads(shapely.to_geojson(g)),
               "properties": {"tip": f"<b>{esc(n)}</b>" + (f" ({esc(gr)})" if gr else ""),
                              "stroke": colours.get(gr or "", "#333333")}}

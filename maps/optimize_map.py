@@ -7,8 +7,6 @@ dashed grey arcs; a recipient whose helper changes is outlined. Built on the dra
 
 from __future__ import annotations
 
-import math
-
 import folium
 import geopandas as gpd
 import pandas as pd
@@ -25,6 +23,7 @@ from maps.layers import (
     _Script,
     _tip,
     base_map,
+    blank,
     esc,
 )
 from spatial.errors import InputError
@@ -92,7 +91,7 @@ def pairing_comparison_map(
         h, r = str(row["helper"]), str(row["recipient"])
         a, b = ends(h, r, "optimal pairing", i)
         share = row.get("chosen_share")
-        share_ok = share is not None and not (isinstance(share, float) and math.isnan(share))
+        share_ok = not blank(share)
         rows = [("pairing", "optimal" + (" (also actual)" if (h, r) in act_pairs else "")),
                 ("distance km", _fmt(row["distance_km"])),
                 ("predicted effect", _fmt(row["predicted_effect"], 3))]
