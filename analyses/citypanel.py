@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analyses.did import stars
 from panels.citypanel import city_split, descriptives, validate_panel
 from spatial.errors import EstimationError, InputError, format_rows
 from spatial.outputs import Figure, Table, write_outputs
@@ -729,10 +730,6 @@ def subgroup_plot(het: Mapping[str, Mapping[str, Any]], term: str, xlabel: str |
 # --------------------------------------------------------------------------- tables
 
 
-def _stars(p: float) -> str:
-    return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
-
-
 def regression_table(fits: Sequence[PanelFit], labels: Sequence[str], *,
                      cluster: bool = False, rows: Sequence[str] | None = None,
                      stats_rows: Mapping[str, Sequence[Any]] | None = None) -> pd.DataFrame:
@@ -753,7 +750,7 @@ def regression_table(fits: Sequence[PanelFit], labels: Sequence[str], *,
             if t in f.coef.index:
                 se = (f.se_cluster if cluster else f.se)[t]
                 p = float(2 * stats.t.sf(abs(f.coef[t] / se), f.df_resid))
-                est.append(f"{f.coef[t]:.4f}{_stars(p)}")
+                est.append(f"{f.coef[t]:.4f}{stars(p)}")
                 sev.append(f"({se:.4f})")
             else:
                 est.append("")

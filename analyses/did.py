@@ -54,6 +54,7 @@ __all__ = [
     "sun_abraham",
     "did2s",
     "did_table",
+    "stars",
     "simulate_staggered",
 ]
 
@@ -394,7 +395,8 @@ def _num(x: float, digits: int) -> str:
     return f"{x:.{digits}f}"
 
 
-def _stars(p: float) -> str:
+def stars(p: float) -> str:
+    """Significance stars: *** p<0.01, ** p<0.05, * p<0.1; "" when p is missing."""
     if not np.isfinite(p):
         return ""
     return "***" if p < 0.01 else "**" if p < 0.05 else "*" if p < 0.1 else ""
@@ -458,7 +460,7 @@ class DIDResult:
                  f"N = {self.nobs}, R2 = {self.r2:.4f}, SE clustered by {self.cluster}"
                  f"{', controls' if self.controls else ''}"]
         for term, r in self.coef.iterrows():
-            lines.append(f"  {term:<28} {r.estimate: .6g}{_stars(r.p_value):<3} "
+            lines.append(f"  {term:<28} {r.estimate: .6g}{stars(r.p_value):<3} "
                          f"({r.std_error:.6g})  p={r.p_value:.4g}")
         for k, v in self.extra.items():
             if isinstance(v, (int, float, np.floating)):
@@ -1050,7 +1052,7 @@ def did_table(results: Sequence[DIDResult], *, digits: int = 3,
         for r in results:
             if t in r.coef.index:
                 c = r.coef.loc[t]
-                est.append(f"{_num(c.estimate, digits)}{_stars(c.p_value)}")
+                est.append(f"{_num(c.estimate, digits)}{stars(c.p_value)}")
                 se.append(f"({_num(c.std_error, digits)})")
             else:
                 est.append("")
