@@ -96,14 +96,11 @@ AUDIT_ORDER: tuple[tuple[str, str], ...] = (
     ("kept", "kept"),
 )
 
-_PROVINCE_SUFFIX = re.compile(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$")
-
-
 def _short(name: str) -> str:
-    for suffix in ("特别行政区", "自治州", "地区", "盟", "市"):
-        if name.endswith(suffix) and len(name) > len(suffix) + 1:
-            return name[: -len(suffix)]
-    return name
+    # prefecture-level suffixes only: 定安县 stays 定安县 (a bare 定安 is too loose in firm names)
+    from spatial.cities import PREFECTURE_SUFFIXES, short_name
+
+    return short_name(name, PREFECTURE_SUFFIXES)
 
 
 @lru_cache(maxsize=1)
@@ -114,7 +111,7 @@ def city_keys() -> pd.DataFrame:
     names: full (广州市), short (广州), after the province (广东省广州市, 广东广州). Keys naming more
     than one prefecture are left out (there are none in the current index).
     """
-    from spatial.cities import admin_index
+    from spatial.cities import admin_index, with_province
 
     idx = admin_index()
     rows: list[tuple[str, str]] = []
@@ -122,14 +119,7 @@ def city_keys() -> pd.DataFrame:
     rows += list(zip(sub["adcode"].astype(str), sub["prefecture"].astype(str)))
     pref = idx[idx["level"] == "prefecture"]
     for code, name, prov in zip(pref["adcode"], pref["name"], pref["province"]):
-        names = {name, _short(name)}
-        provs = {prov, _PROVINCE_SUFFIX.sub("", prov)}
-        keys = set(names)
-        for p in provs:
-            for n in names:
-                if p != n and not n.startswith(p):
-                    keys.add(p + n)
-        rows += [(k, str(code)) for k in keys]
+        rows += [(k, str(code)) for k in with_province({name, _short(name)}, prov)]
     df = pd.DataFrame(rows, columns=["key", "prefecture"]).drop_duplicates()
     n = df.groupby("key")["prefecture"].transform("nunique")
     return df[n == 1].reset_index(drop=True)

@@ -124,9 +124,17 @@ def boundary_path(adcode: str) -> Path:
     return Path(path)
 
 
-def _short(name: str) -> str:
-    """Strip the administrative suffix so 广州市/广州, 甘孜藏族自治州/甘孜 compare equal."""
-    for suffix in ("特别行政区", "自治州", "自治县", "地区", "新区", "盟", "市", "县", "区"):
+#: Administrative suffixes of prefecture-level names (广州市, 甘孜藏族自治州, 大兴安岭地区).
+PREFECTURE_SUFFIXES = ("特别行政区", "自治州", "地区", "盟", "市")
+_SUFFIXES = ("特别行政区", "自治州", "自治县", "地区", "新区", "盟", "市", "县", "区")
+
+
+def short_name(name: str, suffixes: Sequence[str] = _SUFFIXES) -> str:
+    """Strip the administrative suffix so 广州市/广州, 甘孜藏族自治州/甘孜 compare equal.
+
+    ``suffixes`` are tried in order; a name keeps at least two characters.
+    """
+    for suffix in suffixes:
         if name.endswith(suffix) and len(name) > len(suffix) + 1:
             return name[: -len(suffix)]
     return name
@@ -135,25 +143,32 @@ def _short(name: str) -> str:
 _PROVINCE_SUFFIX = re.compile(r"(省|市|自治区|壮族自治区|回族自治区|维吾尔自治区|特别行政区)$")
 
 
+def province_names(province: str) -> set[str]:
+    """The full and the short name of a province (广东省, 广东)."""
+    return {province, _PROVINCE_SUFFIX.sub("", province)}
+
+
+def with_province(keys: set[str], province: str) -> set[str]:
+    """``keys`` plus each key after the full or short province name (广东省广州市, 广东广州)."""
+    return keys | {p + k for k in keys for p in province_names(province)
+                   if p != k and not k.startswith(p)}
+
+
 @lru_cache(maxsize=1)
 def _name_lookup() -> dict[str, list[int]]:
     idx = admin_index()
     lookup: dict[str, list[int]] = {}
     for i, (name, province, level, pref) in enumerate(zip(
             idx["name"], idx["province"], idx["level"], idx["prefecture_name"])):
-        keys = {name, _short(name)}
-        prov = {province, _PROVINCE_SUFFIX.sub("", province)}
+        keys = {name, short_name(name)}
         # counties may be qualified by their prefecture too: 南京市鼓楼区, 江苏省南京市鼓楼区
         if level == "county" and isinstance(pref, str) and pref != name:
+            prov = province_names(province)
             for k in list(keys):
-                for q in (pref, _short(pref)):
+                for q in (pref, short_name(pref)):
                     keys.add(q + k)
                     keys |= {p + q + k for p in prov if p != q}
-        for k in list(keys):
-            for p in prov:
-                if p != k and not k.startswith(p):
-                    keys.add(p + k)
-        for k in keys:
+        for k in with_province(keys, province):
             lookup.setdefault(k, []).append(i)
     return lookup
 
@@ -209,7 +224,7 @@ def resolve_one(token: str, *, level: Level = "prefecture", argument: str = "cit
         raise UnknownCityError(f"adcode {token} is a {row['level']}, not a {level}",
                                file=argument, fix=f"give a {level} adcode")
     lookup = _name_lookup()
-    cands = sorted(set(lookup.get(token, []) + lookup.get(_short(token), [])))
+    cands = sorted(set(lookup.get(token, []) + lookup.get(short_name(token), [])))
     rows = idx.iloc[cands]
     elsewhere = rows[~rows["level"].isin(want) & (rows["level"] != "province")]
     rows = rows[rows["level"].isin(want)]
