@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from spatial.errors import InputError
-from spatial.tables import check_unique, numeric_column, require_columns
+from spatial.tables import check_unique, id_strings, numeric_column, require_columns
 
 if TYPE_CHECKING:  # pragma: no cover
     import igraph
@@ -74,29 +74,6 @@ def parse_thresholds(values: Iterable[Any], *, name: str = "--thresholds") -> tu
     if not out:
         raise InputError("no thresholds given", file=name, fix="give e.g. 1,3,5,10")
     return tuple(sorted(out))
-
-
-def _one_id(v: Any) -> Any:
-    if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
-        return pd.NA
-    if isinstance(v, (float, np.floating)) and float(v).is_integer():
-        return str(int(v))
-    return str(v).strip()
-
-
-def _ids(s: pd.Series) -> pd.Series:
-    """Ids as strings without touching their digits (``7.0`` from a float column -> ``"7"``)."""
-    if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-        vals = s.to_numpy(dtype=float, na_value=np.nan)
-        ok = ~np.isnan(vals)
-        if np.all(vals[ok] == np.round(vals[ok])):
-            text = np.full(len(s), None, dtype=object)
-            text[ok] = vals[ok].astype(np.int64).astype(str)
-            return pd.Series(pd.array(text, dtype="string"), index=s.index)
-    elif pd.api.types.is_string_dtype(s) and not (
-            s.dtype == object and not s.map(lambda v: isinstance(v, str) or v is None).all()):
-        return s.astype("string").str.strip()
-    return s.map(_one_id).astype("string")  # mixed object columns (e.g. from Excel)
 
 
 def _counts_dtype(values: np.ndarray) -> np.ndarray:
@@ -164,7 +141,7 @@ class YearlyNetworks:
         require_columns(flows, FLOW_COLUMNS, file=file, what="flows table")
         df = flows.loc[:, list(FLOW_COLUMNS)].reset_index(drop=True)
         for col in ("origin", "destination"):
-            df[col] = _ids(df[col])
+            df[col] = id_strings(df[col])
             miss = np.flatnonzero(df[col].isna().to_numpy())
             if len(miss):
                 raise InputError("missing id", file=file, column=col, rows=miss,

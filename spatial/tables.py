@@ -23,6 +23,7 @@ from spatial.errors import InputError
 __all__ = [
     "detect_encoding",
     "file_suffix",
+    "id_strings",
     "read_table",
     "write_table",
     "write_json",
@@ -148,7 +149,7 @@ def read_table(
     # string ids must not come back as 440100.0 from Excel/Stata/Parquet
     for col in string_cols:
         if col in df.columns:
-            df[col] = _as_id_strings(df[col])
+            df[col] = id_strings(df[col])
     require_columns(df, required, file=str(path), what=what)
     if len(df) == 0:
         raise InputError(f"the {what} has no rows", file=str(path),
@@ -168,17 +169,37 @@ def _restore_numbers(df: pd.DataFrame, keep: set[str]) -> pd.DataFrame:
     return pd.DataFrame(out, index=df.index)
 
 
-def _as_id_strings(s: pd.Series) -> pd.Series:
-    def one(v: Any) -> Any:
-        if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
-            return pd.NA
-        if isinstance(v, (float, np.floating)) and float(v).is_integer():
-            return str(int(v))
-        if isinstance(v, (int, np.integer)):
-            return str(int(v))
-        return str(v).strip()
+def _one_id(v: Any) -> Any:
+    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
+        return pd.NA
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    if isinstance(v, (int, np.integer)):
+        return str(int(v))
+    return str(v).strip()
 
-    return s.map(one).astype("string")
+
+def id_strings(s: pd.Series) -> pd.Series:
+    """Ids as strings without touching their digits (``440100.0`` from Excel -> ``"440100"``).
+
+    Integer columns keep every digit (no float round trip); whole-number float columns lose
+    their ``.0``; text is stripped; mixed object columns (spreadsheets) go value by value.
+    Missing values stay ``<NA>``.
+    """
+    if pd.api.types.is_integer_dtype(s):
+        return s.astype("string")
+    if pd.api.types.is_float_dtype(s):
+        vals = s.to_numpy(dtype=float, na_value=np.nan)
+        ok = ~np.isnan(vals)
+        # beyond int64 the cast would wrap; those rare values go the exact per-value way
+        if np.all(vals[ok] == np.round(vals[ok])) and np.all(np.abs(vals[ok]) < 2.0**63):
+            text = np.full(len(s), None, dtype=object)
+            text[ok] = vals[ok].astype(np.int64).astype(str)
+            return pd.Series(pd.array(text, dtype="string"), index=s.index)
+    elif pd.api.types.is_string_dtype(s) and not (
+            s.dtype == object and not s.map(lambda v: isinstance(v, str) or v is None).all()):
+        return s.astype("string").str.strip()
+    return s.map(_one_id).astype("string")
 
 
 def require_columns(df: pd.DataFrame, required: Iterable[str], *, file: str | None = None,

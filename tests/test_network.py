@@ -124,6 +124,16 @@ def test_ids_stay_strings_with_leading_zeros():
     assert one(net, 2000, 1)["top_out_hubs"] == "0755 (2); 007 (1)"
 
 
+def test_large_integer_ids_keep_every_digit():
+    # 17-digit ids are not exact as floats (12345678901234567 -> ...568); they must not pass
+    # through float on their way to strings
+    big = 12345678901234567
+    f = pd.DataFrame({"origin": [big, 7], "destination": [7, big], "year": [2000, 2000],
+                      "count": [1, 2]})
+    net = YearlyNetworks.from_flows(f, None)
+    assert net.nodes == ("12345678901234567", "7")
+
+
 def test_self_loops_warned_counted_and_ignored():
     f = flows([("a", "a", 2000, 4), ("a", "b", 2000, 1)])
     with pytest.warns(UserWarning, match="1 self-loop row.*total count 4"):

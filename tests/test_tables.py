@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -10,6 +11,7 @@ from spatial.tables import (
     check_literal,
     check_unique,
     detect_encoding,
+    id_strings,
     numeric_column,
     parse_years,
     read_table,
@@ -104,3 +106,14 @@ def test_outputs_may_not_overwrite_inputs_or_each_other(tmp_path):
     with pytest.raises(InputError, match="must be a folder"):
         ensure_out_dir(reg)
     assert ensure_out_dir(tmp_path / "new" / "dir").is_dir()
+
+
+def test_id_strings_keep_digits_drop_float_suffix_and_strip():
+    assert id_strings(pd.Series([12345678901234567, 440100])).tolist() == [
+        "12345678901234567", "440100"]
+    assert id_strings(pd.Series([440100.0, np.nan])).tolist() == ["440100", pd.NA]
+    assert id_strings(pd.Series([1e20, 7.0])).tolist() == ["100000000000000000000", "7"]
+    assert id_strings(pd.Series([7.5])).tolist() == ["7.5"]
+    assert id_strings(pd.Series([" 007 ", None], dtype="string")).tolist() == ["007", pd.NA]
+    assert id_strings(pd.Series([440100.0, " A1 ", 7], dtype=object)).tolist() == [
+        "440100", "A1", "7"]
