@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analyses.cs import ControlGroup, aggte, att_gt
 from analyses.did import (
     DISTANCE_COLUMNS,
     ControlsAs,
@@ -78,9 +79,7 @@ def _baseline_models(panel: DIDPanel, y: str, controls_as: ControlsAs,
             for lg in logs for c in ctl]
 
 
-def _cs(panel: DIDPanel, control_group: str, seed: int, bstrap: bool) -> dict[str, Any]:
-    from analyses.cs import aggte, att_gt
-
+def _cs(panel: DIDPanel, control_group: ControlGroup, seed: int, bstrap: bool) -> dict[str, Any]:
     f = panel.frame
     data = f[["unit", "time", "cohort", panel.y]].dropna()
     res = att_gt(data, yname=panel.y, tname="time", idname="unit", gname="cohort",
@@ -128,7 +127,7 @@ def run_did(
     cohort: str,
     y: str,
     controls: Sequence[str] = (),
-    control_group: str = "never",
+    control_group: ControlGroup = "never",
     placebo: int = 500,
     distance: Sequence[str] | None = (),
     seed: int = 0,
@@ -189,8 +188,7 @@ def run_did(
         Bad input (missing columns, non-numeric outcome, cohort varying within a unit, duplicate
         unit-periods, bad options).
     """
-    check_literal(control_group, __import__("typing").Literal["never", "notyet"],
-                  "--control-group")
+    check_literal(control_group, ControlGroup, "--control-group")
     check_literal(controls_as, ControlsAs, "--controls-as")
     if distance is None:
         dist_cols: list[str] = []
@@ -402,13 +400,12 @@ def run_did(
                         "β1 + β2·distance with 95% CI band (clustered SE); dashed line = "
                         "break-even distance −β1/β2.")
         if dres:
-            first = dres[0]
+            first = _distance_dict(dres[0])
             # flat numbers of the first column (the paper's column 1), every column and both
             # specifications under by_column, and per column the term-named form that
             # `pairnet optimize --from-results` reads
-            results["distance"] = {**_distance_dict(first), "by_column": by_col,
-                                   **{k: v for k, v in named.items()
-                                      if k not in _distance_dict(first)}}
+            results["distance"] = {**first, "by_column": by_col,
+                                   **{k: v for k, v in named.items() if k not in first}}
             tab4 = did_table([d.model for d in dres])
             be = ["break-even distance (−β1/β2)", *[f"{d.break_even:.1f}" for d in dres]]
             ci = ["  95% CI (delta method)",
