@@ -33,7 +33,6 @@ hold no records, so the identity is unchanged) and in :attr:`IngestResult.droppe
 
 from __future__ import annotations
 
-import codecs
 import csv
 import re
 import tempfile
@@ -49,6 +48,7 @@ import pandas as pd
 from spatial.errors import InputError
 from spatial.tables import (
     check_literal,
+    decode_chunks,
     detect_encoding,
     file_suffix,
     parse_list,
@@ -233,11 +233,9 @@ def _lit(value: str) -> str:
 def _transcode_to_utf8(path: Path, encoding: str, out_dir: str) -> Path:
     """Stream a GBK/GB18030 file into a UTF-8 copy (1 MiB chunks, bounded memory)."""
     out = Path(out_dir) / (path.stem + ".utf8.csv")
-    dec = codecs.getincrementaldecoder(encoding)()
-    with path.open("rb") as src, out.open("w", encoding="utf-8", newline="") as dst:
-        while chunk := src.read(1 << 20):
-            dst.write(dec.decode(chunk))
-        dst.write(dec.decode(b"", final=True))
+    with out.open("w", encoding="utf-8", newline="") as dst:
+        for text in decode_chunks(path, encoding):
+            dst.write(text)
     return out
 
 

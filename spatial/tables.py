@@ -11,7 +11,7 @@ import codecs
 import json
 import math
 import typing
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -51,28 +51,44 @@ def detect_encoding(path: str | Path) -> str:
         When the file decodes as neither UTF-8 nor GB18030.
     """
     path = Path(path)
-    dec = codecs.getincrementaldecoder("utf-8")()
-    with path.open("rb") as fh:
-        try:
-            while chunk := fh.read(_CHUNK):
-                dec.decode(chunk)
-            dec.decode(b"", final=True)
-            return "utf-8-sig"
-        except UnicodeDecodeError:
+    try:
+        for _ in decode_chunks(path, "utf-8"):
             pass
-    dec = codecs.getincrementaldecoder("gb18030")()
-    with path.open("rb") as fh:
-        try:
-            while chunk := fh.read(_CHUNK):
-                dec.decode(chunk)
-            dec.decode(b"", final=True)
-            return "gb18030"
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"text is neither UTF-8 nor GBK/GB18030 (bad bytes at offset {exc.start})",
-                file=str(path),
-                fix="save the file as UTF-8 CSV",
-            ) from exc
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    try:
+        for _ in decode_chunks(path, "gb18030"):
+            pass
+        return "gb18030"
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"text is neither UTF-8 nor GBK/GB18030 (bad bytes at offset {exc.start})",
+            file=str(path),
+            fix="save the file as UTF-8 CSV",
+        ) from exc
+
+
+def decode_chunks(path: str | Path, encoding: str) -> Iterator[str]:
+    """Decode a file as ``encoding`` in 1 MiB chunks (bounded memory), yielding text.
+
+    Raises
+    ------
+    UnicodeDecodeError
+        At the first invalid byte sequence; ``exc.start`` is its offset in the file.
+    """
+    dec = codecs.getincrementaldecoder(encoding)()
+    offset = 0  # file position of the current chunk, so errors name the file offset
+    with Path(path).open("rb") as fh:
+        while chunk := fh.read(_CHUNK):
+            try:
+                text = dec.decode(chunk)
+            except UnicodeDecodeError as exc:
+                raise UnicodeDecodeError(exc.encoding, exc.object, exc.start + offset,
+                                         exc.end + offset, exc.reason) from None
+            yield text
+            offset += len(chunk)
+        yield dec.decode(b"", final=True)
 
 
 def file_suffix(path: Path) -> str:

@@ -32,6 +32,14 @@ def test_gbk_and_utf8_read_identically(tmp_path):
     assert a["value"].tolist() == [1.5, 2.0]
 
 
+def test_undecodable_file_names_the_byte_offset_in_the_file(tmp_path):
+    # the bad byte sits past the first 1 MiB read chunk: the offset is the file's, not the chunk's
+    head = b"a,b\n" + b"1,2\n" * (300_000)
+    (tmp_path / "bad.csv").write_bytes(head + b"\xff\n")
+    with pytest.raises(InputError, match=f"bad bytes at offset {len(head)}\\)"):
+        detect_encoding(tmp_path / "bad.csv")
+
+
 def test_leading_zeros_kept(tmp_path):
     (tmp_path / "t.csv").write_text("code,x\n012345,1\n", encoding="utf-8")
     assert read_table(tmp_path / "t.csv", string_cols=["code"])["code"].iloc[0] == "012345"
