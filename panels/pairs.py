@@ -11,8 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from spatial.errors import InputError
-from spatial.tables import require_columns
+from spatial.tables import check_unique, numeric_column, require_columns
 
 from .controls import baseline_year_controls
 
@@ -52,11 +51,8 @@ def park_cohorts(parks: pd.DataFrame) -> pd.DataFrame:
     p = parks[["helper", "recipient", "first_year"]].copy()
     p["origin"] = _as_adcodes(p["helper"], "helper")
     p["destination"] = _as_adcodes(p["recipient"], "recipient")
-    fy = pd.to_numeric(p["first_year"], errors="coerce")
-    if fy.isna().any():
-        rows = np.flatnonzero(fy.isna().to_numpy())
-        raise InputError("first_year is not a year", file="parks table", column="first_year",
-                         rows=rows, fix="give a 4-digit year for every park")
+    # a fractional year (2005.5) is an error, not silently truncated to 2005
+    fy = numeric_column(p, "first_year", file="parks table", integer=True, allow_missing=False)
     p["first_year"] = fy.astype("int64")
     return (p.groupby(["origin", "destination"], as_index=False)
             .agg(cohort=("first_year", "min"), parks=("first_year", "size")))
@@ -113,11 +109,7 @@ def build_pair_panel(flows: pd.DataFrame, parks: pd.DataFrame | None,
         c = controls[["city", "year", *cols]].copy()
         c["city"] = c["city"].astype("string")
         c["year"] = pd.to_numeric(c["year"]).astype("int64")
-        dup = c.duplicated(["city", "year"])
-        if dup.any():
-            raise InputError("more than one row per (city, year)", file="controls table",
-                             rows=np.flatnonzero(dup.to_numpy()),
-                             fix="keep one row per city and year")
+        check_unique(c, ["city", "year"], file="controls table", what="controls row")
         for k in cols:
             c[k] = pd.to_numeric(c[k], errors="coerce")
         c = c.rename(columns={"city": "destination"})

@@ -72,6 +72,10 @@ def test_missing_controls_are_missing_not_zero():
 def test_bad_tables():
     with pytest.raises(InputError, match="first_year"):
         build_pair_panel(flows(), PARKS.assign(first_year=["x", "2006", "2009"]))
+    with pytest.raises(InputError, match="first_year.*non-integer value 2005.5"):
+        build_pair_panel(flows(), PARKS.assign(first_year=[2005.5, 2006, 2009]))
+    with pytest.raises(InputError, match="first_year.*missing value"):
+        build_pair_panel(flows(), PARKS.assign(first_year=[None, 2006, 2009]))
     with pytest.raises(InputError, match="lacks required"):
         build_pair_panel(flows().drop(columns="count"), PARKS)
     dup = pd.DataFrame({"city": ["441400", "441400"], "year": [2005, 2005], "freight": [1, 2]})
