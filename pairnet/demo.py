@@ -21,7 +21,7 @@ from __future__ import annotations
 import importlib.util
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,6 +75,8 @@ class Step:
     method: str = ""
     #: run even when not listed in the study's analyses (data preparation)
     always: bool = False
+    #: modules needed only to generate the demo data
+    demo_modules: tuple[str, ...] = ()
 
 
 # ------------------------------------------------------------------------- helpers
@@ -116,7 +118,7 @@ TABLE5_OUTCOMES = {"count_all_industries": {"industry": "all", "kind": "sharehol
                    "count_branches": {"industry": "manufacturing", "kind": "branch"}}
 
 
-def _table5_outcomes(registry: Path, ctx: StepContext, opts: Mapping[str, Any]) -> pd.DataFrame:
+def _table5_outcomes(registry: Path, ctx: StepContext) -> pd.DataFrame:
     """Helper -> recipient pair-year counts for the Table 5 outcomes (one ingest each)."""
     from panels.registry import ingest_registry
 
@@ -227,7 +229,7 @@ def _step_data(ctx: StepContext):
                 "unified social credit code; 'name' = the leftmost prefecture name in the "
                 "firm name. rows = records located by that rule.")
         if opts.get("table5", True):
-            ctx.data["extra_outcomes"] = _table5_outcomes(inputs["registry"], ctx, opts)
+            ctx.data["extra_outcomes"] = _table5_outcomes(inputs["registry"], ctx)
             results["table5_outcomes"] = {
                 c: int(ctx.data["extra_outcomes"][c].sum()) for c in TABLE5_OUTCOMES}
         results["ingest"] = {"n_records": res.n_records,
@@ -264,14 +266,13 @@ def _step_distances(ctx: StepContext):
     ctx.data["distances"] = dist
     folder = ctx.folder("distances")
     names = _names(cities["city"])
-    hr = dist
-    shown = hr.assign(origin_name=hr["origin"].map(names),
-                      destination_name=hr["destination"].map(names))
+    shown = dist.assign(origin_name=dist["origin"].map(names),
+                        destination_name=dist["destination"].map(names))
     cols = ["origin", "origin_name", "destination", "destination_name", *DISTANCE_COLUMNS]
     write_outputs(folder, results={"n_pairs": int(len(dist)),
                                    "mean_km": {c: float(dist[c].mean()) for c in DISTANCE_COLUMNS},
-                                   "helper_recipient": hr[["origin", "destination",
-                                                           *DISTANCE_COLUMNS]]},
+                                   "helper_recipient": dist[["origin", "destination",
+                                                             *DISTANCE_COLUMNS]]},
                   tables={"distances": Table(shown[cols], "Helper → recipient distances (km)",
                                              "Geodesic; border = nearest boundary points "
                                              "(0 for neighbours); region = union of helpers.")},
@@ -298,11 +299,8 @@ def _step_network(ctx: StepContext):
                   "of the direction of investment (a dot marks the destination).")])
 
 
-def _effects(ctx: StepContext, did_dir: Path) -> pd.DataFrame | None:
+def _effects(ctx: StepContext, did_dir: Path, dist: pd.DataFrame) -> pd.DataFrame:
     """Predicted effect of every helper × recipient pair from the distance-interacted DID."""
-    dist = ctx.data.get("distances")
-    if dist is None:
-        return None
     col = ctx.study.option("did", "distance", "border_km")
     from analyses.optimize import effect_model_from_results
 
@@ -357,9 +355,8 @@ def _step_did(ctx: StepContext):
                 extra_y=tuple(extra_y),
                 cs=bool(st.option("did", "cs", True)))
     maps = []
-    effects = _effects(ctx, folder) if dist is not None else None
-    if effects is not None:
-        ctx.data["effects"] = effects
+    if dist is not None:
+        effects = ctx.data["effects"] = _effects(ctx, folder, dist)
         col = st.option("did", "distance", "border_km")
         m = distance_effect_map(ctx.data["cities"], effects, actual=parks,
                                 basemap=st.basemap, tolerance=st.tolerance,
@@ -544,8 +541,8 @@ _M_DATA = ("Helpers and recipients are resolved to prefecture adcodes; the firm 
            "reduced to a pair-year count panel (every record in exactly one audit row).")
 STEPS: list[Step] = [
     Step("data", "Inputs and data audit", "pairing",
-         ("spatial.boundaries", "panels.registry", "panels.demo_guangdong"), _step_data,
-         _M_DATA, always=True),
+         ("spatial.boundaries", "panels.registry"), _step_data, _M_DATA, always=True,
+         demo_modules=("panels.demo_guangdong",)),
     Step("distances", "Distances", "pairing", ("spatial.distances",), _step_distances,
          "Border (nearest boundary points), centroid, and region (union of helpers) distances, "
          "geodesic on WGS-84."),
@@ -559,16 +556,18 @@ STEPS: list[Step] = [
     Step("pairing", "Pairing map", "pairing", ("maps.layers",), _step_pairing,
          "Co-built parks as helper → recipient arcs over the city polygons."),
     Step("land", "Benefit sharing and land sales", "pairing",
-         ("analyses.land", "panels.demo_land"), _step_land,
+         ("analyses.land",), _step_land,
          "Land transactions cleaned in audited steps, aggregated to county × year × in/out of "
-         "park; event study of park × year around the 2014 abolition of benefit sharing."),
+         "park; event study of park × year around the 2014 abolition of benefit sharing.",
+         demo_modules=("panels.demo_land",)),
     Step("optimize", "Pairing optimizer", "pairing", ("analyses.optimize",), _step_optimize,
          "Exact capacitated assignment maximising total predicted effect b0 + b1·distance; "
          "coefficient draws give how often each pair is chosen."),
     Step("citypanel", "City-panel models", "citypanel",
-         ("analyses.citypanel", "panels.citypanel", "panels.demo_yrd"), _step_citypanel,
+         ("analyses.citypanel", "panels.citypanel"), _step_citypanel,
          "Pooled OLS, random and fixed effects with F and Hausman tests; mechanisms, lagged "
-         "mobility, Durbin–Wu–Hausman and subgroup splits."),
+         "mobility, Durbin–Wu–Hausman and subgroup splits.",
+         demo_modules=("panels.demo_yrd",)),
 ]
 #: report order of the sections of each study kind
 DISPLAY_ORDER = {"pairing": ("pairing", "data", "distances", "network", "did", "land",
@@ -578,7 +577,7 @@ DISPLAY_ORDER = {"pairing": ("pairing", "data", "distances", "network", "did", "
 
 def available_steps() -> dict[str, bool]:
     """``{step key: whether all its modules are importable}``."""
-    return {s.key: all(_has(m) for m in s.modules) for s in STEPS}
+    return {s.key: all(_has(m) for m in s.modules + s.demo_modules) for s in STEPS}
 
 
 def _has(module: str) -> bool:
@@ -591,13 +590,8 @@ def _has(module: str) -> bool:
 def _run_step(step: Step, ctx: StepContext, strict: bool, log: Callable[[str], None]):
     from maps.report import Section, not_run
 
-    missing = [m for m in step.modules if not _has(m)]
-    if step.key == "data" and not ctx.demo:
-        missing = [m for m in missing if m != "panels.demo_guangdong"]
-    if step.key == "land" and not ctx.demo:
-        missing = [m for m in missing if m != "panels.demo_land"]
-    if step.key == "citypanel" and not ctx.demo:
-        missing = [m for m in missing if m != "panels.demo_yrd"]
+    needed = step.modules + (step.demo_modules if ctx.demo else ())
+    missing = [m for m in needed if not _has(m)]
     if missing:
         return not_run(step.key, step.title,
                        f"module {', '.join(missing)} is not available in this build")
