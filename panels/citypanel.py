@@ -170,10 +170,12 @@ def interpolate_interior(df: pd.DataFrame, columns: Sequence[str], *, entity: st
     flags = [[] for _ in range(len(out))]
     log: list[dict] = []
     t = out[time].to_numpy(dtype=float)
-    for _, idx in out.groupby(entity, sort=False).indices.items():
+    # read each column once: a fill only touches its own entity's rows, read before it
+    values = {c: out[c].to_numpy(dtype=float) for c in columns}
+    for idx in out.groupby(entity, sort=False).indices.values():
         idx = np.asarray(idx)
         for c in columns:
-            v = out[c].to_numpy(dtype=float)[idx]
+            v = values[c][idx]
             obs = ~np.isnan(v)
             if obs.all():
                 continue
