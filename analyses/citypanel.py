@@ -743,14 +743,14 @@ def regression_table(fits: Sequence[PanelFit], labels: Sequence[str], *,
         terms += [t for t in f.coef.index if t not in terms and t != "_v1"]
     if "const" in terms:
         terms = [t for t in terms if t != "const"] + ["const"]
+    pvalues = [f.pvalues(cluster) for f in fits]
     body: list[list[str]] = []
     for t in terms:
         est, sev = [t], [""]
-        for f in fits:
+        for f, pv in zip(fits, pvalues, strict=True):
             if t in f.coef.index:
                 se = (f.se_cluster if cluster else f.se)[t]
-                p = float(2 * stats.t.sf(abs(f.coef[t] / se), f.df_resid))
-                est.append(f"{f.coef[t]:.4f}{stars(p)}")
+                est.append(f"{f.coef[t]:.4f}{stars(float(pv[t]))}")
                 sev.append(f"({se:.4f})")
             else:
                 est.append("")
