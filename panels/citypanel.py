@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from spatial.errors import InputError
-from spatial.tables import check_unique, numeric_column, require_columns
+from spatial.tables import check_unique, id_strings, numeric_column, require_columns
 
 __all__ = [
     "RAW_COLUMNS",
@@ -138,7 +138,7 @@ def validate_panel(df: pd.DataFrame, *, entity: str, time: str, columns: Sequenc
                          fix="give every row its city")
     out[time] = numeric_column(out, time, file=file, integer=True, allow_missing=False)
     out[time] = out[time].astype("int64")
-    out[entity] = out[entity].astype(str)
+    out[entity] = id_strings(out[entity])  # 440100.0 from a spreadsheet is city "440100"
     for c in columns:
         out[c] = numeric_column(out, c, file=file).astype("float64")
     check_unique(out, [entity, time], file=file, what="city-year")

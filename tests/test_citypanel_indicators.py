@@ -151,6 +151,14 @@ def test_validate_errors_name_rows():
         validate_panel(df, entity="city", time="year", columns=["v"])
 
 
+def test_validate_keeps_adcodes_read_as_floats_whole():
+    # a spreadsheet or Parquet float column must give city "440100", not "440100.0"
+    df = pd.DataFrame({"city": [440100.0, 440100.0, 441900.0, 441900.0],
+                       "year": [2000, 2001, 2000, 2001], "v": [1, 2, 3, 4]})
+    out = validate_panel(df, entity="city", time="year", columns=["v"])
+    assert out["city"].tolist() == ["440100", "440100", "441900", "441900"]
+
+
 def _write(tmp_path, rows):
     p = tmp_path / "d.csv"
     pd.DataFrame(rows).to_csv(p, index=False)
