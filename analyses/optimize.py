@@ -55,6 +55,12 @@ class EffectModel:
         """Predicted effect at the given distances (km)."""
         return self.b0 + self.b1 * np.asarray(distance_km, dtype=float)
 
+    def to_dict(self) -> dict:
+        """The ``model`` entry of the optimizer's results JSON."""
+        return {"b0": self.b0, "b1": self.b1, "distance": self.distance,
+                "vcov": None if self.vcov is None else np.asarray(self.vcov),
+                "source": self.source}
+
     def draws(self, n: int, seed: int | None = 0) -> np.ndarray:
         """``n`` × 2 coefficient draws from ``N((b0, b1), vcov)``.
 
@@ -431,9 +437,7 @@ def run_optimize(
        "predicted_effect", "chosen_share", "equally_good"]]
     sign = "−" if model.b1 < 0 else "+"
     results = {
-        "model": {"b0": model.b0, "b1": model.b1, "distance": model.distance,
-                  "vcov": None if model.vcov is None else np.asarray(model.vcov),
-                  "source": model.source},
+        "model": model.to_dict(),
         "capacity": capacity, "draws": draws, "comparison": res.comparison,
         "pairs": shown, "candidates": res.tidy(),
     }

@@ -75,8 +75,6 @@ def command(
     Writes OUT (optimal pairs: helper, recipient, distance_km, predicted_effect, chosen_share),
     OUT's stem + ``_candidates.csv`` (every pair) and OUT's stem + ``.json`` (summary).
     """
-    import numpy as np
-
     from analyses.optimize import EffectModel, effect_model_from_results, optimize_pairing
     from spatial.cities import resolve_cities
     from spatial.errors import InputError
@@ -132,10 +130,7 @@ def command(
     write_table(res.chosen()[cols], out)
     cand_path = out.with_name(out.stem + "_candidates.csv")
     write_table(res.tidy(), cand_path)
-    summary = {"model": {"b0": model.b0, "b1": model.b1, "distance": distance,
-                         "vcov": None if model.vcov is None else np.asarray(model.vcov),
-                         "source": model.source},
-               "capacity": capacity, "draws": draws, "comparison": res.comparison,
+    summary = {"model": model.to_dict(), "capacity": capacity, "draws": draws, "comparison": res.comparison,
                "pairs": res.chosen()[cols]}
     write_json(summary, out.with_suffix(".json"))
     typer.echo(res.summary())
