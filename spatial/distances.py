@@ -49,7 +49,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Geod, Transformer
 
-from spatial.errors import CRSError, InputError
+from spatial.errors import CRSError, InputError, UnknownCityError
+from spatial.tables import parse_list
 
 __all__ = ["pair_distances", "border_km_pairs", "centroids_lonlat", "as_lonlat_wgs84",
            "DISTANCE_COLUMNS"]
@@ -499,14 +500,11 @@ def _as_cities(x, boundaries, level: str, argument: str):
         return x
     if boundaries is None:
         return load_boundaries(x, level=level, argument=argument)
-    from spatial.tables import parse_list
-
     ids = parse_list(x) if isinstance(x, str) else [str(v) for v in x]
     known = boundaries["city"].astype(str)
-    missing = [v for v in ids if v not in set(known)]
+    known_set = set(known)
+    missing = [v for v in ids if v not in known_set]
     if missing:
-        from spatial.errors import UnknownCityError
-
         raise UnknownCityError(
             f"ids {missing[:8]} are not in the boundary file", file=argument,
             fix=f"use ids from the boundary file's id column (e.g. {', '.join(known[:3])})")
