@@ -25,7 +25,6 @@ import folium
 from markupsafe import Markup
 
 from maps.assets import leaflet_css, leaflet_js, leaflet_version
-from spatial.outputs import read_outputs
 from spatial.tables import write_json
 
 __all__ = [
@@ -156,15 +155,24 @@ def section_from_folder(folder: str | Path, key: str, title: str | None = None, 
                         ) -> Section:
     """A section reading a step folder written by :func:`spatial.outputs.write_outputs`."""
     folder = Path(folder)
-    index = read_outputs(folder)
+    index = _index(folder)
     return Section(key=key, title=title or index.get("title") or key, folder=folder,
                    maps=list(maps), method=method, note=note)
+
+
+def _index(folder: Path) -> dict[str, Any]:
+    """A step folder's ``outputs.json`` (titles and notes of its tables and figures).
+
+    Only the index: the step's ``results.json`` (which may be large) is read once, by
+    :func:`merge_results`.
+    """
+    return json.loads((folder / "outputs.json").read_text(encoding="utf-8"))
 
 
 def _section_context(s: Section) -> dict[str, Any]:
     tables, figures = [], []
     if s.folder is not None and (s.folder / "outputs.json").is_file():
-        index = json.loads((s.folder / "outputs.json").read_text(encoding="utf-8"))
+        index = _index(s.folder)
         for t in index.get("tables", []):
             path = s.folder / "tables" / f"{t['name']}.html"
             if path.is_file():
