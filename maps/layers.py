@@ -141,6 +141,16 @@ def _legend_js(title: str, items: Sequence[tuple[str, str]], position: str = "bo
         "d.innerHTML=" + js_json(content) + ";return d;};lg.addTo(map);")
 
 
+#: JavaScript styling the box ``d`` of a map control (the year / helper selectors).
+_CONTROL_BOX_JS = ("d.style.cssText='background:#fff;padding:6px;font:12px sans-serif;"
+                   "border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)';")
+#: JavaScript adding the year selector ``ys`` (options ``Y``, the last year selected) to ``d``.
+_YEAR_SELECT_JS = (
+    "d.appendChild(document.createTextNode('year '));ys=L.DomUtil.create('select','pn-year',d);"
+    "Y.forEach(function(y){var o=document.createElement('option');o.value=y;o.textContent=y;"
+    "ys.appendChild(o);});if(Y.length)ys.value=Y[Y.length-1];")
+
+
 # ----------------------------------------------------------------------------------- basics
 def base_map(basemap: Basemap = "none", bounds: Sequence[float] | None = None) -> folium.Map:
     """An empty map: no tiles (``none``, works offline), OpenStreetMap or Gaode tiles.
@@ -367,11 +377,7 @@ def flow_map(cities: gpd.GeoDataFrame, flows: pd.DataFrame, *,
         "' (largest in any year)';}"
         "var ctl=L.control({position:'topright'}),ys,ts,ps=null,info;"
         "ctl.onAdd=function(){var d=L.DomUtil.create('div','pn-flow-control');"
-        "d.style.cssText='background:#fff;padding:6px;font:12px sans-serif;border-radius:4px;"
-        "box-shadow:0 1px 4px rgba(0,0,0,.3)';"
-        "d.appendChild(document.createTextNode('year '));ys=L.DomUtil.create('select','pn-year',d);"
-        "Y.forEach(function(y){var o=document.createElement('option');o.value=y;o.textContent=y;"
-        "ys.appendChild(o);});if(Y.length)ys.value=Y[Y.length-1];"
+        + _CONTROL_BOX_JS + _YEAR_SELECT_JS +
         "d.appendChild(document.createTextNode(' count ≥ '));"
         "ts=L.DomUtil.create('select','pn-threshold',d);T.forEach(function(t){"
         "var o=document.createElement('option');o.value=t;o.textContent=t;ts.appendChild(o);});"
@@ -448,8 +454,7 @@ def distance_effect_map(cities: gpd.GeoDataFrame, effects: pd.DataFrame, *,
         "L.polyline(p[1],{color:p[2],weight:k==='all'?2.5:4,opacity:0.85})"
         ".bindTooltip(p[4],{sticky:true}).addTo(g);});}"
         "var ctl=L.control({position:'topright'});ctl.onAdd=function(){"
-        "var d=L.DomUtil.create('div','pn-helper-control');d.style.cssText='background:#fff;"
-        "padding:6px;font:12px sans-serif;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)';"
+        "var d=L.DomUtil.create('div','pn-helper-control');" + _CONTROL_BOX_JS +
         "d.appendChild(document.createTextNode('helper '));hs=L.DomUtil.create('select','pn-helper',d);"
         "var o=document.createElement('option');o.value='all';o.textContent='all helpers';"
         "hs.appendChild(o);H.forEach(function(n,i){var o=document.createElement('option');"
@@ -534,11 +539,7 @@ def choropleth_map(cities: gpd.GeoDataFrame, panel: pd.DataFrame, value: str, *,
         "return '<b>'+f.properties.n+'</b><br>'+LAB+' ('+ys.value+'): '+cur(f)[1];},"
         "{sticky:true});}}).addTo(map);"
         "var ctl=L.control({position:'topright'});ctl.onAdd=function(){"
-        "var d=L.DomUtil.create('div','pn-year-control');d.style.cssText='background:#fff;"
-        "padding:6px;font:12px sans-serif;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)';"
-        "d.appendChild(document.createTextNode('year '));ys=L.DomUtil.create('select','pn-year',d);"
-        "Y.forEach(function(y){var o=document.createElement('option');o.value=y;o.textContent=y;"
-        "ys.appendChild(o);});if(Y.length)ys.value=Y[Y.length-1];"
+        "var d=L.DomUtil.create('div','pn-year-control');" + _CONTROL_BOX_JS + _YEAR_SELECT_JS +
         "L.DomEvent.disableClickPropagation(d);"
         "ys.onchange=function(){lay.setStyle(function(f){return {fillColor:cur(f)[0]};});};"
         "return d;};ctl.addTo(map);"
