@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from spatial.tables import write_json
+from spatial.tables import read_table, write_json
 
 from .uscc import make_codes
 
@@ -608,6 +608,6 @@ def demo_pair_panel(paths: dict[str, Path], *, origins: str = "PRD", destination
 
     res = ingest_registry(paths["registry"], origins=origins, destinations=destinations,
                           years=DEMO_YEARS, industry=industry, kind=kind)
-    parks = pd.read_csv(paths["parks"], dtype={"helper": str, "recipient": str})
-    controls = pd.read_csv(paths["controls"], dtype={"city": str})
+    parks = read_table(paths["parks"], string_cols=["helper", "recipient"], what="parks table")
+    controls = read_table(paths["controls"], string_cols=["city"], what="controls table")
     return res, build_pair_panel(res.panel, parks, controls, baseline=baseline)
