@@ -34,6 +34,7 @@ import pandas as pd
 
 from analyses.did import ControlsAs, DIDPanel, control_columns
 from spatial.errors import EstimationError
+from spatial.tables import check_literal
 
 __all__ = [
     "PlaceboMethod",
@@ -46,6 +47,7 @@ __all__ = [
 ]
 
 PlaceboMethod = Literal["auto", "exact", "iterative", "refit"]
+SolverMethod = Literal["auto", "exact", "iterative"]  # the solvers without refitting
 Assignment = tuple[np.ndarray, np.ndarray]  # (unit codes, cohorts)
 
 
@@ -231,6 +233,7 @@ def _design(panel: DIDPanel, y: str | None, log1p: bool, controls: bool,
 
 def _solver(panel: DIDPanel, y: str | None, log1p: bool, controls: bool,
             controls_as: ControlsAs, method: str) -> tuple[Any, str]:
+    check_literal(method, SolverMethod, "method")
     f, yc, x = _design(panel, y, log1p, controls, controls_as)
     times = np.sort(f["time"].unique())
     units = np.sort(f["unit"].unique())
@@ -304,6 +307,7 @@ def placebo_test(panel: DIDPanel, *, n_draws: int = 500, seed: int = 0, y: str |
         ``auto`` = exact on balanced panels, alternating projections otherwise; ``refit`` =
         pyfixest per draw (slow, for checking).
     """
+    check_literal(method, PlaceboMethod, "method")
     if n_draws < 1:
         raise EstimationError("the placebo test needs at least one draw")
     assign = placebo_assignments(panel, n_draws, seed=seed)

@@ -98,3 +98,13 @@ def test_plot_and_summary(panel):
     assert len(fig.axes[0].lines) == 2
     assert "p =" in r.summary()
     assert list(r.tidy().columns) == ["draw", "coef"]
+
+
+def test_unknown_method_is_refused(panel):
+    # a typo used to fall through to the iterative solver silently
+    from spatial.errors import InputError
+
+    with pytest.raises(InputError, match="exacct"):
+        placebo_test(panel, n_draws=2, method="exacct")
+    with pytest.raises(InputError, match="refit"):
+        placebo_fast(panel, placebo_assignments(panel, 2), method="refit")
