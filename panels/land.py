@@ -169,9 +169,6 @@ def classify_land_use(values: pd.Series) -> pd.Series:
     return norm.map(m).astype("string")
 
 
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:$|[T\s]\d)")
-
-
 def parse_dates(values: pd.Series) -> pd.Series:
     """Parse transaction dates robustly; unparseable → ``NaT``.
 

@@ -326,7 +326,7 @@ def _strip_segments(xy, seg, starts, poly, u, thresh):
     return pair, np.concatenate(out_a), np.concatenate(out_b)
 
 
-def _segments_geom(pair, a, b, n):
+def _segments_geom(pair, a, b):
     order = np.argsort(pair, kind="stable")
     pair, a, b = pair[order], a[order], b[order]
     coords = np.stack([a, b], axis=1).reshape(-1, 2)
@@ -358,8 +358,8 @@ def _strip_nearest(xy, seg, starts, pi, pj, kbest, lb, ub):
             hh[pp] = (v @ uu[pp].T).max(axis=0)
     pa_, a0, a1 = _strip_segments(xy, seg, starts, pi, u, ha - slack)
     pb_, b0, b1 = _strip_segments(xy, seg, starts, pj, -u, hb - slack)
-    ga = _segments_geom(pa_, a0, a1, m)
-    gb = _segments_geom(pb_, b0, b1, m)
+    ga = _segments_geom(pa_, a0, a1)
+    gb = _segments_geom(pb_, b0, b1)
     line = shapely.shortest_line(ga, gb)
     pts = shapely.get_coordinates(line).reshape(-1, 2, 2)
     return pts[:, 0, :], pts[:, 1, :]
