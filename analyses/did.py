@@ -228,7 +228,6 @@ def prepare_panel(
     out["time"] = t.astype(np.int64)
     out["cohort"] = g.astype(np.int64)
     for c in user_vars:
-        allow = c not in distance
         out[safe[c]] = numeric_column(d, c, file=file, allow_missing=True).astype(float)
         _check_finite(out[safe[c]], file=file, column=c)
         if c == y or c in extra_y:
@@ -239,7 +238,7 @@ def prepare_panel(
                 raise InputError(
                     "missing outcome value", file=file, column=c, rows=miss,
                     fix="fill these values or drop these records before running the DID suite")
-        if not allow:
+        if c in distance:
             dv = out[safe[c]].groupby(out["unit"]).nunique()
             if (dv > 1).any():
                 u = dv.index[dv > 1][0]
