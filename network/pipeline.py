@@ -33,12 +33,12 @@ def named_hubs(metrics: pd.DataFrame, hubs: int = 3) -> pd.DataFrame:
     cols = [c for c in ("top_out_hubs", "top_in_hubs") if c in metrics.columns]
     if not cols:
         return metrics
-    from spatial.cities import city_names
+    from spatial.cities import city_names, short_name
 
     codes = sorted({m.group(1) for c in cols for v in metrics[c].dropna().astype(str)
                     for m in _HUB.finditer(v)})
     adcodes = [c for c in codes if len(c) == 6 and c.isdigit()]
-    names = {k: re.sub(r"(市|地区)$", "", v) for k, v in city_names(adcodes).items()}
+    names = {k: short_name(v, ("市", "地区")) for k, v in city_names(adcodes).items()}
 
     def short(v: object) -> str:
         if not isinstance(v, str):
