@@ -197,8 +197,7 @@ def write_outputs(
         plt.close(fig.figure)
         index["figures"].append({"name": name, "title": fig.title, "note": fig.note,
                                  **dict(fig.extra)})
-    (out / "outputs.json").write_text(json.dumps(index, ensure_ascii=False, indent=2),
-                                      encoding="utf-8")
+    write_json(index, out / "outputs.json")  # figure extras may hold numpy scalars
     return out
 
 
