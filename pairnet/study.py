@@ -61,9 +61,6 @@ INPUTS: dict[str, tuple[str, ...]] = {
     "pairing": ("parks", "registry", "flows", "controls", "land"),
     "citypanel": ("panel",),
 }
-_STUDY_KEYS = {"key", "title", "kind", "description", "helpers", "recipients", "years",
-               "analyses", "basemap", "tolerance", "inputs", "columns", "network", "did",
-               "land", "optimize", "citypanel", "ingest", "seed"}
 #: The keys each ``[study.SECTION]`` table understands (anything else is a typo: an error).
 SECTION_OPTIONS: dict[str, frozenset[str]] = {
     "ingest": frozenset({"origins", "destinations", "industry", "kind", "table5"}),
@@ -74,7 +71,9 @@ SECTION_OPTIONS: dict[str, frozenset[str]] = {
     "optimize": frozenset({"capacity", "draws"}),
     "citypanel": frozenset({"twoways", "maps", "y", "x", "lag", "split"}),
 }
-_SECTION_KEYS = set(SECTION_OPTIONS)
+_STUDY_KEYS = {"key", "title", "kind", "description", "helpers", "recipients", "years",
+               "analyses", "basemap", "tolerance", "inputs", "columns", "seed",
+               *SECTION_OPTIONS}
 
 
 @dataclass
@@ -180,7 +179,7 @@ def _parse_one(raw: Mapping[str, Any], i: int, file: str, base: Path) -> StudyCo
     columns_raw = raw.get("columns", {})
     columns = {str(k): {str(a): str(b) for a, b in dict(v).items()}
                for k, v in dict(columns_raw).items()}
-    options = {s: dict(raw[s]) for s in _SECTION_KEYS if s in raw}
+    options = {s: dict(raw[s]) for s in SECTION_OPTIONS if s in raw}
     for sec, opts in options.items():
         unknown = sorted(set(opts) - SECTION_OPTIONS[sec])
         if unknown:
@@ -194,7 +193,9 @@ def _parse_one(raw: Mapping[str, Any], i: int, file: str, base: Path) -> StudyCo
         years=y, analyses=tuple(a for a in allowed if a in analyses),
         basemap=str(raw.get("basemap", "none")), tolerance=float(raw.get("tolerance", 0.005)),
         inputs=inputs, columns=columns, options=options, seed=int(raw.get("seed", 0)))
-    check_literal(cfg.basemap, Literal["none", "osm", "gaode"], f"{where} basemap")
+    from maps.geometry import Basemap
+
+    check_literal(cfg.basemap, Basemap, f"{where} basemap")
     _check_needs(cfg, where)
     return cfg
 
