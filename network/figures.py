@@ -7,7 +7,12 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["density_figure", "density_series"]
+__all__ = ["density_figure", "density_series", "panel_letter"]
+
+
+def panel_letter(i: int) -> str:
+    """The label of the ``i``-th panel (0-based): A, B, ..., Z, then 27, 28, ..."""
+    return string.ascii_uppercase[i] if i < 26 else str(i + 1)
 
 
 def density_series(metrics: pd.DataFrame, column: str = "density") -> dict[str, dict[str, Any]]:
@@ -50,8 +55,7 @@ def density_figure(metrics: pd.DataFrame, *, column: str = "density", title: str
         ax = axes[i]
         part = metrics[metrics["threshold"] == t].sort_values("year")
         ax.plot(part["year"], part[column], marker="o", markersize=3.5, color="#1f5f8b")
-        label = string.ascii_uppercase[i] if i < 26 else str(i + 1)
-        ax.set_title(f"{label}   threshold {t:g} (count \u2265 {t:g})", loc="left", fontsize=10)
+        ax.set_title(f"{panel_letter(i)}   threshold {t:g} (count \u2265 {t:g})", loc="left", fontsize=10)
         ax.set_xlabel("year")
         ax.set_ylabel("whole-network density" if column == "density" else column)
         ax.set_ylim(bottom=0)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from network.figures import density_figure, density_series
+from network.figures import density_figure, density_series, panel_letter
 from network.graphs import YearlyNetworks
 from network.metrics import Backend, CommunityMethod, communities, network_metrics
 from spatial.outputs import Figure, Table, write_outputs
@@ -84,10 +84,10 @@ def write_network_outputs(networks: YearlyNetworks, metrics: pd.DataFrame,
         write_table(membership, Path(out_dir) / "communities.csv")
         results["communities_file"] = "communities.csv"
     fig = density_figure(metrics)
-    letters = ", ".join(f"{chr(65 + i)}: threshold {t:g}"
+    letters = ", ".join(f"{panel_letter(i)}: threshold {t:g}"
                         for i, t in enumerate(sorted(metrics["threshold"].unique())))
     k = int(metrics["threshold"].nunique())
-    panels = "A" if k <= 1 else f"A\u2013{chr(64 + k)}"
+    panels = "A" if k <= 1 else f"A\u2013{panel_letter(k - 1)}"
     return write_outputs(
         out_dir, results=results, tables=tables,
         figures={"density": Figure(
