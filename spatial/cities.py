@@ -207,12 +207,12 @@ def resolve_one(token: str, *, level: Level = "prefecture", argument: str = "cit
     want = {"prefecture": ("prefecture",), "county": ("county",),
             "any": ("prefecture", "county")}[level]
     if re.fullmatch(r"\d{6}", token):
-        hit = idx[idx["adcode"] == token]
-        if hit.empty:
+        if token not in _by_adcode("level"):
             raise UnknownCityError(f"unknown adcode {token!r}", file=argument,
                                    fix="use a 6-digit adcode of a prefecture or county "
                                        "(e.g. 440100 for 广州市)")
-        row = hit.iloc[0]
+        row = {c: _by_adcode(c)[token] for c in ("level", "name", "prefecture",
+                                                  "prefecture_name")}
         if row["level"] in want:
             return token
         if row["level"] == "county" and pd.notna(row["prefecture"]):
