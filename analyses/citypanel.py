@@ -47,6 +47,7 @@ from analyses.did import stars
 from panels.citypanel import city_split, descriptives, validate_panel
 from spatial.errors import EstimationError, InputError, format_rows
 from spatial.outputs import Figure, Table, write_outputs
+from spatial.tables import id_strings
 
 __all__ = [
     "PanelFit",
@@ -1037,7 +1038,7 @@ def run_yrd_study(raw: pd.DataFrame, out_dir: str | Path, *, base_year: int | No
     frame = ip.frame
     names = {}
     if "name" in raw.columns:
-        names = dict(zip(raw[entity].astype(str), raw["name"].astype(str), strict=False))
+        names = dict(zip(id_strings(raw[entity]), raw["name"].astype(str), strict=False))
     def with_names(t: pd.DataFrame) -> pd.DataFrame:
         """City names next to the adcodes (a display copy)."""
         if entity not in t.columns and "city" not in t.columns:

@@ -29,6 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from panels.controls import baseline_year_controls
+from spatial.distances import DISTANCE_MEASURES
 from spatial.errors import EstimationError, InputError
 from spatial.tables import numeric_column
 
@@ -59,7 +60,7 @@ __all__ = [
 ]
 
 ControlsAs = Literal["baseline", "raw"]
-DISTANCE_COLUMNS = ("border_km", "centroid_km", "region_centroid_km", "region_border_km")
+DISTANCE_COLUMNS = DISTANCE_MEASURES  # the four distance columns a panel may carry
 _RESERVED = {"unit", "time", "cohort", "treat", "rel_time", "origin", "destination"}
 _SAFE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 

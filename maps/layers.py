@@ -34,6 +34,7 @@ from maps.geometry import (
     anchor_points,
     display_polygons,
 )
+from spatial.distances import DISTANCE_MEASURES
 from spatial.errors import InputError
 from spatial.tables import check_literal, require_columns
 
@@ -50,7 +51,7 @@ __all__ = [
     "GROUP_COLOURS",
 ]
 
-DISTANCE_COLUMNS = ("border_km", "centroid_km", "region_centroid_km", "region_border_km")
+DISTANCE_COLUMNS = DISTANCE_MEASURES
 GROUP_COLOURS = {"PRD": "#4c78a8", "EWN": "#f58518", "YRD": "#54a24b", None: "#bab0ac"}
 _TILES = {
     "osm": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",

@@ -29,11 +29,12 @@ from typing import Any
 import pandas as pd
 
 from pairnet.study import ReportConfig, StudyConfig
+from spatial.distances import DISTANCE_MEASURES
 from spatial.errors import PairnetError
 
 __all__ = ["Step", "StepContext", "STEPS", "NotRun", "run_report", "available_steps"]
 
-DISTANCE_COLUMNS = ("border_km", "centroid_km", "region_centroid_km", "region_border_km")
+DISTANCE_COLUMNS = DISTANCE_MEASURES
 
 
 class NotRun(Exception):  # noqa: N818 - a control-flow signal, not an error

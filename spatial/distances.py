@@ -53,10 +53,12 @@ from spatial.errors import CRSError, InputError, UnknownCityError
 from spatial.tables import parse_list
 
 __all__ = ["pair_distances", "border_km_pairs", "centroids_lonlat", "as_lonlat_wgs84",
-           "DISTANCE_COLUMNS"]
+           "DISTANCE_COLUMNS", "DISTANCE_MEASURES"]
 
-DISTANCE_COLUMNS = ["origin", "destination", "border_km", "centroid_km", "region_centroid_km",
-                    "region_border_km"]
+#: The four distances of seed 003 §4.4 (km), in the canonical order.
+DISTANCE_MEASURES = ("border_km", "centroid_km", "region_centroid_km", "region_border_km")
+#: Columns of the canonical distances table.
+DISTANCE_COLUMNS = ["origin", "destination", *DISTANCE_MEASURES]
 
 GEOD = Geod(ellps="WGS84")
 _K = 360  # support-function directions (1° apart)

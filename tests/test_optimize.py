@@ -240,3 +240,12 @@ def test_cli_bad_distances_capacity_and_same_city(tmp_path, run_cli):
     res = run_cli("optimize", "--helpers", "广州", "--recipients", "广州", "--effect", "3,-0.01",
                   "--draws", "0", "--out", tmp_path / "x.csv")
     assert res.code == 2 and "None" not in res.stderr and "distinct" in res.stderr
+
+
+def test_distance_option_names_match_the_spatial_layer():
+    import typing
+
+    from pairnet.commands.optimize import DistanceName
+    from spatial.distances import DISTANCE_MEASURES
+
+    assert typing.get_args(DistanceName) == DISTANCE_MEASURES

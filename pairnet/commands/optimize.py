@@ -8,6 +8,8 @@ from typing import Annotated, Literal
 import typer
 
 DistanceName = Literal["border_km", "centroid_km", "region_centroid_km", "region_border_km"]
+# (a Literal needs the names spelled out; tests/test_optimize.py checks it equals
+# spatial.distances.DISTANCE_MEASURES)
 
 
 def _pairs(text: str | None, argument: str) -> list[tuple[str, str]]:
