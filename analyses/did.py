@@ -147,6 +147,7 @@ def prepare_panel(
     origin: str | None = None,
     destination: str | None = None,
     file: str | None = None,
+    covariates: Sequence[str] = (),
 ) -> DIDPanel:
     """Validate a user panel and return it in canonical form.
 
@@ -163,14 +164,17 @@ def prepare_panel(
         City columns of a pair panel (used for two-way clustering).
     file : str, optional
         Shown in error messages.
+    covariates : sequence of str
+        Callaway–Sant'Anna covariates: validated like the controls but must not be missing;
+        carried in ``frame`` under safe names (find them by inverting ``names``).
 
     Raises
     ------
     InputError
-        Missing columns, non-numeric outcome / time / cohort / controls / distances, missing
-        unit or time, a unit with duplicate periods, a cohort that varies within a unit.
+        Missing columns, non-numeric outcome / time / cohort / controls / distances /
+        covariates, a missing covariate value, missing unit or time, a unit with duplicate periods, a cohort that varies within a unit.
     """
-    want = [unit, time, cohort, y, *controls, *distance, *extra_y]
+    want = [unit, time, cohort, y, *controls, *distance, *extra_y, *covariates]
     want += [c for c in (origin, destination) if c]
     missing = [c for c in dict.fromkeys(want) if c not in df.columns]
     if missing:
@@ -178,7 +182,8 @@ def prepare_panel(
             f"missing column(s) {', '.join(map(repr, missing))} "
             f"(found: {', '.join(map(str, df.columns))})",
             file=file, column=missing[0],
-            fix="name existing columns in --unit/--time/--cohort/--y/--controls/--distance")
+            fix="name existing columns in --unit/--time/--cohort/--y/--controls/--distance"
+                "/--cs-covariates")
     d = df.reset_index(drop=True)
     for c, what in ((unit, "unit id"), (time, "period")):
         miss = np.flatnonzero(d[c].isna().to_numpy())
@@ -221,7 +226,7 @@ def prepare_panel(
             f"a DID panel needs at least 2 units and 2 periods; found {n_units} unit(s) and "
             f"{n_periods} period(s)", file=file, column=unit if n_units < 2 else time,
             fix="pass the whole panel (treated and comparison units over several periods)")
-    user_vars = list(dict.fromkeys([y, *extra_y, *controls, *distance]))
+    user_vars = list(dict.fromkeys([y, *extra_y, *controls, *distance, *covariates]))
     safe = _safe_names(user_vars, set())
     out = pd.DataFrame(index=d.index)
     codes, labels = pd.factorize(d[unit], sort=True)
@@ -239,6 +244,15 @@ def prepare_panel(
                 raise InputError(
                     "missing outcome value", file=file, column=c, rows=miss,
                     fix="fill these values or drop these records before running the DID suite")
+        if c in covariates:
+            # R did drops such rows and then whole units to rebalance; refuse instead so the
+            # comparison sample never shrinks silently
+            miss = np.flatnonzero(out[safe[c]].isna().to_numpy())
+            if len(miss):
+                raise InputError(
+                    "missing covariate value", file=file, column=c, rows=miss,
+                    fix="fill these values or drop these units before running Callaway–"
+                        "Sant'Anna with --cs-covariates")
         if c in distance:
             dv = out[safe[c]].groupby(out["unit"]).nunique()
             if (dv > 1).any():

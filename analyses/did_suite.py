@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analyses.cs import ControlGroup, aggte, att_gt
+from analyses.cs import ControlGroup, EstMethod, aggte, att_gt
 from analyses.did import (
     DISTANCE_COLUMNS,
     ControlsAs,
@@ -40,6 +40,9 @@ from spatial.outputs import Figure, Table, write_outputs
 from spatial.tables import check_literal
 
 __all__ = ["run_did"]
+
+_EST_NAMES = {"dr": "doubly robust", "ipw": "inverse probability weighting",
+              "reg": "outcome regression"}
 
 
 def _model_dict(r: DIDResult) -> dict[str, Any]:
@@ -79,12 +82,24 @@ def _baseline_models(panel: DIDPanel, y: str, controls_as: ControlsAs,
             for lg in logs for c in ctl]
 
 
-def _cs(panel: DIDPanel, control_group: ControlGroup, seed: int, bstrap: bool) -> dict[str, Any]:
+def _cs_safe(panel: DIDPanel, covariates: Sequence[str]) -> list[str]:
+    """The frame's (safe) names of the user's covariate columns."""
+    safe = {user: s for s, user in panel.names.items()}
+    return [safe[c] for c in covariates]
+
+
+def _cs(panel: DIDPanel, control_group: ControlGroup, seed: int, bstrap: bool,
+        covariates: Sequence[str] = (), est_method: EstMethod = "dr") -> dict[str, Any]:
     f = panel.frame
-    data = f[["unit", "time", "cohort", panel.y]].dropna()
+    xs = list(dict.fromkeys(_cs_safe(panel, covariates)))
+    data = f[list(dict.fromkeys(["unit", "time", "cohort", panel.y, *xs]))].dropna()
+    # att_gt takes each unit's covariates in the base period of every comparison (the
+    # earlier of its two periods), as R did's panel2cs2 does with panel data
     res = att_gt(data, yname=panel.y, tname="time", idname="unit", gname="cohort",
-                 control_group=control_group, bstrap=bstrap, seed=seed)
-    out: dict[str, Any] = {"control_group": control_group, "att_gt": res.tidy(),
+                 xformla=xs or None, control_group=control_group, est_method=est_method,
+                 bstrap=bstrap, seed=seed)
+    out: dict[str, Any] = {"control_group": control_group, "covariates": list(covariates),
+                           "est_method": est_method, "att_gt": res.tidy(),
                            "_objects": {"att_gt": res}}
     for typ in ("simple", "dynamic", "group", "calendar"):
         agg = aggte(res, typ)
@@ -139,6 +154,8 @@ def run_did(
     bstrap: bool = False,
     leads: int = 5,
     lags: int = 10,
+    cs_covariates: Sequence[str] = (),
+    cs_est_method: EstMethod = "dr",
     file: str | None = None,
     title: str = "Paired assistance: staggered DID",
 ) -> dict[str, Any]:
@@ -176,6 +193,14 @@ def run_did(
         Multiplier-bootstrap SEs for CS instead of analytic ones.
     leads, lags : int
         Event-study window (endpoints binned).
+    cs_covariates : sequence of str
+        Covariates of Callaway–Sant'Anna (R ``did``'s ``xformla = ~ x1 + x2``); numeric,
+        finite, never missing. As R ``did`` does with panel data, each unit's value in the
+        base period of a comparison (the earlier of its two periods) is used, so a
+        time-varying covariate enters at its pre-treatment level for post-treatment cells.
+    cs_est_method : {"dr", "ipw", "reg"}
+        Callaway–Sant'Anna estimator: doubly robust, inverse probability weighting or outcome
+        regression (R ``est_method``; without covariates all three coincide).
 
     Returns
     -------
@@ -190,6 +215,8 @@ def run_did(
     """
     check_literal(control_group, ControlGroup, "--control-group")
     check_literal(controls_as, ControlsAs, "--controls-as")
+    check_literal(cs_est_method, EstMethod, "--cs-method")
+    cs_covariates = list(dict.fromkeys(cs_covariates))
     if distance is None:
         dist_cols: list[str] = []
     elif len(distance) == 0:
@@ -217,7 +244,7 @@ def run_did(
     p = prepare_panel(panel, unit=unit, time=time, cohort=cohort, y=y, controls=controls,
                       distance=dist_cols, extra_y=extra_y,
                       origin=c2[0] if c2 else None, destination=c2[1] if c2 else None,
-                      file=file)
+                      covariates=cs_covariates, file=file)
     check_identified(p, file=file)
     has2 = bool(c2)
     tables: dict[str, Table] = {}
@@ -304,9 +331,12 @@ def run_did(
 
     # Table 3 ---------------------------------------------------------------------------
     alts: dict[str, DIDResult] = {}
+    cs_how = (f"{_EST_NAMES[cs_est_method]}, "
+              + (f"covariates {', '.join(cs_covariates)} at their base-period values"
+                 if cs_covariates else "no covariates"))
     if cs:
         try:
-            c = _cs(p, control_group, seed, bstrap)
+            c = _cs(p, control_group, seed, bstrap, cs_covariates, cs_est_method)
             objs = c.pop("_objects")
             results["cs"] = c
             figures["cs_dynamic"] = Figure(
@@ -317,12 +347,13 @@ def run_did(
                 c["att_gt"], "Callaway–Sant'Anna ATT(g,t)",
                 "One row per cohort g (first treated period) and period t: event_time = t − g, "
                 "post = t ≥ g, att = ATT(g,t) against "
-                f"{control_group}-treated units (doubly robust, no covariates), se = "
+                f"{control_group}-treated units ({cs_how}), se = "
                 f"{'bootstrap' if bstrap else 'analytic influence-function'} standard error, "
                 "ci_low/ci_high = pointwise 95% interval. Pre-treatment rows (post = False) "
                 "are placebo checks of parallel trends.")
         except Exception as exc:  # optional: a failure is recorded, never a crash
-            results["cs"] = {"error": _why(exc)}
+            results["cs"] = {"error": _why(exc), "control_group": control_group,
+                             "covariates": list(cs_covariates), "est_method": cs_est_method}
             notes.append(f"Callaway-Sant'Anna skipped: {_why(exc)}")
     for name, fn in (("sun_abraham", sun_abraham), ("did2s", did2s)):
         try:
@@ -347,7 +378,7 @@ def run_did(
     if len(tab3):
         tables["table3_robust_did"] = Table(
             tab3, "Table 3. Heterogeneity-robust DID estimators",
-            f"Callaway–Sant'Anna (comparison: {control_group}-treated, doubly robust, "
+            f"Callaway–Sant'Anna (comparison: {control_group}-treated, {cs_how}, "
             f"{'bootstrap' if bstrap else 'analytic'} SE); Sun–Abraham interaction-weighted ATT "
             "(never-treated controls, cell-count weights); Gardner did2s (pyfixest). SEs "
             "clustered by unit." + sa_note)

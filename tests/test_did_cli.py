@@ -260,3 +260,68 @@ def test_constant_outcome_exits_2(run_cli, tmp_path):
     s["y"] = 0.0
     res = run_cli(*_args(_write(tmp_path, s), tmp_path / "o"))
     assert res.code == 2 and "constant" in res.stderr and "'y'" in res.stderr
+
+
+# --- Callaway–Sant'Anna covariates (--cs-covariates) and estimator (--cs-method) ---
+def test_cs_covariates_on_mpdta_equal_r_did(run_cli, reference_dir, tmp_path):
+    ref = json.loads((reference_dir / "did" / "reference_mpdta.json").read_text())
+    r = ref["results"]["nevertreated_lpop_dr_analytic"]
+    assert r["settings"]["xformla"] == "~lpop" and r["settings"]["est_method"] == "dr"
+    out = tmp_path / "o"
+    res = run_cli("did", reference_dir / "did" / "mpdta.csv", "--unit", "countyreal",
+                  "--time", "year", "--cohort", "first.treat", "--y", "lemp",
+                  "--placebo", "0", "--distance", "none", "--cs-covariates", "lpop",
+                  "--cs-method", "dr", "--out", out)
+    assert res.code == 0, res.stderr
+    got = json.loads((out / "results.json").read_text(encoding="utf-8"))["cs"]
+    assert got["covariates"] == ["lpop"] and got["est_method"] == "dr"
+    assert got["control_group"] == "never"
+    for typ in ("simple", "dynamic", "group", "calendar"):
+        assert got[typ]["att"] == pytest.approx(r["aggte"][typ]["overall_att"], abs=1e-6), typ
+        assert got[typ]["se"] == pytest.approx(r["aggte"][typ]["overall_se"], rel=1e-4), typ
+
+
+def _cov_args(p, out, *extra):
+    return ["did", p, "--unit", "unit", "--time", "year", "--cohort", "cohort", "--y", "y",
+            "--placebo", "0", "--distance", "none", "--out", out, *extra]
+
+
+def test_missing_cs_covariate_column_exits_2(run_cli, tmp_path):
+    res = run_cli(*_cov_args(_write(tmp_path, _small_panel()), tmp_path / "o",
+                             "--cs-covariates", "x1,lpop"))
+    assert res.code == 2
+    assert "missing column" in res.stderr and "'lpop'" in res.stderr
+
+
+def test_non_numeric_cs_covariate_exits_2(run_cli, tmp_path):
+    s = _small_panel()
+    s["x1"] = s["x1"].round(3).astype(str)
+    s.loc[4, "x1"] = "n/a?"
+    res = run_cli(*_cov_args(_write(tmp_path, s), tmp_path / "o", "--cs-covariates", "x1"))
+    assert res.code == 2
+    assert "column 'x1', row 5: non-numeric value 'n/a?'" in res.stderr
+
+
+def test_missing_cs_covariate_value_exits_2(run_cli, tmp_path):
+    s = _small_panel()
+    s.loc[[3, 61], "x1"] = np.nan
+    out = tmp_path / "o"
+    res = run_cli(*_cov_args(_write(tmp_path, s), out, "--cs-covariates", "x1"))
+    assert res.code == 2
+    assert "column 'x1', rows 4, 62: missing covariate value" in res.stderr
+    assert not (out / "results.json").exists()
+
+
+def test_infinite_cs_covariate_exits_2(run_cli, tmp_path):
+    s = _small_panel()
+    s.loc[9, "x1"] = -np.inf
+    res = run_cli(*_cov_args(_write(tmp_path, s), tmp_path / "o", "--cs-covariates", "x1"))
+    assert res.code == 2
+    assert "column 'x1', row 10: non-finite value -inf" in res.stderr
+
+
+def test_bad_cs_method_exits_2(run_cli, tmp_path):
+    res = run_cli(*_cov_args(_write(tmp_path, _small_panel()), tmp_path / "o",
+                             "--cs-method", "ols"))
+    assert res.code == 2
+    assert "--cs-method" in res.stderr and "ols" in res.stderr

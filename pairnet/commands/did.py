@@ -40,6 +40,12 @@ def command(
     bootstrap: Annotated[bool, typer.Option(
         "--bootstrap", help="Multiplier-bootstrap SEs for Callaway–Sant'Anna.")] = False,
     no_cs: Annotated[bool, typer.Option("--no-cs", help="Skip Callaway–Sant'Anna.")] = False,
+    cs_covariates: Annotated[str, typer.Option(
+        "--cs-covariates", help="Comma-separated covariates of Callaway–Sant'Anna (R did's "
+                                "xformla); each unit's base-period value is used.")] = "",
+    cs_method: Annotated[str, typer.Option(
+        "--cs-method", help="Callaway–Sant'Anna estimator: dr (doubly robust), ipw or reg.")
+    ] = "dr",
 ) -> None:
     """Staggered DID suite: TWFE, event study, Callaway–Sant'Anna, placebo, distance."""
     from analyses.did_suite import run_did
@@ -51,7 +57,8 @@ def command(
     res = run_did(df, unit=unit, time=time, cohort=cohort, y=y, controls=parse_list(controls),
                   controls_as=controls_as, control_group=control_group, placebo=placebo,
                   distance=dist, extra_y=parse_list(extra_y), cluster2=c2, seed=seed,
-                  cs=not no_cs, bstrap=bootstrap, out_dir=out, file=str(data))
+                  cs=not no_cs, bstrap=bootstrap, cs_covariates=parse_list(cs_covariates),
+                  cs_est_method=cs_method, out_dir=out, file=str(data))
     tw = res["twfe"]
     typer.echo(f"TWFE treat = {tw['coef']:.6g} (SE {tw['se']:.6g}), N = {tw['nobs']}")
     if "placebo" in res:
