@@ -319,6 +319,13 @@ def _bins(d: pd.DataFrame) -> dict[str, list[int]]:
     return {str(int(s)): sorted(int(y) for y in ys) for s, ys in g.items()}
 
 
+#: Words of a cleaning reason -> the input column behind it (to point the user at it).
+_REASON_COLUMN = (("date", "date"), ("year", "date"), ("area", "area_ha"),
+                  ("land use", "land_use"), ("land_use", "land_use"), ("classif", "land_use"),
+                  ("allocation", "supply_method"), ("划拨", "supply_method"),
+                  ("park", "location"), ("county", "county"), ("supervision", "supervision_no"))
+
+
 def run_land(
     records: str | Path | pd.DataFrame,
     out: str | Path,
@@ -359,9 +366,12 @@ def run_land(
         a = clean.audit[(clean.audit["rows"] > 0) & (clean.audit["step"] < 8)]
         top = a.sort_values("rows", ascending=False, kind="stable").head(3)
         why = "; ".join(f"{r.rows} {r.reason}" for r in top.itertuples()) or "no records"
-        raise InputError(f"no records survive the cleaning ({why})", file=file,
-                         fix="check the date, area_ha and land_use columns, or widen --years, "
-                             "--cities or --park-patterns")
+        first = str(top["reason"].iloc[0]) if len(top) else ""
+        column = next((c for k, c in _REASON_COLUMN if k in first), None)
+        raise InputError(f"no records survive the cleaning ({why})", file=file, column=column,
+                         fix=("check the dates (2015-03-01, 20150301, 2015/3/1 or a timestamp)"
+                              if column == "date" else "check that column's values")
+                         + " against the audit, or widen --years, --cities or --park-patterns")
     res = estimate_event_study(clean.panel, file=file)
     out = ensure_out_dir(out, option="--out")
     write_table(clean.panel, out / "panel.csv")

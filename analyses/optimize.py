@@ -142,27 +142,33 @@ class Assignment:
 def _check_feasible(helpers: list[str], recipients: list[str], capacity: int,
                     forbidden: set[tuple[str, str]], fixed: dict[str, str]) -> None:
     if capacity < 1:
-        raise InfeasibleError(f"capacity must be at least 1, got {capacity}")
+        raise InfeasibleError(f"capacity must be at least 1, got {capacity}", file="--capacity",
+                              fix="give the number of recipients one helper may take, e.g. 2")
     if capacity * len(helpers) < len(recipients):
         raise InfeasibleError(
             f"infeasible: {len(recipients)} recipients need a helper each but {len(helpers)} "
-            f"helpers × capacity {capacity} = {capacity * len(helpers)} slots; raise --capacity "
-            f"to at least {-(-len(recipients) // max(len(helpers), 1))} or add helpers")
+            f"helpers × capacity {capacity} = {capacity * len(helpers)} slots", file="--capacity",
+            fix=f"raise --capacity to at least {-(-len(recipients) // max(len(helpers), 1))} "
+                "or add helpers")
     load: dict[str, int] = {}
     for r, h in fixed.items():
         if h not in helpers or r not in recipients:
             raise InfeasibleError(f"fixed pair {h}->{r} names a city outside the helper or "
-                                  "recipient set")
+                                  "recipient set", file="--fix",
+                                  fix="fix only pairs of a helper and a recipient given")
         if (h, r) in forbidden:
-            raise InfeasibleError(f"pair {h}->{r} is both fixed and forbidden")
+            raise InfeasibleError(f"pair {h}->{r} is both fixed and forbidden", file="--fix",
+                                  fix="drop the pair from --fix or from --forbid")
         load[h] = load.get(h, 0) + 1
     over = {h: n for h, n in load.items() if n > capacity}
     if over:
         raise InfeasibleError(f"fixed pairs exceed capacity {capacity} for helper(s) "
-                              f"{', '.join(f'{h} ({n})' for h, n in over.items())}")
+                              f"{', '.join(f'{h} ({n})' for h, n in over.items())}",
+                              file="--fix", fix="fix fewer pairs per helper or raise --capacity")
     for r in recipients:
         if r not in fixed and all((h, r) in forbidden for h in helpers):
-            raise InfeasibleError(f"infeasible: every helper is forbidden for recipient {r}")
+            raise InfeasibleError(f"infeasible: every helper is forbidden for recipient {r}",
+                                  file="--forbid", fix="allow at least one helper for it")
 
 
 def solve_assignment(effect: np.ndarray, capacity: int | np.ndarray,
@@ -193,7 +199,8 @@ def solve_assignment(effect: np.ndarray, capacity: int | np.ndarray,
     caps = np.broadcast_to(np.asarray(capacity, dtype=int), (n_h,))
     cols = np.repeat(np.arange(n_h), caps)  # replicated helper slots
     if len(cols) < n_r:
-        raise InfeasibleError(f"infeasible: {n_r} recipients but only {len(cols)} helper slots")
+        raise InfeasibleError(f"infeasible: {n_r} recipients but only {len(cols)} helper slots",
+                              fix="raise the capacity or add helpers")
     cost = -effect[:, cols]
     if allowed is not None:
         cost = np.where(np.asarray(allowed)[:, cols], cost, _FORBIDDEN)
@@ -202,7 +209,8 @@ def solve_assignment(effect: np.ndarray, capacity: int | np.ndarray,
     choice[rows] = cols[slot]
     if allowed is not None and not np.asarray(allowed)[np.arange(n_r), choice].all():
         raise InfeasibleError("infeasible: the forbidden pairs leave no assignment within "
-                              "capacity")
+                              "capacity", file="--forbid",
+                              fix="forbid fewer pairs or raise --capacity")
     return choice
 
 
@@ -317,7 +325,8 @@ def optimize_pairing(
     for h, r in fixed_s:
         if r in fixed_map:
             raise InfeasibleError(f"recipient {r} is fixed to two helpers "
-                                  f"({fixed_map[r]} and {h})")
+                                  f"({fixed_map[r]} and {h})", file="--fix",
+                                  fix="fix one helper per recipient")
         fixed_map[r] = h
     _check_feasible(helpers, recipients, capacity, forbidden_s, fixed_map)
 

@@ -96,7 +96,7 @@ def _read(path: Path, columns: dict[str, str] | None = None, **kw: Any) -> pd.Da
 
 def _canonical_parks(df: pd.DataFrame, file: str) -> pd.DataFrame:
     """Parks with prefecture adcodes in ``helper, recipient`` (names are resolved)."""
-    from spatial.cities import resolve_one
+    from spatial.cities import resolve_column
     from spatial.tables import require_columns
 
     df = df.copy()
@@ -105,10 +105,7 @@ def _canonical_parks(df: pd.DataFrame, file: str) -> pd.DataFrame:
                                 "helper_adcode": "helper", "recipient_adcode": "recipient"})
     require_columns(df, ["helper", "recipient", "park", "first_year"], file=file)
     for col in ("helper", "recipient"):
-        vals = df[col].astype("string").str.strip()
-        lookup = {v: resolve_one(v, argument=f"{file} column '{col}'")
-                  for v in vals.dropna().unique()}
-        df[col] = vals.map(lookup).astype("string")
+        df[col] = resolve_column(df[col], file=file, column=col)
     df["first_year"] = pd.to_numeric(df["first_year"], errors="raise").astype("int64")
     return df
 

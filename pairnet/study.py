@@ -266,7 +266,10 @@ def load_study(path: str | Path) -> ReportConfig:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"not valid TOML: {exc}", file=str(path)) from None
+        raise InputError(f"not valid TOML: {exc}", file=str(path),
+                         fix="correct the syntax at that line (tables as [[study]] and "
+                             "[study.inputs], strings in quotes); see "
+                             "examples/guangdong_study.toml") from None
     return parse_study(data, file=str(path), base=path.resolve().parent)
 
 

@@ -17,6 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
+import numpy as np
 import pandas as pd
 
 from spatial.errors import AmbiguousCityError, UnknownCityError
@@ -29,6 +30,7 @@ __all__ = [
     "admin_index",
     "resolve_cities",
     "resolve_one",
+    "resolve_column",
     "prefecture_of",
     "city_names",
     "group_of",
@@ -277,6 +279,29 @@ def resolve_cities(spec: str | Sequence[str], *, level: Level = "prefecture",
             if c not in out:
                 out.append(c)
     return out
+
+
+def resolve_column(values: pd.Series, *, file: str, column: str,
+                   level: Level = "prefecture") -> pd.Series:
+    """Resolve a table column of adcodes / names to adcodes, naming the rows of a bad value.
+
+    Each distinct value is resolved once (:func:`resolve_one`).
+
+    Raises
+    ------
+    UnknownCityError, AmbiguousCityError
+        With ``file``, ``column`` and every row holding the offending value.
+    """
+    vals = values.astype("string").str.strip()
+    lookup: dict[str, str] = {}
+    for v in vals.dropna().unique():
+        try:
+            lookup[v] = resolve_one(v, level=level, argument=file)
+        except (UnknownCityError, AmbiguousCityError) as exc:
+            rows = [int(i) for i in np.flatnonzero((vals == v).fillna(False).to_numpy())]
+            raise type(exc)(exc.problem, file=file, column=column, rows=rows,
+                            fix=exc.fix) from None
+    return vals.map(lookup).astype("string")
 
 
 def prefecture_of(codes: pd.Series) -> pd.Series:

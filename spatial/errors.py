@@ -116,8 +116,8 @@ class EstimationError(PairnetError, ValueError):
     """A model that cannot be estimated on the data given (e.g. no treated units)."""
 
 
-class InfeasibleError(PairnetError, ValueError):
-    """An optimisation problem with no feasible solution."""
+class InfeasibleError(InputError):
+    """An optimisation problem with no feasible solution (the options given admit none)."""
 
 
 class NotAvailableError(PairnetError):

@@ -85,3 +85,15 @@ def test_distances_cli_level_any_mixes_counties_and_prefectures(tmp_path, run_cl
     assert got["origin"].tolist() == ["320106", "320100"]
     # a county inside its prefecture cannot be farther from a third city than the prefecture
     assert got["border_km"].iloc[0] >= got["border_km"].iloc[1]
+
+
+def test_resolve_column_names_every_row_of_a_bad_value():
+    from spatial.cities import resolve_column
+
+    vals = pd.Series(["广州", "火星", "440300", "火星"])
+    with pytest.raises(UnknownCityError) as err:
+        resolve_column(vals, file="parks.csv", column="helper")
+    msg = str(err.value)
+    assert "parks.csv" in msg and "'helper'" in msg and "rows 2, 4" in msg and "火星" in msg
+    assert resolve_column(vals.iloc[[0, 2]], file="p", column="c").tolist() == ["440100",
+                                                                                 "440300"]

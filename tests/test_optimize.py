@@ -249,3 +249,10 @@ def test_distance_option_names_match_the_spatial_layer():
     from spatial.distances import DISTANCE_MEASURES
 
     assert typing.get_args(DistanceName) == DISTANCE_MEASURES
+
+
+def test_infeasible_message_has_a_fix(tmp_path, run_cli):
+    res = run_cli("optimize", "--helpers", "广州,深圳", "--recipients", "梅州,河源,清远",
+                  "--distances", _distances_csv(tmp_path), "--effect", "2,-0.01",
+                  "--capacity", "1", "--out", tmp_path / "o.csv")
+    assert res.code == 2 and "Fix: raise --capacity to at least 2" in res.stderr

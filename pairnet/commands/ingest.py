@@ -7,6 +7,19 @@ from typing import Annotated
 
 import typer
 
+#: The input column behind each audit step, to point the user at it.
+AUDIT_STEP_COLUMN = {"kind": "kind", "investor": "investor_type", "date": "date",
+                     "industry": "industry_code", "city": "investor_city/investee_city",
+                     "pair": "investor_city/investee_city"}
+_COLUMN_HINT = {
+    "date": "check the dates (2005-03-01, 20050301, 2005/3/1 or a timestamp)",
+    "industry_code": "check the GB/T 4754 codes (C3511, 3511, C35 or 35)",
+    "kind": "check the kind values (shareholding or branch)",
+    "investor_type": "check investor_type (natural persons are excluded)",
+    "investor_city/investee_city": "check the city fields (adcodes or prefecture names), USCCs "
+                                   "and firm names",
+}
+
 
 def command(
     registry: Annotated[Path, typer.Argument(
@@ -40,9 +53,16 @@ def command(
                           columns=columns)
     write_table(res.audit, audit)
     if res.panel.empty:
+        lost = res.audit[(res.audit["rows"] > 0) & ~res.audit["step"].isin(["kept", "panel"])]
+        top = lost.sort_values("rows", ascending=False, kind="stable").head(3)
+        why = "; ".join(f"{r.rows} {r.reason}" for r in top.itertuples()) or "no records"
+        column = AUDIT_STEP_COLUMN.get(str(top["step"].iloc[0])) if len(top) else None
         raise InputError(
-            f"no record survived the rules (audit written to {audit})", file=str(registry),
-            fix="check --origins/--destinations, --years, --industry and --kind against the audit")
+            f"no record survived the rules ({why}; audit written to {audit})",
+            file=str(registry), column=column,
+            fix=(_COLUMN_HINT.get(column or "", "check the records")
+                 + " and --origins/--destinations, --years, --industry and --kind against the "
+                   "audit"))
     write_table(res.panel, out)
     typer.echo(res.summary())
     typer.echo(f"wrote {len(res.panel)} pair-years to {out} and the audit to {audit}")

@@ -30,7 +30,7 @@ def _pairs(text: str | None, argument: str) -> list[tuple[str, str]]:
 
 def read_actual_pairs(path: Path):
     """Read an actual pairing (parks) table into ``helper, recipient`` adcodes."""
-    from spatial.cities import resolve_one
+    from spatial.cities import resolve_column
     from spatial.tables import read_table
 
     df = read_table(path, required=["helper", "recipient"],
@@ -38,10 +38,8 @@ def read_actual_pairs(path: Path):
                     what="parks table")
     out = df[["helper", "recipient"]].copy()
     for col in ("helper", "recipient"):
-        if f"{col}_adcode" in df.columns:
-            out[col] = df[f"{col}_adcode"]
-        else:
-            out[col] = [resolve_one(v, argument=f"{path} column '{col}'") for v in df[col]]
+        src = f"{col}_adcode" if f"{col}_adcode" in df.columns else col
+        out[col] = resolve_column(df[src], file=str(path), column=src)
     return out
 
 
