@@ -854,12 +854,11 @@ def run_citypanel(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequen
         ``f_test``, ``hausman``, ``mundlak``, ``chosen``, ``choice``, and when asked
         ``mechanisms``, ``lag``, ``dwh``, ``heterogeneity``, plus ``se_convention``.
     """
-    from spatial.tables import ensure_out_dir
+    from spatial.tables import check_out_dir, ensure_out_dir
 
     x = list(x)
     out_path = Path(out_dir)
-    if out_path.exists() and not out_path.is_dir():
-        ensure_out_dir(out_path, option="--out")  # raises before any estimation
+    check_out_dir(out_path, option="--out")  # before any estimation
     # options naming columns are checked before any estimation
     if lag and lag not in x:
         raise InputError(f"--lag {lag!r} is not among the regressors", file="--lag",

@@ -37,7 +37,7 @@ from analyses.did import (
 from analyses.placebo import placebo_test
 from spatial.errors import InputError, PairnetError
 from spatial.outputs import Figure, Table, write_outputs
-from spatial.tables import check_literal
+from spatial.tables import check_literal, check_out_dir
 
 __all__ = ["run_did"]
 
@@ -234,10 +234,7 @@ def run_did(
         if len(c2) != 2:
             raise InputError(f"expecting two columns for --cluster2, got {list(c2)}",
                              file="--cluster2", fix="e.g. --cluster2 origin,destination")
-    out_path = Path(out_dir)
-    if out_path.exists() and not out_path.is_dir():
-        raise InputError("--out must be a folder, but it names an existing file",
-                         file=str(out_path), fix="pass a new or existing folder path to --out")
+    check_out_dir(out_dir, option="--out")
     if placebo < 0:
         raise InputError(f"--placebo must be >= 0, got {placebo}", file="--placebo",
                          fix="pass a number of draws, 0 to skip")

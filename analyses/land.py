@@ -348,11 +348,10 @@ def run_land(
     """
     from panels.land import DEFAULT_PARK_PATTERNS, clean_land, read_land
     from spatial.outputs import Figure, Table, write_outputs
-    from spatial.tables import ensure_out_dir, write_table
+    from spatial.tables import check_out_dir, ensure_out_dir, write_table
 
     file = None
-    if Path(out).exists() and not Path(out).is_dir():
-        ensure_out_dir(out, option="--out")  # raises before any work is done
+    check_out_dir(out, option="--out")  # before any work is done
     if isinstance(records, pd.DataFrame):
         df = records.rename(columns=dict(columns or {}))
     else:

@@ -34,6 +34,9 @@ __all__ = [
     "require_columns",
     "numeric_column",
     "check_unique",
+    "check_outputs",
+    "check_out_dir",
+    "ensure_out_dir",
 ]
 
 _CHUNK = 1 << 20
@@ -374,8 +377,11 @@ def parse_list(text: str | Sequence[str] | None) -> list[str]:
     return [t.strip() for t in text if str(t).strip()]
 
 
-def ensure_out_dir(path: str | Path, *, option: str = "--out") -> Path:
-    """Create the output folder ``path``; an existing *file* there is an input error.
+def check_out_dir(path: str | Path, *, option: str = "--out") -> Path:
+    """Refuse an output folder path that names an existing *file* (creates nothing).
+
+    Call it before any work, so a bad ``--out`` fails at once; :func:`ensure_out_dir` repeats
+    it when the folder is made.
 
     Raises
     ------
@@ -386,6 +392,18 @@ def ensure_out_dir(path: str | Path, *, option: str = "--out") -> Path:
     if path.exists() and not path.is_dir():
         raise InputError(f"{path} is a file, but {option} must be a folder", file=option,
                          fix="give a folder name (it is created if missing)")
+    return path
+
+
+def ensure_out_dir(path: str | Path, *, option: str = "--out") -> Path:
+    """Create the output folder ``path``; an existing *file* there is an input error.
+
+    Raises
+    ------
+    InputError
+        ``path`` exists and is not a folder.
+    """
+    path = check_out_dir(path, option=option)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
