@@ -314,8 +314,6 @@ def _effects(ctx: StepContext, did_dir: Path, dist: pd.DataFrame) -> pd.DataFram
 
 
 def _step_did(ctx: StepContext):
-    import warnings
-
     from analyses.did_suite import run_did
     from maps.layers import distance_effect_map
     from maps.report import MapFigure, section_from_folder
@@ -343,15 +341,13 @@ def _step_did(ctx: StepContext):
                             on=["origin", "destination"], how="left")
     controls = [c for c in st.option("did", "controls", list(CONTROLS)) if c in panel.columns]
     folder = ctx.folder("did")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        run_did(panel, unit="pair", time="year", cohort="cohort",
-                y=st.option("did", "y", "count"), controls=controls,
-                placebo=int(st.option("did", "placebo", 500)), seed=st.seed,
-                distance=() if dist is not None else None, out_dir=folder,
-                control_group=st.option("did", "control_group", "never"),
-                extra_y=tuple(extra_y),
-                cs=bool(st.option("did", "cs", True)))
+    run_did(panel, unit="pair", time="year", cohort="cohort",
+            y=st.option("did", "y", "count"), controls=controls,
+            placebo=int(st.option("did", "placebo", 500)), seed=st.seed,
+            distance=() if dist is not None else None, out_dir=folder,
+            control_group=st.option("did", "control_group", "never"),
+            extra_y=tuple(extra_y),
+            cs=bool(st.option("did", "cs", True)))
     maps = []
     if dist is not None:
         effects = ctx.data["effects"] = _effects(ctx, folder, dist)
