@@ -11,7 +11,7 @@ demo: setup fonts
 	$(BIN)/pairnet demo --out out/demo
 
 test: setup chromium fonts
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist loadgroup
 
 setup: $(STAMP) assets
 

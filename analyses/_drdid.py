@@ -1,6 +1,6 @@
 """Two-period panel DID estimators of Sant'Anna & Zhao (2020), as R ``DRDID`` 1.0.6.
 
-Private helpers of :mod:`analyses.cs`. Each estimator takes the outcome change ``dy``
+Private helpers of :mod:`pairnet.analyses.cs`. Each estimator takes the outcome change ``dy``
 (post minus pre), the treatment indicator ``d`` (1 treated group, 0 comparison group) and a
 covariate matrix ``x`` whose first column is the intercept, all restricted to the units of one
 ATT(g,t) comparison, and returns ``(att, influence_function)`` with the influence function on
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from spatial.errors import EstimationError
+from pairnet.core.errors import EstimationError
 
 __all__ = ["logit_fit", "drdid_panel", "reg_did_panel", "std_ipw_did_panel"]
 

@@ -41,13 +41,13 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from pairnet.analyses.did import stars
+from pairnet.panels.citypanel import city_split, descriptives, validate_panel
 from scipy import stats
 
-from analyses.did import stars
-from panels.citypanel import city_split, descriptives, validate_panel
-from spatial.errors import EstimationError, InputError, format_rows
-from spatial.outputs import Figure, Table, write_outputs
-from spatial.tables import id_strings
+from pairnet.core.errors import EstimationError, InputError, format_rows
+from pairnet.core.outputs import Figure, Table, write_outputs
+from pairnet.core.tables import id_strings
 
 __all__ = [
     "PanelFit",
@@ -252,7 +252,7 @@ def prepare(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str
     Raises
     ------
     InputError
-        Bad panel (see :func:`panels.citypanel.validate_panel`), or ``y`` among ``x``.
+        Bad panel (see :func:`pairnet.panels.citypanel.validate_panel`), or ``y`` among ``x``.
     """
     x = list(x)
     if y in x:
@@ -854,7 +854,7 @@ def run_citypanel(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequen
         ``f_test``, ``hausman``, ``mundlak``, ``chosen``, ``choice``, and when asked
         ``mechanisms``, ``lag``, ``dwh``, ``heterogeneity``, plus ``se_convention``.
     """
-    from spatial.tables import check_out_dir, ensure_out_dir
+    from pairnet.core.outputs import check_out_dir, ensure_out_dir
 
     x = list(x)
     out_path = Path(out_dir)
@@ -1024,13 +1024,13 @@ def run_yrd_study(raw: pd.DataFrame, out_dir: str | Path, *, base_year: int | No
                   file: str | None = None) -> dict[str, Any]:
     """Seed 000 end to end: raw statistics -> indicators -> the full model battery.
 
-    Builds the indicators (:func:`panels.citypanel.build_indicators`), writes them and the
+    Builds the indicators (:func:`pairnet.panels.citypanel.build_indicators`), writes them and the
     audit, then runs :func:`run_citypanel` with y = ``gdp_pc``, x = ``mig`` + controls, the
     three mechanisms (mig×str, mig×tec, mig×cos), the lagged-mig robustness and DWH test, and
     the splits hukou / density / school_years at the median and pop_resident >= 500 (万人,
     i.e. 5 million). Returns the results dict (with ``audit`` added).
     """
-    from panels.citypanel import CONTROLS, INDICATORS, build_indicators
+    from pairnet.panels.citypanel import CONTROLS, INDICATORS, build_indicators
 
     ip = build_indicators(raw, entity=entity, time=time, price=price, base_year=base_year,
                           file=file)
@@ -1046,7 +1046,7 @@ def run_yrd_study(raw: pd.DataFrame, out_dir: str | Path, *, base_year: int | No
         out = t.copy()
         if "name" in out.columns:
             return out
-        from spatial.cities import city_names
+        from pairnet.spatial.cities import city_names
 
         codes = out[key].astype(str)
         nm = codes.map(names) if names else pd.Series(pd.NA, index=out.index)

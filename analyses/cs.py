@@ -28,11 +28,12 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
+from pairnet.analyses._drdid import ESTIMATORS
 from scipy import stats
 
-from analyses._drdid import ESTIMATORS
-from spatial.errors import EstimationError, InputError
-from spatial.tables import check_literal, numeric_column, require_columns
+from pairnet.core.errors import EstimationError, InputError
+from pairnet.core.options import check_literal
+from pairnet.core.tables import numeric_column, require_columns
 
 __all__ = [
     "ControlGroup",

@@ -7,7 +7,7 @@ Model (1) of seed 003 is the staggered two-way fixed-effects DID
 estimated here with pyfixest (``feols``; SEs clustered by unit, fixest's default small-sample
 corrections, so coefficients and SEs equal R fixest). The unit is whatever identifies a panel
 member (a city pair in the paper). Controls enter as in the paper, baseline-year value × year
-dummies (:func:`panels.controls.baseline_year_controls`), unless asked to enter as they are.
+dummies (:func:`pairnet.panels.controls.baseline_year_controls`), unless asked to enter as they are.
 
 Everything starts from :func:`prepare_panel`, which validates the user's table once and returns a
 :class:`DIDPanel` with canonical, formula-safe column names (``unit``, ``time``, ``cohort``,
@@ -26,12 +26,12 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from pairnet.panels.controls import baseline_year_controls
+from pairnet.spatial.distances import DISTANCE_MEASURES
 from scipy import stats
 
-from panels.controls import baseline_year_controls
-from spatial.distances import DISTANCE_MEASURES
-from spatial.errors import EstimationError, InputError
-from spatial.tables import numeric_column
+from pairnet.core.errors import EstimationError, InputError
+from pairnet.core.tables import numeric_column
 
 __all__ = [
     "ControlsAs",
@@ -958,7 +958,7 @@ def sun_abraham(panel: DIDPanel, *, y: str | None = None, log1p: bool = False) -
     to their cell counts (fixest ``aggregate(sunab, "ATT")``); SE by the delta method with the
     unit-clustered covariance. Needs never-treated units.
 
-    Cohorts outside the panel follow fixest ``sunab`` and :mod:`analyses.cs`: units first
+    Cohorts outside the panel follow fixest ``sunab`` and :mod:`pairnet.analyses.cs`: units first
     treated after the last period are never-treated within the window (cohort 0,
     ``extra["units_late_as_never"]``); units treated at or before the first period have no
     pre-period, so their cohort dummies are collinear with the unit effects and identify

@@ -1,7 +1,7 @@
 """The DID suite of seed 003 §4 as one step: Tables 1–5 and Figures 1–2 into an output folder.
 
-:func:`run_did` validates the panel once (:func:`analyses.did.prepare_panel`), runs every
-estimator and writes the standard step folder with :func:`spatial.outputs.write_outputs`
+:func:`run_did` validates the panel once (:func:`pairnet.analyses.did.prepare_panel`), runs every
+estimator and writes the standard step folder with :func:`pairnet.core.outputs.write_outputs`
 (``results.json``, tables in CSV/HTML/Markdown/LaTeX, figures in PNG/SVG). ``pairnet did`` and
 the demo/report pipeline call it.
 """
@@ -14,9 +14,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-
-from analyses.cs import ControlGroup, EstMethod, aggte, att_gt
-from analyses.did import (
+from pairnet.analyses.cs import ControlGroup, EstMethod, aggte, att_gt
+from pairnet.analyses.did import (
     DISTANCE_COLUMNS,
     ControlsAs,
     DIDPanel,
@@ -34,10 +33,11 @@ from analyses.did import (
     sun_abraham,
     twfe,
 )
-from analyses.placebo import placebo_test
-from spatial.errors import InputError, PairnetError
-from spatial.outputs import Figure, Table, write_outputs
-from spatial.tables import check_literal, check_out_dir
+from pairnet.analyses.placebo import placebo_test
+
+from pairnet.core.errors import InputError, PairnetError
+from pairnet.core.options import check_literal
+from pairnet.core.outputs import Figure, Table, check_out_dir, write_outputs
 
 __all__ = ["run_did"]
 

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spatial.errors import EstimationError, InputError
+from pairnet.core.errors import EstimationError, InputError
 
 __all__ = [
     "EVENT_YEAR",
@@ -339,16 +339,17 @@ def run_land(
     """The ``pairnet land`` pipeline: read, clean (audited), estimate, write the step folder.
 
     Writes ``out/panel.csv``, ``out/audit.csv``, ``out/unclassified.csv`` and, through
-    :func:`spatial.outputs.write_outputs`, ``results.json``, ``tables/{event_study,means,audit,
+    :func:`pairnet.core.outputs.write_outputs`, ``results.json``, ``tables/{event_study,means,audit,
     unclassified}.*``, ``figures/{fig4_means,fig5_event_study}.{png,svg}`` and ``outputs.json``.
 
     Returns
     -------
     LandEventStudy
     """
-    from panels.land import DEFAULT_PARK_PATTERNS, clean_land, read_land
-    from spatial.outputs import Figure, Table, write_outputs
-    from spatial.tables import check_out_dir, ensure_out_dir, write_table
+    from pairnet.panels.land import DEFAULT_PARK_PATTERNS, clean_land, read_land
+
+    from pairnet.core.outputs import Figure, Table, check_out_dir, ensure_out_dir, write_outputs
+    from pairnet.core.tables import write_table
 
     file = None
     check_out_dir(out, option="--out")  # before any work is done

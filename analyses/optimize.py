@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
-from spatial.errors import InfeasibleError, InputError
-from spatial.tables import check_literal
+from pairnet.core.errors import InfeasibleError, InputError
+from pairnet.core.options import check_literal
 
 __all__ = [
     "EffectModel",
@@ -429,7 +429,7 @@ def run_optimize(
 
     ``distances`` has ``helper, recipient, distance_km``; ``names`` maps ids to display names.
     """
-    from spatial.outputs import Figure, Table, write_outputs
+    from pairnet.core.outputs import Figure, Table, write_outputs
 
     res = optimize_pairing(distances, model, capacity=capacity, draws=draws, seed=seed,
                            actual=actual)

@@ -31,10 +31,10 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from pairnet.analyses.did import ControlsAs, DIDPanel, control_columns
 
-from analyses.did import ControlsAs, DIDPanel, control_columns
-from spatial.errors import EstimationError
-from spatial.tables import check_literal
+from pairnet.core.errors import EstimationError
+from pairnet.core.options import check_literal
 
 __all__ = [
     "PlaceboMethod",
@@ -302,7 +302,7 @@ def placebo_test(panel: DIDPanel, *, n_draws: int = 500, seed: int = 0, y: str |
     seed : int
         Seed of the draws (same seed, same draws).
     y, log1p, controls, controls_as
-        The model, as in :func:`analyses.did.twfe`.
+        The model, as in :func:`pairnet.analyses.did.twfe`.
     method : {"auto", "exact", "iterative", "refit"}
         ``auto`` = exact on balanced panels, alternating projections otherwise; ``refit`` =
         pyfixest per draw (slow, for checking).

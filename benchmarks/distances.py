@@ -1,6 +1,6 @@
 """All-pairs border distances between every county-level unit of China (~2,874 polygons).
 
-Fast: :func:`spatial.distances.border_km_pairs` on all unordered pairs at once (STRtree for
+Fast: :func:`pairnet.spatial.distances.border_km_pairs` on all unordered pairs at once (STRtree for
 touching pairs, convex-hull separating-axis certificates for far pairs, clipped GEOS
 ``shortest_line`` for the rest, geodesic km on the WGS-84 ellipsoid).
 Naive: a geopandas row loop ``gs.iloc[a].distance(gs.iloc[b])`` in one AEQD projection, timed on
@@ -29,9 +29,8 @@ def main() -> None:
     args = ap.parse_args()
 
     import geopandas as gpd
-
-    from spatial.boundaries import load_all_counties
-    from spatial.distances import as_lonlat_wgs84, border_km_pairs
+    from pairnet.spatial.boundaries import load_all_counties
+    from pairnet.spatial.distances import as_lonlat_wgs84, border_km_pairs
 
     t = time.perf_counter()
     cities = as_lonlat_wgs84(load_all_counties())

@@ -3,9 +3,9 @@
     python benchmarks/ingest.py [--records 10000000] [--pandas-records 1000000]
 
 1. Generates ``--records`` demo registry records in chunks of ~525k (each chunk is one seeded
-   :func:`panels.demo_guangdong.generate_guangdong_demo` run written to Parquet, so RAM stays
+   :func:`pairnet.panels.demo_guangdong.generate_guangdong_demo` run written to Parquet, so RAM stays
    bounded) and concatenates them with DuckDB into one Parquet file.
-2. Runs :func:`panels.registry.ingest_registry` (PRD -> EWN, manufacturing shareholding) on all
+2. Runs :func:`pairnet.panels.registry.ingest_registry` (PRD -> EWN, manufacturing shareholding) on all
    records in a child process and reports its wall time and peak RSS (``getrusage`` of the child).
 3. Runs the pandas version on the first ``--pandas-records`` records (whole chunks) in a child
    process — on all 10 million it would need many GB and a long time — and, for a same-size
@@ -31,8 +31,7 @@ CHUNK = 525_000
 
 def generate(out: Path, n_records: int) -> tuple[Path, int, list[Path]]:
     import duckdb
-
-    from panels.demo_guangdong import generate_guangdong_demo
+    from pairnet.panels.demo_guangdong import generate_guangdong_demo
 
     chunks, total, k = [], 0, 0
     while total < n_records:
@@ -60,9 +59,8 @@ def pandas_ingest(path: str, origins: list[str], destinations: list[str],
     from datetime import datetime
 
     import pandas as pd
-
-    from panels.registry import AUDIT_ORDER, _balance, city_keys, name_keys
-    from panels.uscc import is_valid
+    from pairnet.panels.registry import AUDIT_ORDER, _balance, city_keys, name_keys
+    from pairnet.panels.uscc import is_valid
 
     df = pd.read_parquet(path)
     n = len(df)
@@ -150,12 +148,12 @@ def pandas_ingest(path: str, origins: list[str], destinations: list[str],
 
 # ----------------------------------------------------------------------------- children
 def child(which: str, path: str, result: str) -> None:
-    from spatial.cities import GROUPS
+    from pairnet.spatial.cities import GROUPS
 
     prd, ewn = list(GROUPS["PRD"]), list(GROUPS["EWN"])
     t = time.perf_counter()
     if which == "duckdb":
-        from panels.registry import ingest_registry
+        from pairnet.panels.registry import ingest_registry
 
         res = ingest_registry(path, origins=prd, destinations=ewn, threads=2)
         panel, audit, n = res.panel, res.audit[res.audit["step"] != "panel"], res.n_records

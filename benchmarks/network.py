@@ -23,9 +23,8 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-
-from network.graphs import YearlyNetworks  # noqa: E402
-from network.metrics import METRIC_COLUMNS, graph_metrics  # noqa: E402
+from pairnet.network.graphs import YearlyNetworks  # noqa: E402
+from pairnet.network.metrics import METRIC_COLUMNS, graph_metrics  # noqa: E402
 
 N_NODES = 2850
 YEARS = range(2000, 2019)

@@ -10,9 +10,8 @@ from __future__ import annotations
 import time
 
 import numpy as np
-
-from analyses.did import prepare_panel, simulate_staggered
-from analyses.placebo import placebo_assignments, placebo_fast, placebo_refit
+from pairnet.analyses.did import prepare_panel, simulate_staggered
+from pairnet.analyses.placebo import placebo_assignments, placebo_fast, placebo_refit
 
 DRAWS = 500
 REFIT_DRAWS = 5

@@ -13,7 +13,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from spatial.errors import NotAvailableError
+from pairnet.core.errors import NotAvailableError
 
 __all__ = ["ASSETS_DIR", "leaflet_dir", "leaflet_js", "leaflet_css", "leaflet_version"]
 

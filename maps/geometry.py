@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from spatial.errors import GeometryError, NotAvailableError
-from spatial.tables import check_literal
+from pairnet.core.errors import GeometryError, NotAvailableError
+from pairnet.core.options import check_literal
 
 __all__ = [
     "Basemap",
@@ -44,9 +44,9 @@ DEFAULT_TOLERANCE = 0.005
 def city_polygons(codes: Sequence[str]) -> gpd.GeoDataFrame:
     """Boundaries of prefecture or county adcodes: ``city, name, group, geometry`` (GCJ-02).
 
-    The spatial layer's :func:`spatial.boundaries.load_boundaries`, at any level.
+    The spatial layer's :func:`pairnet.spatial.boundaries.load_boundaries`, at any level.
     """
-    from spatial.boundaries import load_boundaries
+    from pairnet.spatial.boundaries import load_boundaries
 
     return load_boundaries([str(c) for c in codes], level="any")
 
@@ -94,7 +94,7 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
 
 def _converter(source: str, target: str):
     """A vectorised ``(lon, lat) -> (lon, lat)`` function from one datum to another."""
-    from spatial import datum
+    from pairnet.spatial import datum
 
     if source == target:
         return None
@@ -119,7 +119,7 @@ def convert_points(lon: np.ndarray, lat: np.ndarray, source: str, basemap: Basem
 
 def to_basemap_datum(gdf: gpd.GeoDataFrame, basemap: Basemap) -> gpd.GeoDataFrame:
     """Convert geometry to the datum of ``basemap`` tiles (no-op for ``none``)."""
-    from spatial.datum import datum_of, to_gcj02, to_wgs84
+    from pairnet.spatial.datum import datum_of, to_gcj02, to_wgs84
 
     check_literal(basemap, Basemap, "basemap")
     target = BASEMAP_DATUM[basemap]

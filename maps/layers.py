@@ -1,7 +1,7 @@
 """The interactive maps (folium): pairing, flows, distance-effect, choropleths.
 
 Every function returns a :class:`folium.Map`, usable as it is in a notebook. The HTML report
-(:mod:`maps.report`) renders the same maps without any CDN asset: it inlines Leaflet once and
+(:mod:`pairnet.maps.report`) renders the same maps without any CDN asset: it inlines Leaflet once and
 keeps each map's ``<div>`` and script.
 
 Safety: every user string (city, park, firm names) is HTML-escaped by :func:`esc` before it
@@ -27,16 +27,17 @@ import pandas as pd
 import shapely
 from branca.element import MacroElement
 from jinja2 import Template
-
-from maps.geometry import (
+from pairnet.maps.geometry import (
     DEFAULT_TOLERANCE,
     Basemap,
     anchor_points,
     display_polygons,
 )
-from spatial.distances import DISTANCE_MEASURES
-from spatial.errors import InputError
-from spatial.tables import check_literal, require_columns
+from pairnet.spatial.distances import DISTANCE_MEASURES
+
+from pairnet.core.errors import InputError
+from pairnet.core.options import check_literal
+from pairnet.core.tables import require_columns
 
 __all__ = [
     "esc",
@@ -159,7 +160,7 @@ def base_map(basemap: Basemap = "none", bounds: Sequence[float] | None = None) -
     Parameters
     ----------
     basemap : {"none", "osm", "gaode"}
-        Tiles. Geometry must be on the tiles' datum (see :func:`maps.geometry.to_basemap_datum`).
+        Tiles. Geometry must be on the tiles' datum (see :func:`pairnet.maps.geometry.to_basemap_datum`).
     bounds : (minx, miny, maxx, maxy), optional
         Fit the view to these lon/lat bounds.
     """
@@ -266,7 +267,7 @@ def pairing_map(cities: gpd.GeoDataFrame, parks: pd.DataFrame, *,
     effects : DataFrame, optional
         ``helper, recipient, predicted_effect`` (from the distance-interacted DID).
     basemap, tolerance
-        See :func:`base_map` and :func:`maps.geometry.simplify_coverage`.
+        See :func:`base_map` and :func:`pairnet.maps.geometry.simplify_coverage`.
     """
     require_columns(parks, ["helper", "recipient", "park", "first_year"], file="parks")
     shown, anchors, names = _prepare(cities, basemap, tolerance)

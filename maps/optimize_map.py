@@ -2,7 +2,7 @@
 
 Optimal pairs are solid arcs (width ∝ share of coefficient draws choosing the pair), actual pairs
 dashed grey arcs; a recipient whose helper changes is outlined. Built on the drawing helpers of
-:mod:`maps.layers`, so it is escaped and offline-ready in the same way.
+:mod:`pairnet.maps.layers`, so it is escaped and offline-ready in the same way.
 """
 
 from __future__ import annotations
@@ -10,9 +10,8 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 import pandas as pd
-
-from maps.geometry import DEFAULT_TOLERANCE, Basemap
-from maps.layers import (
+from pairnet.maps.geometry import DEFAULT_TOLERANCE, Basemap
+from pairnet.maps.layers import (
     GROUP_COLOURS,
     _arc,
     _bounds,
@@ -26,8 +25,9 @@ from maps.layers import (
     blank,
     esc,
 )
-from spatial.errors import InputError
-from spatial.tables import require_columns
+
+from pairnet.core.errors import InputError
+from pairnet.core.tables import require_columns
 
 __all__ = ["pairing_comparison_map"]
 
@@ -54,7 +54,7 @@ def pairing_comparison_map(
     actual : DataFrame, optional
         ``helper, recipient`` of the actual pairing (e.g. the parks table).
     basemap, tolerance
-        See :func:`maps.layers.base_map` and :func:`maps.geometry.simplify_coverage`.
+        See :func:`pairnet.maps.layers.base_map` and :func:`pairnet.maps.geometry.simplify_coverage`.
 
     Raises
     ------

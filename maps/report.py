@@ -1,10 +1,10 @@
 """One self-contained, offline HTML report (Jinja2, autoescaped).
 
-The report reads each step's folder (written by :func:`spatial.outputs.write_outputs`): its
+The report reads each step's folder (written by :func:`pairnet.core.outputs.write_outputs`): its
 ``outputs.json`` lists the tables and figures with titles and notes; ``tables/NAME.html`` are
 already-escaped HTML fragments; ``figures/NAME.svg`` (or ``.png``) are inlined as data URIs.
 Maps are folium maps rendered without any CDN asset: Leaflet's JS and CSS (from the npm install,
-:mod:`maps.assets`) are inlined once in ``<head>``, then each map's ``<div>`` and script.
+:mod:`pairnet.maps.assets`) are inlined once in ``<head>``, then each map's ``<div>`` and script.
 
 Every user string reaching the template is escaped by Jinja's autoescape; the fragments marked
 safe are produced by pairnet itself (escaped tables, escaped map tooltips, Leaflet).
@@ -23,9 +23,9 @@ from typing import Any, Literal
 
 import folium
 from markupsafe import Markup
+from pairnet.maps.assets import leaflet_css, leaflet_js, leaflet_version
 
-from maps.assets import leaflet_css, leaflet_js, leaflet_version
-from spatial.tables import write_json
+from pairnet.core.tables import write_json
 
 __all__ = [
     "MapFigure",
@@ -153,7 +153,7 @@ def _figure_src(folder: Path, name: str) -> str | None:
 def section_from_folder(folder: str | Path, key: str, title: str | None = None, *,
                         maps: Sequence[MapFigure] = (), method: str = "", note: str = ""
                         ) -> Section:
-    """A section reading a step folder written by :func:`spatial.outputs.write_outputs`."""
+    """A section reading a step folder written by :func:`pairnet.core.outputs.write_outputs`."""
     folder = Path(folder)
     index = _index(folder)
     return Section(key=key, title=title or index.get("title") or key, folder=folder,

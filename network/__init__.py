@@ -1,8 +1,8 @@
 """pairnet layer: network — yearly directed investment networks and their metrics."""
 
-from network.graphs import YearlyNetworks, parse_thresholds
-from network.metrics import METRIC_COLUMNS, communities, graph_metrics, network_metrics
-from network.pipeline import run_network, write_network_outputs
+from pairnet.network.graphs import YearlyNetworks, parse_thresholds
+from pairnet.network.metrics import METRIC_COLUMNS, communities, graph_metrics, network_metrics
+from pairnet.network.pipeline import run_network, write_network_outputs
 
 __all__ = ["YearlyNetworks", "parse_thresholds", "METRIC_COLUMNS", "communities",
            "graph_metrics", "network_metrics", "run_network", "write_network_outputs"]

@@ -33,7 +33,7 @@ def density_figure(metrics: pd.DataFrame, *, column: str = "density", title: str
     Parameters
     ----------
     metrics : DataFrame
-        Output of :func:`network.metrics.network_metrics` (``year, threshold, COLUMN``).
+        Output of :func:`pairnet.network.metrics.network_metrics` (``year, threshold, COLUMN``).
     column : str
         The metric to draw (default ``density``).
     title : str, optional

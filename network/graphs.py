@@ -36,8 +36,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from spatial.errors import InputError
-from spatial.tables import check_unique, id_strings, numeric_column, require_columns
+from pairnet.core.errors import InputError
+from pairnet.core.tables import check_unique, id_strings, numeric_column, require_columns
 
 if TYPE_CHECKING:  # pragma: no cover
     import igraph

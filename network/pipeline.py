@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from pairnet.network.figures import density_figure, density_series, panel_letter
+from pairnet.network.graphs import YearlyNetworks
+from pairnet.network.metrics import Backend, CommunityMethod, communities, network_metrics
 
-from network.figures import density_figure, density_series, panel_letter
-from network.graphs import YearlyNetworks
-from network.metrics import Backend, CommunityMethod, communities, network_metrics
-from spatial.outputs import Figure, Table, write_outputs
-from spatial.tables import write_table
+from pairnet.core.outputs import Figure, Table, write_outputs
+from pairnet.core.tables import write_table
 
 __all__ = ["run_network", "write_network_outputs"]
 
@@ -33,7 +33,7 @@ def named_hubs(metrics: pd.DataFrame, hubs: int = 3) -> pd.DataFrame:
     cols = [c for c in ("top_out_hubs", "top_in_hubs") if c in metrics.columns]
     if not cols:
         return metrics
-    from spatial.cities import city_names, short_name
+    from pairnet.spatial.cities import city_names, short_name
 
     codes = sorted({m.group(1) for c in cols for v in metrics[c].dropna().astype(str)
                     for m in _HUB.finditer(v)})
@@ -114,7 +114,7 @@ def run_network(flows: pd.DataFrame, nodes: Sequence[str] | None,
     out_dir : path, optional
         When given, the step folder (see :func:`write_network_outputs`).
     years, backend, communities_method, seed, hubs, file
-        See :meth:`YearlyNetworks.from_flows` and :func:`network.metrics.network_metrics`.
+        See :meth:`YearlyNetworks.from_flows` and :func:`pairnet.network.metrics.network_metrics`.
 
     Returns
     -------

@@ -2,7 +2,7 @@
 
 Each verb lives in its own module under :mod:`pairnet.commands` (``command`` function with typer
 annotations) and imports its heavy dependencies inside the function, so ``pairnet --help`` stays
-fast. Any :class:`~spatial.errors.PairnetError` becomes one message on stderr and exit status 2.
+fast. Any :class:`~pairnet.core.errors.PairnetError` becomes one message on stderr and exit status 2.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 import typer
 
-from spatial.errors import PairnetError
+from pairnet.core.errors import PairnetError
 
 VERBS: dict[str, str] = {
     "demo": "Main job: both built-in studies on demo data -> DIR/report.html.",

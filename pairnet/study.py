@@ -36,8 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from spatial.errors import InputError
-from spatial.tables import check_literal, parse_years
+from pairnet.core.errors import InputError
+from pairnet.core.options import check_literal, parse_years
 
 __all__ = [
     "Kind",
@@ -193,7 +193,7 @@ def _parse_one(raw: Mapping[str, Any], i: int, file: str, base: Path) -> StudyCo
         years=y, analyses=tuple(a for a in allowed if a in analyses),
         basemap=str(raw.get("basemap", "none")), tolerance=float(raw.get("tolerance", 0.005)),
         inputs=inputs, columns=columns, options=options, seed=int(raw.get("seed", 0)))
-    from maps.geometry import Basemap
+    from pairnet.maps.geometry import Basemap
 
     check_literal(cfg.basemap, Basemap, f"{where} basemap")
     _check_needs(cfg, where)
@@ -248,7 +248,7 @@ def builtin_parks() -> Path:
     """The co-built park list shipped with pairnet (``parks = "builtin"`` in a study file)."""
     from importlib.resources import files
 
-    return Path(str(files("panels") / "data" / "guangdong_parks.csv"))
+    return Path(str(files("pairnet.panels") / "data" / "guangdong_parks.csv"))
 
 
 def load_study(path: str | Path) -> ReportConfig:

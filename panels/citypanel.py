@@ -43,8 +43,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from spatial.errors import InputError
-from spatial.tables import check_unique, id_strings, numeric_column, require_columns
+from pairnet.core.errors import InputError
+from pairnet.core.tables import check_unique, id_strings, numeric_column, require_columns
 
 __all__ = [
     "RAW_COLUMNS",

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from spatial.errors import InputError
+from pairnet.core.errors import InputError
 
 __all__ = ["baseline_values", "baseline_year_controls"]
 

@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from spatial.tables import read_table, write_json
+from pairnet.core.tables import read_table, write_json
 
 from .uscc import make_codes
 
@@ -91,7 +91,7 @@ def parks_table() -> pd.DataFrame:
     ``helper`` and ``recipient`` are prefecture adcodes; ``helper_name``, ``recipient_name``,
     ``confidence`` and ``source`` are kept for the report.
     """
-    with resources.files("panels").joinpath("data/guangdong_parks.csv").open(
+    with resources.files("pairnet.panels").joinpath("data/guangdong_parks.csv").open(
             encoding="utf-8") as fh:
         raw = pd.read_csv(fh, dtype=str)
     return pd.DataFrame({
@@ -108,7 +108,7 @@ def parks_table() -> pd.DataFrame:
 
 def centroid_km(codes: tuple[str, ...]) -> pd.DataFrame:
     """Centroid distances (km, geodesic) between every ordered pair, from the spatial layer."""
-    from spatial.distances import pair_distances
+    from pairnet.spatial.distances import pair_distances
 
     d = pair_distances(list(codes), list(codes), adjacency=False)
     return d[["origin", "destination", "centroid_km"]].reset_index(drop=True)
@@ -167,7 +167,7 @@ def _firm_names(rng: np.random.Generator, n: int) -> np.ndarray:
 def _build_firms(rng: np.random.Generator, cities: list[str], n_per_city: int,
                  n_outside: int, n_unresolvable: int) -> pd.DataFrame:
     """The firm pool: name, city field, USCC and the rule that must locate each firm."""
-    from spatial.cities import admin_index, city_names
+    from pairnet.spatial.cities import admin_index, city_names
 
     idx = admin_index()
     names = city_names()
@@ -315,7 +315,7 @@ def generate_guangdong_demo(out_dir: str | Path, *, seed: int = 20240101,
     dict of Path
         ``registry``, ``controls``, ``parks``, ``truth``, ``true_params``.
     """
-    from spatial.cities import GROUPS
+    from pairnet.spatial.cities import GROUPS
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -542,7 +542,7 @@ def generate_guangdong_demo(out_dir: str | Path, *, seed: int = 20240101,
     ctrl_pub.to_csv(paths["controls"], index=False)
     paths["parks"] = out / "parks.csv"
     parks.to_csv(paths["parks"], index=False)
-    shutil.copyfile(Path(str(resources.files("panels").joinpath("data/SOURCES.md"))),
+    shutil.copyfile(Path(str(resources.files("pairnet.panels").joinpath("data/SOURCES.md"))),
                     out / "PARKS_SOURCES.md")
     paths["truth"] = out / "truth.parquet"
     truth.to_parquet(paths["truth"], index=False)
@@ -593,7 +593,7 @@ def demo_pair_panel(paths: dict[str, Path], *, origins: str = "PRD", destination
     paths : dict of Path
         What :func:`generate_guangdong_demo` returned.
     origins, destinations, industry, kind
-        As for :func:`panels.registry.ingest_registry`.
+        As for :func:`pairnet.panels.registry.ingest_registry`.
     baseline : bool
         Add the baseline-year × year-dummy control columns.
 

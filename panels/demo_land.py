@@ -57,7 +57,7 @@ def demo_land_frame(*, seed: int = 2024, n_records: int = 60_000,
                     never_park_share: float = 0.2, noise_sd: float = 0.5,
                     dup_share: float = 0.005) -> tuple[pd.DataFrame, dict]:
     """The synthetic transactions and the truth (see :func:`generate_land_demo`)."""
-    from spatial.cities import GROUPS, admin_index, city_names
+    from pairnet.spatial.cities import GROUPS, admin_index, city_names
 
     rng = np.random.default_rng(seed)
     idx = admin_index()
@@ -198,7 +198,7 @@ def generate_land_demo(out_path: str | Path, *, seed: int = 2024, n_records: int
         ``n_duplicates`` (exact copies, dropped at cleaning step 0), the counties with and
         without parks.
     """
-    from spatial.tables import write_json, write_table
+    from pairnet.core.tables import write_json, write_table
 
     frame, truth = demo_land_frame(seed=seed, n_records=n_records,
                                    never_park_share=never_park_share)

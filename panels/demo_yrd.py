@@ -4,7 +4,7 @@ The cities and their ids are the real ones (``spatial.cities.GROUPS["YRD"]``); t
 levels are rough magnitudes for realism only; everything else is synthetic. The data-generating
 process is written at the level of the *indicators*, then turned into raw yearbook-style
 columns (nominal money, populations, employment, schooling counts, a price index with
-2004 = 100), so :func:`panels.citypanel.build_indicators` must undo the construction exactly:
+2004 = 100), so :func:`pairnet.panels.citypanel.build_indicators` must undo the construction exactly:
 
     gdp_pc_it = a_i + β_mig·mig_it + Σ β_k·control_k,it + e_it,    e ~ N(0, σ²)
 
@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pairnet.spatial.cities import GROUPS, city_names
 
-from spatial.cities import GROUPS, city_names
-from spatial.tables import write_json, write_table
+from pairnet.core.tables import write_json, write_table
 
 __all__ = ["TRUE_COEFS", "generate_yrd", "write_demo_yrd"]
 
@@ -50,7 +50,7 @@ def generate_yrd(seed: int = 0) -> tuple[pd.DataFrame, dict]:
     Returns
     -------
     (DataFrame, dict)
-        Raw table (``city, name, year`` + :data:`panels.citypanel.RAW_COLUMNS`, 338 rows) and
+        Raw table (``city, name, year`` + :data:`pairnet.panels.citypanel.RAW_COLUMNS`, 338 rows) and
         the parameters: ``coefs`` (true FE slopes), ``sigma``, ``seed``, ``zero`` (terms whose
         true effect is 0), ``blanked`` (cells set missing, with their true values).
     """

@@ -41,8 +41,9 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from spatial.errors import InputError
-from spatial.tables import check_literal, numeric_column, read_table, require_columns
+from pairnet.core.errors import InputError
+from pairnet.core.options import check_literal
+from pairnet.core.tables import numeric_column, read_table, require_columns
 
 __all__ = [
     "LAND_COLUMNS",
@@ -390,7 +391,7 @@ def clean_land(
     -------
     LandCleaning
     """
-    from spatial.cities import admin_index, prefecture_of, resolve_cities
+    from pairnet.spatial.cities import admin_index, prefecture_of, resolve_cities
 
     check_literal(empty, EmptyCells, "empty")
     missing = [c for c in LAND_COLUMNS if c not in df.columns]

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from spatial.tables import check_unique, numeric_column, require_columns
+from pairnet.core.tables import check_unique, numeric_column, require_columns
 
 from .controls import baseline_year_controls
 
@@ -27,7 +27,7 @@ def pair_id(origin: pd.Series, destination: pd.Series) -> pd.Series:
 
 
 def _as_adcodes(s: pd.Series, column: str) -> pd.Series:
-    from spatial.cities import resolve_one
+    from pairnet.spatial.cities import resolve_one
 
     s = s.astype("string").str.strip()
     out = {}
@@ -76,7 +76,7 @@ def build_pair_panel(flows: pd.DataFrame, parks: pd.DataFrame | None,
         Which control columns to join (default: those of :data:`CONTROLS` present).
     baseline : bool
         Also add the paper's ``{control}_x{year}`` columns (baseline-year value × year dummy,
-        see :func:`panels.controls.baseline_year_controls`), computed per recipient city.
+        see :func:`pairnet.panels.controls.baseline_year_controls`), computed per recipient city.
 
     Returns
     -------

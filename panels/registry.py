@@ -45,15 +45,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from spatial.errors import InputError
-from spatial.tables import (
-    check_literal,
-    decode_chunks,
-    detect_encoding,
-    file_suffix,
-    parse_list,
-    require_columns,
-)
+from pairnet.core.errors import InputError
+from pairnet.core.options import check_literal, parse_list
+from pairnet.core.tables import decode_chunks, detect_encoding, file_suffix, require_columns
 
 from .uscc import valid_sql
 
@@ -98,7 +92,7 @@ AUDIT_ORDER: tuple[tuple[str, str], ...] = (
 
 def _short(name: str) -> str:
     # prefecture-level suffixes only: 定安县 stays 定安县 (a bare 定安 is too loose in firm names)
-    from spatial.cities import PREFECTURE_SUFFIXES, short_name
+    from pairnet.spatial.cities import PREFECTURE_SUFFIXES, short_name
 
     return short_name(name, PREFECTURE_SUFFIXES)
 
@@ -111,7 +105,7 @@ def city_keys() -> pd.DataFrame:
     names: full (广州市), short (广州), after the province (广东省广州市, 广东广州). Keys naming more
     than one prefecture are left out (there are none in the current index).
     """
-    from spatial.cities import admin_index, with_province
+    from pairnet.spatial.cities import admin_index, with_province
 
     idx = admin_index()
     rows: list[tuple[str, str]] = []
@@ -135,7 +129,7 @@ def name_keys() -> tuple[pd.DataFrame, list[str]]:
         ``key, prefecture`` (full and short prefecture names, unique) and the full province names
         ending in 省 or 自治区.
     """
-    from spatial.cities import admin_index
+    from pairnet.spatial.cities import admin_index
 
     idx = admin_index()
     pref = idx[idx["level"] == "prefecture"]
@@ -533,8 +527,7 @@ def ingest_registry(
         Missing file, unreadable file, a required column missing, no records, unknown city.
     """
     import duckdb
-
-    from spatial.cities import resolve_cities
+    from pairnet.spatial.cities import resolve_cities
 
     check_literal(industry, Industry, "--industry")
     check_literal(kind, Kind, "--kind")

@@ -14,8 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import shapely
-
-from spatial.cities import (
+from pairnet.spatial.cities import (
     Level,
     admin_index,
     boundary_path,
@@ -24,7 +23,8 @@ from spatial.cities import (
     prefecture_of,
     resolve_cities,
 )
-from spatial.errors import CRSError, GeometryError, InputError
+
+from pairnet.core.errors import CRSError, GeometryError, InputError
 
 __all__ = ["load_boundaries", "read_boundaries", "load_all_counties", "geometry_of"]
 
@@ -131,9 +131,9 @@ def read_boundaries(path: str | Path, id_col: str, *, datum: str = "WGS-84"):
         Missing, empty, non-polygon or invalid geometries (the message names the ids).
     """
     import geopandas as gpd
+    from pairnet.spatial.datum import Datum
 
-    from spatial.datum import Datum
-    from spatial.tables import check_literal
+    from pairnet.core.options import check_literal
 
     check_literal(datum, Datum, "--datum")
     path = Path(path)

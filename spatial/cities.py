@@ -20,8 +20,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from spatial.errors import AmbiguousCityError, UnknownCityError
-from spatial.tables import check_literal, parse_list
+from pairnet.core.errors import AmbiguousCityError, UnknownCityError
+from pairnet.core.options import check_literal, parse_list
 
 __all__ = [
     "GROUPS",

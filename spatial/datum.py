@@ -120,7 +120,7 @@ def datum_of(gdf) -> str:
 
 
 def _check_lonlat(gdf) -> None:
-    from spatial.errors import CRSError
+    from pairnet.core.errors import CRSError
 
     if gdf.crs is None:
         raise CRSError("the boundaries have no coordinate reference system",

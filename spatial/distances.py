@@ -15,7 +15,7 @@ Definitions (design.md):
 How it is measured
 ------------------
 Geometry is first put on WGS-84 (Amap boundaries are GCJ-02; the datum shift is undone with
-:mod:`spatial.datum`). Nearest points are searched in an azimuthal equidistant (AEQD) projection
+:mod:`pairnet.spatial.datum`). Nearest points are searched in an azimuthal equidistant (AEQD) projection
 centred on the study area — or, for study areas wider than a few degrees, on a tile of origin
 cities (about 8° across) so that distortion stays small — and the distance between the two
 nearest points is then measured on the WGS-84 ellipsoid with :meth:`pyproj.Geod.inv`. The reported
@@ -49,8 +49,8 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Geod, Transformer
 
-from spatial.errors import CRSError, InputError, UnknownCityError
-from spatial.tables import parse_list
+from pairnet.core.errors import CRSError, InputError, UnknownCityError
+from pairnet.core.options import parse_list
 
 __all__ = ["pair_distances", "border_km_pairs", "centroids_lonlat", "as_lonlat_wgs84",
            "DISTANCE_COLUMNS", "DISTANCE_MEASURES"]
@@ -79,7 +79,7 @@ def as_lonlat_wgs84(gdf, *, what: str = "boundaries", stacklevel: int = 3):
     CRSError
         The GeoDataFrame has no CRS.
     """
-    from spatial.datum import to_wgs84
+    from pairnet.spatial.datum import to_wgs84
 
     if gdf.crs is None:
         raise CRSError(f"{what} have no coordinate reference system",
@@ -492,8 +492,7 @@ def _point_border_km(polys, points, centre) -> np.ndarray:
 # --------------------------------------------------------------------------- the table
 def _as_cities(x, boundaries, level: str, argument: str):
     import geopandas as gpd
-
-    from spatial.boundaries import load_boundaries
+    from pairnet.spatial.boundaries import load_boundaries
 
     if isinstance(x, gpd.GeoDataFrame):
         if "city" not in x.columns:
@@ -522,8 +521,8 @@ def pair_distances(origins, destinations, *, boundaries=None, adjacency: bool = 
     Parameters
     ----------
     origins, destinations : GeoDataFrame or str or sequence of str
-        Cities tables (from :func:`spatial.boundaries.load_boundaries` or
-        :func:`~spatial.boundaries.read_boundaries`), or id specs (``"PRD"``, ``"广州,440300"``)
+        Cities tables (from :func:`pairnet.spatial.boundaries.load_boundaries` or
+        :func:`~pairnet.spatial.boundaries.read_boundaries`), or id specs (``"PRD"``, ``"广州,440300"``)
         resolved against ``boundaries`` when given, else against the built-in boundaries.
     boundaries : GeoDataFrame, optional
         The user's cities table that id specs refer to.

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-
-from spatial.cities import GROUPS
+from pairnet.spatial.cities import GROUPS
 
 pytestmark = [pytest.mark.browser]
 
@@ -23,10 +22,11 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 
 
 def _small_report(out: Path) -> Path:
-    from maps import layers
-    from maps.geometry import city_polygons
-    from maps.report import MapFigure, Study, not_run, section_from_folder, write_report
-    from spatial.outputs import Table, write_outputs
+    from pairnet.maps import layers
+    from pairnet.maps.geometry import city_polygons
+    from pairnet.maps.report import MapFigure, Study, not_run, section_from_folder, write_report
+
+    from pairnet.core.outputs import Table, write_outputs
 
     codes = list(GROUPS["PRD"][:3] + GROUPS["EWN"][:3])
     cities = city_polygons(codes)

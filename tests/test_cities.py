@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-
-from spatial.cities import (
+from pairnet.spatial.cities import (
     GROUPS,
     admin_index,
     city_names,
@@ -13,7 +12,8 @@ from spatial.cities import (
     resolve_cities,
     resolve_one,
 )
-from spatial.errors import AmbiguousCityError, UnknownCityError
+
+from pairnet.core.errors import AmbiguousCityError, UnknownCityError
 
 
 def test_groups_have_the_documented_sizes_and_names():
@@ -88,7 +88,7 @@ def test_distances_cli_level_any_mixes_counties_and_prefectures(tmp_path, run_cl
 
 
 def test_resolve_column_names_every_row_of_a_bad_value():
-    from spatial.cities import resolve_column
+    from pairnet.spatial.cities import resolve_column
 
     vals = pd.Series(["广州", "火星", "440300", "火星"])
     with pytest.raises(UnknownCityError) as err:

@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
-from analyses.citypanel import lag_within
-from panels.citypanel import (
+from pairnet.analyses.citypanel import lag_within
+from pairnet.panels.citypanel import (
     RAW_COLUMNS,
     build_indicators,
     city_split,
@@ -18,7 +17,8 @@ from panels.citypanel import (
     size_class,
     validate_panel,
 )
-from spatial.errors import InputError
+
+from pairnet.core.errors import InputError
 
 
 def _toy():
@@ -50,7 +50,7 @@ def test_interpolation_respects_uneven_years():
 
 
 def test_audit_counts_every_record_once():
-    from panels.demo_yrd import generate_yrd
+    from pairnet.panels.demo_yrd import generate_yrd
 
     raw, _ = generate_yrd(1)
     # a trailing gap in one city (left missing) on top of the generator's interior gaps
@@ -204,9 +204,9 @@ def test_city_split_city_without_values_in_no_group():
 
 def test_missing_base_year_names_the_file_and_the_cli_fix():
     import pandas as pd
+    from pairnet.panels.citypanel import deflate
 
-    from panels.citypanel import deflate
-    from spatial.errors import InputError
+    from pairnet.core.errors import InputError
 
     df = pd.DataFrame({"city": ["a", "a"], "year": [2005, 2006], "price_index": [101.0, 103.0],
                        "gdp": [1.0, 2.0]})

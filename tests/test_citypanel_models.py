@@ -5,9 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
-
-from analyses.citypanel import (
+from pairnet.analyses.citypanel import (
     TestResult,
     add_interactions,
     choose_model,
@@ -16,7 +14,9 @@ from analyses.citypanel import (
     lag_within,
     regression_table,
 )
-from spatial.errors import InputError
+from scipy import stats
+
+from pairnet.core.errors import InputError
 
 
 def _panel(endogenous: bool, seed: int = 3, n: int = 60, t: int = 12) -> pd.DataFrame:
@@ -125,8 +125,7 @@ def test_fe_keeps_singleton_city_like_plm():
 def test_re_clustered_equals_linearmodels_on_unbalanced_panel(reference_dir):
     import statsmodels.api as sm
     from linearmodels.panel import RandomEffects
-
-    from analyses.citypanel import fit_re
+    from pairnet.analyses.citypanel import fit_re
 
     df = pd.read_csv(reference_dir / "panel" / "grunfeld.csv")
     df = df[~((df.firm == 3) & (df.year > 1945))]  # unbalanced: firm 3 has 11 years
@@ -152,7 +151,7 @@ def _series(v, names):
 
 
 def test_hausman_contrast_by_hand_full_rank():
-    from analyses.citypanel import hausman_contrast
+    from pairnet.analyses.citypanel import hausman_contrast
 
     names = ["a", "b", "c"]
     b = _series([1.0, 2.0, -0.5], names)
@@ -170,7 +169,7 @@ def test_hausman_contrast_by_hand_full_rank():
 
 
 def test_hausman_contrast_not_pd_and_rank_deficient():
-    from analyses.citypanel import hausman_contrast
+    from pairnet.analyses.citypanel import hausman_contrast
 
     names = ["a", "b"]
     b, B = _series([1.0, 1.0], names), _series([0.0, 0.5], names)
@@ -232,7 +231,7 @@ def test_iv_conventional_se_equals_pyfixest_iid():
 
 
 def test_collinear_regressors_are_named():
-    from analyses.citypanel import check_design, fit_pooled
+    from pairnet.analyses.citypanel import check_design, fit_pooled
 
     df = _panel(False, n=12, t=5)
     df["twice"] = 2 * df["mig"] - df["z"]

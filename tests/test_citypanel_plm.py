@@ -12,8 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-
-from analyses.citypanel import fit_fe, fit_pooled, fit_re, mundlak_test, pftest, phtest
+from pairnet.analyses.citypanel import fit_fe, fit_pooled, fit_re, mundlak_test, pftest, phtest
 
 KW = {"entity": "firm", "time": "year", "y": "inv", "x": ["value", "capital"]}
 RTOL_COEF, RTOL_SE = 1e-8, 1e-6
@@ -138,7 +137,7 @@ def test_phtest(fits, ref):
 
 def test_mundlak_equals_within_slopes(grunfeld):
     # balanced panel: slopes on x in the Mundlak regression equal the within estimates
-    from analyses.citypanel import fit_pooled as fp
+    from pairnet.analyses.citypanel import fit_pooled as fp
 
     d = grunfeld.copy()
     for c in KW["x"]:

@@ -7,11 +7,10 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-
-from analyses.citypanel import fit_fe, run_yrd_study
-from panels.citypanel import CONTROLS, build_indicators
-from panels.demo_yrd import TRUE_COEFS, generate_yrd, write_demo_yrd
-from spatial.cities import GROUPS
+from pairnet.analyses.citypanel import fit_fe, run_yrd_study
+from pairnet.panels.citypanel import CONTROLS, build_indicators
+from pairnet.panels.demo_yrd import TRUE_COEFS, generate_yrd, write_demo_yrd
+from pairnet.spatial.cities import GROUPS
 
 
 @pytest.fixture(scope="module")

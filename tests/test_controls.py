@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-
-from analyses.did import control_columns, controls_no_baseline, prepare_panel, twfe
-from panels.controls import baseline_values, baseline_year_controls
+from pairnet.analyses.did import control_columns, controls_no_baseline, prepare_panel, twfe
+from pairnet.panels.controls import baseline_values, baseline_year_controls
 
 
 def _frame() -> pd.DataFrame:
@@ -128,7 +127,7 @@ def test_report_empty_without_gaps():
 
 
 def test_missing_column_is_input_error():
-    from spatial.errors import InputError
+    from pairnet.core.errors import InputError
 
     with pytest.raises(InputError, match="cohort"):
         baseline_values(_frame(), ["x"], unit="unit", time="year", cohort="first_treat")

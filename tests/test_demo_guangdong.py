@@ -3,15 +3,14 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-
-from panels.demo_guangdong import (
+from pairnet.panels.demo_guangdong import (
     CONTROL_COLS,
     centroid_km,
     demo_pair_panel,
     generate_guangdong_demo,
 )
-from panels.registry import ingest_registry
-from spatial.cities import GROUPS
+from pairnet.panels.registry import ingest_registry
+from pairnet.spatial.cities import GROUPS
 
 PRD, EWN, GD = list(GROUPS["PRD"]), list(GROUPS["EWN"]), list(GROUPS["GD"])
 

@@ -7,8 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-
-from analyses.did import (
+from pairnet.analyses.did import (
     descriptives,
     did2s,
     did_2x2,
@@ -22,7 +21,8 @@ from analyses.did import (
     twfe,
     twfe_dummies,
 )
-from spatial.errors import EstimationError, InputError
+
+from pairnet.core.errors import EstimationError, InputError
 
 
 @pytest.fixture(scope="module")

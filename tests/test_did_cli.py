@@ -7,9 +7,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-
-from analyses.cs import aggte, att_gt
-from analyses.did import simulate_staggered
+from pairnet.analyses.cs import aggte, att_gt
+from pairnet.analyses.did import simulate_staggered
 
 
 @pytest.fixture(scope="module")
@@ -147,7 +146,7 @@ def test_bad_control_group_exits_2(run_cli, tmp_path):
 
 
 def test_optimizer_reads_the_distance_model(cli_out):
-    from analyses.optimize import effect_model_from_results
+    from pairnet.analyses.optimize import effect_model_from_results
 
     out, r = cli_out
     m = effect_model_from_results(out, "centroid_km", "no_controls")

@@ -6,16 +6,15 @@ import json
 
 import pandas as pd
 import pytest
-
-from analyses.cs import aggte, att_gt
-from analyses.did import prepare_panel, twfe
-from analyses.placebo import placebo_test
-from spatial.cities import GROUPS
+from pairnet.analyses.cs import aggte, att_gt
+from pairnet.analyses.did import prepare_panel, twfe
+from pairnet.analyses.placebo import placebo_test
+from pairnet.spatial.cities import GROUPS
 
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
-    from panels.demo_guangdong import generate_guangdong_demo
+    from pairnet.panels.demo_guangdong import generate_guangdong_demo
 
     paths = generate_guangdong_demo(tmp_path_factory.mktemp("gd"), seed=20240101,
                                     n_records=20000, fmt="csv")

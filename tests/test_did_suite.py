@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from pairnet.analyses.did_suite import run_did
 
-from analyses.did_suite import run_did
-from spatial.errors import InputError
+from pairnet.core.errors import InputError
 
 REF = Path(__file__).parent / "reference" / "did"
 
@@ -54,7 +54,7 @@ def test_placebo_and_tables_written(mpdta_run):
 
 
 def test_unbalanced_panel_runs_with_fallbacks(tmp_path):
-    from analyses.did import simulate_staggered
+    from pairnet.analyses.did import simulate_staggered
 
     s = simulate_staggered(n_units=40, n_periods=8, effect=1.0, seed=2)
     s["y"] = s["y"].abs()
@@ -72,7 +72,7 @@ def test_unbalanced_panel_runs_with_fallbacks(tmp_path):
 
 
 def test_controls_without_baseline_and_always_treated_are_reported(tmp_path):
-    from analyses.did import simulate_staggered
+    from pairnet.analyses.did import simulate_staggered
 
     s = simulate_staggered(n_units=40, n_periods=8, effect=1.0, seed=6)
     # two treated units lack the first-year control and have it only from their cohort on
@@ -101,8 +101,8 @@ def test_controls_without_baseline_and_always_treated_are_reported(tmp_path):
 
 
 def test_unexpected_failure_of_an_optional_estimator_is_a_note(tmp_path, monkeypatch):
-    import analyses.did_suite as suite
-    from analyses.did import simulate_staggered
+    import pairnet.analyses.did_suite as suite
+    from pairnet.analyses.did import simulate_staggered
 
     def boom(*a, **k):
         raise RuntimeError("shape mismatch")
@@ -119,8 +119,8 @@ def test_unexpected_failure_of_an_optional_estimator_is_a_note(tmp_path, monkeyp
 
 
 def test_failure_of_the_main_twfe_is_not_hidden(tmp_path, monkeypatch):
-    import analyses.did_suite as suite
-    from analyses.did import simulate_staggered
+    import pairnet.analyses.did_suite as suite
+    from pairnet.analyses.did import simulate_staggered
 
     def boom(*a, **k):
         raise RuntimeError("twfe broke")
@@ -134,8 +134,8 @@ def test_failure_of_the_main_twfe_is_not_hidden(tmp_path, monkeypatch):
 
 
 def test_constant_extra_outcome_is_left_out_with_a_note(tmp_path):
-    from analyses.did import simulate_staggered
-    from analyses.did_suite import run_did
+    from pairnet.analyses.did import simulate_staggered
+    from pairnet.analyses.did_suite import run_did
 
     s = simulate_staggered(n_units=12, n_periods=6, seed=3)
     s["branches"] = 0.0
@@ -189,8 +189,8 @@ def test_cs_default_records_no_covariates_and_dr(mpdta_run):
 def test_time_varying_covariate_reaches_att_gt_aligned(tmp_path):
     """Rows shuffled, odd column name, covariate varying over time: the suite's CS numbers
     equal analyses.cs.att_gt on the raw data (which uses each unit's base-period value)."""
-    from analyses.cs import aggte, att_gt
-    from analyses.did import simulate_staggered
+    from pairnet.analyses.cs import aggte, att_gt
+    from pairnet.analyses.did import simulate_staggered
 
     s = simulate_staggered(n_units=30, n_periods=6, effect=1.0, seed=11)
     rng = np.random.default_rng(5)
@@ -210,7 +210,7 @@ def test_time_varying_covariate_reaches_att_gt_aligned(tmp_path):
 
 
 def test_bad_cs_method_is_an_input_error(tmp_path):
-    from analyses.did import simulate_staggered
+    from pairnet.analyses.did import simulate_staggered
 
     s = simulate_staggered(n_units=10, n_periods=5, seed=1)
     with pytest.raises(InputError, match="--cs-method"):

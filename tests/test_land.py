@@ -9,9 +9,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-
-from panels.demo_land import TRUE_PATH, demo_land_frame, generate_land_demo
-from panels.land import (
+from pairnet.panels.demo_land import TRUE_PATH, demo_land_frame, generate_land_demo
+from pairnet.panels.land import (
     GBT21010_CLASSES,
     SECOND_LEVEL,
     aggregate_panel,
@@ -21,7 +20,8 @@ from panels.land import (
     is_park,
     parse_dates,
 )
-from spatial.errors import InputError
+
+from pairnet.core.errors import InputError
 
 PARK = "韶关市武江区产业转移工业园内"
 OUT = "韶关市武江区某镇"
@@ -260,7 +260,7 @@ def test_demo_generator_is_seeded_and_writes_truth(tmp_path):
 
 @pytest.mark.parametrize("fmt", ["gbk", "xlsx", "parquet"])
 def test_read_land_formats_equal_utf8(tmp_path, fmt):
-    from panels.land import read_land
+    from pairnet.panels.land import read_land
 
     df = _small()
     utf = tmp_path / "utf.csv"

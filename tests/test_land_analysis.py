@@ -7,17 +7,17 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-
-from analyses.land import (
+from pairnet.analyses.land import (
     LandEventStudy,
     estimate_event_study,
     event_time,
     run_land,
     yearly_means,
 )
-from panels.demo_land import TRUE_PATH, demo_land_frame
-from panels.land import clean_land
-from spatial.errors import InputError
+from pairnet.panels.demo_land import TRUE_PATH, demo_land_frame
+from pairnet.panels.land import clean_land
+
+from pairnet.core.errors import InputError
 
 
 @pytest.fixture(scope="module")

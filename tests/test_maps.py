@@ -9,22 +9,21 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-
-from spatial.cities import GROUPS
+from pairnet.spatial.cities import GROUPS
 
 XSS = "<script>alert(1)</script>`${x}\\u"
 
 
 @pytest.fixture(scope="module")
 def gd():
-    from maps.geometry import city_polygons
+    from pairnet.maps.geometry import city_polygons
 
     return city_polygons(GROUPS["GD"])
 
 
 @pytest.fixture(scope="module")
 def small():
-    from maps.geometry import city_polygons
+    from pairnet.maps.geometry import city_polygons
 
     return city_polygons(["440100", "440300", "441400", "441500"])
 
@@ -35,7 +34,7 @@ def _parks(names=("Park A", XSS)):
 
 
 def test_esc_escapes_html_and_template_literal_characters():
-    from maps.layers import esc
+    from pairnet.maps.layers import esc
 
     out = esc(XSS)
     assert "<" not in out and ">" not in out
@@ -45,7 +44,7 @@ def test_esc_escapes_html_and_template_literal_characters():
 
 
 def test_js_json_cannot_close_the_script_element():
-    from maps.layers import js_json
+    from pairnet.maps.layers import js_json
 
     text = js_json({"a": "</script><b>&\u2028"})
     assert "</" not in text and "<" not in text and "&" not in text and "\u2028" not in text
@@ -53,7 +52,7 @@ def test_js_json_cannot_close_the_script_element():
 
 
 def test_coverage_simplify_keeps_shared_borders(gd):
-    from maps.geometry import simplify_coverage
+    from pairnet.maps.geometry import simplify_coverage
 
     s = simplify_coverage(gd, 0.005)
     before = int(shapely.get_num_coordinates(gd.geometry.values).sum())
@@ -73,8 +72,9 @@ def test_coverage_simplify_keeps_shared_borders(gd):
 
 
 def test_simplify_rejects_empty_geometry(small):
-    from maps.geometry import simplify_coverage
-    from spatial.errors import GeometryError
+    from pairnet.maps.geometry import simplify_coverage
+
+    from pairnet.core.errors import GeometryError
 
     bad = small.copy()
     bad.loc[2, "geometry"] = None
@@ -83,8 +83,8 @@ def test_simplify_rejects_empty_geometry(small):
 
 
 def test_basemap_datum_conversion(small):
-    from maps.geometry import to_basemap_datum
-    from spatial.datum import gcj02_to_wgs84
+    from pairnet.maps.geometry import to_basemap_datum
+    from pairnet.spatial.datum import gcj02_to_wgs84
 
     assert small.attrs["datum"] == "GCJ-02"
     same = to_basemap_datum(small, "gaode")
@@ -100,16 +100,17 @@ def test_basemap_datum_conversion(small):
 
 
 def test_unknown_basemap_is_rejected(small):
-    from maps.layers import pairing_map
-    from spatial.errors import InputError
+    from pairnet.maps.layers import pairing_map
+
+    from pairnet.core.errors import InputError
 
     with pytest.raises(InputError, match="basemap"):
         pairing_map(small, _parks(), basemap="google")
 
 
 def test_map_parts_have_no_cdn_and_escape_names(small):
-    from maps.layers import pairing_map
-    from maps.report import external_references, map_parts
+    from pairnet.maps.layers import pairing_map
+    from pairnet.maps.report import external_references, map_parts
 
     m = pairing_map(small, _parks())
     # the notebook map itself still uses folium's CDN assets
@@ -123,8 +124,8 @@ def test_map_parts_have_no_cdn_and_escape_names(small):
 
 
 def test_pairing_map_tooltips_carry_distances_and_effect(small):
-    from maps.layers import pairing_map
-    from maps.report import map_parts
+    from pairnet.maps.layers import pairing_map
+    from pairnet.maps.report import map_parts
 
     dist = pd.DataFrame({"origin": ["440100"], "destination": ["441400"], "border_km": [123.4],
                          "centroid_km": [234.5], "region_centroid_km": [99.0],
@@ -137,8 +138,9 @@ def test_pairing_map_tooltips_carry_distances_and_effect(small):
 
 
 def test_pairing_map_rejects_parks_outside_the_cities(small):
-    from maps.layers import pairing_map
-    from spatial.errors import InputError
+    from pairnet.maps.layers import pairing_map
+
+    from pairnet.core.errors import InputError
 
     parks = _parks()
     parks.loc[1, "recipient"] = "445200"
@@ -147,8 +149,8 @@ def test_pairing_map_rejects_parks_outside_the_cities(small):
 
 
 def test_flow_map_embeds_years_thresholds_and_counts(small):
-    from maps.layers import flow_map
-    from maps.report import map_parts
+    from pairnet.maps.layers import flow_map
+    from pairnet.maps.report import map_parts
 
     flows = pd.DataFrame({"origin": ["440100", "440100", "440300", "440300"],
                           "destination": ["441400", "441400", "441500", "440300"],
@@ -162,11 +164,11 @@ def test_flow_map_embeds_years_thresholds_and_counts(small):
 
 
 def test_distance_effect_colours_diverge_at_zero(small):
-    from maps.layers import _hex
+    from pairnet.maps.layers import _hex
 
     assert _hex("RdBu", 0.5 + 0.5 * 1.0) != _hex("RdBu", 0.5 - 0.5 * 1.0)
-    from maps.layers import distance_effect_map
-    from maps.report import map_parts
+    from pairnet.maps.layers import distance_effect_map
+    from pairnet.maps.report import map_parts
 
     eff = pd.DataFrame({"helper": ["440100", "440300"], "recipient": ["441400", "441500"],
                         "predicted_effect": [1.0, -1.0], "distance_km": [50.0, 300.0]})
@@ -175,8 +177,8 @@ def test_distance_effect_colours_diverge_at_zero(small):
 
 
 def test_choropleth_has_one_layer_and_every_year(small):
-    from maps.layers import choropleth_map
-    from maps.report import map_parts
+    from pairnet.maps.layers import choropleth_map
+    from pairnet.maps.report import map_parts
 
     panel = pd.DataFrame({"city": ["440100", "440300"] * 2, "year": [2010, 2010, 2011, 2011],
                           "mig": [0.1, 0.2, np.nan, 0.4]})
@@ -187,8 +189,8 @@ def test_choropleth_has_one_layer_and_every_year(small):
 
 
 def test_category_map_colours(small):
-    from maps.layers import category_map
-    from maps.report import map_parts
+    from pairnet.maps.layers import category_map
+    from pairnet.maps.report import map_parts
 
     g = small.assign(kind=["in", "out", "in", "out"])
     script = map_parts(category_map(g, "kind", colours={"in": "#123456"})).script
@@ -196,7 +198,7 @@ def test_category_map_colours(small):
 
 
 def test_leaflet_assets_come_from_npm_install():
-    from maps.assets import leaflet_css, leaflet_js, leaflet_version
+    from pairnet.maps.assets import leaflet_css, leaflet_js, leaflet_version
 
     assert leaflet_version() == "1.9.4"
     assert "L.version" in leaflet_js() or "Leaflet" in leaflet_js()[:500]
@@ -205,8 +207,8 @@ def test_leaflet_assets_come_from_npm_install():
 
 
 def test_osm_basemap_converts_geometry_and_adds_tiles(small):
-    from maps.layers import pairing_map
-    from maps.report import map_parts
+    from pairnet.maps.layers import pairing_map
+    from pairnet.maps.report import map_parts
 
     none = map_parts(pairing_map(small, _parks(), basemap="none")).script
     osm = map_parts(pairing_map(small, _parks(), basemap="osm")).script
@@ -229,7 +231,7 @@ def test_demo_config_runs_both_studies():
 
 
 def test_effect_scale_is_sequential_when_all_effects_are_positive():
-    from maps.layers import _hex, effect_scale
+    from pairnet.maps.layers import _hex, effect_scale
 
     colour_of, ramp, lo, hi = effect_scale(pd.Series([0.2, 0.5, 1.0]))
     assert (lo, hi) == (0.0, 1.0)
@@ -243,8 +245,8 @@ def test_effect_scale_is_sequential_when_all_effects_are_positive():
 
 
 def test_distance_effect_map_defaults_to_one_helper_and_names_the_distance(small):
-    from maps.layers import distance_effect_map
-    from maps.report import map_parts
+    from pairnet.maps.layers import distance_effect_map
+    from pairnet.maps.report import map_parts
 
     eff = pd.DataFrame({"helper": ["440100", "440300"], "recipient": ["441400", "441500"],
                         "predicted_effect": [0.3, 0.6], "distance_km": [50.0, 300.0]})
@@ -256,8 +258,8 @@ def test_distance_effect_map_defaults_to_one_helper_and_names_the_distance(small
 
 
 def test_share_map_colours_by_share_and_shows_dash_for_no_data(small):
-    from maps.layers import _hex, share_map
-    from maps.report import map_parts
+    from pairnet.maps.layers import _hex, share_map
+    from pairnet.maps.report import map_parts
 
     g = small.assign(share=[0.0, 1.0, np.nan, 0.5], ha=[10.0, 2500.0, np.nan, 4.0])
     outl = small.iloc[:2].assign(group=["PRD", "PRD"])
@@ -271,8 +273,8 @@ def test_share_map_colours_by_share_and_shows_dash_for_no_data(small):
 
 
 def test_flow_map_uses_one_width_scale_across_years(small):
-    from maps.layers import flow_map
-    from maps.report import map_parts
+    from pairnet.maps.layers import flow_map
+    from pairnet.maps.report import map_parts
 
     flows = pd.DataFrame({"origin": ["440100", "440300"], "destination": ["441400", "441500"],
                           "year": [2001, 2002], "count": [4, 12]})

@@ -8,14 +8,14 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-
-from analyses.optimize import (
+from pairnet.analyses.optimize import (
     EffectModel,
     effect_model_from_results,
     optimize_pairing,
     solve_assignment,
 )
-from spatial.errors import InfeasibleError
+
+from pairnet.core.errors import InfeasibleError
 
 
 def _grid(dist: np.ndarray, helpers=None, recipients=None) -> pd.DataFrame:
@@ -194,8 +194,9 @@ def test_cli_actual_parks(tmp_path, run_cli):
 
 
 def test_run_optimize_writes_step_folder(tmp_path):
-    from analyses.optimize import run_optimize
-    from spatial.outputs import read_outputs
+    from pairnet.analyses.optimize import run_optimize
+
+    from pairnet.core.outputs import read_outputs
 
     dist = np.array([[1.0, 5.0], [5.0, 1.0], [3.0, 3.0]])
     actual = pd.DataFrame({"helper": ["H1"], "recipient": ["R0"]})
@@ -245,8 +246,9 @@ def test_cli_bad_distances_capacity_and_same_city(tmp_path, run_cli):
 def test_distance_option_names_match_the_spatial_layer():
     import typing
 
+    from pairnet.spatial.distances import DISTANCE_MEASURES
+
     from pairnet.commands.optimize import DistanceName
-    from spatial.distances import DISTANCE_MEASURES
 
     assert typing.get_args(DistanceName) == DISTANCE_MEASURES
 

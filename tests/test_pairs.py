@@ -1,10 +1,10 @@
 import numpy as np
 import pandas as pd
 import pytest
+from pairnet.panels.demo_guangdong import parks_table
+from pairnet.panels.pairs import build_pair_panel, park_cohorts
 
-from panels.demo_guangdong import parks_table
-from panels.pairs import build_pair_panel, park_cohorts
-from spatial.errors import InputError
+from pairnet.core.errors import InputError
 
 
 def flows():

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from scipy import stats
-
-from analyses.did import prepare_panel, simulate_staggered, twfe
-from analyses.placebo import (
+from pairnet.analyses.did import prepare_panel, simulate_staggered, twfe
+from pairnet.analyses.placebo import (
     empirical_p_value,
     placebo_assignments,
     placebo_fast,
     placebo_refit,
     placebo_test,
 )
+from scipy import stats
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +101,7 @@ def test_plot_and_summary(panel):
 
 def test_unknown_method_is_refused(panel):
     # a typo used to fall through to the iterative solver silently
-    from spatial.errors import InputError
+    from pairnet.core.errors import InputError
 
     with pytest.raises(InputError, match="exacct"):
         placebo_test(panel, n_draws=2, method="exacct")

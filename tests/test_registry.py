@@ -1,10 +1,10 @@
 import numpy as np
 import pandas as pd
 import pytest
+from pairnet.panels.registry import AUDIT_ORDER, ingest_registry, locate_firms, parse_column_map
+from pairnet.panels.uscc import make_codes
 
-from panels.registry import AUDIT_ORDER, ingest_registry, locate_firms, parse_column_map
-from panels.uscc import make_codes
-from spatial.errors import InputError, UnknownCityError
+from pairnet.core.errors import InputError, UnknownCityError
 
 RNG = np.random.default_rng(11)
 GZ_USCC = str(make_codes(np.array(["440106"]), RNG)[0])  # valid, 广州 天河区
@@ -380,8 +380,7 @@ def test_bad_row_past_the_sniffing_sample_is_located(tmp_path):
 
 def test_typed_columns_read_as_text(tmp_path):
     import duckdb
-
-    from panels.registry import _load_source
+    from pairnet.panels.registry import _load_source
 
     pq = tmp_path / "t.parquet"
     pd.DataFrame({"f": [440100.0, np.nan, 3.5, -2.0], "i": [440100, 1, 2, 3],

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from spatial.outputs import Table, write_outputs
+from pairnet.core.outputs import Table, write_outputs
 
 XSS = "<script>alert(1)</script>"
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "guangdong_study.toml"
@@ -16,7 +16,7 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "guangdong_study
 
 # ----------------------------------------------------------------------------- report
 def _study_with_xss(tmp_path):
-    from maps.report import Section, Study, not_run, section_from_folder
+    from pairnet.maps.report import Section, Study, not_run, section_from_folder
 
     step = write_outputs(tmp_path / "s1", results={"beta": 1.25},
                          tables={"t": Table(pd.DataFrame({"park": [XSS], "x": [1.5]}),
@@ -30,7 +30,7 @@ def _study_with_xss(tmp_path):
 
 
 def test_report_escapes_every_user_string_and_marks_steps(tmp_path):
-    from maps.report import external_references, write_report
+    from pairnet.maps.report import external_references, write_report
 
     path = write_report([_study_with_xss(tmp_path)], tmp_path, title=f"T {XSS}", demo=True)
     html = path.read_text(encoding="utf-8")
@@ -44,7 +44,7 @@ def test_report_escapes_every_user_string_and_marks_steps(tmp_path):
 
 
 def test_results_json_merges_step_results_with_status(tmp_path):
-    from maps.report import write_report
+    from pairnet.maps.report import write_report
 
     write_report([_study_with_xss(tmp_path)], tmp_path, extra_results={"demo": False})
     res = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
@@ -55,16 +55,16 @@ def test_results_json_merges_step_results_with_status(tmp_path):
 
 
 def test_no_demo_banner_for_user_studies(tmp_path):
-    from maps.report import write_report
+    from pairnet.maps.report import write_report
 
     html = write_report([_study_with_xss(tmp_path)], tmp_path, demo=False).read_text("utf-8")
     assert "pn-demo-banner" not in html
 
 
 def test_leaflet_is_inlined_once_for_many_maps(tmp_path):
-    from maps.geometry import city_polygons
-    from maps.layers import pairing_map
-    from maps.report import MapFigure, Section, Study, write_report
+    from pairnet.maps.geometry import city_polygons
+    from pairnet.maps.layers import pairing_map
+    from pairnet.maps.report import MapFigure, Section, Study, write_report
 
     cities = city_polygons(["440100", "441400"])
     parks = pd.DataFrame({"helper": ["440100"], "recipient": ["441400"], "park": ["P"],
@@ -72,7 +72,7 @@ def test_leaflet_is_inlined_once_for_many_maps(tmp_path):
     maps = [MapFigure(f"m{i}", pairing_map(cities, parks)) for i in range(3)]
     html = write_report([Study("s", "S", [Section("a", "A", maps=maps)])], tmp_path
                         ).read_text("utf-8")
-    from maps.assets import leaflet_css, leaflet_js
+    from pairnet.maps.assets import leaflet_css, leaflet_js
 
     assert html.count(leaflet_js()[:300]) == 1
     assert html.count(leaflet_css()[:300]) == 1
@@ -109,8 +109,8 @@ def test_example_study_file_parses():
     ('[[study\n', "not valid TOML"),
 ])
 def test_bad_study_files_are_explained(tmp_path, text, match):
+    from pairnet.core.errors import InputError
     from pairnet.study import load_study
-    from spatial.errors import InputError
 
     with pytest.raises(InputError, match=match):
         load_study(_write(tmp_path, text))
@@ -192,8 +192,7 @@ def test_every_registered_step_module_is_importable():
 
 def test_citypanel_study_on_an_indicator_table(tmp_path, run_cli):
     import numpy as np
-
-    from spatial.cities import GROUPS
+    from pairnet.spatial.cities import GROUPS
 
     rng = np.random.default_rng(1)
     cities = list(GROUPS["YRD"])[:12]
@@ -230,9 +229,9 @@ def test_figures_are_inlined_as_svg_or_png(tmp_path, monkeypatch):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from pairnet.maps import report
 
-    from maps import report
-    from spatial.outputs import Figure
+    from pairnet.core.outputs import Figure
 
     def folder(name):
         fig, ax = plt.subplots()
@@ -301,7 +300,7 @@ def test_tables_align_text_left_separate_thousands_and_fix_decimals(tmp_path):
     tex = (tmp_path / "tables" / "t.tex").read_text("utf-8")
     assert "\\begin{tabular}{lrrrr}" in tex
     # a text column holding only numbers (regression cells) is right-aligned
-    from spatial.outputs import _fmt
+    from pairnet.core.outputs import _fmt
 
     frame = pd.DataFrame({"v": ["mig", ""], "FE": ["8.5009***", "(0.5375)"],
                           "city": ["440100", "012345"]})
@@ -326,7 +325,7 @@ def test_ingest_audit_display_summarises_never_connected_pairs_and_adds_total():
 
 
 def test_network_hubs_shown_as_short_names():
-    from network.pipeline import named_hubs
+    from pairnet.network.pipeline import named_hubs
 
     m = pd.DataFrame({"top_out_hubs": ["440300 (120); 440100 (95); 441900 (3); 440600 (1)",
                                        ""],
@@ -338,8 +337,7 @@ def test_network_hubs_shown_as_short_names():
 
 def test_citypanel_glossary_first_and_coefficient_plot_labelled(tmp_path):
     import numpy as np
-
-    from analyses.citypanel import YRD_GLOSSARY, run_citypanel
+    from pairnet.analyses.citypanel import YRD_GLOSSARY, run_citypanel
 
     rng = np.random.default_rng(0)
     n, t = 12, 6
@@ -361,8 +359,8 @@ def test_citypanel_glossary_first_and_coefficient_plot_labelled(tmp_path):
 
 
 def test_unknown_key_in_a_study_section_is_an_error(tmp_path):
+    from pairnet.core.errors import InputError
     from pairnet.study import parse_study
-    from spatial.errors import InputError
 
     with pytest.raises(InputError, match=r"placebos.*\[study.did\].*placebo"):
         parse_study({"study": [{"key": "g", "kind": "pairing", "analyses": ["pairing"],

@@ -6,11 +6,17 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
+from pairnet.spatial.boundaries import load_boundaries, read_boundaries
+from pairnet.spatial.cities import GROUPS
 from shapely.geometry import Polygon
 
-from spatial.boundaries import load_boundaries, read_boundaries
-from spatial.cities import GROUPS
-from spatial.errors import AmbiguousCityError, CRSError, GeometryError, InputError, UnknownCityError
+from pairnet.core.errors import (
+    AmbiguousCityError,
+    CRSError,
+    GeometryError,
+    InputError,
+    UnknownCityError,
+)
 
 
 def test_group_prd_is_the_nine_cities():

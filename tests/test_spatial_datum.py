@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
+from pairnet.spatial.datum import gcj02_to_wgs84, in_china_box, to_gcj02, to_wgs84, wgs84_to_gcj02
 from pyproj import Geod
-
-from spatial.datum import gcj02_to_wgs84, in_china_box, to_gcj02, to_wgs84, wgs84_to_gcj02
 
 GEOD = Geod(ellps="WGS84")
 
@@ -69,7 +68,7 @@ def test_geodataframe_datum_round_trip():
 def test_datum_shift_refuses_projected_coordinates():
     import geopandas as gpd
 
-    from spatial.errors import CRSError
+    from pairnet.core.errors import CRSError
 
     gdf = gpd.GeoDataFrame({"city": ["A"]}, geometry=[shapely.box(0, 0, 1, 1)], crs="EPSG:3857")
     gdf.attrs["datum"] = "GCJ-02"

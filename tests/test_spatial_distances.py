@@ -9,10 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from pairnet.spatial.distances import DISTANCE_COLUMNS, border_km_pairs, pair_distances
 from pyproj import Geod
 from shapely.geometry import Polygon
-
-from spatial.distances import DISTANCE_COLUMNS, border_km_pairs, pair_distances
 
 GEOD = Geod(ellps="WGS84")
 
@@ -124,9 +123,9 @@ def test_region_border_is_min_over_origins_border():
 
 def test_fast_engine_matches_pairwise_geos_reference():
     """Certificates and strips vs GEOS on full boundaries in a per-pair AEQD, on GD counties."""
-    from spatial.boundaries import load_boundaries
-    from spatial.cities import admin_index
-    from spatial.distances import _aeqd, _apply, as_lonlat_wgs84
+    from pairnet.spatial.boundaries import load_boundaries
+    from pairnet.spatial.cities import admin_index
+    from pairnet.spatial.distances import _aeqd, _apply, as_lonlat_wgs84
 
     idx = admin_index()
     codes = idx[(idx["level"] == "county") & idx["prefecture"].isin(["440100", "441800",
@@ -161,7 +160,7 @@ def test_projected_input_is_converted_with_a_warning():
 
 
 def test_missing_crs_is_refused():
-    from spatial.errors import CRSError
+    from pairnet.core.errors import CRSError
 
     g = _squares(23.0).set_crs(None, allow_override=True)
     with pytest.raises(CRSError, match="set_crs"):

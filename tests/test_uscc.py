@@ -1,8 +1,15 @@
 import duckdb
 import numpy as np
 import pytest
-
-from panels.uscc import ALPHABET, WEIGHTS, check_char, division_of, is_valid, make_codes, valid_sql
+from pairnet.panels.uscc import (
+    ALPHABET,
+    WEIGHTS,
+    check_char,
+    division_of,
+    is_valid,
+    make_codes,
+    valid_sql,
+)
 
 # Real, published codes (company registers): 阿里巴巴(中国)有限公司, 深圳市腾讯计算机系统有限公司
 REAL = ["91330100799655058B", "91440300708461136T"]

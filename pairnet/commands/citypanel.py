@@ -5,7 +5,7 @@ Two modes:
 - indicators given: ``pairnet citypanel DATA --y Y --x X1,X2 [...] --out DIR``;
 - raw statistics (``--raw``): build seed 000's indicators first (interpolate, deflate, compute)
   and run the whole YRD battery (baseline, mechanisms, lag, DWH, heterogeneity) —
-  :func:`analyses.citypanel.run_yrd_study`.
+  :func:`pairnet.analyses.citypanel.run_yrd_study`.
 """
 
 from __future__ import annotations
@@ -43,9 +43,10 @@ def command(
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out/citypanel"),
 ) -> None:
     """City-panel models: pooled, RE, FE, F and Hausman tests, mechanisms."""
-    from analyses.citypanel import run_citypanel, run_yrd_study
-    from spatial.errors import InputError
-    from spatial.tables import parse_list, read_table
+    from pairnet.analyses.citypanel import run_citypanel, run_yrd_study
+    from pairnet.core.errors import InputError
+    from pairnet.core.options import parse_list
+    from pairnet.core.tables import read_table
 
     df = read_table(data, string_cols=[entity], what="city-year table")
     if raw:

@@ -48,8 +48,9 @@ def command(
     ] = "dr",
 ) -> None:
     """Staggered DID suite: TWFE, event study, Callaway–Sant'Anna, placebo, distance."""
-    from analyses.did_suite import run_did
-    from spatial.tables import parse_list, read_table
+    from pairnet.analyses.did_suite import run_did
+    from pairnet.core.options import parse_list
+    from pairnet.core.tables import read_table
 
     df = read_table(data, what="panel")
     dist = None if distance.strip().lower() == "none" else parse_list(distance)

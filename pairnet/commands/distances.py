@@ -27,10 +27,11 @@ def command(
     """Border, centroid and region distances (km, geodesic on WGS-84) between cities."""
     from typing import Literal
 
-    from spatial.datum import Datum
-    from spatial.distances import pair_distances
-    from spatial.errors import InputError
-    from spatial.tables import check_literal, write_table
+    from pairnet.core.errors import InputError
+    from pairnet.core.options import check_literal
+    from pairnet.core.tables import write_table
+    from pairnet.spatial.datum import Datum
+    from pairnet.spatial.distances import pair_distances
 
     check_literal(level, Literal["prefecture", "county", "any"], "--level")
     check_literal(datum, Datum, "--datum")
@@ -40,7 +41,7 @@ def command(
         if not id_col:
             raise InputError("--boundaries needs --id-col", file=str(boundaries),
                              fix="name the column holding city ids with --id-col")
-        from spatial.boundaries import read_boundaries
+        from pairnet.spatial.boundaries import read_boundaries
 
         user = read_boundaries(boundaries, id_col, datum=datum)
     elif id_col:

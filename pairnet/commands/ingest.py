@@ -43,9 +43,11 @@ def command(
         "--audit", help="Audit output (.csv or .parquet).")] = Path("audit.csv"),
 ) -> None:
     """Count registry ties by origin city, destination city and year (seed 003 §4.1)."""
-    from panels.registry import ingest_registry
-    from spatial.errors import InputError
-    from spatial.tables import check_outputs, parse_years, write_table
+    from pairnet.core.errors import InputError
+    from pairnet.core.options import parse_years
+    from pairnet.core.outputs import check_outputs
+    from pairnet.core.tables import write_table
+    from pairnet.panels.registry import ingest_registry
 
     check_outputs({"REGISTRY": registry}, {"--out": out, "--audit": audit})
     res = ingest_registry(registry, origins=origins, destinations=destinations,

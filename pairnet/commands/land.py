@@ -10,8 +10,8 @@ import typer
 
 def parse_column_map(text: str | None) -> dict[str, str]:
     """``"电子监管号=supervision_no,土地用途=land_use"`` → ``{file column: canonical}``."""
-    from spatial.errors import InputError
-    from spatial.tables import parse_list
+    from pairnet.core.errors import InputError
+    from pairnet.core.options import parse_list
 
     out: dict[str, str] = {}
     for item in parse_list(text):
@@ -43,9 +43,9 @@ def command(
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out/land"),
 ) -> None:
     """Clean land transactions (audited), estimate Figures 4-5, write DIR/."""
-    from analyses.land import run_land
-    from panels.land import EmptyCells
-    from spatial.tables import check_literal, parse_list, parse_years
+    from pairnet.analyses.land import run_land
+    from pairnet.core.options import check_literal, parse_list, parse_years
+    from pairnet.panels.land import EmptyCells
 
     check_literal(empty, EmptyCells, "--empty")
     res = run_land(records, out, cities=cities, years=parse_years(years),

@@ -10,8 +10,8 @@ import typer
 
 def _node_tokens(spec: str, argument: str) -> tuple[list[str], bool, str]:
     """Split ``--nodes`` into tokens; say whether they came from a file (taken literally)."""
-    from spatial.errors import InputError
-    from spatial.tables import parse_list
+    from pairnet.core.errors import InputError
+    from pairnet.core.options import parse_list
 
     if spec.startswith("@"):
         path = Path(spec[1:])
@@ -35,7 +35,7 @@ def resolve_nodes(spec: str, flow_ids: set[str], *, argument: str = "--nodes",
     path with a suffix that exists). Ids from a file are taken literally. Each token of a list,
     in order: an id that occurs in the flows is kept as it is (county codes and arbitrary ids
     work); a group name (PRD, EWN, GD, YRD) expands to its prefecture adcodes; a city name or
-    adcode (prefecture or county) is resolved with :func:`spatial.cities.resolve_one`
+    adcode (prefecture or county) is resolved with :func:`pairnet.spatial.cities.resolve_one`
     (``广州`` -> ``440100``); any other token is kept literally as a node id, i.e. an isolate.
     Repeats are dropped (first occurrence wins).
 
@@ -66,8 +66,8 @@ def resolve_nodes(spec: str, flow_ids: set[str], *, argument: str = "--nodes",
     AmbiguousCityError
         A city name that matches several cities (add the province or give the adcode).
     """
-    from spatial.cities import GROUPS, resolve_one
-    from spatial.errors import UnknownCityError
+    from pairnet.core.errors import UnknownCityError
+    from pairnet.spatial.cities import GROUPS, resolve_one
 
     tokens, from_file, argument = _node_tokens(spec, argument)
     if not tokens:
@@ -116,7 +116,7 @@ def command(
     thresholds: Annotated[str, typer.Option(
         "--thresholds", help="Connection thresholds (tie iff count >= t).")] = "1,3,5,10",
     out: Annotated[Path, typer.Option("--out", help="Metrics table (.csv or .parquet).")
-                   ] = Path("network.csv"),
+                   ] = Path("pairnet.network.csv"),
     fig_dir: Annotated[Path | None, typer.Option(
         "--fig-dir", help="Step folder: results.json, tables/, figures/density.{png,svg}.")
     ] = None,
@@ -135,10 +135,11 @@ def command(
 
     import pandas as pd
 
-    from network.graphs import parse_thresholds
-    from network.metrics import Backend, CommunityMethod
-    from network.pipeline import run_network
-    from spatial.tables import check_literal, parse_list, parse_years, read_table, write_table
+    from pairnet.core.options import check_literal, parse_list, parse_years
+    from pairnet.core.tables import read_table, write_table
+    from pairnet.network.graphs import parse_thresholds
+    from pairnet.network.metrics import Backend, CommunityMethod
+    from pairnet.network.pipeline import run_network
 
     check_literal(backend, Backend, "--backend")
     check_literal(communities, CommunityMethod, "--communities")

@@ -13,9 +13,9 @@ DistanceName = Literal["border_km", "centroid_km", "region_centroid_km", "region
 
 
 def _pairs(text: str | None, argument: str) -> list[tuple[str, str]]:
-    from spatial.cities import resolve_one
-    from spatial.errors import InputError
-    from spatial.tables import parse_list
+    from pairnet.core.errors import InputError
+    from pairnet.core.options import parse_list
+    from pairnet.spatial.cities import resolve_one
 
     out = []
     for item in parse_list(text):
@@ -30,8 +30,8 @@ def _pairs(text: str | None, argument: str) -> list[tuple[str, str]]:
 
 def read_actual_pairs(path: Path):
     """Read an actual pairing (parks) table into ``helper, recipient`` adcodes."""
-    from spatial.cities import resolve_column
-    from spatial.tables import read_table
+    from pairnet.core.tables import read_table
+    from pairnet.spatial.cities import resolve_column
 
     df = read_table(path, required=["helper", "recipient"],
                     string_cols=["helper", "recipient", "helper_adcode", "recipient_adcode"],
@@ -75,16 +75,11 @@ def command(
     Writes OUT (optimal pairs: helper, recipient, distance_km, predicted_effect, chosen_share),
     OUT's stem + ``_candidates.csv`` (every pair) and OUT's stem + ``.json`` (summary).
     """
-    from analyses.optimize import EffectModel, effect_model_from_results, optimize_pairing
-    from spatial.cities import resolve_cities
-    from spatial.errors import InputError
-    from spatial.tables import (
-        check_literal,
-        numeric_column,
-        read_table,
-        write_json,
-        write_table,
-    )
+    from pairnet.analyses.optimize import EffectModel, effect_model_from_results, optimize_pairing
+    from pairnet.core.errors import InputError
+    from pairnet.core.options import check_literal
+    from pairnet.core.tables import numeric_column, read_table, write_json, write_table
+    from pairnet.spatial.cities import resolve_cities
 
     check_literal(distance, DistanceName, "--distance")
     if (effect is None) == (from_results is None):
@@ -112,7 +107,7 @@ def command(
         table[distance] = numeric_column(table, distance, file=str(distances),
                                          nonnegative=True, allow_missing=False)
     else:
-        from spatial.distances import pair_distances
+        from pairnet.spatial.distances import pair_distances
 
         table = pair_distances(h_ids, r_ids)
     table = table[table["origin"].isin(h_ids) & table["destination"].isin(r_ids)]

@@ -1,6 +1,6 @@
 """Reading, checking and writing the plain tables that pass between layers.
 
-Every reader here validates once, at the door, and raises :class:`~spatial.errors.InputError`
+Every reader here validates once, at the door, and raises :class:`~pairnet.core.errors.InputError`
 naming the file, column, rows and the fix. Ids are always read as strings so that adcodes and
 other codes keep their leading digits.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 import codecs
 import json
 import math
-import typing
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from spatial.errors import InputError
+from pairnet.core.errors import InputError
 
 __all__ = [
     "detect_encoding",
@@ -28,15 +27,9 @@ __all__ = [
     "write_table",
     "write_json",
     "to_jsonable",
-    "check_literal",
-    "parse_years",
-    "parse_list",
     "require_columns",
     "numeric_column",
     "check_unique",
-    "check_outputs",
-    "check_out_dir",
-    "ensure_out_dir",
 ]
 
 _CHUNK = 1 << 20
@@ -335,96 +328,3 @@ def write_json(obj: Any, path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(to_jsonable(obj), ensure_ascii=False, indent=2), encoding="utf-8")
     return path
-
-
-def check_literal(value: str, options: Any, name: str) -> str:
-    """Check an option string against a ``Literal`` alias (pyfixest's ``_validate_literal_argument``).
-
-    Raises
-    ------
-    InputError
-        ``Expecting one of [...] for NAME, got VALUE``.
-    """
-    allowed = typing.get_args(options) or tuple(options)
-    if value not in allowed:
-        raise InputError(f"expecting one of {list(allowed)} for {name}, got {value!r}",
-                         file=name, fix=f"pass one of {', '.join(map(str, allowed))}")
-    return value
-
-
-def parse_years(text: str, *, name: str = "--years") -> tuple[int, int]:
-    """Parse ``"2000-2018"`` (or a single year) into an inclusive ``(first, last)``."""
-    parts = str(text).replace("–", "-").split("-")
-    try:
-        years = [int(p) for p in parts if p.strip()]
-    except ValueError as exc:
-        raise InputError(f"cannot read years from {text!r}", file=name,
-                         fix="write the range as FIRST-LAST, e.g. 2000-2018") from exc
-    if len(years) == 1:
-        years = years * 2
-    if len(years) != 2 or years[0] > years[1]:
-        raise InputError(f"cannot read years from {text!r}", file=name,
-                         fix="write the range as FIRST-LAST with FIRST <= LAST, e.g. 2000-2018")
-    return years[0], years[1]
-
-
-def parse_list(text: str | Sequence[str] | None) -> list[str]:
-    """Split a comma-separated option (Chinese commas too) into stripped, non-empty items."""
-    if text is None:
-        return []
-    if isinstance(text, str):
-        text = text.replace("，", ",").split(",")
-    return [t.strip() for t in text if str(t).strip()]
-
-
-def check_out_dir(path: str | Path, *, option: str = "--out") -> Path:
-    """Refuse an output folder path that names an existing *file* (creates nothing).
-
-    Call it before any work, so a bad ``--out`` fails at once; :func:`ensure_out_dir` repeats
-    it when the folder is made.
-
-    Raises
-    ------
-    InputError
-        ``path`` exists and is not a folder.
-    """
-    path = Path(path)
-    if path.exists() and not path.is_dir():
-        raise InputError(f"{path} is a file, but {option} must be a folder", file=option,
-                         fix="give a folder name (it is created if missing)")
-    return path
-
-
-def ensure_out_dir(path: str | Path, *, option: str = "--out") -> Path:
-    """Create the output folder ``path``; an existing *file* there is an input error.
-
-    Raises
-    ------
-    InputError
-        ``path`` exists and is not a folder.
-    """
-    path = check_out_dir(path, option=option)
-    path.mkdir(parents=True, exist_ok=True)
-    return path
-
-
-def check_outputs(inputs: Mapping[str, str | Path], outputs: Mapping[str, str | Path]) -> None:
-    """Refuse outputs that would overwrite an input or each other.
-
-    Parameters
-    ----------
-    inputs, outputs : mapping
-        ``{option or role: path}``, e.g. ``{"REGISTRY": path}`` and ``{"--out": p, "--audit": a}``.
-
-    Raises
-    ------
-    InputError
-        Two outputs share a path, or an output is one of the inputs.
-    """
-    seen: dict[Path, str] = {Path(p).resolve(): k for k, p in inputs.items()}
-    for opt, p in outputs.items():
-        r = Path(p).resolve()
-        if r in seen:
-            raise InputError(f"{opt} {p} is the same file as {seen[r]}", file=opt,
-                             fix="give each output its own path, different from the inputs")
-        seen[r] = opt

@@ -6,14 +6,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from spatial.errors import InputError, format_rows
-from spatial.tables import (
-    check_literal,
+from pairnet.core.errors import InputError, format_rows
+from pairnet.core.options import check_literal, parse_years
+from pairnet.core.tables import (
     check_unique,
     detect_encoding,
     id_strings,
     numeric_column,
-    parse_years,
     read_table,
     to_jsonable,
 )
@@ -101,7 +100,7 @@ def test_format_rows_and_json():
 
 
 def test_outputs_may_not_overwrite_inputs_or_each_other(tmp_path):
-    from spatial.tables import check_outputs, ensure_out_dir
+    from pairnet.core.outputs import check_outputs, ensure_out_dir
 
     reg = tmp_path / "reg.csv"
     reg.write_text("x\n1\n", encoding="utf-8")

@@ -22,7 +22,8 @@ from typing import Any
 
 import pandas as pd
 
-from spatial.tables import write_json
+from pairnet.core.errors import InputError
+from pairnet.core.tables import write_json
 
 __all__ = ["Table", "Figure", "write_outputs", "read_outputs"]
 
@@ -209,3 +210,55 @@ def read_outputs(out_dir: str | Path) -> dict[str, Any]:
     index["results"] = json.loads(res.read_text(encoding="utf-8")) if res.exists() else {}
     index["dir"] = str(out)
     return index
+
+
+def check_out_dir(path: str | Path, *, option: str = "--out") -> Path:
+    """Refuse an output folder path that names an existing *file* (creates nothing).
+
+    Call it before any work, so a bad ``--out`` fails at once; :func:`ensure_out_dir` repeats
+    it when the folder is made.
+
+    Raises
+    ------
+    InputError
+        ``path`` exists and is not a folder.
+    """
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise InputError(f"{path} is a file, but {option} must be a folder", file=option,
+                         fix="give a folder name (it is created if missing)")
+    return path
+
+def ensure_out_dir(path: str | Path, *, option: str = "--out") -> Path:
+    """Create the output folder ``path``; an existing *file* there is an input error.
+
+    Raises
+    ------
+    InputError
+        ``path`` exists and is not a folder.
+    """
+    path = check_out_dir(path, option=option)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+def check_outputs(inputs: Mapping[str, str | Path], outputs: Mapping[str, str | Path]) -> None:
+    """Refuse outputs that would overwrite an input or each other.
+
+    Parameters
+    ----------
+    inputs, outputs : mapping
+        ``{option or role: path}``, e.g. ``{"REGISTRY": path}`` and ``{"--out": p, "--audit": a}``.
+
+    Raises
+    ------
+    InputError
+        Two outputs share a path, or an output is one of the inputs.
+    """
+    seen: dict[Path, str] = {Path(p).resolve(): k for k, p in inputs.items()}
+    for opt, p in outputs.items():
+        r = Path(p).resolve()
+        if r in seen:
+            raise InputError(f"{opt} {p} is the same file as {seen[r]}", file=opt,
+                             fix="give each output its own path, different from the inputs")
+        seen[r] = opt
+

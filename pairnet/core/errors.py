@@ -1,6 +1,6 @@
 """One exception hierarchy for all of pairnet.
 
-It lives in the leftmost layer so every layer can raise it; ``pairnet.errors`` re-exports it.
+It lives in the leftmost layer so every layer can raise it; ``pairnet.core.errors`` re-exports it.
 The command line turns any :class:`PairnetError` into one message on stderr and exit status 2.
 
 Row numbers in messages are 1-based *data* rows: row 1 is the first record under the header
