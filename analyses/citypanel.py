@@ -41,12 +41,14 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from pairnet.analyses._pyfixest import feols as pf_feols
 from pairnet.analyses.did import stars
 from pairnet.panels.citypanel import city_split, descriptives, validate_panel
 from scipy import stats
 
 from pairnet.core.errors import EstimationError, InputError, format_rows
-from pairnet.core.outputs import Figure, Table, write_outputs
+from pairnet.core.outputs import write_outputs
+from pairnet.core.results import Figure, Table
 from pairnet.core.tables import id_strings
 
 __all__ = [
@@ -148,9 +150,6 @@ class PanelFit:
         one-SD increase instead of a one-unit increase, so regressors measured on very
         different scales share one comparable axis.
         """
-        import matplotlib
-
-        matplotlib.use("Agg")
         import matplotlib.pyplot as plt
 
         terms = [t for t in (terms or self.coef.index) if t != "const"]
@@ -403,42 +402,39 @@ def fit_pooled(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[
 def fit_fe(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str],
            cluster: str | None = None, twoways: bool = False) -> PanelFit:
     """Within (fixed-effects) estimator via pyfixest; entity or entity + time effects."""
-    import pyfixest as pf
-
     d = prepare(df, entity=entity, time=time, y=y, x=x, cluster=cluster)
     fe = f"{entity} + {time}" if twoways else entity
     fml = f"{y} ~ {' + '.join(x)} | {fe}"
     try:
         with np.errstate(divide="ignore", invalid="ignore"):  # degenerate SEs -> NaN, no spill
-            m = pf.feols(fml, data=d, vcov="iid", fixef_rm="none")  # keep singletons, as plm
+            m = pf_feols(fml, d, "iid", fixef_rm="none")  # keep singletons, as plm
     except Exception as exc:  # pyfixest raises its own types for collinearity etc.
         raise EstimationError(f"fixed effects ({fml}) failed: {exc}") from None
-    if int(m._N) != len(d):  # residuals must stay aligned with the cluster ids
+    if m.nobs != len(d):  # residuals must stay aligned with the cluster ids
         raise EstimationError(f"fixed effects ({fml}): pyfixest dropped "
-                              f"{len(d) - int(m._N)} rows")
-    names = list(m.coef().index)
+                              f"{len(d) - m.nobs} rows")
+    names = list(m.coefnames)
     if names != list(x):
         gone = sorted(set(x) - set(names))
         raise InputError(f"fixed effects: regressor(s) {', '.join(gone)} do not vary within "
                          "cities (or years) and are collinear with the effects",
                          column=gone[0] if gone else None,
                          fix=f"drop {', '.join(gone)} from --x")
-    Xd = np.asarray(m._X, float)
-    u = np.asarray(m._u_hat, float).ravel()
+    Xd, yd, u = m.design()
     n, k = Xd.shape
     G = d[entity].nunique()
     df_resid = n - k - G - (d[time].nunique() - 1 if twoways else 0)
     ssr = float(u @ u)
     V = ssr / df_resid * np.linalg.inv(Xd.T @ Xd)
     Vc = _cluster_vcov(Xd, u, _groups(d, entity, cluster), k)
-    yd = np.asarray(m._Y, float).ravel()
     r2 = 1 - ssr / float(((yd - yd.mean()) ** 2).sum())
     with np.errstate(divide="ignore", invalid="ignore"):
-        crv1 = m.vcov({"CRV1": cluster or entity}).se()  # same fit, only the vcov recomputed
+        crv1 = m.with_vcov({"CRV1": cluster or entity})  # same fit, only the vcov recomputed
     vf, vcf = _frame(V, names), _frame(Vc, names)
-    return PanelFit("fe_twoways" if twoways else "fe", y, m.coef().rename(None), _se(vf),
-                    _se(vcf), vf, vcf, n, G, df_resid, ssr, r2,
-                    {"se_crv1": crv1.rename(None)})
+    se_crv1 = pd.Series(np.sqrt(np.diag(crv1.vcov)), index=names)
+    return PanelFit("fe_twoways" if twoways else "fe", y, pd.Series(m.beta, index=names),
+                    _se(vf), _se(vcf), vf, vcf, n, G, df_resid, ssr, r2,
+                    {"se_crv1": se_crv1})
 
 
 def fit_re(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str],
@@ -627,8 +623,6 @@ def dwh_test(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[st
     within-transformed data, σ² from the IV's own structural residuals), ``iv.se_cluster`` is
     pyfixest CRV1.
     """
-    import pyfixest as pf
-
     x = list(x)
     if endog not in x:
         raise InputError(f"{endog!r} is not among the regressors", column=endog)
@@ -637,9 +631,9 @@ def dwh_test(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[st
     fes = f"{entity} + {time}" if twoways else entity
     fs = fit_fe(d, entity=entity, time=time, y=endog, x=[instrument, *exo], cluster=cluster,
                 twoways=twoways)
-    m1 = pf.feols(f"{endog} ~ {' + '.join([instrument, *exo])} | {fes}", data=d,
+    m1 = pf_feols(f"{endog} ~ {' + '.join([instrument, *exo])} | {fes}", d, "iid",
                   fixef_rm="none")
-    d = d.assign(_v1=np.asarray(m1.resid(), float))
+    d = d.assign(_v1=m1.design()[2])
     cf = fit_fe(d, entity=entity, time=time, y=y, x=[*x, "_v1"], cluster=cluster,
                 twoways=twoways)
     t = cf.coef["_v1"] / cf.se["_v1"]
@@ -649,24 +643,24 @@ def dwh_test(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[st
     test_c = TestResult("Durbin-Wu-Hausman (cluster-robust)", float(tc**2), 1,
                         float(stats.chi2.sf(tc**2, 1)))
     rhs = " + ".join(exo) if exo else "1"
-    ivm = pf.feols(f"{y} ~ {rhs} | {fes} | {endog} ~ {instrument}", data=d, fixef_rm="none",
-                   vcov={"CRV1": cluster or entity})
-    if int(ivm._N) != len(d):
-        raise EstimationError(f"IV: pyfixest dropped {len(d) - int(ivm._N)} rows")
-    coef = ivm.coef().rename(None)
-    se_c = ivm.se().rename(None)
-    names = list(coef.index)
+    ivm = pf_feols(f"{y} ~ {rhs} | {fes} | {endog} ~ {instrument}", d,
+                   {"CRV1": cluster or entity}, fixef_rm="none")
+    if ivm.nobs != len(d):
+        raise EstimationError(f"IV: pyfixest dropped {len(d) - ivm.nobs} rows")
+    names = list(ivm.coefnames)
+    coef = pd.Series(ivm.beta, index=names)
+    se_c = pd.Series(np.sqrt(np.diag(ivm.vcov)), index=names)
     n_fe = d[entity].nunique() + (d[time].nunique() - 1 if twoways else 0)
-    df_resid = int(ivm._N) - len(coef) - n_fe
+    df_resid = ivm.nobs - len(coef) - n_fe
     # conventional 2SLS vcov on the within-transformed data: σ²(X'Pz X)⁻¹
-    Xd, Zd = np.asarray(ivm._X, float), np.asarray(ivm._Z, float)
-    Yd = np.asarray(ivm._Y, float).ravel()
+    Xd, Yd, _ = ivm.design()
+    Zd = ivm.instruments()
     u = Yd - Xd @ coef.to_numpy()
     XZ = Xd.T @ Zd
     V = float(u @ u) / df_resid * np.linalg.inv(XZ @ np.linalg.solve(Zd.T @ Zd, XZ.T))
     vf = _frame(V, names)
     empty = pd.DataFrame(np.nan, index=names, columns=names)
-    iv = PanelFit("iv", y, coef, _se(vf), se_c, vf, empty, int(ivm._N), d[entity].nunique(),
+    iv = PanelFit("iv", y, coef, _se(vf), se_c, vf, empty, ivm.nobs, d[entity].nunique(),
                   df_resid, float(u @ u), float("nan"),
                   {"se_note": "se conventional (2SLS, own sigma); se_cluster is pyfixest CRV1"})
     fe = fit_fe(d, entity=entity, time=time, y=y, x=x, cluster=cluster, twoways=twoways)
@@ -705,9 +699,6 @@ def heterogeneity(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequen
 
 def subgroup_plot(het: Mapping[str, Mapping[str, Any]], term: str, xlabel: str | None = None):
     """Coefficient of ``term`` in the high / low group of each splitter (clustered 95% CI)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     labels, est, half = [], [], []
@@ -855,6 +846,7 @@ def run_citypanel(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequen
         ``mechanisms``, ``lag``, ``dwh``, ``heterogeneity``, plus ``se_convention``.
     """
     from pairnet.core.outputs import check_out_dir, ensure_out_dir
+
 
     x = list(x)
     out_path = Path(out_dir)

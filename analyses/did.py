@@ -26,6 +26,10 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from pairnet.analyses._pyfixest import Fit
+from pairnet.analyses._pyfixest import did2s as pf_did2s
+from pairnet.analyses._pyfixest import feols as pf_feols
+from pairnet.analyses._pyfixest import fepois as pf_fepois
 from pairnet.panels.controls import baseline_year_controls
 from pairnet.spatial.distances import DISTANCE_MEASURES
 from scipy import stats
@@ -517,35 +521,32 @@ def _coef_frame(terms: Sequence[str], est: np.ndarray, vcov: np.ndarray,
                         index=pd.Index(list(terms), name="term"))
 
 
-def _from_pyfixest(m: Any, *, name: str, y: str, keep: Sequence[str] | None = None,
+def _from_pyfixest(m: Fit, *, name: str, y: str, keep: Sequence[str] | None = None,
                    rename: Mapping[str, str] | None = None, fe: str = "unit + time",
                    cluster: str = "unit", controls: bool = False,
                    extra: Mapping[str, Any] | None = None) -> DIDResult:
     """Turn a pyfixest model into a :class:`DIDResult` (keeping the ``keep`` terms)."""
-    names = [str(c) for c in m._coefnames]
+    names = list(m.coefnames)
     idx = [names.index(k) for k in keep if k in names] if keep is not None else list(
         range(len(names)))
     if not idx:
         raise EstimationError(f"{name}: the treatment term was dropped (collinear with the "
                               "fixed effects; is any unit treated inside the panel window?)")
-    beta = np.asarray(m._beta_hat, float)[idx]
-    vc = np.asarray(m._vcov, float)[np.ix_(idx, idx)]
+    beta = m.beta[idx]
+    vc = m.vcov[np.ix_(idx, idx)]
     terms = [(rename or {}).get(names[i], names[i]) for i in idx]
-    df_t = getattr(m, "_df_t", None)
-    r2 = float(getattr(m, "_r2", np.nan) or np.nan) if name != "ppml" else float("nan")
-    return DIDResult(name=name, y=y, coef=_coef_frame(terms, beta, vc, df_t), vcov=vc,
-                     nobs=int(m._N), r2=r2, fe=fe, cluster=cluster, controls=controls,
+    r2 = m.r2 if name != "ppml" else float("nan")
+    return DIDResult(name=name, y=y, coef=_coef_frame(terms, beta, vc, m.df_t), vcov=vc,
+                     nobs=m.nobs, r2=r2, fe=fe, cluster=cluster, controls=controls,
                      extra=dict(extra or {}))
 
 
-def _feols(fml: str, data: pd.DataFrame, cluster: str) -> Any:
-    import pyfixest as pf
-
+def _feols(fml: str, data: pd.DataFrame, cluster: str) -> Fit:
     with warnings.catch_warnings():
         # pyfixest warns on dropped singletons / collinear dummies; the result records N
         warnings.simplefilter("ignore", UserWarning)
         try:
-            return pf.feols(fml, data=data, vcov={"CRV1": cluster})
+            return pf_feols(fml, data, {"CRV1": cluster})
         except ValueError as exc:  # pyfixest: all variables collinear, etc.
             raise EstimationError(f"cannot estimate {fml.split('~')[0].strip()}: "
                                   f"{' '.join(str(exc).split())}") from exc
@@ -643,11 +644,11 @@ def twfe(panel: DIDPanel, *, y: str | None = None, log1p: bool = False, controls
             warnings.filterwarnings("ignore", message="invalid value encountered in sqrt",
                                     category=RuntimeWarning)
             m2 = _feols(fml, f, _cluster_arg(panel, True)[0])
-        i = [str(c) for c in m2._coefnames].index("treat")
-        v2 = float(m2._vcov[i, i])
+        i = m2.index("treat")
+        v2 = float(m2.vcov[i, i])
         # the multiway (Cameron-Gelbach-Miller) variance can be negative with few clusters
         extra["se_cluster2"] = float(np.sqrt(v2)) if v2 > 0 else float("nan")
-    extra["r2_within"] = float(getattr(m, "_r2_within", np.nan))
+    extra["r2_within"] = m.r2_within
     return _from_pyfixest(m, name="twfe", y=ylab, keep=["treat"], controls=bool(x),
                           extra=extra)
 
@@ -666,8 +667,6 @@ def ppml(panel: DIDPanel, *, y: str | None = None, controls: bool = False,
     Units whose outcome is zero in every period carry no information under PPML and are
     dropped by pyfixest (``extra["nobs_dropped"]``).
     """
-    import pyfixest as pf
-
     f, yname, ylab = _outcome(panel, y, False)
     if (f[yname].dropna() < 0).any():
         raise EstimationError(f"PPML needs a non-negative outcome; {ylab} has negative values")
@@ -675,14 +674,11 @@ def ppml(panel: DIDPanel, *, y: str | None = None, controls: bool = False,
     if controls:
         f2, x = control_columns(panel, controls_as)
         f = pd.concat([f, f2.drop(columns=f2.columns.intersection(f.columns))], axis=1)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        m = pf.fepois(f"{yname} ~ {' + '.join(['treat', *x])} | unit + time", data=f,
-                      vcov={"CRV1": "unit"})
+    m = pf_fepois(f"{yname} ~ {' + '.join(['treat', *x])} | unit + time", f, {"CRV1": "unit"})
     n_all = int(f[yname].notna().sum())
     res = _from_pyfixest(m, name="ppml", y=ylab, keep=["treat"], controls=bool(x),
-                         extra={"nobs_dropped": n_all - int(m._N),
-                                "irr": float(np.exp(m._beta_hat[0]))})
+                         extra={"nobs_dropped": n_all - m.nobs,
+                                "irr": float(np.exp(m.beta[0]))})
     # z-based inference (fixest reports z for GLMs)
     return DIDResult(**{**res.__dict__, "coef": _coef_frame(["treat"], [res.estimate],
                                                             res.vcov, None)})
@@ -697,13 +693,11 @@ def did_2x2(df: pd.DataFrame, *, y: str, treated: str, post: str,
     d = pd.DataFrame({"y": pd.to_numeric(df[y]), "g": df[treated].astype(float),
                       "p": df[post].astype(float)})
     d["gp"] = d["g"] * d["p"]
-    import pyfixest as pf
-
     if cluster is not None:
         d["cl"] = pd.factorize(df[cluster])[0]
-        m = pf.feols("y ~ g + p + gp", data=d, vcov={"CRV1": "cl"})
+        m = pf_feols("y ~ g + p + gp", d, {"CRV1": "cl"})
     else:
-        m = pf.feols("y ~ g + p + gp", data=d, vcov="hetero")
+        m = pf_feols("y ~ g + p + gp", d, "hetero")
     return _from_pyfixest(m, name="did_2x2", y=y, keep=["gp"], rename={"gp": "treated:post"},
                           fe="none", cluster=cluster or "HC1")
 
@@ -793,10 +787,10 @@ def event_study(panel: DIDPanel, *, y: str | None = None, log1p: bool = False,
         f = pd.concat([f, f2.drop(columns=f2.columns.intersection(f.columns))], axis=1)
     present = [n for n in dummies if f[n].any()]
     m = _feols(f"{yname} ~ {' + '.join(present + x)} | unit + time", f, "unit")
-    names = [str(c) for c in m._coefnames]
-    beta = np.asarray(m._beta_hat, float)
-    vc = np.asarray(m._vcov, float)
-    df_t = getattr(m, "_df_t", None)
+    names = list(m.coefnames)
+    beta = m.beta
+    vc = m.vcov
+    df_t = m.df_t
     q = stats.t.ppf(0.975, df_t) if df_t else stats.norm.ppf(0.975)
     rows = []
     for k in range(-leads, lags + 1):
@@ -816,7 +810,7 @@ def event_study(panel: DIDPanel, *, y: str | None = None, log1p: bool = False,
     lead_idx = [names.index(_rel_name(k)) for k in range(-leads, base)
                 if _rel_name(k) in names]
     wald = _wald(beta[lead_idx], vc[np.ix_(lead_idx, lead_idx)], df_t)
-    return EventStudyResult(table=t, wald=wald, y=ylab, nobs=int(m._N), leads=leads,
+    return EventStudyResult(table=t, wald=wald, y=ylab, nobs=m.nobs, leads=leads,
                             lags=lags, base=base, controls=bool(x))
 
 
@@ -995,16 +989,15 @@ def sun_abraham(panel: DIDPanel, *, y: str | None = None, log1p: bool = False) -
         raise EstimationError("Sun-Abraham: no post-treatment cells")
     f = pd.concat([f, pd.DataFrame(cols, index=f.index)], axis=1)
     m = _feols(f"{yname} ~ {' + '.join(cols)} | unit + time", f, "unit")
-    names = [str(c) for c in m._coefnames]
+    names = list(m.coefnames)
     w = np.array([weights.get(n, 0.0) for n in names])
     if w.sum() == 0:
         raise EstimationError("Sun-Abraham: no post-treatment cells")
     w = w / w.sum()
-    att = float(w @ m._beta_hat)
-    var = np.array([[float(w @ m._vcov @ w)]])
-    df_t = getattr(m, "_df_t", None)
-    return DIDResult(name="sun_abraham", y=ylab, coef=_coef_frame(["ATT"], [att], var, df_t),
-                     vcov=var, nobs=int(m._N), r2=float(m._r2),
+    att = float(w @ m.beta)
+    var = np.array([[float(w @ m.vcov @ w)]])
+    return DIDResult(name="sun_abraham", y=ylab, coef=_coef_frame(["ATT"], [att], var, m.df_t),
+                     vcov=var, nobs=m.nobs, r2=m.r2,
                      extra={"n_terms": len(names), "units_dropped_always_treated": n_always,
                             "units_late_as_never": n_late})
 
@@ -1015,8 +1008,6 @@ def did2s(panel: DIDPanel, *, y: str | None = None, log1p: bool = False) -> DIDR
     Stage 1 fits ``y ~ 0 | unit + time`` on untreated cells; stage 2 regresses the residualised
     outcome on ``treat``; the SE accounts for the first stage.
     """
-    import pyfixest as pf
-
     f, yname, ylab = _outcome(panel, y, log1p)
     d = f[[yname, "unit", "time", "treat"]].dropna().copy()
     # the first stage estimates the period effects from untreated cells only: a period in
@@ -1037,14 +1028,13 @@ def did2s(panel: DIDPanel, *, y: str | None = None, log1p: bool = False) -> DIDR
     d["treat"] = d["treat"].astype(bool)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        m = pf.did2s(d, yname=yname, first_stage="~ 0 | unit + time",
+        m = pf_did2s(d, yname=yname, first_stage="~ 0 | unit + time",
                      second_stage="~ 0 + treat", treatment="treat", cluster="unit")
-    names = [str(c) for c in m._coefnames]
-    i = [k for k, n in enumerate(names) if n.startswith("treat")][0]
-    beta = np.array([m._beta_hat[i]])
-    v = np.array([[m._vcov[i, i]]])
+    i = [k for k, n in enumerate(m.coefnames) if n.startswith("treat")][0]
+    beta = np.array([m.beta[i]])
+    v = np.array([[m.vcov[i, i]]])
     return DIDResult(name="did2s", y=ylab, coef=_coef_frame(["ATT"], beta, v, None), vcov=v,
-                     nobs=int(m._N), fe="unit + time (stage 1)",
+                     nobs=m.nobs, fe="unit + time (stage 1)",
                      extra={"units_dropped": dropped})
 
 

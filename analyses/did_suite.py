@@ -37,7 +37,8 @@ from pairnet.analyses.placebo import placebo_test
 
 from pairnet.core.errors import InputError, PairnetError
 from pairnet.core.options import check_literal
-from pairnet.core.outputs import Figure, Table, check_out_dir, write_outputs
+from pairnet.core.outputs import check_out_dir, write_outputs
+from pairnet.core.results import Figure, Table
 
 __all__ = ["run_did"]
 

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pairnet.analyses._pyfixest import feols as pf_feols
 
 from pairnet.core.errors import EstimationError, InputError
 
@@ -77,9 +78,6 @@ def event_time(year: pd.Series, *, event_year: int = EVENT_YEAR,
 
 def _regime_axes(regime: tuple[int, int]):
     """A new figure whose axes shade the years of the benefit-sharing regime (Figures 4, 5)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -260,8 +258,6 @@ def estimate_event_study(panel: pd.DataFrame, *, event_year: int = EVENT_YEAR,
     EstimationError
         The fit fails.
     """
-    import pyfixest as pf
-
     need = ["county", "year", "park", "log_area"]
     missing = [c for c in need if c not in panel.columns]
     if missing:
@@ -286,8 +282,8 @@ def estimate_event_study(panel: pd.DataFrame, *, event_year: int = EVENT_YEAR,
             # a non-positive cluster-robust variance: that SE is NaN and shown as "n/a"
             warnings.filterwarnings("ignore", message="invalid value encountered in sqrt",
                                     category=RuntimeWarning)
-            fit = pf.feols(formula, data=d, vcov={"CRV1": "county"})
-            tidy = fit.tidy()  # recomputes the SEs, so it warns again
+            fit = pf_feols(formula, d, {"CRV1": "county"})
+            tidy = fit.model.tidy()  # recomputes the SEs, so it warns again
     except Exception as exc:  # pyfixest raises plain exceptions on degenerate designs
         raise EstimationError(f"event study failed: {exc}") from exc
     rows = []
@@ -304,7 +300,7 @@ def estimate_event_study(panel: pd.DataFrame, *, event_year: int = EVENT_YEAR,
         else:  # not identified (no such year, or collinear)
             rows.append((s, yr, np.nan, np.nan, np.nan, np.nan))
     event = pd.DataFrame(rows, columns=["s", "year", "coef", "se", "ci_low", "ci_high"])
-    nobs = int(fit._N)
+    nobs = fit.nobs
     n_cl = int(d["county"].nunique())
     return LandEventStudy(event=event, means=yearly_means(panel), nobs=nobs, n_clusters=n_cl,
                           formula=formula,
@@ -348,7 +344,8 @@ def run_land(
     """
     from pairnet.panels.land import DEFAULT_PARK_PATTERNS, clean_land, read_land
 
-    from pairnet.core.outputs import Figure, Table, check_out_dir, ensure_out_dir, write_outputs
+    from pairnet.core.outputs import check_out_dir, ensure_out_dir, write_outputs
+    from pairnet.core.results import Figure, Table
     from pairnet.core.tables import write_table
 
     file = None

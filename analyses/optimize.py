@@ -429,7 +429,9 @@ def run_optimize(
 
     ``distances`` has ``helper, recipient, distance_km``; ``names`` maps ids to display names.
     """
-    from pairnet.core.outputs import Figure, Table, write_outputs
+    from pairnet.core.outputs import write_outputs
+    from pairnet.core.results import Figure, Table
+
 
     res = optimize_pairing(distances, model, capacity=capacity, draws=draws, seed=seed,
                            actual=actual)

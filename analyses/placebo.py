@@ -269,7 +269,7 @@ def placebo_refit(panel: DIDPanel, assignments: Sequence[Assignment], *, y: str 
     """The slow reference: refit ``feols(y ~ treat [+ X] | unit + time)`` for every draw."""
     import warnings
 
-    import pyfixest as pf
+    from pairnet.analyses._pyfixest import feols as pf_feols
 
     f, yc, x = _design(panel, y, log1p, controls, controls_as)
     out = []
@@ -281,10 +281,8 @@ def placebo_refit(panel: DIDPanel, assignments: Sequence[Assignment], *, y: str 
         d = f.assign(treat=((gg > 0) & (f["time"].to_numpy() >= gg)).astype(float))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            m = pf.feols(f"{yc} ~ {' + '.join(['treat', *x])} | unit + time", data=d,
-                         vcov="iid")
-        names = [str(c) for c in m._coefnames]
-        out.append(float(m._beta_hat[names.index("treat")]) if "treat" in names else np.nan)
+            m = pf_feols(f"{yc} ~ {' + '.join(['treat', *x])} | unit + time", d, "iid")
+        out.append(float(m.beta[m.index("treat")]) if m.has("treat") else np.nan)
     return np.array(out)
 
 

@@ -1,8 +1,9 @@
 """One self-contained, offline HTML report (Jinja2, autoescaped).
 
-The report reads each step's folder (written by :func:`pairnet.core.outputs.write_outputs`): its
-``outputs.json`` lists the tables and figures with titles and notes; ``tables/NAME.html`` are
-already-escaped HTML fragments; ``figures/NAME.svg`` (or ``.png``) are inlined as data URIs.
+The report takes what each step wrote (:class:`pairnet.core.outputs.StepOutput`, returned by
+:func:`pairnet.core.outputs.write_result`) in memory: its tables are rendered as escaped HTML
+fragments, its figures (``NAME.svg`` or ``.png``) inlined as data URIs, its results merged into
+``results.json``; no step folder is read back.
 Maps are folium maps rendered without any CDN asset: Leaflet's JS and CSS (from the npm install,
 :mod:`pairnet.maps.assets`) are inlined once in ``<head>``, then each map's ``<div>`` and script.
 
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
-import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +25,8 @@ import folium
 from markupsafe import Markup
 from pairnet.maps.assets import leaflet_css, leaflet_js, leaflet_version
 
+from pairnet.core.outputs import StepOutput, table_html, write_result
+from pairnet.core.results import Result
 from pairnet.core.tables import write_json
 
 __all__ = [
@@ -33,7 +35,8 @@ __all__ = [
     "Study",
     "MapParts",
     "map_parts",
-    "section_from_folder",
+    "section_from_output",
+    "report_from_results",
     "not_run",
     "render_report",
     "write_report",
@@ -63,7 +66,7 @@ class Section:
     key: str
     title: str
     status: Status = "ok"
-    folder: Path | None = None
+    output: StepOutput | None = None
     maps: list[MapFigure] = field(default_factory=list)
     note: str = ""
     method: str = ""
@@ -140,9 +143,7 @@ def not_run(key: str, title: str, why: str) -> Section:
     return Section(key=key, title=title, status="not run", note=why)
 
 
-def _figure_src(folder: Path, name: str) -> str | None:
-    svg = folder / "figures" / f"{name}.svg"
-    png = folder / "figures" / f"{name}.png"
+def _figure_src(svg: Path, png: Path) -> str | None:
     if svg.is_file() and (svg.stat().st_size <= MAX_SVG_BYTES or not png.is_file()):
         return "data:image/svg+xml;base64," + base64.b64encode(svg.read_bytes()).decode("ascii")
     if png.is_file():
@@ -150,40 +151,25 @@ def _figure_src(folder: Path, name: str) -> str | None:
     return None
 
 
-def section_from_folder(folder: str | Path, key: str, title: str | None = None, *,
+def section_from_output(output: StepOutput, key: str, title: str | None = None, *,
                         maps: Sequence[MapFigure] = (), method: str = "", note: str = ""
                         ) -> Section:
-    """A section reading a step folder written by :func:`pairnet.core.outputs.write_outputs`."""
-    folder = Path(folder)
-    index = _index(folder)
-    return Section(key=key, title=title or index.get("title") or key, folder=folder,
+    """A section showing what :func:`pairnet.core.outputs.write_result` wrote, and maps."""
+    return Section(key=key, title=title or output.title or key, output=output,
                    maps=list(maps), method=method, note=note)
-
-
-def _index(folder: Path) -> dict[str, Any]:
-    """A step folder's ``outputs.json`` (titles and notes of its tables and figures).
-
-    Only the index: the step's ``results.json`` (which may be large) is read once, by
-    :func:`merge_results`.
-    """
-    return json.loads((folder / "outputs.json").read_text(encoding="utf-8"))
 
 
 def _section_context(s: Section) -> dict[str, Any]:
     tables, figures = [], []
-    if s.folder is not None and (s.folder / "outputs.json").is_file():
-        index = _index(s.folder)
-        for t in index.get("tables", []):
-            path = s.folder / "tables" / f"{t['name']}.html"
-            if path.is_file():
-                # written by write_outputs with escape=True: an escaped fragment
-                tables.append({"title": t.get("title") or t["name"], "note": t.get("note", ""),
-                               "html": Markup(path.read_text(encoding="utf-8"))})
-        for f in index.get("figures", []):
-            src = _figure_src(s.folder, f["name"])
+    if s.output is not None:
+        for name, tab in s.output.tables.items():
+            # table_html escapes every cell: a safe fragment
+            tables.append({"title": tab.title or name, "note": tab.note,
+                           "html": Markup(table_html(tab))})
+        for name, fig in s.output.figures.items():
+            src = _figure_src(fig.svg, fig.png)
             if src:
-                figures.append({"title": f.get("title") or f["name"], "note": f.get("note", ""),
-                                "src": src})
+                figures.append({"title": fig.title or name, "note": fig.note, "src": src})
     maps = []
     for mf in s.maps:
         parts = map_parts(mf.map)
@@ -233,7 +219,7 @@ def render_report(studies: Sequence[Study], *, title: str = "pairnet report",
 
 def merge_results(studies: Iterable[Study], extra: Mapping[str, Any] | None = None
                   ) -> dict[str, Any]:
-    """Every step's ``results.json`` merged: ``{study: {section: results}}`` + step status."""
+    """Every step's results merged: ``{study: {section: results}}`` + step status."""
     merged: dict[str, Any] = dict(extra or {})
     for st in studies:
         block: dict[str, Any] = {}
@@ -241,11 +227,8 @@ def merge_results(studies: Iterable[Study], extra: Mapping[str, Any] | None = No
             entry: dict[str, Any] = {"title": s.title, "status": s.status}
             if s.note:
                 entry["note"] = s.note
-            if s.folder is not None:
-                entry["folder"] = str(s.folder)
-                res = s.folder / "results.json"
-                if res.is_file():
-                    entry["results"] = json.loads(res.read_text(encoding="utf-8"))
+            if s.output is not None:
+                entry["results"] = dict(s.output.results)
             block[s.key] = entry
         merged[st.key] = block
     return merged
@@ -268,3 +251,35 @@ def write_report(studies: Sequence[Study], out_dir: str | Path, *,
     path.write_text(text, encoding="utf-8")
     write_json(merge_results(studies, extra_results), out / "results.json")
     return path
+
+
+def report_from_results(results: Mapping[str, Result], out_dir: str | Path, *,
+                        title: str = "pairnet report", synthetic: str = "",
+                        maps: Mapping[str, Sequence[MapFigure]] | None = None) -> Path:
+    """Write a report from result objects: each into ``DIR/<key>/``, then ``report.html``.
+
+    Parameters
+    ----------
+    results : mapping
+        ``{key: result}`` in report order (any object following the result protocol).
+    out_dir : path
+        The report folder.
+    title : str
+        Report title.
+    synthetic : str
+        If given, the banner text saying what in this report is synthetic.
+    maps : mapping, optional
+        ``{key: [MapFigure, ...]}`` shown in that result's section.
+
+    Returns
+    -------
+    Path
+        ``out_dir/report.html``.
+    """
+    out = Path(out_dir)
+    sections = []
+    for key, res in results.items():
+        written = write_result(res, out / key)
+        sections.append(section_from_output(written, key, maps=(maps or {}).get(key, ())))
+    return write_report([Study("results", title, sections)], out, title=title,
+                        demo=bool(synthetic))

@@ -12,7 +12,8 @@ from pairnet.network.figures import density_figure, density_series, panel_letter
 from pairnet.network.graphs import YearlyNetworks
 from pairnet.network.metrics import Backend, CommunityMethod, communities, network_metrics
 
-from pairnet.core.outputs import Figure, Table, write_outputs
+from pairnet.core.outputs import write_outputs
+from pairnet.core.results import Figure, Table
 from pairnet.core.tables import write_table
 
 __all__ = ["run_network", "write_network_outputs"]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 import typer
 
-from pairnet.core.errors import PairnetError
+from pairnet.core.errors import PairnetError, for_command_line
 
 VERBS: dict[str, str] = {
     "demo": "Main job: both built-in studies on demo data -> DIR/report.html.",
@@ -66,6 +66,20 @@ def configure_matplotlib() -> str | None:
     return cjk
 
 
+def _flags(verb: str) -> dict[str, str]:
+    """``{parameter name: flag}`` of a verb (``placebo`` -> ``--placebo``)."""
+    import click
+
+    out: dict[str, str] = {}
+    for param in typer.main.get_command(app).commands[verb].params:  # type: ignore[attr-defined]
+        longs = [o for o in param.opts if o.startswith("--")]
+        if param.name and longs:
+            out[param.name] = longs[0]
+        elif param.name and isinstance(param, click.Argument):
+            out[param.name] = param.human_readable_name
+    return out
+
+
 def _guard(verb: str, func: Callable[..., None]) -> Callable[..., None]:
     """Turn pairnet's own errors into one line on stderr and exit status 2."""
 
@@ -77,7 +91,8 @@ def _guard(verb: str, func: Callable[..., None]) -> Callable[..., None]:
         try:
             func(*args, **kwargs)
         except PairnetError as exc:
-            typer.echo(f"pairnet {verb}: error: {exc}", err=True)
+            typer.echo(f"pairnet {verb}: error: {for_command_line(str(exc), _flags(verb))}",
+                       err=True)
             raise typer.Exit(code=2) from None
 
     return wrapper

@@ -81,6 +81,28 @@ class Step:
 
 
 # ------------------------------------------------------------------------- helpers
+def section_from_folder(folder: Path, key: str, title: str, *, maps: Sequence[Any] = ()):
+    """Interim: a section from a folder written by a step (being replaced by result objects)."""
+    import json
+
+    from pairnet.core.outputs import FigureFile, StepOutput
+    from pairnet.core.results import Table
+    from pairnet.maps.report import section_from_output
+
+    index = json.loads((folder / "outputs.json").read_text(encoding="utf-8"))
+    res = folder / "results.json"
+    tables = {t["name"]: Table(_read(folder / "tables" / f"{t['name']}.csv"), t["title"],
+                               t.get("note", "")) for t in index["tables"]}
+    figs = {f["name"]: FigureFile(f["name"], f["title"], f.get("note", ""),
+                                  folder / "figures" / f"{f['name']}.png",
+                                  folder / "figures" / f"{f['name']}.svg")
+            for f in index["figures"]}
+    out = StepOutput(folder, index.get("title", title),
+                     json.loads(res.read_text(encoding="utf-8")) if res.is_file() else {},
+                     tables, figs)
+    return section_from_output(out, key, title, maps=maps)
+
+
 def _names(codes) -> dict[str, str]:
     from pairnet.spatial.cities import city_names
 
@@ -164,9 +186,9 @@ def _audit_display(audit: pd.DataFrame, n_records: int, nodes: Sequence[str]
 
 def _step_data(ctx: StepContext):
     """Inputs: generate (demo) or read/ingest the user's files; write the audit."""
-    from pairnet.core.outputs import Table, write_outputs
+    from pairnet.core.outputs import write_outputs
+    from pairnet.core.results import Table
     from pairnet.core.tables import write_table
-    from pairnet.maps.report import section_from_folder
     from pairnet.spatial.boundaries import load_boundaries
     from pairnet.spatial.cities import resolve_cities
 
@@ -250,8 +272,8 @@ def _step_data(ctx: StepContext):
 
 
 def _step_distances(ctx: StepContext):
-    from pairnet.core.outputs import Table, write_outputs
-    from pairnet.maps.report import section_from_folder
+    from pairnet.core.outputs import write_outputs
+    from pairnet.core.results import Table
     from pairnet.spatial.distances import pair_distances
 
     (cities,) = ctx.need("cities", why="no city boundaries (the data step did not run)")
@@ -280,7 +302,7 @@ def _step_distances(ctx: StepContext):
 
 def _step_network(ctx: StepContext):
     from pairnet.maps.layers import flow_map
-    from pairnet.maps.report import MapFigure, section_from_folder
+    from pairnet.maps.report import MapFigure
     from pairnet.network.pipeline import run_network
 
     flows, nodes, cities = ctx.need("flows", "nodes", "cities",
@@ -316,7 +338,7 @@ def _effects(ctx: StepContext, did_dir: Path, dist: pd.DataFrame) -> pd.DataFram
 def _step_did(ctx: StepContext):
     from pairnet.analyses.did_suite import run_did
     from pairnet.maps.layers import distance_effect_map
-    from pairnet.maps.report import MapFigure, section_from_folder
+    from pairnet.maps.report import MapFigure
     from pairnet.panels.pairs import CONTROLS, build_pair_panel
 
     flows, parks = ctx.need("flows", "parks", why="needs flows and the parks table")
@@ -366,9 +388,10 @@ def _step_did(ctx: StepContext):
 
 
 def _step_pairing(ctx: StepContext):
-    from pairnet.core.outputs import Table, write_outputs
+    from pairnet.core.outputs import write_outputs
+    from pairnet.core.results import Table
     from pairnet.maps.layers import pairing_map
-    from pairnet.maps.report import MapFigure, section_from_folder
+    from pairnet.maps.report import MapFigure
 
     parks, cities = ctx.need("parks", "cities", why="no parks table")
     m = pairing_map(cities, parks, distances=ctx.data.get("distances"),
@@ -394,7 +417,7 @@ def _step_pairing(ctx: StepContext):
 def _step_land(ctx: StepContext):
     from pairnet.analyses.land import run_land
     from pairnet.maps.layers import share_map
-    from pairnet.maps.report import MapFigure, section_from_folder
+    from pairnet.maps.report import MapFigure
     from pairnet.spatial.boundaries import load_boundaries
     from pairnet.spatial.cities import GROUPS
 
@@ -449,7 +472,7 @@ def _step_land(ctx: StepContext):
 
 def _step_optimize(ctx: StepContext):
     from pairnet.analyses.optimize import run_optimize
-    from pairnet.maps.report import MapFigure, section_from_folder
+    from pairnet.maps.report import MapFigure
 
     effects, model = ctx.need("effects", "effect_model",
                               why="needs the distance-interacted DID (did step) and distances")
@@ -476,7 +499,7 @@ def _step_citypanel(ctx: StepContext):
     from pairnet.analyses.citypanel import run_yrd_study
     from pairnet.maps.geometry import city_polygons
     from pairnet.maps.layers import choropleth_map
-    from pairnet.maps.report import MapFigure, section_from_folder
+    from pairnet.maps.report import MapFigure
 
     st = ctx.study
     if ctx.demo:

@@ -135,11 +135,11 @@ def read_boundaries(path: str | Path, id_col: str, *, datum: str = "WGS-84"):
 
     from pairnet.core.options import check_literal
 
-    check_literal(datum, Datum, "--datum")
+    check_literal(datum, Datum, "datum")
     path = Path(path)
     if not path.exists():
         raise InputError("file not found", file=str(path),
-                         fix="check the path given to --boundaries")
+                         fix="check the path given to `boundaries`")
     try:
         if path.suffix.lower() in (".parquet", ".geoparquet"):
             gdf = gpd.read_parquet(path)
@@ -151,7 +151,7 @@ def read_boundaries(path: str | Path, id_col: str, *, datum: str = "WGS-84"):
     if id_col not in gdf.columns:
         cols = ", ".join(str(c) for c in gdf.columns if c != gdf.geometry.name)
         raise InputError(f"no id column {id_col!r} (columns: {cols})", file=str(path),
-                         column=id_col, fix="pass the column holding city ids with --id-col")
+                         column=id_col, fix="pass the column holding city ids as `id_col`")
     if gdf.crs is None:
         raise CRSError(
             "the file has no coordinate reference system (CRS)", file=str(path),

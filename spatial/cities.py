@@ -222,7 +222,7 @@ def resolve_one(token: str, *, level: Level = "prefecture", argument: str = "cit
                 f"adcode {token} is a county ({row['name']}, in {row['prefecture_name']}), "
                 f"not a {level}", file=argument,
                 fix=f"give the prefecture {row['prefecture']} or ask for counties "
-                    "(--level county or any)")
+                    "(`level` 'county' or 'any')")
         raise UnknownCityError(f"adcode {token} is a {row['level']}, not a {level}",
                                file=argument, fix=f"give a {level} adcode")
     lookup = _name_lookup()
@@ -233,7 +233,7 @@ def resolve_one(token: str, *, level: Level = "prefecture", argument: str = "cit
     if rows.empty and not elsewhere.empty:
         raise UnknownCityError(
             f"{token!r} is not a {level}: it names {_describe(elsewhere)}", file=argument,
-            fix="ask for that level (--level county or any) or give the prefecture")
+            fix="ask for that level (`level` 'county' or 'any') or give the prefecture")
     if rows.empty:
         raise UnknownCityError(
             f"no {level if level != 'any' else 'prefecture or county'} named {token!r}",

@@ -545,8 +545,8 @@ def pair_distances(origins, destinations, *, boundaries=None, adjacency: bool = 
     UnknownCityError, AmbiguousCityError
         Bad ids.
     """
-    o = as_lonlat_wgs84(_as_cities(origins, boundaries, level, "--origins"), what="origins")
-    d = as_lonlat_wgs84(_as_cities(destinations, boundaries, level, "--destinations"),
+    o = as_lonlat_wgs84(_as_cities(origins, boundaries, level, "`origins`"), what="origins")
+    d = as_lonlat_wgs84(_as_cities(destinations, boundaries, level, "`destinations`"),
                         what="destinations")
     o_ids = o["city"].astype(str).tolist()
     d_ids = d["city"].astype(str).tolist()
@@ -564,7 +564,7 @@ def pair_distances(origins, destinations, *, boundaries=None, adjacency: bool = 
     oi_, di_ = oi_[keep], di_[keep]
     if len(oi_) == 0:
         raise InputError("no pair of distinct cities: every origin is also the only destination",
-                         file="--origins/--destinations",
+                         file="`origins`/`destinations`",
                          fix="give at least one destination different from the origins")
 
     border, touch = border_km_pairs(geoms, oi_, di_)

@@ -24,9 +24,11 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 def _small_report(out: Path) -> Path:
     from pairnet.maps import layers
     from pairnet.maps.geometry import city_polygons
-    from pairnet.maps.report import MapFigure, Study, not_run, section_from_folder, write_report
+    from pairnet.maps.report import MapFigure, Study, not_run, section_from_output, write_report
 
-    from pairnet.core.outputs import Table, write_outputs
+    from pairnet.core.outputs import write_outputs
+    from pairnet.core.results import Table
+
 
     codes = list(GROUPS["PRD"][:3] + GROUPS["EWN"][:3])
     cities = city_polygons(codes)
@@ -51,7 +53,7 @@ def _small_report(out: Path) -> Path:
         MapFigure("Choropleth", layers.choropleth_map(cities, panel, "mig")),
         MapFigure("Land", layers.category_map(cats, "status")),
     ]
-    study = Study("gd", "Guangdong", [section_from_folder(step, "parks", maps=maps),
+    study = Study("gd", "Guangdong", [section_from_output(step, "parks", maps=maps),
                                       not_run("did", "DID", "not available")])
     return write_report([study], out, demo=True)
 

@@ -9,7 +9,8 @@ matplotlib.use("Agg")
 import numpy as np
 from matplotlib.figure import Figure as MplFigure
 
-from pairnet.core.outputs import Figure, read_outputs, write_outputs
+from pairnet.core.outputs import read_outputs, write_outputs
+from pairnet.core.results import Figure
 
 
 def test_figure_extras_with_numpy_scalars_are_written(tmp_path):

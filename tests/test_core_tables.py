@@ -102,6 +102,7 @@ def test_format_rows_and_json():
 def test_outputs_may_not_overwrite_inputs_or_each_other(tmp_path):
     from pairnet.core.outputs import check_outputs, ensure_out_dir
 
+
     reg = tmp_path / "reg.csv"
     reg.write_text("x\n1\n", encoding="utf-8")
     with pytest.raises(InputError, match="--audit .* same file as --out"):

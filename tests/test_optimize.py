@@ -198,6 +198,7 @@ def test_run_optimize_writes_step_folder(tmp_path):
 
     from pairnet.core.outputs import read_outputs
 
+
     dist = np.array([[1.0, 5.0], [5.0, 1.0], [3.0, 3.0]])
     actual = pd.DataFrame({"helper": ["H1"], "recipient": ["R0"]})
     run_optimize(_grid(dist), EffectModel(10.0, -1.0, np.diag([0.1, 0.01])), tmp_path,

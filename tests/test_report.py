@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pairnet.core.outputs import Table, write_outputs
+from pairnet.core.outputs import write_outputs
+from pairnet.core.results import Table
 
 XSS = "<script>alert(1)</script>"
 EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "guangdong_study.toml"
@@ -16,14 +17,14 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "guangdong_study
 
 # ----------------------------------------------------------------------------- report
 def _study_with_xss(tmp_path):
-    from pairnet.maps.report import Section, Study, not_run, section_from_folder
+    from pairnet.maps.report import Section, Study, not_run, section_from_output
 
     step = write_outputs(tmp_path / "s1", results={"beta": 1.25},
                          tables={"t": Table(pd.DataFrame({"park": [XSS], "x": [1.5]}),
                                             f"Title {XSS}", note=f"note {XSS}")},
                          title="Step one")
     return Study("gd", f"Study {XSS}", [
-        section_from_folder(step, "s1", method=f"method {XSS}"),
+        section_from_output(step, "s1", method=f"method {XSS}"),
         not_run("did", "DID", f"module {XSS} missing"),
         Section(key="x", title="Broken", status="failed", note="boom"),
     ], description=f"desc {XSS}")
@@ -231,18 +232,19 @@ def test_figures_are_inlined_as_svg_or_png(tmp_path, monkeypatch):
     import matplotlib.pyplot as plt
     from pairnet.maps import report
 
-    from pairnet.core.outputs import Figure
+    from pairnet.core.results import Figure
+
 
     def folder(name):
         fig, ax = plt.subplots()
         ax.plot([0, 1], [0, 1])
         return write_outputs(tmp_path / name, figures={"f": Figure(fig, "A line")}, title=name)
 
-    sec = report.section_from_folder(folder("a"), "a")
+    sec = report.section_from_output(folder("a"), "a")
     html = report.render_report([report.Study("s", "S", [sec])])
     assert "data:image/svg+xml;base64," in html and 'alt="A line"' in html
     monkeypatch.setattr(report, "MAX_SVG_BYTES", 10)
-    html = report.render_report([report.Study("s", "S", [report.section_from_folder(
+    html = report.render_report([report.Study("s", "S", [report.section_from_output(
         folder("b"), "b")])])
     assert "data:image/png;base64," in html and "data:image/svg+xml" not in html
 
@@ -301,6 +303,7 @@ def test_tables_align_text_left_separate_thousands_and_fix_decimals(tmp_path):
     assert "\\begin{tabular}{lrrrr}" in tex
     # a text column holding only numbers (regression cells) is right-aligned
     from pairnet.core.outputs import _fmt
+
 
     frame = pd.DataFrame({"v": ["mig", ""], "FE": ["8.5009***", "(0.5375)"],
                           "city": ["440100", "012345"]})

@@ -5,11 +5,16 @@ The command line turns any :class:`PairnetError` into one message on stderr and 
 
 Row numbers in messages are 1-based *data* rows: row 1 is the first record under the header
 (line 2 of a CSV file).
+
+Library messages name options by their Python parameter name in backticks (`` `placebo` ``,
+`` `control_group` ``), never by a command-line flag; the command line shows each as its flag
+(``--placebo``) through :func:`for_command_line`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 
 __all__ = [
     "PairnetError",
@@ -22,7 +27,30 @@ __all__ = [
     "InfeasibleError",
     "NotAvailableError",
     "format_rows",
+    "option",
+    "for_command_line",
 ]
+
+_OPTION = re.compile(r"`([A-Za-z_][A-Za-z0-9_]*)`")
+
+
+def option(name: str) -> str:
+    """How a message names an option: its parameter name in backticks (`` `placebo` ``)."""
+    return f"`{name}`"
+
+
+def for_command_line(text: str, flags: Mapping[str, str]) -> str:
+    """A library message as the command line shows it: `` `name` `` becomes its flag.
+
+    Parameters
+    ----------
+    text : str
+        The message.
+    flags : mapping
+        ``{parameter name: flag}`` of the command (``{"placebo": "--placebo"}``); names the
+        command does not have keep their backticks.
+    """
+    return _OPTION.sub(lambda m: flags.get(m.group(1), m.group(0)), text)
 
 
 def format_rows(rows: Iterable[int], *, limit: int = 8, base: int = 0) -> str:

@@ -18,6 +18,9 @@ __all__ = ["check_literal", "parse_years", "parse_list"]
 def check_literal(value: str, options: Any, name: str) -> str:
     """Check an option string against a ``Literal`` alias (pyfixest's ``_validate_literal_argument``).
 
+    ``name`` is the parameter name (shown as `` `name` ``, the command line's flag) or a phrase
+    such as ``"study.toml [[study]] #1 kind"``.
+
     Raises
     ------
     InputError
@@ -25,11 +28,12 @@ def check_literal(value: str, options: Any, name: str) -> str:
     """
     allowed = typing.get_args(options) or tuple(options)
     if value not in allowed:
-        raise InputError(f"expecting one of {list(allowed)} for {name}, got {value!r}",
-                         file=name, fix=f"pass one of {', '.join(map(str, allowed))}")
+        shown = name if "`" in name or " " in name else f"`{name}`"
+        raise InputError(f"expecting one of {list(allowed)} for {shown}, got {value!r}",
+                         file=shown, fix=f"pass one of {', '.join(map(str, allowed))}")
     return value
 
-def parse_years(text: str, *, name: str = "--years") -> tuple[int, int]:
+def parse_years(text: str, *, name: str = "`years`") -> tuple[int, int]:
     """Parse ``"2000-2018"`` (or a single year) into an inclusive ``(first, last)``."""
     parts = str(text).replace("–", "-").split("-")
     try:

@@ -1,14 +1,14 @@
-"""The output folder every step writes, and the report reads.
+"""The output folder every step writes: one writer for any result.
 
-A step (``pairnet did``, ``pairnet network``, ...) writes into its folder::
+:func:`write_result` turns a result (:mod:`pairnet.core.results`) into its step folder::
 
-    DIR/results.json             every number it reports
+    DIR/results.json             every number it reports (``result.to_dict()``)
     DIR/tables/NAME.{csv,html,md,tex}
     DIR/figures/NAME.{png,svg}
     DIR/outputs.json             index: titles and notes of the tables and figures, in order
 
-It lives in the leftmost layer because every layer that writes results (network, panels,
-analyses) uses it, and layers only import leftwards.
+and returns a :class:`StepOutput` that the report renders in memory (it never reads the folder
+back).
 """
 
 from __future__ import annotations
@@ -23,31 +23,11 @@ from typing import Any
 import pandas as pd
 
 from pairnet.core.errors import InputError
+from pairnet.core.results import Figure, Result, Table
 from pairnet.core.tables import write_json
 
-__all__ = ["Table", "Figure", "write_outputs", "read_outputs"]
-
-
-@dataclass(frozen=True)
-class Table:
-    """A table to publish: the frame, a title, and an optional note under it."""
-
-    frame: pd.DataFrame
-    title: str
-    note: str = ""
-    index: bool = False
-    #: ``None`` = per column: fixed decimals chosen from the column's magnitude.
-    float_format: str | None = None
-
-
-@dataclass(frozen=True)
-class Figure:
-    """A matplotlib figure to publish as PNG and SVG."""
-
-    figure: Any
-    title: str
-    note: str = ""
-    extra: Mapping[str, Any] = field(default_factory=dict)
+__all__ = ["StepOutput", "FigureFile", "write_result", "write_outputs", "read_outputs",
+           "table_html", "check_out_dir", "ensure_out_dir", "check_outputs"]
 
 
 def _is_yearlike(name: str, values: pd.Series) -> bool:
@@ -148,6 +128,72 @@ def _html_table(shown: pd.DataFrame, align: list[str], index: bool) -> str:
             + "\n".join(rows) + "\n</tbody>\n</table>\n")
 
 
+@dataclass(frozen=True)
+class FigureFile:
+    """A figure as written: its title and note, and the PNG and SVG files."""
+
+    name: str
+    title: str
+    note: str
+    png: Path
+    svg: Path
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StepOutput:
+    """What :func:`write_result` wrote, for the report: nothing is read back from disk.
+
+    Attributes
+    ----------
+    folder : Path
+        The step folder.
+    title : str
+        Its title.
+    results : dict
+        The JSON-ready content of ``results.json``.
+    tables : dict
+        ``{name: Table}`` as published (their HTML via :func:`table_html`).
+    figures : dict
+        ``{name: FigureFile}``.
+    """
+
+    folder: Path
+    title: str
+    results: Mapping[str, Any]
+    tables: Mapping[str, Table] = field(default_factory=dict)
+    figures: Mapping[str, FigureFile] = field(default_factory=dict)
+
+
+def table_html(tab: Table) -> str:
+    """An escaped HTML fragment of a table (text left-aligned, numbers right-aligned)."""
+    shown, align = _fmt(tab.frame, tab.float_format)
+    return _html_table(shown, align, tab.index)
+
+
+def write_result(result: Result, out_dir: str | Path, *, title: str | None = None
+                 ) -> StepOutput:
+    """Write any result's step folder: ``results.json``, its tables and its figures.
+
+    Parameters
+    ----------
+    result : Result
+        Anything following the protocol of :mod:`pairnet.core.results`.
+    out_dir : path
+        The step folder (created).
+    title : str, optional
+        Its title; default ``result.title``.
+
+    Returns
+    -------
+    StepOutput
+        What was written, for the report.
+    """
+    return write_outputs(out_dir, results=result.to_dict(), tables=result.tables(),
+                         figures=result.figures(),
+                         title=title if title is not None else getattr(result, "title", ""))
+
+
 def write_outputs(
     out_dir: str | Path,
     *,
@@ -155,23 +201,27 @@ def write_outputs(
     tables: Mapping[str, Table] | None = None,
     figures: Mapping[str, Figure] | None = None,
     title: str = "",
-) -> Path:
+) -> StepOutput:
     """Write results.json, tables (CSV, HTML, Markdown, LaTeX) and figures (PNG, SVG).
 
-    HTML tables are escaped (pandas ``escape=True``), so user strings in them are safe to inline.
+    HTML tables are escaped, so user strings in them are safe to inline. Prefer
+    :func:`write_result`, which takes a result object.
 
     Returns
     -------
-    Path
-        ``out_dir``.
+    StepOutput
+        What was written.
     """
     import matplotlib.pyplot as plt
+
+    from pairnet.core.tables import to_jsonable
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     index: dict[str, Any] = {"title": title, "tables": [], "figures": []}
+    jres = to_jsonable(results) if results is not None else {}
     if results is not None:
-        write_json(results, out / "results.json")
+        write_json(jres, out / "results.json")
     for name, tab in (tables or {}).items():
         tdir = out / "tables"
         tdir.mkdir(exist_ok=True)
@@ -190,16 +240,20 @@ def write_outputs(
                            column_format=("l" if tab.index else "") + "".join(align)),
             encoding="utf-8")
         index["tables"].append({"name": name, "title": tab.title, "note": tab.note})
+    written: dict[str, FigureFile] = {}
     for name, fig in (figures or {}).items():
         fdir = out / "figures"
         fdir.mkdir(exist_ok=True)
-        fig.figure.savefig(fdir / f"{name}.png", dpi=130, bbox_inches="tight")
-        fig.figure.savefig(fdir / f"{name}.svg", bbox_inches="tight")
+        png, svg = fdir / f"{name}.png", fdir / f"{name}.svg"
+        fig.figure.savefig(png, dpi=130, bbox_inches="tight")
+        fig.figure.savefig(svg, bbox_inches="tight")
         plt.close(fig.figure)
         index["figures"].append({"name": name, "title": fig.title, "note": fig.note,
                                  **dict(fig.extra)})
+        written[name] = FigureFile(name, fig.title, fig.note, png, svg, dict(fig.extra))
     write_json(index, out / "outputs.json")  # figure extras may hold numpy scalars
-    return out
+    return StepOutput(folder=out, title=title, results=jres, tables=dict(tables or {}),
+                      figures=written)
 
 
 def read_outputs(out_dir: str | Path) -> dict[str, Any]:
@@ -212,7 +266,7 @@ def read_outputs(out_dir: str | Path) -> dict[str, Any]:
     return index
 
 
-def check_out_dir(path: str | Path, *, option: str = "--out") -> Path:
+def check_out_dir(path: str | Path, *, option: str = "`out`") -> Path:
     """Refuse an output folder path that names an existing *file* (creates nothing).
 
     Call it before any work, so a bad ``--out`` fails at once; :func:`ensure_out_dir` repeats
@@ -229,7 +283,7 @@ def check_out_dir(path: str | Path, *, option: str = "--out") -> Path:
                          fix="give a folder name (it is created if missing)")
     return path
 
-def ensure_out_dir(path: str | Path, *, option: str = "--out") -> Path:
+def ensure_out_dir(path: str | Path, *, option: str = "`out`") -> Path:
     """Create the output folder ``path``; an existing *file* there is an input error.
 
     Raises
@@ -247,7 +301,7 @@ def check_outputs(inputs: Mapping[str, str | Path], outputs: Mapping[str, str | 
     Parameters
     ----------
     inputs, outputs : mapping
-        ``{option or role: path}``, e.g. ``{"REGISTRY": path}`` and ``{"--out": p, "--audit": a}``.
+        ``{option or role: path}``, e.g. ``{"REGISTRY": path}`` and ``{"`out`": p, "`audit`": a}``.
 
     Raises
     ------

@@ -224,7 +224,7 @@ def require_columns(df: pd.DataFrame, required: Iterable[str], *, file: str | No
             f"(found: {', '.join(map(str, df.columns))})",
             file=file,
             column=missing[0],
-            fix="rename the column(s) in the file or map them (e.g. --columns 原列名=canonical)",
+            fix="rename the column(s) in the file or map them with `columns` (原列名=canonical)",
         )
 
 
