@@ -49,6 +49,10 @@ fonts:
 
 lint: setup
 	$(BIN)/ruff check .
+	rm -rf build/typecheck && mkdir -p build/typecheck/pairnet
+	for f in pairnet/*; do ln -s ../../../$$f build/typecheck/pairnet/; done
+	for l in spatial network panels analyses maps; do ln -s ../../../$$l build/typecheck/pairnet/$$l; done
+	MYPYPATH=build/typecheck $(BIN)/mypy -p pairnet
 
 bench: setup
 	for b in benchmarks/*.py; do $(BIN)/python $$b || exit 1; done

@@ -71,3 +71,40 @@ def test_no_matplotlib_backend_switch_in_the_library():
     bad = [f"{p.relative_to(ROOT)}" for folder in LIBRARY.values() for p in _files(folder)
            if re.search(r"matplotlib\.use\(|switch_backend\(", p.read_text(encoding="utf-8"))]
     assert not bad, bad
+
+
+def unannotated(path: Path) -> list[str]:
+    """Public functions and methods (no leading underscore, in a public class) with an
+    argument or the return value unannotated."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out = []
+
+    def visit(body: list[ast.stmt], public: bool, prefix: str) -> None:
+        for node in body:
+            if isinstance(node, ast.ClassDef):
+                visit(node.body, public and not node.name.startswith("_"), f"{node.name}.")
+            elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                if not public or node.name.startswith("_"):
+                    continue
+                args = node.args
+                params = [*args.posonlyargs, *args.args, *args.kwonlyargs,
+                          *([args.vararg] if args.vararg else []),
+                          *([args.kwarg] if args.kwarg else [])]
+                missing = [a.arg for a in params
+                           if a.annotation is None and a.arg not in ("self", "cls")]
+                if node.returns is None:
+                    missing.append("return")
+                if missing:
+                    out.append(f"{path.relative_to(ROOT)}:{node.lineno}: {prefix}{node.name} "
+                               f"({', '.join(missing)})")
+
+    visit(tree.body, not path.name.startswith("_"), "")
+    return out
+
+
+@pytest.mark.parametrize("layer", sorted(LIBRARY) + ["pairnet"])
+def test_public_functions_are_annotated(layer):
+    folder = ROOT / "pairnet" if layer == "pairnet" else LIBRARY[layer]
+    files = [p for p in _files(folder) if layer != "pairnet" or "core" not in p.parts]
+    bad = [hit for p in files for hit in unannotated(p)]
+    assert not bad, "\n".join(bad)

@@ -189,9 +189,15 @@ def write_result(result: Result, out_dir: str | Path, *, title: str | None = Non
     StepOutput
         What was written, for the report.
     """
-    return write_outputs(out_dir, results=result.to_dict(), tables=result.tables(),
-                         figures=result.figures(),
-                         title=title if title is not None else getattr(result, "title", ""))
+    from pairnet.core.tables import write_table
+
+    out = write_outputs(out_dir, results=result.to_dict(), tables=result.tables(),
+                        figures=result.figures(),
+                        title=title if title is not None else getattr(result, "title", ""))
+    files = getattr(result, "data_files", None)
+    for name, frame in (files() if files is not None else {}).items():
+        write_table(frame, out.folder / name)
+    return out
 
 
 def write_outputs(

@@ -17,6 +17,9 @@ result. What a result can do is the same everywhere (style point 14):
 ``tables()`` / ``figures()``
     ``{name: Table}`` and ``{name: Figure}`` to publish (empty where there are none). Figures are
     drawn only when this is called.
+``data_files()``
+    ``{file name: DataFrame}`` written as they are beside ``results.json`` (e.g. the cleaned
+    ``panel.csv`` of the land study; tables too long to publish); usually empty.
 
 One writer, :func:`pairnet.core.outputs.write_result`, turns any result into its step folder,
 and the report takes the same objects.
@@ -94,6 +97,10 @@ class Result(Protocol):
         """Figures to publish (drawn on call)."""
         ...
 
+    def data_files(self) -> dict[str, pd.DataFrame]:
+        """Data written as files beside results.json (``{"panel.csv": frame}``)."""
+        ...
+
 
 class ResultBase:
     """Defaults for the protocol: no tables, no figures, a summary from ``tidy()``.
@@ -123,6 +130,10 @@ class ResultBase:
 
     def figures(self) -> dict[str, Figure]:
         """No figures unless a subclass has them."""
+        return {}
+
+    def data_files(self) -> dict[str, pd.DataFrame]:
+        """No data files unless a subclass has them."""
         return {}
 
 
