@@ -36,10 +36,10 @@ __all__ = [
     "MapParts",
     "map_parts",
     "section_from_output",
-    "report_from_results",
     "not_run",
     "render_report",
     "write_report",
+    "write_study_report",
     "merge_results",
     "external_references",
 ]
@@ -234,7 +234,7 @@ def merge_results(studies: Iterable[Study], extra: Mapping[str, Any] | None = No
     return merged
 
 
-def write_report(studies: Sequence[Study], out_dir: str | Path, *,
+def write_study_report(studies: Sequence[Study], out_dir: str | Path, *,
                  title: str = "pairnet report", demo: bool = False,
                  extra_results: Mapping[str, Any] | None = None) -> Path:
     """Write ``DIR/report.html`` and ``DIR/results.json`` (every step's results merged).
@@ -253,7 +253,7 @@ def write_report(studies: Sequence[Study], out_dir: str | Path, *,
     return path
 
 
-def report_from_results(results: Mapping[str, Result], out_dir: str | Path, *,
+def write_report(results: Mapping[str, Result], out_dir: str | Path, *,
                         title: str = "pairnet report", synthetic: str = "",
                         maps: Mapping[str, Sequence[MapFigure]] | None = None) -> Path:
     """Write a report from result objects: each into ``DIR/<key>/``, then ``report.html``.
@@ -281,5 +281,5 @@ def report_from_results(results: Mapping[str, Result], out_dir: str | Path, *,
     for key, res in results.items():
         written = write_result(res, out / key)
         sections.append(section_from_output(written, key, maps=(maps or {}).get(key, ())))
-    return write_report([Study("results", title, sections)], out, title=title,
-                        demo=bool(synthetic))
+    return write_study_report([Study("results", title, sections)], out, title=title,
+                              demo=bool(synthetic))

@@ -22,6 +22,7 @@ VERBS: dict[str, str] = {
     "distances": "Border, centroid and region distances (km) between cities.",
     "ingest": "Firm-registry records -> pair-year investment panel with an audit.",
     "network": "Yearly directed investment networks at thresholds, and their metrics.",
+    "panel": "The DID-ready pair-year panel: flows or registry + parks + controls + distances.",
     "did": "Staggered DID suite: TWFE, event study, Callaway-Sant'Anna, placebo, distance.",
     "citypanel": "City-panel models: pooled, RE, FE, F and Hausman tests, mechanisms.",
     "land": "Land-sale cleaning and the benefit-sharing event study.",

@@ -36,21 +36,36 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from pairnet.analyses.cs import ControlGroup
+from pairnet.analyses.did_suite import DIDOptions
 from pairnet.core.errors import InputError
-from pairnet.core.options import check_literal, parse_years
+from pairnet.core.options import bounds, check_literal, from_table, parse_years
+from pairnet.maps.geometry import Basemap
+from pairnet.panels.pairs import CONTROLS
+from pairnet.panels.registry import Industry
+from pairnet.panels.registry import Kind as RecordKind
 
 __all__ = [
     "Kind",
     "ANALYSES",
     "INPUTS",
+    "IngestSection",
+    "NetworkSection",
+    "DIDSection",
+    "LandSection",
+    "OptimizeSection",
+    "CityPanelSection",
+    "SECTIONS",
     "StudyConfig",
     "ReportConfig",
     "load_study",
     "parse_study",
     "demo_config",
+    "builtin_parks",
 ]
 
 Kind = Literal["pairing", "citypanel"]
+DistanceMeasure = Literal["border_km", "centroid_km", "region_centroid_km", "region_border_km"]
 #: The analyses each kind of study can run, in report order.
 ANALYSES: dict[str, tuple[str, ...]] = {
     "pairing": ("pairing", "distances", "network", "did", "land", "optimize"),
@@ -61,22 +76,84 @@ INPUTS: dict[str, tuple[str, ...]] = {
     "pairing": ("parks", "registry", "flows", "controls", "land"),
     "citypanel": ("panel",),
 }
-#: The keys each ``[study.SECTION]`` table understands (anything else is a typo: an error).
-SECTION_OPTIONS: dict[str, frozenset[str]] = {
-    "ingest": frozenset({"origins", "destinations", "industry", "kind", "table5"}),
-    "network": frozenset({"thresholds"}),
-    "did": frozenset({"y", "extra_y", "controls", "placebo", "distance", "effect_model",
-                      "control_group", "cs"}),
-    "land": frozenset({"years"}),
-    "optimize": frozenset({"capacity", "draws"}),
-    "citypanel": frozenset({"twoways", "maps", "y", "x", "lag", "split"}),
-}
+
+
+# ----------------------------------------------------------------------- typed sections
+# One dataclass per [study.SECTION] table; a default lives here (or, for the DID suite's own
+# options, in DIDOptions) and nowhere else. `from_table` checks keys, types and ranges once.
+@dataclass(frozen=True)
+class IngestSection:
+    """``[study.ingest]``: how a ``registry`` input becomes flows."""
+
+    #: adcodes, names or groups; None = the study's helpers ∪ recipients
+    origins: str | None = None
+    destinations: str | None = None
+    industry: Industry = "manufacturing"
+    kind: RecordKind = "shareholding"
+    #: also ingest all-industry and branch counts for Table 5
+    table5: bool = True
+
+
+@dataclass(frozen=True)
+class NetworkSection:
+    """``[study.network]``."""
+
+    thresholds: tuple[float, ...] = bounds((1.0, 3.0, 5.0, 10.0), low=0)
+
+
+@dataclass(frozen=True)
+class DIDSection:
+    """``[study.did]``: the outcome, the suite's options and what the maps use."""
+
+    y: str = "count"
+    extra_y: tuple[str, ...] = ()
+    #: controls (those present in the panel are used)
+    controls: tuple[str, ...] = CONTROLS
+    placebo: int = bounds(DIDOptions.placebo, low=0)
+    #: the distance of the effect map and the optimizer
+    distance: DistanceMeasure = "border_km"
+    #: Table 4 variant the effect map and the optimizer use
+    effect_model: Literal["controls", "no_controls"] = "controls"
+    control_group: ControlGroup = DIDOptions.control_group
+    cs: bool = DIDOptions.cs
+
+
+@dataclass(frozen=True)
+class LandSection:
+    """``[study.land]``."""
+
+    years: tuple[int, int] = (2011, 2020)
+
+
+@dataclass(frozen=True)
+class OptimizeSection:
+    """``[study.optimize]``."""
+
+    capacity: int = bounds(2, low=1)
+    draws: int = bounds(1000, low=0)
+
+
+@dataclass(frozen=True)
+class CityPanelSection:
+    """``[study.citypanel]``. Without ``y`` the panel input is raw seed-000 statistics."""
+
+    twoways: bool = False
+    maps: tuple[str, ...] = ("mig", "gdp_pc")
+    y: str | None = None
+    x: tuple[str, ...] = ()
+    lag: str | None = None
+    split: tuple[str, ...] = ()
+
+
+#: ``[study.NAME]`` -> its dataclass
+SECTIONS: dict[str, type] = {"ingest": IngestSection, "network": NetworkSection,
+                             "did": DIDSection, "land": LandSection,
+                             "optimize": OptimizeSection, "citypanel": CityPanelSection}
 _STUDY_KEYS = {"key", "title", "kind", "description", "helpers", "recipients", "years",
-               "analyses", "basemap", "tolerance", "inputs", "columns", "seed",
-               *SECTION_OPTIONS}
+               "analyses", "basemap", "tolerance", "inputs", "columns", "seed", *SECTIONS}
 
 
-@dataclass
+@dataclass(frozen=True)
 class StudyConfig:
     """One study of a report (see the module docstring for the TOML keys)."""
 
@@ -88,19 +165,20 @@ class StudyConfig:
     recipients: str = "EWN"
     years: tuple[int, int] = (2000, 2018)
     analyses: tuple[str, ...] = ()
-    basemap: str = "none"
+    basemap: Basemap = "none"
     tolerance: float = 0.005
-    inputs: dict[str, Path] = field(default_factory=dict)
-    columns: dict[str, dict[str, str]] = field(default_factory=dict)
-    options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    inputs: Mapping[str, Path] = field(default_factory=dict)
+    columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     seed: int = 0
+    ingest: IngestSection = IngestSection()
+    network: NetworkSection = NetworkSection()
+    did: DIDSection = DIDSection()
+    land: LandSection = LandSection()
+    optimize: OptimizeSection = OptimizeSection()
+    citypanel: CityPanelSection = CityPanelSection()
 
-    def option(self, section: str, name: str, default: Any) -> Any:
-        """``[study.SECTION] NAME`` or ``default``."""
-        return self.options.get(section, {}).get(name, default)
 
-
-@dataclass
+@dataclass(frozen=True)
 class ReportConfig:
     """A report: title, its studies, and whether its numbers come from synthetic data.
 
@@ -109,7 +187,7 @@ class ReportConfig:
     """
 
     title: str
-    studies: list[StudyConfig]
+    studies: tuple[StudyConfig, ...]
     demo: bool = False
     source: str | None = None
     synthetic: bool = False
@@ -133,21 +211,39 @@ def _as_str(v: Any, file: str, key: str) -> str:
                "write e.g. helpers = \"PRD\" or helpers = [\"广州\", \"深圳\"]")
 
 
+@dataclass(frozen=True)
+class _Top:
+    """The scalar top-level keys of a ``[[study]]`` table, typed like the sections."""
+
+    seed: int = bounds(0, low=0)
+    tolerance: float = bounds(0.005, low=0)
+    basemap: Basemap = "none"
+
+
 def _parse_one(raw: Mapping[str, Any], i: int, file: str, base: Path) -> StudyConfig:
     where = f"{file} [[study]] #{i + 1}"
+    if not isinstance(raw, Mapping):
+        raise _err("each [[study]] must be a table", where)
     unknown = sorted(set(raw) - _STUDY_KEYS)
     if unknown:
         raise _err(f"unknown key(s) {', '.join(unknown)}", where,
                    fix=f"use only {', '.join(sorted(_STUDY_KEYS))}")
     kind = raw.get("kind", "pairing")
     check_literal(kind, Kind, f"{where} kind")
-    key = str(raw.get("key", kind if i == 0 else f"{kind}{i + 1}"))
-    title = str(raw.get("title", key))
+    key = _as_str(raw.get("key", kind if i == 0 else f"{kind}{i + 1}"), where, "key")
+    title = _as_str(raw.get("title", key), where, "title")
     years = raw.get("years", "2000-2018")
-    if isinstance(years, list) and len(years) == 2:
+    if isinstance(years, list) and len(years) == 2 and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in years):
         y = (int(years[0]), int(years[1]))
+        if y[0] > y[1]:
+            raise _err(f"years {y[0]}-{y[1]} run backwards", where, "years",
+                       "write the range as [FIRST, LAST] with FIRST <= LAST")
+    elif isinstance(years, str):
+        y = parse_years(years, name=f"{where} years")
     else:
-        y = parse_years(str(years), name=f"{where} years")
+        raise _err(f"expected \"FIRST-LAST\" or [FIRST, LAST], got {years!r}", where, "years",
+                   "write e.g. years = \"2000-2018\"")
     allowed = ANALYSES[kind]
     analyses = raw.get("analyses", list(allowed))
     if not isinstance(analyses, list) or not all(isinstance(a, str) for a in analyses):
@@ -177,25 +273,25 @@ def _parse_one(raw: Mapping[str, Any], i: int, file: str, base: Path) -> StudyCo
                        "paths are relative to the study file's folder")
         inputs[name] = path
     columns_raw = raw.get("columns", {})
+    if not isinstance(columns_raw, Mapping) or not all(
+            isinstance(v, Mapping) and all(isinstance(b, str) for b in v.values())
+            for v in columns_raw.values()):
+        raise _err("[study.columns.INPUT] tables must map \"your column\" = \"canonical\"",
+                   where, "columns", 'write e.g. [study.columns.flows] "投资方" = "origin"')
     columns = {str(k): {str(a): str(b) for a, b in dict(v).items()}
-               for k, v in dict(columns_raw).items()}
-    options = {s: dict(raw[s]) for s in SECTION_OPTIONS if s in raw}
-    for sec, opts in options.items():
-        unknown = sorted(set(opts) - SECTION_OPTIONS[sec])
-        if unknown:
-            raise _err(f"unknown key(s) {', '.join(unknown)} in [study.{sec}]", where,
-                       f"{sec}.{unknown[0]}",
-                       f"use only {', '.join(sorted(SECTION_OPTIONS[sec]))}")
+               for k, v in columns_raw.items()}
+    top = from_table(_Top, {k: raw[k] for k in ("seed", "tolerance", "basemap") if k in raw},
+                     where=where)
+    sections = {name: from_table(cls, raw.get(name, {}), where=f"{where} [study.{name}]")
+                for name, cls in SECTIONS.items()}
     cfg = StudyConfig(
-        key=key, kind=kind, title=title, description=str(raw.get("description", "")),
+        key=key, kind=kind, title=title,
+        description=_as_str(raw.get("description", ""), where, "description"),
         helpers=_as_str(raw.get("helpers", "PRD"), where, "helpers"),
         recipients=_as_str(raw.get("recipients", "EWN"), where, "recipients"),
         years=y, analyses=tuple(a for a in allowed if a in analyses),
-        basemap=str(raw.get("basemap", "none")), tolerance=float(raw.get("tolerance", 0.005)),
-        inputs=inputs, columns=columns, options=options, seed=int(raw.get("seed", 0)))
-    from pairnet.maps.geometry import Basemap
-
-    check_literal(cfg.basemap, Basemap, f"{where} basemap")
+        basemap=top.basemap, tolerance=top.tolerance, seed=top.seed,
+        inputs=inputs, columns=columns, **sections)
     _check_needs(cfg, where)
     return cfg
 
@@ -217,6 +313,9 @@ def _check_needs(cfg: StudyConfig, where: str) -> None:
                 raise _err(f"analysis '{a}' needs input {' or '.join(sorted(alternatives))}",
                            where, "inputs",
                            f"add it under [study.inputs] or drop '{a}' from analyses")
+    if cfg.citypanel.y is not None and not cfg.citypanel.x:
+        raise _err("[study.citypanel] y is set but x (the regressors) is empty", where,
+                   "citypanel.x", "list the regressors, e.g. x = [\"mig\", \"inc\"]")
 
 
 def parse_study(data: Mapping[str, Any], *, file: str = "study file",
@@ -234,14 +333,14 @@ def parse_study(data: Mapping[str, Any], *, file: str = "study file",
     studies = data.get("study")
     if isinstance(studies, Mapping):
         studies = [studies]
-    if not studies:
+    if not studies or not isinstance(studies, list):
         raise _err("no [[study]] table", file, fix="add at least one [[study]] table")
-    cfgs = [_parse_one(s, i, file, base) for i, s in enumerate(studies)]
+    cfgs = tuple(_parse_one(s, i, file, base) for i, s in enumerate(studies))
     keys = [c.key for c in cfgs]
     if len(set(keys)) != len(keys):
         raise _err(f"duplicate study keys: {keys}", file, "key", "give each study its own key")
-    return ReportConfig(title=str(data.get("title", "pairnet report")), studies=cfgs,
-                        demo=False, source=file, synthetic=synthetic)
+    return ReportConfig(title=_as_str(data.get("title", "pairnet report"), file, "title"),
+                        studies=cfgs, demo=False, source=file, synthetic=synthetic)
 
 
 def builtin_parks() -> Path:
@@ -291,5 +390,5 @@ def demo_config(seed: int = 0) -> ReportConfig:
                                   "study of population mobility and growth in the YRD).",
                       helpers="YRD", recipients="YRD", years=(2005, 2017),
                       analyses=ANALYSES["citypanel"], seed=seed)
-    return ReportConfig(title="pairnet demo report", studies=[gd, yrd], demo=True,
+    return ReportConfig(title="pairnet demo report", studies=(gd, yrd), demo=True,
                         source="built-in demo")

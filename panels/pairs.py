@@ -6,16 +6,26 @@ helper (origin) to the recipient (destination); several parks per pair → the e
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from pairnet.core.errors import InputError
 from pairnet.core.tables import check_unique, numeric_column, require_columns
 
 from .controls import baseline_year_controls
 
-__all__ = ["CONTROLS", "pair_id", "park_cohorts", "build_pair_panel"]
+__all__ = ["CONTROLS", "TABLE5_OUTCOMES", "pair_id", "park_cohorts", "build_pair_panel",
+           "pair_panel", "ingest_outcomes"]
+
+#: Table 5 outcomes of seed 003: the registry ingest options that count them
+TABLE5_OUTCOMES: dict[str, dict[str, str]] = {
+    "count_all_industries": {"industry": "all", "kind": "shareholding"},
+    "count_branches": {"industry": "manufacturing", "kind": "branch"},
+}
+_KEYS = ["origin", "destination", "year"]
 
 #: The recipient-city controls of seed 003 Table 1 (canonical column names).
 CONTROLS = ("freight", "revenue_pc", "spending_pc", "phones_pc", "beds_per_10k")
@@ -123,3 +133,114 @@ def build_pair_panel(flows: pd.DataFrame, parks: pd.DataFrame | None,
             out = pd.concat([out, base], axis=1)
             out.attrs["no_baseline"] = base.attrs.get("no_baseline", {})
     return out.sort_values(["origin", "destination", "year"]).reset_index(drop=True)
+
+
+def ingest_outcomes(registry: str | Path, *, origins: str | Sequence[str],
+                    destinations: str | Sequence[str], years: tuple[int, int],
+                    outcomes: Mapping[str, Mapping[str, str]] = TABLE5_OUTCOMES,
+                    columns: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Pair-year counts of further outcomes, one registry ingest each (Table 5).
+
+    Parameters
+    ----------
+    registry : path
+        The firm registry, as for :func:`pairnet.panels.registry.ingest_registry`.
+    origins, destinations, years, columns
+        As for :func:`~pairnet.panels.registry.ingest_registry`.
+    outcomes : mapping
+        ``{column: ingest options}``, default :data:`TABLE5_OUTCOMES` (all-industry
+        shareholding and manufacturing branch counts).
+
+    Returns
+    -------
+    DataFrame
+        ``origin, destination, year`` and one count column per outcome (0 where a pair-year had
+        no such record).
+    """
+    from .registry import ingest_registry
+
+    out: pd.DataFrame | None = None
+    for col, kw in outcomes.items():
+        res = ingest_registry(registry, origins=origins, destinations=destinations, years=years,
+                              columns=columns, **kw)  # type: ignore[arg-type]
+        part = res.panel.rename(columns={"count": col})
+        out = part if out is None else out.merge(part, on=_KEYS, how="outer")
+    if out is None:
+        raise InputError("no outcomes to ingest", fix="name at least one outcome")
+    return out.fillna({c: 0 for c in outcomes})
+
+
+def pair_panel(flows: pd.DataFrame, parks: pd.DataFrame | None,
+               controls: pd.DataFrame | None = None, *,
+               distances: pd.DataFrame | None = None,
+               helpers: Sequence[str] | None = None,
+               recipients: Sequence[str] | None = None,
+               outcomes: pd.DataFrame | None = None,
+               control_cols: Sequence[str] | None = None,
+               baseline: bool = False, file: str | None = None) -> pd.DataFrame:
+    """The DID-ready pair-year panel: helper -> recipient flows, timing, controls, distances.
+
+    The panel ``pairnet did`` and :func:`pairnet.analyses.did_suite.did_suite` take (``unit =
+    "pair"``, ``time = "year"``, ``cohort = "cohort"``).
+
+    Parameters
+    ----------
+    flows : DataFrame
+        ``origin, destination, year, count`` (e.g. ``IngestResult.panel``), prefecture adcodes.
+    parks : DataFrame or None
+        ``helper, recipient, first_year`` (names or adcodes); a pair's cohort is its earliest
+        park year, 0 = never treated.
+    controls : DataFrame, optional
+        Recipient city-year table ``city, year, ...`` (joined on ``destination = city``).
+    distances : DataFrame, optional
+        ``origin, destination`` and any of the four distance columns (``pairnet distances``);
+        one row per pair.
+    helpers, recipients : sequence of str, optional
+        Keep only flows from a helper to a recipient (seed 003 compares PRD -> EWN pairs; other
+        flows feed the network only).
+    outcomes : DataFrame, optional
+        Further pair-year outcome columns (:func:`ingest_outcomes`); a pair-year absent from it
+        had no such record: 0.
+    control_cols, baseline
+        As for :func:`build_pair_panel`.
+    file : str, optional
+        Named in messages.
+
+    Raises
+    ------
+    InputError
+        No helper -> recipient flow, missing columns, duplicate distance pairs.
+    """
+    require_columns(flows, ["origin", "destination", "year", "count"], file=file,
+                    what="flows table")
+    f = flows
+    if helpers is not None:
+        f = f[f["origin"].astype(str).isin([str(h) for h in helpers])]
+    if recipients is not None:
+        f = f[f["destination"].astype(str).isin([str(r) for r in recipients])]
+    if f.empty:
+        raise InputError("no flow goes from a helper to a recipient", file=file,
+                         column="origin",
+                         fix="check that the flows' origin/destination codes are the helpers' "
+                             "and recipients' prefecture adcodes")
+    if outcomes is not None:
+        extra = [c for c in outcomes.columns if c not in _KEYS]
+        o = outcomes.astype({"origin": "string", "destination": "string"})
+        f = f.astype({"origin": "string", "destination": "string"}).merge(
+            o.assign(year=pd.to_numeric(o["year"]).astype("int64")), on=_KEYS, how="left")
+        f = f.fillna({c: 0 for c in extra})
+    panel = build_pair_panel(f, parks, controls, control_cols=control_cols, baseline=baseline)
+    if distances is not None:
+        require_columns(distances, ["origin", "destination"], file=file, what="distances table")
+        from pairnet.spatial.distances import DISTANCE_MEASURES
+
+        cols = [c for c in DISTANCE_MEASURES if c in distances.columns]
+        if not cols:
+            raise InputError("the distances table has none of the distance columns "
+                             f"{', '.join(DISTANCE_MEASURES)}", file=file,
+                             fix="pass the output of `pairnet distances`")
+        d = distances[["origin", "destination", *cols]].astype(
+            {"origin": "string", "destination": "string"})
+        check_unique(d, ["origin", "destination"], file=file, what="distance pair")
+        panel = panel.merge(d, on=["origin", "destination"], how="left")
+    return panel

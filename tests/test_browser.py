@@ -24,7 +24,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 def _small_report(out: Path) -> Path:
     from pairnet.maps import layers
     from pairnet.maps.geometry import city_polygons
-    from pairnet.maps.report import MapFigure, Study, not_run, section_from_output, write_report
+    from pairnet.maps.report import MapFigure, Study, not_run, section_from_output, write_study_report
 
     from pairnet.core.outputs import write_outputs
     from pairnet.core.results import Table
@@ -55,7 +55,7 @@ def _small_report(out: Path) -> Path:
     ]
     study = Study("gd", "Guangdong", [section_from_output(step, "parks", maps=maps),
                                       not_run("did", "DID", "not available")])
-    return write_report([study], out, demo=True)
+    return write_study_report([study], out, demo=True)
 
 
 def test_report_renders_offline_in_chromium(tmp_path):

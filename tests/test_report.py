@@ -31,9 +31,9 @@ def _study_with_xss(tmp_path):
 
 
 def test_report_escapes_every_user_string_and_marks_steps(tmp_path):
-    from pairnet.maps.report import external_references, write_report
+    from pairnet.maps.report import external_references, write_study_report
 
-    path = write_report([_study_with_xss(tmp_path)], tmp_path, title=f"T {XSS}", demo=True)
+    path = write_study_report([_study_with_xss(tmp_path)], tmp_path, title=f"T {XSS}", demo=True)
     html = path.read_text(encoding="utf-8")
     assert XSS not in html
     assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 6
@@ -45,9 +45,9 @@ def test_report_escapes_every_user_string_and_marks_steps(tmp_path):
 
 
 def test_results_json_merges_step_results_with_status(tmp_path):
-    from pairnet.maps.report import write_report
+    from pairnet.maps.report import write_study_report
 
-    write_report([_study_with_xss(tmp_path)], tmp_path, extra_results={"demo": False})
+    write_study_report([_study_with_xss(tmp_path)], tmp_path, extra_results={"demo": False})
     res = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
     assert res["demo"] is False
     assert res["gd"]["s1"]["results"] == {"beta": 1.25}
@@ -56,22 +56,22 @@ def test_results_json_merges_step_results_with_status(tmp_path):
 
 
 def test_no_demo_banner_for_user_studies(tmp_path):
-    from pairnet.maps.report import write_report
+    from pairnet.maps.report import write_study_report
 
-    html = write_report([_study_with_xss(tmp_path)], tmp_path, demo=False).read_text("utf-8")
+    html = write_study_report([_study_with_xss(tmp_path)], tmp_path, demo=False).read_text("utf-8")
     assert "pn-demo-banner" not in html
 
 
 def test_leaflet_is_inlined_once_for_many_maps(tmp_path):
     from pairnet.maps.geometry import city_polygons
     from pairnet.maps.layers import pairing_map
-    from pairnet.maps.report import MapFigure, Section, Study, write_report
+    from pairnet.maps.report import MapFigure, Section, Study, write_study_report
 
     cities = city_polygons(["440100", "441400"])
     parks = pd.DataFrame({"helper": ["440100"], "recipient": ["441400"], "park": ["P"],
                           "first_year": [2006]})
     maps = [MapFigure(f"m{i}", pairing_map(cities, parks)) for i in range(3)]
-    html = write_report([Study("s", "S", [Section("a", "A", maps=maps)])], tmp_path
+    html = write_study_report([Study("s", "S", [Section("a", "A", maps=maps)])], tmp_path
                         ).read_text("utf-8")
     from pairnet.maps.assets import leaflet_css, leaflet_js
 
@@ -162,7 +162,7 @@ thresholds = [1, 3]
 
 
 def test_a_step_without_its_upstream_data_is_not_run(tmp_path):
-    from pairnet.demo import STEPS, StepContext, _run_step
+    from pairnet.pipeline import STEPS, StepContext, _run_step
     from pairnet.study import StudyConfig
 
     st = StudyConfig(key="s", kind="pairing", title="S", analyses=("network",))
@@ -173,7 +173,7 @@ def test_a_step_without_its_upstream_data_is_not_run(tmp_path):
 
 
 def test_a_step_with_missing_modules_is_not_run(tmp_path):
-    from pairnet.demo import Step, StepContext, _run_step
+    from pairnet.pipeline import Step, StepContext, _run_step
     from pairnet.study import StudyConfig
 
     step = Step("x", "X", "pairing", ("pairnet_no_such_module",), lambda ctx: None)
@@ -183,7 +183,7 @@ def test_a_step_with_missing_modules_is_not_run(tmp_path):
 
 
 def test_every_registered_step_module_is_importable():
-    from pairnet.demo import available_steps
+    from pairnet.pipeline import available_steps
 
     avail = available_steps()
     assert set(avail) == {"data", "distances", "network", "did", "pairing", "land", "optimize",
@@ -312,19 +312,44 @@ def test_tables_align_text_left_separate_thousands_and_fix_decimals(tmp_path):
     assert raw["rows"].tolist() == [132025, 5] and raw["coef"].tolist() == [-0.01, -0.00979]
 
 
-def test_ingest_audit_display_summarises_never_connected_pairs_and_adds_total():
-    from pairnet.demo import _audit_display
+def test_steps_declare_needs_and_gives_that_exist_and_come_from_earlier_steps():
+    from pairnet.pipeline import ARTEFACTS, STEPS
 
-    audit = pd.DataFrame({"step": ["kind", "kept", "panel", "panel"],
-                          "reason": ["other kind", "kept", "never connected: 440100-440500",
-                                     "never connected: 440400-440800"],
-                          "rows": [3, 7, 0, 0]})
-    shown, never = _audit_display(audit, 10, ["440100"])
-    assert len(shown) == 4
-    assert shown["reason"].tolist()[2] == "never connected (2 pairs, listed below)"
-    assert shown.iloc[-1].tolist() == ["total", "all input records", 10]
-    assert never["origin"].tolist() == ["440100", "440400"]
-    assert never["destination_name"].tolist() == ["汕头市", "湛江市"]
+    given: set[str] = {"parks", "flows", "controls", "ingest", "outcomes"}  # from inputs
+    for step in STEPS:
+        for name in (*step.needs, *step.gives, *step.uses):
+            assert name in ARTEFACTS, (step.key, name)
+        if step.kind == "pairing":
+            missing = set(step.needs) - given
+            assert not missing, (step.key, missing)
+            assert not step.needs or step.why, step.key
+        given |= set(step.gives)
+
+
+def test_study_sections_are_typed_and_validated_once(tmp_path):
+    from pairnet.core.errors import InputError
+    from pairnet.study import DIDSection, parse_study
+
+    base = {"study": [{"key": "s", "kind": "pairing", "analyses": ["pairing"],
+                       "inputs": {"parks": "builtin"}}]}
+    cfg = parse_study(base, base=tmp_path)
+    assert cfg.studies[0].did == DIDSection() and cfg.studies[0].network.thresholds == (
+        1, 3, 5, 10)
+    for section, value, words in [("did", {"placebo": "many"}, "whole number"),
+                                  ("did", {"placebo": 10.7}, "whole number"),
+                                  ("did", {"placebo": -1}, "at least 0"),
+                                  ("did", {"control_group": "sometimes"}, "never"),
+                                  ("network", {"thresholds": "a,b"}, "number"),
+                                  ("optimize", {"draws": -1}, "at least 0"),
+                                  ("citypanel", {"twoways": "yes"}, "true or false"),
+                                  ("land", {"years": [2011]}, "2 values")]:
+        bad = {"study": [{**base["study"][0], section: value}]}
+        with pytest.raises(InputError, match=words) as e:
+            parse_study(bad, base=tmp_path)
+        assert f"[study.{section}]" in str(e.value)
+    for key, value in [("seed", "abc"), ("tolerance", "fine"), ("basemap", "google")]:
+        with pytest.raises(InputError):
+            parse_study({"study": [{**base["study"][0], key: value}]}, base=tmp_path)
 
 
 def test_network_hubs_shown_as_short_names():

@@ -22,7 +22,7 @@ def command(
     Writes DIR/report.html (self-contained, opens offline), DIR/results.json (every number)
     and one folder per step with its tables and figures.
     """
-    from pairnet.demo import run_report
+    from pairnet.pipeline import run_report
     from pairnet.study import demo_config
 
     path = run_report(demo_config(seed), out, progress=progress, strict=strict)

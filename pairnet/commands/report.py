@@ -18,7 +18,7 @@ def command(
                                          "instead of reporting it as failed.")] = False,
 ) -> None:
     """Run the analyses a study file names on its inputs and write DIR/report.html."""
-    from pairnet.demo import run_report
+    from pairnet.pipeline import run_report
     from pairnet.study import load_study
 
     config = load_study(study)

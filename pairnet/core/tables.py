@@ -24,6 +24,7 @@ __all__ = [
     "file_suffix",
     "id_strings",
     "read_table",
+    "table_columns",
     "write_table",
     "write_json",
     "to_jsonable",
@@ -167,6 +168,58 @@ def read_table(
         raise InputError(f"the {what} has no rows", file=str(path),
                          fix="supply a file with a header and at least one record")
     return df
+
+
+def table_columns(path: str | Path) -> list[str]:
+    """The column names of a table file, reading only its header (or schema).
+
+    Raises
+    ------
+    InputError
+        Missing file or unreadable format (as :func:`read_table`).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("file not found" if not path.exists() else "not a file",
+                         file=str(path), fix="check the path")
+    ext = file_suffix(path)
+    try:
+        if ext in (".csv", ".txt", ".tsv", ".csv.gz"):
+            sep = "\t" if ext == ".tsv" else ","
+            head = pd.read_csv(path, nrows=0, sep=sep, encoding="utf-8-sig"
+                               if ext == ".csv.gz" else _head_encoding(path))
+            cols = list(head.columns)
+        elif ext in (".parquet", ".pq"):
+            import pyarrow.parquet as pq
+
+            cols = list(pq.read_schema(path).names)
+        elif ext in (".xlsx", ".xls"):
+            cols = list(pd.read_excel(path, nrows=0).columns)
+        elif ext == ".dta":
+            with pd.read_stata(path, iterator=True) as reader:
+                cols = list(reader.variable_labels())
+        else:
+            raise InputError(f"unknown file type '{ext}'", file=str(path),
+                             fix="use .csv, .parquet, .xlsx or .dta")
+    except InputError:
+        raise
+    except Exception as exc:
+        raise InputError(f"cannot read the header: {exc}", file=str(path),
+                         fix="check that the file is a valid CSV/Parquet/Excel/Stata file"
+                         ) from exc
+    return [str(c).strip() for c in cols]
+
+
+def _head_encoding(path: Path) -> str:
+    """UTF-8 or GB18030, judged on the first 64 KiB (enough for a header line)."""
+    raw = path.read_bytes()[:1 << 16]
+    try:
+        raw.decode("utf-8")
+        return "utf-8-sig"
+    except UnicodeDecodeError as exc:
+        if exc.start > len(raw) - 4:  # a character cut at the 64 KiB boundary
+            return "utf-8-sig"
+        return "gb18030"
 
 
 def _restore_numbers(df: pd.DataFrame, keep: set[str]) -> pd.DataFrame:

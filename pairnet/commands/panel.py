@@ -1,0 +1,110 @@
+"""``pairnet panel``: the DID-ready pair-year panel (flows or registry + parks + controls + distances)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def command(
+    data: Annotated[Path, typer.Argument(
+        help="A flows table (origin, destination, year, count) or firm-registry records "
+             "(as for `pairnet ingest`); which one is told from its columns.")],
+    parks: Annotated[Path, typer.Option(
+        "--parks", help="Parks table: helper, recipient (names or adcodes), park, first_year; "
+                        "'builtin' = the Guangdong list shipped with pairnet.")],
+    out: Annotated[Path, typer.Option("--out", help="Panel output (.csv or .parquet).")],
+    controls: Annotated[Path | None, typer.Option(
+        "--controls", help="Recipient city-year controls: city, year, freight, revenue_pc, "
+                           "spending_pc, phones_pc, beds_per_10k.")] = None,
+    distances: Annotated[str, typer.Option(
+        "--distances", help="'auto' (the four distances from the built-in boundaries), "
+                            "'none', or a file written by `pairnet distances`.")] = "auto",
+    origins: Annotated[str | None, typer.Option(
+        "--origins", help="Helper cities (IDS); default: the helpers of --parks.")] = None,
+    destinations: Annotated[str | None, typer.Option(
+        "--destinations", help="Recipient cities (IDS); default: the recipients of --parks.")
+    ] = None,
+    years: Annotated[str, typer.Option(
+        "--years", help="Panel years FIRST-LAST (registry input).")] = "2000-2018",
+    industry: Annotated[str, typer.Option(
+        "--industry", help="Registry input: manufacturing or all.")] = "manufacturing",
+    kind: Annotated[str, typer.Option(
+        "--kind", help="Registry input: shareholding or branch.")] = "shareholding",
+    columns: Annotated[str | None, typer.Option(
+        "--columns", help="Registry input: rename file columns, 原列名=canonical,...")] = None,
+    table5: Annotated[bool, typer.Option(
+        "--table5/--no-table5", help="Registry input: add the Table 5 outcomes "
+                                     "count_all_industries and count_branches.")] = False,
+    audit: Annotated[Path | None, typer.Option(
+        "--audit", help="Registry input: audit output (default: next to --out, "
+                        "NAME_audit.csv).")] = None,
+) -> None:
+    """Build the pair-year panel `pairnet did` runs on (unit pair, time year, cohort cohort)."""
+    from pairnet.core.errors import InputError
+    from pairnet.core.options import parse_years
+    from pairnet.core.outputs import check_outputs
+    from pairnet.core.tables import read_table, table_columns, write_table
+    from pairnet.panels.pairs import ingest_outcomes, pair_panel, park_cohorts
+    from pairnet.panels.registry import REQUIRED as REGISTRY_COLUMNS
+    from pairnet.panels.registry import ingest_registry, parse_column_map
+    from pairnet.spatial.cities import resolve_cities
+
+    if str(parks) == "builtin":
+        from pairnet.study import builtin_parks
+
+        parks = builtin_parks()
+    cols = set(table_columns(data))
+    renamed = {parse_column_map(columns).get(c, c) for c in cols}
+    is_registry = set(REGISTRY_COLUMNS) <= renamed
+    if not is_registry and not {"origin", "destination", "year", "count"} <= cols:
+        raise InputError(
+            "neither a flows table (origin, destination, year, count) nor a firm registry "
+            f"({', '.join(REGISTRY_COLUMNS)}); found: {', '.join(sorted(cols))}",
+            file=str(data), fix="rename the columns, or map registry columns with `columns`")
+    audit_path = (audit or out.with_name(f"{out.stem}_audit.csv")) if is_registry else None
+    check_outputs({"DATA": data, "--parks": parks},
+                  {"--out": out, **({"--audit": audit_path} if audit_path else {})})
+    park_table = read_table(parks, string_cols=["helper", "recipient"], what="parks table")
+    coh = park_cohorts(park_table)
+    helpers = (resolve_cities(origins, argument="origins") if origins
+               else sorted(coh["origin"].astype(str).unique()))
+    recipients = (resolve_cities(destinations, argument="destinations") if destinations
+                  else sorted(coh["destination"].astype(str).unique()))
+    outcomes = None
+    if is_registry:
+        y = parse_years(years)
+        res = ingest_registry(data, origins=helpers, destinations=recipients, years=y,
+                              industry=industry, kind=kind, columns=columns)
+        assert audit_path is not None
+        write_table(res.audit, audit_path)
+        flows = res.panel
+        if table5:
+            outcomes = ingest_outcomes(data, origins=helpers, destinations=recipients, years=y,
+                                       columns=parse_column_map(columns))
+        typer.echo(res.summary())
+    else:
+        flows = read_table(data, required=["origin", "destination", "year", "count"],
+                           string_cols=["origin", "destination"], what="flows table")
+    ctl = None if controls is None else read_table(controls, string_cols=["city"],
+                                                     what="controls table")
+    dist = None
+    mode = distances.strip()
+    if mode.lower() == "auto":
+        from pairnet.spatial.distances import pair_distances
+
+        dist = pair_distances(helpers, recipients)
+    elif mode.lower() != "none":
+        dist = read_table(Path(mode), string_cols=["origin", "destination"],
+                          required=["origin", "destination"], what="distances table")
+    panel = pair_panel(flows, park_table, ctl, distances=dist, helpers=helpers,
+                       recipients=recipients, outcomes=outcomes, file=str(data))
+    write_table(panel, out)
+    n_pairs = panel["pair"].nunique()
+    treated = int(panel.loc[panel["cohort"] > 0, "pair"].nunique())
+    typer.echo(f"wrote {len(panel)} pair-years ({n_pairs} pairs, {treated} treated) to {out}"
+               + (f" and the audit to {audit_path}" if audit_path else ""))
+    typer.echo(f"next: pairnet did {out} --unit pair --time year --cohort cohort --y count "
+               "--out DIR")
