@@ -1,5 +1,12 @@
 """City-panel models of seed 000: pooled, RE, FE, F and Hausman tests, mechanisms, robustness.
 
+Two entry points compute and return a frozen :class:`CityPanelResult` (nothing is written or
+printed; :func:`pairnet.core.outputs.write_result` writes its step folder):
+
+- :func:`citypanel_suite` runs the battery on a city-year table of indicators, with the options
+  of :class:`CityPanelOptions`;
+- :func:`yrd_study` is seed 000 end to end: raw statistics -> indicators -> the battery.
+
 Estimators and conventions (checked against R plm 2.6-2 on Grunfeld, ``tests/reference/panel``):
 
 - pooled OLS: numpy least squares; FE (within, entity or two-way): pyfixest ``feols``;
@@ -14,7 +21,7 @@ Estimators and conventions (checked against R plm 2.6-2 on Grunfeld, ``tests/ref
   ``F = ((SSR_p − SSR_fe)/(df_p − df_fe)) / (SSR_fe/df_fe)``.
 - Hausman = plm ``phtest(within, random)``: ``(b_fe − b_re)'(V_fe − V_re)⁻¹(b_fe − b_re)`` with
   the conventional vcovs, df = number of slope coefficients. It always compares *individual*
-  FE and RE (linearmodels has no two-way RE); ``--twoways`` changes the FE model reported and
+  FE and RE (linearmodels has no two-way RE); ``twoways`` changes the FE model reported and
   the F test (two-way within against pooled, as plm's ``pFtest(twoways, pooling)``).
 - Mundlak: pooled OLS of y on x and the city means of x, cluster-robust (same HC1 convention)
   Wald test that the mean coefficients are zero, χ²(#means) — valid under heteroskedasticity
@@ -34,10 +41,10 @@ Estimators and conventions (checked against R plm 2.6-2 on Grunfeld, ``tests/ref
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -47,14 +54,21 @@ from pairnet.panels.citypanel import city_split, descriptives, validate_panel
 from scipy import stats
 
 from pairnet.core.errors import EstimationError, InputError, format_rows
-from pairnet.core.outputs import write_outputs
-from pairnet.core.results import Figure, Table
+from pairnet.core.results import Figure, ResultBase, Table, tidy_frame
 from pairnet.core.tables import id_strings
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure as MplFigure
 
 __all__ = [
     "PanelFit",
     "TestResult",
     "DWHResult",
+    "CityPanelOptions",
+    "CityPanelResult",
+    "YRD_GLOSSARY",
+    "citypanel_suite",
+    "yrd_study",
     "prepare",
     "check_design",
     "fit_pooled",
@@ -71,8 +85,6 @@ __all__ = [
     "heterogeneity",
     "subgroup_plot",
     "regression_table",
-    "run_citypanel",
-    "run_yrd_study",
 ]
 
 ModelName = Literal["pooled", "fe", "re"]
@@ -119,19 +131,36 @@ class PanelFit:
         se = self.se_cluster if cluster else self.se
         return pd.Series(2 * stats.t.sf(np.abs(self.coef / se), self.df_resid), index=se.index)
 
-    def tidy(self) -> pd.DataFrame:
-        """``term, estimate, se, se_cluster, t, p, p_cluster``."""
-        return pd.DataFrame({
-            "term": self.coef.index, "estimate": self.coef.to_numpy(),
-            "se": self.se.to_numpy(), "se_cluster": self.se_cluster.to_numpy(),
-            "t": (self.coef / self.se).to_numpy(), "p": self.pvalues().to_numpy(),
-            "p_cluster": self.pvalues(True).to_numpy()})
+    def tidy(self, cluster: bool = True, level: float = 0.95) -> pd.DataFrame:
+        """The coefficients in broom's columns, then ``model`` and ``se_type``.
+
+        Parameters
+        ----------
+        cluster : bool
+            City-clustered standard errors (``se_cluster``, plm HC1; pyfixest CRV1 for the
+            IV), the default, or the conventional ones (``se``, as ``summary(plm(...))``).
+        level : float
+            Confidence level of ``conf_low, conf_high``.
+
+        t statistics, p-values and intervals use the t distribution with the residual df (as
+        :meth:`pvalues` and the coefficient plots).
+        """
+        se = (self.se_cluster if cluster else self.se).reindex(self.coef.index)
+        q = stats.t.ppf((1 + level) / 2, self.df_resid)
+        coef = self.coef.to_numpy(float)
+        s = se.to_numpy(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = coef / s
+        return tidy_frame(list(self.coef.index), coef, s, t,
+                          2 * stats.t.sf(np.abs(t), self.df_resid), coef - q * s, coef + q * s,
+                          model=self.model, se_type="cluster" if cluster else "conventional")
 
     def summary(self) -> str:
-        """A plain-text coefficient table."""
+        """A plain-text coefficient table (city-clustered SEs)."""
         head = (f"{self.model}: {self.y}, n={self.nobs}, entities={self.n_entities}, "
                 f"df={self.df_resid}, R2={self.r2:.4f}")
-        return head + "\n" + self.tidy().to_string(index=False, float_format=lambda v: f"{v:.6g}")
+        tab = self.tidy().drop(columns=["model"])
+        return head + "\n" + tab.to_string(index=False, float_format=lambda v: f"{v:.6g}")
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: ``coef, se, se_cluster`` dicts by name plus counts."""
@@ -143,7 +172,8 @@ class PanelFit:
                 **{k: v.to_dict() for k, v in self.extra.items() if isinstance(v, pd.Series)}}
 
     def plot(self, terms: Sequence[str] | None = None, cluster: bool = True,
-             scale: Mapping[str, float] | None = None, xlabel: str | None = None):
+             scale: Mapping[str, float] | None = None,
+             xlabel: str | None = None) -> MplFigure:
         """Coefficient plot with 95% intervals; returns a matplotlib Figure.
 
         ``scale`` (term -> one standard deviation of that regressor) plots the effect of a
@@ -197,9 +227,12 @@ class TestResult:
         return f"{self.name}: stat={self.stat:.6g}, df={self.df}, p={self.p:.4g}"
 
     def tidy(self) -> pd.DataFrame:
-        """One row: ``test, stat, df, p``."""
-        return pd.DataFrame([{"test": self.name, "stat": self.stat, "df": str(self.df),
-                              "p": self.p}])
+        """One row in broom's columns (``term`` = the test, no estimate), then ``df, note``.
+
+        ``df`` is text: ``"7"``, or ``"(24, 311)"`` for an F test.
+        """
+        return tidy_frame([self.name], [np.nan], statistic=[self.stat], p_value=[self.p],
+                          df=str(self.df), note=self.note)
 
 
 @dataclass(frozen=True)
@@ -228,15 +261,24 @@ class DWHResult:
         return "\n".join(t.summary() for t in (self.test, self.test_cluster,
                                                 self.hausman_iv_fe))
 
-    def tidy(self) -> pd.DataFrame:
-        """Both DWH variants, the IV-vs-FE Hausman and the first-stage F, one row each."""
-        first = pd.DataFrame([{"test": "first-stage F (instrument)", "stat": self.first_stage_f,
-                               "df": "1", "p": np.nan, "note": ""}])
-        rows = [t.tidy().assign(note=t.note)
-                for t in (self.test, self.test_cluster, self.hausman_iv_fe)]
-        return pd.concat([*rows, first], ignore_index=True)
+    def tests(self) -> list[TestResult]:
+        """Both DWH variants, the IV-vs-FE Hausman and the first-stage F (p not given)."""
+        first = TestResult("first-stage F (instrument)", self.first_stage_f, 1, np.nan)
+        return [self.test, self.test_cluster, self.hausman_iv_fe, first]
 
-    def plot(self):
+    def tidy(self) -> pd.DataFrame:
+        """The tests of :meth:`tests`, one row each, as :meth:`TestResult.tidy`.
+
+        The IV coefficients are ``self.iv.tidy()``.
+        """
+        return pd.concat([t.tidy() for t in self.tests()], ignore_index=True)
+
+    def table(self) -> pd.DataFrame:
+        """The endogeneity table as published: ``test, stat, df, p, note``."""
+        return pd.DataFrame([{"test": t.name, "stat": t.stat, "df": str(t.df), "p": t.p,
+                              "note": t.note} for t in self.tests()])
+
+    def plot(self) -> MplFigure:
         """IV coefficients with clustered 95% intervals."""
         return self.iv.plot(cluster=True)
 
@@ -256,7 +298,7 @@ def prepare(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str
     x = list(x)
     if y in x:
         raise InputError(f"the outcome {y!r} is also a regressor", column=y,
-                         fix="remove it from --x")
+                         fix="remove it from `x`")
     bad = [c for c in [entity, time, y, *x, *([cluster] if cluster else [])]
            if not str(c).isidentifier()]
     if bad:  # pyfixest formulas need plain names
@@ -268,30 +310,30 @@ def prepare(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str
     for c in extra:
         if c not in df.columns:
             raise InputError("cluster column not found", column=c, file=file,
-                             fix=f"--cluster must be one of: {_available(df)}")
+                             fix=f"`cluster` must be one of: {_available(df)}")
     out = validate_panel(df, entity=entity, time=time, columns=[y, *x], file=file)
     for c in extra:
         miss = np.flatnonzero(out[c].isna().to_numpy())
         if len(miss):
-            raise InputError("missing cluster id", column=c, file=file, rows=miss,
+            raise InputError("missing cluster id", column=c, file=file, rows=miss.tolist(),
                              fix="give every row its cluster")
     for c in [y, *x]:
         inf = np.flatnonzero(np.isinf(out[c].to_numpy(float)))
         if len(inf):
-            raise InputError("infinite value", file=file, column=c, rows=inf,
+            raise InputError("infinite value", file=file, column=c, rows=inf.tolist(),
                              fix="replace it by a number or leave the cell empty")
     cols = [y, *x]
     complete = out[cols].notna().all(axis=1).to_numpy()
     n_cities = out.loc[complete, entity].nunique()
     if n_cities < 2:
         # name the columns that empty the sample, with their missing rows
-        miss = {c: np.flatnonzero(out[c].isna().to_numpy()) for c in cols}
-        worst = sorted((c for c in cols if len(miss[c])), key=lambda c: -len(miss[c]))
+        gaps = {c: np.flatnonzero(out[c].isna().to_numpy()) for c in cols}
+        worst = sorted((c for c in cols if len(gaps[c])), key=lambda c: -len(gaps[c]))
         what = ("no row has all of " + ", ".join(cols) if n_cities == 0
                 else "only one city has rows with all of " + ", ".join(cols))
         if worst:
-            detail = "; ".join(f"'{c}' missing in {len(miss[c])} of {len(out)} rows "
-                               f"({format_rows(miss[c])})" for c in worst[:3])
+            detail = "; ".join(f"'{c}' missing in {len(gaps[c])} of {len(out)} rows "
+                               f"({format_rows(gaps[c])})" for c in worst[:3])
             raise InputError(f"{what}: {detail}", file=file, column=worst[0],
                              fix="fill these values (or drop a mostly empty regressor); the "
                                  "models need at least 2 cities with complete rows")
@@ -326,7 +368,7 @@ def check_design(d: pd.DataFrame, x: Sequence[str], *, entity: str,
         if len(X) and np.ptp(X[:, j]) <= 1e-12 * (1 + scale[j]):
             raise InputError(f"regressor {c!r} is constant ({X[0, j]:g} in every complete row), "
                              "so it is collinear with the intercept", file=file, column=c,
-                             fix=f"drop {c} from --x")
+                             fix=f"drop {c} from `x`")
     kept = [np.ones(len(X))]
     names = ["const"]
     for j, c in enumerate(x):
@@ -339,7 +381,7 @@ def check_design(d: pd.DataFrame, x: Sequence[str], *, entity: str,
             raise InputError(f"regressors are collinear: {c!r} is a linear combination of "
                              f"{', '.join(repr(n) for n in deps) or 'the intercept'}",
                              file=file, column=c,
-                             fix=f"drop one of {', '.join([*deps, c])} from --x")
+                             fix=f"drop one of {', '.join([*deps, c])} from `x`")
         kept.append(X[:, j])
         names.append(c)
     n_cities = int(d[entity].nunique())
@@ -419,7 +461,7 @@ def fit_fe(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str]
         raise InputError(f"fixed effects: regressor(s) {', '.join(gone)} do not vary within "
                          "cities (or years) and are collinear with the effects",
                          column=gone[0] if gone else None,
-                         fix=f"drop {', '.join(gone)} from --x")
+                         fix=f"drop {', '.join(gone)} from `x`")
     Xd, yd, u = m.design()
     n, k = Xd.shape
     G = d[entity].nunique()
@@ -589,7 +631,7 @@ def add_interactions(df: pd.DataFrame, pairs: Sequence[tuple[str, str]], *,
     for a, b in pairs:
         for c in (a, b):
             if c not in out.columns:
-                raise InputError("interaction column not found", column=c, file="--interact",
+                raise InputError("interaction column not found", column=c, file="`interact`",
                                  fix=f"write A:B with columns of the table: {_available(df)}")
         va, vb = out[a].astype(float), out[b].astype(float)
         if centre:
@@ -680,7 +722,7 @@ def heterogeneity(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequen
     out: dict[str, dict[str, Any]] = {}
     for col, thr in splits.items():
         if col not in df.columns:
-            raise InputError("split column not found", column=col, file="--split",
+            raise InputError("split column not found", column=col, file="`split`",
                              fix=f"split on a column of the table: {_available(df)}")
         grp = city_split(df, col, entity=entity, threshold=thr)
         means = df.groupby(entity)[col].mean()
@@ -697,7 +739,8 @@ def heterogeneity(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequen
     return out
 
 
-def subgroup_plot(het: Mapping[str, Mapping[str, Any]], term: str, xlabel: str | None = None):
+def subgroup_plot(het: Mapping[str, Mapping[str, Any]], term: str,
+                  xlabel: str | None = None) -> MplFigure:
     """Coefficient of ``term`` in the high / low group of each splitter (clustered 95% CI)."""
     import matplotlib.pyplot as plt
 
@@ -795,36 +838,29 @@ def _parse_split(spec: str) -> tuple[str, float | None]:
         try:
             return col.strip(), float(thr)
         except ValueError:
-            raise InputError(f"bad threshold in {spec!r}", file="--split",
+            raise InputError(f"bad threshold in {spec!r}", file="`split`",
                              fix="write COL or COL>=NUMBER") from None
     return spec.strip(), None
 
 
-def run_citypanel(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str],
-                  cluster: str | None = None, out_dir: str | Path, twoways: bool = False,
-                  lag: str | None = None, interact: Sequence[tuple[str, str]] = (),
-                  centre: bool = False, split: Sequence[str] = (),
-                  describe: Sequence[str] | None = None, names: Mapping[str, str] | None = None,
-                  file: str | None = None, title: str = "City-panel models",
-                  extra_tables: Mapping[str, Table] | None = None,
-                  extra_results: Mapping[str, Any] | None = None,
-                  glossary: pd.DataFrame | None = None,
-                  y_label: str | None = None) -> dict[str, Any]:
-    """The whole battery on a city-year table; writes the step folder.
+def _split_rules(split: Sequence[str]) -> dict[str, float | None]:
+    """``{column: threshold or None}`` of the ``split`` specs (``COL`` or ``COL>=NUMBER``)."""
+    return dict(_parse_split(s) for s in split)
 
-    Parameters
+
+@dataclass(frozen=True)
+class CityPanelOptions:
+    """Options of :func:`citypanel_suite`; the defaults live here.
+
+    Attributes
     ----------
-    df : DataFrame
-        City-year indicators.
-    entity, time, y, x, cluster
-        Column names; ``cluster`` defaults to ``entity``.
-    out_dir : path
-        Folder for ``results.json``, ``tables/*`` and ``figures/*``.
+    cluster : str, optional
+        Cluster column of the robust SEs (default: the entity).
     twoways : bool
         Two-way (entity + time) FE for the FE model and every FE-based extension.
     lag : str, optional
         A regressor to replace by its one-year within-city lag (robustness), also used as the
-        instrument of the Durbin–Wu–Hausman test.
+        instrument of the Durbin–Wu–Hausman test. Must be one of ``x``.
     interact : sequence of (A, B)
         Mechanism models: baseline + B (if not already a regressor) + A×B.
     centre : bool
@@ -833,238 +869,516 @@ def run_citypanel(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequen
         Heterogeneity splitters: ``COL`` (median of city means) or ``COL>=NUMBER``.
     describe : sequence of str, optional
         Columns for the descriptive table (default y and x).
-    names : mapping, optional
-        City id -> name for the descriptive table.
-    extra_tables, extra_results : mapping, optional
-        Written alongside (e.g. the indicator audit of :func:`run_yrd_study`).
+    names : mapping
+        City id -> name for the descriptive table (and the YRD study's display tables).
+    glossary : DataFrame, optional
+        ``code, definition, unit`` of the variables: published as the first table, and the
+        units are listed under the descriptive table.
+    y_label : str, optional
+        The outcome with its unit, for figure axes (default ``y``).
+    title : str
+        Title of the step folder and report section.
+
+    Raises
+    ------
+    InputError
+        A ``split`` threshold that is not a number, or an ``interact`` item that is not a pair.
+    """
+
+    cluster: str | None = None
+    twoways: bool = False
+    lag: str | None = None
+    interact: Sequence[tuple[str, str]] = ()
+    centre: bool = False
+    split: Sequence[str] = ()
+    describe: Sequence[str] | None = None
+    names: Mapping[str, str] = field(default_factory=dict)
+    glossary: pd.DataFrame | None = None
+    y_label: str | None = None
+    title: str = "City-panel models"
+
+    def __post_init__(self) -> None:
+        pairs = []
+        for item in self.interact:
+            if isinstance(item, str) or len(item) != 2:
+                raise InputError(f"bad interaction {item!r}", file="`interact`",
+                                 fix="give pairs of columns (A, B)")
+            pairs.append((str(item[0]), str(item[1])))
+        object.__setattr__(self, "interact", tuple(pairs))
+        split = (self.split,) if isinstance(self.split, str) else self.split
+        object.__setattr__(self, "split", tuple(str(s) for s in split))
+        if self.describe is not None:
+            object.__setattr__(self, "describe", tuple(self.describe))
+        object.__setattr__(self, "names", dict(self.names or {}))
+        _split_rules(self.split)  # a bad threshold fails here, before any data is seen
+
+    def split_rules(self) -> dict[str, float | None]:
+        """``{column: threshold}`` of :attr:`split` (``None`` = median of the city means)."""
+        return _split_rules(self.split)
+
+    def check(self, df: pd.DataFrame, x: Sequence[str]) -> None:
+        """Check the options that name columns against the table and the regressors.
+
+        Raises
+        ------
+        InputError
+            ``lag`` not among ``x``; an ``interact`` or ``split`` column not in ``df``.
+        """
+        x = list(x)
+        if self.lag and self.lag not in x:
+            raise InputError(f"`lag` {self.lag!r} is not among the regressors", file="`lag`",
+                             fix=f"name one of the `x` regressors: {', '.join(x)}")
+        for a, b in self.interact:
+            for c in (a, b):
+                if c not in df.columns:
+                    raise InputError("interaction column not found", column=c,
+                                     file="`interact`",
+                                     fix=f"write A:B with columns of the table: "
+                                         f"{_available(df)}")
+        for c in self.split_rules():
+            if c not in df.columns:
+                raise InputError("split column not found", column=c, file="`split`",
+                                 fix=f"split on a column of the table: {_available(df)}")
+
+
+_SE_CONVENTION = ("se: conventional (plm summary); se_cluster: plm vcovHC(type='HC1', "
+                  "cluster='group'), n/(n-k), no G/(G-1); fe.se_crv1: pyfixest CRV1")
+
+
+@dataclass(frozen=True)
+class CityPanelResult(ResultBase):
+    """The city-panel battery: baseline models and tests, and the extensions asked for.
+
+    Attributes
+    ----------
+    entity, time, y : str
+        Column names of the table the models were fitted on.
+    x : tuple of str
+        The regressors.
+    options : CityPanelOptions
+        The options used.
+    n_obs, n_entities, dropped_incomplete : int
+        City-years and cities with complete rows; rows dropped as incomplete.
+    pooled, fe, re : PanelFit
+        Pooled OLS, fixed effects (two-way with ``twoways``) and random effects.
+    fe_individual : PanelFit
+        The individual (city) FE model of the Hausman test (``fe`` unless ``twoways``).
+    f_test, hausman, mundlak : TestResult
+        plm ``pFtest``, ``phtest`` and the cluster-robust Mundlak test.
+    chosen : {"pooled", "fe", "re"}
+        The model the tests select; ``choice`` says why.
+    descriptives : DataFrame
+        The descriptive table (:func:`pairnet.panels.citypanel.descriptives`).
+    scale : mapping
+        Standard deviation of each regressor in the estimation sample (the FE figure).
+    mechanisms : mapping
+        ``{A_x_B: PanelFit}`` for ``interact``.
+    lag_variable, lag_rows_lost, lag_models
+        With ``lag``: the lagged regressor's name (``L_<lag>``), the city-years lost and
+        ``{"baseline" | A_x_B: PanelFit}``.
+    dwh : DWHResult, optional
+        With ``lag``: the endogeneity tests.
+    heterogeneity : mapping
+        ``{column: {"cut", "rule", "high": PanelFit, "low": PanelFit}}`` for ``split``.
+    file : str, optional
+        The input named in messages and results.
+    indicators, audit, gaps : DataFrame, optional
+        :func:`yrd_study` only: the city-year indicator frame (``city, year``, indicators,
+        splitters, ``size_class``, ``interpolated``), the construction audit and the raw cells
+        interpolated or left missing.
+    base_year : int, optional
+        :func:`yrd_study` only: the deflation base year (None = the index is base 100).
+    title : str
+        Title of the step folder.
+    """
+
+    entity: str
+    time: str
+    y: str
+    x: tuple[str, ...]
+    options: CityPanelOptions
+    n_obs: int
+    n_entities: int
+    dropped_incomplete: int
+    pooled: PanelFit
+    fe: PanelFit
+    re: PanelFit
+    fe_individual: PanelFit
+    f_test: TestResult
+    hausman: TestResult
+    mundlak: TestResult
+    chosen: ModelName
+    choice: str
+    descriptives: pd.DataFrame
+    scale: Mapping[str, float]
+    mechanisms: Mapping[str, PanelFit] = field(default_factory=dict)
+    lag_variable: str | None = None
+    lag_rows_lost: int = 0
+    lag_models: Mapping[str, PanelFit] = field(default_factory=dict)
+    dwh: DWHResult | None = None
+    heterogeneity: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    file: str | None = None
+    indicators: pd.DataFrame | None = None
+    audit: pd.DataFrame | None = None
+    gaps: pd.DataFrame | None = None
+    base_year: int | None = None
+    title: str = "City-panel models"
+
+    # ----------------------------------------------------------------- protocol
+
+    def fits(self) -> dict[str, PanelFit]:
+        """Every fitted model by a label that mirrors ``results.json``.
+
+        ``pooled``, ``re``, ``fe`` (two-way with ``twoways``; then ``fe_individual`` too),
+        ``mechanisms:A_x_B``, ``lag:baseline``, ``lag:A_x_B``, ``dwh:iv``, ``dwh:fe`` (FE on
+        the IV's rows), ``heterogeneity:COL:high`` / ``...:low``.
+        """
+        out = {"pooled": self.pooled, "re": self.re, "fe": self.fe}
+        if self.options.twoways:
+            out["fe_individual"] = self.fe_individual
+        out |= {f"mechanisms:{k}": f for k, f in self.mechanisms.items()}
+        out |= {f"lag:{k}": f for k, f in self.lag_models.items()}
+        if self.dwh is not None:
+            out |= {"dwh:iv": self.dwh.iv, "dwh:fe": self.dwh.fe}
+        for col, res in self.heterogeneity.items():
+            out |= {f"heterogeneity:{col}:{g}": res[g] for g in ("high", "low")}
+        return out
+
+    def tidy(self, cluster: bool = True) -> pd.DataFrame:
+        """Every model's coefficients: broom's columns, then ``model`` and ``se_type``.
+
+        ``model`` is the label of :meth:`fits`; ``cluster`` chooses city-clustered (default) or conventional standard errors, as
+        :meth:`PanelFit.tidy`.
+        """
+        return pd.concat([f.tidy(cluster).assign(model=label)
+                          for label, f in self.fits().items()], ignore_index=True)
+
+    def tests(self) -> dict[str, TestResult]:
+        """The test statistics: F, Hausman, Mundlak, and the DWH tests with ``lag``."""
+        out = {"f_test": self.f_test, "hausman": self.hausman, "mundlak": self.mundlak}
+        if self.dwh is not None:
+            out |= {"dwh": self.dwh.test, "dwh_cluster": self.dwh.test_cluster,
+                    "hausman_iv_fe": self.dwh.hausman_iv_fe}
+        return out
+
+    def summary(self) -> str:
+        """The sample, the test line, the chosen model's coefficients and every test."""
+        chosen = {"pooled": self.pooled, "fe": self.fe, "re": self.re}[self.chosen]
+        lines = [self.title,
+                 f"{self.n_obs} city-years, {self.n_entities} cities "
+                 f"({self.dropped_incomplete} incomplete rows dropped); outcome {self.y}",
+                 self.choice, "", chosen.summary(), ""]
+        lines += [t.summary() for t in self.tests().values()]
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """What ``results.json`` holds.
+
+        ``n_obs, n_entities, dropped_incomplete``, ``pooled|fe|re`` (coef, se, se_cluster,
+        ...), ``f_test``, ``hausman``, ``mundlak``, ``chosen``, ``choice``, ``twoways``,
+        ``se_convention``, and when asked ``mechanisms``, ``lag``, ``dwh``, ``endogeneity``,
+        ``heterogeneity``; the YRD study adds ``audit``, ``interpolated_cells``,
+        ``left_missing_cells`` and ``base_year``.
+        """
+        out: dict[str, Any] = {
+            "n_obs": self.n_obs, "n_entities": self.n_entities,
+            "dropped_incomplete": self.dropped_incomplete,
+            "pooled": self.pooled.to_dict(), "fe": self.fe.to_dict(), "re": self.re.to_dict(),
+            "f_test": self.f_test.to_dict(), "hausman": self.hausman.to_dict(),
+            "mundlak": self.mundlak.to_dict(), "chosen": self.chosen, "choice": self.choice,
+            "twoways": self.options.twoways, "se_convention": _SE_CONVENTION,
+        }
+        if self.mechanisms:
+            out["mechanisms"] = {k: f.to_dict() for k, f in self.mechanisms.items()}
+            out["mechanisms_centred"] = self.options.centre
+        if self.lag_variable is not None:
+            out["lag"] = {"variable": self.lag_variable, "rows_lost": self.lag_rows_lost,
+                          "models": {k: f.to_dict() for k, f in self.lag_models.items()}}
+        if self.dwh is not None:
+            dwh = self.dwh
+            out["dwh"] = dwh.to_dict()
+            out["endogeneity"] = {
+                "dwh": dwh.test.to_dict(), "dwh_cluster": dwh.test_cluster.to_dict(),
+                "hausman_iv_fe": dwh.hausman_iv_fe.to_dict(),
+                "first_stage_f": dwh.first_stage_f, "nobs": dwh.iv.nobs,
+                "instrument": self.lag_variable,
+                "matches_paper": "hausman_iv_fe (seed 000 reports 3.06, chi2(8), 93.04%)"}
+        if self.heterogeneity:
+            out["heterogeneity"] = {
+                col: {"cut": res["cut"], "rule": res["rule"], "high": res["high"].to_dict(),
+                      "low": res["low"].to_dict()} for col, res in self.heterogeneity.items()}
+        if self.audit is not None and self.gaps is not None:
+            out["audit"] = self.audit.to_dict(orient="records")
+            out["interpolated_cells"] = int((self.gaps["action"] == "interpolated").sum())
+            out["left_missing_cells"] = int((self.gaps["action"] == "left missing").sum())
+            out["base_year"] = self.base_year
+        return out
+
+    def tables(self) -> dict[str, Table]:
+        """The paper's tables, in the order they are published.
+
+        Variables (with a glossary), descriptives, baseline (both SEs), then mechanisms, lag
+        robustness, endogeneity and heterogeneity when asked, and the YRD study's audit, gaps
+        and indicators.
+        """
+        o = self.options
+        x = list(self.x)
+        tables: dict[str, Table] = {}
+        units = ""
+        if o.glossary is not None:
+            tables["glossary"] = Table(o.glossary, "Variables: codes, definitions and units",
+                                       "Definitions follow the population-mobility study of "
+                                       "the Yangtze River Delta; money in base-year prices.")
+            units = " Units: " + "; ".join(f"{c} {u}" for c, u in zip(
+                o.glossary["code"], o.glossary["unit"], strict=True)) + "."
+        tables["descriptives"] = Table(self.descriptives, "Descriptive statistics",
+                                       "Max and min with the city and year where they occur."
+                                       + units)
+        fe_label = self._fe_label()
+        f, h = self.f_test, self.hausman
+        fstr = f"{f.stat:.3f} (p={f.p:.3g})"
+        hstr = f"{h.stat:.3f} (p={h.p:.3g})"
+        for cl in (False, True):
+            tables["baseline" + ("_cluster" if cl else "")] = Table(
+                regression_table([self.pooled, self.re, self.fe], ["Pooled (ME)", "RE", fe_label],
+                                 cluster=cl, rows=x,
+                                 stats_rows={"F test": ["", "", fstr], "Hausman": ["", hstr, ""]}),
+                "Baseline regressions" + (" (city-clustered SE)" if cl else ""),
+                f"Outcome {self.y}. {_MODEL_LABELS}. {self.choice}. *** p<0.01, ** p<0.05, "
+                "* p<0.1; SE in parentheses"
+                + (" clustered by city (plm HC1 convention)." if cl else " (conventional)."))
+        if self.mechanisms:
+            tables["mechanisms"] = Table(
+                regression_table(list(self.mechanisms.values()), list(self.mechanisms),
+                                 cluster=True, rows=x),
+                "Mechanisms (interactions)",
+                f"{fe_label}; city-clustered SE (plm HC1). Interaction factors "
+                f"{'centred at their means' if o.centre else 'not centred'}.")
+        if self.lag_variable is not None:
+            lname = self.lag_variable
+            tables["robustness_lag"] = Table(
+                regression_table(list(self.lag_models.values()), list(self.lag_models),
+                                 cluster=True, rows=[lname if c == o.lag else c for c in x]),
+                f"Robustness: {o.lag} replaced by its one-year lag",
+                f"{self.lag_rows_lost} city-years lost (each city's first year). {fe_label}; "
+                "clustered SE.")
+        if self.dwh is not None:
+            hv = self.dwh.hausman_iv_fe
+            tables["endogeneity"] = Table(
+                self.dwh.table(),
+                "Endogeneity: Durbin-Wu-Hausman and Hausman IV vs FE",
+                f"H0: {o.lag} exogenous. Instrument: {self.lag_variable}; city FE; "
+                f"{self.dwh.iv.nobs} city-years (first year per city lost). DWH: control "
+                "function, chi2(1). Hausman IV vs FE (the paper's test): Stata-style contrast "
+                f"over all slopes, conventional vcovs, df = rank(V_IV - V_FE) = {hv.df}"
+                + (f"; {hv.note}." if hv.note else "."))
+        if self.heterogeneity:
+            fits, labels = [], []
+            for col, res in self.heterogeneity.items():
+                fits += [res["high"], res["low"]]
+                labels += [f"{col} high", f"{col} low"]
+            tables["heterogeneity"] = Table(
+                regression_table(fits, labels, cluster=True, rows=x),
+                "Heterogeneity: subgroup regressions",
+                "Cities grouped by their mean over the years; high = at or above the cut "
+                "(median of city means unless a threshold is given). "
+                f"{fe_label}; clustered SE.")
+        if self.audit is not None:
+            tables["audit"] = Table(self.audit, "Indicator construction audit",
+                                    "Every input city-year in exactly one row.")
+        if self.gaps is not None:
+            tables["gaps"] = Table(self._with_names(self.gaps),
+                                   "Raw cells interpolated or left missing",
+                                   "Interior gaps filled linearly within a city; never "
+                                   "extrapolated.")
+        if self.indicators is not None:
+            tables["indicators"] = Table(self._with_names(self.indicators),
+                                         "City-year indicators",
+                                         "'interpolated' lists the raw columns filled in that "
+                                         "row. Codes and units: see the variables table.")
+        return tables
+
+    def figures(self) -> dict[str, Figure]:
+        """The FE coefficients (one-SD scale) and, with ``split``, the subgroup estimates."""
+        x = list(self.x)
+        y_label = self.options.y_label or self.y
+        figures = {"baseline_fe": Figure(
+            self.fe.plot(x, scale=self.scale,
+                         xlabel=f"change in {y_label} per one-SD increase of the regressor"),
+            f"{self._fe_label()} coefficients, clustered 95% CI",
+            "Each regressor's coefficient times its standard deviation in the estimation "
+            "sample, so the effects share one scale: the change in the outcome for a one-"
+            "standard-deviation increase. Bars: 95% confidence intervals with city-clustered "
+            "SE; the unscaled coefficients are in the baseline table.")}
+        if self.heterogeneity:
+            figures["heterogeneity"] = Figure(
+                subgroup_plot(self.heterogeneity, x[0],
+                              xlabel=f"coefficient on {x[0]} (change in {y_label} per unit of "
+                                     f"{x[0]})"),
+                f"{x[0]} by subgroup, clustered 95% CI",
+                f"The coefficient on {x[0]} estimated separately in the high and low group of "
+                "each splitter (high = at or above the cut; see the heterogeneity table); one "
+                "unit scale throughout. Bars: 95% intervals with city-clustered SE.")
+        return figures
+
+    # ----------------------------------------------------------------- helpers
+
+    def _fe_label(self) -> str:
+        return "FE (two-way)" if self.options.twoways else "FE"
+
+    def _with_names(self, t: pd.DataFrame) -> pd.DataFrame:
+        """City names next to the adcodes (a display copy)."""
+        if "city" not in t.columns or "name" in t.columns:
+            return t
+        from pairnet.spatial.cities import city_names
+
+        names = dict(self.options.names)
+        out = t.copy()
+        codes = out["city"].astype(str)
+        nm = codes.map(names) if names else pd.Series(pd.NA, index=out.index)
+        if nm.isna().any():
+            nm = nm.fillna(codes.map(city_names(sorted(codes.unique()))))
+        out.insert(list(out.columns).index("city") + 1, "name", nm.astype(str))
+        return out
+
+
+def citypanel_suite(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str],
+                    options: CityPanelOptions | None = None, file: str | None = None,
+                    **overrides: Any) -> CityPanelResult:
+    """The whole battery on a city-year table: baseline models and tests, and extensions.
+
+    Parameters
+    ----------
+    df : DataFrame
+        City-year indicators.
+    entity, time, y, x
+        Column names: city id, year, outcome and regressors.
+    options : CityPanelOptions, optional
+        Cluster column, two-way effects, ``lag``, ``interact``, ``split``, ...; default
+        :class:`CityPanelOptions()`.
+    file : str, optional
+        The input's name in messages.
+    **overrides
+        Fields of :class:`CityPanelOptions` replacing those of ``options``
+        (``citypanel_suite(df, ..., lag="mig", twoways=True)``).
 
     Returns
     -------
-    dict
-        The content of ``results.json``: ``pooled|fe|re`` (coef, se, se_cluster, ...),
-        ``f_test``, ``hausman``, ``mundlak``, ``chosen``, ``choice``, and when asked
-        ``mechanisms``, ``lag``, ``dwh``, ``heterogeneity``, plus ``se_convention``.
+    CityPanelResult
+
+    Raises
+    ------
+    InputError
+        Bad options (checked before any estimation), a bad panel or regressors that the
+        models cannot separate.
+    EstimationError
+        A model that cannot be fitted.
     """
-    from pairnet.core.outputs import check_out_dir, ensure_out_dir
-
-
+    opts = options if options is not None else CityPanelOptions()
+    if overrides:
+        unknown = sorted(set(overrides) - {f.name for f in dataclasses.fields(CityPanelOptions)})
+        if unknown:
+            raise TypeError(f"citypanel_suite() got unknown option(s) {', '.join(unknown)}; "
+                            "see CityPanelOptions")
+        opts = dataclasses.replace(opts, **overrides)
     x = list(x)
-    out_path = Path(out_dir)
-    check_out_dir(out_path, option="--out")  # before any estimation
-    # options naming columns are checked before any estimation
-    if lag and lag not in x:
-        raise InputError(f"--lag {lag!r} is not among the regressors", file="--lag",
-                         fix=f"name one of the --x regressors: {', '.join(x)}")
-    for a, b in interact:
-        for c in (a, b):
-            if c not in df.columns:
-                raise InputError("interaction column not found", column=c, file="--interact",
-                                 fix=f"write A:B with columns of the table: {_available(df)}")
-    specs = dict(_parse_split(s) for s in split)
-    for c in specs:
-        if c not in df.columns:
-            raise InputError("split column not found", column=c, file="--split",
-                             fix=f"split on a column of the table: {_available(df)}")
+    opts.check(df, x)  # options naming columns are checked before any estimation
+    cluster, twoways = opts.cluster, opts.twoways
     d = prepare(df, entity=entity, time=time, y=y, x=x, cluster=cluster, file=file)
     check_design(d, x, entity=entity, file=file)
-    kw = {"entity": entity, "time": time, "y": y, "cluster": cluster}
-    pooled = fit_pooled(d, x=x, **kw)
-    fe = fit_fe(d, x=x, twoways=twoways, **kw)
-    re = fit_re(d, x=x, **kw)
-    fe1 = fe if not twoways else fit_fe(d, x=x, **kw)
+    pooled = fit_pooled(d, entity=entity, time=time, y=y, x=x, cluster=cluster)
+    fe = fit_fe(d, entity=entity, time=time, y=y, x=x, cluster=cluster, twoways=twoways)
+    re = fit_re(d, entity=entity, time=time, y=y, x=x, cluster=cluster)
+    fe1 = fe if not twoways else fit_fe(d, entity=entity, time=time, y=y, x=x, cluster=cluster)
     f = pftest(fe, pooled)
     h = phtest(fe1, re)
-    mund = mundlak_test(d, x=x, **kw)
+    mund = mundlak_test(d, entity=entity, time=time, y=y, x=x, cluster=cluster)
     chosen, line = choose_model(f, h, mund)
-    fe_label = "FE (two-way)" if twoways else "FE"
-    results: dict[str, Any] = {
-        "n_obs": len(d), "n_entities": int(d[entity].nunique()),
-        "dropped_incomplete": int(len(df) - len(d)),
-        "pooled": pooled.to_dict(), "fe": fe.to_dict(), "re": re.to_dict(),
-        "f_test": f.to_dict(), "hausman": h.to_dict(), "mundlak": mund.to_dict(),
-        "chosen": chosen, "choice": line, "twoways": twoways,
-        "se_convention": "se: conventional (plm summary); se_cluster: plm vcovHC(type='HC1', "
-                         "cluster='group'), n/(n-k), no G/(G-1); fe.se_crv1: pyfixest CRV1",
-    }
-    tables: dict[str, Table] = {}
-    figures: dict[str, Figure] = {}
-    units = ""
-    if glossary is not None:
-        tables["glossary"] = Table(glossary, "Variables: codes, definitions and units",
-                                   "Definitions follow the population-mobility study of the "
-                                   "Yangtze River Delta; money in base-year prices.")
-        units = " Units: " + "; ".join(f"{c} {u}" for c, u in zip(
-            glossary["code"], glossary["unit"], strict=True)) + "."
-    y_label = y_label or y
-    desc_cols = list(describe) if describe else [y, *x]
-    tables["descriptives"] = Table(
-        descriptives(df, [c for c in desc_cols if c in df.columns], entity=entity, time=time,
-                     names=dict(names or {})),
-        "Descriptive statistics", "Max and min with the city and year where they occur."
-        + units)
-    fstr = f"{f.stat:.3f} (p={f.p:.3g})"
-    hstr = f"{h.stat:.3f} (p={h.p:.3g})"
-    for cl in (False, True):
-        tables["baseline" + ("_cluster" if cl else "")] = Table(
-            regression_table([pooled, re, fe], ["Pooled (ME)", "RE", fe_label], cluster=cl,
-                             rows=x, stats_rows={"F test": ["", "", fstr],
-                                                 "Hausman": ["", hstr, ""]}),
-            "Baseline regressions" + (" (city-clustered SE)" if cl else ""),
-            f"Outcome {y}. {_MODEL_LABELS}. {line}. *** p<0.01, ** p<0.05, * p<0.1; "
-            "SE in parentheses"
-            + (" clustered by city (plm HC1 convention)." if cl else " (conventional)."))
-    sds = {c: float(d[c].std()) for c in x}
-    figures["baseline_fe"] = Figure(
-        fe.plot(x, scale=sds, xlabel=f"change in {y_label} per one-SD increase of the regressor"),
-        f"{fe_label} coefficients, clustered 95% CI",
-        "Each regressor's coefficient times its standard deviation in the estimation sample, "
-        "so the effects share one scale: the change in the outcome for a one-standard-"
-        "deviation increase. Bars: 95% confidence intervals with city-clustered SE; the "
-        "unscaled coefficients are in the baseline table.")
-
-    mech_fits: list[PanelFit] = []
-    mech_labels: list[str] = []
-    if interact:
-        dm, inames = add_interactions(d, interact, centre=centre)
+    desc_cols = list(opts.describe) if opts.describe else [y, *x]
+    desc = descriptives(df, [c for c in desc_cols if c in df.columns], entity=entity, time=time,
+                        names=dict(opts.names))
+    kw: dict[str, Any] = {"entity": entity, "time": time, "y": y, "cluster": cluster,
+                          "twoways": twoways}
+    ext: dict[str, Any] = {}
+    if opts.interact:
+        dm, inames = add_interactions(d, opts.interact, centre=opts.centre)
         mech = {}
-        for (a, b), iname in zip(interact, inames, strict=True):
+        for (a, b), iname in zip(opts.interact, inames, strict=True):
             xs = x + ([b] if b not in x else []) + ([a] if a not in x else []) + [iname]
-            fit = fit_fe(dm, x=xs, twoways=twoways, **kw)
-            mech[iname] = fit.to_dict()
-            mech_fits.append(fit)
-            mech_labels.append(iname)
-        results["mechanisms"] = mech
-        results["mechanisms_centred"] = centre
-        tables["mechanisms"] = Table(
-            regression_table(mech_fits, mech_labels, cluster=True, rows=x),
-            "Mechanisms (interactions)",
-            f"{fe_label}; city-clustered SE (plm HC1). Interaction factors "
-            f"{'centred at their means' if centre else 'not centred'}.")
-    if lag:
+            mech[iname] = fit_fe(dm, x=xs, **kw)
+        ext["mechanisms"] = mech
+    if opts.lag:
+        lag = opts.lag
         lname = f"L_{lag}"
         dl = d.copy()
         dl[lname] = lag_within(dl, lag, entity=entity, time=time)
         lost = int(dl[lname].isna().sum())
         dl2 = dl.dropna(subset=[lname])
         xl = [lname if c == lag else c for c in x]
-        lfits = [fit_fe(dl2, x=xl, twoways=twoways, **kw)]
-        llabels = ["baseline"]
-        if interact:
-            dli, inl = add_interactions(dl2, [(lname if a == lag else a, b) for a, b in interact],
-                                        centre=centre)
-            for (_a, b), iname in zip(interact, inl, strict=True):
+        lfits = {"baseline": fit_fe(dl2, x=xl, **kw)}
+        if opts.interact:
+            dli, inl = add_interactions(dl2, [(lname if a == lag else a, b)
+                                              for a, b in opts.interact], centre=opts.centre)
+            for (_a, b), iname in zip(opts.interact, inl, strict=True):
                 xs = xl + ([b] if b not in xl else []) + [iname]
-                lfits.append(fit_fe(dli, x=xs, twoways=twoways, **kw))
-                llabels.append(iname)
-        results["lag"] = {"variable": lname, "rows_lost": lost,
-                          "models": {lab: ft.to_dict() for lab, ft in zip(llabels, lfits,
-                                                                           strict=True)}}
-        tables["robustness_lag"] = Table(
-            regression_table(lfits, llabels, cluster=True, rows=xl),
-            f"Robustness: {lag} replaced by its one-year lag",
-            f"{lost} city-years lost (each city's first year). {fe_label}; clustered SE.")
-        dwh = dwh_test(dl2, entity=entity, time=time, y=y, x=x, endog=lag, instrument=lname,
-                       cluster=cluster, twoways=twoways)
-        results["dwh"] = dwh.to_dict()
-        hv = dwh.hausman_iv_fe
-        results["endogeneity"] = {
-            "dwh": dwh.test.to_dict(), "dwh_cluster": dwh.test_cluster.to_dict(),
-            "hausman_iv_fe": hv.to_dict(), "first_stage_f": dwh.first_stage_f,
-            "nobs": dwh.iv.nobs, "instrument": lname,
-            "matches_paper": "hausman_iv_fe (seed 000 reports 3.06, chi2(8), 93.04%)"}
-        tables["endogeneity"] = Table(
-            dwh.tidy(),
-            "Endogeneity: Durbin-Wu-Hausman and Hausman IV vs FE",
-            f"H0: {lag} exogenous. Instrument: {lname}; city FE; {dwh.iv.nobs} city-years "
-            "(first year per city lost). DWH: control function, chi2(1). Hausman IV vs FE "
-            "(the paper's test): Stata-style contrast over all slopes, conventional vcovs, "
-            f"df = rank(V_IV - V_FE) = {hv.df}"
-            + (f"; {hv.note}." if hv.note else "."))
-    if split:
-        het = heterogeneity(d, x=x, splits=specs, twoways=twoways, **kw)
-        hfits, hlabels = [], []
-        results["heterogeneity"] = {}
-        for col, res in het.items():
-            results["heterogeneity"][col] = {"cut": res["cut"], "rule": res["rule"],
-                                             "high": res["high"].to_dict(),
-                                             "low": res["low"].to_dict()}
-            hfits += [res["high"], res["low"]]
-            hlabels += [f"{col} high", f"{col} low"]
-        figures["heterogeneity"] = Figure(
-            subgroup_plot(het, x[0], xlabel=f"coefficient on {x[0]} (change in {y_label} "
-                                             f"per unit of {x[0]})"),
-            f"{x[0]} by subgroup, clustered 95% CI",
-            f"The coefficient on {x[0]} estimated separately in the high and low group of each "
-            "splitter (high = at or above the cut; see the heterogeneity table); one unit "
-            f"scale throughout. Bars: 95% intervals with city-clustered SE.")
-        tables["heterogeneity"] = Table(
-            regression_table(hfits, hlabels, cluster=True, rows=x),
-            "Heterogeneity: subgroup regressions",
-            "Cities grouped by their mean over the years; high = at or above the cut "
-            "(median of city means unless a threshold is given). "
-            f"{fe_label}; clustered SE.")
-    results.update(extra_results or {})
-    tables.update(extra_tables or {})
-    ensure_out_dir(out_path, option="--out")
-    write_outputs(out_dir, results=results, tables=tables, figures=figures, title=title)
-    return results
+                lfits[iname] = fit_fe(dli, x=xs, **kw)
+        ext |= {"lag_variable": lname, "lag_rows_lost": lost, "lag_models": lfits,
+                "dwh": dwh_test(dl2, entity=entity, time=time, y=y, x=x, endog=lag,
+                                instrument=lname, cluster=cluster, twoways=twoways)}
+    if opts.split:
+        ext["heterogeneity"] = heterogeneity(d, x=x, splits=opts.split_rules(), **kw)
+    return CityPanelResult(
+        entity=entity, time=time, y=y, x=tuple(x), options=opts, n_obs=len(d),
+        n_entities=int(d[entity].nunique()), dropped_incomplete=int(len(df) - len(d)),
+        pooled=pooled, fe=fe, re=re, fe_individual=fe1, f_test=f, hausman=h, mundlak=mund,
+        chosen=chosen, choice=line, descriptives=desc,
+        scale={c: float(d[c].std()) for c in x}, file=file, title=opts.title, **ext)
 
 
-def run_yrd_study(raw: pd.DataFrame, out_dir: str | Path, *, base_year: int | None = None,
-                  twoways: bool = False, centre: bool = False, entity: str = "city",
-                  time: str = "year", price: str = "price_index",
-                  file: str | None = None) -> dict[str, Any]:
+def yrd_study(raw: pd.DataFrame, *, base_year: int | None = None, twoways: bool = False,
+              centre: bool = False, entity: str = "city", time: str = "year",
+              price: str = "price_index", file: str | None = None) -> CityPanelResult:
     """Seed 000 end to end: raw statistics -> indicators -> the full model battery.
 
-    Builds the indicators (:func:`pairnet.panels.citypanel.build_indicators`), writes them and the
-    audit, then runs :func:`run_citypanel` with y = ``gdp_pc``, x = ``mig`` + controls, the
-    three mechanisms (mig×str, mig×tec, mig×cos), the lagged-mig robustness and DWH test, and
-    the splits hukou / density / school_years at the median and pop_resident >= 500 (万人,
-    i.e. 5 million). Returns the results dict (with ``audit`` added).
+    Builds the indicators (:func:`pairnet.panels.citypanel.build_indicators`), then runs
+    :func:`citypanel_suite` with y = ``gdp_pc``, x = ``mig`` + controls, the three mechanisms
+    (mig×str, mig×tec, mig×cos), the lagged-mig robustness and DWH test, and the splits hukou /
+    density / school_years at the median and pop_resident >= 500 (万人, i.e. 5 million).
+
+    Parameters
+    ----------
+    raw : DataFrame
+        One row per city and year with :data:`pairnet.panels.citypanel.RAW_COLUMNS` (and
+        optionally ``name``, used for the display tables).
+    base_year : int, optional
+        Deflate to this year's prices (default: the price index is already base = 100).
+    twoways, centre : bool
+        As :class:`CityPanelOptions`.
+    entity, time, price : str
+        Column names of the raw table.
+    file : str, optional
+        The input's name in messages.
+
+    Returns
+    -------
+    CityPanelResult
+        With ``indicators``, ``audit``, ``gaps`` and ``base_year`` set.
     """
     from pairnet.panels.citypanel import CONTROLS, INDICATORS, build_indicators
 
     ip = build_indicators(raw, entity=entity, time=time, price=price, base_year=base_year,
                           file=file)
-    frame = ip.frame
-    names = {}
+    names: dict[str, str] = {}
     if "name" in raw.columns:
         names = dict(zip(id_strings(raw[entity]), raw["name"].astype(str), strict=False))
-    def with_names(t: pd.DataFrame) -> pd.DataFrame:
-        """City names next to the adcodes (a display copy)."""
-        if entity not in t.columns and "city" not in t.columns:
-            return t
-        key = "city" if "city" in t.columns else entity
-        out = t.copy()
-        if "name" in out.columns:
-            return out
-        from pairnet.spatial.cities import city_names
-
-        codes = out[key].astype(str)
-        nm = codes.map(names) if names else pd.Series(pd.NA, index=out.index)
-        if nm.isna().any():
-            nm = nm.fillna(codes.map(city_names(sorted(codes.unique()))))
-        out.insert(list(out.columns).index(key) + 1, "name", nm.astype(str))
-        return out
-
-    res = run_citypanel(
-        frame.drop(columns=["size_class", "interpolated"]), entity="city", time="year",
-        y="gdp_pc", x=["mig", *CONTROLS], out_dir=out_dir, twoways=twoways, lag="mig",
-        interact=[("mig", "str"), ("mig", "tec"), ("mig", "cos")], centre=centre,
-        split=["hukou", "density", "school_years", "pop_resident>=500"],
-        describe=list(INDICATORS), names=names, file=file,
-        title="Population mobility and growth (YRD city panel)",
-        extra_tables={
-            "audit": Table(ip.audit, "Indicator construction audit",
-                           "Every input city-year in exactly one row."),
-            "gaps": Table(with_names(ip.gaps), "Raw cells interpolated or left missing",
-                          "Interior gaps filled linearly within a city; never extrapolated."),
-            "indicators": Table(with_names(ip.frame), "City-year indicators",
-                                "'interpolated' lists the raw columns filled in that row. "
-                                "Codes and units: see the variables table.")},
-        glossary=YRD_GLOSSARY, y_label="gdp_pc (10,000 yuan per person)",
-        extra_results={"audit": ip.audit.to_dict(orient="records"),
-                       "interpolated_cells": int((ip.gaps["action"] == "interpolated").sum()),
-                       "left_missing_cells": int((ip.gaps["action"] == "left missing").sum()),
-                       "base_year": base_year})
-    return res
+    opts = CityPanelOptions(
+        twoways=twoways, lag="mig", interact=[("mig", "str"), ("mig", "tec"), ("mig", "cos")],
+        centre=centre, split=["hukou", "density", "school_years", "pop_resident>=500"],
+        describe=list(INDICATORS), names=names, glossary=YRD_GLOSSARY,
+        y_label="gdp_pc (10,000 yuan per person)",
+        title="Population mobility and growth (YRD city panel)")
+    res = citypanel_suite(ip.frame.drop(columns=["size_class", "interpolated"]), entity="city",
+                          time="year", y="gdp_pc", x=["mig", *CONTROLS], options=opts,
+                          file=file)
+    return dataclasses.replace(res, indicators=ip.frame, audit=ip.audit, gaps=ip.gaps,
+                               base_year=base_year)

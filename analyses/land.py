@@ -10,10 +10,14 @@ park × county and county × year, standard errors clustered by county. Estimate
 ``log_area ~ i(s, park, ref=-1) | county^park + county^year`` with ``vcov={"CRV1": "county"}``;
 confidence intervals are pyfixest's (t with G − 1 degrees of freedom).
 
-Event window. The paper's sample is 2011–2020, exactly s = −3…6. If a longer ``--years`` window
+Event window. The paper's sample is 2011–2020, exactly s = −3…6. If a longer ``years`` window
 is used, the endpoints are binned: years before 2011 join s = −3 and years after 2020 join s = 6
 (the usual binned-endpoint event study), so the window of coefficients never changes. The
 county × year effects still use the actual year.
+
+:func:`land_study` is the whole study as one computation (read, clean with an audit, estimate)
+returning a frozen :class:`LandResult`; :func:`pairnet.core.outputs.write_result` writes its
+step folder.
 """
 
 from __future__ import annotations
@@ -21,25 +25,40 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
 from pairnet.analyses._pyfixest import feols as pf_feols
+from pairnet.panels.land import (
+    DEFAULT_PARK_PATTERNS,
+    EmptyCells,
+    LandCleaning,
+    clean_land,
+    read_land,
+)
+from scipy import stats
 
 from pairnet.core.errors import EstimationError, InputError
+from pairnet.core.options import check_literal
+from pairnet.core.results import Figure, ResultBase, Table, tidy_frame
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure as MplFigure
 
 __all__ = [
     "EVENT_YEAR",
     "WINDOW",
     "REGIME",
     "LandEventStudy",
+    "LandResult",
+    "land_study",
     "yearly_means",
     "event_time",
     "check_identified",
     "estimate_event_study",
     "plot_means",
-    "run_land",
 ]
 
 EVENT_YEAR = 2014  # benefit sharing abolished in 2014, restored in 2017
@@ -76,7 +95,7 @@ def event_time(year: pd.Series, *, event_year: int = EVENT_YEAR,
     return (year.astype("int64") - event_year).clip(window[0], window[1])
 
 
-def _regime_axes(regime: tuple[int, int]):
+def _regime_axes(regime: tuple[int, int]) -> tuple[MplFigure, Axes]:
     """A new figure whose axes shade the years of the benefit-sharing regime (Figures 4, 5)."""
     import matplotlib.pyplot as plt
 
@@ -102,6 +121,11 @@ class LandEventStudy:
         Counties (clusters).
     formula : str
         The pyfixest formula.
+    extra : mapping
+        Counts written to results.json (cells, singletons dropped, event-window bins).
+    df_t : float, optional
+        Degrees of freedom of the t distribution of the inference (pyfixest's: G − 1 for
+        CRV1, G the clusters of the estimation sample); default ``n_clusters − 1``.
     """
 
     event: pd.DataFrame
@@ -110,10 +134,24 @@ class LandEventStudy:
     n_clusters: int
     formula: str
     extra: Mapping[str, Any] = field(default_factory=dict)
+    df_t: float | None = None
 
     def tidy(self) -> pd.DataFrame:
-        """The event-study coefficients (one row per s, base included)."""
-        return self.event.copy()
+        """The park × year coefficients in broom's columns, then ``s`` and ``year``.
+
+        One row per event time, the base included (estimate 0, no standard error). ``term``
+        is pyfixest's name (``s::0:park``); t statistics and p-values use the t distribution
+        with :attr:`df_t` degrees of freedom, as pyfixest's; the intervals are pyfixest's.
+        """
+        e = self.event
+        df_t = self.df_t if self.df_t is not None else self.n_clusters - 1
+        coef, se = e["coef"].to_numpy(float), e["se"].to_numpy(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = coef / se
+        p = 2 * stats.t.sf(np.abs(t), df_t) if df_t > 0 else np.full(len(t), np.nan)
+        return tidy_frame([f"s::{int(s)}:park" for s in e["s"]], coef, se, t, p,
+                          e["ci_low"].to_numpy(float), e["ci_high"].to_numpy(float),
+                          s=e["s"].to_numpy(), year=e["year"].to_numpy())
 
     def summary(self) -> str:
         """A plain-text table of the coefficients."""
@@ -124,7 +162,7 @@ class LandEventStudy:
             lines.append(_summary_row(r.s, r.year, r.coef, r.se, r.ci_low, r.ci_high))
         return "\n".join(lines)
 
-    def plot(self, *, regime: tuple[int, int] = REGIME):
+    def plot(self, *, regime: tuple[int, int] = REGIME) -> MplFigure:
         """Figure 5: coefficients with 95% intervals, the 2014–2016 regime shaded."""
         e = self.event
         fig, ax = _regime_axes(regime)
@@ -149,8 +187,8 @@ class LandEventStudy:
         fig.tight_layout()
         return fig
 
-    def to_results(self) -> dict[str, Any]:
-        """The JSON-ready part of results.json."""
+    def to_dict(self) -> dict[str, Any]:
+        """The event study's part of results.json."""
         return {
             "formula": self.formula,
             "vcov": {"CRV1": "county"},
@@ -186,11 +224,11 @@ def _summary_row(s: int, year: int, coef: float, se: float, ci_low: float,
     return f"{s:>3} {year:>5} {coef:9.3f} {se:8.3f} {ci:>20}"
 
 
-#: Plain-language display labels for audit reasons that mention command-line options.
-_AUDIT_LABELS = {"county outside --cities": "county outside the study cities"}
+#: Plain-language display labels for audit reasons that name an option.
+_AUDIT_LABELS = {"county outside `cities`": "county outside the study cities"}
 
 
-def plot_means(means: pd.DataFrame, *, regime: tuple[int, int] = REGIME):
+def plot_means(means: pd.DataFrame, *, regime: tuple[int, int] = REGIME) -> MplFigure:
     """Figure 4: yearly mean log area inside vs outside parks."""
     fig, ax = _regime_axes(regime)
     ax.plot(means["year"], means["mean_inside"], "o-", label="inside parks (treated)")
@@ -240,9 +278,9 @@ def check_identified(d: pd.DataFrame, *, event_year: int = EVENT_YEAR, base: int
         f"the cleaned panel cannot identify the event study: {problem} "
         f"(years with both: {shown}; counties with both: {n_cty})",
         file=file,
-        fix=f"widen --years (it must include {base_year} and at least one other year) or "
-            "--cities (at least 2 counties with parcels inside and outside parks), or check "
-            "--park-patterns")
+        fix=f"widen `years` (it must include {base_year} and at least one other year) or "
+            "`cities` (at least 2 counties with parcels inside and outside parks), or check "
+            "`park_patterns`")
 
 
 def estimate_event_study(panel: pd.DataFrame, *, event_year: int = EVENT_YEAR,
@@ -306,7 +344,8 @@ def estimate_event_study(panel: pd.DataFrame, *, event_year: int = EVENT_YEAR,
                           formula=formula,
                           extra={"cells_input": int(len(d)),
                                  "singletons_dropped": int(len(d) - nobs),
-                                 "event_window_bins": _bins(d)})
+                                 "event_window_bins": _bins(d)},
+                          df_t=fit.df_t)
 
 
 def _bins(d: pd.DataFrame) -> dict[str, list[int]]:
@@ -322,34 +361,132 @@ _REASON_COLUMN = (("date", "date"), ("year", "date"), ("area", "area_ha"),
                   ("park", "location"), ("county", "county"), ("supervision", "supervision_no"))
 
 
-def run_land(
+_REGIME_NOTE = ("Shaded: benefit sharing abolished 2014–2016, restored 2017. log area = "
+                "log of the industrial land area sold (ha) in a county-year cell, inside or "
+                "outside co-built parks.")
+
+
+@dataclass(frozen=True)
+class LandResult(ResultBase):
+    """The land study: the audited cleaning and the event study estimated on its panel.
+
+    Attributes
+    ----------
+    cleaning : LandCleaning
+        Records kept, the county-year-park panel, the audit, unclassified land uses, settings.
+    study : LandEventStudy
+        Model (2) with the Figure 4 means.
+    file : str, optional
+        The records file (``None`` for a DataFrame), named in messages and results.
+    """
+
+    cleaning: LandCleaning
+    study: LandEventStudy
+    file: str | None = None
+    title: str = "Benefit sharing and land sales"
+
+    @property
+    def panel(self) -> pd.DataFrame:
+        """The cleaned ``county, year, park, area_ha, parcels, log_area`` panel."""
+        return self.cleaning.panel
+
+    def tidy(self) -> pd.DataFrame:
+        """The event-study coefficients (:meth:`LandEventStudy.tidy`)."""
+        return self.study.tidy()
+
+    def summary(self) -> str:
+        """The event-study table, then the cleaning audit."""
+        return self.study.summary() + "\n\n" + self.cleaning.summary()
+
+    def to_dict(self) -> dict[str, Any]:
+        """What ``results.json`` holds: the event study, the audit, the settings and input."""
+        clean = self.cleaning
+        return {
+            **self.study.to_dict(),
+            "audit": clean.audit.to_dict(orient="records"),
+            "unclassified_land_use": clean.unclassified.to_dict(orient="records"),
+            "cleaning": clean.info,
+            "input": self.file,
+        }
+
+    def tables(self) -> dict[str, Table]:
+        """Figure 4 means, Figure 5 coefficients, the cleaning audit, unclassified land uses."""
+        res, clean = self.study, self.cleaning
+        regime = _REGIME_NOTE.split(". ")[0] + "."
+        return {
+            "means": Table(res.means, "Figure 4: mean log industrial land area by year",
+                           "Means of log area (ha) over the county-year cells with parcels, "
+                           "inside and outside co-built parks. " + regime),
+            "event_study": Table(res.event, "Figure 5 coefficients: park × year (base 2013)",
+                                 "Coefficients of park × year relative to 2013 on log area "
+                                 "(ha); fixed effects park × county and county × year; SE "
+                                 "clustered by county. " + regime),
+            "audit": Table(clean.audit.assign(reason=clean.audit["reason"].replace(
+                               _AUDIT_LABELS)),
+                           "Cleaning audit: duplicates, then the cleaning rules of the land "
+                           "study (Tang & Zhang)",
+                           "Every input record ends in exactly one row; rows add up to the "
+                           "input records."),
+            "unclassified": Table(clean.unclassified, "Land-use strings not classified",
+                                  "GB/T 21010-2017 first-level classes."),
+        }
+
+    def figures(self) -> dict[str, Figure]:
+        """Figure 4 (means inside vs outside parks) and Figure 5 (the event study)."""
+        return {
+            "fig4_means": Figure(plot_means(self.study.means), "Figure 4: land sold inside vs "
+                                 "outside co-built parks", _REGIME_NOTE),
+            "fig5_event_study": Figure(self.study.plot(), "Figure 5: event study of land sold "
+                                       "in parks", _REGIME_NOTE),
+        }
+
+    def data_files(self) -> dict[str, pd.DataFrame]:
+        """``panel.csv``, ``audit.csv`` and ``unclassified.csv`` beside results.json."""
+        clean = self.cleaning
+        return {"panel.csv": clean.panel, "audit.csv": clean.audit,
+                "unclassified.csv": clean.unclassified}
+
+
+def land_study(
     records: str | Path | pd.DataFrame,
-    out: str | Path,
     *,
     cities: str | Sequence[str] = "EWN",
     years: tuple[int, int] = (2011, 2020),
     columns: Mapping[str, str] | None = None,
     park_patterns: Sequence[str] | None = None,
     empty: str = "drop",
-) -> LandEventStudy:
-    """The ``pairnet land`` pipeline: read, clean (audited), estimate, write the step folder.
+) -> LandResult:
+    """The land study: read, clean (audited), estimate; nothing is written.
 
-    Writes ``out/panel.csv``, ``out/audit.csv``, ``out/unclassified.csv`` and, through
-    :func:`pairnet.core.outputs.write_outputs`, ``results.json``, ``tables/{event_study,means,audit,
-    unclassified}.*``, ``figures/{fig4_means,fig5_event_study}.{png,svg}`` and ``outputs.json``.
+    Parameters
+    ----------
+    records : path or DataFrame
+        Land transactions (see :func:`pairnet.panels.land.read_land`), or a frame of them.
+    cities : str or sequence
+        Prefectures whose counties are kept (ids, names or groups; default the 12 EWN cities).
+    years : (int, int)
+        Inclusive year window of the transaction dates.
+    columns : mapping, optional
+        ``{file column: canonical column}`` renames.
+    park_patterns : sequence of str, optional
+        A parcel is in a co-built park when its location contains one of them (default
+        :data:`pairnet.panels.land.DEFAULT_PARK_PATTERNS`; an empty list is refused).
+    empty : {"drop", "log1p"}
+        County-year-park cells without parcels (see :mod:`pairnet.panels.land`).
 
     Returns
     -------
-    LandEventStudy
+    LandResult
+
+    Raises
+    ------
+    InputError
+        Bad file, columns or options; no record survives the cleaning; a panel on which the
+        event study is not identified.
+    EstimationError
+        The fit fails.
     """
-    from pairnet.panels.land import DEFAULT_PARK_PATTERNS, clean_land, read_land
-
-    from pairnet.core.outputs import check_out_dir, ensure_out_dir, write_outputs
-    from pairnet.core.results import Figure, Table
-    from pairnet.core.tables import write_table
-
     file = None
-    check_out_dir(out, option="--out")  # before any work is done
     if isinstance(records, pd.DataFrame):
         df = records.rename(columns=dict(columns or {}))
     else:
@@ -357,8 +494,9 @@ def run_land(
         df = read_land(records, columns=columns)
     # an explicitly empty list is refused by clean_land, never replaced by the default
     patterns = list(DEFAULT_PARK_PATTERNS) if park_patterns is None else list(park_patterns)
-    clean = clean_land(df, cities=cities, years=years, park_patterns=patterns,
-                       empty=empty, file=file)  # type: ignore[arg-type]
+    rule = cast(EmptyCells, check_literal(empty, EmptyCells, "empty"))
+    clean = clean_land(df, cities=cities, years=years, park_patterns=patterns, empty=rule,
+                       file=file)
     if clean.panel.empty:
         a = clean.audit[(clean.audit["rows"] > 0) & (clean.audit["step"] < 8)]
         top = a.sort_values("rows", ascending=False, kind="stable").head(3)
@@ -368,45 +506,6 @@ def run_land(
         raise InputError(f"no records survive the cleaning ({why})", file=file, column=column,
                          fix=("check the dates (2015-03-01, 20150301, 2015/3/1 or a timestamp)"
                               if column == "date" else "check that column's values")
-                         + " against the audit, or widen --years, --cities or --park-patterns")
-    res = estimate_event_study(clean.panel, file=file)
-    out = ensure_out_dir(out, option="--out")
-    write_table(clean.panel, out / "panel.csv")
-    write_table(clean.audit, out / "audit.csv")
-    write_table(clean.unclassified, out / "unclassified.csv")
-    results = {
-        **res.to_results(),
-        "audit": clean.audit.to_dict(orient="records"),
-        "unclassified_land_use": clean.unclassified.to_dict(orient="records"),
-        "cleaning": clean.info,
-        "input": file,
-    }
-    regime = ("Shaded: benefit sharing abolished 2014–2016, restored 2017. log area = "
-              "log of the industrial land area sold (ha) in a county-year cell, inside or "
-              "outside co-built parks.")
-    write_output_tables = {
-        "means": Table(res.means, "Figure 4: mean log industrial land area by year",
-                       "Means of log area (ha) over the county-year cells with parcels, inside "
-                       "and outside co-built parks. " + regime.split(". ")[0] + "."),
-        "event_study": Table(res.event, "Figure 5 coefficients: park × year (base 2013)",
-                             "Coefficients of park × year relative to 2013 on log area (ha); "
-                             "fixed effects park × county and county × year; SE clustered by "
-                             "county. " + regime.split(". ")[0] + "."),
-        "audit": Table(clean.audit.assign(reason=clean.audit["reason"].replace(
-                           _AUDIT_LABELS)),
-                       "Cleaning audit: duplicates, then the cleaning rules of the land study "
-                       "(Tang & Zhang)",
-                       "Every input record ends in exactly one row; rows add up to the input "
-                       "records."),
-        "unclassified": Table(clean.unclassified, "Land-use strings not classified",
-                              "GB/T 21010-2017 first-level classes."),
-    }
-    figures = {
-        "fig4_means": Figure(plot_means(res.means), "Figure 4: land sold inside vs outside "
-                             "co-built parks", regime),
-        "fig5_event_study": Figure(res.plot(), "Figure 5: event study of land sold in parks",
-                                   regime),
-    }
-    write_outputs(out, results=results, tables=write_output_tables, figures=figures,
-                  title="Benefit sharing and land sales")
-    return res
+                         + " against the audit, or widen `years`, `cities` or `park_patterns`")
+    return LandResult(cleaning=clean, study=estimate_event_study(clean.panel, file=file),
+                      file=file)

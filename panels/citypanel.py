@@ -42,6 +42,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from pairnet.core.errors import InputError
 from pairnet.core.tables import check_unique, id_strings, numeric_column, require_columns
@@ -134,7 +135,7 @@ def validate_panel(df: pd.DataFrame, *, entity: str, time: str, columns: Sequenc
     out = df.copy()
     miss = np.flatnonzero(out[entity].isna().to_numpy())
     if len(miss):
-        raise InputError("missing id", file=file, column=entity, rows=miss,
+        raise InputError("missing id", file=file, column=entity, rows=miss.tolist(),
                          fix="give every row its city")
     out[time] = numeric_column(out, time, file=file, integer=True, allow_missing=False)
     out[time] = out[time].astype("int64")
@@ -148,7 +149,7 @@ def validate_panel(df: pd.DataFrame, *, entity: str, time: str, columns: Sequenc
         who = out[entity].iloc[few[0]]
         raise InputError(f"city {who!r} has fewer than {min_years} years; a panel model needs "
                          "each city observed at least twice", file=file, column=entity,
-                         rows=few, fix="drop these cities or add their other years")
+                         rows=few.tolist(), fix="drop these cities or add their other years")
     return out
 
 
@@ -167,7 +168,7 @@ def interpolate_interior(df: pd.DataFrame, columns: Sequence[str], *, entity: st
         filled columns of each row, and the gap log ``entity, time, column, action``.
     """
     out = df.sort_values([entity, time]).reset_index(drop=True)
-    flags = [[] for _ in range(len(out))]
+    flags: list[list[str]] = [[] for _ in range(len(out))]
     log: list[dict] = []
     t = out[time].to_numpy(dtype=float)
     # read each column once: a fill only touches its own entity's rows, read before it
@@ -217,7 +218,7 @@ def deflate(df: pd.DataFrame, columns: Sequence[str], *, price: str, entity: str
     p = out[price].to_numpy(dtype=float)
     bad = np.flatnonzero(~np.isnan(p) & (p <= 0))
     if len(bad):
-        raise InputError("price index must be positive", column=price, rows=bad,
+        raise InputError("price index must be positive", column=price, rows=bad.tolist(),
                          fix="use a price level such as CPI (base year = 100)")
     if base_year is None:
         base = np.full(len(out), 100.0)
@@ -228,9 +229,9 @@ def deflate(df: pd.DataFrame, columns: Sequence[str], *, price: str, entity: str
         if len(lacking):
             raise InputError(f"no price index in base year {base_year} for city "
                              f"{out[entity].iloc[lacking[0]]!r}", file=file, column=price,
-                             rows=lacking,
+                             rows=lacking.tolist(),
                              fix="choose a base year inside the data for every city, or omit "
-                                 "--base-year when the index is already normalised to base = "
+                                 "`base_year` when the index is already normalised to base = "
                                  "100 (e.g. 2004 = 100)")
     factor = base / p
     for c in columns:
@@ -252,7 +253,8 @@ def size_class(pop_10k: pd.Series | np.ndarray | float) -> pd.Series:
     return out
 
 
-def schooling_years(primary, junior, senior, college, pop6):
+def schooling_years(primary: ArrayLike, junior: ArrayLike, senior: ArrayLike,
+                    college: ArrayLike, pop6: ArrayLike) -> np.ndarray:
     """Average years of schooling = (6·primary + 9·junior + 12·senior + 16·college) / pop 6+."""
     return (6 * np.asarray(primary, float) + 9 * np.asarray(junior, float)
             + 12 * np.asarray(senior, float) + 16 * np.asarray(college, float)) / np.asarray(

@@ -71,8 +71,7 @@ def demo_land_frame(*, seed: int = 2024, n_records: int = 60_000,
     years = np.arange(2011, 2021)
 
     # cells: county x year x park (park cells only in park counties), some cells empty
-    cc, yy, pp = np.meshgrid(np.arange(nc), years, [0, 1], indexing="ij")
-    cc, yy, pp = cc.ravel(), yy.ravel(), pp.ravel()
+    cc, yy, pp = (g.ravel() for g in np.meshgrid(np.arange(nc), years, [0, 1], indexing="ij"))
     present = np.where(pp == 1, has_park[cc] & (rng.random(len(cc)) < 0.85),
                        rng.random(len(cc)) < 0.95)
     a_pc = rng.normal(2.5, 0.5, (nc, 2))

@@ -268,26 +268,26 @@ def read_land(path: str | Path, *, columns: Mapping[str, str] | None = None) -> 
     columns = dict(columns or {})
     unknown = [dst for dst in columns.values() if dst not in LAND_COLUMNS]
     if unknown:
-        raise InputError(f"--columns maps to {unknown[0]!r}, which is not a land column",
-                         file="--columns",
+        raise InputError(f"`columns` maps to {unknown[0]!r}, which is not a land column",
+                         file="`columns`",
                          fix=f"map file columns onto {', '.join(LAND_COLUMNS)}")
     twice = sorted({d for d in columns.values() if list(columns.values()).count(d) > 1})
     if twice:
-        raise InputError(f"--columns maps two file columns onto {twice[0]!r}",
-                         file="--columns", fix="map exactly one file column onto each")
+        raise InputError(f"`columns` maps two file columns onto {twice[0]!r}",
+                         file="`columns`", fix="map exactly one file column onto each")
     text_cols = ("supervision_no", "county", "location", "land_use", "supply_method", "date")
     sources = [src for src, dst in columns.items() if dst in text_cols]
     # read without renaming, so a mapping naming no column of the file is caught
     df = read_table(path, what="land transactions", string_cols=(*text_cols, *sources))
     absent = [src for src in columns if src not in df.columns]
     if absent:
-        raise InputError(f"--columns names column {absent[0]!r}, which the file does not have",
+        raise InputError(f"`columns` names column {absent[0]!r}, which the file does not have",
                          file=str(path), column=absent[0],
                          fix=f"use the file's column names: {', '.join(map(str, df.columns))}")
     clash = [dst for src, dst in columns.items()
              if dst in df.columns and dst != src and dst not in columns]
     if clash:
-        raise InputError(f"--columns renames a column to {clash[0]!r}, but the file already "
+        raise InputError(f"`columns` renames a column to {clash[0]!r}, but the file already "
                          "has that column", file=str(path), column=clash[0],
                          fix="drop that mapping, or rename the file's own column")
     df = df.rename(columns=columns)
@@ -397,12 +397,12 @@ def clean_land(
     missing = [c for c in LAND_COLUMNS if c not in df.columns]
     if missing:
         raise InputError(f"land transactions lack column(s) {', '.join(missing)}", file=file,
-                         column=missing[0], fix="rename or map them with --columns")
+                         column=missing[0], fix="rename or map them with `columns`")
     patterns = [p for p in park_patterns if str(p).strip()]
     if not patterns:
-        raise InputError("no park pattern given", file="--park-patterns",
+        raise InputError("no park pattern given", file="`park_patterns`",
                          fix="pass at least one pattern, e.g. 产业转移工业园")
-    prefectures = resolve_cities(cities, level="prefecture", argument="--cities")
+    prefectures = resolve_cities(cities, level="prefecture", argument="`cities`")
     idx = admin_index()
     known = idx.loc[idx["level"].isin(["county", "prefecture"]), "adcode"]
 
@@ -442,7 +442,7 @@ def clean_land(
          ((year < first) | (year > last)).fillna(False).to_numpy())
     drop(1, "county code missing or unknown (county and supervision_no)",
          county.isna().to_numpy())
-    drop(1, "county outside --cities", ~pref.isin(prefectures).fillna(False).to_numpy())
+    drop(1, "county outside `cities`", ~pref.isin(prefectures).fillna(False).to_numpy())
     drop(2, "area missing", area.isna().to_numpy())
     # "inf" parses as a number but is no area; audited here so no record vanishes unnamed
     drop(2, "area not a finite number (inf)",

@@ -202,16 +202,22 @@ def test_city_split_city_without_values_in_no_group():
     assert list(g[:4:2]) == ["low", "high"]
 
 
-def test_missing_base_year_names_the_file_and_the_cli_fix():
+def test_missing_base_year_names_the_file_and_the_fix(run_cli, tmp_path):
     import pandas as pd
     from pairnet.panels.citypanel import deflate
+    from pairnet.panels.demo_yrd import write_demo_yrd
 
     from pairnet.core.errors import InputError
 
     df = pd.DataFrame({"city": ["a", "a"], "year": [2005, 2006], "price_index": [101.0, 103.0],
                        "gdp": [1.0, 2.0]})
-    with pytest.raises(InputError, match=r"raw\.csv.*base year 2030.*omit --base-year"):
+    # the library names the parameter, the command line its flag
+    with pytest.raises(InputError, match=r"raw\.csv.*base year 2030.*omit `base_year`"):
         deflate(df, ["gdp"], price="price_index", base_year=2030, file="raw.csv")
+    raw_path, _ = write_demo_yrd(tmp_path / "d", seed=0)
+    res = run_cli("citypanel", raw_path, "--raw", "--base-year", "2030", "--out", tmp_path / "o")
+    assert res.code == 2 and "base year 2030" in res.stderr, res.stderr
+    assert "omit --base-year when" in res.stderr and "`" not in res.stderr, res.stderr
 
 
 def _panel_csv(tmp_path, name="p.csv", *, n=12, t=6, seed=0, edit=None):

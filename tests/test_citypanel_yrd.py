@@ -1,4 +1,4 @@
-"""YRD demo: the generator's coefficients are recovered and the full battery writes its folder."""
+"""YRD demo: the generator's coefficients are recovered; the battery's result and its folder."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from pairnet.analyses.citypanel import fit_fe, run_yrd_study
-from pairnet.panels.citypanel import CONTROLS, build_indicators
+from pairnet.analyses.citypanel import CityPanelResult, fit_fe, yrd_study
+from pairnet.panels.citypanel import CONTROLS, INDICATORS, build_indicators
 from pairnet.panels.demo_yrd import TRUE_COEFS, generate_yrd, write_demo_yrd
 from pairnet.spatial.cities import GROUPS
+
+from pairnet.core.outputs import write_result
+from pairnet.core.tables import to_jsonable
 
 
 @pytest.fixture(scope="module")
@@ -19,9 +22,15 @@ def demo():
 
 
 @pytest.fixture(scope="module")
-def study(demo, tmp_path_factory):
+def result(demo):
+    return yrd_study(demo[0])
+
+
+@pytest.fixture(scope="module")
+def study(result, tmp_path_factory):
     out = tmp_path_factory.mktemp("yrd")
-    return run_yrd_study(demo[0], out), out
+    write_result(result, out)
+    return result.to_dict(), out
 
 
 def test_generator_shape_and_ids(demo):
@@ -82,6 +91,46 @@ def test_study_choices_and_tests(study):
     assert n_high == 26
     audit = {r["reason"].split(" ")[0]: r["rows"] for r in res["audit"]}
     assert audit["interior"] == 6 and sum(audit.values()) == 338
+
+
+def test_result_carries_the_indicators_audit_and_gaps(demo, result):
+    ip = build_indicators(demo[0])
+    assert isinstance(result, CityPanelResult)
+    pd.testing.assert_frame_equal(result.indicators, ip.frame)
+    pd.testing.assert_frame_equal(result.audit, ip.audit)
+    pd.testing.assert_frame_equal(result.gaps, ip.gaps)
+    assert {"city", "year", *INDICATORS} <= set(result.indicators.columns)
+    assert result.base_year is None and result.x == ("mig", *CONTROLS)
+    assert result.title == "Population mobility and growth (YRD city panel)"
+    # the display copy names the cities; the attribute stays the canonical frame
+    shown = result.tables()["indicators"].frame
+    assert list(shown.columns[:3]) == ["city", "name", "year"]
+    assert shown["name"].str.endswith("市").all() and "name" not in result.indicators
+
+
+def test_result_numbers_and_results_json_agree(result, study):
+    d, out = study
+    written = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert written == json.loads(json.dumps(to_jsonable(result.to_dict())))
+    assert result.chosen == d["chosen"] == "fe" and result.fe.coef["mig"] == d["fe"]["coef"]["mig"]
+    assert result.dwh is not None and result.dwh.iv.nobs == d["endogeneity"]["nobs"]
+    idx = json.loads((out / "outputs.json").read_text(encoding="utf-8"))
+    assert [t["name"] for t in idx["tables"]] == list(result.tables())
+    assert [f["name"] for f in idx["figures"]] == list(result.figures())
+    assert idx["title"] == result.title
+    text = result.summary()
+    assert "fixed effects" in text and "Durbin-Wu-Hausman" in text
+
+
+def test_tidy_has_every_model(result):
+    t = result.tidy()
+    labels = set(t["model"])
+    assert {"pooled", "re", "fe", "dwh:iv", "dwh:fe", "lag:baseline",
+            "mechanisms:mig_x_str", "heterogeneity:pop_resident:high"} <= labels
+    assert labels == set(result.fits())
+    row = t[(t["model"] == "fe") & (t["term"] == "mig")].iloc[0]
+    assert row["estimate"] == result.fe.coef["mig"]
+    assert row["std_error"] == result.fe.se_cluster["mig"]
 
 
 def test_study_writes_paper_tables(study):

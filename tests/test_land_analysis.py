@@ -11,7 +11,7 @@ from pairnet.analyses.land import (
     LandEventStudy,
     estimate_event_study,
     event_time,
-    run_land,
+    land_study,
     yearly_means,
 )
 from pairnet.panels.demo_land import TRUE_PATH, demo_land_frame
@@ -30,13 +30,13 @@ def test_event_study_recovers_the_true_path(demo):
     res = estimate_event_study(clean_land(frame).panel)
     e = res.tidy().set_index("s")
     assert list(e.index) == list(range(-3, 7))
-    assert e.loc[-1, "coef"] == 0.0 and np.isnan(e.loc[-1, "se"])
+    assert e.loc[-1, "estimate"] == 0.0 and np.isnan(e.loc[-1, "std_error"])
     est = e.drop(index=-1)
-    z = (est["coef"] - pd.Series(TRUE_PATH).loc[est.index]) / est["se"]
+    z = (est["estimate"] - pd.Series(TRUE_PATH).loc[est.index]) / est["std_error"]
     assert (z.abs() < 3.5).all(), z.to_dict()
     # the dip is clearly there and the recovery too
-    assert (est.loc[[0, 1, 2], "ci_high"] < 0).all()
-    assert est.loc[[3, 4, 5, 6], "coef"].mean() > est.loc[[0, 1, 2], "coef"].max()
+    assert (est.loc[[0, 1, 2], "conf_high"] < 0).all()
+    assert est.loc[[3, 4, 5, 6], "estimate"].mean() > est.loc[[0, 1, 2], "estimate"].max()
     assert res.n_clusters == clean_land(frame).panel["county"].nunique()
     assert "base" in res.summary()
 
@@ -77,7 +77,7 @@ def test_event_window_binning_of_outside_years():
     res = estimate_event_study(d)
     assert res.event["s"].tolist() == list(range(-3, 7))
     assert res.event["coef"].notna().all()
-    bins = res.to_results()["event_window_bins"]
+    bins = res.to_dict()["event_window_bins"]
     assert bins["-3"] == [2009, 2010, 2011] and bins["6"] == [2020, 2021, 2022]
     assert bins["0"] == [2014]
 
@@ -106,7 +106,7 @@ def test_unidentified_panels_are_refused_before_pyfixest(counties, years, needle
     # these designs made pyfixest abort (Rust panic) or fail with "SVD did not converge"
     with pytest.raises(InputError, match=needle) as exc:
         estimate_event_study(_grid(counties, years), file="land.csv")
-    assert str(exc.value).startswith("land.csv") and "Fix: widen --years" in str(exc.value)
+    assert str(exc.value).startswith("land.csv") and "Fix: widen `years`" in str(exc.value)
 
 
 @pytest.fixture(scope="module")
@@ -158,9 +158,10 @@ def test_cli_column_mapping_and_parquet(run_cli, small_csv, tmp_path):
     ok = run_cli("land", path, "--columns", "电子监管号=supervision_no,土地用途=land_use,"
                  "供地方式=supply_method", "--out", tmp_path / "y")
     assert ok.code == 0, ok.stderr
-    ref = run_land(sub, tmp_path / "z")
+    ref = land_study(sub)
     got = pd.read_csv(tmp_path / "y" / "panel.csv", dtype={"county": str})
-    assert len(got) == ref.means[["cells_inside", "cells_outside"]].to_numpy().sum()
+    assert len(got) == ref.study.means[["cells_inside", "cells_outside"]].to_numpy().sum()
+    assert len(got) == len(ref.panel)
 
 
 @pytest.mark.parametrize("args, needle", [
@@ -192,13 +193,14 @@ def test_cli_bad_files_exit_2(run_cli, small_csv, tmp_path):
     assert r.code == 2 and "not found" in r.stderr
 
 
-def test_run_land_nothing_survives_is_an_error(small_csv, tmp_path):
+def test_land_study_nothing_survives_is_an_error(small_csv):
     _, _, sub = small_csv
     with pytest.raises(InputError, match=r"no records survive the cleaning \(\d+ county "
-                                         r"never has a park parcel.*Fix:"):
-        run_land(sub, tmp_path / "o", park_patterns=["不存在的园区"])
-    with pytest.raises(InputError):
-        run_land(sub.drop(columns=["date"]), tmp_path / "o")
+                                         r"never has a park parcel.*Fix:.*widen `years`, "
+                                         r"`cities` or `park_patterns`"):
+        land_study(sub, park_patterns=["不存在的园区"])
+    with pytest.raises(InputError, match="date"):
+        land_study(sub.drop(columns=["date"]))
 
 
 def _study(event_rows):
@@ -300,6 +302,7 @@ def test_cli_empty_park_patterns_and_file_out_exit_2(run_cli, small_csv, tmp_pat
     r = run_cli("land", utf, "--years", "1990-1995", "--out", tmp_path / "o0")
     assert r.code == 2 and r.stderr.count("\n") == 1, r.stderr  # one line, not the audit
     assert "utf8.csv" in r.stderr and "year outside 1990-1995" in r.stderr, r.stderr
+    assert "widen --years, --cities or --park-patterns" in r.stderr and "`" not in r.stderr
     r = run_cli("land", utf, "--park-patterns", ",", "--out", tmp_path / "o")
     assert r.code == 2 and "--park-patterns" in r.stderr and "Fix:" in r.stderr
     assert not (tmp_path / "o").exists()
@@ -308,3 +311,59 @@ def test_cli_empty_park_patterns_and_file_out_exit_2(run_cli, small_csv, tmp_pat
     r = run_cli("land", utf, "--out", f)
     assert r.code == 2 and "--out" in r.stderr and "folder" in r.stderr, r.stderr
     assert f.read_text(encoding="utf-8") == "x\n"
+
+
+def test_land_study_result_protocol(small_csv, tmp_path):
+    import dataclasses
+
+    from pairnet.analyses.land import LandResult
+
+    from pairnet.core.outputs import write_result
+    from pairnet.core.results import TIDY_COLUMNS, Result
+    from pairnet.core.tables import to_jsonable
+
+    utf, _, sub = small_csv
+    res = land_study(utf)
+    assert isinstance(res, LandResult) and isinstance(res, Result)
+    assert res.title == "Benefit sharing and land sales" and res.file == str(utf)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        res.file = "x"  # type: ignore[misc]
+    assert res.panel is res.cleaning.panel
+    assert set(res.data_files()) == {"panel.csv", "audit.csv", "unclassified.csv"}
+    assert res.cleaning.audit["rows"].sum() == len(sub)
+    d = res.to_dict()
+    assert d["input"] == str(utf) and d["audit"] == res.cleaning.audit.to_dict(orient="records")
+    assert list(res.tables()) == ["means", "event_study", "audit", "unclassified"]
+    t = res.tidy()
+    assert tuple(t.columns) == (*TIDY_COLUMNS, "s", "year") and t["s"].tolist() == list(range(-3, 7))
+    out = write_result(res, tmp_path / "o")
+    assert json.loads((out.folder / "results.json").read_text(encoding="utf-8")) == json.loads(
+        json.dumps(to_jsonable(d)))
+    back = pd.read_csv(out.folder / "panel.csv", dtype={"county": str})
+    assert len(back) == len(res.panel) and back["log_area"].equals(res.panel["log_area"])
+    # the summary states the study and the audit
+    assert "Event study" in res.summary() and "kept" in res.summary()
+
+
+def test_event_study_tidy_equals_pyfixest(demo):
+    import warnings
+
+    import pyfixest as pf
+
+    frame, _ = demo
+    panel = clean_land(frame).panel
+    res = estimate_event_study(panel)
+    d = panel.assign(county=panel["county"].astype(str), s=event_time(panel["year"]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = pf.feols("log_area ~ i(s, park, ref=-1) | county^park + county^year", data=d,
+                       vcov={"CRV1": "county"}).tidy()
+    got = res.tidy().set_index("term").loc[ref.index]
+    np.testing.assert_allclose(got["estimate"], ref["Estimate"], rtol=1e-12)
+    np.testing.assert_allclose(got["std_error"], ref["Std. Error"], rtol=1e-12)
+    np.testing.assert_allclose(got["statistic"], ref["t value"], rtol=1e-10)
+    np.testing.assert_allclose(got["p_value"], ref["Pr(>|t|)"], rtol=1e-8, atol=1e-15)
+    np.testing.assert_allclose(got["conf_low"], ref["2.5%"], rtol=1e-12)
+    np.testing.assert_allclose(got["conf_high"], ref["97.5%"], rtol=1e-12)
+    base = res.tidy().set_index("s").loc[-1]
+    assert base["estimate"] == 0.0 and np.isnan(base["std_error"]) and base["year"] == 2013

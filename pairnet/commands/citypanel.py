@@ -5,7 +5,10 @@ Two modes:
 - indicators given: ``pairnet citypanel DATA --y Y --x X1,X2 [...] --out DIR``;
 - raw statistics (``--raw``): build seed 000's indicators first (interpolate, deflate, compute)
   and run the whole YRD battery (baseline, mechanisms, lag, DWH, heterogeneity) —
-  :func:`pairnet.analyses.citypanel.run_yrd_study`.
+  :func:`pairnet.analyses.citypanel.yrd_study`.
+
+Either way: parse the options, compute the result, write its folder
+(:func:`pairnet.core.outputs.write_result`).
 """
 
 from __future__ import annotations
@@ -43,15 +46,17 @@ def command(
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out/citypanel"),
 ) -> None:
     """City-panel models: pooled, RE, FE, F and Hausman tests, mechanisms."""
-    from pairnet.analyses.citypanel import run_citypanel, run_yrd_study
+    from pairnet.analyses.citypanel import CityPanelOptions, citypanel_suite, yrd_study
     from pairnet.core.errors import InputError
     from pairnet.core.options import parse_list
+    from pairnet.core.outputs import check_out_dir, write_result
     from pairnet.core.tables import read_table
 
     df = read_table(data, string_cols=[entity], what="city-year table")
     if raw:
-        res = run_yrd_study(df, out, base_year=base_year, twoways=twoways, centre=centre,
-                            entity=entity, time=time, file=str(data))
+        check_out_dir(out)  # before any estimation
+        res = yrd_study(df, base_year=base_year, twoways=twoways, centre=centre, entity=entity,
+                        time=time, file=str(data))
     else:
         if not y or not x:
             raise InputError("--y and --x are required (or --raw for raw statistics)",
@@ -63,8 +68,10 @@ def command(
                 raise InputError(f"bad interaction {item!r}", file="--interact",
                                  fix="write A:B, e.g. mig:str")
             pairs.append((a.strip(), b.strip()))
-        res = run_citypanel(df, entity=entity, time=time, y=y, x=parse_list(x),
-                            cluster=cluster, out_dir=out, twoways=twoways, lag=lag,
-                            interact=pairs, centre=centre, split=parse_list(split),
-                            file=str(data))
-    typer.echo(f"{res['choice']}\nwrote {out}/results.json")
+        check_out_dir(out)  # before any estimation
+        options = CityPanelOptions(cluster=cluster, twoways=twoways, lag=lag, interact=pairs,
+                                   centre=centre, split=parse_list(split))
+        res = citypanel_suite(df, entity=entity, time=time, y=y, x=parse_list(x),
+                              options=options, file=str(data))
+    write_result(res, out)
+    typer.echo(f"{res.choice}\nwrote {out}/results.json")

@@ -1,4 +1,8 @@
-"""``pairnet land``: land-sale cleaning and the benefit-sharing event study (seed 003 §5)."""
+"""``pairnet land``: land-sale cleaning and the benefit-sharing event study (seed 003 §5).
+
+Parse the options, compute :func:`pairnet.analyses.land.land_study`, write its folder
+(:func:`pairnet.core.outputs.write_result`).
+"""
 
 from __future__ import annotations
 
@@ -43,13 +47,16 @@ def command(
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out/land"),
 ) -> None:
     """Clean land transactions (audited), estimate Figures 4-5, write DIR/."""
-    from pairnet.analyses.land import run_land
+    from pairnet.analyses.land import land_study
     from pairnet.core.options import check_literal, parse_list, parse_years
+    from pairnet.core.outputs import check_out_dir, write_result
     from pairnet.panels.land import EmptyCells
 
-    check_literal(empty, EmptyCells, "--empty")
-    res = run_land(records, out, cities=cities, years=parse_years(years),
-                   columns=parse_column_map(columns), park_patterns=parse_list(park_patterns),
-                   empty=empty)
-    typer.echo(res.summary())
+    check_literal(empty, EmptyCells, "empty")
+    span, mapping, patterns = parse_years(years), parse_column_map(columns), parse_list(park_patterns)
+    check_out_dir(out)  # before any work is done
+    res = land_study(records, cities=cities, years=span, columns=mapping,
+                     park_patterns=patterns, empty=empty)
+    write_result(res, out)
+    typer.echo(res.study.summary())
     typer.echo(f"wrote {out}")
