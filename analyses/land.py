@@ -225,7 +225,6 @@ def _summary_row(s: int, year: int, coef: float, se: float, ci_low: float,
 
 
 #: Plain-language display labels for audit reasons that name an option.
-_AUDIT_LABELS = {"county outside `cities`": "county outside the study cities"}
 
 
 def plot_means(means: pd.DataFrame, *, regime: tuple[int, int] = REGIME) -> MplFigure:
@@ -421,8 +420,7 @@ class LandResult(ResultBase):
                                  "Coefficients of park × year relative to 2013 on log area "
                                  "(ha); fixed effects park × county and county × year; SE "
                                  "clustered by county. " + regime),
-            "audit": Table(clean.audit.assign(reason=clean.audit["reason"].replace(
-                               _AUDIT_LABELS)),
+            "audit": Table(clean.audit,
                            "Cleaning audit: duplicates, then the cleaning rules of the land "
                            "study (Tang & Zhang)",
                            "Every input record ends in exactly one row; rows add up to the "

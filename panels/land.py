@@ -442,7 +442,7 @@ def clean_land(
          ((year < first) | (year > last)).fillna(False).to_numpy())
     drop(1, "county code missing or unknown (county and supervision_no)",
          county.isna().to_numpy())
-    drop(1, "county outside `cities`", ~pref.isin(prefectures).fillna(False).to_numpy())
+    drop(1, "county outside the study cities", ~pref.isin(prefectures).fillna(False).to_numpy())
     drop(2, "area missing", area.isna().to_numpy())
     # "inf" parses as a number but is no area; audited here so no record vanishes unnamed
     drop(2, "area not a finite number (inf)",

@@ -151,7 +151,7 @@ def test_each_cleaning_rule_and_audit_identity():
     assert int(c.audit["rows"].sum()) == len(df)
     assert a["year outside 2011-2020"] == 2
     assert a["date unparseable"] == 1
-    assert a["county outside `cities`"] == 1
+    assert a["county outside the study cities"] == 1
     assert a["county code missing or unknown (county and supervision_no)"] == 1
     assert a["area under 0.01 ha"] == 1
     assert a["area missing"] == 1
@@ -233,7 +233,7 @@ def test_demo_audit_matches_the_generator(demo):
     assert int(c.audit["rows"].sum()) == len(frame) == truth["n_records"]
     assert a["year outside 2011-2020"] == truth["junk"]["year"]
     assert a["date unparseable"] == truth["junk"]["date"]
-    assert a["county outside `cities`"] == truth["junk"]["region"]
+    assert a["county outside the study cities"] == truth["junk"]["region"]
     assert a["area under 0.01 ha"] == truth["junk"]["tiny"]
     assert a["allocation (划拨)"] == truth["junk"]["alloc"]
     assert a["land use unclassifiable"] == truth["junk"]["unclass"]
