@@ -24,7 +24,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -33,6 +33,7 @@ from scipy import stats
 
 from pairnet.core.errors import EstimationError, InputError
 from pairnet.core.options import check_literal
+from pairnet.core.results import ResultBase, tidy_frame
 from pairnet.core.tables import numeric_column, require_columns
 
 __all__ = [
@@ -65,7 +66,7 @@ _CONTROL_ALIASES = {"never": "never", "nevertreated": "never",
 
 
 @dataclass(frozen=True)
-class ATTgtResult:
+class ATTgtResult(ResultBase):
     """Group-time average treatment effects ATT(g,t) with their influence functions.
 
     Attributes
@@ -122,8 +123,12 @@ class ATTgtResult:
         """True for post-treatment cells (``g <= t``)."""
         return self.groups <= self.times
 
-    def tidy(self) -> pd.DataFrame:
-        """One row per cell: ``group, time, event_time, post, att, se, ci_low, ci_high``."""
+    def cells(self) -> pd.DataFrame:
+        """One row per cell, named as R ``did`` does (``results.json``'s ``cs.att_gt``).
+
+        Columns ``group, time, event_time, post, att, se, ci_low, ci_high``; the published
+        table.
+        """
         half = self.crit_val * self.se
         return pd.DataFrame({
             "group": self.groups.astype(int), "time": self.times.astype(int),
@@ -131,6 +136,21 @@ class ATTgtResult:
             "att": self.att, "se": self.se,
             "ci_low": self.att - half, "ci_high": self.att + half,
         })
+
+    def tidy(self) -> pd.DataFrame:
+        """Broom columns, one row per cell, then ``group, time, event_time, post``.
+
+        The term of cell ATT(g, t) is ``ATT(2004,2006)``; ``statistic`` = att / se with a normal ``p_value``; the interval uses ``crit_val``
+        (uniform if ``cband``), as :meth:`cells`.
+        """
+        c = self.cells()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = self.att / self.se
+        return tidy_frame([f"ATT({g},{t})" for g, t in zip(c["group"], c["time"], strict=True)],
+                          self.att, self.se, z, 2 * stats.norm.sf(np.abs(z)), c["ci_low"],
+                          c["ci_high"], group=c["group"].to_numpy(),
+                          time=c["time"].to_numpy(), event_time=c["event_time"].to_numpy(),
+                          post=c["post"].to_numpy())
 
     def summary(self) -> str:
         """Plain-text table of the ATT(g,t) as R's ``summary(att_gt)``."""
@@ -147,7 +167,7 @@ class ATTgtResult:
             "",
             f"{'group':>6} {'time':>6} {'ATT(g,t)':>11} {'SE':>10} {'CI low':>10} {'CI high':>10}",
         ]
-        for r in self.tidy().itertuples():
+        for r in self.cells().itertuples():
             sig = " *" if np.isfinite(r.se) and (r.ci_low > 0 or r.ci_high < 0) else ""
             lines.append(f"{r.group:>6} {r.time:>6} {r.att:>11.5f} {r.se:>10.5f} "
                          f"{r.ci_low:>10.5f} {r.ci_high:>10.5f}{sig}")
@@ -156,15 +176,15 @@ class ATTgtResult:
                           f"p = {self.pretest_pval:.5f}"]
         return "\n".join(lines)
 
-    def to_dict(self) -> dict:
-        """JSON-ready numbers (``results.json``'s ``cs.att_gt``)."""
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready numbers: settings, pre-test and the :meth:`cells`."""
         return {"n": self.n, "control_group": self.control_group,
                 "est_method": self.est_method, "base_period": self.base_period,
                 "crit_val": self.crit_val, "pretest_W": self.pretest_W,
                 "pretest_pval": self.pretest_pval,
-                "cells": self.tidy().to_dict(orient="records")}
+                "cells": self.cells().to_dict(orient="records")}
 
-    def plot(self):
+    def plot(self) -> Any:
         """One panel per cohort: ATT(g,t) by period with CIs, pre-periods grey."""
         import matplotlib.pyplot as plt
 
@@ -173,7 +193,7 @@ class ATTgtResult:
         nrow = math.ceil(k / ncol) or 1
         fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.0 * nrow), squeeze=False,
                                  sharey=True)
-        tab = self.tidy()
+        tab = self.cells()
         for ax, g in zip(axes.ravel(), self.glist, strict=False):
             sub = tab[tab["group"] == g]
             for post, colour in ((False, "#7f7f7f"), (True, "#1f5fa8")):
@@ -192,7 +212,7 @@ class ATTgtResult:
 
 
 @dataclass(frozen=True)
-class AggteResult:
+class AggteResult(ResultBase):
     """An aggregation of ATT(g,t) (R's ``AGGTEobj``).
 
     Attributes
@@ -239,12 +259,39 @@ class AggteResult:
         return {"dynamic": "event_time", "group": "group", "calendar": "time"}.get(
             self.type, "term")
 
-    def tidy(self) -> pd.DataFrame:
-        """Per-key table ``KEY, att, se, ci_low, ci_high`` (uses ``crit_val_egt``)."""
+    def table(self) -> pd.DataFrame:
+        """Per-key table ``KEY, att, se, ci_low, ci_high`` (``results.json``'s ``table``).
+
+        The intervals use ``crit_val_egt``.
+        """
         half = self.crit_val_egt * self.se_egt
         return pd.DataFrame({self.key: self.egt.astype(int), "att": self.att_egt,
                              "se": self.se_egt, "ci_low": self.att_egt - half,
                              "ci_high": self.att_egt + half})
+
+    def tidy(self) -> pd.DataFrame:
+        """Broom columns, the overall rows then one row per key; then ``type`` and ``KEY``.
+
+        First the :meth:`overall` rows (``overall``; ``pre_avg``, ``post_avg`` for
+        ``dynamic``; pointwise CIs), then one row per key (term ``event_time::-2``,
+        ``group::2004`` or ``time::2006``; CIs with ``crit_val_egt``). The ``KEY`` column
+        (``event_time``, ``group`` or ``time``; none for ``simple``) is missing on the
+        overall rows. ``statistic`` = att / se with a normal ``p_value``.
+        """
+        o = self.overall()
+        t = self.table()
+        att = np.concatenate([o["att"].to_numpy(float), t["att"].to_numpy(float)])
+        se = np.concatenate([o["se"].to_numpy(float), t["se"].to_numpy(float)])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = att / se
+        terms = [*o["term"], *[f"{self.key}::{k}" for k in t[self.key]]]
+        key = pd.array([pd.NA] * len(o) + [int(k) for k in t[self.key]], dtype="Int64")
+        out = tidy_frame(terms, att, se, z, 2 * stats.norm.sf(np.abs(z)),
+                         np.concatenate([o["ci_low"], t["ci_low"]]),
+                         np.concatenate([o["ci_high"], t["ci_high"]]), type=self.type)
+        if self.type != "simple":
+            out[self.key] = key
+        return out
 
     def overall(self) -> pd.DataFrame:
         """Overall parameter (and pre/post averages for ``dynamic``) with pointwise CIs."""
@@ -258,11 +305,12 @@ class AggteResult:
         df["ci_high"] = df["att"] + z * df["se"]
         return df
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """JSON-ready numbers, e.g. ``results.json``'s ``cs.dynamic``."""
-        out = {"att": self.overall_att, "se": self.overall_se, "crit_val": self.crit_val_egt}
+        out: dict[str, Any] = {"att": self.overall_att, "se": self.overall_se,
+                               "crit_val": self.crit_val_egt}
         if self.type != "simple":
-            out["table"] = self.tidy().to_dict(orient="records")
+            out["table"] = self.table().to_dict(orient="records")
         if self.type == "dynamic":
             out["pre_avg"] = {"att": self.pre_avg, "se": self.pre_avg_se}
             out["post_avg"] = {"att": self.post_avg, "se": self.post_avg_se}
@@ -283,13 +331,13 @@ class AggteResult:
                 else "pointwise"
             lines += ["", f"{self.key:>10} {'ATT':>11} {'SE':>10} {'CI low':>10} "
                           f"{'CI high':>10}   ({band} {100 * (1 - self.alp):.0f}% CI)"]
-            for r in self.tidy().itertuples(index=False):
+            for r in self.table().itertuples(index=False):
                 sig = " *" if np.isfinite(r.se) and (r.ci_low > 0 or r.ci_high < 0) else ""
                 lines.append(f"{int(r[0]):>10} {r.att:>11.5f} {r.se:>10.5f} {r.ci_low:>10.5f} "
                              f"{r.ci_high:>10.5f}{sig}")
         return "\n".join(lines)
 
-    def plot(self):
+    def plot(self) -> Any:
         """Estimates by key with CIs (event study: pre grey, post blue); overall as a line."""
         import matplotlib.pyplot as plt
 
@@ -299,7 +347,7 @@ class AggteResult:
                         fmt="o", capsize=4, color="#1f5fa8")
             ax.set_xticks([0], ["overall ATT"])
         else:
-            tab = self.tidy()
+            tab = self.table()
             x = tab[self.key].to_numpy()
             pre = (x < 0) if self.type == "dynamic" else np.zeros(len(x), bool)
             for mask, colour, lab in ((pre, "#7f7f7f", "pre"), (~pre, "#1f5fa8", "post")):
@@ -655,12 +703,12 @@ def att_gt(
             else:
                 xm = np.column_stack([ones[use], X[use, min(ti, base), :]])
             try:
-                att, inf1 = estimator(dy, d, xm)
+                att_c, inf1 = estimator(dy, d, xm)
             except EstimationError as exc:
                 raise EstimationError(f"ATT(g={int(g)}, t={int(tlist[ti])}): {exc}") from exc
             inf = np.zeros(n)
             inf[use] = (n / n1) * inf1
-            atts.append(att)
+            atts.append(att_c)
             infs.append(inf)
 
     groups = np.asarray(cells_g, float)
@@ -893,7 +941,7 @@ def aggte(
 
 
 
-def aggte_all(res: ATTgtResult, **kwargs) -> dict[str, AggteResult]:
+def aggte_all(res: ATTgtResult, **kwargs: Any) -> dict[str, AggteResult]:
     """All four aggregations of ``res`` (``simple, dynamic, group, calendar``) in one dict.
 
     ``kwargs`` go to :func:`aggte` (e.g. ``min_e``, ``max_e``, ``bstrap``, ``seed``).

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -35,6 +35,7 @@ from pairnet.spatial.distances import DISTANCE_MEASURES
 from scipy import stats
 
 from pairnet.core.errors import EstimationError, InputError
+from pairnet.core.results import ResultBase, coef_table, tidy_frame
 from pairnet.core.tables import numeric_column
 
 __all__ = [
@@ -186,13 +187,13 @@ def prepare_panel(
             f"missing column(s) {', '.join(map(repr, missing))} "
             f"(found: {', '.join(map(str, df.columns))})",
             file=file, column=missing[0],
-            fix="name existing columns in --unit/--time/--cohort/--y/--controls/--distance"
-                "/--cs-covariates")
+            fix="name existing columns in `unit`/`time`/`cohort`/`y`/`controls`/`distance`"
+                "/`extra_y`/`cs_covariates`")
     d = df.reset_index(drop=True)
     for c, what in ((unit, "unit id"), (time, "period")):
         miss = np.flatnonzero(d[c].isna().to_numpy())
         if len(miss):
-            raise InputError(f"missing {what}", file=file, column=c, rows=miss,
+            raise InputError(f"missing {what}", file=file, column=c, rows=miss.tolist(),
                              fix="fill or drop these records")
     t = numeric_column(d, time, file=file, integer=True, allow_missing=False)
     _check_finite(t, file=file, column=time)
@@ -201,8 +202,9 @@ def prepare_panel(
     neg = np.flatnonzero((g < 0).to_numpy())
     if len(neg):
         raise InputError(
-            f"negative cohort {int(g.iloc[neg[0]])}", file=file, column=cohort, rows=neg,
-            fix="--cohort is the first treated period (e.g. 2007); use 0 or leave it empty "
+            f"negative cohort {int(g.iloc[neg[0]])}", file=file, column=cohort,
+            rows=neg.tolist(),
+            fix="`cohort` is the first treated period (e.g. 2007); use 0 or leave it empty "
                 "for never-treated units")
     g = g.fillna(0)
     # cohort must be one value per unit: 0/empty on some rows and a year on others is the
@@ -214,7 +216,7 @@ def prepare_panel(
         vals = sorted(set(g[d[unit] == first].astype(int)))
         raise InputError(
             f"cohort (first treated period) varies within unit {first!r} (values {vals})",
-            file=file, column=cohort, rows=bad,
+            file=file, column=cohort, rows=bad.tolist(),
             fix="give every row of a unit the same first treated period (0 or empty if never "
                 "treated); the treatment dummy is built from it")
     dup = d.assign(_t=t).duplicated([unit, "_t"], keep=False).to_numpy()
@@ -222,7 +224,7 @@ def prepare_panel(
         rows = np.flatnonzero(dup)
         raise InputError(
             f"unit {d[unit].iloc[rows[0]]!r} has duplicate period {int(t.iloc[rows[0]])}",
-            file=file, column=time, rows=rows,
+            file=file, column=time, rows=rows.tolist(),
             fix="keep one row per unit and period (aggregate or remove the repeats)")
     n_units, n_periods = d[unit].nunique(), t.nunique()
     if n_units < 2 or n_periods < 2:
@@ -246,7 +248,7 @@ def prepare_panel(
             miss = np.flatnonzero(out[safe[c]].isna().to_numpy())
             if len(miss):
                 raise InputError(
-                    "missing outcome value", file=file, column=c, rows=miss,
+                    "missing outcome value", file=file, column=c, rows=miss.tolist(),
                     fix="fill these values or drop these records before running the DID suite")
         if c in covariates:
             # R did drops such rows and then whole units to rebalance; refuse instead so the
@@ -254,20 +256,20 @@ def prepare_panel(
             miss = np.flatnonzero(out[safe[c]].isna().to_numpy())
             if len(miss):
                 raise InputError(
-                    "missing covariate value", file=file, column=c, rows=miss,
+                    "missing covariate value", file=file, column=c, rows=miss.tolist(),
                     fix="fill these values or drop these units before running Callaway–"
-                        "Sant'Anna with --cs-covariates")
+                        "Sant'Anna with `cs_covariates`")
         if c in distance:
             dv = out[safe[c]].groupby(out["unit"]).nunique()
             if (dv > 1).any():
                 u = dv.index[dv > 1][0]
                 rows = np.flatnonzero((out["unit"] == u).to_numpy())
                 raise InputError(f"distance varies within unit {labels[u]!r}", file=file,
-                                 column=c, rows=rows,
+                                 column=c, rows=rows.tolist(),
                                  fix="a distance column must be constant within a unit")
-    for role, c in (("origin", origin), ("destination", destination)):
-        if c:
-            out[role] = pd.factorize(d[c], sort=True)[0].astype(np.int64)
+    for role, col in (("origin", origin), ("destination", destination)):
+        if col:
+            out[role] = pd.factorize(d[col], sort=True)[0].astype(np.int64)
     out["treat"] = treat_indicator(out["time"], out["cohort"])
     out["rel_time"] = np.where(out["cohort"] > 0, out["time"] - out["cohort"], np.nan)
     out = out.sort_values(["unit", "time"], kind="stable").reset_index(drop=True)
@@ -285,7 +287,8 @@ def _check_finite(values: pd.Series, *, file: str | None, column: str) -> None:
     v = values.to_numpy(dtype=float)
     bad = np.flatnonzero(np.isinf(v))
     if len(bad):
-        raise InputError(f"non-finite value {v[bad[0]]:g}", file=file, column=column, rows=bad,
+        raise InputError(f"non-finite value {v[bad[0]]:g}", file=file, column=column,
+                         rows=bad.tolist(),
                          fix="replace infinite values (e.g. from a division by zero or log(0)) "
                              "with finite numbers, or drop these records")
 
@@ -312,7 +315,7 @@ def check_identified(panel: DIDPanel, *, file: str | None = None) -> None:
         raise InputError(
             f"the outcome is constant ({f[panel.y].iloc[0]:g} in every cell): there is no effect "
             "to estimate", file=file, column=panel.names.get(panel.y, panel.y),
-            fix="check --y names the outcome column (and that the data were not filtered to "
+            fix="check `y` names the outcome column (and that the data were not filtered to "
                 "nothing)")
     if not (f["treat"] > 0).any():
         raise EstimationError("no unit is treated inside the panel window: every cohort is 0, "
@@ -323,7 +326,7 @@ def check_identified(panel: DIDPanel, *, file: str | None = None) -> None:
             "no unit changes treatment status inside the panel (every treated unit is treated "
             "from its first period), so the effect is absorbed by the unit fixed effects",
             file=file, column=cohort,
-            fix="--cohort must be the first treated period (e.g. 2007), not a 0/1 group dummy")
+            fix="`cohort` must be the first treated period (e.g. 2007), not a 0/1 group dummy")
     mixed = f.groupby("time")["treat"].agg(lambda s: s.min() < s.max())
     if not mixed.any():
         raise InputError(
@@ -421,7 +424,7 @@ def stars(p: float) -> str:
 
 
 @dataclass(frozen=True)
-class DIDResult:
+class DIDResult(ResultBase):
     """A fitted DID regression (TWFE, PPML, 2×2, distance, Sun–Abraham, did2s).
 
     Attributes
@@ -431,7 +434,8 @@ class DIDResult:
     y : str
         Outcome label.
     coef : DataFrame
-        Index = term; columns ``estimate, std_error, statistic, p_value, ci_low, ci_high``.
+        Index = term; broom's columns ``estimate, std_error, statistic, p_value, conf_low,
+        conf_high`` (:func:`pairnet.core.results.coef_table`, 95 % intervals).
     vcov : ndarray
         Covariance of the reported terms (same order as ``coef``).
     nobs : int
@@ -469,8 +473,15 @@ class DIDResult:
         return float(self.coef["std_error"].iloc[0])
 
     def tidy(self) -> pd.DataFrame:
-        """One row per term: term, estimate, std_error, statistic, p_value, ci_low, ci_high."""
+        """One row per term, broom's columns: ``term, estimate, std_error, ..., conf_high``."""
         return self.coef.reset_index(names="term")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The model as JSON-ready numbers: its terms (broom columns), vcov, N, R² and extras."""
+        return {"name": self.name, "y": self.y, "terms": self.tidy().to_dict(orient="records"),
+                "vcov": np.asarray(self.vcov).tolist(), "nobs": self.nobs, "r2": self.r2,
+                "fe": self.fe, "cluster": self.cluster, "controls": self.controls,
+                "extra": dict(self.extra)}
 
     def summary(self) -> str:
         """A short text summary (returned, never printed)."""
@@ -493,32 +504,14 @@ class DIDResult:
                    else (ax.figure, ax))
         yy = np.arange(len(self.coef))[::-1]
         c = self.coef
-        ax.errorbar(c["estimate"], yy, xerr=[c["estimate"] - c["ci_low"],
-                                             c["ci_high"] - c["estimate"]],
+        ax.errorbar(c["estimate"], yy, xerr=[c["estimate"] - c["conf_low"],
+                                             c["conf_high"] - c["estimate"]],
                     fmt="o", color="C0", capsize=3)
         ax.axvline(0, color="grey", lw=0.8, ls="--")
         ax.set_yticks(yy, list(c.index))
         ax.set_xlabel(f"effect on {self.y} (95% CI)")
         fig.tight_layout()
         return fig
-
-
-def _coef_frame(terms: Sequence[str], est: np.ndarray, vcov: np.ndarray,
-                df_t: float | None = None) -> pd.DataFrame:
-    """Estimates, SEs, t/z statistics, p-values and 95 % CIs (t with ``df_t`` dof, else normal)."""
-    est = np.asarray(est, float)
-    se = np.sqrt(np.clip(np.diag(vcov), 0, None))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        tstat = est / se
-    if df_t is not None and np.isfinite(df_t) and df_t > 0:
-        p = 2 * stats.t.sf(np.abs(tstat), df_t)
-        q = stats.t.ppf(0.975, df_t)
-    else:
-        p = 2 * stats.norm.sf(np.abs(tstat))
-        q = stats.norm.ppf(0.975)
-    return pd.DataFrame({"estimate": est, "std_error": se, "statistic": tstat, "p_value": p,
-                         "ci_low": est - q * se, "ci_high": est + q * se},
-                        index=pd.Index(list(terms), name="term"))
 
 
 def _from_pyfixest(m: Fit, *, name: str, y: str, keep: Sequence[str] | None = None,
@@ -536,7 +529,7 @@ def _from_pyfixest(m: Fit, *, name: str, y: str, keep: Sequence[str] | None = No
     vc = m.vcov[np.ix_(idx, idx)]
     terms = [(rename or {}).get(names[i], names[i]) for i in idx]
     r2 = m.r2 if name != "ppml" else float("nan")
-    return DIDResult(name=name, y=y, coef=_coef_frame(terms, beta, vc, m.df_t), vcov=vc,
+    return DIDResult(name=name, y=y, coef=coef_table(terms, beta, vc, m.df_t), vcov=vc,
                      nobs=m.nobs, r2=r2, fe=fe, cluster=cluster, controls=controls,
                      extra=dict(extra or {}))
 
@@ -556,7 +549,7 @@ def _cluster_arg(panel: DIDPanel, cluster2: bool) -> tuple[str, str]:
     if cluster2:
         if not panel.has_pairs:
             raise InputError("two-way clustering needs origin and destination columns",
-                             file="--cluster2", fix="name them or drop --cluster2")
+                             file="`cluster2`", fix="name them in `cluster2` or drop it")
         return "origin+destination", "origin & destination"
     return "unit", "unit"
 
@@ -627,7 +620,7 @@ def twfe(panel: DIDPanel, *, y: str | None = None, log1p: bool = False, controls
         ``coef`` holds ``treat`` only (controls are nuisance).
     """
     f, yname, ylab = _outcome(panel, y, log1p)
-    x = []
+    x: list[str] = []
     if controls:
         f2, x = control_columns(panel, controls_as)
         f = pd.concat([f, f2.drop(columns=f2.columns.intersection(f.columns))], axis=1)
@@ -670,7 +663,7 @@ def ppml(panel: DIDPanel, *, y: str | None = None, controls: bool = False,
     f, yname, ylab = _outcome(panel, y, False)
     if (f[yname].dropna() < 0).any():
         raise EstimationError(f"PPML needs a non-negative outcome; {ylab} has negative values")
-    x = []
+    x: list[str] = []
     if controls:
         f2, x = control_columns(panel, controls_as)
         f = pd.concat([f, f2.drop(columns=f2.columns.intersection(f.columns))], axis=1)
@@ -680,8 +673,7 @@ def ppml(panel: DIDPanel, *, y: str | None = None, controls: bool = False,
                          extra={"nobs_dropped": n_all - m.nobs,
                                 "irr": float(np.exp(m.beta[0]))})
     # z-based inference (fixest reports z for GLMs)
-    return DIDResult(**{**res.__dict__, "coef": _coef_frame(["treat"], [res.estimate],
-                                                            res.vcov, None)})
+    return replace(res, coef=coef_table(["treat"], [res.estimate], res.vcov, None))
 
 
 def did_2x2(df: pd.DataFrame, *, y: str, treated: str, post: str,
@@ -703,13 +695,14 @@ def did_2x2(df: pd.DataFrame, *, y: str, treated: str, post: str,
 
 
 @dataclass(frozen=True)
-class EventStudyResult:
+class EventStudyResult(ResultBase):
     """Figure 1: relative-time coefficients with the base period, and the joint test of leads.
 
     Attributes
     ----------
     table : DataFrame
-        ``rel_time, coef, se, ci_low, ci_high, p_value`` (the base period with coef 0, se NaN).
+        ``rel_time, coef, se, ci_low, ci_high, p_value`` (the base period with coef 0, se NaN):
+        the published table and the rows of ``results.json``'s ``event_study``.
     wald : dict
         ``{stat, df, p_value, f_stat, f_p_value}`` for H0: all leads (rel_time < base) are 0.
     """
@@ -724,8 +717,22 @@ class EventStudyResult:
     controls: bool = False
 
     def tidy(self) -> pd.DataFrame:
-        """The coefficient table."""
-        return self.table.copy()
+        """Broom columns, one row per relative period (term ``rel_time::-5``), then ``rel_time``.
+
+        The base period has estimate 0 and missing SE; the endpoint terms are the bins.
+        """
+        t = self.table
+        rel = t["rel_time"].astype(int).to_numpy()
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stat = t["coef"].to_numpy(float) / t["se"].to_numpy(float)
+        return tidy_frame([f"rel_time::{k}" for k in rel], t["coef"], t["se"], stat,
+                          t["p_value"], t["ci_low"], t["ci_high"], rel_time=rel)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: the coefficients (``rel_time, coef, se, ci_low, ci_high``) and the test."""
+        return {"event_study": self.table[["rel_time", "coef", "se", "ci_low", "ci_high"]],
+                "wald": dict(self.wald), "y": self.y, "nobs": self.nobs, "leads": self.leads,
+                "lags": self.lags, "base": self.base, "controls": self.controls}
 
     def summary(self) -> str:
         """Text summary (returned, never printed)."""
@@ -781,7 +788,7 @@ def event_study(panel: DIDPanel, *, y: str | None = None, log1p: bool = False,
     ks = [k for k in range(-leads, lags + 1) if k != base]
     dummies = {_rel_name(k): (rel == k).astype(float).to_numpy() for k in ks}
     f = pd.concat([f, pd.DataFrame(dummies, index=f.index)], axis=1)
-    x = []
+    x: list[str] = []
     if controls:
         f2, x = control_columns(panel, controls_as)
         f = pd.concat([f, f2.drop(columns=f2.columns.intersection(f.columns))], axis=1)
@@ -828,7 +835,7 @@ def _wald(b: np.ndarray, v: np.ndarray, df_t: float | None) -> dict[str, float]:
 
 
 @dataclass(frozen=True)
-class DistanceResult:
+class DistanceResult(ResultBase):
     """Table 4 for one distance: ``y ~ treat + treat:distance | unit + time``.
 
     Attributes
@@ -856,31 +863,45 @@ class DistanceResult:
 
     @property
     def b1(self) -> float:
-        """Effect at distance 0."""
+        """Effect at distance 0 (``results.json``'s ``b0``)."""
         return float(self.model.coef["estimate"].iloc[0])
 
     @property
     def b2(self) -> float:
-        """Change of the effect per unit of distance."""
+        """Change of the effect per unit of distance (``results.json``'s ``b1``)."""
         return float(self.model.coef["estimate"].iloc[1])
 
-    def effect_at(self, d: np.ndarray | float) -> pd.DataFrame:
-        """Effect β1 + β2·d with its SE and 95 % CI."""
+    def effect_at(self, d: np.ndarray | Sequence[float] | float) -> pd.DataFrame:
+        """Effect β1 + β2·d: ``distance, effect, se, conf_low, conf_high`` (95 % CI)."""
         d = np.atleast_1d(np.asarray(d, float))
         v = self.model.vcov
         eff = self.b1 + self.b2 * d
         se = np.sqrt(v[0, 0] + d * d * v[1, 1] + 2 * d * v[0, 1])
         z = stats.norm.ppf(0.975)
-        return pd.DataFrame({"distance": d, "effect": eff, "se": se, "ci_low": eff - z * se,
-                             "ci_high": eff + z * se})
+        return pd.DataFrame({"distance": d, "effect": eff, "se": se, "conf_low": eff - z * se,
+                             "conf_high": eff + z * se})
 
     def tidy(self) -> pd.DataFrame:
-        """The two terms plus the break-even row."""
-        t = self.model.tidy()
+        """Broom columns: the two terms, then the break-even distance (delta-method SE, CI)."""
         lo, hi = self.break_even_ci
-        be = pd.DataFrame([{"term": "break_even", "estimate": self.break_even,
-                            "std_error": self.break_even_se, "ci_low": lo, "ci_high": hi}])
-        return pd.concat([t, be], ignore_index=True)
+        be = tidy_frame(["break_even"], [self.break_even], [self.break_even_se],
+                        conf_low=[lo], conf_high=[hi])
+        return pd.concat([self.model.tidy(), be], ignore_index=True)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The model as ``results.json``'s ``distance.by_column[COL][variant]`` holds it.
+
+        ``b0``/``treat_coef`` = β1 (treat), ``b1``/``coef`` = β2 (treat × distance).
+        """
+        m = self.model.coef
+        return {"column": self.distance, "controls": self.model.controls,
+                "coef": float(m["estimate"].iloc[1]), "se": float(m["std_error"].iloc[1]),
+                "treat_coef": float(m["estimate"].iloc[0]),
+                "treat_se": float(m["std_error"].iloc[0]),
+                "b0": self.b1, "b1": self.b2, "vcov": self.model.vcov.tolist(),
+                "break_even_km": self.break_even, "break_even_se": self.break_even_se,
+                "break_even_ci": list(self.break_even_ci), "nobs": self.model.nobs,
+                "r2": self.model.r2}
 
     def summary(self) -> str:
         """Text summary (returned, never printed)."""
@@ -896,7 +917,7 @@ class DistanceResult:
         lo, hi = self.d_range
         grid = self.effect_at(np.linspace(min(0.0, lo), hi, 100))
         ax.plot(grid["distance"], grid["effect"], color="C0", label="effect")
-        ax.fill_between(grid["distance"], grid["ci_low"], grid["ci_high"], color="C0",
+        ax.fill_between(grid["distance"], grid["conf_low"], grid["conf_high"], color="C0",
                         alpha=0.2, label="95% CI")
         ax.axhline(0, color="black", lw=0.8)
         if np.isfinite(self.break_even) and min(0.0, lo) <= self.break_even <= hi:
@@ -922,7 +943,7 @@ def distance_interaction(panel: DIDPanel, distance: str, *, y: str | None = None
         raise EstimationError(f"{panel.label(distance)} is missing for some treated units")
     inter = f"treat_x_{distance}"
     f = f.assign(**{inter: f["treat"] * f[distance].fillna(0)})
-    x = []
+    x: list[str] = []
     if controls:
         f2, x = control_columns(panel, controls_as)
         f = pd.concat([f, f2.drop(columns=f2.columns.intersection(f.columns))], axis=1)
@@ -996,7 +1017,7 @@ def sun_abraham(panel: DIDPanel, *, y: str | None = None, log1p: bool = False) -
     w = w / w.sum()
     att = float(w @ m.beta)
     var = np.array([[float(w @ m.vcov @ w)]])
-    return DIDResult(name="sun_abraham", y=ylab, coef=_coef_frame(["ATT"], [att], var, m.df_t),
+    return DIDResult(name="sun_abraham", y=ylab, coef=coef_table(["ATT"], [att], var, m.df_t),
                      vcov=var, nobs=m.nobs, r2=m.r2,
                      extra={"n_terms": len(names), "units_dropped_always_treated": n_always,
                             "units_late_as_never": n_late})
@@ -1033,7 +1054,7 @@ def did2s(panel: DIDPanel, *, y: str | None = None, log1p: bool = False) -> DIDR
     i = [k for k, n in enumerate(m.coefnames) if n.startswith("treat")][0]
     beta = np.array([m.beta[i]])
     v = np.array([[m.vcov[i, i]]])
-    return DIDResult(name="did2s", y=ylab, coef=_coef_frame(["ATT"], beta, v, None), vcov=v,
+    return DIDResult(name="did2s", y=ylab, coef=coef_table(["ATT"], beta, v, None), vcov=v,
                      nobs=m.nobs, fe="unit + time (stage 1)",
                      extra={"units_dropped": dropped})
 

@@ -1,26 +1,41 @@
-"""The DID suite of seed 003 §4 as one step: Tables 1–5 and Figures 1–2 into an output folder.
+"""The DID suite of seed 003 §4 as one computation: Tables 1–5 and Figures 1–2 in one result.
 
-:func:`run_did` validates the panel once (:func:`pairnet.analyses.did.prepare_panel`), runs every
-estimator and writes the standard step folder with :func:`pairnet.core.outputs.write_outputs`
-(``results.json``, tables in CSV/HTML/Markdown/LaTeX, figures in PNG/SVG). ``pairnet did`` and
-the demo/report pipeline call it.
+:func:`did_suite` validates the panel once (:func:`pairnet.analyses.did.prepare_panel`), runs
+every estimator and returns a frozen :class:`DIDSuiteResult`; it writes no files and prints
+nothing. Its options live in one frozen :class:`DIDOptions` (the defaults are there, checked
+once). :func:`pairnet.core.outputs.write_result` turns the result into the step folder
+(``results.json`` = :meth:`DIDSuiteResult.to_dict`, tables in CSV/HTML/Markdown/LaTeX, figures
+in PNG/SVG); ``pairnet did`` and the report pipeline do that.
+
+Optional estimators (PPML, Callaway–Sant'Anna, Sun–Abraham, did2s, each distance model) never
+stop the suite: a failure is kept as one line in the result's ``*_errors`` fields and ``notes``.
+
+Example
+-------
+>>> from pairnet.analyses.did import simulate_staggered
+>>> panel = simulate_staggered(n_units=30, n_periods=8, seed=1)
+>>> res = did_suite(panel, unit="unit", time="time", cohort="cohort", y="y",
+...                 placebo=50, distance=["dist"])          # doctest: +SKIP
+>>> res.twfe.estimate, res.distance_model("dist").break_even  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
+import dataclasses
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pairnet.analyses.cs import ControlGroup, EstMethod, aggte, att_gt
+from pairnet.analyses.cs import AggteResult, ATTgtResult, ControlGroup, EstMethod, aggte, att_gt
 from pairnet.analyses.did import (
     DISTANCE_COLUMNS,
     ControlsAs,
     DIDPanel,
     DIDResult,
     DistanceResult,
+    EventStudyResult,
     check_identified,
     controls_no_baseline,
     descriptives,
@@ -33,141 +48,51 @@ from pairnet.analyses.did import (
     sun_abraham,
     twfe,
 )
-from pairnet.analyses.placebo import placebo_test
+from pairnet.analyses.placebo import PlaceboResult, placebo_test
 
 from pairnet.core.errors import InputError, PairnetError
 from pairnet.core.options import check_literal
-from pairnet.core.outputs import check_out_dir, write_outputs
-from pairnet.core.results import Figure, Table
+from pairnet.core.results import TIDY_COLUMNS, Figure, ResultBase, Table
 
-__all__ = ["run_did"]
+__all__ = ["DIDOptions", "DIDSuiteResult", "DistanceVariant", "did_suite"]
+
+DistanceVariant = Literal["controls", "no_controls"]
 
 _EST_NAMES = {"dr": "doubly robust", "ipw": "inverse probability weighting",
               "reg": "outcome regression"}
+_AGG_TYPES = ("simple", "dynamic", "group", "calendar")
+_ALTERNATIVES = ("sun_abraham", "did2s")
+_ALT_EXTRA = ("units_dropped", "units_dropped_always_treated", "units_late_as_never")
 
 
-def _model_dict(r: DIDResult) -> dict[str, Any]:
-    c = r.coef.iloc[0]
-    out = {"y": r.y, "controls": r.controls, "coef": float(c.estimate), "se": float(c.std_error),
-           "p_value": float(c.p_value), "ci_low": float(c.ci_low), "ci_high": float(c.ci_high),
-           "nobs": r.nobs, "r2": r.r2}
-    if "se_cluster2" in r.extra:
-        out["se_cluster2"] = r.extra["se_cluster2"]
-    return out
+# --------------------------------------------------------------------------------------------
+# options: the one place the defaults live
+# --------------------------------------------------------------------------------------------
+def _columns(value: str | Sequence[str]) -> tuple[str, ...]:
+    """A tuple of column names without repeats (a single string is one column)."""
+    items = [value] if isinstance(value, str) else list(value)
+    return tuple(dict.fromkeys(str(v) for v in items))
 
 
-def _distance_dict(d: DistanceResult) -> dict[str, Any]:
-    m = d.model.coef
-    return {"column": d.distance, "controls": d.model.controls,
-            "coef": float(m["estimate"].iloc[1]), "se": float(m["std_error"].iloc[1]),
-            "treat_coef": float(m["estimate"].iloc[0]), "treat_se": float(m["std_error"].iloc[0]),
-            "b0": d.b1, "b1": d.b2, "vcov": d.model.vcov.tolist(),
-            "break_even_km": d.break_even, "break_even_se": d.break_even_se,
-            "break_even_ci": list(d.break_even_ci), "nobs": d.model.nobs, "r2": d.model.r2}
+def _count(value: Any, name: str, fix: str) -> int:
+    """A whole number >= 0, or an input error naming the parameter."""
+    ok = (isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+          and int(value) >= 0)
+    if not ok:
+        raise InputError(f"`{name}` must be a whole number >= 0, got {value!r}",
+                         file=f"`{name}`", fix=fix)
+    return int(value)
 
 
-def _distance_named(d: DistanceResult) -> dict[str, Any]:
-    """The same model keyed by term names (the form ``analyses.optimize`` reads)."""
-    t = d.model.coef
-    return {"coef": {k: float(v) for k, v in t["estimate"].items()},
-            "se": {k: float(v) for k, v in t["std_error"].items()},
-            "vcov": d.model.vcov.tolist(), "break_even_km": d.break_even}
+@dataclass(frozen=True)
+class DIDOptions:
+    """Every option of the DID suite, with its default, validated once on construction.
 
+    Sequences become tuples of column names (a single string is one column; repeats are
+    dropped).
 
-def _baseline_models(panel: DIDPanel, y: str, controls_as: ControlsAs,
-                     cluster2: bool) -> list[DIDResult]:
-    """Levels and log(1+y), without and (if any) with controls: Table 2's four columns."""
-    ctl = [False, True] if panel.controls else [False]
-    logs = [False, True] if (panel.frame[y].dropna() >= 0).all() else [False]
-    return [twfe(panel, y=y, log1p=lg, controls=c, controls_as=controls_as, cluster2=cluster2)
-            for lg in logs for c in ctl]
-
-
-def _cs_safe(panel: DIDPanel, covariates: Sequence[str]) -> list[str]:
-    """The frame's (safe) names of the user's covariate columns."""
-    safe = {user: s for s, user in panel.names.items()}
-    return [safe[c] for c in covariates]
-
-
-def _cs(panel: DIDPanel, control_group: ControlGroup, seed: int, bstrap: bool,
-        covariates: Sequence[str] = (), est_method: EstMethod = "dr") -> dict[str, Any]:
-    f = panel.frame
-    xs = list(dict.fromkeys(_cs_safe(panel, covariates)))
-    data = f[list(dict.fromkeys(["unit", "time", "cohort", panel.y, *xs]))].dropna()
-    # att_gt takes each unit's covariates in the base period of every comparison (the
-    # earlier of its two periods), as R did's panel2cs2 does with panel data
-    res = att_gt(data, yname=panel.y, tname="time", idname="unit", gname="cohort",
-                 xformla=xs or None, control_group=control_group, est_method=est_method,
-                 bstrap=bstrap, seed=seed)
-    out: dict[str, Any] = {"control_group": control_group, "covariates": list(covariates),
-                           "est_method": est_method, "att_gt": res.tidy(),
-                           "_objects": {"att_gt": res}}
-    for typ in ("simple", "dynamic", "group", "calendar"):
-        agg = aggte(res, typ)
-        out[typ] = agg.to_dict()
-        out["_objects"][typ] = agg
-    return out
-
-
-def _why(exc: BaseException) -> str:
-    """One line for a failed optional estimator: our own message, or type + message."""
-    if isinstance(exc, PairnetError):
-        return str(exc)
-    return f"unexpected {type(exc).__name__}: {exc}"
-
-
-def _cs_table(cs: dict[str, Any], alts: dict[str, DIDResult]) -> pd.DataFrame:
-    rows = []
-
-    def add(name: str, att: float, se: float) -> None:
-        rows.append({"estimator": name, "att": att, "se": se})
-
-    if "simple" in cs:
-        add("CS simple ATT", cs["simple"]["att"], cs["simple"]["se"])
-        add("CS dynamic: pre_avg", cs["dynamic"]["pre_avg"]["att"], cs["dynamic"]["pre_avg"]["se"])
-        add("CS dynamic: post_avg", cs["dynamic"]["post_avg"]["att"],
-            cs["dynamic"]["post_avg"]["se"])
-        add("CS calendar (CAverage)", cs["calendar"]["att"], cs["calendar"]["se"])
-        add("CS group (GAverage)", cs["group"]["att"], cs["group"]["se"])
-    for name, r in alts.items():
-        add({"sun_abraham": "Sun-Abraham ATT", "did2s": "did2s / imputation ATT"}[name],
-            r.estimate, r.se)
-    return pd.DataFrame(rows)
-
-
-def run_did(
-    panel: pd.DataFrame,
-    *,
-    unit: str,
-    time: str,
-    cohort: str,
-    y: str,
-    controls: Sequence[str] = (),
-    control_group: ControlGroup = "never",
-    placebo: int = 500,
-    distance: Sequence[str] | None = (),
-    seed: int = 0,
-    out_dir: str | Path,
-    extra_y: Sequence[str] = (),
-    controls_as: ControlsAs = "baseline",
-    cluster2: Sequence[str] | None = (),
-    cs: bool = True,
-    bstrap: bool = False,
-    leads: int = 5,
-    lags: int = 10,
-    cs_covariates: Sequence[str] = (),
-    cs_est_method: EstMethod = "dr",
-    file: str | None = None,
-    title: str = "Paired assistance: staggered DID",
-) -> dict[str, Any]:
-    """Run the seed-003 DID suite on a long panel and write the step folder.
-
-    Parameters
+    Attributes
     ----------
-    panel : DataFrame
-        One row per unit and period.
-    unit, time, cohort, y : str
-        Unit id, period, first treated period (0 or empty = never treated), outcome.
     controls : sequence of str
         Time-varying control columns; they enter as baseline-year value × year dummies (the
         paper's model (1)) or as they are with ``controls_as="raw"``.
@@ -177,17 +102,17 @@ def run_did(
         Placebo draws (0 = skip).
     distance : sequence of str or None
         Distance columns for Table 4; ``()`` = those of ``border_km, centroid_km,
-        region_centroid_km, region_border_km`` present in ``panel``; ``None`` = skip.
+        region_centroid_km, region_border_km`` present in the panel; ``None`` = skip.
     seed : int
         Seed of the placebo draws (and of the CS bootstrap if ``bstrap``).
-    out_dir : path
-        Output folder.
     extra_y : sequence of str
         Further outcomes for Table 5 (e.g. all-industry counts, branch counts).
+    controls_as : {"baseline", "raw"}
+        How the controls enter (see ``controls``).
     cluster2 : sequence of two str, or None
         Columns for the additional two-way clustered SE (e.g. ``("origin", "destination")``);
-        ``()`` = ``origin`` and ``destination`` when both are columns of ``panel``; ``None`` =
-        off.
+        ``()`` = ``origin`` and ``destination`` when both are columns of the panel (and neither
+        is the unit); ``None`` = off.
     cs : bool
         Run Callaway–Sant'Anna (needs a balanced panel).
     bstrap : bool
@@ -203,238 +128,382 @@ def run_did(
         Callaway–Sant'Anna estimator: doubly robust, inverse probability weighting or outcome
         regression (R ``est_method``; without covariates all three coincide).
 
-    Returns
-    -------
-    dict
-        What ``results.json`` holds (see the README section ``did``).
-
     Raises
     ------
     InputError
-        Bad input (missing columns, non-numeric outcome, cohort varying within a unit, duplicate
-        unit-periods, bad options).
+        An unknown option string, ``cluster2`` not naming two columns, a negative or
+        fractional ``placebo``, ``leads``, ``lags`` or ``seed``.
     """
-    check_literal(control_group, ControlGroup, "--control-group")
-    check_literal(controls_as, ControlsAs, "--controls-as")
-    check_literal(cs_est_method, EstMethod, "--cs-method")
-    cs_covariates = list(dict.fromkeys(cs_covariates))
-    if distance is None:
-        dist_cols: list[str] = []
-    elif len(distance) == 0:
-        dist_cols = [c for c in DISTANCE_COLUMNS if c in panel.columns]
-    else:
-        dist_cols = list(distance)
-    if cluster2 is None:
-        c2: tuple[str, ...] = ()
-    elif len(cluster2) == 0:
-        c2 = (("origin", "destination")
-              if {"origin", "destination"} <= set(panel.columns)
-              and unit not in ("origin", "destination") else ())
-    else:
-        c2 = tuple(cluster2)
-        if len(c2) != 2:
-            raise InputError(f"expecting two columns for --cluster2, got {list(c2)}",
-                             file="--cluster2", fix="e.g. --cluster2 origin,destination")
-    check_out_dir(out_dir, option="--out")
-    if placebo < 0:
-        raise InputError(f"--placebo must be >= 0, got {placebo}", file="--placebo",
-                         fix="pass a number of draws, 0 to skip")
-    p = prepare_panel(panel, unit=unit, time=time, cohort=cohort, y=y, controls=controls,
-                      distance=dist_cols, extra_y=extra_y,
-                      origin=c2[0] if c2 else None, destination=c2[1] if c2 else None,
-                      covariates=cs_covariates, file=file)
-    check_identified(p, file=file)
-    has2 = bool(c2)
-    tables: dict[str, Table] = {}
-    figures: dict[str, Figure] = {}
-    notes: list[str] = []
-    f = p.frame
-    never = (f["cohort"] == 0) | (f["cohort"] > f["time"].max())
-    if not never.any():
-        notes.append("no never-treated units: TWFE and the event study compare treated cells "
-                     "with not-yet-treated ones only (the event study is identified through "
-                     "its binned endpoints)")
-    results: dict[str, Any] = {
-        "meta": {
-            "unit": unit, "time": time, "cohort": cohort, "y": y, "controls": list(controls),
-            "controls_as": controls_as, "n_obs": int(len(f)), "n_units": int(f["unit"].nunique()),
-            "n_periods": int(f["time"].nunique()), "periods": [int(f["time"].min()),
-                                                               int(f["time"].max())],
-            "n_treated_units": int(len(p.treated_units)),
-            "cohorts": sorted(int(g) for g in f.loc[f["cohort"] > 0, "cohort"].unique()),
-            "balanced": p.is_balanced, "cluster": unit,
-            "cluster2": list(c2) if has2 else None, "seed": seed,
-        },
-    }
-    # units whose controls have no admissible pre-treatment baseline leave the models with
-    # controls (NaN, not 0); say which and how many rows
-    nb = (controls_no_baseline(p) if controls and controls_as == "baseline" else
-          {"units": {}, "n_units": 0, "rows_dropped": 0})
-    results["meta"]["controls_no_baseline"] = nb
-    nb_note = (f"; {nb['n_units']} unit(s) without a pre-treatment baseline value of a control "
-               f"are dropped from the models with controls ({nb['rows_dropped']} rows)"
-               if nb["n_units"] else "")
 
-    # Table 1 ---------------------------------------------------------------------------
-    desc = descriptives(p, y=[p.y])
-    results["descriptives"] = desc
-    tables["table1_descriptives"] = Table(
-        desc, "Table 1. Descriptive statistics by control / treated observations",
-        "Observations with Treat = 0 (control) and Treat = 1 (treated); obs count non-missing "
-        "values; log = log(1 + y). Controls are in the units of the input data (the Guangdong "
-        "demo: freight in 10,000 t, budget revenue and spending per capita in yuan, phones per "
-        "registered resident, hospital beds per 10,000 people).")
+    controls: Sequence[str] = ()
+    control_group: ControlGroup = "never"
+    placebo: int = 500
+    distance: Sequence[str] | None = ()
+    seed: int = 0
+    extra_y: Sequence[str] = ()
+    controls_as: ControlsAs = "baseline"
+    cluster2: Sequence[str] | None = ()
+    cs: bool = True
+    bstrap: bool = False
+    leads: int = 5
+    lags: int = 10
+    cs_covariates: Sequence[str] = ()
+    cs_est_method: EstMethod = "dr"
 
-    # Table 2 ---------------------------------------------------------------------------
-    base = _baseline_models(p, p.y, controls_as, has2)
-    results["twfe"] = _model_dict(base[0])
-    results["twfe_models"] = [_model_dict(r) for r in base]
-    nonneg = bool((f[p.y].dropna() >= 0).all())
-    models = list(base)
-    if nonneg:
-        try:
-            pp = ppml(p)
-            results["ppml"] = {**_model_dict(pp), "irr": pp.extra["irr"],
-                               "nobs_dropped": pp.extra["nobs_dropped"]}
-            models.append(pp)
-        except Exception as exc:  # optional: a failure is recorded, never a crash
-            results["ppml"] = {"error": _why(exc)}
-            notes.append(f"PPML skipped: {_why(exc)}")
-    tab2 = did_table(models)
-    note2 = ("y ~ treat | unit + time (pyfixest feols; fixest small-sample corrections); SE "
-             f"clustered by {unit}" + (f"; second SE row clustered two-way by {c2[0]} and "
-                                       f"{c2[1]}" if has2 else "")
-             + ("; controls = baseline-year value × year dummies (a missing first-year value "
-                "is replaced only by a value from before the unit's treatment)" if controls
-                and controls_as == "baseline" else "") + nb_note
-             + ("; last column Poisson PPML (fepois), z inference" if "ppml" in results
-                and "error" not in results["ppml"] else "") + ". * p<0.1, ** p<0.05, *** p<0.01")
-    tables["table2_twfe"] = Table(tab2, "Table 2. Effect of pairing (TWFE staggered DID)", note2)
+    def __post_init__(self) -> None:
+        def put(name: str, value: Any) -> None:
+            object.__setattr__(self, name, value)
 
-    # Figure 1 --------------------------------------------------------------------------
-    es = event_study(p, leads=leads, lags=lags, controls=bool(controls), controls_as=controls_as)
-    results["event_study"] = es.table[["rel_time", "coef", "se", "ci_low", "ci_high"]]
-    results["event_study_wald"] = dict(es.wald)
-    tables["event_study"] = Table(
-        es.table, "Event study coefficients (Figure 1)",
-        f"Relative-time dummies -{leads}..+{lags}, endpoints binned, base -1, never-treated "
-        f"units as reference; joint test of leads chi2({es.wald['df']}) = "
-        f"{es.wald['stat']:.3f}, p = {es.wald['p_value']:.3f}.")
-    figures["figure1_event_study"] = Figure(
-        es.plot(), "Figure 1. Event study",
-        f"Relative-time coefficients for {p.y} (levels"
-        + (", with the controls" if controls else "")
-        + ", unit and period fixed effects) with 95% CIs (dashed), SE clustered by unit; "
-        "base period -1.")
+        for name in ("controls", "extra_y", "cs_covariates"):
+            put(name, _columns(getattr(self, name)))
+        for name in ("distance", "cluster2"):
+            v = getattr(self, name)
+            put(name, None if v is None else _columns(v))
+        check_literal(self.control_group, ControlGroup, "control_group")
+        check_literal(self.controls_as, ControlsAs, "controls_as")
+        check_literal(self.cs_est_method, EstMethod, "cs_est_method")
+        if self.cluster2 is not None and len(self.cluster2) not in (0, 2):
+            raise InputError(f"expecting two columns for `cluster2`, got {list(self.cluster2)}",
+                             file="`cluster2`",
+                             fix="name two columns, e.g. `cluster2` origin,destination")
+        put("placebo", _count(self.placebo, "placebo", "pass a number of draws, 0 to skip"))
+        put("seed", _count(self.seed, "seed", "pass a whole number >= 0"))
+        for name in ("leads", "lags"):
+            put(name, _count(getattr(self, name), name,
+                             "pass the number of periods of the event-study window"))
+        put("cs", bool(self.cs))
+        put("bstrap", bool(self.bstrap))
 
-    # Table 3 ---------------------------------------------------------------------------
-    alts: dict[str, DIDResult] = {}
-    cs_how = (f"{_EST_NAMES[cs_est_method]}, "
-              + (f"covariates {', '.join(cs_covariates)} at their base-period values"
-                 if cs_covariates else "no covariates"))
-    if cs:
-        try:
-            c = _cs(p, control_group, seed, bstrap, cs_covariates, cs_est_method)
-            objs = c.pop("_objects")
-            results["cs"] = c
-            figures["cs_dynamic"] = Figure(
-                objs["dynamic"].plot(), "Callaway–Sant'Anna event-study aggregation",
-                f"ATT by event time, {control_group}-treated comparison units, "
-                f"{'bootstrap' if bstrap else 'analytic'} SEs.")
-            tables["cs_att_gt"] = Table(
-                c["att_gt"], "Callaway–Sant'Anna ATT(g,t)",
-                "One row per cohort g (first treated period) and period t: event_time = t − g, "
-                "post = t ≥ g, att = ATT(g,t) against "
-                f"{control_group}-treated units ({cs_how}), se = "
-                f"{'bootstrap' if bstrap else 'analytic influence-function'} standard error, "
-                "ci_low/ci_high = pointwise 95% interval. Pre-treatment rows (post = False) "
-                "are placebo checks of parallel trends.")
-        except Exception as exc:  # optional: a failure is recorded, never a crash
-            results["cs"] = {"error": _why(exc), "control_group": control_group,
-                             "covariates": list(cs_covariates), "est_method": cs_est_method}
-            notes.append(f"Callaway-Sant'Anna skipped: {_why(exc)}")
-    for name, fn in (("sun_abraham", sun_abraham), ("did2s", did2s)):
-        try:
-            alts[name] = fn(p)
-        except Exception as exc:  # optional: a failure is recorded, never a crash
-            results.setdefault("alternatives", {})[name] = {"error": _why(exc)}
-            notes.append(f"{name} skipped: {_why(exc)}")
-    results.setdefault("alternatives", {}).update(
-        {k: {"att": r.estimate, "se": r.se, "nobs": r.nobs, **{
-            kk: vv for kk, vv in r.extra.items()
-            if kk in ("units_dropped", "units_dropped_always_treated", "units_late_as_never")}}
-         for k, r in alts.items()})
-    sa = alts.get("sun_abraham")
-    sa_note = ""
-    if sa is not None and (sa.extra.get("units_dropped_always_treated")
-                           or sa.extra.get("units_late_as_never")):
-        sa_note = (f" Sun–Abraham: {sa.extra['units_dropped_always_treated']} unit(s) treated "
-                   "at or before the first period left out (no pre-period); "
-                   f"{sa.extra['units_late_as_never']} unit(s) first treated after the last "
-                   "period counted as never-treated.")
-    tab3 = _cs_table(results.get("cs", {}), alts)
-    if len(tab3):
-        tables["table3_robust_did"] = Table(
-            tab3, "Table 3. Heterogeneity-robust DID estimators",
-            f"Callaway–Sant'Anna (comparison: {control_group}-treated, {cs_how}, "
-            f"{'bootstrap' if bstrap else 'analytic'} SE); Sun–Abraham interaction-weighted ATT "
-            "(never-treated controls, cell-count weights); Gardner did2s (pyfixest). SEs "
-            "clustered by unit." + sa_note)
 
-    # Figure 2 --------------------------------------------------------------------------
-    if placebo:
-        pl = placebo_test(p, n_draws=placebo, seed=seed)
-        results["placebo"] = {"draws": pl.draws, "p_value": pl.p_value,
-                              "estimate": pl.estimate, "n_draws": len(pl.draws),
-                              "n_treated": pl.n_treated, "seed": seed, "method": pl.method,
-                              "mean": float(np.nanmean(pl.draws)),
-                              "sd": float(np.nanstd(pl.draws, ddof=1))}
-        figures["figure2_placebo"] = Figure(
-            pl.plot(), "Figure 2. Placebo test",
-            f"Kernel density of {len(pl.draws)} placebo TWFE coefficients (random treated "
-            f"units, real cohorts shuffled; seed {seed}); dashed line = estimate; two-sided "
-            f"empirical p = {pl.p_value:.3f}.")
-        if nonneg:
-            # seed 003's Figure 2 marks the log(1 + y) estimate (29.5 %): same draws, log model
-            pl2 = placebo_test(p, n_draws=placebo, seed=seed, log1p=True)
-            results["placebo_log1p"] = {
-                "draws": pl2.draws, "p_value": pl2.p_value, "estimate": pl2.estimate,
-                "n_draws": len(pl2.draws), "seed": seed, "method": pl2.method}
-            figures["figure2_placebo_log1p"] = Figure(
-                pl2.plot(), "Figure 2b. Placebo test, log(1 + y)",
-                f"As Figure 2 for log(1 + y) (the same {len(pl2.draws)} draws); two-sided "
-                f"empirical p = {pl2.p_value:.3f}.")
+def _options(options: DIDOptions | None, overrides: Mapping[str, Any]) -> DIDOptions:
+    known = {f.name for f in dataclasses.fields(DIDOptions)}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise TypeError(f"did_suite() got unexpected option(s) {', '.join(unknown)}; the "
+                        f"options are the fields of DIDOptions: {', '.join(sorted(known))}")
+    if options is None:
+        return DIDOptions(**overrides)
+    return dataclasses.replace(options, **overrides) if overrides else options
 
-    # Table 4 ---------------------------------------------------------------------------
-    if dist_cols:
-        dres: list[DistanceResult] = []
+
+# --------------------------------------------------------------------------------------------
+# the result
+# --------------------------------------------------------------------------------------------
+def _model_dict(r: DIDResult) -> dict[str, Any]:
+    """A TWFE-type model as ``results.json`` holds it (its first term)."""
+    c = r.coef.iloc[0]
+    out = {"y": r.y, "controls": r.controls, "coef": float(c.estimate), "se": float(c.std_error),
+           "p_value": float(c.p_value), "ci_low": float(c.conf_low),
+           "ci_high": float(c.conf_high), "nobs": r.nobs, "r2": r.r2}
+    if "se_cluster2" in r.extra:
+        out["se_cluster2"] = r.extra["se_cluster2"]
+    return out
+
+
+def _distance_named(d: DistanceResult) -> dict[str, Any]:
+    """The distance model keyed by term names (the form ``analyses.optimize`` reads)."""
+    t = d.model.coef
+    return {"coef": {k: float(v) for k, v in t["estimate"].items()},
+            "se": {k: float(v) for k, v in t["std_error"].items()},
+            "vcov": d.model.vcov.tolist(), "break_even_km": d.break_even}
+
+
+def _with_ids(t: pd.DataFrame, model: str, outcome: str, controls: bool) -> pd.DataFrame:
+    return t.assign(model=model, outcome=outcome, controls=controls)
+
+
+@dataclass(frozen=True)
+class DIDSuiteResult(ResultBase):
+    """Everything the DID suite estimated on one panel (Tables 1–5, Figures 1–2).
+
+    Attributes
+    ----------
+    panel : DIDPanel
+        The validated panel the models ran on.
+    options : DIDOptions
+        The options used.
+    meta : dict
+        Sizes, periods, cohorts, clustering, seed and ``controls_no_baseline``
+        (``results.json``'s ``meta``).
+    descriptives : DataFrame
+        Table 1.
+    twfe_models : tuple of DIDResult
+        Table 2's TWFE models on the main outcome: levels then log(1 + y), each without and
+        (with controls) with them; ``twfe_models[0]`` is the headline (:attr:`twfe`).
+    event_study : EventStudyResult
+        Figure 1.
+    ppml : DIDResult or None
+        Poisson PPML (non-negative outcomes only; ``None`` if skipped or failed).
+    cs_att_gt : ATTgtResult or None
+        Callaway–Sant'Anna ATT(g,t) (``None`` if not run or failed).
+    cs_aggte : dict
+        ``{"simple", "dynamic", "group", "calendar"}`` -> :class:`AggteResult`.
+    sun_abraham, did2s : DIDResult or None
+        Table 3's other heterogeneity-robust estimators.
+    placebo, placebo_log1p : PlaceboResult or None
+        Figure 2 for the levels and (non-negative outcomes) the log(1 + y) model.
+    distance : dict
+        ``{column: {"no_controls" | "controls": DistanceResult}}`` (Table 4), successes only;
+        see :meth:`distance_model`.
+    extra_y : dict
+        ``{outcome: (DIDResult, ...)}``: Table 5's models by further outcome.
+    errors : dict
+        Why an optional estimator failed: keys ``ppml``, ``cs``, ``sun_abraham``, ``did2s``.
+    distance_errors : dict
+        ``{column: {variant: message}}`` for distance models that could not be estimated.
+    extra_y_errors : dict
+        ``{outcome: message}`` for further outcomes left out (e.g. constant).
+    notes : tuple of str
+        Notes for the reader (skipped estimators, no never-treated units, ...).
+    """
+
+    title = "Paired assistance: staggered DID"  # a class attribute, not a field
+
+    panel: DIDPanel = field(repr=False)
+    options: DIDOptions
+    meta: Mapping[str, Any]
+    descriptives: pd.DataFrame = field(repr=False)
+    twfe_models: tuple[DIDResult, ...] = field(repr=False)
+    event_study: EventStudyResult = field(repr=False)
+    ppml: DIDResult | None = field(default=None, repr=False)
+    cs_att_gt: ATTgtResult | None = field(default=None, repr=False)
+    cs_aggte: Mapping[str, AggteResult] = field(default_factory=dict, repr=False)
+    sun_abraham: DIDResult | None = field(default=None, repr=False)
+    did2s: DIDResult | None = field(default=None, repr=False)
+    placebo: PlaceboResult | None = field(default=None, repr=False)
+    placebo_log1p: PlaceboResult | None = field(default=None, repr=False)
+    distance: Mapping[str, Mapping[str, DistanceResult]] = field(default_factory=dict,
+                                                                 repr=False)
+    extra_y: Mapping[str, tuple[DIDResult, ...]] = field(default_factory=dict, repr=False)
+    errors: Mapping[str, str] = field(default_factory=dict)
+    distance_errors: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    extra_y_errors: Mapping[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    # --- accessors ---------------------------------------------------------------------------
+    @property
+    def twfe(self) -> DIDResult:
+        """The headline model: TWFE on the outcome in levels, without controls."""
+        return self.twfe_models[0]
+
+    @property
+    def alternatives(self) -> dict[str, DIDResult]:
+        """Sun–Abraham and did2s, those that were estimated, in that order."""
+        alts = {"sun_abraham": self.sun_abraham, "did2s": self.did2s}
+        return {k: v for k, v in alts.items() if v is not None}
+
+    @property
+    def distance_columns(self) -> tuple[str, ...]:
+        """The distance columns of Table 4 (the user's names), estimated or not."""
+        return tuple(self.panel.label(c) for c in self.panel.distance)
+
+    def _variants(self) -> tuple[str, ...]:
+        return ("no_controls", "controls") if self.options.controls else ("no_controls",)
+
+    def _distance_results(self) -> list[DistanceResult]:
+        """Every estimated distance model in Table 4's column order."""
+        return [self.distance[c][v] for c in self.distance_columns for v in self._variants()
+                if v in self.distance.get(c, {})]
+
+    def distance_model(self, column: str, variant: DistanceVariant = "controls"
+                       ) -> DistanceResult:
+        """The distance-interacted model (Table 4) of ``column``.
+
+        Parameters
+        ----------
+        column : str
+            A distance column of the suite (``border_km``...).
+        variant : {"controls", "no_controls"}
+            With or without the baseline controls; falls back to the other when absent.
+
+        Raises
+        ------
+        InputError
+            The suite has no (estimated) model for ``column``; the message names the columns
+            that have one.
+        """
+        check_literal(variant, DistanceVariant, "variant")
+        have = [c for c in self.distance_columns if self.distance.get(c)]
+        if column not in have:
+            if column in self.distance_errors:
+                why = "; ".join(dict.fromkeys(self.distance_errors[column].values()))
+                problem = f"the distance model for {column!r} could not be estimated ({why})"
+            elif not have:
+                problem = "the DID suite has no distance-interacted models"
+            else:
+                problem = f"no distance model for {column!r} (have: {', '.join(have)})"
+            raise InputError(problem, file="`distance`",
+                             fix=(f"choose one of {', '.join(have)}" if have else
+                                  "run the DID suite with distance columns in `distance`"))
+        models = self.distance[column]
+        other = "no_controls" if variant == "controls" else "controls"
+        return models[variant] if variant in models else models[other]
+
+    # --- results.json ------------------------------------------------------------------------
+    def _cs_dict(self) -> dict[str, Any]:
+        o = self.options
+        head = {"control_group": o.control_group, "covariates": list(o.cs_covariates),
+                "est_method": o.cs_est_method}
+        if self.cs_att_gt is None:
+            return {"error": self.errors.get("cs", ""), **head}
+        return {**head, "att_gt": self.cs_att_gt.cells(),
+                **{t: self.cs_aggte[t].to_dict() for t in _AGG_TYPES}}
+
+    def _alternatives_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {k: {"error": self.errors[k]} for k in _ALTERNATIVES
+                               if k in self.errors}
+        for k, r in self.alternatives.items():
+            out[k] = {"att": r.estimate, "se": r.se, "nobs": r.nobs,
+                      **{kk: vv for kk, vv in r.extra.items() if kk in _ALT_EXTRA}}
+        return out
+
+    def _distance_dict(self) -> dict[str, Any]:
         by_col: dict[str, Any] = {}
         named: dict[str, Any] = {}
-        for dcol, safe in zip(dist_cols, p.distance, strict=True):
-            by_col[dcol] = {}
-            for ctl in ([False, True] if controls else [False]):
-                try:
-                    d = distance_interaction(p, safe, controls=ctl, controls_as=controls_as)
-                except PairnetError as exc:
-                    by_col[dcol]["controls" if ctl else "no_controls"] = {"error": str(exc)}
-                    notes.append(f"distance {dcol}: {exc}")
-                    continue
-                dres.append(d)
-                by_col[dcol]["controls" if ctl else "no_controls"] = _distance_dict(d)
-                named.setdefault(dcol, {})["controls" if ctl else "no_controls"] = \
-                    _distance_named(d)
-                if not ctl:
-                    figures[f"distance_{dcol}"] = Figure(
-                        d.plot(), f"Effect by distance ({dcol})",
-                        "β1 + β2·distance with 95% CI band (clustered SE); dashed line = "
-                        "break-even distance −β1/β2.")
+        for col in self.distance_columns:
+            by_col[col] = {}
+            for v in self._variants():
+                if v in self.distance.get(col, {}):
+                    d = self.distance[col][v]
+                    by_col[col][v] = d.to_dict()
+                    named.setdefault(col, {})[v] = _distance_named(d)
+                else:
+                    by_col[col][v] = {"error": self.distance_errors.get(col, {}).get(v, "")}
+        dres = self._distance_results()
+        if not dres:
+            return {"by_column": by_col}
+        first = dres[0].to_dict()
+        # flat numbers of the first column (the paper's column 1), every column and both
+        # specifications under by_column, and per column the term-named form that
+        # `pairnet optimize --from-results` reads
+        return {**first, "by_column": by_col,
+                **{k: v for k, v in named.items() if k not in first}}
+
+    def _extra_y_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for ey in self.panel.extra_y:
+            lab = self.panel.label(ey)
+            if lab in self.extra_y_errors:
+                out[lab] = {"error": self.extra_y_errors[lab]}
+            else:
+                out[lab] = [_model_dict(r) for r in self.extra_y[lab]]
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """What ``results.json`` holds (see the README section ``did``)."""
+        res: dict[str, Any] = {"meta": dict(self.meta), "descriptives": self.descriptives.copy(),
+                               "twfe": _model_dict(self.twfe),
+                               "twfe_models": [_model_dict(r) for r in self.twfe_models]}
+        if self.ppml is not None:
+            res["ppml"] = {**_model_dict(self.ppml), "irr": self.ppml.extra["irr"],
+                           "nobs_dropped": self.ppml.extra["nobs_dropped"]}
+        elif "ppml" in self.errors:
+            res["ppml"] = {"error": self.errors["ppml"]}
+        es = self.event_study.to_dict()
+        res["event_study"] = es["event_study"]
+        res["event_study_wald"] = es["wald"]
+        if self.options.cs:
+            res["cs"] = self._cs_dict()
+        res["alternatives"] = self._alternatives_dict()
+        if self.placebo is not None:
+            res["placebo"] = self.placebo.to_dict()
+        if self.placebo_log1p is not None:
+            pl = self.placebo_log1p.to_dict()
+            res["placebo_log1p"] = {k: pl[k] for k in ("draws", "p_value", "estimate",
+                                                       "n_draws", "seed", "method")}
+        if self.panel.distance:
+            res["distance"] = self._distance_dict()
+        if self.panel.extra_y:
+            res["extra_y"] = self._extra_y_dict()
+        res["notes"] = list(self.notes)
+        return res
+
+    # --- tables and figures -----------------------------------------------------------------
+    def _cs_how(self) -> str:
+        o = self.options
+        return (f"{_EST_NAMES[o.cs_est_method]}, "
+                + (f"covariates {', '.join(o.cs_covariates)} at their base-period values"
+                   if o.cs_covariates else "no covariates"))
+
+    def _table3(self) -> pd.DataFrame:
+        rows: list[dict[str, Any]] = []
+
+        def add(name: str, att: float, se: float) -> None:
+            rows.append({"estimator": name, "att": att, "se": se})
+
+        if self.cs_att_gt is not None:
+            a = self.cs_aggte
+            add("CS simple ATT", a["simple"].overall_att, a["simple"].overall_se)
+            add("CS dynamic: pre_avg", a["dynamic"].pre_avg, a["dynamic"].pre_avg_se)
+            add("CS dynamic: post_avg", a["dynamic"].post_avg, a["dynamic"].post_avg_se)
+            add("CS calendar (CAverage)", a["calendar"].overall_att, a["calendar"].overall_se)
+            add("CS group (GAverage)", a["group"].overall_att, a["group"].overall_se)
+        for name, r in self.alternatives.items():
+            add({"sun_abraham": "Sun-Abraham ATT", "did2s": "did2s / imputation ATT"}[name],
+                r.estimate, r.se)
+        return pd.DataFrame(rows)
+
+    def tables(self) -> dict[str, Table]:
+        """Tables 1–5, the event-study coefficients and the ATT(g,t), as ``pairnet did`` writes."""
+        o, m = self.options, self.meta
+        unit, c2 = m["unit"], m["cluster2"] or ()
+        nb = m["controls_no_baseline"]
+        tables: dict[str, Table] = {}
+        tables["table1_descriptives"] = Table(
+            self.descriptives.copy(),
+            "Table 1. Descriptive statistics by control / treated observations",
+            "Observations with Treat = 0 (control) and Treat = 1 (treated); obs count "
+            "non-missing values; log = log(1 + y). Controls are in the units of the input data "
+            "(the Guangdong demo: freight in 10,000 t, budget revenue and spending per capita "
+            "in yuan, phones per registered resident, hospital beds per 10,000 people).")
+        nb_note = (f"; {nb['n_units']} unit(s) without a pre-treatment baseline value of a "
+                   "control are dropped from the models with controls "
+                   f"({nb['rows_dropped']} rows)" if nb["n_units"] else "")
+        models = [*self.twfe_models, *([self.ppml] if self.ppml is not None else [])]
+        note2 = ("y ~ treat | unit + time (pyfixest feols; fixest small-sample corrections); "
+                 f"SE clustered by {unit}"
+                 + (f"; second SE row clustered two-way by {c2[0]} and {c2[1]}" if c2 else "")
+                 + ("; controls = baseline-year value × year dummies (a missing first-year "
+                    "value is replaced only by a value from before the unit's treatment)"
+                    if o.controls and o.controls_as == "baseline" else "") + nb_note
+                 + ("; last column Poisson PPML (fepois), z inference"
+                    if self.ppml is not None else "") + ". * p<0.1, ** p<0.05, *** p<0.01")
+        tables["table2_twfe"] = Table(did_table(models),
+                                      "Table 2. Effect of pairing (TWFE staggered DID)", note2)
+        es = self.event_study
+        tables["event_study"] = Table(
+            es.table.copy(), "Event study coefficients (Figure 1)",
+            f"Relative-time dummies -{o.leads}..+{o.lags}, endpoints binned, base -1, "
+            "never-treated units as reference; joint test of leads "
+            f"chi2({es.wald['df']}) = {es.wald['stat']:.3f}, p = {es.wald['p_value']:.3f}.")
+        se_kind = "bootstrap" if o.bstrap else "analytic"
+        if self.cs_att_gt is not None:
+            tables["cs_att_gt"] = Table(
+                self.cs_att_gt.cells(), "Callaway–Sant'Anna ATT(g,t)",
+                "One row per cohort g (first treated period) and period t: event_time = t − g, "
+                "post = t ≥ g, att = ATT(g,t) against "
+                f"{o.control_group}-treated units ({self._cs_how()}), se = "
+                f"{'bootstrap' if o.bstrap else 'analytic influence-function'} standard error, "
+                "ci_low/ci_high = pointwise 95% interval. Pre-treatment rows (post = False) "
+                "are placebo checks of parallel trends.")
+        sa = self.sun_abraham
+        sa_note = ""
+        if sa is not None and (sa.extra.get("units_dropped_always_treated")
+                               or sa.extra.get("units_late_as_never")):
+            sa_note = (f" Sun–Abraham: {sa.extra['units_dropped_always_treated']} unit(s) "
+                       "treated at or before the first period left out (no pre-period); "
+                       f"{sa.extra['units_late_as_never']} unit(s) first treated after the "
+                       "last period counted as never-treated.")
+        tab3 = self._table3()
+        if len(tab3):
+            tables["table3_robust_did"] = Table(
+                tab3, "Table 3. Heterogeneity-robust DID estimators",
+                f"Callaway–Sant'Anna (comparison: {o.control_group}-treated, {self._cs_how()}, "
+                f"{se_kind} SE); Sun–Abraham interaction-weighted ATT (never-treated controls, "
+                "cell-count weights); Gardner did2s (pyfixest). SEs clustered by unit."
+                + sa_note)
+        dres = self._distance_results()
         if dres:
-            first = _distance_dict(dres[0])
-            # flat numbers of the first column (the paper's column 1), every column and both
-            # specifications under by_column, and per column the term-named form that
-            # `pairnet optimize --from-results` reads
-            results["distance"] = {**first, "by_column": by_col,
-                                   **{k: v for k, v in named.items() if k not in first}}
             tab4 = did_table([d.model for d in dres])
             be = ["break-even distance (−β1/β2)", *[f"{d.break_even:.1f}" for d in dres]]
             ci = ["  95% CI (delta method)",
@@ -445,31 +514,300 @@ def run_did(
                 tab4, "Table 4. Distance and the effect of pairing",
                 "y ~ treat + treat:distance | unit + time, SE clustered by unit; break-even "
                 "CI by the delta method with the clustered covariance.")
-        else:
-            results["distance"] = {"by_column": by_col}
-
-    # Table 5 ---------------------------------------------------------------------------
-    if p.extra_y:
-        ext: list[DIDResult] = []
-        results["extra_y"] = {}
-        for ey in p.extra_y:
-            if p.frame[ey].nunique() < 2:
-                # a constant outcome (e.g. a registry with no branch records) has nothing to
-                # estimate: a coefficient of 0 with SE 0 would only mislead
-                why = (f"{p.label(ey)} is constant ({p.frame[ey].iloc[0]:g} in every cell); "
-                       "Table 5 leaves it out")
-                results["extra_y"][p.label(ey)] = {"error": why}
-                notes.append(why)
-                continue
-            ms = _baseline_models(p, ey, controls_as, has2)
-            ext += ms
-            results["extra_y"][p.label(ey)] = [_model_dict(r) for r in ms]
+        ext = [r for ey in self.panel.extra_y for r in self.extra_y.get(self.panel.label(ey), ())]
         if ext:
             tables["table5_other_outcomes"] = Table(
                 did_table(ext), "Table 5. Other outcomes",
                 "Model (1) on further outcomes, levels and log(1 + y), without and with "
                 "controls; SE clustered by unit.")
+        return tables
 
-    results["notes"] = list(dict.fromkeys(notes))
-    write_outputs(out_dir, results=results, tables=tables, figures=figures, title=title)
-    return results
+    def figures(self) -> dict[str, Figure]:
+        """Figure 1, the CS event study, Figure 2 (and 2b) and the effect by each distance."""
+        o = self.options
+        figures: dict[str, Figure] = {}
+        figures["figure1_event_study"] = Figure(
+            self.event_study.plot(), "Figure 1. Event study",
+            f"Relative-time coefficients for {self.panel.y} (levels"
+            + (", with the controls" if o.controls else "")
+            + ", unit and period fixed effects) with 95% CIs (dashed), SE clustered by unit; "
+            "base period -1.")
+        if self.cs_att_gt is not None:
+            figures["cs_dynamic"] = Figure(
+                self.cs_aggte["dynamic"].plot(), "Callaway–Sant'Anna event-study aggregation",
+                f"ATT by event time, {o.control_group}-treated comparison units, "
+                f"{'bootstrap' if o.bstrap else 'analytic'} SEs.")
+        pl = self.placebo
+        if pl is not None:
+            figures["figure2_placebo"] = Figure(
+                pl.plot(), "Figure 2. Placebo test",
+                f"Kernel density of {len(pl.draws)} placebo TWFE coefficients (random treated "
+                f"units, real cohorts shuffled; seed {o.seed}); dashed line = estimate; "
+                f"two-sided empirical p = {pl.p_value:.3f}.")
+        pl2 = self.placebo_log1p
+        if pl2 is not None:
+            # seed 003's Figure 2 marks the log(1 + y) estimate (29.5 %): same draws, log model
+            figures["figure2_placebo_log1p"] = Figure(
+                pl2.plot(), "Figure 2b. Placebo test, log(1 + y)",
+                f"As Figure 2 for log(1 + y) (the same {len(pl2.draws)} draws); two-sided "
+                f"empirical p = {pl2.p_value:.3f}.")
+        for col in self.distance_columns:
+            d = self.distance.get(col, {}).get("no_controls")
+            if d is not None:
+                figures[f"distance_{col}"] = Figure(
+                    d.plot(), f"Effect by distance ({col})",
+                    "β1 + β2·distance with 95% CI band (clustered SE); dashed line = "
+                    "break-even distance −β1/β2.")
+        return figures
+
+    # --- tidy and summary --------------------------------------------------------------------
+    def tidy(self) -> pd.DataFrame:
+        """The headline estimates, broom's columns then ``model``, ``outcome``, ``controls``.
+
+        Rows: the TWFE models (``model`` ``twfe``, main and Table 5 outcomes, levels and
+        log(1 + y)), ``ppml``, the Callaway–Sant'Anna aggregations (``cs_simple``,
+        ``cs_dynamic`` pre/post averages, ``cs_calendar``, ``cs_group``), ``sun_abraham``,
+        ``did2s`` and each distance model (``distance:COL``: ``treat``, ``treat:COL`` and the
+        ``break_even`` distance). ``controls`` says whether controls (for CS: covariates)
+        entered.
+        """
+        parts: list[pd.DataFrame] = []
+        ext = [r for ey in self.panel.extra_y for r in self.extra_y.get(self.panel.label(ey), ())]
+        for r in [*self.twfe_models, *([self.ppml] if self.ppml is not None else []), *ext]:
+            parts.append(_with_ids(r.tidy(), r.name, r.y, r.controls))
+        if self.cs_att_gt is not None:
+            y = self.panel.label(self.panel.y)
+            cov = bool(self.options.cs_covariates)
+            for typ, terms in (("simple", ["overall"]), ("dynamic", ["pre_avg", "post_avg"]),
+                               ("calendar", ["overall"]), ("group", ["overall"])):
+                t = self.cs_aggte[typ].tidy()
+                t = t.loc[t["term"].isin(terms), list(TIDY_COLUMNS)]
+                parts.append(_with_ids(t.reset_index(drop=True), f"cs_{typ}", y, cov))
+        for r in self.alternatives.values():
+            parts.append(_with_ids(r.tidy(), r.name, r.y, r.controls))
+        for d in self._distance_results():
+            parts.append(_with_ids(d.tidy(), d.model.name, d.model.y, d.model.controls))
+        return pd.concat(parts, ignore_index=True)
+
+    def summary(self) -> str:
+        """Text summary: the panel, the headline estimates, the placebo test and the notes."""
+        m = self.meta
+        lines = [self.title,
+                 f"panel: {m['n_obs']} observations of {m['n_units']} units over "
+                 f"{m['n_periods']} periods ({m['periods'][0]}–{m['periods'][1]}), "
+                 f"{m['n_treated_units']} treated units, cohorts "
+                 f"{', '.join(map(str, m['cohorts']))}"
+                 f"{'' if m['balanced'] else ' (unbalanced)'}; SE clustered by {m['unit']}",
+                 ""]
+        t = self.tidy()
+        cols = ["model", "outcome", "controls", "term", "estimate", "std_error", "p_value"]
+        lines.append(t[cols].to_string(index=False, float_format=lambda v: f"{v:.6g}"))
+        w = self.event_study.wald
+        lines.append(f"\nevent study: joint test of leads chi2({w['df']}) = {w['stat']:.4g}, "
+                     f"p = {w['p_value']:.4g}")
+        for pl in (self.placebo, self.placebo_log1p):
+            if pl is not None:
+                lines.append(pl.summary())
+        lines += [f"note: {n}" for n in self.notes]
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------
+# compute
+# --------------------------------------------------------------------------------------------
+def _why(exc: BaseException) -> str:
+    """One line for a failed optional estimator: our own message, or type + message."""
+    if isinstance(exc, PairnetError):
+        return str(exc)
+    return f"unexpected {type(exc).__name__}: {exc}"
+
+
+def _baseline_models(panel: DIDPanel, y: str, controls_as: ControlsAs,
+                     cluster2: bool) -> tuple[DIDResult, ...]:
+    """Levels and log(1+y), without and (if any) with controls: Table 2's four columns."""
+    ctl = [False, True] if panel.controls else [False]
+    logs = [False, True] if (panel.frame[y].dropna() >= 0).all() else [False]
+    return tuple(twfe(panel, y=y, log1p=lg, controls=c, controls_as=controls_as,
+                      cluster2=cluster2) for lg in logs for c in ctl)
+
+
+def _cs(panel: DIDPanel, o: DIDOptions) -> tuple[ATTgtResult, dict[str, AggteResult]]:
+    f = panel.frame
+    safe = {user: s for s, user in panel.names.items()}
+    xs = list(dict.fromkeys(safe[c] for c in o.cs_covariates))
+    data = f[list(dict.fromkeys(["unit", "time", "cohort", panel.y, *xs]))].dropna()
+    # att_gt takes each unit's covariates in the base period of every comparison (the
+    # earlier of its two periods), as R did's panel2cs2 does with panel data
+    res = att_gt(data, yname=panel.y, tname="time", idname="unit", gname="cohort",
+                 xformla=xs or None, control_group=o.control_group,
+                 est_method=o.cs_est_method, bstrap=o.bstrap, seed=o.seed)
+    return res, {typ: aggte(res, typ) for typ in _AGG_TYPES}
+
+
+def _resolve_columns(data: pd.DataFrame, unit: str, o: DIDOptions
+                     ) -> tuple[list[str], tuple[str, ...]]:
+    """The distance columns of Table 4 and the two-way cluster columns, defaults applied."""
+    if o.distance is None:
+        dist: list[str] = []
+    elif len(o.distance) == 0:
+        dist = [c for c in DISTANCE_COLUMNS if c in data.columns]
+    else:
+        dist = list(o.distance)
+    if o.cluster2 is None:
+        c2: tuple[str, ...] = ()
+    elif len(o.cluster2) == 0:
+        c2 = (("origin", "destination")
+              if {"origin", "destination"} <= set(data.columns)
+              and unit not in ("origin", "destination") else ())
+    else:
+        c2 = tuple(o.cluster2)
+    return dist, c2
+
+
+def did_suite(
+    data: pd.DataFrame,
+    *,
+    unit: str,
+    time: str,
+    cohort: str,
+    y: str,
+    options: DIDOptions | None = None,
+    file: str | None = None,
+    **overrides: Any,
+) -> DIDSuiteResult:
+    """Run the seed-003 DID suite on a long panel; compute only (no files, no printing).
+
+    Parameters
+    ----------
+    data : DataFrame
+        One row per unit and period.
+    unit, time, cohort, y : str
+        Unit id, period, first treated period (0 or empty = never treated), outcome columns.
+    options : DIDOptions, optional
+        Every other option (default ``DIDOptions()``).
+    file : str, optional
+        Where ``data`` came from, shown in error messages.
+    **overrides
+        Fields of :class:`DIDOptions` given directly, e.g.
+        ``did_suite(df, unit=..., time=..., cohort=..., y=..., placebo=100)``; they replace
+        the same fields of ``options``.
+
+    Returns
+    -------
+    DIDSuiteResult
+        Every estimate; ``write_result(result, folder)`` writes the step folder.
+
+    Raises
+    ------
+    InputError
+        Bad input (missing columns, non-numeric outcome, cohort varying within a unit,
+        duplicate unit-periods, bad options).
+    EstimationError
+        No unit is treated inside the panel window.
+    TypeError
+        An override that is not a field of :class:`DIDOptions`.
+    """
+    o = _options(options, overrides)
+    dist_cols, c2 = _resolve_columns(data, unit, o)
+    p = prepare_panel(data, unit=unit, time=time, cohort=cohort, y=y, controls=o.controls,
+                      distance=dist_cols, extra_y=o.extra_y,
+                      origin=c2[0] if c2 else None, destination=c2[1] if c2 else None,
+                      covariates=o.cs_covariates, file=file)
+    check_identified(p, file=file)
+    has2 = bool(c2)
+    notes: list[str] = []
+    errors: dict[str, str] = {}
+    f = p.frame
+    never = (f["cohort"] == 0) | (f["cohort"] > f["time"].max())
+    if not never.any():
+        notes.append("no never-treated units: TWFE and the event study compare treated cells "
+                     "with not-yet-treated ones only (the event study is identified through "
+                     "its binned endpoints)")
+    # units whose controls have no admissible pre-treatment baseline leave the models with
+    # controls (NaN, not 0); say which and how many rows
+    nb = (controls_no_baseline(p) if o.controls and o.controls_as == "baseline" else
+          {"units": {}, "n_units": 0, "rows_dropped": 0})
+    meta: dict[str, Any] = {
+        "unit": unit, "time": time, "cohort": cohort, "y": y, "controls": list(o.controls),
+        "controls_as": o.controls_as, "n_obs": int(len(f)), "n_units": int(f["unit"].nunique()),
+        "n_periods": int(f["time"].nunique()),
+        "periods": [int(f["time"].min()), int(f["time"].max())],
+        "n_treated_units": int(len(p.treated_units)),
+        "cohorts": sorted(int(g) for g in f.loc[f["cohort"] > 0, "cohort"].unique()),
+        "balanced": p.is_balanced, "cluster": unit,
+        "cluster2": list(c2) if has2 else None, "seed": o.seed,
+        "controls_no_baseline": nb,
+    }
+
+    # Tables 1 and 2, Figure 1 ------------------------------------------------------------
+    desc = descriptives(p, y=[p.y])
+    base = _baseline_models(p, p.y, o.controls_as, has2)
+    nonneg = bool((f[p.y].dropna() >= 0).all())
+    pp: DIDResult | None = None
+    if nonneg:
+        try:
+            pp = ppml(p)
+        except Exception as exc:  # optional: a failure is recorded, never a crash
+            errors["ppml"] = _why(exc)
+            notes.append(f"PPML skipped: {_why(exc)}")
+    es = event_study(p, leads=o.leads, lags=o.lags, controls=bool(o.controls),
+                     controls_as=o.controls_as)
+
+    # Table 3 -----------------------------------------------------------------------------
+    cs_res: ATTgtResult | None = None
+    cs_agg: dict[str, AggteResult] = {}
+    if o.cs:
+        try:
+            cs_res, cs_agg = _cs(p, o)
+        except Exception as exc:  # optional: a failure is recorded, never a crash
+            errors["cs"] = _why(exc)
+            notes.append(f"Callaway-Sant'Anna skipped: {_why(exc)}")
+    alts: dict[str, DIDResult] = {}
+    for name, fn in (("sun_abraham", sun_abraham), ("did2s", did2s)):
+        try:
+            alts[name] = fn(p)
+        except Exception as exc:  # optional: a failure is recorded, never a crash
+            errors[name] = _why(exc)
+            notes.append(f"{name} skipped: {_why(exc)}")
+
+    # Figure 2 ----------------------------------------------------------------------------
+    pl = pl2 = None
+    if o.placebo:
+        pl = placebo_test(p, n_draws=o.placebo, seed=o.seed)
+        if nonneg:
+            pl2 = placebo_test(p, n_draws=o.placebo, seed=o.seed, log1p=True)
+
+    # Table 4 -----------------------------------------------------------------------------
+    dmodels: dict[str, dict[str, DistanceResult]] = {}
+    derrors: dict[str, dict[str, str]] = {}
+    for dcol, safe in zip(dist_cols, p.distance, strict=True):
+        for ctl in ([False, True] if o.controls else [False]):
+            variant = "controls" if ctl else "no_controls"
+            try:
+                d = distance_interaction(p, safe, controls=ctl, controls_as=o.controls_as)
+            except PairnetError as exc:
+                derrors.setdefault(dcol, {})[variant] = str(exc)
+                notes.append(f"distance {dcol}: {exc}")
+                continue
+            dmodels.setdefault(dcol, {})[variant] = d
+
+    # Table 5 -----------------------------------------------------------------------------
+    ext: dict[str, tuple[DIDResult, ...]] = {}
+    ext_errors: dict[str, str] = {}
+    for ey in p.extra_y:
+        if p.frame[ey].nunique() < 2:
+            # a constant outcome (e.g. a registry with no branch records) has nothing to
+            # estimate: a coefficient of 0 with SE 0 would only mislead
+            why = (f"{p.label(ey)} is constant ({p.frame[ey].iloc[0]:g} in every cell); "
+                   "Table 5 leaves it out")
+            ext_errors[p.label(ey)] = why
+            notes.append(why)
+            continue
+        ext[p.label(ey)] = _baseline_models(p, ey, o.controls_as, has2)
+
+    return DIDSuiteResult(
+        panel=p, options=o, meta=meta, descriptives=desc, twfe_models=base, event_study=es,
+        ppml=pp, cs_att_gt=cs_res, cs_aggte=cs_agg, sun_abraham=alts.get("sun_abraham"),
+        did2s=alts.get("did2s"), placebo=pl, placebo_log1p=pl2, distance=dmodels,
+        extra_y=ext, errors=errors, distance_errors=derrors, extra_y_errors=ext_errors,
+        notes=tuple(dict.fromkeys(notes)))

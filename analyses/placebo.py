@@ -35,6 +35,7 @@ from pairnet.analyses.did import ControlsAs, DIDPanel, control_columns
 
 from pairnet.core.errors import EstimationError
 from pairnet.core.options import check_literal
+from pairnet.core.results import ResultBase, tidy_frame
 
 __all__ = [
     "PlaceboMethod",
@@ -52,7 +53,7 @@ Assignment = tuple[np.ndarray, np.ndarray]  # (unit codes, cohorts)
 
 
 @dataclass(frozen=True)
-class PlaceboResult:
+class PlaceboResult(ResultBase):
     """Placebo coefficients, the real estimate and the two-sided empirical p-value."""
 
     draws: np.ndarray
@@ -64,8 +65,29 @@ class PlaceboResult:
     y: str
 
     def tidy(self) -> pd.DataFrame:
+        """One row, broom's columns: the real ``treat`` estimate and its randomisation p-value.
+
+        There is no standard error or interval (``NaN``); ``n_draws``, ``placebo_mean`` and
+        ``placebo_sd`` (of the draws, NaN ignored) and ``outcome`` follow. The draws themselves are
+        :meth:`draws_frame`.
+        """
+        d = self.draws[~np.isnan(self.draws)]
+        return tidy_frame(["treat"], [self.estimate], p_value=[self.p_value],
+                          n_draws=len(self.draws),
+                          placebo_mean=float(d.mean()) if len(d) else np.nan,
+                          placebo_sd=float(d.std(ddof=1)) if len(d) > 1 else np.nan,
+                          outcome=self.y)
+
+    def draws_frame(self) -> pd.DataFrame:
         """One row per draw: ``draw, coef``."""
         return pd.DataFrame({"draw": np.arange(1, len(self.draws) + 1), "coef": self.draws})
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready, as ``results.json``'s ``placebo``: draws, p-value, estimate, sizes, seed."""
+        return {"draws": self.draws, "p_value": self.p_value, "estimate": self.estimate,
+                "n_draws": len(self.draws), "n_treated": self.n_treated, "seed": self.seed,
+                "method": self.method, "mean": float(np.nanmean(self.draws)),
+                "sd": float(np.nanstd(self.draws, ddof=1))}
 
     def summary(self) -> str:
         """Text summary (returned, never printed)."""

@@ -262,11 +262,12 @@ def test_duplicate_years_and_bad_outcome_name_rows(mpdta):
 
 def test_outputs_tidy_summary_plot(mpdta):
     res = att_gt(mpdta, yname="lemp", tname="year", idname="countyreal", gname="first.treat")
-    tab = res.tidy()
+    tab = res.cells()
     assert list(tab.columns) == ["group", "time", "event_time", "post", "att", "se",
                                  "ci_low", "ci_high"]
     assert len(tab) == 12
     np.testing.assert_allclose(tab["ci_high"] - tab["att"], 1.959963984540054 * tab["se"])
+    assert res.to_dict()["cells"] == tab.to_dict(orient="records")
     text = res.summary()
     assert "2004" in text and "never treated" in text
     aggs = aggte_all(res)
@@ -274,7 +275,8 @@ def test_outputs_tidy_summary_plot(mpdta):
     d = aggs["dynamic"].to_dict()
     assert {"att", "se", "table", "pre_avg", "post_avg"} <= set(d)
     assert d["table"][0]["event_time"] == -3
-    assert list(aggs["group"].tidy().columns) == ["group", "att", "se", "ci_low", "ci_high"]
+    assert list(aggs["group"].table().columns) == ["group", "att", "se", "ci_low", "ci_high"]
+    assert d["table"] == aggs["dynamic"].table().to_dict(orient="records")
     assert "pre_avg" in aggs["dynamic"].summary()
     import matplotlib.pyplot as plt
 
@@ -294,7 +296,7 @@ def test_event_window_balance_and_anticipation(mpdta):
     # balance_e=1: only cohorts seen at least one period after treatment (2004, 2006)
     bal = aggte(res, "dynamic", balance_e=1)
     np.testing.assert_array_equal(bal.egt, [-2, -1, 0, 1])
-    tab = res.tidy()
+    tab = res.cells()
     sizes = {g: (res.unit_cohort == g).mean() for g in res.glist}
     for e, a in zip(bal.egt, bal.att_egt, strict=True):
         cells = tab[(tab.event_time == e) & tab.group.isin([2004, 2006])]
@@ -305,3 +307,36 @@ def test_event_window_balance_and_anticipation(mpdta):
         ant = att_gt(mpdta, anticipation=1, **kw)
     assert list(ant.glist) == [2006, 2007]
     assert ant.n == 500 - int((mpdta["first.treat"] == 2004).sum() / 5)
+
+
+def test_tidy_is_broom(mpdta):
+    from scipy import stats
+
+    from pairnet.core.results import TIDY_COLUMNS
+
+    res = att_gt(mpdta, yname="lemp", tname="year", idname="countyreal", gname="first.treat")
+    t = res.tidy()
+    assert list(t.columns) == [*TIDY_COLUMNS, "group", "time", "event_time", "post"]
+    cells = res.cells()
+    assert t["term"].iloc[0] == f"ATT({cells['group'].iloc[0]},{cells['time'].iloc[0]})"
+    np.testing.assert_array_equal(t["estimate"], cells["att"])
+    np.testing.assert_array_equal(t["std_error"], cells["se"])
+    np.testing.assert_array_equal(t["conf_low"], cells["ci_low"])
+    np.testing.assert_array_equal(t["event_time"], cells["event_time"])
+    z = cells["att"] / cells["se"]
+    np.testing.assert_allclose(t["statistic"], z)
+    np.testing.assert_allclose(t["p_value"], 2 * stats.norm.sf(np.abs(z)))
+    aggs = aggte_all(res)
+    dyn = aggs["dynamic"].tidy()
+    assert list(dyn.columns) == [*TIDY_COLUMNS, "type", "event_time"]
+    assert list(dyn["term"][:3]) == ["overall", "pre_avg", "post_avg"]
+    assert dyn["event_time"][:3].isna().all()
+    assert list(dyn["term"][3:]) == [f"event_time::{e}" for e in aggs["dynamic"].egt.astype(int)]
+    over = aggs["dynamic"].overall().set_index("term")
+    assert dyn.set_index("term").loc["pre_avg", "conf_high"] == over.loc["pre_avg", "ci_high"]
+    np.testing.assert_array_equal(dyn["estimate"][3:], aggs["dynamic"].att_egt)
+    simple = aggs["simple"].tidy()
+    assert list(simple.columns) == [*TIDY_COLUMNS, "type"] and len(simple) == 1
+    assert simple["estimate"].iloc[0] == aggs["simple"].overall_att
+    grp = aggs["group"].tidy()
+    assert list(grp["term"][1:]) == ["group::2004", "group::2006", "group::2007"]

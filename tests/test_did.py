@@ -21,8 +21,10 @@ from pairnet.analyses.did import (
     twfe,
     twfe_dummies,
 )
+from scipy import stats
 
 from pairnet.core.errors import EstimationError, InputError
+from pairnet.core.results import TIDY_COLUMNS
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +50,10 @@ def test_mpdta_twfe_matches_r_fixest(mp_panel, mpdta):
     np.testing.assert_allclose(r.se, ref["se"], rtol=1e-6)
     assert r.nobs == 2500
     assert list(r.tidy()["term"]) == ["treat"]
+    assert list(r.tidy().columns) == list(TIDY_COLUMNS)
+    row = r.tidy().iloc[0]
+    assert row["conf_low"] == pytest.approx(row["estimate"] - stats.t.ppf(0.975, 499) * r.se)
+    assert r.to_dict()["terms"][0]["conf_high"] == row["conf_high"]
 
 
 def test_treat_is_post_of_mpdta(mp_panel, mpdta):
@@ -105,6 +111,14 @@ def test_recovers_known_effect():
     assert abs(rc.estimate - 2.0) < 3 * rc.se
     assert rc.se < r.se  # the control explains outcome variance
     es = event_study(p, leads=3, lags=5)
+    t = es.tidy()
+    assert list(t.columns) == [*TIDY_COLUMNS, "rel_time"]
+    assert list(t["term"]) == [f"rel_time::{k}" for k in range(-3, 6)]
+    np.testing.assert_array_equal(t["estimate"], es.table["coef"])
+    np.testing.assert_array_equal(t["conf_high"], es.table["ci_high"])
+    np.testing.assert_array_equal(t["p_value"], es.table["p_value"])
+    assert list(es.to_dict()["event_study"].columns) == ["rel_time", "coef", "se", "ci_low",
+                                                         "ci_high"]
     post = es.table[es.table["rel_time"] >= 0]
     assert np.all(np.abs(post["coef"] - 2.0) < 4 * post["se"])
     assert es.wald["df"] == 2
@@ -153,7 +167,17 @@ def test_distance_break_even_recovered():
     eff = d.effect_at([0.0, d.break_even])
     assert eff["effect"].iloc[0] == pytest.approx(d.b1)
     assert eff["effect"].iloc[1] == pytest.approx(0.0, abs=1e-9)
-    assert "break_even" in set(d.tidy()["term"])
+    t = d.tidy()
+    assert list(t.columns) == list(TIDY_COLUMNS)
+    assert list(t["term"]) == ["treat", "treat:dist", "break_even"]
+    be = t.iloc[2]
+    assert (be["estimate"], be["std_error"], be["conf_low"], be["conf_high"]) == (
+        d.break_even, d.break_even_se, *d.break_even_ci)
+    assert np.isnan(be["p_value"])
+    assert eff["conf_low"].iloc[0] == pytest.approx(d.b1 - 1.959963984540054 * t["std_error"].iloc[0])
+    j = d.to_dict()
+    assert (j["b0"], j["b1"], j["treat_coef"], j["coef"]) == (d.b1, d.b2, d.b1, d.b2)
+    assert j["break_even_km"] == d.break_even and j["vcov"] == d.model.vcov.tolist()
 
 
 def test_ppml_recovers_multiplicative_effect():

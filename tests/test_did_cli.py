@@ -145,6 +145,62 @@ def test_bad_control_group_exits_2(run_cli, tmp_path):
     assert "--control-group" in res.stderr
 
 
+def test_cli_writes_what_the_library_computes(cli_out, pair_csv):
+    """`pairnet did` = DIDOptions -> did_suite -> write_result: results.json is to_dict()."""
+    from pairnet.analyses.did_suite import DIDOptions, did_suite
+
+    from pairnet.core.tables import read_table, to_jsonable
+
+    out, r = cli_out
+    path, _ = pair_csv
+    res = did_suite(read_table(path), unit="unit", time="time", cohort="cohort", y="count",
+                    options=DIDOptions(controls=["x"], extra_y=["branches"], placebo=40,
+                                       seed=3))
+    assert r == json.loads(json.dumps(to_jsonable(res.to_dict())))
+    index = json.loads((out / "outputs.json").read_text(encoding="utf-8"))
+    assert [t["note"] for t in index["tables"]] == [t.note for t in res.tables().values()]
+    m = res.distance_model("centroid_km", "no_controls")
+    e = r["distance"]["by_column"]["centroid_km"]["no_controls"]
+    assert (m.b1, m.b2) == pytest.approx((e["b0"], e["b1"]), rel=1e-12)
+    np.testing.assert_allclose(m.model.vcov, np.asarray(e["vcov"]), rtol=1e-12)
+
+
+def test_echo_lines(run_cli, pair_csv, tmp_path):
+    path, _ = pair_csv
+    out = tmp_path / "o"
+    res = run_cli("did", path, "--unit", "unit", "--time", "time", "--cohort", "cohort",
+                  "--y", "count", "--placebo", "5", "--distance", "none", "--out", out)
+    assert res.code == 0, res.stderr
+    r = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    lines = res.stdout.splitlines()
+    assert lines[0] == (f"TWFE treat = {r['twfe']['coef']:.6g} (SE {r['twfe']['se']:.6g}), "
+                        f"N = {r['twfe']['nobs']}")
+    assert lines[1] == f"placebo p = {r['placebo']['p_value']:.4g} (5 draws)"
+    assert lines[2].startswith("CS simple ATT = ") and lines[-1] == f"wrote {out}"
+
+
+def test_out_file_is_refused_before_reading_the_data(run_cli, tmp_path):
+    p = _write(tmp_path, _small_panel())
+    res = run_cli(*_fz_args(tmp_path / "no-such-panel.csv", p))
+    assert res.code == 2
+    assert "--out must be a folder" in res.stderr and "no-such-panel" not in res.stderr
+
+
+def test_bad_cluster2_names_the_flag(run_cli, tmp_path):
+    res = run_cli(*_fz_args(_write(tmp_path, _small_panel()), tmp_path / "o"),
+                  "--cluster2", "unit")
+    assert res.code == 2
+    assert "expecting two columns for --cluster2" in res.stderr and "`" not in res.stderr
+
+
+def test_negative_placebo_names_the_flag(run_cli, tmp_path):
+    args = [a if a != "0" else "-3" for a in _fz_args(_write(tmp_path, _small_panel()),
+                                                     tmp_path / "o")]
+    res = run_cli(*args)
+    assert res.code == 2
+    assert "--placebo must be a whole number >= 0, got -3" in res.stderr
+
+
 def test_optimizer_reads_the_distance_model(cli_out):
     from pairnet.analyses.optimize import effect_model_from_results
 
@@ -324,3 +380,4 @@ def test_bad_cs_method_exits_2(run_cli, tmp_path):
                              "--cs-method", "ols"))
     assert res.code == 2
     assert "--cs-method" in res.stderr and "ols" in res.stderr
+    assert "cs_est_method" not in res.stderr

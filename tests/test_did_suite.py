@@ -1,16 +1,22 @@
-"""run_did on mpdta: TWFE equals R fixest, the CS numbers equal R did 2.1.2, folder written."""
+"""did_suite on mpdta: TWFE equals R fixest, the CS numbers equal R did 2.1.2; the result
+object follows the protocol (tidy, to_dict, tables, figures) and write_result writes it."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from pairnet.analyses.did_suite import run_did
+from pairnet.analyses.did import simulate_staggered
+from pairnet.analyses.did_suite import DIDOptions, DIDSuiteResult, did_suite
 
 from pairnet.core.errors import InputError
+from pairnet.core.outputs import write_result
+from pairnet.core.results import TIDY_COLUMNS, Result
+from pairnet.core.tables import to_jsonable
 
 REF = Path(__file__).parent / "reference" / "did"
 
@@ -19,31 +25,34 @@ REF = Path(__file__).parent / "reference" / "did"
 def mpdta_run(tmp_path_factory):
     d = pd.read_csv(REF / "mpdta.csv")
     out = tmp_path_factory.mktemp("mpdta")
-    res = run_did(d, unit="countyreal", time="year", cohort="first.treat", y="lemp",
-                  control_group="notyet", placebo=30, distance=None, seed=1, out_dir=out)
-    return res, out
+    result = did_suite(d, unit="countyreal", time="year", cohort="first.treat", y="lemp",
+                       control_group="notyet", placebo=30, distance=None, seed=1)
+    write_result(result, out)
+    return result.to_dict(), out, result
 
 
 def test_twfe_equals_fixest(mpdta_run):
-    res, _ = mpdta_run
+    res, _, result = mpdta_run
     ref = json.loads((REF / "fixest_twfe.json").read_text())
     assert res["twfe"]["coef"] == pytest.approx(ref["coef"], rel=1e-8)
     assert res["twfe"]["se"] == pytest.approx(ref["se"], rel=1e-6)
     assert "se_cluster2" not in res["twfe"]  # no origin/destination columns
+    assert result.twfe.estimate == res["twfe"]["coef"]
 
 
 def test_cs_aggregations_equal_r_did(mpdta_run):
-    res, _ = mpdta_run
+    res, _, result = mpdta_run
     ref = json.loads((REF / "reference_mpdta.json").read_text())
     agg = ref["results"]["notyettreated_nocov_analytic"]["aggte"]
     assert res["cs"]["control_group"] == "notyet"
     for typ in ("simple", "dynamic", "group", "calendar"):
         assert res["cs"][typ]["att"] == pytest.approx(agg[typ]["overall_att"], rel=1e-6)
         assert res["cs"][typ]["se"] == pytest.approx(agg[typ]["overall_se"], rel=1e-4)
+        assert result.cs_aggte[typ].overall_att == res["cs"][typ]["att"]
 
 
 def test_placebo_and_tables_written(mpdta_run):
-    res, out = mpdta_run
+    res, out, _ = mpdta_run
     assert res["placebo"]["n_draws"] == 30
     assert res["placebo"]["estimate"] == pytest.approx(res["twfe"]["coef"], rel=1e-9)
     assert "distance" not in res
@@ -53,27 +62,69 @@ def test_placebo_and_tables_written(mpdta_run):
     assert res["meta"]["n_units"] == 500 and res["meta"]["balanced"] is True
 
 
-def test_unbalanced_panel_runs_with_fallbacks(tmp_path):
-    from pairnet.analyses.did import simulate_staggered
+def test_results_json_is_to_dict(mpdta_run):
+    res, out, result = mpdta_run
+    saved = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert saved == json.loads(json.dumps(to_jsonable(res), allow_nan=True))
+    assert list(saved) == list(res)  # the same keys in the same order
+    index = json.loads((out / "outputs.json").read_text(encoding="utf-8"))
+    assert index["title"] == DIDSuiteResult.title == "Paired assistance: staggered DID"
+    tables = result.tables()
+    assert [t["name"] for t in index["tables"]] == list(tables)
+    assert [t["title"] for t in index["tables"]] == [t.title for t in tables.values()]
+    assert [f["name"] for f in index["figures"]] == list(result.figures())
 
+
+def test_the_result_follows_the_protocol_and_is_frozen(mpdta_run):
+    _, _, result = mpdta_run
+    assert isinstance(result, Result)
+    assert result.data_files() == {}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.notes = ()  # type: ignore[misc]
+    text = result.summary()
+    assert text.startswith("Paired assistance: staggered DID")
+    assert "500 units" in text and "cs_simple" in text and "placebo test" in text
+
+
+def test_tidy_has_broom_columns_then_ids(mpdta_run):
+    res, _, result = mpdta_run
+    t = result.tidy()
+    assert list(t.columns) == [*TIDY_COLUMNS, "model", "outcome", "controls"]
+    models = list(dict.fromkeys(t["model"]))
+    assert models == ["twfe", "ppml", "cs_simple", "cs_dynamic", "cs_calendar", "cs_group",
+                      "sun_abraham", "did2s"]
+    tw = t[(t["model"] == "twfe") & (t["outcome"] == "lemp")].iloc[0]
+    assert tw["estimate"] == res["twfe"]["coef"] and tw["conf_low"] == res["twfe"]["ci_low"]
+    dyn = t[t["model"] == "cs_dynamic"].set_index("term")
+    assert list(dyn.index) == ["pre_avg", "post_avg"]
+    assert dyn.loc["post_avg", "estimate"] == res["cs"]["dynamic"]["post_avg"]["att"]
+    assert dyn.loc["pre_avg", "std_error"] == res["cs"]["dynamic"]["pre_avg"]["se"]
+    sa = t[t["model"] == "sun_abraham"].iloc[0]
+    assert sa["estimate"] == res["alternatives"]["sun_abraham"]["att"]
+    # a z statistic and its p-value, from the estimate and SE
+    assert sa["statistic"] == pytest.approx(sa["estimate"] / sa["std_error"])
+
+
+def test_unbalanced_panel_runs_with_fallbacks(tmp_path):
     s = simulate_staggered(n_units=40, n_periods=8, effect=1.0, seed=2)
     s["y"] = s["y"].abs()
     s = s.drop(index=[5, 77, 140]).reset_index(drop=True)
-    res = run_did(s, unit="unit", time="time", cohort="cohort", y="y", placebo=20,
-                  distance=["dist"], out_dir=tmp_path, seed=4)
+    result = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", placebo=20,
+                       distance=["dist"], seed=4)
+    res = result.to_dict()
     assert res["meta"]["balanced"] is False
-    assert "unbalanced" in res["cs"]["error"]
+    assert "unbalanced" in res["cs"]["error"] and "unbalanced" in result.errors["cs"]
+    assert result.cs_att_gt is None and "cs_att_gt" not in result.tables()
     assert any("Callaway" in n for n in res["notes"])
     assert "alternating projections" in res["placebo"]["method"]
     assert res["placebo"]["estimate"] == pytest.approx(res["twfe"]["coef"], rel=1e-7)
     assert res["placebo_log1p"]["n_draws"] == 20
     assert res["distance"]["column"] == "dist"
+    write_result(result, tmp_path)
     assert (tmp_path / "figures" / "figure2_placebo_log1p.png").exists()
 
 
 def test_controls_without_baseline_and_always_treated_are_reported(tmp_path):
-    from pairnet.analyses.did import simulate_staggered
-
     s = simulate_staggered(n_units=40, n_periods=8, effect=1.0, seed=6)
     # two treated units lack the first-year control and have it only from their cohort on
     tr = s.loc[s["cohort"] > 0, "unit"].unique()[:2]
@@ -83,14 +134,17 @@ def test_controls_without_baseline_and_always_treated_are_reported(tmp_path):
     add2 = pd.concat([add.assign(unit="always1"), add.assign(unit="always2")])
     add2["cohort"] = 1990
     s = pd.concat([s, add2], ignore_index=True)
-    res = run_did(s, unit="unit", time="time", cohort="cohort", y="y", controls=["x"],
-                  placebo=0, distance=None, cs=False, out_dir=tmp_path)
+    result = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", controls=["x"],
+                       placebo=0, distance=None, cs=False)
+    res = result.to_dict()
     nb = res["meta"]["controls_no_baseline"]
     assert nb["n_units"] == 2 and sorted(nb["units"]["x"]) == sorted(tr)
     assert nb["rows_dropped"] == 16
     assert res["twfe_models"][1]["nobs"] == res["twfe_models"][0]["nobs"] - 16
     sa = res["alternatives"]["sun_abraham"]
     assert sa["units_dropped_always_treated"] == 2 and sa["units_late_as_never"] == 0
+    assert "cs" not in res and "placebo" not in res
+    write_result(result, tmp_path)
     on_disk = json.loads((tmp_path / "results.json").read_text())
     assert on_disk["meta"]["controls_no_baseline"]["n_units"] == 2
     notes = {t["name"]: t["note"]
@@ -100,27 +154,29 @@ def test_controls_without_baseline_and_always_treated_are_reported(tmp_path):
     assert "2 unit(s) treated at or before the first period" in notes["table3_robust_did"]
 
 
-def test_unexpected_failure_of_an_optional_estimator_is_a_note(tmp_path, monkeypatch):
+def test_unexpected_failure_of_an_optional_estimator_is_a_note(monkeypatch):
     import pairnet.analyses.did_suite as suite
-    from pairnet.analyses.did import simulate_staggered
 
     def boom(*a, **k):
         raise RuntimeError("shape mismatch")
 
     monkeypatch.setattr(suite, "did2s", boom)
     s = simulate_staggered(n_units=20, n_periods=6, effect=1.0, seed=3)
-    res = run_did(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0,
-                  distance=None, cs=False, out_dir=tmp_path)
+    result = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0,
+                       distance=None, cs=False)
+    res = result.to_dict()
     assert res["alternatives"]["did2s"] == {"error": "unexpected RuntimeError: shape mismatch"}
+    assert list(res["alternatives"]) == ["did2s", "sun_abraham"]  # failures first, as before
     assert "did2s skipped: unexpected RuntimeError: shape mismatch" in res["notes"]
     assert "att" in res["alternatives"]["sun_abraham"]
-    saved = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
-    assert saved["notes"] == res["notes"]
+    assert result.did2s is None and result.errors == {
+        "did2s": "unexpected RuntimeError: shape mismatch"}
+    assert "did2s" not in set(result.tidy()["model"])
+    assert list(result.tables()["table3_robust_did"].frame["estimator"]) == ["Sun-Abraham ATT"]
 
 
-def test_failure_of_the_main_twfe_is_not_hidden(tmp_path, monkeypatch):
+def test_failure_of_the_main_twfe_is_not_hidden(monkeypatch):
     import pairnet.analyses.did_suite as suite
-    from pairnet.analyses.did import simulate_staggered
 
     def boom(*a, **k):
         raise RuntimeError("twfe broke")
@@ -128,77 +184,179 @@ def test_failure_of_the_main_twfe_is_not_hidden(tmp_path, monkeypatch):
     monkeypatch.setattr(suite, "twfe", boom)
     s = simulate_staggered(n_units=20, n_periods=6, effect=1.0, seed=3)
     with pytest.raises(RuntimeError, match="twfe broke"):
-        run_did(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0,
-                distance=None, cs=False, out_dir=tmp_path)
-    assert not (tmp_path / "results.json").exists()
+        did_suite(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0,
+                  distance=None, cs=False)
 
 
-def test_constant_extra_outcome_is_left_out_with_a_note(tmp_path):
-    from pairnet.analyses.did import simulate_staggered
-    from pairnet.analyses.did_suite import run_did
-
+def test_constant_extra_outcome_is_left_out_with_a_note():
     s = simulate_staggered(n_units=12, n_periods=6, seed=3)
     s["branches"] = 0.0
     s["other"] = s["y"] * 2
-    res = run_did(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0, cs=False,
-                  distance=None, extra_y=("branches", "other"), out_dir=tmp_path)
+    result = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0,
+                       cs=False, distance=None, extra_y=("branches", "other"))
+    res = result.to_dict()
     assert "error" in res["extra_y"]["branches"] and "constant" in res["extra_y"]["branches"]["error"]
     assert isinstance(res["extra_y"]["other"], list)
     assert any("branches" in n for n in res["notes"])
+    assert set(result.extra_y) == {"other"} and "constant" in result.extra_y_errors["branches"]
+    tab5 = result.tables()["table5_other_outcomes"].frame
+    assert list(tab5.iloc[0, 1:]) == ["other"]  # y < 0 somewhere: no log(1 + y) column
+    t = result.tidy()
+    assert t.loc[t["outcome"] == "other", "estimate"].iloc[0] == res["extra_y"]["other"][0]["coef"]
+
+
+# --- options: defaults in one place, validated once --------------------------------------
+def test_options_defaults_and_normalisation():
+    o = DIDOptions()
+    assert (o.placebo, o.seed, o.leads, o.lags, o.control_group, o.controls_as,
+            o.cs_est_method, o.cs, o.bstrap) == (500, 0, 5, 10, "never", "baseline", "dr",
+                                                 True, False)
+    assert o.distance == () and o.cluster2 == () and o.controls == ()
+    o = DIDOptions(controls=["x", "x", "z"], distance="border_km", cs_covariates=["a", "a"],
+                   cluster2=None)
+    assert o.controls == ("x", "z") and o.distance == ("border_km",)
+    assert o.cs_covariates == ("a",) and o.cluster2 is None
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        o.placebo = 3  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("kwargs, needle", [
+    ({"control_group": "later"}, "`control_group`"),
+    ({"controls_as": "levels"}, "`controls_as`"),
+    ({"cs_est_method": "ols"}, "`cs_est_method`"),
+    ({"placebo": -1}, "`placebo` must be a whole number >= 0, got -1"),
+    ({"placebo": 2.5}, "`placebo`"),
+    ({"leads": -2}, "`leads`"),
+    ({"cluster2": ["origin"]}, "expecting two columns for `cluster2`"),
+])
+def test_bad_options_are_input_errors_naming_the_parameter(kwargs, needle):
+    with pytest.raises(InputError, match=needle.replace("(", r"\(")) as e:
+        DIDOptions(**kwargs)
+    assert "--" not in str(e.value)
+
+
+def test_overrides_replace_fields_of_the_options():
+    s = simulate_staggered(n_units=16, n_periods=6, seed=2)
+    base = DIDOptions(placebo=0, cs=False, distance=None, leads=2, lags=2)
+    a = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", options=base)
+    b = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", options=base,
+                  placebo=7, seed=3)
+    assert a.placebo is None and b.placebo is not None and len(b.placebo.draws) == 7
+    assert b.options == dataclasses.replace(base, placebo=7, seed=3)
+    assert list(b.event_study.table["rel_time"]) == [-2, -1, 0, 1, 2]
+    with pytest.raises(TypeError, match="n_draws"):
+        did_suite(s, unit="unit", time="time", cohort="cohort", y="y", n_draws=3)
+    with pytest.raises(InputError, match="`cs_est_method`"):
+        did_suite(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0,
+                  distance=None, cs_est_method="ols")
+
+
+# --- distance models: the accessor the optimizer and the effect map use -------------------
+@pytest.fixture(scope="module")
+def distance_run():
+    s = simulate_staggered(n_units=40, n_periods=8, effect=1.0, seed=9)
+    s["border_km"] = s["dist"]
+    s["gap_km"] = s["dist"] * 2
+    treated = s.loc[s["cohort"] > 0, "unit"].iloc[0]
+    s.loc[s["unit"] == treated, "gap_km"] = np.nan  # missing for a treated unit: not estimable
+    return did_suite(s, unit="unit", time="time", cohort="cohort", y="y", controls=["x"],
+                     placebo=0, cs=False, distance=["border_km", "gap_km", "dist"])
+
+
+def test_distance_model_is_the_results_json_entry(distance_run):
+    r = distance_run
+    res = r.to_dict()
+    for col in ("border_km", "dist"):
+        for variant in ("controls", "no_controls"):
+            d = r.distance_model(col, variant)
+            e = res["distance"]["by_column"][col][variant]
+            assert d.to_dict() == e
+            assert (d.b1, d.b2) == (e["b0"], e["b1"])
+            assert d.model.controls is (variant == "controls")
+    assert res["distance"]["column"] == "border_km" and res["distance"]["controls"] is False
+    assert list(r.distance_errors) == ["gap_km"]
+    assert "error" in res["distance"]["by_column"]["gap_km"]["controls"]
+    assert list(r.tables()["table4_distance"].frame.columns[1:]) == ["(1)", "(2)", "(3)",
+                                                                     "(4)"]
+    assert list(r.figures()) == ["figure1_event_study", "distance_border_km", "distance_dist"]
+    t = r.tidy()
+    dist = t[t["model"] == "distance:border_km"]
+    assert list(dist["term"]) == ["treat", "treat:border_km", "break_even"] * 2
+    assert list(dist["controls"]) == [False] * 3 + [True] * 3
+
+
+def test_distance_model_falls_back_and_names_the_columns(distance_run):
+    r = distance_run
+    only_plain = dataclasses.replace(r, distance={"border_km": {
+        "no_controls": r.distance["border_km"]["no_controls"]}})
+    assert only_plain.distance_model("border_km") is r.distance["border_km"]["no_controls"]
+    with pytest.raises(InputError, match=r"no distance model for 'centroid_km' \(have: "
+                                         r"border_km, dist\)") as e:
+        r.distance_model("centroid_km")
+    assert "`distance`" in str(e.value)
+    with pytest.raises(InputError, match="'gap_km' could not be estimated"):
+        r.distance_model("gap_km")
+    with pytest.raises(InputError, match="`variant`"):
+        r.distance_model("border_km", "both")  # type: ignore[arg-type]
+    s = simulate_staggered(n_units=12, n_periods=5, seed=1)
+    none = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0, cs=False,
+                     distance=None)
+    with pytest.raises(InputError, match="no distance-interacted models"):
+        none.distance_model("border_km")
 
 
 # --- Callaway–Sant'Anna covariates and estimation method (R did's xformla / est_method) ---
-def _mpdta_cs(tmp_path, **kw):
+def _mpdta_cs(**kw):
     d = pd.read_csv(REF / "mpdta.csv")
-    return run_did(d, unit="countyreal", time="year", cohort="first.treat", y="lemp",
-                   placebo=0, distance=None, out_dir=tmp_path, **kw)
+    return did_suite(d, unit="countyreal", time="year", cohort="first.treat", y="lemp",
+                     placebo=0, distance=None, **kw)
 
 
 @pytest.mark.parametrize("control_group, est_method, label", [
     ("never", "dr", "nevertreated_lpop_dr_analytic"),
     ("notyet", "ipw", "notyettreated_lpop_ipw_analytic"),
 ])
-def test_cs_with_covariate_equals_r_did(tmp_path, control_group, est_method, label):
+def test_cs_with_covariate_equals_r_did(control_group, est_method, label):
     ref = json.loads((REF / "reference_mpdta.json").read_text())["results"][label]
     assert ref["settings"]["xformla"] == "~lpop" and ref["settings"]["bstrap"] is False
-    res = _mpdta_cs(tmp_path, control_group=control_group, cs_covariates=["lpop"],
-                    cs_est_method=est_method)
+    result = _mpdta_cs(control_group=control_group, cs_covariates=["lpop"],
+                       cs_est_method=est_method)
+    res = result.to_dict()
     for typ in ("simple", "dynamic", "group", "calendar"):
         assert res["cs"][typ]["att"] == pytest.approx(ref["aggte"][typ]["overall_att"],
                                                       abs=1e-6), typ
         assert res["cs"][typ]["se"] == pytest.approx(ref["aggte"][typ]["overall_se"],
                                                      rel=1e-4), typ
-    saved = json.loads((tmp_path / "results.json").read_text(encoding="utf-8"))
-    assert saved["cs"]["covariates"] == ["lpop"]
-    assert saved["cs"]["est_method"] == est_method
-    notes = {t["name"]: t["note"]
-             for t in json.loads((tmp_path / "outputs.json").read_text())["tables"]}
+    assert res["cs"]["covariates"] == ["lpop"]
+    assert res["cs"]["est_method"] == est_method
+    notes = {k: t.note for k, t in result.tables().items()}
     how = {"dr": "doubly robust", "ipw": "inverse probability weighting"}[est_method]
     assert f"{how}, covariates lpop at their base-period values" in notes["table3_robust_did"]
     assert "covariates lpop" in notes["cs_att_gt"]
+    t = result.tidy()
+    assert set(t.loc[t["model"].str.startswith("cs_"), "controls"]) == {True}
 
 
 def test_cs_default_records_no_covariates_and_dr(mpdta_run):
-    res, out = mpdta_run
+    res, out, _ = mpdta_run
     assert res["cs"]["covariates"] == [] and res["cs"]["est_method"] == "dr"
     notes = {t["name"]: t["note"]
              for t in json.loads((out / "outputs.json").read_text())["tables"]}
     assert "doubly robust, no covariates" in notes["table3_robust_did"]
 
 
-def test_time_varying_covariate_reaches_att_gt_aligned(tmp_path):
+def test_time_varying_covariate_reaches_att_gt_aligned():
     """Rows shuffled, odd column name, covariate varying over time: the suite's CS numbers
     equal analyses.cs.att_gt on the raw data (which uses each unit's base-period value)."""
     from pairnet.analyses.cs import aggte, att_gt
-    from pairnet.analyses.did import simulate_staggered
 
     s = simulate_staggered(n_units=30, n_periods=6, effect=1.0, seed=11)
     rng = np.random.default_rng(5)
     s["x 1"] = rng.normal(size=len(s)) + 0.3 * s["time"]
     s["y"] = s["y"] + 0.5 * s["x 1"]
     s = s.sample(frac=1.0, random_state=3).reset_index(drop=True)
-    res = run_did(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0,
-                  distance=None, cs_covariates=["x 1"], cs_est_method="reg", out_dir=tmp_path)
+    res = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0,
+                    distance=None, cs_covariates=["x 1"], cs_est_method="reg").to_dict()
     direct = att_gt(s, yname="y", tname="time", idname="unit", gname="cohort",
                     xformla=["x 1"], est_method="reg")
     for typ in ("simple", "dynamic"):
@@ -209,10 +367,26 @@ def test_time_varying_covariate_reaches_att_gt_aligned(tmp_path):
     assert abs(aggte(plain, "simple").overall_att - res["cs"]["simple"]["att"]) > 1e-6
 
 
-def test_bad_cs_method_is_an_input_error(tmp_path):
-    from pairnet.analyses.did import simulate_staggered
-
+def test_bad_cs_method_is_an_input_error():
     s = simulate_staggered(n_units=10, n_periods=5, seed=1)
-    with pytest.raises(InputError, match="--cs-method"):
-        run_did(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0,
-                distance=None, cs_est_method="ols", out_dir=tmp_path)
+    with pytest.raises(InputError, match="`cs_est_method`"):
+        did_suite(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0,
+                  distance=None, cs_est_method="ols")
+
+
+def test_missing_column_message_names_parameters():
+    s = simulate_staggered(n_units=10, n_periods=5, seed=1)
+    with pytest.raises(InputError, match="missing column") as e:
+        did_suite(s, unit="unit", time="time", cohort="first_year", y="y", placebo=0)
+    assert "`cohort`" in str(e.value) and "--" not in str(e.value)
+
+
+def test_every_sub_result_follows_the_protocol(mpdta_run):
+    _, _, r = mpdta_run
+    subs = [*r.twfe_models, r.ppml, r.event_study, r.cs_att_gt, *r.cs_aggte.values(),
+            r.sun_abraham, r.did2s, r.placebo, r.placebo_log1p]
+    for sub in subs:
+        assert isinstance(sub, Result), type(sub)
+        assert list(sub.tidy().columns[:len(TIDY_COLUMNS)]) == list(TIDY_COLUMNS), type(sub)
+        assert isinstance(sub.summary(), str) and isinstance(sub.to_dict(), dict)
+        json.dumps(to_jsonable(sub.to_dict()))

@@ -96,7 +96,19 @@ def test_plot_and_summary(panel):
     fig = r.plot()
     assert len(fig.axes[0].lines) == 2
     assert "p =" in r.summary()
-    assert list(r.tidy().columns) == ["draw", "coef"]
+    assert list(r.draws_frame().columns) == ["draw", "coef"]
+    from pairnet.core.results import TIDY_COLUMNS
+
+    t = r.tidy()
+    assert list(t.columns) == [*TIDY_COLUMNS, "n_draws", "placebo_mean", "placebo_sd",
+                               "outcome"]
+    row = t.iloc[0]
+    assert (row["term"], row["estimate"], row["p_value"], row["n_draws"]) == (
+        "treat", r.estimate, r.p_value, 25)
+    assert np.isnan(row["std_error"]) and row["placebo_sd"] == pytest.approx(r.draws.std(ddof=1))
+    d = r.to_dict()
+    assert d["n_draws"] == 25 and d["mean"] == pytest.approx(r.draws.mean())
+    assert d["n_treated"] == r.n_treated and d["draws"] is r.draws
 
 
 def test_unknown_method_is_refused(panel):

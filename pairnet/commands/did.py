@@ -37,37 +37,43 @@ def command(
                            "origin,destination); default: origin,destination when present; "
                            "'none' to skip.")] = "",
     seed: Annotated[int, typer.Option("--seed", help="Seed of the placebo draws.")] = 0,
-    bootstrap: Annotated[bool, typer.Option(
+    bstrap: Annotated[bool, typer.Option(
         "--bootstrap", help="Multiplier-bootstrap SEs for Callaway–Sant'Anna.")] = False,
     no_cs: Annotated[bool, typer.Option("--no-cs", help="Skip Callaway–Sant'Anna.")] = False,
     cs_covariates: Annotated[str, typer.Option(
         "--cs-covariates", help="Comma-separated covariates of Callaway–Sant'Anna (R did's "
                                 "xformla); each unit's base-period value is used.")] = "",
-    cs_method: Annotated[str, typer.Option(
+    cs_est_method: Annotated[str, typer.Option(
         "--cs-method", help="Callaway–Sant'Anna estimator: dr (doubly robust), ipw or reg.")
     ] = "dr",
 ) -> None:
     """Staggered DID suite: TWFE, event study, Callaway–Sant'Anna, placebo, distance."""
-    from pairnet.analyses.did_suite import run_did
+    from pairnet.analyses.did_suite import DIDOptions, did_suite
     from pairnet.core.options import parse_list
+    from pairnet.core.outputs import check_out_dir, write_result
     from pairnet.core.tables import read_table
 
+    # parameter names = DIDOptions fields, so messages naming `cs_est_method` show --cs-method
+    options = DIDOptions(
+        controls=parse_list(controls), controls_as=controls_as,  # type: ignore[arg-type]
+        control_group=control_group, placebo=placebo,  # type: ignore[arg-type]
+        distance=None if distance.strip().lower() == "none" else parse_list(distance),
+        extra_y=parse_list(extra_y),
+        cluster2=None if cluster2.strip().lower() == "none" else parse_list(cluster2),
+        seed=seed, cs=not no_cs, bstrap=bstrap, cs_covariates=parse_list(cs_covariates),
+        cs_est_method=cs_est_method)  # type: ignore[arg-type]
+    check_out_dir(out)
     df = read_table(data, what="panel")
-    dist = None if distance.strip().lower() == "none" else parse_list(distance)
-    c2 = None if cluster2.strip().lower() == "none" else parse_list(cluster2)
-    res = run_did(df, unit=unit, time=time, cohort=cohort, y=y, controls=parse_list(controls),
-                  controls_as=controls_as, control_group=control_group, placebo=placebo,
-                  distance=dist, extra_y=parse_list(extra_y), cluster2=c2, seed=seed,
-                  cs=not no_cs, bstrap=bootstrap, cs_covariates=parse_list(cs_covariates),
-                  cs_est_method=cs_method, out_dir=out, file=str(data))
-    tw = res["twfe"]
-    typer.echo(f"TWFE treat = {tw['coef']:.6g} (SE {tw['se']:.6g}), N = {tw['nobs']}")
-    if "placebo" in res:
-        typer.echo(f"placebo p = {res['placebo']['p_value']:.4g} "
-                   f"({res['placebo']['n_draws']} draws)")
-    if "simple" in res.get("cs", {}):
-        typer.echo(f"CS simple ATT = {res['cs']['simple']['att']:.6g} "
-                   f"(SE {res['cs']['simple']['se']:.6g})")
-    for n in res.get("notes", []):
+    res = did_suite(df, unit=unit, time=time, cohort=cohort, y=y, options=options,
+                    file=str(data))
+    write_result(res, out)
+    tw = res.twfe
+    typer.echo(f"TWFE treat = {tw.estimate:.6g} (SE {tw.se:.6g}), N = {tw.nobs}")
+    if res.placebo is not None:
+        typer.echo(f"placebo p = {res.placebo.p_value:.4g} ({len(res.placebo.draws)} draws)")
+    if res.cs_att_gt is not None:
+        simple = res.cs_aggte["simple"]
+        typer.echo(f"CS simple ATT = {simple.overall_att:.6g} (SE {simple.overall_se:.6g})")
+    for n in res.notes:
         typer.echo(f"note: {n}")
     typer.echo(f"wrote {out}")
