@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,12 @@ from scipy.optimize import linear_sum_assignment
 
 from pairnet.core.errors import InfeasibleError, InputError
 from pairnet.core.options import check_literal
+from pairnet.core.results import Figure, ResultBase, Table
+from pairnet.core.tables import to_jsonable
+
+if TYPE_CHECKING:  # pragma: no cover
+    import matplotlib.figure
+    from pairnet.analyses.did import DistanceResult
 
 __all__ = [
     "EffectModel",
@@ -34,7 +40,6 @@ __all__ = [
     "solve_assignment",
     "optimize_pairing",
     "compare_with_actual",
-    "run_optimize",
 ]
 
 # A forbidden pair gets this cost; any solution using one is infeasible (checked afterwards).
@@ -48,14 +53,31 @@ class EffectModel:
     b0: float
     b1: float
     vcov: np.ndarray | None = None
-    source: str = "--effect"
+    source: str = ""
     distance: str | None = None
+
+    @classmethod
+    def from_distance(cls, d: DistanceResult, *, source: str = "") -> EffectModel:
+        """The effect model of a distance-interacted DID (seed 003 Table 4).
+
+        ``b0`` is the effect at distance 0 (β1 of ``treat``), ``b1`` its change per unit of
+        distance (β2 of ``treat × distance``), ``vcov`` their 2×2 clustered covariance.
+
+        Parameters
+        ----------
+        d : DistanceResult
+            One distance model of :mod:`pairnet.analyses.did`.
+        source : str
+            Where the model came from (kept in :meth:`to_dict`).
+        """
+        return cls(float(d.b1), float(d.b2), np.asarray(d.model.vcov, dtype=float),
+                   source=source, distance=d.distance)
 
     def predict(self, distance_km: np.ndarray | pd.Series) -> np.ndarray:
         """Predicted effect at the given distances (km)."""
         return self.b0 + self.b1 * np.asarray(distance_km, dtype=float)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """The ``model`` entry of the optimizer's results JSON."""
         return {"b0": self.b0, "b1": self.b1, "distance": self.distance,
                 "vcov": None if self.vcov is None else np.asarray(self.vcov),
@@ -71,9 +93,10 @@ class EffectModel:
         """
         if self.vcov is None:
             raise InputError("the effect model has no covariance, so it cannot be drawn",
-                             file=self.source,
-                             fix="use --from-results DIR of a `pairnet did --distance` run, "
-                                 "or pass --draws 0")
+                             file=self.source or None,
+                             fix="build the model with a covariance (EffectModel.from_distance "
+                                 "of a distance-interacted DID, or `from_results` of a "
+                                 "`pairnet did` run), or pass `draws` 0")
         rng = np.random.default_rng(seed)
         return rng.multivariate_normal([self.b0, self.b1], self.vcov, size=n,
                                        check_valid="raise", method="eigh")
@@ -101,27 +124,28 @@ def effect_model_from_results(results_dir: str | Path, distance: str,
     InputError
         When the folder has no distance-interacted model for ``distance``.
     """
-    check_literal(variant, Variant, "--variant")
+    check_literal(variant, Variant, "variant")
     path = Path(results_dir) / "results.json"
     if not path.exists():
         raise InputError("no results.json in the results folder", file=str(results_dir),
-                         fix="pass the --out folder of a `pairnet did ... --distance COL` run")
+                         fix="pass the `out` folder of a `pairnet did` run with `distance` "
+                             "columns")
     res = json.loads(path.read_text(encoding="utf-8"))
     by = (res.get("distance") or {}).get("by_column") or {}
     if not by:
         raise InputError("results.json has no distance-interacted models", file=str(path),
                          column="distance.by_column",
-                         fix="re-run `pairnet did` with --distance COL")
+                         fix="re-run `pairnet did` with `distance` COL")
     if distance not in by:
         raise InputError(f"no distance model for {distance!r} (have: {', '.join(by)})",
                          file=str(path), column="distance.by_column",
-                         fix=f"choose one of {', '.join(by)} with --distance")
+                         fix=f"choose one of {', '.join(by)} with `distance`")
     other = "no_controls" if variant == "controls" else "controls"
     entry = by[distance].get(variant) or by[distance].get(other)
     if not entry or "b0" not in entry or "b1" not in entry:
         raise InputError(f"the {distance!r} model has no b0/b1", file=str(path),
                          column=f"distance.by_column.{distance}",
-                         fix="re-run `pairnet did` with --distance COL")
+                         fix="re-run `pairnet did` with `distance` COL")
     vcov = entry.get("vcov")
     if vcov is None:
         warnings.warn(f"{path}: no covariance stored for the distance model; drawing the two "
@@ -142,33 +166,35 @@ class Assignment:
 def _check_feasible(helpers: list[str], recipients: list[str], capacity: int,
                     forbidden: set[tuple[str, str]], fixed: dict[str, str]) -> None:
     if capacity < 1:
-        raise InfeasibleError(f"capacity must be at least 1, got {capacity}", file="--capacity",
+        raise InfeasibleError(f"capacity must be at least 1, got {capacity}", file="`capacity`",
                               fix="give the number of recipients one helper may take, e.g. 2")
     if capacity * len(helpers) < len(recipients):
         raise InfeasibleError(
             f"infeasible: {len(recipients)} recipients need a helper each but {len(helpers)} "
-            f"helpers × capacity {capacity} = {capacity * len(helpers)} slots", file="--capacity",
-            fix=f"raise --capacity to at least {-(-len(recipients) // max(len(helpers), 1))} "
+            f"helpers × capacity {capacity} = {capacity * len(helpers)} slots",
+            file="`capacity`",
+            fix=f"raise `capacity` to at least {-(-len(recipients) // max(len(helpers), 1))} "
                 "or add helpers")
     load: dict[str, int] = {}
     for r, h in fixed.items():
         if h not in helpers or r not in recipients:
             raise InfeasibleError(f"fixed pair {h}->{r} names a city outside the helper or "
-                                  "recipient set", file="--fix",
+                                  "recipient set", file="`fixed`",
                                   fix="fix only pairs of a helper and a recipient given")
         if (h, r) in forbidden:
-            raise InfeasibleError(f"pair {h}->{r} is both fixed and forbidden", file="--fix",
-                                  fix="drop the pair from --fix or from --forbid")
+            raise InfeasibleError(f"pair {h}->{r} is both fixed and forbidden", file="`fixed`",
+                                  fix="drop the pair from `fixed` or from `forbidden`")
         load[h] = load.get(h, 0) + 1
     over = {h: n for h, n in load.items() if n > capacity}
     if over:
         raise InfeasibleError(f"fixed pairs exceed capacity {capacity} for helper(s) "
                               f"{', '.join(f'{h} ({n})' for h, n in over.items())}",
-                              file="--fix", fix="fix fewer pairs per helper or raise --capacity")
+                              file="`fixed`",
+                              fix="fix fewer pairs per helper or raise `capacity`")
     for r in recipients:
         if r not in fixed and all((h, r) in forbidden for h in helpers):
             raise InfeasibleError(f"infeasible: every helper is forbidden for recipient {r}",
-                                  file="--forbid", fix="allow at least one helper for it")
+                                  file="`forbidden`", fix="allow at least one helper for it")
 
 
 def solve_assignment(effect: np.ndarray, capacity: int | np.ndarray,
@@ -209,21 +235,40 @@ def solve_assignment(effect: np.ndarray, capacity: int | np.ndarray,
     choice[rows] = cols[slot]
     if allowed is not None and not np.asarray(allowed)[np.arange(n_r), choice].all():
         raise InfeasibleError("infeasible: the forbidden pairs leave no assignment within "
-                              "capacity", file="--forbid",
-                              fix="forbid fewer pairs or raise --capacity")
+                              "capacity", file="`forbidden`",
+                              fix="forbid fewer pairs or raise `capacity`")
     return choice
 
 
-@dataclass(frozen=True)
-class OptimizeResult:
-    """Optimal pairing with its predicted effects, and the share of draws choosing each pair."""
+@dataclass(frozen=True, eq=False)
+class OptimizeResult(ResultBase):
+    """Optimal pairing with its predicted effects, and the share of draws choosing each pair.
 
-    table: pd.DataFrame  # helper, recipient, distance_km, predicted_effect, chosen,
-    #                      chosen_share, tied_with (equally good helpers, chosen rows only)
+    Attributes
+    ----------
+    table : DataFrame
+        Every candidate pair: ``helper, recipient, distance_km, predicted_effect, chosen,
+        chosen_share, tied_with`` (equally good helpers, chosen rows only).
+    model : EffectModel
+        The effect model.
+    capacity : int
+        Recipients per helper at most.
+    draws : int
+        Coefficient draws behind ``chosen_share`` (0 = none).
+    comparison : dict
+        The comparison with the actual pairing (:func:`compare_with_actual`); empty without one.
+    names : mapping
+        ``{id: display name}`` for the tables (ids without a name are shown as themselves).
+    """
+
+    table: pd.DataFrame
     model: EffectModel
     capacity: int
     draws: int
-    comparison: dict = field(default_factory=dict)
+    comparison: dict[str, Any] = field(default_factory=dict)
+    names: Mapping[str, str] = field(default_factory=dict)
+
+    title = "Pairing optimizer"
 
     def tidy(self) -> pd.DataFrame:
         """Every candidate pair with its predicted effect; optimal pairs flagged ``chosen``."""
@@ -232,6 +277,24 @@ class OptimizeResult:
     def chosen(self) -> pd.DataFrame:
         """The optimal pairs only."""
         return self.table[self.table["chosen"]].reset_index(drop=True)
+
+    def named_pairs(self) -> pd.DataFrame:
+        """The optimal pairs for display: ids with names, equally good helpers by name.
+
+        ``helper, helper_name, recipient, recipient_name, distance_km, predicted_effect,
+        chosen_share, equally_good``.
+        """
+        names = self.names
+
+        def named(ids: str) -> str:
+            return "; ".join(names.get(c, c) for c in ids.split("; ")) if ids else ""
+
+        return self.chosen().assign(
+            helper_name=lambda t: t["helper"].map(lambda c: names.get(c, c)),
+            recipient_name=lambda t: t["recipient"].map(lambda c: names.get(c, c)),
+            equally_good=lambda t: t["tied_with"].map(named),
+        )[["helper", "helper_name", "recipient", "recipient_name", "distance_km",
+           "predicted_effect", "chosen_share", "equally_good"]]
 
     def summary(self) -> str:
         """A short text summary (returned, not printed)."""
@@ -261,18 +324,72 @@ class OptimizeResult:
                          "change the sign of b1)")
         return "\n".join(lines)
 
-    def plot(self):
+    def plot(self) -> matplotlib.figure.Figure:
         """Bar chart of predicted effect for the optimal pairs, with the chosen share."""
         import matplotlib.pyplot as plt
 
         ch = self.chosen().sort_values("predicted_effect")
         fig, ax = plt.subplots(figsize=(7, 0.35 * len(ch) + 1.2))
-        labels = [f"{h} → {r}" for h, r in zip(ch["helper"], ch["recipient"])]
+        labels = [f"{h} → {r}" for h, r in zip(ch["helper"], ch["recipient"], strict=True)]
         ax.barh(labels, ch["predicted_effect"], color="#3b6ea8")
         ax.axvline(0, color="black", lw=0.8)
         ax.set_xlabel("predicted effect of pairing")
         ax.set_title("Optimal pairing")
         return fig
+
+    def to_dict(self) -> dict[str, Any]:
+        """``results.json``: the model, the options, the comparison and the pairs.
+
+        Keys ``model``, ``capacity``, ``draws``, ``comparison``, the optimal ``pairs`` (with
+        names, :meth:`named_pairs`) and every ``candidates`` pair (:meth:`tidy`).
+        """
+        return to_jsonable({
+            "model": self.model.to_dict(),
+            "capacity": self.capacity, "draws": self.draws, "comparison": self.comparison,
+            "pairs": self.named_pairs(), "candidates": self.tidy(),
+        })
+
+    def tables(self) -> dict[str, Table]:
+        """``optimal_pairs`` and, with an actual pairing, ``comparison``."""
+        model, capacity, draws = self.model, self.capacity, self.draws
+        sign = "−" if model.b1 < 0 else "+"
+        tables = {"optimal_pairs": Table(
+            self.named_pairs(), "Optimal pairing",
+            note=(f"Predicted effect = {model.b0:.4g} {sign} {abs(model.b1):.4g} × "
+                  f"{model.distance or 'distance (km)'}; each helper at most {capacity} "
+                  "recipients. "
+                  + ("With b1 < 0 this is the assignment with the least total distance under "
+                     "the capacity limit (b0 adds the same to every assignment). "
+                     if model.b1 < 0 else "")
+                  + f"chosen_share = share of {draws} coefficient draws in which the pair is "
+                  "optimal; it falls below 1 only when the draws change the sign of b1. "
+                  "equally_good = other helpers exactly as good for that recipient (e.g. "
+                  "several neighbours at border distance 0): the pick among them is "
+                  "arbitrary."))}
+        if self.comparison:
+            c = self.comparison
+            comp = pd.DataFrame({
+                "pairing": ["optimal", "actual (parks table)"],
+                "pairs": [c["optimal_pairs"], c["actual_pairs"]],
+                "mean_effect_per_pair": [c["optimal_mean_effect_per_pair"],
+                                         c["actual_mean_effect_per_pair"]],
+                "mean_distance_km": [c["optimal_mean_distance_km"],
+                                     c["actual_mean_distance_km"]],
+                "total_predicted_effect": [c["optimal_total_effect"], c["actual_total_effect"]],
+            })
+            tables["comparison"] = Table(
+                comp, "Optimal vs actual pairing",
+                note=(f"Compare per pair: the optimum gives each of the {c['recipients']} "
+                      f"recipients one helper, while the actual table has {c['actual_pairs']} "
+                      "pairs (a recipient may have several helpers), so the totals count "
+                      f"different numbers of pairs. {c['recipients_changed']} recipients with "
+                      "an actual pairing would get a helper they are not actually paired "
+                      "with."))
+        return tables
+
+    def figures(self) -> dict[str, Figure]:
+        """``optimal_pairs``: the predicted effect of each optimal pair (drawn on call)."""
+        return {"optimal_pairs": Figure(self.plot(), "Predicted effect of the optimal pairs")}
 
 
 def _pair_set(pairs: Iterable[tuple[str, str]] | None) -> set[tuple[str, str]]:
@@ -289,6 +406,7 @@ def optimize_pairing(
     draws: int = 1000,
     seed: int | None = 0,
     actual: pd.DataFrame | None = None,
+    names: Mapping[str, str] | None = None,
 ) -> OptimizeResult:
     """Assign every recipient one helper, at most ``capacity`` recipients per helper.
 
@@ -308,6 +426,13 @@ def optimize_pairing(
         Seed of the draws.
     actual : DataFrame, optional
         The actual pairing (``helper, recipient``) to compare with.
+    names : mapping, optional
+        ``{id: display name}`` for the result's tables (e.g.
+        :func:`pairnet.spatial.cities.city_names`); ids without one are shown as themselves.
+
+    Returns
+    -------
+    OptimizeResult
 
     Raises
     ------
@@ -325,7 +450,7 @@ def optimize_pairing(
     for h, r in fixed_s:
         if r in fixed_map:
             raise InfeasibleError(f"recipient {r} is fixed to two helpers "
-                                  f"({fixed_map[r]} and {h})", file="--fix",
+                                  f"({fixed_map[r]} and {h})", file="`fixed`",
                                   fix="fix one helper per recipient")
         fixed_map[r] = h
     _check_feasible(helpers, recipients, capacity, forbidden_s, fixed_map)
@@ -377,10 +502,10 @@ def optimize_pairing(
         "tied_with": tied_with.ravel(),
     })
     comparison = compare_with_actual(table, actual) if actual is not None else {}
-    return OptimizeResult(table, model, capacity, draws, comparison)
+    return OptimizeResult(table, model, capacity, draws, comparison, dict(names or {}))
 
 
-def compare_with_actual(table: pd.DataFrame, actual: pd.DataFrame) -> dict:
+def compare_with_actual(table: pd.DataFrame, actual: pd.DataFrame) -> dict[str, Any]:
     """Compare the optimal pairing with the actual one (e.g. the co-built parks table).
 
     The actual table may give a recipient several helpers (several parks); every distinct actual
@@ -412,76 +537,3 @@ def compare_with_actual(table: pd.DataFrame, actual: pd.DataFrame) -> dict:
         "changed": sorted(changed),
         "recipients_without_actual_helper": unpaired,
     }
-
-
-def run_optimize(
-    distances: pd.DataFrame,
-    model: EffectModel,
-    out_dir: str | Path,
-    *,
-    capacity: int = 2,
-    draws: int = 1000,
-    seed: int | None = 0,
-    actual: pd.DataFrame | None = None,
-    names: dict[str, str] | None = None,
-) -> OptimizeResult:
-    """Solve, then write the step folder (results.json, tables, figure) for the report.
-
-    ``distances`` has ``helper, recipient, distance_km``; ``names`` maps ids to display names.
-    """
-    from pairnet.core.outputs import write_outputs
-    from pairnet.core.results import Figure, Table
-
-
-    res = optimize_pairing(distances, model, capacity=capacity, draws=draws, seed=seed,
-                           actual=actual)
-    names = names or {}
-
-    def named(ids: str) -> str:
-        return "; ".join(names.get(c, c) for c in ids.split("; ")) if ids else ""
-
-    shown = res.chosen().assign(
-        helper_name=lambda t: t["helper"].map(lambda c: names.get(c, c)),
-        recipient_name=lambda t: t["recipient"].map(lambda c: names.get(c, c)),
-        equally_good=lambda t: t["tied_with"].map(named),
-    )[["helper", "helper_name", "recipient", "recipient_name", "distance_km",
-       "predicted_effect", "chosen_share", "equally_good"]]
-    sign = "−" if model.b1 < 0 else "+"
-    results = {
-        "model": model.to_dict(),
-        "capacity": capacity, "draws": draws, "comparison": res.comparison,
-        "pairs": shown, "candidates": res.tidy(),
-    }
-    tables = {"optimal_pairs": Table(
-        shown, "Optimal pairing",
-        note=(f"Predicted effect = {model.b0:.4g} {sign} {abs(model.b1):.4g} × "
-              f"{model.distance or 'distance (km)'}; each helper at most {capacity} recipients. "
-              + ("With b1 < 0 this is the assignment with the least total distance under the "
-                 "capacity limit (b0 adds the same to every assignment). " if model.b1 < 0
-                 else "")
-              + f"chosen_share = share of {draws} coefficient draws in which the pair is "
-              "optimal; it falls below 1 only when the draws change the sign of b1. "
-              "equally_good = other helpers exactly as good for that recipient (e.g. several "
-              "neighbours at border distance 0): the pick among them is arbitrary."))}
-    if res.comparison:
-        c = res.comparison
-        comp = pd.DataFrame({
-            "pairing": ["optimal", "actual (parks table)"],
-            "pairs": [c["optimal_pairs"], c["actual_pairs"]],
-            "mean_effect_per_pair": [c["optimal_mean_effect_per_pair"],
-                                     c["actual_mean_effect_per_pair"]],
-            "mean_distance_km": [c["optimal_mean_distance_km"], c["actual_mean_distance_km"]],
-            "total_predicted_effect": [c["optimal_total_effect"], c["actual_total_effect"]],
-        })
-        tables["comparison"] = Table(
-            comp, "Optimal vs actual pairing",
-            note=(f"Compare per pair: the optimum gives each of the {c['recipients']} recipients "
-                  f"one helper, while the actual table has {c['actual_pairs']} pairs (a "
-                  "recipient may have several helpers), so the totals count different numbers "
-                  f"of pairs. {c['recipients_changed']} recipients with an actual pairing would "
-                  "get a helper they are not actually paired with."))
-    write_outputs(out_dir, results=results, tables=tables,
-                  figures={"optimal_pairs": Figure(res.plot(), "Predicted effect of the "
-                                                   "optimal pairs")},
-                  title="Pairing optimizer")
-    return res

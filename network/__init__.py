@@ -2,7 +2,8 @@
 
 from pairnet.network.graphs import YearlyNetworks, parse_thresholds
 from pairnet.network.metrics import METRIC_COLUMNS, communities, graph_metrics, network_metrics
-from pairnet.network.pipeline import run_network, write_network_outputs
+from pairnet.network.pipeline import NetworkOptions, NetworkResult, network_analysis
 
 __all__ = ["YearlyNetworks", "parse_thresholds", "METRIC_COLUMNS", "communities",
-           "graph_metrics", "network_metrics", "run_network", "write_network_outputs"]
+           "graph_metrics", "network_metrics", "NetworkOptions", "NetworkResult",
+           "network_analysis"]

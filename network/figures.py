@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import string
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:  # pragma: no cover
+    import matplotlib.figure
 
 __all__ = ["density_figure", "density_series", "panel_letter"]
 
@@ -27,7 +30,8 @@ def density_series(metrics: pd.DataFrame, column: str = "density") -> dict[str, 
     return out
 
 
-def density_figure(metrics: pd.DataFrame, *, column: str = "density", title: str | None = None):
+def density_figure(metrics: pd.DataFrame, *, column: str = "density", title: str | None = None
+                   ) -> matplotlib.figure.Figure:
     """Draw ``column`` against year, one panel per threshold, labelled A, B, C, ... (Figure 3).
 
     Parameters

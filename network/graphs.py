@@ -48,7 +48,7 @@ __all__ = ["YearlyNetworks", "FLOW_COLUMNS", "parse_thresholds"]
 FLOW_COLUMNS = ("origin", "destination", "year", "count")
 
 
-def parse_thresholds(values: Iterable[Any], *, name: str = "--thresholds") -> tuple[int | float, ...]:
+def parse_thresholds(values: Iterable[Any], *, name: str = "`thresholds`") -> tuple[int | float, ...]:
     """Check and sort connection thresholds: positive numbers, no repeats.
 
     Integral values come back as ``int`` (``3.0`` -> ``3``).
@@ -144,14 +144,15 @@ class YearlyNetworks:
             df[col] = id_strings(df[col])
             miss = np.flatnonzero(df[col].isna().to_numpy())
             if len(miss):
-                raise InputError("missing id", file=file, column=col, rows=miss,
-                                 fix="fill or drop these records")
+                raise InputError("missing id", file=file, column=col,
+                                 rows=miss.tolist(), fix="fill or drop these records")
         year = numeric_column(df, "year", file=file, allow_missing=False)
         yv = year.to_numpy(dtype=float)
         frac = np.flatnonzero(yv != np.round(yv))
         if len(frac):
             raise InputError(f"non-integer year {df['year'].iloc[frac[0]]!s}", file=file,
-                             column="year", rows=frac, fix="years must be whole numbers")
+                             column="year", rows=frac.tolist(),
+                             fix="years must be whole numbers")
         count = numeric_column(df, "count", file=file, nonnegative=True, allow_missing=False)
         df["year"] = year.to_numpy(dtype=float).astype(np.int64)
         df["count"] = count.to_numpy(dtype=float)
@@ -164,14 +165,14 @@ class YearlyNetworks:
             if isinstance(nodes, str):
                 # a string would be iterated character by character
                 raise InputError(f"nodes must be a list of ids, got the string {nodes!r}",
-                                 file="nodes",
+                                 file="`nodes`",
                                  fix="pass a list, e.g. spatial.cities.resolve_cities('GD') "
                                      "for a city group")
             node_list = [str(v).strip() for v in nodes]
             seen: dict[str, int] = {}
             for i, v in enumerate(node_list):
                 if v in seen:
-                    raise InputError(f"node {v!r} is listed twice", file="--nodes",
+                    raise InputError(f"node {v!r} is listed twice", file="`nodes`",
                                      fix="list each node once")
                 seen[v] = i
             known = set(node_list)
@@ -180,8 +181,8 @@ class YearlyNetworks:
                 if len(bad):
                     raise InputError(
                         f"id {df[col].iloc[bad[0]]!r} is not in the node list", file=file,
-                        column=col, rows=bad,
-                        fix="add the id to --nodes or drop these rows")
+                        column=col, rows=bad.tolist(),
+                        fix="add the id to `nodes` or drop these rows")
         if years is None:
             year_list = (tuple(range(int(df["year"].min()), int(df["year"].max()) + 1))
                          if len(df) else ())
@@ -191,7 +192,8 @@ class YearlyNetworks:
             if len(bad):
                 raise InputError(f"year {int(df['year'].iloc[bad[0]])} is outside the years "
                                  f"asked ({year_list[0]}-{year_list[-1]})", file=file,
-                                 column="year", rows=bad, fix="widen --years or drop the rows")
+                                 column="year", rows=bad.tolist(),
+                                 fix="widen `years` or drop the rows")
         loops_mask = (df["origin"] == df["destination"]).to_numpy()
         loops = df[loops_mask].reset_index(drop=True)
         if loops_mask.any():
@@ -263,7 +265,7 @@ class YearlyNetworks:
         if int(year) not in self.years:
             raise InputError(f"year {year} is not covered ({self.years[0]}-{self.years[-1]})"
                              if self.years else f"year {year} is not covered (no years)",
-                             file="year", fix="pick one of the network's years")
+                             file="`year`", fix="pick one of the network's years")
         return int(year)
 
     def edge_arrays(self, year: int, threshold: float | None = None
@@ -375,8 +377,8 @@ class YearlyNetworks:
         if len(edges):
             neg = np.flatnonzero(pd.to_numeric(edges["count"]).to_numpy(dtype=float) <= 0)
             if len(neg):
-                raise InputError(f"{what} edges need a positive count", file=what, rows=neg,
-                                 fix="drop edges with count <= 0")
+                raise InputError(f"{what} edges need a positive count", file=what,
+                                 rows=neg.tolist(), fix="drop edges with count <= 0")
         else:
             edges = edges.astype({"year": np.int64, "count": np.int64})
         return cls._build(nodes, years, parse_thresholds(thresholds), edges)

@@ -195,7 +195,7 @@ def _raw_networkx(g: Any, nodes: tuple[str, ...]) -> dict[str, Any]:
 def graph_metrics(networks: YearlyNetworks, year: int, threshold: float, *,
                   backend: Backend = "igraph", hubs: int = 3) -> dict[str, Any]:
     """Metrics of one (year, threshold) graph as a dict (columns of :data:`METRIC_COLUMNS`)."""
-    check_literal(backend, Backend, "--backend")
+    check_literal(backend, Backend, "backend")
     if backend == "igraph":
         o, d, c = networks.edge_arrays(year, threshold)
         raw = _raw_igraph(networks.n, o, d, c)
@@ -223,8 +223,8 @@ def network_metrics(networks: YearlyNetworks, backend: Backend = "igraph", *,
     seed : int
         Seed for community detection.
     """
-    check_literal(backend, Backend, "--backend")
-    check_literal(communities_method, CommunityMethod, "--communities")
+    check_literal(backend, Backend, "backend")
+    check_literal(communities_method, CommunityMethod, "communities_method")
     rows = [graph_metrics(networks, y, t, backend=backend, hubs=hubs)
             for y in networks.years for t in networks.thresholds]
     out = pd.DataFrame(rows, columns=list(METRIC_COLUMNS))
@@ -256,7 +256,7 @@ def communities(networks: YearlyNetworks, method: CommunityMethod = "leiden", *,
     """
     import igraph as ig
 
-    check_literal(method, CommunityMethod, "--communities")
+    check_literal(method, CommunityMethod, "method")
     if method == "none":
         raise ValueError("communities(method='none') computes nothing")
     rng = random.Random(seed)

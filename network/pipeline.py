@@ -1,10 +1,15 @@
-"""``run_network``: flows -> yearly networks -> metrics table, density figure, results.json."""
+"""Network analysis: flows -> yearly networks -> metrics, returned as a :class:`NetworkResult`.
+
+:func:`network_analysis` only computes; :func:`pairnet.core.outputs.write_result` turns its
+result into the step folder (``results.json``, ``tables/metrics.*``, ``figures/density.*`` and,
+with communities, ``communities.csv``).
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -12,11 +17,11 @@ from pairnet.network.figures import density_figure, density_series, panel_letter
 from pairnet.network.graphs import YearlyNetworks
 from pairnet.network.metrics import Backend, CommunityMethod, communities, network_metrics
 
-from pairnet.core.outputs import write_outputs
-from pairnet.core.results import Figure, Table
-from pairnet.core.tables import write_table
+from pairnet.core.options import check_literal
+from pairnet.core.results import Figure, ResultBase, Table
+from pairnet.core.tables import to_jsonable
 
-__all__ = ["run_network", "write_network_outputs"]
+__all__ = ["NetworkOptions", "NetworkResult", "network_analysis", "named_hubs"]
 
 _NOTE = ("Edge i\u2192j iff count \u2265 threshold; n counts every listed node (isolates "
          "included); density = m / (n(n\u22121)); self-loops ignored.")
@@ -54,55 +59,127 @@ def named_hubs(metrics: pd.DataFrame, hubs: int = 3) -> pd.DataFrame:
     return out
 
 
-def write_network_outputs(networks: YearlyNetworks, metrics: pd.DataFrame,
-                          out_dir: str | Path, *, membership: pd.DataFrame | None = None,
-                          extra: dict[str, Any] | None = None) -> Path:
-    """Write results.json, tables/metrics.*, figures/density.* (and communities.csv).
+@dataclass(frozen=True)
+class NetworkOptions:
+    """How the networks were measured (the defaults of :func:`network_analysis`)."""
 
-    ``results.json`` holds ``metrics`` (list of records), ``density`` (per-threshold series
-    ``{"1": {"threshold", "years", "density"}}``), ``nodes``, ``years``, ``thresholds``,
-    ``self_loops_ignored`` (rows, total count) and anything in ``extra``.
+    #: who counts: ``igraph`` (fast) or ``networkx``; the numbers are identical
+    backend: Backend = "igraph"
+    #: community detection per year and threshold: ``leiden``, ``infomap`` or ``none``
+    communities_method: CommunityMethod = "none"
+    #: seed of the community detection
+    seed: int = 0
+    #: hubs listed in ``top_out_hubs`` / ``top_in_hubs``
+    hubs: int = 3
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkResult(ResultBase):
+    """Yearly investment networks and their metrics.
+
+    Attributes
+    ----------
+    networks : YearlyNetworks
+        The canonical networks (node list, years, thresholds, edge table, ignored self-loops).
+    metrics : DataFrame
+        One row per year and threshold, columns
+        :data:`pairnet.network.metrics.METRIC_COLUMNS` (plus ``communities, modularity`` when
+        communities were detected).
+    membership : DataFrame or None
+        ``year, threshold, node, community`` when communities were detected.
+    options : NetworkOptions
+        The options used.
     """
-    loops = networks.self_loops
-    results: dict[str, Any] = {
-        "nodes": list(networks.nodes),
-        "n_nodes": networks.n,
-        "years": list(networks.years),
-        "thresholds": list(networks.thresholds),
-        "self_loops_ignored": {"rows": len(loops),
-                               "count": float(pd.to_numeric(loops["count"]).sum())
-                               if len(loops) else 0.0},
-        "metrics": metrics,
-        "density": density_series(metrics),
-        **(extra or {}),
-    }
-    tables = {"metrics": Table(named_hubs(metrics), "Network metrics per year and threshold",
-                               _NOTE + " Top hubs: the three cities with the largest out- "
-                               "(in-) strength, i.e. the sum of counts over qualifying ties, "
-                               "shown as 'name strength'; results.json keeps the adcodes.")}
-    if membership is not None:
-        # one row per node x year x threshold: too long for the HTML/LaTeX table formats
-        write_table(membership, Path(out_dir) / "communities.csv")
-        results["communities_file"] = "communities.csv"
-    fig = density_figure(metrics)
-    letters = ", ".join(f"{panel_letter(i)}: threshold {t:g}"
-                        for i, t in enumerate(sorted(metrics["threshold"].unique())))
-    k = int(metrics["threshold"].nunique())
-    panels = "A" if k <= 1 else f"A\u2013{panel_letter(k - 1)}"
-    return write_outputs(
-        out_dir, results=results, tables=tables,
-        figures={"density": Figure(
-            fig, f"Figure 3. Network density by threshold ({panels})", f"Panels {letters}. "
-            + _NOTE)},
-        title="Yearly investment networks")
+
+    networks: YearlyNetworks
+    metrics: pd.DataFrame
+    membership: pd.DataFrame | None = None
+    options: NetworkOptions = field(default_factory=NetworkOptions)
+
+    title = "Yearly investment networks"
+
+    def tidy(self) -> pd.DataFrame:
+        """The metrics table (one row per year and threshold)."""
+        return self.metrics.copy()
+
+    def summary(self) -> str:
+        """Sizes of the networks and the density range per threshold (returned, not printed)."""
+        m = self.metrics
+        lines = [f"{self.title}: {self.networks.n} nodes, {len(self.networks.years)} year(s) x "
+                 f"{len(self.networks.thresholds)} threshold(s), backend {self.options.backend}"]
+        for t, part in m.groupby("threshold", sort=True):
+            d = part["density"].astype(float)
+            lines.append(f"  threshold {t:g}: density {d.min():.3f} .. {d.max():.3f}, "
+                         f"ties {int(part['edges'].min())} .. {int(part['edges'].max())}")
+        loops = self.networks.self_loops
+        if len(loops):
+            lines.append(f"  {len(loops)} self-loop row(s) ignored")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        """``results.json``: nodes, years, thresholds, ignored self-loops, metrics, density.
+
+        ``density`` is the per-threshold series ``{"1": {"threshold", "years", "density"}}``;
+        ``backend``, ``communities`` and ``seed`` are the options, and ``communities_file``
+        names the membership file when communities were detected.
+        """
+        loops = self.networks.self_loops
+        out: dict[str, Any] = {
+            "nodes": list(self.networks.nodes),
+            "n_nodes": self.networks.n,
+            "years": list(self.networks.years),
+            "thresholds": list(self.networks.thresholds),
+            "self_loops_ignored": {"rows": len(loops),
+                                   "count": float(pd.to_numeric(loops["count"]).sum())
+                                   if len(loops) else 0.0},
+            "metrics": self.metrics,
+            "density": density_series(self.metrics),
+            "backend": self.options.backend,
+            "communities": self.options.communities_method,
+            "seed": self.options.seed,
+        }
+        if self.membership is not None:
+            out["communities_file"] = "communities.csv"
+        return to_jsonable(out)
+
+    def tables(self) -> dict[str, Table]:
+        """``metrics``: the metrics with hubs shown as city names."""
+        return {"metrics": Table(named_hubs(self.metrics), "Network metrics per year and threshold",
+                                 _NOTE + " Top hubs: the three cities with the largest out- "
+                                 "(in-) strength, i.e. the sum of counts over qualifying ties, "
+                                 "shown as 'name strength'; results.json keeps the adcodes.")}
+
+    def figures(self) -> dict[str, Figure]:
+        """``density``: Figure 3, density over the years, one panel per threshold."""
+        metrics = self.metrics
+        thresholds = sorted(metrics["threshold"].unique())
+        letters = ", ".join(f"{panel_letter(i)}: threshold {t:g}"
+                            for i, t in enumerate(thresholds))
+        k = len(thresholds)
+        panels = "A" if k <= 1 else f"A\u2013{panel_letter(k - 1)}"
+        return {"density": Figure(density_figure(metrics),
+                                  f"Figure 3. Network density by threshold ({panels})",
+                                  f"Panels {letters}. " + _NOTE)}
+
+    def data_files(self) -> dict[str, pd.DataFrame]:
+        """``communities.csv`` (one row per node, year and threshold) when detected."""
+        # too long for the HTML/LaTeX table formats, so a plain data file
+        return {} if self.membership is None else {"communities.csv": self.membership}
 
 
-def run_network(flows: pd.DataFrame, nodes: Sequence[str] | None,
-                thresholds: Iterable[Any] = (1, 3, 5, 10), out_dir: str | Path | None = None,
-                *, years: Iterable[int] | None = None, backend: Backend = "igraph",
-                communities_method: CommunityMethod = "none", seed: int = 0, hubs: int = 3,
-                file: str | None = None) -> pd.DataFrame:
-    """Build the yearly networks from a flows table, compute metrics, and write the outputs.
+def network_analysis(
+    flows: pd.DataFrame,
+    nodes: Sequence[str] | None,
+    thresholds: Iterable[Any] = (1, 3, 5, 10),
+    *,
+    years: Iterable[int] | None = None,
+    backend: Backend = "igraph",
+    communities_method: CommunityMethod = "none",
+    seed: int = 0,
+    hubs: int = 3,
+    file: str | None = None,
+) -> NetworkResult:
+    """Build the yearly networks from a flows table and measure them.
 
     Parameters
     ----------
@@ -112,24 +189,41 @@ def run_network(flows: pd.DataFrame, nodes: Sequence[str] | None,
         The full node list (isolates included); None = ids seen in the flows.
     thresholds : iterable of number
         Connection thresholds (tie iff ``count >= t``).
-    out_dir : path, optional
-        When given, the step folder (see :func:`write_network_outputs`).
-    years, backend, communities_method, seed, hubs, file
-        See :meth:`YearlyNetworks.from_flows` and :func:`pairnet.network.metrics.network_metrics`.
+    years : iterable of int, optional
+        Years to cover; default every year from the first to the last in ``flows``.
+    backend : {"igraph", "networkx"}
+        Who counts (identical numbers; see :mod:`pairnet.network.metrics`).
+    communities_method : {"none", "leiden", "infomap"}
+        Community detection per year and threshold (adds ``communities, modularity`` to the
+        metrics and the membership table).
+    seed : int
+        Seed of the community detection.
+    hubs : int
+        Hubs listed per metrics row.
+    file : str, optional
+        Name of the flows' source, for messages.
 
     Returns
     -------
-    DataFrame
-        The metrics table (one row per year and threshold).
+    NetworkResult
+
+    Raises
+    ------
+    InputError
+        Bad flows, nodes, thresholds, years or options.
+
+    Warns
+    -----
+    UserWarning
+        Self-loop rows (origin == destination) are ignored.
     """
+    check_literal(backend, Backend, "backend")
+    check_literal(communities_method, CommunityMethod, "communities_method")
     networks = YearlyNetworks.from_flows(flows, nodes, thresholds, years=years, file=file)
     metrics = network_metrics(networks, backend, hubs=hubs)
     membership = None
     if communities_method != "none":
         membership, summary = communities(networks, communities_method, seed=seed)
         metrics = metrics.merge(summary, on=["year", "threshold"], how="left")
-    if out_dir is not None:
-        write_network_outputs(networks, metrics, out_dir, membership=membership,
-                              extra={"backend": backend, "communities": communities_method,
-                                     "seed": seed})
-    return metrics
+    return NetworkResult(networks, metrics, membership,
+                         NetworkOptions(backend, communities_method, seed, hubs))

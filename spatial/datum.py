@@ -18,10 +18,13 @@ the published algorithm.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import shapely
+
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
 
 __all__ = [
     "Datum",
@@ -103,7 +106,7 @@ def gcj02_to_wgs84(lon: np.ndarray, lat: np.ndarray, *, tol: float = 1e-10,
     return wlon, wlat
 
 
-def transform_geometry(geoms, direction: Literal["to_wgs84", "to_gcj02"]):
+def transform_geometry(geoms: Any, direction: Literal["to_wgs84", "to_gcj02"]) -> Any:
     """Apply the datum shift to shapely geometries (scalar or array), keeping their structure."""
     func = gcj02_to_wgs84 if direction == "to_wgs84" else wgs84_to_gcj02
 
@@ -114,12 +117,12 @@ def transform_geometry(geoms, direction: Literal["to_wgs84", "to_gcj02"]):
     return shapely.transform(geoms, _xy)
 
 
-def datum_of(gdf) -> str:
+def datum_of(gdf: gpd.GeoDataFrame) -> str:
     """The datum recorded in ``gdf.attrs["datum"]`` (WGS-84 when not recorded)."""
     return str(gdf.attrs.get("datum", "WGS-84"))
 
 
-def _check_lonlat(gdf) -> None:
+def _check_lonlat(gdf: gpd.GeoDataFrame) -> None:
     from pairnet.core.errors import CRSError
 
     if gdf.crs is None:
@@ -130,7 +133,7 @@ def _check_lonlat(gdf) -> None:
                        fix="reproject first: gdf.to_crs('EPSG:4326')")
 
 
-def to_wgs84(gdf):
+def to_wgs84(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Return a copy of ``gdf`` on WGS-84 (no-op copy if already WGS-84); sets attrs["datum"]."""
     out = gdf.copy()
     if datum_of(gdf) == "GCJ-02":
@@ -141,7 +144,7 @@ def to_wgs84(gdf):
     return out
 
 
-def to_gcj02(gdf):
+def to_gcj02(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Return a copy of ``gdf`` on GCJ-02 (no-op copy if already GCJ-02); sets attrs["datum"]."""
     out = gdf.copy()
     if datum_of(gdf) != "GCJ-02":

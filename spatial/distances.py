@@ -43,6 +43,9 @@ uses it, every reported distance is ellipsoidal.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -51,9 +54,15 @@ from pyproj import CRS, Geod, Transformer
 
 from pairnet.core.errors import CRSError, InputError, UnknownCityError
 from pairnet.core.options import parse_list
+from pairnet.core.results import ResultBase, Table
+from pairnet.core.tables import to_jsonable
 
-__all__ = ["pair_distances", "border_km_pairs", "centroids_lonlat", "as_lonlat_wgs84",
-           "DISTANCE_COLUMNS", "DISTANCE_MEASURES"]
+if TYPE_CHECKING:  # pragma: no cover
+    import geopandas as gpd
+    from pairnet.spatial.cities import Level
+
+__all__ = ["pair_distances", "measure_distances", "DistancesResult", "border_km_pairs",
+           "centroids_lonlat", "as_lonlat_wgs84", "DISTANCE_COLUMNS", "DISTANCE_MEASURES"]
 
 #: The four distances of seed 003 §4.4 (km), in the canonical order.
 DISTANCE_MEASURES = ("border_km", "centroid_km", "region_centroid_km", "region_border_km")
@@ -68,7 +77,8 @@ _REL_TOL = 0.0005  # ... or 0.05 %
 
 
 # --------------------------------------------------------------------------- CRS and datum
-def as_lonlat_wgs84(gdf, *, what: str = "boundaries", stacklevel: int = 3):
+def as_lonlat_wgs84(gdf: gpd.GeoDataFrame, *, what: str = "boundaries",
+                    stacklevel: int = 3) -> gpd.GeoDataFrame:
     """Return ``gdf`` in EPSG:4326 on the WGS-84 datum, refusing data without a CRS.
 
     A projected CRS is converted with a warning (distances are never measured in the projected
@@ -163,7 +173,8 @@ def _centre(geoms) -> tuple[float, float]:
 
 
 # --------------------------------------------------------------------------- centroids
-def centroids_lonlat(geoms, centre: tuple[float, float] | None = None) -> np.ndarray:
+def centroids_lonlat(geoms: Sequence[Any] | np.ndarray,
+                     centre: tuple[float, float] | None = None) -> np.ndarray:
     """Area centroids (lon, lat) of lon/lat polygons, computed in an equal-area projection.
 
     Parameters
@@ -395,7 +406,8 @@ def _clip(geoms, rects: np.ndarray):
     return out
 
 
-def border_km_pairs(geoms, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def border_km_pairs(geoms: Sequence[Any] | np.ndarray, i: np.ndarray, j: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """Shortest geodesic distance (km) between polygons ``geoms[i]`` and ``geoms[j]``.
 
     Parameters
@@ -490,7 +502,8 @@ def _point_border_km(polys, points, centre) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------- the table
-def _as_cities(x, boundaries, level: str, argument: str):
+def _as_cities(x: gpd.GeoDataFrame | str | Sequence[str], boundaries: gpd.GeoDataFrame | None,
+               level: Level, argument: str) -> gpd.GeoDataFrame:
     import geopandas as gpd
     from pairnet.spatial.boundaries import load_boundaries
 
@@ -514,37 +527,11 @@ def _as_cities(x, boundaries, level: str, argument: str):
     return sub.iloc[np.argsort([order[c] for c in sub["city"].astype(str)])]
 
 
-def pair_distances(origins, destinations, *, boundaries=None, adjacency: bool = True,
-                   level: str = "prefecture"):
-    """The canonical *distances* table for every ordered pair origin × destination.
-
-    Parameters
-    ----------
-    origins, destinations : GeoDataFrame or str or sequence of str
-        Cities tables (from :func:`pairnet.spatial.boundaries.load_boundaries` or
-        :func:`~pairnet.spatial.boundaries.read_boundaries`), or id specs (``"PRD"``, ``"广州,440300"``)
-        resolved against ``boundaries`` when given, else against the built-in boundaries.
-    boundaries : GeoDataFrame, optional
-        The user's cities table that id specs refer to.
-    adjacency : bool
-        Add an ``adjacent`` column: True when the two polygons share a border of positive length.
-    level : {"prefecture", "county", "any"}
-        Level for built-in ids.
-
-    Returns
-    -------
-    DataFrame
-        ``origin, destination, border_km, centroid_km, region_centroid_km, region_border_km``
-        (+ ``adjacent``), one row per ordered pair with origin != destination, ids as strings.
-        The region is the union of all origins.
-
-    Raises
-    ------
-    CRSError
-        Boundaries without a CRS.
-    UnknownCityError, AmbiguousCityError
-        Bad ids.
-    """
+def _measure(origins: gpd.GeoDataFrame | str | Sequence[str],
+             destinations: gpd.GeoDataFrame | str | Sequence[str], *,
+             boundaries: gpd.GeoDataFrame | None, adjacency: bool, level: Level
+             ) -> tuple[pd.DataFrame, list[str], list[str]]:
+    """The distances table and the origin and destination ids, in order."""
     o = as_lonlat_wgs84(_as_cities(origins, boundaries, level, "`origins`"), what="origins")
     d = as_lonlat_wgs84(_as_cities(destinations, boundaries, level, "`destinations`"),
                         what="destinations")
@@ -558,8 +545,8 @@ def pair_distances(origins, destinations, *, boundaries=None, adjacency: bool = 
     pos = {c: k for k, c in enumerate(allc["city"])}
     oi = np.array([pos[c] for c in o_ids], dtype=np.int64)
     di = np.array([pos[c] for c in d_ids], dtype=np.int64)
-    oi_, di_ = np.meshgrid(oi, di, indexing="ij")
-    oi_, di_ = oi_.ravel(), di_.ravel()
+    grid_o, grid_d = np.meshgrid(oi, di, indexing="ij")
+    oi_, di_ = grid_o.ravel(), grid_d.ravel()
     keep = oi_ != di_
     oi_, di_ = oi_[keep], di_[keep]
     if len(oi_) == 0:
@@ -580,8 +567,8 @@ def pair_distances(origins, destinations, *, boundaries=None, adjacency: bool = 
                           centre)
     stack = np.concatenate([dgeoms, np.array([region], dtype=object)])
     rb, _ = border_km_pairs(stack, np.arange(len(di)), np.full(len(di), len(di)))
-    per_dest_rc = dict(zip(d_ids, rc))
-    per_dest_rb = dict(zip(d_ids, rb))
+    per_dest_rc = dict(zip(d_ids, rc, strict=True))
+    per_dest_rb = dict(zip(d_ids, rb, strict=True))
 
     ids = allc["city"].to_numpy()
     out = pd.DataFrame({
@@ -604,4 +591,127 @@ def pair_distances(origins, destinations, *, boundaries=None, adjacency: bool = 
         out["adjacent"] = adj
     out.attrs["method"] = ("nearest points in AEQD, geodesic (WGS-84 ellipsoid) distance; "
                            "centroids in LAEA")
-    return out
+    return out, o_ids, d_ids
+
+
+def pair_distances(
+    origins: gpd.GeoDataFrame | str | Sequence[str],
+    destinations: gpd.GeoDataFrame | str | Sequence[str],
+    *,
+    boundaries: gpd.GeoDataFrame | None = None,
+    adjacency: bool = True,
+    level: Level = "prefecture",
+) -> pd.DataFrame:
+    """The canonical *distances* table for every ordered pair origin × destination.
+
+    Parameters
+    ----------
+    origins, destinations : GeoDataFrame or str or sequence of str
+        Cities tables (from :func:`pairnet.spatial.boundaries.load_boundaries` or
+        :func:`~pairnet.spatial.boundaries.read_boundaries`), or id specs (``"PRD"``,
+        ``"广州,440300"``) resolved against ``boundaries`` when given, else against the built-in
+        boundaries.
+    boundaries : GeoDataFrame, optional
+        The user's cities table that id specs refer to.
+    adjacency : bool
+        Add an ``adjacent`` column: True when the two polygons share a border of positive length.
+    level : {"prefecture", "county", "any"}
+        Level for built-in ids.
+
+    Returns
+    -------
+    DataFrame
+        ``origin, destination, border_km, centroid_km, region_centroid_km, region_border_km``
+        (+ ``adjacent``), one row per ordered pair with origin != destination, ids as strings.
+        The region is the union of all origins.
+
+    Raises
+    ------
+    CRSError
+        Boundaries without a CRS.
+    UnknownCityError, AmbiguousCityError
+        Bad ids.
+
+    See Also
+    --------
+    measure_distances : the same table as a result object (step folder, report section).
+    """
+    return _measure(origins, destinations, boundaries=boundaries, adjacency=adjacency,
+                    level=level)[0]
+
+
+@dataclass(frozen=True, eq=False)
+class DistancesResult(ResultBase):
+    """The four distances between origins (helpers) and destinations (recipients).
+
+    Attributes
+    ----------
+    frame : DataFrame
+        The canonical distances table of :func:`pair_distances`.
+    origins, destinations : tuple of str
+        The origin (helper) and destination (recipient) ids, in the order given.
+    """
+
+    frame: pd.DataFrame
+    origins: tuple[str, ...]
+    destinations: tuple[str, ...]
+
+    title = "Distances"
+
+    def tidy(self) -> pd.DataFrame:
+        """The distances table."""
+        return self.frame.copy()
+
+    def summary(self) -> str:
+        """Number of pairs and the mean of each distance (returned, not printed)."""
+        means = ", ".join(f"{c} {self.frame[c].mean():.1f}" for c in DISTANCE_MEASURES)
+        return (f"{self.title}: {len(self.frame)} pairs from {len(self.origins)} origin(s) to "
+                f"{len(self.destinations)} destination(s); mean km: {means}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """``results.json``: ``n_pairs``, ``mean_km`` per distance, ``helper_recipient``.
+
+        ``helper_recipient`` holds one record per pair: ``origin, destination`` and the four
+        distances.
+        """
+        d = self.frame
+        return to_jsonable({
+            "n_pairs": int(len(d)),
+            "mean_km": {c: float(d[c].mean()) for c in DISTANCE_MEASURES},
+            "helper_recipient": d[["origin", "destination", *DISTANCE_MEASURES]],
+        })
+
+    def tables(self) -> dict[str, Table]:
+        """``distances``: every pair with the two cities' names."""
+        from pairnet.spatial.cities import city_names
+
+        d = self.frame
+        names = city_names(sorted(set(self.origins) | set(self.destinations)
+                                  | set(d["origin"].astype(str))
+                                  | set(d["destination"].astype(str))))
+        shown = d.assign(origin_name=d["origin"].astype(str).map(names),
+                         destination_name=d["destination"].astype(str).map(names))
+        cols = ["origin", "origin_name", "destination", "destination_name", *DISTANCE_MEASURES]
+        return {"distances": Table(shown[cols], "Helper → recipient distances (km)",
+                                   "Geodesic; border = nearest boundary points (0 for "
+                                   "neighbours); region = union of helpers.")}
+
+
+def measure_distances(
+    origins: gpd.GeoDataFrame | str | Sequence[str],
+    destinations: gpd.GeoDataFrame | str | Sequence[str],
+    *,
+    boundaries: gpd.GeoDataFrame | None = None,
+    adjacency: bool = True,
+    level: Level = "prefecture",
+) -> DistancesResult:
+    """The distances of :func:`pair_distances` as a result (``tidy()`` is the table).
+
+    The region of the two region distances is the union of the origins, so measure helpers
+    (origins) against recipients (destinations): all cities against all would make the region
+    everything and every ``region_border_km`` zero. Parameters and errors as for
+    :func:`pair_distances`.
+    """
+    frame, o_ids, d_ids = _measure(origins, destinations, boundaries=boundaries,
+                                   adjacency=adjacency, level=level)
+    return DistancesResult(frame, tuple(o_ids), tuple(d_ids))

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from pairnet.network.graphs import YearlyNetworks, parse_thresholds
 from pairnet.network.metrics import METRIC_COLUMNS, communities, graph_metrics, network_metrics
-from pairnet.network.pipeline import run_network
+from pairnet.network.pipeline import NetworkResult, network_analysis
 
 from pairnet.core.errors import InputError
 
@@ -225,24 +225,51 @@ def test_communities_seeded_and_reproducible():
     assert summ["communities"].tolist() == [2]
 
 
-def test_run_network_writes_outputs(tmp_path):
+def test_network_analysis_result_and_its_step_folder(tmp_path):
+    from pairnet.core.outputs import write_result
+    from pairnet.core.results import Result
+
     f, nodes = random_flows(6, n=12)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        metrics = run_network(f, nodes, [1, 3, 5, 10], tmp_path / "net",
-                              communities_method="leiden")
+        res = network_analysis(f, nodes, [1, 3, 5, 10], communities_method="leiden")
+    assert isinstance(res, NetworkResult) and isinstance(res, Result)
+    metrics = res.tidy()
+    assert "communities" in metrics and "modularity" in metrics
+    assert res.membership is not None and set(res.data_files()) == {"communities.csv"}
+    with pytest.raises(AttributeError):
+        res.metrics = metrics  # frozen
     out = tmp_path / "net"
+    step = write_result(res, out)
+    assert step.title == "Yearly investment networks"
     for p in ("results.json", "outputs.json", "tables/metrics.csv", "tables/metrics.html",
               "figures/density.png", "figures/density.svg", "communities.csv"):
         assert (out / p).is_file(), p
-    res = json.loads((out / "results.json").read_text(encoding="utf-8"))
-    assert len(res["metrics"]) == len(metrics) == 12
-    assert set(res["density"]) == {"1", "3", "5", "10"}
-    s = res["density"]["3"]
+    res_json = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert res_json == res.to_dict()
+    assert len(res_json["metrics"]) == len(metrics) == 12
+    assert set(res_json["density"]) == {"1", "3", "5", "10"}
+    s = res_json["density"]["3"]
     want = metrics[metrics.threshold == 3].sort_values("year")
     assert s["years"] == [2000, 2001, 2002] and s["density"] == want["density"].tolist()
-    assert res["self_loops_ignored"]["rows"] == int((f.origin == f.destination).sum())
-    assert "communities" in metrics and "modularity" in metrics
+    assert res_json["self_loops_ignored"]["rows"] == int((f.origin == f.destination).sum())
+    assert res_json["communities"] == "leiden" and res_json["communities_file"] == "communities.csv"
+    memb = pd.read_csv(out / "communities.csv", dtype={"node": str})
+    assert len(memb) == 12 * 3 * 4  # nodes x years x thresholds
+    assert "threshold 3" in res.summary()
+    # without communities: no data file, no communities_file key
+    plain = network_analysis(f[f.origin != f.destination], nodes, [1, 3])
+    assert plain.data_files() == {} and "communities_file" not in plain.to_dict()
+    assert list(plain.figures()) == ["density"]
+    assert plain.figures()["density"].title == "Figure 3. Network density by threshold (A\u2013B)"
+
+
+def test_network_analysis_checks_options_by_parameter_name():
+    f, nodes = random_flows(1, n=5)
+    with pytest.raises(InputError, match="`backend`"):
+        network_analysis(f, nodes, backend="gephi")
+    with pytest.raises(InputError, match="`communities_method`"):
+        network_analysis(f, nodes, communities_method="louvain")
 
 
 def test_canonical_form_numeric_ids_and_order():

@@ -15,7 +15,7 @@ from pairnet.analyses.optimize import (
     solve_assignment,
 )
 
-from pairnet.core.errors import InfeasibleError
+from pairnet.core.errors import InfeasibleError, InputError
 
 
 def _grid(dist: np.ndarray, helpers=None, recipients=None) -> pd.DataFrame:
@@ -193,21 +193,96 @@ def test_cli_actual_parks(tmp_path, run_cli):
     assert summary["comparison"]["recipients_changed"] == 1  # 梅州 moves to 深圳
 
 
-def test_run_optimize_writes_step_folder(tmp_path):
-    from pairnet.analyses.optimize import run_optimize
+def test_cli_step_folder(tmp_path, run_cli):
+    from pathlib import Path
 
-    from pairnet.core.outputs import read_outputs
+    parks = Path(__file__).parents[1] / "panels" / "data" / "guangdong_parks.csv"
+    out, step = tmp_path / "opt.csv", tmp_path / "step"
+    res = run_cli("optimize", "--helpers", "广州,深圳", "--recipients", "梅州,河源,清远",
+                  "--distances", _distances_csv(tmp_path), "--effect", "2,-0.01",
+                  "--actual", parks, "--out", out, "--fig-dir", step)
+    assert res.code == 0, res.stderr
+    assert f"outputs in {step}" in res.stdout
+    results = json.loads((step / "results.json").read_text(encoding="utf-8"))
+    summary = json.loads((tmp_path / "opt.json").read_text(encoding="utf-8"))
+    # the plain outputs are unchanged; the step folder has the same numbers, with names
+    assert results["comparison"] == summary["comparison"]
+    assert [p["helper"] for p in results["pairs"]] == [p["helper"] for p in summary["pairs"]]
+    assert {p["recipient_name"] for p in results["pairs"]} == {"梅州市", "河源市", "清远市"}
+    for f in ("tables/optimal_pairs.csv", "tables/comparison.csv", "figures/optimal_pairs.png"):
+        assert (step / f).is_file(), f
+    # a file where the step folder should be: exit 2 before any work
+    res = run_cli("optimize", "--helpers", "广州,深圳", "--recipients", "梅州,河源,清远",
+                  "--distances", _distances_csv(tmp_path), "--effect", "2,-0.01",
+                  "--out", tmp_path / "o2.csv", "--fig-dir", out)
+    assert res.code == 2 and "--fig-dir" in res.stderr and not (tmp_path / "o2.csv").exists()
 
+
+def test_result_protocol_and_step_folder(tmp_path):
+    from pairnet.core.outputs import read_outputs, write_result
+    from pairnet.core.results import Result
 
     dist = np.array([[1.0, 5.0], [5.0, 1.0], [3.0, 3.0]])
     actual = pd.DataFrame({"helper": ["H1"], "recipient": ["R0"]})
-    run_optimize(_grid(dist), EffectModel(10.0, -1.0, np.diag([0.1, 0.01])), tmp_path,
-                 capacity=2, draws=50, actual=actual, names={"H0": "<b>甲</b>"})
+    res = optimize_pairing(_grid(dist), EffectModel(10.0, -1.0, np.diag([0.1, 0.01])),
+                           capacity=2, draws=50, actual=actual, names={"H0": "<b>甲</b>"})
+    assert isinstance(res, Result) and res.title == "Pairing optimizer"
+    pd.testing.assert_frame_equal(res.tidy(), res.table)
+    named = res.named_pairs()
+    assert named.columns.tolist() == ["helper", "helper_name", "recipient", "recipient_name",
+                                      "distance_km", "predicted_effect", "chosen_share",
+                                      "equally_good"]
+    # R2 is 3 km from both helpers: the one not chosen is equally good, shown by name
+    r2 = named.set_index("recipient").loc["R2"]
+    assert r2["equally_good"] == ("<b>甲</b>" if r2["helper"] == "H1" else "H1")
+    assert named["helper_name"].tolist() == [{"H0": "<b>甲</b>"}.get(h, h) for h in named["helper"]]
+    assert named["recipient_name"].tolist() == named["recipient"].tolist()  # no names given
+    d = res.to_dict()
+    assert list(d) == ["model", "capacity", "draws", "comparison", "pairs", "candidates"]
+    assert d["model"]["vcov"] == [[0.1, 0.0], [0.0, 0.01]] and d["draws"] == 50
+    assert len(d["pairs"]) == 3 and len(d["candidates"]) == 6
+    assert d["comparison"]["recipients_changed"] == 1
+    tabs = res.tables()
+    assert list(tabs) == ["optimal_pairs", "comparison"]
+    assert tabs["optimal_pairs"].note.startswith("Predicted effect = 10 − 1 × distance (km); "
+                                                 "each helper at most 2 recipients. With b1 < 0")
+    assert "share of 50 coefficient draws" in tabs["optimal_pairs"].note
+    assert tabs["comparison"].frame["pairs"].tolist() == [3, 1]
+    step = write_result(res, tmp_path)
+    assert step.results == d
     idx = read_outputs(tmp_path)
     assert [t["name"] for t in idx["tables"]] == ["optimal_pairs", "comparison"]
+    assert [f["name"] for f in idx["figures"]] == ["optimal_pairs"]
     assert idx["results"]["comparison"]["recipients_changed"] == 1
     html = (tmp_path / "tables" / "optimal_pairs.html").read_text()
     assert "&lt;b&gt;甲&lt;/b&gt;" in html and "<b>甲" not in html
+    # no actual pairing: no comparison table; b1 > 0: no least-distance sentence
+    up = optimize_pairing(_grid(dist), EffectModel(1.0, 0.5), capacity=2, draws=0)
+    assert list(up.tables()) == ["optimal_pairs"] and up.names == {}
+    assert "least total distance" not in up.tables()["optimal_pairs"].note
+    assert "+ 0.5 × distance (km)" in up.tables()["optimal_pairs"].note
+
+
+def test_effect_model_from_a_distance_did():
+    from pairnet.analyses.did import distance_interaction, prepare_panel, simulate_staggered
+
+    s = simulate_staggered(n_units=120, n_periods=8, effect=0.0, seed=4, noise=0.5)
+    tr = (s["cohort"] > 0) & (s["time"] >= s["cohort"])
+    s.loc[tr, "y"] += 3.0 - 0.01 * s.loc[tr, "dist"]
+    p = prepare_panel(s, unit="unit", time="time", cohort="cohort", y="y", distance=["dist"])
+    d = distance_interaction(p, "dist")
+    m = EffectModel.from_distance(d, source="did step")
+    assert (m.b0, m.b1) == (d.b1, d.b2) and m.distance == d.distance
+    np.testing.assert_array_equal(m.vcov, d.model.vcov)
+    assert m.to_dict()["source"] == "did step"
+    # the same numbers as reading them back from a `pairnet did` results.json
+    assert m.predict(np.array([0.0, 100.0])) == pytest.approx([d.b1, d.b1 + 100 * d.b2])
+    assert m.draws(3, seed=0).shape == (3, 2)
+
+
+def test_draws_need_a_covariance():
+    with pytest.raises(InputError, match="`draws` 0"):
+        EffectModel(1.0, -0.1).draws(10)
 
 
 def test_ties_are_reported():

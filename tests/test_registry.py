@@ -1,7 +1,14 @@
 import numpy as np
 import pandas as pd
 import pytest
-from pairnet.panels.registry import AUDIT_ORDER, ingest_registry, locate_firms, parse_column_map
+from pairnet.panels.registry import (
+    AUDIT_ORDER,
+    IngestResult,
+    audit_display,
+    ingest_registry,
+    locate_firms,
+    parse_column_map,
+)
 from pairnet.panels.uscc import make_codes
 
 from pairnet.core.errors import InputError, UnknownCityError
@@ -151,6 +158,67 @@ def test_panel_counts_zero_filled_and_never_connected_dropped(small_csv):
     assert (panel_rows["rows"] == 0).all()
 
 
+def test_ingest_result_protocol_and_display_tables(small_csv, tmp_path):
+    import json
+
+    from pairnet.core.outputs import write_result
+    from pairnet.core.results import Result
+
+    res = run(small_csv, years=(2004, 2010))
+    assert isinstance(res, IngestResult) and isinstance(res, Result)
+    assert res.title == "Registry ingest"
+    pd.testing.assert_frame_equal(res.tidy(), res.panel)
+    with pytest.raises(AttributeError):
+        res.n_records = 0  # frozen
+    d = res.to_dict()
+    assert list(d) == ["n_records", "audit", "never_connected", "pairs", "pair_years"]
+    assert d["n_records"] == len(records()) and d["pairs"] == 2 and d["pair_years"] == 14
+    assert d["audit"] == json.loads(res.audit.to_json(orient="records"))
+    assert d["never_connected"] == [
+        {"origin": "440100", "origin_name": "广州市", "destination": "440500",
+         "destination_name": "汕头市"},
+        {"origin": "440300", "origin_name": "深圳市", "destination": "440500",
+         "destination_name": "汕头市"}]
+    tabs = res.tables()
+    assert list(tabs) == ["audit", "never_connected", "attribution"]
+    shown = tabs["audit"].frame
+    # the rule rows, ONE row for the two never-connected pairs, and a total row
+    assert shown["step"].tolist()[-2:] == ["panel", "total"]
+    assert shown["reason"].tolist()[-2] == "never connected (2 pairs, listed below)"
+    assert shown.iloc[-1].tolist() == ["total", "all input records", len(records())]
+    assert int(shown["rows"].iloc[:-1].sum()) == len(records())
+    assert "2 origin–destination pairs never had a kept record" in tabs["audit"].note
+    assert "WARNING" not in tabs["audit"].note
+    assert tabs["never_connected"].frame["destination_name"].tolist() == ["汕头市", "汕头市"]
+    assert tabs["attribution"].frame["rows"].sum() == 2 * res.panel["count"].sum()
+    step = write_result(res, tmp_path / "ingest")
+    assert step.results == d and (tmp_path / "ingest" / "tables" / "audit.csv").is_file()
+    # everything connected: no never-connected table, no summary row
+    full = run(small_csv, destinations="梅州")
+    assert list(full.tables()) == ["audit", "attribution"]
+    assert "panel" not in set(full.tables()["audit"].frame["step"])
+
+
+def test_audit_display_takes_the_pairs_from_dropped_pairs_not_the_text():
+    # the reason text of a panel row is never read back: only dropped_pairs names the pairs
+    audit = pd.DataFrame({"step": ["kind", "kept", "panel", "panel"],
+                          "reason": ["other kind", "kept", "never connected: garbled",
+                                     "never connected: 440400-440800"],
+                          "rows": [3, 7, 0, 0]})
+    dropped = pd.DataFrame({"origin": pd.array(["440100", "440400"], dtype="string"),
+                            "destination": pd.array(["440500", "440800"], dtype="string"),
+                            "reason": "never connected"})
+    shown, never = audit_display(audit, 10, dropped)
+    assert len(shown) == 4
+    assert shown["reason"].tolist()[2] == "never connected (2 pairs, listed below)"
+    assert shown.iloc[-1].tolist() == ["total", "all input records", 10]
+    assert never.columns.tolist() == ["origin", "origin_name", "destination", "destination_name"]
+    assert never["origin"].tolist() == ["440100", "440400"]
+    assert never["destination_name"].tolist() == ["汕头市", "湛江市"]
+    shown, never = audit_display(audit.iloc[:2], 11, dropped.iloc[:0])
+    assert shown["step"].tolist() == ["kind", "kept", "total"] and never.empty
+
+
 def test_industry_all_and_branch_kind(small_csv):
     res = run(small_csv, industry="all")
     assert "industry" not in set(res.audit["step"])
@@ -239,8 +307,12 @@ def test_bad_input(tmp_path, small_csv):
         run(tmp_path / "missing.csv")
     with pytest.raises(UnknownCityError):
         run(small_csv, origins="不存在市")
-    with pytest.raises(InputError, match="--industry"):
+    with pytest.raises(InputError, match="`industry`"):
         run(small_csv, industry="mining")
+    with pytest.raises(InputError, match="`years`"):
+        run(small_csv, years=(2018, 2000))
+    with pytest.raises(UnknownCityError, match="`destinations`"):
+        run(small_csv, destinations="火星市")
 
 
 def test_cli_writes_panel_and_audit(run_cli, tmp_path, small_csv):

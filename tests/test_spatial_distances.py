@@ -9,7 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
-from pairnet.spatial.distances import DISTANCE_COLUMNS, border_km_pairs, pair_distances
+from pairnet.spatial.distances import (
+    DISTANCE_COLUMNS,
+    DISTANCE_MEASURES,
+    DistancesResult,
+    border_km_pairs,
+    measure_distances,
+    pair_distances,
+)
 from pyproj import Geod
 from shapely.geometry import Polygon
 
@@ -119,6 +126,45 @@ def test_region_border_is_min_over_origins_border():
     # region centroid is inside the delta, at least as far as the region's border
     assert (df["region_centroid_km"] >= df["region_border_km"]).all()
     assert df["region_centroid_km"].nunique() == 12
+
+
+def test_measure_distances_result_matches_the_table_and_names_the_cities(tmp_path):
+    from pairnet.core.outputs import write_result
+    from pairnet.core.results import Result
+
+    res = measure_distances("广州,深圳", "清远,440300,梅州")
+    assert isinstance(res, DistancesResult) and isinstance(res, Result)
+    assert res.origins == ("440100", "440300") and res.destinations == ("441800", "440300",
+                                                                         "441400")
+    table = pair_distances("广州,深圳", "清远,440300,梅州")
+    pd.testing.assert_frame_equal(res.tidy(), table)
+    assert len(table) == 5  # 深圳 -> 深圳 is no pair
+    d = res.to_dict()
+    assert d["n_pairs"] == 5 and list(d) == ["n_pairs", "mean_km", "helper_recipient"]
+    for c in DISTANCE_MEASURES:
+        assert d["mean_km"][c] == pytest.approx(table[c].mean())
+    assert d["helper_recipient"][0] == {k: (str(v) if k in ("origin", "destination")
+                                            else float(v))
+                                        for k, v in table.iloc[0].items() if k != "adjacent"}
+    shown = res.tables()["distances"]
+    assert shown.title == "Helper → recipient distances (km)"
+    assert list(shown.frame.columns) == ["origin", "origin_name", "destination",
+                                         "destination_name", *DISTANCE_MEASURES]
+    first = shown.frame.iloc[0]
+    assert (first["origin_name"], first["destination_name"]) == ("广州市", "清远市")
+    assert "5 pairs" in res.summary()
+    step = write_result(res, tmp_path / "d")
+    assert step.title == "Distances" and (tmp_path / "d" / "tables" / "distances.csv").is_file()
+
+
+def test_measure_distances_keeps_origins_that_have_no_pair():
+    g = _squares(23.0, 113.0)
+    # A is an origin and the only destination: only B -> A is a pair, but A stays an origin
+    res = measure_distances(g.iloc[[0, 1]], g.iloc[[0]])
+    assert res.origins == ("A", "B") and res.destinations == ("A",)
+    assert res.tidy()[["origin", "destination"]].values.tolist() == [["B", "A"]]
+    # ids that are not adcodes keep themselves as names
+    assert res.tables()["distances"].frame["origin_name"].tolist() == ["B"]
 
 
 def test_fast_engine_matches_pairwise_geos_reference():

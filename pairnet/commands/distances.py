@@ -25,16 +25,17 @@ def command(
         "--level", help="Built-in boundaries: prefecture, county or any (both).")] = "prefecture",
 ) -> None:
     """Border, centroid and region distances (km, geodesic on WGS-84) between cities."""
-    from typing import Literal
+    from typing import cast
 
     from pairnet.core.errors import InputError
     from pairnet.core.options import check_literal
     from pairnet.core.tables import write_table
+    from pairnet.spatial.cities import Level
     from pairnet.spatial.datum import Datum
-    from pairnet.spatial.distances import pair_distances
+    from pairnet.spatial.distances import measure_distances
 
-    check_literal(level, Literal["prefecture", "county", "any"], "--level")
-    check_literal(datum, Datum, "--datum")
+    level_ = cast(Level, check_literal(level, Level, "level"))
+    check_literal(datum, Datum, "datum")
 
     user = None
     if boundaries is not None:
@@ -47,7 +48,7 @@ def command(
     elif id_col:
         raise InputError("--id-col only applies with --boundaries",
                          fix="add --boundaries FILE or drop --id-col")
-    table = pair_distances(origins, destinations, boundaries=user, level=level)
+    table = measure_distances(origins, destinations, boundaries=user, level=level_).tidy()
     out.parent.mkdir(parents=True, exist_ok=True)
     write_table(table, out)
     typer.echo(f"wrote {len(table)} pairs to {out}")

@@ -43,16 +43,19 @@ def command(
         "--audit", help="Audit output (.csv or .parquet).")] = Path("audit.csv"),
 ) -> None:
     """Count registry ties by origin city, destination city and year (seed 003 §4.1)."""
+    from typing import cast
+
     from pairnet.core.errors import InputError
-    from pairnet.core.options import parse_years
+    from pairnet.core.options import check_literal, parse_years
     from pairnet.core.outputs import check_outputs
     from pairnet.core.tables import write_table
-    from pairnet.panels.registry import ingest_registry
+    from pairnet.panels.registry import Industry, Kind, ingest_registry
 
     check_outputs({"REGISTRY": registry}, {"--out": out, "--audit": audit})
     res = ingest_registry(registry, origins=origins, destinations=destinations,
-                          years=parse_years(years), industry=industry, kind=kind,
-                          columns=columns)
+                          years=parse_years(years),
+                          industry=cast(Industry, check_literal(industry, Industry, "industry")),
+                          kind=cast(Kind, check_literal(kind, Kind, "kind")), columns=columns)
     write_table(res.audit, audit)
     if res.panel.empty:
         lost = res.audit[(res.audit["rows"] > 0) & ~res.audit["step"].isin(["kept", "panel"])]
@@ -65,6 +68,6 @@ def command(
             fix=(_COLUMN_HINT.get(column or "", "check the records")
                  + " and --origins/--destinations, --years, --industry and --kind against the "
                    "audit"))
-    write_table(res.panel, out)
+    write_table(res.tidy(), out)
     typer.echo(res.summary())
     typer.echo(f"wrote {len(res.panel)} pair-years to {out} and the audit to {audit}")

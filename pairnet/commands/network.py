@@ -132,17 +132,19 @@ def command(
 ) -> None:
     """Yearly directed investment networks at thresholds, and their metrics."""
     import warnings
+    from typing import cast
 
     import pandas as pd
 
     from pairnet.core.options import check_literal, parse_list, parse_years
+    from pairnet.core.outputs import write_result
     from pairnet.core.tables import read_table, write_table
     from pairnet.network.graphs import parse_thresholds
     from pairnet.network.metrics import Backend, CommunityMethod
-    from pairnet.network.pipeline import run_network
+    from pairnet.network.pipeline import network_analysis
 
-    check_literal(backend, Backend, "--backend")
-    check_literal(communities, CommunityMethod, "--communities")
+    backend_ = cast(Backend, check_literal(backend, Backend, "backend"))
+    method = cast(CommunityMethod, check_literal(communities, CommunityMethod, "communities"))
     ts = parse_thresholds(parse_list(thresholds))
     year_list = None
     if years is not None:
@@ -162,10 +164,13 @@ def command(
                 "fix it (--strict-nodes makes this an error).", err=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", UserWarning)
-        metrics = run_network(df, node_list, ts, fig_dir, years=year_list, backend=backend,
-                              communities_method=communities, seed=seed, file=str(flows))
+        res = network_analysis(df, node_list, ts, years=year_list, backend=backend_,
+                               communities_method=method, seed=seed, file=str(flows))
+        if fig_dir is not None:
+            write_result(res, fig_dir)
     for w in caught:
         typer.echo(f"pairnet network: warning: {w.message}", err=True)
+    metrics = res.metrics
     write_table(metrics, out)
     typer.echo(f"{len(metrics)} network(s): {metrics['year'].nunique()} year(s) x "
                f"{len(ts)} threshold(s), {int(metrics['nodes'].iloc[0])} nodes -> {out}"
