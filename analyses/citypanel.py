@@ -48,14 +48,14 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pairnet.analyses._pyfixest import feols as pf_feols
-from pairnet.analyses.did import stars
-from pairnet.panels.citypanel import city_split, descriptives, validate_panel
 from scipy import stats
 
+from pairnet.analyses._pyfixest import feols as pf_feols
+from pairnet.analyses.did import stars
 from pairnet.core.errors import EstimationError, InputError, format_rows
 from pairnet.core.results import Figure, ResultBase, Table, tidy_frame
 from pairnet.core.tables import id_strings
+from pairnet.panels.citypanel import city_split, descriptives, validate_panel
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure as MplFigure

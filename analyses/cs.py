@@ -28,9 +28,9 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pairnet.analyses._drdid import ESTIMATORS
 from scipy import stats
 
+from pairnet.analyses._drdid import ESTIMATORS
 from pairnet.core.errors import EstimationError, InputError
 from pairnet.core.options import check_literal
 from pairnet.core.results import ResultBase, tidy_frame

@@ -26,17 +26,17 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from scipy import stats
+
 from pairnet.analyses._pyfixest import Fit
 from pairnet.analyses._pyfixest import did2s as pf_did2s
 from pairnet.analyses._pyfixest import feols as pf_feols
 from pairnet.analyses._pyfixest import fepois as pf_fepois
-from pairnet.panels.controls import baseline_year_controls
-from pairnet.spatial.distances import DISTANCE_MEASURES
-from scipy import stats
-
 from pairnet.core.errors import EstimationError, InputError
 from pairnet.core.results import ResultBase, coef_table, tidy_frame
 from pairnet.core.tables import numeric_column
+from pairnet.panels.controls import baseline_year_controls
+from pairnet.spatial.distances import DISTANCE_MEASURES
 
 __all__ = [
     "ControlsAs",

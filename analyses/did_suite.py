@@ -28,6 +28,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+
 from pairnet.analyses.cs import AggteResult, ATTgtResult, ControlGroup, EstMethod, aggte, att_gt
 from pairnet.analyses.did import (
     DISTANCE_COLUMNS,
@@ -49,7 +50,6 @@ from pairnet.analyses.did import (
     twfe,
 )
 from pairnet.analyses.placebo import PlaceboResult, placebo_test
-
 from pairnet.core.errors import InputError, PairnetError
 from pairnet.core.options import check_literal
 from pairnet.core.results import TIDY_COLUMNS, Figure, ResultBase, Table

@@ -29,7 +29,12 @@ from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
+from scipy import stats
+
 from pairnet.analyses._pyfixest import feols as pf_feols
+from pairnet.core.errors import EstimationError, InputError
+from pairnet.core.options import check_literal
+from pairnet.core.results import Figure, ResultBase, Table, tidy_frame
 from pairnet.panels.land import (
     DEFAULT_PARK_PATTERNS,
     EmptyCells,
@@ -37,11 +42,6 @@ from pairnet.panels.land import (
     clean_land,
     read_land,
 )
-from scipy import stats
-
-from pairnet.core.errors import EstimationError, InputError
-from pairnet.core.options import check_literal
-from pairnet.core.results import Figure, ResultBase, Table, tidy_frame
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

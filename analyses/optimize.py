@@ -30,6 +30,7 @@ from pairnet.core.tables import to_jsonable
 
 if TYPE_CHECKING:  # pragma: no cover
     import matplotlib.figure
+
     from pairnet.analyses.did import DistanceResult
 
 __all__ = [

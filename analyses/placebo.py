@@ -31,8 +31,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pairnet.analyses.did import ControlsAs, DIDPanel, control_columns
 
+from pairnet.analyses.did import ControlsAs, DIDPanel, control_columns
 from pairnet.core.errors import EstimationError
 from pairnet.core.options import check_literal
 from pairnet.core.results import ResultBase, tidy_frame

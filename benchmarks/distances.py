@@ -29,6 +29,7 @@ def main() -> None:
     args = ap.parse_args()
 
     import geopandas as gpd
+
     from pairnet.spatial.boundaries import load_all_counties
     from pairnet.spatial.distances import as_lonlat_wgs84, border_km_pairs
 

@@ -31,6 +31,7 @@ CHUNK = 525_000
 
 def generate(out: Path, n_records: int) -> tuple[Path, int, list[Path]]:
     import duckdb
+
     from pairnet.panels.demo_guangdong import generate_guangdong_demo
 
     chunks, total, k = [], 0, 0
@@ -59,6 +60,7 @@ def pandas_ingest(path: str, origins: list[str], destinations: list[str],
     from datetime import datetime
 
     import pandas as pd
+
     from pairnet.panels.registry import AUDIT_ORDER, _balance, city_keys, name_keys
     from pairnet.panels.uscc import is_valid
 

@@ -23,6 +23,7 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+
 from pairnet.network.graphs import YearlyNetworks  # noqa: E402
 from pairnet.network.metrics import METRIC_COLUMNS, graph_metrics  # noqa: E402
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+
 from pairnet.analyses.did import prepare_panel, simulate_staggered
 from pairnet.analyses.placebo import placebo_assignments, placebo_fast, placebo_refit
 

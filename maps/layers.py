@@ -27,6 +27,10 @@ import pandas as pd
 import shapely
 from branca.element import MacroElement
 from jinja2 import Template
+
+from pairnet.core.errors import InputError
+from pairnet.core.options import check_literal
+from pairnet.core.tables import require_columns
 from pairnet.maps.geometry import (
     DEFAULT_TOLERANCE,
     Basemap,
@@ -34,10 +38,6 @@ from pairnet.maps.geometry import (
     display_polygons,
 )
 from pairnet.spatial.distances import DISTANCE_MEASURES
-
-from pairnet.core.errors import InputError
-from pairnet.core.options import check_literal
-from pairnet.core.tables import require_columns
 
 __all__ = [
     "esc",
@@ -320,7 +320,7 @@ def pairing_map(cities: gpd.GeoDataFrame, parks: pd.DataFrame, *,
 
 
 def flow_map(cities: gpd.GeoDataFrame, flows: pd.DataFrame, *,
-             thresholds: Sequence[int] = (1, 3, 5, 10),
+             thresholds: Sequence[float] = (1, 3, 5, 10),
              focus: tuple[Sequence[str], Sequence[str]] | None = None,
              basemap: Basemap = "none", tolerance: float = DEFAULT_TOLERANCE) -> folium.Map:
     """Directed flows by year, line width ∝ count, with a year and a threshold selector.

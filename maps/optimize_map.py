@@ -10,6 +10,9 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 import pandas as pd
+
+from pairnet.core.errors import InputError
+from pairnet.core.tables import require_columns
 from pairnet.maps.geometry import DEFAULT_TOLERANCE, Basemap
 from pairnet.maps.layers import (
     GROUP_COLOURS,
@@ -25,9 +28,6 @@ from pairnet.maps.layers import (
     blank,
     esc,
 )
-
-from pairnet.core.errors import InputError
-from pairnet.core.tables import require_columns
 
 __all__ = ["pairing_comparison_map"]
 

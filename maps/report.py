@@ -23,11 +23,11 @@ from typing import Any, Literal
 
 import folium
 from markupsafe import Markup
-from pairnet.maps.assets import leaflet_css, leaflet_js, leaflet_version
 
 from pairnet.core.outputs import StepOutput, table_html, write_result
 from pairnet.core.results import Result
 from pairnet.core.tables import write_json
+from pairnet.maps.assets import leaflet_css, leaflet_js, leaflet_version
 
 __all__ = [
     "MapFigure",
@@ -123,7 +123,7 @@ def map_parts(m: folium.Map) -> MapParts:
         If a plugin still references a network asset (a bug: it must be inlined instead).
     """
     _strip_assets(m)
-    fig = m.get_root()
+    fig: Any = m.get_root()  # a branca Figure (typed as Element)
     fig.render()
     styles = []
     for name, child in fig.header._children.items():

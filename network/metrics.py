@@ -52,9 +52,9 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from pairnet.network.graphs import YearlyNetworks
 
 from pairnet.core.options import check_literal
+from pairnet.network.graphs import YearlyNetworks
 
 __all__ = ["Backend", "CommunityMethod", "METRIC_COLUMNS", "network_metrics", "graph_metrics",
            "communities"]

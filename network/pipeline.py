@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from pairnet.network.figures import density_figure, density_series, panel_letter
-from pairnet.network.graphs import YearlyNetworks
-from pairnet.network.metrics import Backend, CommunityMethod, communities, network_metrics
 
 from pairnet.core.options import check_literal
 from pairnet.core.results import Figure, ResultBase, Table
 from pairnet.core.tables import to_jsonable
+from pairnet.network.figures import density_figure, density_series, panel_letter
+from pairnet.network.graphs import YearlyNetworks
+from pairnet.network.metrics import Backend, CommunityMethod, communities, network_metrics
 
 __all__ = ["NetworkOptions", "NetworkResult", "network_analysis", "named_hubs"]
 

@@ -111,8 +111,10 @@ class Step:
     #: artefacts that must exist before the step runs, and the reason shown when they do not
     needs: tuple[str, ...] = ()
     why: str = ""
-    #: artefacts the step sets (checked after it ran)
+    #: artefacts the step always sets (checked after it ran)
     gives: tuple[str, ...] = ()
+    #: artefacts it sets when its inputs allow (e.g. effects only with distances)
+    offers: tuple[str, ...] = ()
     #: artefacts it uses when present
     uses: tuple[str, ...] = ()
     #: run even when not listed in the study's analyses (data preparation)
@@ -313,7 +315,7 @@ def _step_network(ctx: StepContext) -> Section:
     res = network_analysis(art.flows, art.nodes, th,
                            years=range(st.years[0], st.years[1] + 1))
     m = flow_map(art.cities, art.flows, thresholds=[_number(t) for t in th],
-                 basemap=st.basemap, focus=(art.helpers, art.recipients),
+                 basemap=st.basemap, focus=(art.helpers or [], art.recipients or []),
                  tolerance=st.tolerance)
     return _section(ctx, "network", res, maps=[
         MapFigure("Directed investment flows by year", m,
@@ -351,7 +353,8 @@ def _step_did(ctx: StepContext) -> Section:
     maps = []
     if dist is not None:
         col = opts.distance
-        model = EffectModel.from_distance(res.distance_model(col, opts.effect_model))
+        model = EffectModel.from_distance(res.distance_model(col, opts.effect_model),
+                                          source=f"did step, Table 4 ({col})")
         art.effect_model = model
         d = dist[dist["origin"].isin(art.helpers or []) &
                  dist["destination"].isin(art.recipients or [])]
@@ -526,7 +529,7 @@ STEPS: tuple[Step, ...] = (
     Step("data", "Inputs and data audit", "pairing",
          ("pairnet.spatial.boundaries", "pairnet.panels.registry"), _step_data, _M_DATA,
          gives=("helpers", "recipients", "nodes", "cities"),
-         uses=(), always=True, demo_modules=("pairnet.panels.demo_guangdong",)),
+         offers=("parks", "flows", "controls", "ingest", "outcomes"), always=True, demo_modules=("pairnet.panels.demo_guangdong",)),
     Step("distances", "Distances", "pairing", ("pairnet.spatial.distances",), _step_distances,
          "Border (nearest boundary points), centroid, and region (union of helpers) distances, "
          "geodesic on WGS-84.", needs=("cities", "helpers", "recipients"),
@@ -543,7 +546,7 @@ STEPS: tuple[Step, ...] = (
          "Two-way fixed effects with pair and year effects, event study, Callaway–Sant'Anna, "
          "placebo re-assignment of park years, and treat × distance (Table 4).",
          needs=("flows", "parks"), why="needs flows and the parks table", gives=("did",),
-         uses=("controls", "distances", "outcomes")),
+         offers=("effects", "effect_model"), uses=("controls", "distances", "outcomes")),
     Step("pairing", "Pairing map", "pairing", ("pairnet.maps.layers",), _step_pairing,
          "Co-built parks as helper → recipient arcs over the city polygons.",
          needs=("parks", "cities"), why="no parks table", uses=("distances", "effects")),
@@ -682,12 +685,12 @@ def run_report(config: ReportConfig, out: str | Path, *, progress: bool = True,
     console.print(f"report: {path} ({path.stat().st_size / 1e6:.1f} MB, "
                   f"{time.perf_counter() - t_all:.0f} s)")
     failed = []
-    for st in studies:
-        for s in st.sections:
+    for study in studies:
+        for s in study.sections:
             if s.status != "ok":
-                console.print(f"  {st.key}/{s.key}: {s.status} — {s.note}")
+                console.print(f"  {study.key}/{s.key}: {s.status} — {s.note}")
             if s.status == "failed":
-                failed.append(f"{st.key}/{s.key}: {s.note}")
+                failed.append(f"{study.key}/{s.key}: {s.note}")
     if failed:
         raise StepsFailed(f"the report was written to {path}, but {len(failed)} step(s) failed: "
                           + "; ".join(failed))

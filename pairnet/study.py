@@ -282,8 +282,8 @@ def _parse_one(raw: Mapping[str, Any], i: int, file: str, base: Path) -> StudyCo
                for k, v in columns_raw.items()}
     top = from_table(_Top, {k: raw[k] for k in ("seed", "tolerance", "basemap") if k in raw},
                      where=where)
-    sections = {name: from_table(cls, raw.get(name, {}), where=f"{where} [study.{name}]")
-                for name, cls in SECTIONS.items()}
+    sections: dict[str, Any] = {name: from_table(cls, raw.get(name, {}), where=f"{where} [study.{name}]")
+                                for name, cls in SECTIONS.items()}
     cfg = StudyConfig(
         key=key, kind=kind, title=title,
         description=_as_str(raw.get("description", ""), where, "description"),

@@ -74,7 +74,7 @@ def baseline_values(df: pd.DataFrame, controls: Sequence[str], *, unit: str, tim
     missing = [c for c in (unit, time, *controls) if c not in df.columns]
     if missing:
         raise InputError(f"missing column(s) {', '.join(missing)} for baseline controls",
-                         column=missing[0], fix="name existing columns in --controls")
+                         column=missing[0], fix="name existing columns in `controls`")
     base = int(df[time].min()) if base_year is None else int(base_year)
     d = df[[unit, time]].copy()
     g = _unit_cohort(df, unit, cohort)

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pairnet.spatial.cities import GROUPS, city_names
 
 from pairnet.core.tables import write_json, write_table
+from pairnet.spatial.cities import GROUPS, city_names
 
 __all__ = ["TRUE_COEFS", "generate_yrd", "write_demo_yrd"]
 

@@ -648,6 +648,7 @@ def ingest_registry(
         Missing file, unreadable file, a required column missing, no records, unknown city.
     """
     import duckdb
+
     from pairnet.spatial.cities import resolve_cities
 
     check_literal(industry, Industry, "industry")

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 import shapely
+
+from pairnet.core.errors import CRSError, GeometryError, InputError
 from pairnet.spatial.cities import (
     Level,
     admin_index,
@@ -24,8 +26,6 @@ from pairnet.spatial.cities import (
     prefecture_of,
     resolve_cities,
 )
-
-from pairnet.core.errors import CRSError, GeometryError, InputError
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
@@ -136,9 +136,9 @@ def read_boundaries(path: str | Path, id_col: str, *, datum: str = "WGS-84"
         Missing, empty, non-polygon or invalid geometries (the message names the ids).
     """
     import geopandas as gpd
-    from pairnet.spatial.datum import Datum
 
     from pairnet.core.options import check_literal
+    from pairnet.spatial.datum import Datum
 
     check_literal(datum, Datum, "datum")
     path = Path(path)

@@ -59,6 +59,7 @@ from pairnet.core.tables import to_jsonable
 
 if TYPE_CHECKING:  # pragma: no cover
     import geopandas as gpd
+
     from pairnet.spatial.cities import Level
 
 __all__ = ["pair_distances", "measure_distances", "DistancesResult", "border_km_pairs",
@@ -505,6 +506,7 @@ def _point_border_km(polys, points, centre) -> np.ndarray:
 def _as_cities(x: gpd.GeoDataFrame | str | Sequence[str], boundaries: gpd.GeoDataFrame | None,
                level: Level, argument: str) -> gpd.GeoDataFrame:
     import geopandas as gpd
+
     from pairnet.spatial.boundaries import load_boundaries
 
     if isinstance(x, gpd.GeoDataFrame):

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from pairnet.spatial.cities import GROUPS
 
 pytestmark = [pytest.mark.browser]
@@ -22,12 +23,17 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 
 
 def _small_report(out: Path) -> Path:
-    from pairnet.maps import layers
-    from pairnet.maps.geometry import city_polygons
-    from pairnet.maps.report import MapFigure, Study, not_run, section_from_output, write_study_report
-
     from pairnet.core.outputs import write_outputs
     from pairnet.core.results import Table
+    from pairnet.maps import layers
+    from pairnet.maps.geometry import city_polygons
+    from pairnet.maps.report import (
+        MapFigure,
+        Study,
+        not_run,
+        section_from_output,
+        write_study_report,
+    )
 
 
     codes = list(GROUPS["PRD"][:3] + GROUPS["EWN"][:3])

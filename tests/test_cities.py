@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+
+from pairnet.core.errors import AmbiguousCityError, UnknownCityError
 from pairnet.spatial.cities import (
     GROUPS,
     admin_index,
@@ -12,8 +14,6 @@ from pairnet.spatial.cities import (
     resolve_cities,
     resolve_one,
 )
-
-from pairnet.core.errors import AmbiguousCityError, UnknownCityError
 
 
 def test_groups_have_the_documented_sizes_and_names():

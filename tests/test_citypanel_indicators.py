@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+
 from pairnet.analyses.citypanel import lag_within
+from pairnet.core.errors import InputError
 from pairnet.panels.citypanel import (
     RAW_COLUMNS,
     build_indicators,
@@ -17,8 +19,6 @@ from pairnet.panels.citypanel import (
     size_class,
     validate_panel,
 )
-
-from pairnet.core.errors import InputError
 
 
 def _toy():
@@ -204,10 +204,10 @@ def test_city_split_city_without_values_in_no_group():
 
 def test_missing_base_year_names_the_file_and_the_fix(run_cli, tmp_path):
     import pandas as pd
-    from pairnet.panels.citypanel import deflate
-    from pairnet.panels.demo_yrd import write_demo_yrd
 
     from pairnet.core.errors import InputError
+    from pairnet.panels.citypanel import deflate
+    from pairnet.panels.demo_yrd import write_demo_yrd
 
     df = pd.DataFrame({"city": ["a", "a"], "year": [2005, 2006], "price_index": [101.0, 103.0],
                        "gdp": [1.0, 2.0]})

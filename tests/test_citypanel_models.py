@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
+
 from pairnet.analyses.citypanel import (
     TestResult,
     add_interactions,
@@ -14,8 +16,6 @@ from pairnet.analyses.citypanel import (
     lag_within,
     regression_table,
 )
-from scipy import stats
-
 from pairnet.core.errors import InputError
 
 
@@ -125,6 +125,7 @@ def test_fe_keeps_singleton_city_like_plm():
 def test_re_clustered_equals_linearmodels_on_unbalanced_panel(reference_dir):
     import statsmodels.api as sm
     from linearmodels.panel import RandomEffects
+
     from pairnet.analyses.citypanel import fit_re
 
     df = pd.read_csv(reference_dir / "panel" / "grunfeld.csv")

@@ -12,6 +12,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+
 from pairnet.analyses.citypanel import fit_fe, fit_pooled, fit_re, mundlak_test, pftest, phtest
 
 KW = {"entity": "firm", "time": "year", "y": "inv", "x": ["value", "capital"]}

@@ -8,6 +8,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
+
 from pairnet.analyses.citypanel import (
     CityPanelOptions,
     CityPanelResult,
@@ -16,8 +18,6 @@ from pairnet.analyses.citypanel import (
     citypanel_suite,
     fit_pooled,
 )
-from scipy import stats
-
 from pairnet.core.errors import InputError
 from pairnet.core.outputs import write_result
 from pairnet.core.results import TIDY_COLUMNS, Result

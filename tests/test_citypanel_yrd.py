@@ -7,13 +7,13 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+
 from pairnet.analyses.citypanel import CityPanelResult, fit_fe, yrd_study
+from pairnet.core.outputs import write_result
+from pairnet.core.tables import to_jsonable
 from pairnet.panels.citypanel import CONTROLS, INDICATORS, build_indicators
 from pairnet.panels.demo_yrd import TRUE_COEFS, generate_yrd, write_demo_yrd
 from pairnet.spatial.cities import GROUPS
-
-from pairnet.core.outputs import write_result
-from pairnet.core.tables import to_jsonable
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+
 from pairnet.analyses.did import control_columns, controls_no_baseline, prepare_panel, twfe
 from pairnet.panels.controls import baseline_values, baseline_year_controls
 

@@ -12,8 +12,8 @@ matplotlib.use("Agg")
 import numpy as np
 import pandas as pd
 import pytest
-from pairnet.analyses.cs import aggte, aggte_all, att_gt
 
+from pairnet.analyses.cs import aggte, aggte_all, att_gt
 from pairnet.core.errors import EstimationError, InputError
 
 REF = Path(__file__).parent / "reference" / "did"

@@ -3,6 +3,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+
 from pairnet.panels.demo_guangdong import (
     CONTROL_COLS,
     centroid_km,

@@ -7,6 +7,8 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
+
 from pairnet.analyses.did import (
     descriptives,
     did2s,
@@ -21,8 +23,6 @@ from pairnet.analyses.did import (
     twfe,
     twfe_dummies,
 )
-from scipy import stats
-
 from pairnet.core.errors import EstimationError, InputError
 from pairnet.core.results import TIDY_COLUMNS
 

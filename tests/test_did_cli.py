@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+
 from pairnet.analyses.cs import aggte, att_gt
 from pairnet.analyses.did import simulate_staggered
 
@@ -148,7 +149,6 @@ def test_bad_control_group_exits_2(run_cli, tmp_path):
 def test_cli_writes_what_the_library_computes(cli_out, pair_csv):
     """`pairnet did` = DIDOptions -> did_suite -> write_result: results.json is to_dict()."""
     from pairnet.analyses.did_suite import DIDOptions, did_suite
-
     from pairnet.core.tables import read_table, to_jsonable
 
     out, r = cli_out

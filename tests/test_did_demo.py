@@ -6,6 +6,7 @@ import json
 
 import pandas as pd
 import pytest
+
 from pairnet.analyses.cs import aggte, att_gt
 from pairnet.analyses.did import prepare_panel, twfe
 from pairnet.analyses.placebo import placebo_test

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from pairnet.analyses.did import simulate_staggered
 from pairnet.analyses.did_suite import DIDOptions, DIDSuiteResult, did_suite
-
 from pairnet.core.errors import InputError
 from pairnet.core.outputs import write_result
 from pairnet.core.results import TIDY_COLUMNS, Result

@@ -9,6 +9,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+
+from pairnet.core.errors import InputError
 from pairnet.panels.demo_land import TRUE_PATH, demo_land_frame, generate_land_demo
 from pairnet.panels.land import (
     GBT21010_CLASSES,
@@ -20,8 +22,6 @@ from pairnet.panels.land import (
     is_park,
     parse_dates,
 )
-
-from pairnet.core.errors import InputError
 
 PARK = "韶关市武江区产业转移工业园内"
 OUT = "韶关市武江区某镇"

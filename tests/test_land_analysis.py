@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+
 from pairnet.analyses.land import (
     LandEventStudy,
     estimate_event_study,
@@ -14,10 +15,9 @@ from pairnet.analyses.land import (
     land_study,
     yearly_means,
 )
+from pairnet.core.errors import InputError
 from pairnet.panels.demo_land import TRUE_PATH, demo_land_frame
 from pairnet.panels.land import clean_land
-
-from pairnet.core.errors import InputError
 
 
 @pytest.fixture(scope="module")
@@ -317,7 +317,6 @@ def test_land_study_result_protocol(small_csv, tmp_path):
     import dataclasses
 
     from pairnet.analyses.land import LandResult
-
     from pairnet.core.outputs import write_result
     from pairnet.core.results import TIDY_COLUMNS, Result
     from pairnet.core.tables import to_jsonable

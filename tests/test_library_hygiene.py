@@ -57,7 +57,7 @@ def test_the_flag_check_catches_one(tmp_path):
 
 def test_pyfixest_private_attributes_only_in_the_adapter():
     bad = []
-    for layer, folder in LIBRARY.items():
+    for folder in LIBRARY.values():
         for p in _files(folder):
             if p.name == "_pyfixest.py":
                 continue

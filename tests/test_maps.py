@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+
 from pairnet.spatial.cities import GROUPS
 
 XSS = "<script>alert(1)</script>`${x}\\u"
@@ -72,9 +73,8 @@ def test_coverage_simplify_keeps_shared_borders(gd):
 
 
 def test_simplify_rejects_empty_geometry(small):
-    from pairnet.maps.geometry import simplify_coverage
-
     from pairnet.core.errors import GeometryError
+    from pairnet.maps.geometry import simplify_coverage
 
     bad = small.copy()
     bad.loc[2, "geometry"] = None
@@ -100,9 +100,8 @@ def test_basemap_datum_conversion(small):
 
 
 def test_unknown_basemap_is_rejected(small):
-    from pairnet.maps.layers import pairing_map
-
     from pairnet.core.errors import InputError
+    from pairnet.maps.layers import pairing_map
 
     with pytest.raises(InputError, match="basemap"):
         pairing_map(small, _parks(), basemap="google")
@@ -138,9 +137,8 @@ def test_pairing_map_tooltips_carry_distances_and_effect(small):
 
 
 def test_pairing_map_rejects_parks_outside_the_cities(small):
-    from pairnet.maps.layers import pairing_map
-
     from pairnet.core.errors import InputError
+    from pairnet.maps.layers import pairing_map
 
     parks = _parks()
     parks.loc[1, "recipient"] = "445200"

@@ -11,11 +11,11 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
+
+from pairnet.core.errors import InputError
 from pairnet.network.graphs import YearlyNetworks, parse_thresholds
 from pairnet.network.metrics import METRIC_COLUMNS, communities, graph_metrics, network_metrics
 from pairnet.network.pipeline import NetworkResult, network_analysis
-
-from pairnet.core.errors import InputError
 
 
 def flows(rows):
@@ -287,9 +287,8 @@ def test_canonical_form_numeric_ids_and_order():
 
 
 def test_nodes_given_as_a_string_is_a_clear_error():
-    from pairnet.network.graphs import YearlyNetworks
-
     from pairnet.core.errors import InputError
+    from pairnet.network.graphs import YearlyNetworks
 
     flows = pd.DataFrame({"origin": ["1"], "destination": ["2"], "year": [2000], "count": [1]})
     with pytest.raises(InputError, match="list of ids.*resolve_cities"):

@@ -8,13 +8,13 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+
 from pairnet.analyses.optimize import (
     EffectModel,
     effect_model_from_results,
     optimize_pairing,
     solve_assignment,
 )
-
 from pairnet.core.errors import InfeasibleError, InputError
 
 
@@ -322,9 +322,8 @@ def test_cli_bad_distances_capacity_and_same_city(tmp_path, run_cli):
 def test_distance_option_names_match_the_spatial_layer():
     import typing
 
-    from pairnet.spatial.distances import DISTANCE_MEASURES
-
     from pairnet.commands.optimize import DistanceName
+    from pairnet.spatial.distances import DISTANCE_MEASURES
 
     assert typing.get_args(DistanceName) == DISTANCE_MEASURES
 

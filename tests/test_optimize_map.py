@@ -5,10 +5,10 @@ from __future__ import annotations
 import geopandas as gpd
 import pandas as pd
 import pytest
-from pairnet.maps.optimize_map import pairing_comparison_map
 from shapely.geometry import box
 
 from pairnet.core.errors import InputError
+from pairnet.maps.optimize_map import pairing_comparison_map
 
 
 def _cities():

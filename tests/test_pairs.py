@@ -1,10 +1,10 @@
 import numpy as np
 import pandas as pd
 import pytest
-from pairnet.panels.demo_guangdong import parks_table
-from pairnet.panels.pairs import build_pair_panel, park_cohorts
 
 from pairnet.core.errors import InputError
+from pairnet.panels.demo_guangdong import parks_table
+from pairnet.panels.pairs import build_pair_panel, park_cohorts
 
 
 def flows():

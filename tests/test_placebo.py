@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import stats
+
 from pairnet.analyses.did import prepare_panel, simulate_staggered, twfe
 from pairnet.analyses.placebo import (
     empirical_p_value,
@@ -12,7 +14,6 @@ from pairnet.analyses.placebo import (
     placebo_refit,
     placebo_test,
 )
-from scipy import stats
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,8 @@
 import numpy as np
 import pandas as pd
 import pytest
+
+from pairnet.core.errors import InputError, UnknownCityError
 from pairnet.panels.registry import (
     AUDIT_ORDER,
     IngestResult,
@@ -10,8 +12,6 @@ from pairnet.panels.registry import (
     parse_column_map,
 )
 from pairnet.panels.uscc import make_codes
-
-from pairnet.core.errors import InputError, UnknownCityError
 
 RNG = np.random.default_rng(11)
 GZ_USCC = str(make_codes(np.array(["440106"]), RNG)[0])  # valid, 广州 天河区
@@ -452,6 +452,7 @@ def test_bad_row_past_the_sniffing_sample_is_located(tmp_path):
 
 def test_typed_columns_read_as_text(tmp_path):
     import duckdb
+
     from pairnet.panels.registry import _load_source
 
     pq = tmp_path / "t.parquet"

@@ -95,7 +95,8 @@ def test_example_study_file_parses():
     assert gd.kind == "pairing" and yrd.kind == "citypanel"
     assert gd.analyses == ("pairing", "distances", "network", "did", "optimize")
     assert gd.years == (2000, 2018)
-    assert gd.option("network", "thresholds", None) == [1, 3, 5, 10]
+    assert gd.network.thresholds == (1, 3, 5, 10)
+    assert gd.did.placebo == 200 and gd.optimize.draws == 500 and gd.optimize.capacity == 2
     assert all(p.is_file() for p in gd.inputs.values())
 
 
@@ -193,6 +194,7 @@ def test_every_registered_step_module_is_importable():
 
 def test_citypanel_study_on_an_indicator_table(tmp_path, run_cli):
     import numpy as np
+
     from pairnet.spatial.cities import GROUPS
 
     rng = np.random.default_rng(1)
@@ -230,9 +232,9 @@ def test_figures_are_inlined_as_svg_or_png(tmp_path, monkeypatch):
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from pairnet.maps import report
 
     from pairnet.core.results import Figure
+    from pairnet.maps import report
 
 
     def folder(name):
@@ -315,15 +317,15 @@ def test_tables_align_text_left_separate_thousands_and_fix_decimals(tmp_path):
 def test_steps_declare_needs_and_gives_that_exist_and_come_from_earlier_steps():
     from pairnet.pipeline import ARTEFACTS, STEPS
 
-    given: set[str] = {"parks", "flows", "controls", "ingest", "outcomes"}  # from inputs
+    given: set[str] = set()
     for step in STEPS:
-        for name in (*step.needs, *step.gives, *step.uses):
+        for name in (*step.needs, *step.gives, *step.offers, *step.uses):
             assert name in ARTEFACTS, (step.key, name)
         if step.kind == "pairing":
             missing = set(step.needs) - given
             assert not missing, (step.key, missing)
             assert not step.needs or step.why, step.key
-        given |= set(step.gives)
+        given |= set(step.gives) | set(step.offers)
 
 
 def test_study_sections_are_typed_and_validated_once(tmp_path):
@@ -365,7 +367,9 @@ def test_network_hubs_shown_as_short_names():
 
 def test_citypanel_glossary_first_and_coefficient_plot_labelled(tmp_path):
     import numpy as np
-    from pairnet.analyses.citypanel import YRD_GLOSSARY, run_citypanel
+
+    from pairnet.analyses.citypanel import YRD_GLOSSARY, citypanel_suite
+    from pairnet.core.outputs import write_result
 
     rng = np.random.default_rng(0)
     n, t = 12, 6
@@ -374,8 +378,8 @@ def test_citypanel_glossary_first_and_coefficient_plot_labelled(tmp_path):
     df["mig"] = rng.normal(size=len(df))
     df["inc"] = rng.normal(scale=100.0, size=len(df))
     df["gdp_pc"] = 2.0 * df["mig"] + 0.01 * df["inc"] + rng.normal(size=len(df))
-    run_citypanel(df, entity="city", time="year", y="gdp_pc", x=["mig", "inc"],
-                  out_dir=tmp_path, glossary=YRD_GLOSSARY, y_label="gdp_pc (10k yuan)")
+    write_result(citypanel_suite(df, entity="city", time="year", y="gdp_pc", x=["mig", "inc"],
+                                 glossary=YRD_GLOSSARY, y_label="gdp_pc (10k yuan)"), tmp_path)
     idx = json.loads((tmp_path / "outputs.json").read_text("utf-8"))
     assert idx["tables"][0]["name"] == "glossary"
     assert "inc 万元" in idx["tables"][1]["note"]  # descriptives note carries the units
@@ -390,7 +394,7 @@ def test_unknown_key_in_a_study_section_is_an_error(tmp_path):
     from pairnet.core.errors import InputError
     from pairnet.study import parse_study
 
-    with pytest.raises(InputError, match=r"placebos.*\[study.did\].*placebo"):
+    with pytest.raises(InputError, match=r"\[study.did\].*placebos.*use only.*placebo"):
         parse_study({"study": [{"key": "g", "kind": "pairing", "analyses": ["pairing"],
                                 "inputs": {"parks": "builtin"}, "did": {"placebos": 10}}]},
                     base=tmp_path)

@@ -6,8 +6,6 @@ import geopandas as gpd
 import numpy as np
 import pytest
 import shapely
-from pairnet.spatial.boundaries import load_boundaries, read_boundaries
-from pairnet.spatial.cities import GROUPS
 from shapely.geometry import Polygon
 
 from pairnet.core.errors import (
@@ -17,6 +15,8 @@ from pairnet.core.errors import (
     InputError,
     UnknownCityError,
 )
+from pairnet.spatial.boundaries import load_boundaries, read_boundaries
+from pairnet.spatial.cities import GROUPS
 
 
 def test_group_prd_is_the_nine_cities():

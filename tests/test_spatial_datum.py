@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import shapely
-from pairnet.spatial.datum import gcj02_to_wgs84, in_china_box, to_gcj02, to_wgs84, wgs84_to_gcj02
 from pyproj import Geod
+
+from pairnet.spatial.datum import gcj02_to_wgs84, in_china_box, to_gcj02, to_wgs84, wgs84_to_gcj02
 
 GEOD = Geod(ellps="WGS84")
 

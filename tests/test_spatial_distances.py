@@ -9,6 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from pyproj import Geod
+from shapely.geometry import Polygon
+
 from pairnet.spatial.distances import (
     DISTANCE_COLUMNS,
     DISTANCE_MEASURES,
@@ -17,8 +20,6 @@ from pairnet.spatial.distances import (
     measure_distances,
     pair_distances,
 )
-from pyproj import Geod
-from shapely.geometry import Polygon
 
 GEOD = Geod(ellps="WGS84")
 

@@ -1,6 +1,7 @@
 import duckdb
 import numpy as np
 import pytest
+
 from pairnet.panels.uscc import (
     ALPHABET,
     WEIGHTS,

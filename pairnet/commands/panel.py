@@ -23,9 +23,11 @@ def command(
         "--distances", help="'auto' (the four distances from the built-in boundaries), "
                             "'none', or a file written by `pairnet distances`.")] = "auto",
     origins: Annotated[str | None, typer.Option(
-        "--origins", help="Helper cities (IDS); default: the helpers of --parks.")] = None,
+        "--origins", help="Helper cities (IDS): keep flows from these; needed for a registry "
+                          "input (e.g. PRD); default for flows: every origin.")] = None,
     destinations: Annotated[str | None, typer.Option(
-        "--destinations", help="Recipient cities (IDS); default: the recipients of --parks.")
+        "--destinations", help="Recipient cities (IDS), as for --origins (e.g. EWN); "
+                               "never-treated recipients are the DID's comparison pairs.")
     ] = None,
     years: Annotated[str, typer.Option(
         "--years", help="Panel years FIRST-LAST (registry input).")] = "2000-2018",
@@ -44,14 +46,16 @@ def command(
 ) -> None:
     """Build the pair-year panel `pairnet did` runs on (unit pair, time year, cohort cohort)."""
     from pairnet.core.errors import InputError
-    from pairnet.core.options import parse_years
+    from pairnet.core.options import check_literal, parse_years
     from pairnet.core.outputs import check_outputs
     from pairnet.core.tables import read_table, table_columns, write_table
     from pairnet.panels.pairs import ingest_outcomes, pair_panel, park_cohorts
     from pairnet.panels.registry import REQUIRED as REGISTRY_COLUMNS
-    from pairnet.panels.registry import ingest_registry, parse_column_map
+    from pairnet.panels.registry import Industry, Kind, ingest_registry, parse_column_map
     from pairnet.spatial.cities import resolve_cities
 
+    check_literal(industry, Industry, "industry")
+    check_literal(kind, Kind, "kind")
     if str(parks) == "builtin":
         from pairnet.study import builtin_parks
 
@@ -67,17 +71,22 @@ def command(
     audit_path = (audit or out.with_name(f"{out.stem}_audit.csv")) if is_registry else None
     check_outputs({"DATA": data, "--parks": parks},
                   {"--out": out, **({"--audit": audit_path} if audit_path else {})})
+    if is_registry and not (origins and destinations):
+        raise InputError("a registry input needs the helper and recipient cities",
+                         file="`origins`/`destinations`",
+                         fix="pass `origins` and `destinations` (e.g. PRD and EWN): every "
+                             "recipient, paired or not, so never-treated pairs are compared")
     park_table = read_table(parks, string_cols=["helper", "recipient"], what="parks table")
-    coh = park_cohorts(park_table)
-    helpers = (resolve_cities(origins, argument="origins") if origins
-               else sorted(coh["origin"].astype(str).unique()))
-    recipients = (resolve_cities(destinations, argument="destinations") if destinations
-                  else sorted(coh["destination"].astype(str).unique()))
+    park_cohorts(park_table)  # names resolve and years are whole numbers, before any work
+    helpers = resolve_cities(origins, argument="`origins`") if origins else None
+    recipients = resolve_cities(destinations, argument="`destinations`") if destinations else None
     outcomes = None
     if is_registry:
+        assert helpers is not None and recipients is not None
         y = parse_years(years)
         res = ingest_registry(data, origins=helpers, destinations=recipients, years=y,
-                              industry=industry, kind=kind, columns=columns)
+                              industry=industry,  # type: ignore[arg-type]  # checked above
+                              kind=kind, columns=columns)  # type: ignore[arg-type]
         assert audit_path is not None
         write_table(res.audit, audit_path)
         flows = res.panel
@@ -95,7 +104,9 @@ def command(
     if mode.lower() == "auto":
         from pairnet.spatial.distances import pair_distances
 
-        dist = pair_distances(helpers, recipients)
+        # the helper region of region_*_km is the union of the helpers (seed 003 §4.4)
+        dist = pair_distances(helpers or sorted(flows["origin"].astype(str).unique()),
+                              recipients or sorted(flows["destination"].astype(str).unique()))
     elif mode.lower() != "none":
         dist = read_table(Path(mode), string_cols=["origin", "destination"],
                           required=["origin", "destination"], what="distances table")

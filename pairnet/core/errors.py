@@ -14,7 +14,7 @@ Library messages name options by their Python parameter name in backticks (`` `p
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 
 __all__ = [
     "PairnetError",
@@ -100,7 +100,7 @@ class InputError(PairnetError, ValueError):
         *,
         file: str | None = None,
         column: str | None = None,
-        rows: Sequence[int] | None = None,
+        rows: Iterable[int] | None = None,
         fix: str | None = None,
     ) -> None:
         self.problem = problem
