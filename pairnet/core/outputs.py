@@ -13,6 +13,7 @@ back).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from pairnet.core.errors import InputError
+from pairnet.core.i18n import Lang, Text, render
 from pairnet.core.results import Figure, Result, Table
 from pairnet.core.tables import write_json
 
@@ -171,8 +173,8 @@ def table_html(tab: Table) -> str:
     return _html_table(shown, align, tab.index)
 
 
-def write_result(result: Result, out_dir: str | Path, *, title: str | None = None
-                 ) -> StepOutput:
+def write_result(result: Result, out_dir: str | Path, *, title: str | None = None,
+                 lang: Lang = "en") -> StepOutput:
     """Write any result's step folder: ``results.json``, its tables and its figures.
 
     Parameters
@@ -183,6 +185,8 @@ def write_result(result: Result, out_dir: str | Path, *, title: str | None = Non
         The step folder (created).
     title : str, optional
         Its title; default ``result.title``.
+    lang : {"en", "zh"}
+        Language of the titles, notes and figure labels.
 
     Returns
     -------
@@ -193,7 +197,8 @@ def write_result(result: Result, out_dir: str | Path, *, title: str | None = Non
 
     out = write_outputs(out_dir, results=result.to_dict(), tables=result.tables(),
                         figures=result.figures(),
-                        title=title if title is not None else getattr(result, "title", ""))
+                        title=title if title is not None else getattr(result, "title", ""),
+                        lang=lang)
     files = getattr(result, "data_files", None)
     for name, frame in (files() if files is not None else {}).items():
         write_table(frame, out.folder / name)
@@ -206,7 +211,8 @@ def write_outputs(
     results: Mapping[str, Any] | None = None,
     tables: Mapping[str, Table] | None = None,
     figures: Mapping[str, Figure] | None = None,
-    title: str = "",
+    title: str | Text = "",
+    lang: Lang = "en",
 ) -> StepOutput:
     """Write results.json, tables (CSV, HTML, Markdown, LaTeX) and figures (PNG, SVG).
 
@@ -224,11 +230,15 @@ def write_outputs(
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    index: dict[str, Any] = {"title": title, "tables": [], "figures": []}
+    title = render(title, lang)
+    # titles and notes in the report's language; what is written is what the report shows
+    tables = {k: dataclasses.replace(t, title=render(t.title, lang), note=render(t.note, lang))
+              for k, t in (tables or {}).items()}
+    index: dict[str, Any] = {"title": title, "lang": lang, "tables": [], "figures": []}
     jres = to_jsonable(results) if results is not None else {}
     if results is not None:
         write_json(jres, out / "results.json")
-    for name, tab in (tables or {}).items():
+    for name, tab in tables.items():
         tdir = out / "tables"
         tdir.mkdir(exist_ok=True)
         df = tab.frame
@@ -251,15 +261,16 @@ def write_outputs(
         fdir = out / "figures"
         fdir.mkdir(exist_ok=True)
         png, svg = fdir / f"{name}.png", fdir / f"{name}.svg"
-        fig.figure.savefig(png, dpi=130, bbox_inches="tight")
-        fig.figure.savefig(svg, bbox_inches="tight")
-        plt.close(fig.figure)
-        index["figures"].append({"name": name, "title": fig.title, "note": fig.note,
+        drawn = fig.figure(lang) if callable(fig.figure) else fig.figure
+        drawn.savefig(png, dpi=130, bbox_inches="tight")
+        drawn.savefig(svg, bbox_inches="tight")
+        plt.close(drawn)
+        ftitle, fnote = render(fig.title, lang), render(fig.note, lang)
+        index["figures"].append({"name": name, "title": ftitle, "note": fnote,
                                  **dict(fig.extra)})
-        written[name] = FigureFile(name, fig.title, fig.note, png, svg, dict(fig.extra))
+        written[name] = FigureFile(name, ftitle, fnote, png, svg, dict(fig.extra))
     write_json(index, out / "outputs.json")  # figure extras may hold numpy scalars
-    return StepOutput(folder=out, title=title, results=jres, tables=dict(tables or {}),
-                      figures=written)
+    return StepOutput(folder=out, title=title, results=jres, tables=tables, figures=written)
 
 
 def read_outputs(out_dir: str | Path) -> dict[str, Any]:

@@ -35,6 +35,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from pairnet.core.i18n import Text
+
 __all__ = [
     "TIDY_COLUMNS",
     "Result",
@@ -53,11 +55,15 @@ TIDY_COLUMNS: tuple[str, ...] = ("term", "estimate", "std_error", "statistic", "
 
 @dataclass(frozen=True)
 class Table:
-    """A table to publish: the frame, a title, and an optional note under it."""
+    """A table to publish: the frame, a title, and an optional note under it.
+
+    ``title`` and ``note`` are plain strings or :class:`pairnet.core.i18n.Text` (English and
+    Chinese), rendered in the report's language when written.
+    """
 
     frame: pd.DataFrame
-    title: str
-    note: str = ""
+    title: str | Text
+    note: str | Text = ""
     index: bool = False
     #: ``None`` = per column: fixed decimals chosen from the column's magnitude.
     float_format: str | None = None
@@ -65,11 +71,15 @@ class Table:
 
 @dataclass(frozen=True)
 class Figure:
-    """A matplotlib figure to publish as PNG and SVG."""
+    """A matplotlib figure to publish as PNG and SVG.
+
+    ``figure`` is a drawn matplotlib figure, or a function ``lang -> figure`` that draws it in
+    the report's language (axis labels, legends); ``title`` / ``note`` as for :class:`Table`.
+    """
 
     figure: Any
-    title: str
-    note: str = ""
+    title: str | Text
+    note: str | Text = ""
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
