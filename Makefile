@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 demo: setup fonts
 	$(BIN)/pairnet demo --out out/demo
 
-test: setup chromium fonts
+test: setup chromium fonts lint
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 setup: $(STAMP) assets
