@@ -29,6 +29,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from pairnet.core.errors import InputError
+from pairnet.core.i18n import Lang, Text
 from pairnet.core.options import check_literal
 from pairnet.core.tables import require_columns
 from pairnet.maps.geometry import (
@@ -50,6 +51,8 @@ __all__ = [
     "category_map",
     "share_map",
     "GROUP_COLOURS",
+    "english_name",
+    "WORDS",
 ]
 
 DISTANCE_COLUMNS = DISTANCE_MEASURES
@@ -122,35 +125,157 @@ class _Script(MacroElement):
         self.js = js
 
 
+#: The maps' own words (legends, selectors, tooltips) in both languages.
+WORDS: dict[str, Text] = {
+    "labels": Text("labels", "标注"), "off": Text("off", "关闭"),
+    "label_zh": Text("中文", "中文"), "label_en": Text("English", "English"),
+    "adcode": Text("adcode", "行政区划代码"), "group": Text("group", "组别"),
+    "helper": Text("helper", "帮扶方"), "recipient": Text("recipient", "被帮扶方"),
+    "park": Text("park", "园区"), "first_year": Text("first year", "设立年份"),
+    "first_year_park": Text("first year of the park", "园区设立年份"),
+    "predicted_effect": Text("predicted effect", "预测效应"),
+    "year": Text("year", "年份"), "count_ge": Text("count ≥", "数目 ≥"),
+    "pairs_focus": Text("helpers → recipients", "帮扶方 → 被帮扶方"),
+    "pairs_all": Text("all pairs", "全部组合"),
+    "flows": Text("flow width = count", "线宽 = 投资数目"),
+    "flow": Text("flow", "条投资流"), "flows_n": Text("flows", "条投资流"),
+    "same_scale": Text("same scale in every year", "各年份同一比例"),
+    "count": Text("count", "数目"),
+    "all_helpers": Text("all helpers", "全部帮扶城市"),
+    "effect_legend": Text("predicted effect (b0 + b1·distance)", "预测效应（b0 + b1·距离）"),
+    "actual_pairing": Text("actual pairing", "实际组合"), "yes": Text("yes", "是"),
+    "no": Text("no", "否"), "distance": Text("distance", "距离"),
+    "no_data": Text("no data", "无数据"), "outline": Text("prefecture outline", "地级市轮廓"),
+    "pairing": Text("pairing", "组合"), "optimal": Text("optimal", "最优"),
+    "also_actual": Text(" (also actual)", "（同时为实际组合）"), "actual": Text("actual", "实际"),
+    "distance_km": Text("distance km", "距离（千米）"),
+    "chosen": Text("chosen in draws", "抽样中被选中"),
+    "tied": Text("equally good", "同样好的备选"),
+    "optimal_legend": Text("optimal (width ∝ share of draws)", "最优（线宽 ∝ 抽样中被选中的比例）"),
+    "actual_legend": Text("actual (dashed)", "实际（虚线）"),
+    "optimal_layer": Text("optimal pairing", "最优组合"),
+    "actual_layer": Text("actual pairing", "实际组合"),
+    "parks_layer": Text("co-built parks", "共建园区"),
+}
+_GROUP_NAMES = {"PRD": Text("helper (PRD)", "帮扶方（珠三角）"),
+                "EWN": Text("recipient (EWN)", "被帮扶方（粤东西北）"), "YRD": Text("YRD", "长三角")}
+
+
+def _w(key: str, lang: Lang) -> str:
+    """A map word in ``lang``, HTML-escaped."""
+    return esc(WORDS[key](lang))
+
+
+def english_name(name: str) -> str:
+    """A Chinese place name in pinyin without its administrative suffix (广州市 -> Guangzhou)."""
+    from pypinyin import lazy_pinyin
+
+    from pairnet.spatial.cities import short_name
+
+    short = short_name(str(name)) or str(name)
+    text = "".join(lazy_pinyin(short)).strip()
+    return text[:1].upper() + text[1:] if text else str(name)
+
+
+def _ticks_html(ticks: Sequence[tuple[float, str]], width: int) -> str:
+    """Tick labels under a colour bar, each at its position (0..1) along the bar."""
+    spans = []
+    for pos, text in ticks:
+        pos = float(np.clip(pos, 0.0, 1.0))
+        shift = "0" if pos <= 0.02 else "-100%" if pos >= 0.98 else "-50%"
+        spans.append(f"<span style='position:absolute;left:{100 * pos:.1f}%;"
+                     f"transform:translateX({shift});white-space:nowrap'>{esc(text)}</span>")
+    return (f"<div style='position:relative;width:{width}px;height:14px;margin-bottom:2px'>"
+            + "".join(spans) + "</div>")
+
+
 def _legend_js(title: str, items: Sequence[tuple[str, str]], position: str = "bottomright",
-               gradient: Sequence[str] | None = None, lo: str = "", hi: str = "") -> str:
-    """A legend control. ``title`` and labels are escaped here."""
+               gradient: Sequence[str] | None = None, lo: str = "", hi: str = "",
+               ticks: Sequence[tuple[float, str]] | None = None, opacity: float = 1.0,
+               extra_html: str = "") -> str:
+    """A legend control. ``title`` and labels are escaped here.
+
+    A colour bar (``gradient``: colours at evenly spaced positions) has its tick labels at
+    their positions along the bar (``ticks``: ``(0..1, label)``; default ``lo`` at 0 and ``hi``
+    at 1), so the numbers line up with the colours they name. ``opacity`` is the polygons'
+    fill opacity, so swatches look like the map. ``extra_html`` is pairnet's own markup.
+    """
+    width = 160
     parts = [f"<div class='pn-legend-title'>{esc(title)}</div>"]
     if gradient:
-        stops = ",".join(gradient)
-        parts.append(f"<div style='width:150px;height:10px;background:linear-gradient(to right,"
-                     f"{stops})'></div><div style='display:flex;justify-content:space-between'>"
-                     f"<span>{esc(lo)}</span><span>{esc(hi)}</span></div>")
+        n = len(gradient)
+        stops = ",".join(f"{c} {100 * i / max(n - 1, 1):.1f}%" for i, c in enumerate(gradient))
+        parts.append(f"<div style='width:{width}px;height:10px;background:linear-gradient(to "
+                     f"right,{stops})'></div>"
+                     + _ticks_html(ticks if ticks is not None else [(0.0, lo), (1.0, hi)],
+                                   width))
     for colour, label in items:
         parts.append(f"<div><span style='display:inline-block;width:12px;height:12px;"
-                     f"background:{colour};margin-right:4px'></span>{esc(label)}</div>")
-    content = "".join(parts)
+                     f"background:{colour};opacity:{opacity:g};border:1px solid #555;"
+                     f"vertical-align:-2px;margin-right:4px'></span>{esc(label)}</div>")
+    content = "".join(parts) + extra_html
     return (
         "var lg=L.control({position:" + js_json(position) + "});"
-        "lg.onAdd=function(){var d=L.DomUtil.create('div','pn-legend');"
-        "d.style.cssText='background:rgba(255,255,255,.9);padding:6px 8px;font:12px sans-serif;"
-        "border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)';"
+        "lg.onAdd=function(){var d=L.DomUtil.create('div','pn-legend pn-box');"
+        "d.style.cssText='background:rgba(255,255,255,.92);padding:6px 8px;font:12px "
+        "sans-serif;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)';"
         "d.innerHTML=" + js_json(content) + ";return d;};lg.addTo(map);")
+
+
+def _label_js(anchors: pd.DataFrame, names: Mapping[str, str], lang: Lang) -> str:
+    """City names as labels at each polygon's anchor, with a switch: 中文 / English / off.
+
+    Chinese names are shown first (the maps are read in Guangdong); the switch sits in its own
+    control so it never covers another.
+    """
+    from pairnet.spatial.cities import short_name
+
+    rows = [[round(float(anchors.at[c, "lat"]), 4), round(float(anchors.at[c, "lon"]), 4),
+             esc(short_name(names.get(c, c)) or names.get(c, c)),
+             esc(english_name(names.get(c, c)))] for c in anchors.index]
+    opts = [["zh", WORDS["label_zh"](lang)], ["en", WORDS["label_en"](lang)],
+            ["off", WORDS["off"](lang)]]
+    return (
+        "var LB=" + js_json(rows) + ",LO=" + js_json(opts) + ";"
+        "var lab=L.layerGroup().addTo(map);"
+        "function setl(k){lab.clearLayers();if(k==='off')return;LB.forEach(function(p){"
+        "L.marker([p[0],p[1]],{interactive:false,keyboard:false,icon:L.divIcon({"
+        "className:'pn-label',iconSize:[0,0],html:'<span>'+(k==='en'?p[3]:p[2])+'</span>'})})"
+        ".addTo(lab);});}"
+        "var lc=L.control({position:'topright'});lc.onAdd=function(){"
+        "var d=L.DomUtil.create('div','pn-label-control pn-box');" + "_BOX_" +
+        "d.appendChild(document.createTextNode(" + js_json(WORDS["labels"](lang) + " ") + "));"
+        "var s=L.DomUtil.create('select','pn-labels',d);LO.forEach(function(q){"
+        "var o=document.createElement('option');o.value=q[0];o.textContent=q[1];"
+        "s.appendChild(o);});s.onchange=function(){setl(s.value);};"
+        "L.DomEvent.disableClickPropagation(d);return d;};lc.addTo(map);setl('zh');"
+    )
 
 
 #: JavaScript styling the box ``d`` of a map control (the year / helper selectors).
 _CONTROL_BOX_JS = ("d.style.cssText='background:#fff;padding:6px;font:12px sans-serif;"
                    "border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)';")
-#: JavaScript adding the year selector ``ys`` (options ``Y``, the last year selected) to ``d``.
-_YEAR_SELECT_JS = (
-    "d.appendChild(document.createTextNode('year '));ys=L.DomUtil.create('select','pn-year',d);"
-    "Y.forEach(function(y){var o=document.createElement('option');o.value=y;o.textContent=y;"
-    "ys.appendChild(o);});if(Y.length)ys.value=Y[Y.length-1];")
+_LABEL_CSS = (
+    "<style>.pn-label{width:0!important;height:0!important;background:none;border:0}"
+    ".pn-label span{position:absolute;transform:translate(-50%,-50%);white-space:nowrap;"
+    "font:600 11px/1.2 system-ui,'Noto Sans CJK SC',sans-serif;color:#1b1b1b;"
+    "text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff;pointer-events:none}"
+    ".pn-box{max-width:calc(100vw - 110px)}</style>")
+
+
+def _year_select_js(lang: Lang) -> str:
+    """JavaScript adding the year selector ``ys`` (options ``Y``, the last year selected)."""
+    return ("d.appendChild(document.createTextNode(" + js_json(WORDS["year"](lang) + " ")
+            + "));ys=L.DomUtil.create('select','pn-year',d);"
+            "Y.forEach(function(y){var o=document.createElement('option');o.value=y;"
+            "o.textContent=y;ys.appendChild(o);});if(Y.length)ys.value=Y[Y.length-1];")
+
+
+def _add_labels(m: folium.Map, anchors: pd.DataFrame, names: Mapping[str, str],
+                lang: Lang) -> None:
+    """City-name labels and their switch (see :func:`_label_js`)."""
+    m.get_root().header.add_child(folium.Element(_LABEL_CSS), name="pn_label_css")
+    _Script(_label_js(anchors, names, lang).replace("_BOX_", _CONTROL_BOX_JS)).add_to(m)
 
 
 # ----------------------------------------------------------------------------------- basics
@@ -241,20 +366,38 @@ def _ramp(cmap: str, n: int = 7) -> list[str]:
     return [_hex(cmap, i / (n - 1)) for i in range(n)]
 
 
-def _city_layer(m: folium.Map, shown: gpd.GeoDataFrame, *, name: str = "cities") -> None:
+#: fill opacity of the city polygons under arcs (the legend's swatches use it too)
+CITY_OPACITY = 0.35
+
+
+def _city_layer(m: folium.Map, shown: gpd.GeoDataFrame, *, name: str = "cities",
+                lang: Lang = "en") -> None:
     fills, tips = [], []
     for r in shown.itertuples():
         grp = _text(getattr(r, "group", None))
         fills.append(GROUP_COLOURS.get(grp, GROUP_COLOURS[None]))
-        tips.append(_tip(esc(r.name), [("adcode", esc(r.city)), ("group", esc(grp or "–"))]))
-    _polygons(shown, fills, tips, name=name, opacity=0.35).add_to(m)
+        gname = _GROUP_NAMES[grp](lang) if grp in _GROUP_NAMES else (grp or "–")
+        tips.append(_tip(esc(r.name), [(_w("adcode", lang), esc(r.city)),
+                                       (_w("group", lang), esc(gname))]))
+    _polygons(shown, fills, tips, name=name, opacity=CITY_OPACITY).add_to(m)
+
+
+def _group_items(shown: gpd.GeoDataFrame, lang: Lang) -> list[tuple[str, str]]:
+    """Legend swatches of the city groups on the map (helper / recipient)."""
+    col = shown["group"] if "group" in shown.columns else pd.Series(dtype=object)
+    groups = [g for g in dict.fromkeys(col) if isinstance(g, str) and g in GROUP_COLOURS]
+    return [(GROUP_COLOURS[g], _GROUP_NAMES[g](lang) if g in _GROUP_NAMES else g)
+            for g in groups]
 
 
 # ----------------------------------------------------------------------------------- maps
 def pairing_map(cities: gpd.GeoDataFrame, parks: pd.DataFrame, *,
                 distances: pd.DataFrame | None = None, effects: pd.DataFrame | None = None,
-                basemap: Basemap = "none", tolerance: float = DEFAULT_TOLERANCE) -> folium.Map:
+                basemap: Basemap = "none", tolerance: float = DEFAULT_TOLERANCE,
+                lang: Lang = "en") -> folium.Map:
     """Helper and recipient cities with one arc per co-built park, coloured by first year.
+
+    Every city is labelled with its name (Chinese first; a switch shows English or hides them).
 
     Parameters
     ----------
@@ -268,11 +411,13 @@ def pairing_map(cities: gpd.GeoDataFrame, parks: pd.DataFrame, *,
         ``helper, recipient, predicted_effect`` (from the distance-interacted DID).
     basemap, tolerance
         See :func:`base_map` and :func:`pairnet.maps.geometry.simplify_coverage`.
+    lang : {"en", "zh"}
+        Language of the legend, tooltips and switches.
     """
     require_columns(parks, ["helper", "recipient", "park", "first_year"], file="parks")
     shown, anchors, names = _prepare(cities, basemap, tolerance)
     m = base_map(basemap, _bounds(shown))
-    _city_layer(m, shown)
+    _city_layer(m, shown, lang=lang)
     dist = {}
     if distances is not None and len(distances):
         for r in distances.to_dict("records"):
@@ -283,7 +428,7 @@ def pairing_map(cities: gpd.GeoDataFrame, parks: pd.DataFrame, *,
             eff[(str(r["helper"]), str(r["recipient"]))] = r.get("predicted_effect")
     years = pd.to_numeric(parks["first_year"], errors="coerce")
     y0, y1 = (float(years.min()), float(years.max())) if years.notna().any() else (0.0, 1.0)
-    arcs = folium.FeatureGroup(name="co-built parks")
+    arcs = folium.FeatureGroup(name=WORDS["parks_layer"](lang))
     seen: dict[tuple[str, str], int] = {}
     missing = []
     for i, r in enumerate(parks.to_dict("records")):
@@ -298,10 +443,12 @@ def pairing_map(cities: gpd.GeoDataFrame, parks: pd.DataFrame, *,
         yr = years.iloc[i]
         colour = _hex("viridis", 0.5 if y1 == y0 or pd.isna(yr) else (yr - y0) / (y1 - y0))
         d = dist.get((h, rc), {})
-        rows = [("park", esc(r["park"])), ("first year", esc("–" if pd.isna(yr) else int(yr)))]
-        rows += [(c.replace("_", " "), _fmt(d.get(c))) for c in DISTANCE_COLUMNS if c in d]
+        rows = [(_w("park", lang), esc(r["park"])),
+                (_w("first_year", lang), esc("–" if pd.isna(yr) else int(yr)))]
+        rows += [(esc(_dist_label(c, lang)), _fmt(d.get(c))) for c in DISTANCE_COLUMNS
+                 if c in d]
         if (h, rc) in eff:
-            rows.append(("predicted effect", _fmt(eff[(h, rc)], 3)))
+            rows.append((_w("predicted_effect", lang), _fmt(eff[(h, rc)], 3)))
         title = f"{esc(names.get(h, h))} → {esc(names.get(rc, rc))}"
         tip = _tip(title, rows)
         folium.PolyLine(_arc(a, b, 0.15 + 0.08 * k), color=colour, weight=3, opacity=0.9,
@@ -313,16 +460,35 @@ def pairing_map(cities: gpd.GeoDataFrame, parks: pd.DataFrame, *,
         raise InputError("helper or recipient not among the cities drawn", file="parks",
                          rows=missing, fix="include every helper and recipient in the cities")
     arcs.add_to(m)
-    _Script(_legend_js("first year of the park", [(GROUP_COLOURS["PRD"], "helper (PRD)"),
-                                                  (GROUP_COLOURS["EWN"], "recipient (EWN)")],
-                       gradient=_ramp("viridis"), lo=str(int(y0)), hi=str(int(y1)))).add_to(m)
+    _add_labels(m, anchors, names, lang)
+    _Script(_legend_js(WORDS["first_year_park"](lang), _group_items(shown, lang),
+                       gradient=_ramp("viridis", 11), ticks=_year_ticks(y0, y1),
+                       opacity=CITY_OPACITY + 0.2)).add_to(m)
     return m
+
+
+def _year_ticks(y0: float, y1: float) -> list[tuple[float, str]]:
+    """Ticks of a year colour bar: the first, the last and one in between."""
+    if y1 <= y0:
+        return [(0.5, str(int(y0)))]
+    mid = int(round((y0 + y1) / 2))
+    ticks = [(0.0, str(int(y0))), (1.0, str(int(y1)))]
+    if y0 < mid < y1:
+        ticks.insert(1, ((mid - y0) / (y1 - y0), str(mid)))
+    return ticks
+
+
+def _dist_label(col: str, lang: Lang) -> str:
+    from pairnet.core.i18n import label
+
+    return label(col, lang)
 
 
 def flow_map(cities: gpd.GeoDataFrame, flows: pd.DataFrame, *,
              thresholds: Sequence[float] = (1, 3, 5, 10),
              focus: tuple[Sequence[str], Sequence[str]] | None = None,
-             basemap: Basemap = "none", tolerance: float = DEFAULT_TOLERANCE) -> folium.Map:
+             basemap: Basemap = "none", tolerance: float = DEFAULT_TOLERANCE,
+             lang: Lang = "en") -> folium.Map:
     """Directed flows by year, line width ∝ count, with a year and a threshold selector.
 
     Widths are proportional to the count relative to the largest flow of the selected
@@ -338,11 +504,16 @@ def flow_map(cities: gpd.GeoDataFrame, flows: pd.DataFrame, *,
         Choices of the minimum count shown (the network thresholds).
     focus : (helpers, recipients), optional
         Adds a selector "helpers → recipients only" (the default view) / "all pairs".
+    lang : {"en", "zh"}
+        Language of the selectors, legend and tooltips.
+
+    The legend draws three line widths with the counts they stand for (it follows the
+    selection, whose largest flow sets the full width).
     """
     require_columns(flows, ["origin", "destination", "year", "count"], file="flows")
     shown, anchors, names = _prepare(cities, basemap, tolerance)
     m = base_map(basemap, _bounds(shown))
-    _city_layer(m, shown)
+    _city_layer(m, shown, lang=lang)
     f = flows[["origin", "destination", "year", "count"]].copy()
     f["origin"] = f["origin"].astype(str)
     f["destination"] = f["destination"].astype(str)
@@ -359,41 +530,58 @@ def flow_map(cities: gpd.GeoDataFrame, flows: pd.DataFrame, *,
             zip(f["origin"], f["destination"], f["year"], f["count"])]
     years = sorted({r[2] for r in rows})
     ths = sorted({int(t) for t in thresholds} | {1})
+    words = {k: WORDS[k](lang) for k in ("count_ge", "pairs_focus", "pairs_all", "flow",
+                                          "flows_n", "year", "flows", "same_scale")}
     js = (
         "var N=" + js_json(nodes) + ",F=" + js_json(rows) + ",Y=" + js_json(years)
-        + ",T=" + js_json(ths) + ",FOCUS=" + js_json(fo is not None) + ";"
+        + ",T=" + js_json(ths) + ",FOCUS=" + js_json(fo is not None)
+        + ",W=" + js_json(words) + ";"
         "var g=L.featureGroup().addTo(map);"
         "function arc(a,b){var x0=a[1],y0=a[0],x1=b[1],y1=b[0],mx=(x0+x1)/2,my=(y0+y1)/2,"
         "cx=mx+0.18*(y1-y0),cy=my-0.18*(x1-x0),p=[];for(var i=0;i<=16;i++){var t=i/16,u=1-t;"
         "p.push([u*u*y0+2*u*t*cy+t*t*y1,u*u*x0+2*u*t*cx+t*t*x1]);}return p;}"
-        "function fmt(v){return Math.round(v*10)/10;}"
+        "function fmt(v){return (Math.round(v*10)/10).toLocaleString('en');}"
+        "function wd(v,cmax){return 1.2+10*v/cmax;}"
+        "function nice(v){if(v<=0)return 0;var e=Math.pow(10,Math.floor(Math.log10(v))),"
+        "m=v/e;return (m>=5?5:m>=2?2:1)*e;}"
+        "function key(cmax){var vs=[cmax],a=nice(cmax/2),b=nice(cmax/5);"
+        "if(a<cmax&&a>0)vs.push(a);if(b<a&&b>0)vs.push(b);var h='';"
+        "vs.forEach(function(v){h+='<div style=\\'display:flex;align-items:center;gap:6px\\'>'"
+        "+'<svg width=\\'44\\' height=\\'14\\'><line x1=\\'2\\' y1=\\'7\\' x2=\\'42\\' "
+        "y2=\\'7\\' stroke=\\'#c0392b\\' stroke-opacity=\\'0.75\\' stroke-width=\\''+wd(v,cmax)"
+        "+'\\'/></svg><span>'+fmt(v)+'</span></div>';});return h;}"
         "function draw(){g.clearLayers();var y=+ys.value,th=+ts.value,n=0,only=ps&&ps.value==='f';"
         "var A=F.filter(function(r){return r[3]>=th&&(!only||r[4]);}),"
         "S=A.filter(function(r){return r[2]===y;}),"
         "CMAX=A.reduce(function(m,r){return Math.max(m,r[3]);},1);"
         "S.forEach(function(r){n++;var a=N[r[0]],b=N[r[1]];"
-        "var l=L.polyline(arc(a,b),{color:'#c0392b',opacity:0.7,weight:0.8+11*r[3]/CMAX});"
-        "l.bindTooltip('<b>'+a[2]+' → '+b[2]+'</b><br>year '+r[2]+': '+fmt(r[3]));"
+        "var l=L.polyline(arc(a,b),{color:'#c0392b',opacity:0.75,weight:wd(r[3],CMAX)});"
+        "l.bindTooltip('<b>'+a[2]+' → '+b[2]+'</b><br>'+W.year+' '+r[2]+': '+fmt(r[3]));"
         "g.addLayer(l);L.circleMarker([b[0],b[1]],{radius:2,color:'#c0392b',weight:1}).addTo(g);"
-        "});info.textContent=n+(n===1?' flow':' flows')+'; full width = '+fmt(CMAX)+"
-        "' (largest in any year)';}"
-        "var ctl=L.control({position:'topright'}),ys,ts,ps=null,info;"
-        "ctl.onAdd=function(){var d=L.DomUtil.create('div','pn-flow-control');"
-        + _CONTROL_BOX_JS + _YEAR_SELECT_JS +
-        "d.appendChild(document.createTextNode(' count ≥ '));"
+        "});info.textContent=n+' '+(n===1?W.flow:W.flows_n);"
+        "if(wk)wk.innerHTML=key(CMAX);}"
+        "var ctl=L.control({position:'topright'}),ys,ts,ps=null,info,wk=null;"
+        "ctl.onAdd=function(){var d=L.DomUtil.create('div','pn-flow-control pn-box');"
+        + _CONTROL_BOX_JS + _year_select_js(lang) +
+        "d.appendChild(document.createTextNode(' '+W.count_ge+' '));"
         "ts=L.DomUtil.create('select','pn-threshold',d);T.forEach(function(t){"
         "var o=document.createElement('option');o.value=t;o.textContent=t;ts.appendChild(o);});"
         "if(FOCUS){d.appendChild(document.createElement('br'));"
-        "ps=L.DomUtil.create('select','pn-pairs',d);[['f','helpers → recipients'],['a','all pairs']]"
+        "ps=L.DomUtil.create('select','pn-pairs',d);[['f',W.pairs_focus],['a',W.pairs_all]]"
         ".forEach(function(q){var o=document.createElement('option');o.value=q[0];"
-        "o.textContent=q[1];ps.appendChild(o);});ps.onchange=draw;}"
+        "o.textContent=q[1];ps.appendChild(o);});ps.value='f';ps.onchange=draw;}"
         "info=L.DomUtil.create('div','pn-flow-info',d);"
         "L.DomEvent.disableClickPropagation(d);ys.onchange=draw;ts.onchange=draw;return d;};"
-        "ctl.addTo(map);draw();"
+        "ctl.addTo(map);"
+        "var lg=L.control({position:'bottomright'});lg.onAdd=function(){"
+        "var d=L.DomUtil.create('div','pn-legend pn-flow-legend pn-box');"
+        "d.style.cssText='background:rgba(255,255,255,.92);padding:6px 8px;font:12px "
+        "sans-serif;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)';"
+        "d.innerHTML='<div class=\\'pn-legend-title\\'>'+W.flows+' ('+W.same_scale+')</div>';"
+        "wk=L.DomUtil.create('div','pn-width-key',d);return d;};lg.addTo(map);draw();"
     )
     _Script(js).add_to(m)
-    _Script(_legend_js("flows", [("#c0392b", "width ∝ count (same scale in every year)")])
-            ).add_to(m)
+    _add_labels(m, anchors, names, lang)
     return m
 
 
@@ -401,7 +589,7 @@ def distance_effect_map(cities: gpd.GeoDataFrame, effects: pd.DataFrame, *,
                         actual: pd.DataFrame | None = None, basemap: Basemap = "none",
                         tolerance: float = DEFAULT_TOLERANCE,
                         distance_col: str = "distance_km",
-                        distance_label: str | None = None) -> folium.Map:
+                        distance_label: str | None = None, lang: Lang = "en") -> folium.Map:
     """Predicted effect of every helper–recipient pair.
 
     A selector shows the pairs of one helper (the default: the first helper, the planner's
@@ -417,11 +605,16 @@ def distance_effect_map(cities: gpd.GeoDataFrame, effects: pd.DataFrame, *,
         ``helper, recipient`` of actual pairings, drawn with a dark halo.
     distance_label : str, optional
         Which distance ``distance_col`` holds (e.g. ``"border_km"``), shown in the tooltip.
+    lang : {"en", "zh"}
+        Language of the selector, legend and tooltips.
+
+    The colour bar is drawn from the same colour function as the arcs, with a tick at 0 where
+    it lies inside the range, so a colour in the legend is the colour of that value on the map.
     """
     require_columns(effects, ["helper", "recipient", "predicted_effect"], file="effects")
     shown, anchors, names = _prepare(cities, basemap, tolerance)
     m = base_map(basemap, _bounds(shown))
-    _city_layer(m, shown)
+    _city_layer(m, shown, lang=lang)
     e = effects.copy()
     e["helper"] = e["helper"].astype(str)
     e["recipient"] = e["recipient"].astype(str)
@@ -438,12 +631,12 @@ def distance_effect_map(cities: gpd.GeoDataFrame, effects: pd.DataFrame, *,
         a = (anchors.at[h, "lon"], anchors.at[h, "lat"])
         b = (anchors.at[rc, "lon"], anchors.at[rc, "lat"])
         colour = "#999999" if pd.isna(v) else colour_of(float(v))
-        tips = [("predicted effect", _fmt(v, 3))]
+        tips = [(_w("predicted_effect", lang), _fmt(v, 3))]
         if distance_col in r:
-            tips.append((esc(f"distance ({distance_label or distance_col})"),
-                         _fmt(r[distance_col]) + " km"))
+            dl = _dist_label(distance_label, lang) if distance_label else WORDS["distance"](lang)
+            tips.append((esc(dl), _fmt(r[distance_col]) + " km"))
         is_act = (h, rc) in act
-        tips.append(("actual pairing", "yes" if is_act else "no"))
+        tips.append((_w("actual_pairing", lang), _w("yes" if is_act else "no", lang)))
         tip = _tip(f"{esc(names.get(h, h))} → {esc(names.get(rc, rc))}", tips)
         rows.append([helpers.index(h), _arc(a, b, 0.12, 12), colour, int(is_act), tip])
     js = (
@@ -456,16 +649,22 @@ def distance_effect_map(cities: gpd.GeoDataFrame, effects: pd.DataFrame, *,
         "L.polyline(p[1],{color:p[2],weight:k==='all'?2.5:4,opacity:0.85})"
         ".bindTooltip(p[4],{sticky:true}).addTo(g);});}"
         "var ctl=L.control({position:'topright'});ctl.onAdd=function(){"
-        "var d=L.DomUtil.create('div','pn-helper-control');" + _CONTROL_BOX_JS +
-        "d.appendChild(document.createTextNode('helper '));hs=L.DomUtil.create('select','pn-helper',d);"
-        "var o=document.createElement('option');o.value='all';o.textContent='all helpers';"
+        "var d=L.DomUtil.create('div','pn-helper-control pn-box');" + _CONTROL_BOX_JS +
+        "d.appendChild(document.createTextNode(" + js_json(WORDS["helper"](lang) + " ") + "));"
+        "hs=L.DomUtil.create('select','pn-helper',d);"
+        "var o=document.createElement('option');o.value='all';o.textContent="
+        + js_json(WORDS["all_helpers"](lang)) + ";"
         "hs.appendChild(o);H.forEach(function(n,i){var o=document.createElement('option');"
         "o.value=i;o.innerHTML=n;hs.appendChild(o);});if(H.length)hs.value='0';"
         "L.DomEvent.disableClickPropagation(d);hs.onchange=draw;return d;};ctl.addTo(map);draw();"
     )
     _Script(js).add_to(m)
-    _Script(_legend_js("predicted effect (b0 + b1·distance)", [("#111", "actual pairing")],
-                       gradient=ramp, lo=f"{lo:.3g}", hi=f"{hi:.3g}")).add_to(m)
+    _add_labels(m, anchors, names, lang)
+    ticks = [(0.0, f"{lo:.3g}"), (1.0, f"{hi:.3g}")]
+    if lo < 0 < hi:
+        ticks.insert(1, (-lo / (hi - lo), "0"))
+    _Script(_legend_js(WORDS["effect_legend"](lang), [("#111", WORDS["actual_pairing"](lang))],
+                       gradient=ramp, ticks=ticks)).add_to(m)
     return m
 
 
@@ -485,22 +684,23 @@ def effect_scale(values: pd.Series) -> tuple[Any, list[str], float, float]:
     if lo < 0 < hi:
         def colour_of(x: float) -> str:
             return _hex("RdBu", 0.5 + 0.5 * (x / hi if x >= 0 else -x / lo))
-        ramp = [_hex("RdBu", t) for t in np.linspace(0, 1, 7)]
     elif lo >= 0:
         def colour_of(x: float) -> str:
             return _hex("RdBu", 0.55 + 0.45 * (x - lo) / (hi - lo))
-        ramp = [_hex("RdBu", 0.55 + 0.45 * t) for t in np.linspace(0, 1, 7)]
     else:
         def colour_of(x: float) -> str:
             return _hex("RdBu", 0.45 * (x - lo) / (hi - lo))
-        ramp = [_hex("RdBu", 0.45 * t) for t in np.linspace(0, 1, 7)]
+    # the legend's bar: the colour of each value at its place between lo and hi (the diverging
+    # scale is not linear in the value when |lo| != hi, so evenly spaced RdBu stops would put
+    # white at the middle of the bar instead of at 0)
+    ramp = [colour_of(float(v)) for v in np.linspace(lo, hi, 21)]
     return colour_of, ramp, lo, hi
 
 
 def choropleth_map(cities: gpd.GeoDataFrame, panel: pd.DataFrame, value: str, *,
                    label: str | None = None, year_col: str = "year", cmap: str = "YlGnBu",
-                   basemap: Basemap = "none", tolerance: float = DEFAULT_TOLERANCE
-                   ) -> folium.Map:
+                   basemap: Basemap = "none", tolerance: float = DEFAULT_TOLERANCE,
+                   lang: Lang = "en") -> folium.Map:
     """Cities coloured by ``value`` in a chosen year (a year selector restyles one layer).
 
     Parameters
@@ -511,7 +711,7 @@ def choropleth_map(cities: gpd.GeoDataFrame, panel: pd.DataFrame, value: str, *,
         ``city``, ``year_col``, ``value``; one colour scale over all years.
     """
     require_columns(panel, ["city", year_col, value], file="panel")
-    shown, _, names = _prepare(cities, basemap, tolerance)
+    shown, anchors, names = _prepare(cities, basemap, tolerance)
     m = base_map(basemap, _bounds(shown))
     p = panel[["city", year_col, value]].copy()
     p["city"] = p["city"].astype(str)
@@ -541,21 +741,32 @@ def choropleth_map(cities: gpd.GeoDataFrame, panel: pd.DataFrame, value: str, *,
         "return '<b>'+f.properties.n+'</b><br>'+LAB+' ('+ys.value+'): '+cur(f)[1];},"
         "{sticky:true});}}).addTo(map);"
         "var ctl=L.control({position:'topright'});ctl.onAdd=function(){"
-        "var d=L.DomUtil.create('div','pn-year-control');" + _CONTROL_BOX_JS + _YEAR_SELECT_JS +
+        "var d=L.DomUtil.create('div','pn-year-control pn-box');" + _CONTROL_BOX_JS
+        + _year_select_js(lang) +
         "L.DomEvent.disableClickPropagation(d);"
         "ys.onchange=function(){lay.setStyle(function(f){return {fillColor:cur(f)[0]};});};"
         "return d;};ctl.addTo(map);"
     )
     _Script(js).add_to(m)
-    _Script(_legend_js(label or value, [], gradient=_ramp(cmap), lo=f"{lo:.3g}",
-                       hi=f"{hi:.3g}")).add_to(m)
+    _add_labels(m, anchors, names, lang)
+    _Script(_legend_js(label or value, [("#dddddd", WORDS["no_data"](lang))],
+                       gradient=_ramp(cmap, 11), ticks=_value_ticks(lo, hi), opacity=0.75)
+            ).add_to(m)
     return m
+
+
+def _value_ticks(lo: float, hi: float, fmt: Any = None) -> list[tuple[float, str]]:
+    """Ticks of a linear colour bar from ``lo`` to ``hi``: both ends and the middle."""
+    f = fmt or (lambda x: f"{x:.3g}")
+    if hi <= lo:
+        return [(0.5, f(lo))]
+    return [(0.0, f(lo)), (0.5, f((lo + hi) / 2)), (1.0, f(hi))]
 
 
 def category_map(polygons: gpd.GeoDataFrame, category: str, *,
                  colours: Mapping[str, str] | None = None, tooltip: Sequence[str] = (),
                  title: str | None = None, basemap: Basemap = "none",
-                 tolerance: float = DEFAULT_TOLERANCE) -> folium.Map:
+                 tolerance: float = DEFAULT_TOLERANCE, lang: Lang = "en") -> folium.Map:
     """Polygons coloured by a category (e.g. land-sale counties in / out of parks).
 
     Parameters
@@ -579,12 +790,15 @@ def category_map(polygons: gpd.GeoDataFrame, category: str, *,
             r[t], (float, np.floating)) else esc(r[t])) for t in tooltip]
         tips.append(_tip(esc(r["name"]), rows))
     _polygons(shown, fills, tips, name=category, opacity=0.65).add_to(m)
-    _Script(_legend_js(title or category, [(col[c], c) for c in cats])).add_to(m)
+    _add_labels(m, anchor_points(shown).set_index("city"),
+                dict(zip(shown["city"].astype(str), shown["name"].astype(str))), lang)
+    _Script(_legend_js(title or category, [(col[c], c) for c in cats], opacity=0.65)).add_to(m)
     return m
 
 
 def _outline_layer(m: folium.Map, outlines: gpd.GeoDataFrame, basemap: Basemap,
-                   tolerance: float, colours: Mapping[str, str]) -> list[tuple[str, str]]:
+                   tolerance: float, colours: Mapping[str, str], lang: Lang = "en"
+                   ) -> list[tuple[str, str]]:
     """Unfilled context outlines (e.g. prefectures), coloured by ``group``; legend items."""
     shown = display_polygons(outlines.reset_index(drop=True), basemap, tolerance)
     geoms = _round_geoms(np.asarray(shown.geometry.values, dtype=object))
@@ -600,7 +814,9 @@ def _outline_layer(m: folium.Map, outlines: gpd.GeoDataFrame, basemap: Basemap,
                                   "fill": False, "opacity": 0.9},
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)).add_to(m)
     seen = dict.fromkeys(g for g in groups if g)
-    return [(colours.get(g, "#333333"), f"{g} prefecture outline") for g in seen]
+    _add_labels(m, anchor_points(shown).set_index("city"),
+                dict(zip(shown["city"].astype(str), shown["name"].astype(str))), lang)
+    return [(colours.get(g, "#333333"), f"{g} {WORDS['outline'](lang)}") for g in seen]
 
 
 def share_map(polygons: gpd.GeoDataFrame, value: str, *, label: str | None = None,
@@ -608,7 +824,7 @@ def share_map(polygons: gpd.GeoDataFrame, value: str, *, label: str | None = Non
               outline_colours: Mapping[str, str] | None = None, cmap: str = "YlOrRd",
               lo: float | None = 0.0, hi: float | None = 1.0, percent: bool = True,
               no_data: str = "no data", basemap: Basemap = "none",
-              tolerance: float = DEFAULT_TOLERANCE) -> folium.Map:
+              tolerance: float = DEFAULT_TOLERANCE, lang: Lang = "en") -> folium.Map:
     """Polygons coloured by a continuous ``value`` on a sequential scale with a legend.
 
     Polygons whose value is missing are grey (``no_data`` in the legend) and their tooltip
@@ -650,8 +866,11 @@ def share_map(polygons: gpd.GeoDataFrame, value: str, *, label: str | None = Non
     items = [("#dddddd", no_data)]
     if outlines is not None and len(outlines):
         items += _outline_layer(m, outlines, basemap, tolerance,
-                                outline_colours or {"EWN": "#08306b", "PRD": "#6a51a3"})
+                                outline_colours or {"EWN": "#08306b", "PRD": "#6a51a3"}, lang)
+    else:
+        _add_labels(m, anchor_points(shown).set_index("city"),
+                    dict(zip(shown["city"].astype(str), shown["name"].astype(str))), lang)
     fmt = (lambda x: f"{100 * x:.0f}%") if percent else (lambda x: f"{x:.3g}")
-    _Script(_legend_js(label or value, items, gradient=_ramp(cmap), lo=fmt(a), hi=fmt(b))
-            ).add_to(m)
+    _Script(_legend_js(label or value, items, gradient=_ramp(cmap, 11),
+                       ticks=_value_ticks(a, a + span, fmt), opacity=0.75)).add_to(m)
     return m

@@ -12,18 +12,22 @@ import geopandas as gpd
 import pandas as pd
 
 from pairnet.core.errors import InputError
+from pairnet.core.i18n import Lang
 from pairnet.core.tables import require_columns
 from pairnet.maps.geometry import DEFAULT_TOLERANCE, Basemap
 from pairnet.maps.layers import (
-    GROUP_COLOURS,
+    WORDS,
+    _add_labels,
     _arc,
     _bounds,
     _city_layer,
     _fmt,
+    _group_items,
     _legend_js,
     _prepare,
     _Script,
     _tip,
+    _w,
     base_map,
     blank,
     esc,
@@ -42,6 +46,7 @@ def pairing_comparison_map(
     *,
     basemap: Basemap = "none",
     tolerance: float = DEFAULT_TOLERANCE,
+    lang: Lang = "en",
 ) -> folium.Map:
     """Actual (dashed) and optimal (solid) helper → recipient pairs on the city polygons.
 
@@ -55,6 +60,8 @@ def pairing_comparison_map(
         ``helper, recipient`` of the actual pairing (e.g. the parks table).
     basemap, tolerance
         See :func:`pairnet.maps.layers.base_map` and :func:`pairnet.maps.geometry.simplify_coverage`.
+    lang : {"en", "zh"}
+        Language of the legend, layers and tooltips; cities are labelled by name.
 
     Raises
     ------
@@ -65,7 +72,7 @@ def pairing_comparison_map(
                     file="optimal pairing")
     shown, anchors, names = _prepare(cities, basemap, tolerance)
     m = base_map(basemap, _bounds(shown))
-    _city_layer(m, shown)
+    _city_layer(m, shown, lang=lang)
 
     def ends(h: str, r: str, what: str, i: int):
         if h not in anchors.index or r not in anchors.index:
@@ -76,7 +83,7 @@ def pairing_comparison_map(
 
     act_pairs: set[tuple[str, str]] = set()
     if actual is not None and len(actual):
-        layer = folium.FeatureGroup(name="actual pairing")
+        layer = folium.FeatureGroup(name=WORDS["actual_layer"](lang))
         act = actual[["helper", "recipient"]].astype(str).drop_duplicates()
         for i, (h, r) in enumerate(zip(act["helper"], act["recipient"])):
             act_pairs.add((h, r))
@@ -84,22 +91,24 @@ def pairing_comparison_map(
             folium.PolyLine(_arc(a, b, 0.25), color=ACTUAL_COLOUR, weight=2, opacity=0.8,
                             dash_array="6 5",
                             tooltip=_tip(f"{esc(names.get(h, h))} → {esc(names.get(r, r))}",
-                                         [("pairing", "actual")])).add_to(layer)
+                                         [(_w("pairing", lang), _w("actual", lang))])
+                            ).add_to(layer)
         layer.add_to(m)
-    layer = folium.FeatureGroup(name="optimal pairing")
+    layer = folium.FeatureGroup(name=WORDS["optimal_layer"](lang))
     for i, row in enumerate(optimal.to_dict("records")):
         h, r = str(row["helper"]), str(row["recipient"])
         a, b = ends(h, r, "optimal pairing", i)
         share = row.get("chosen_share")
         share_ok = not blank(share)
-        rows = [("pairing", "optimal" + (" (also actual)" if (h, r) in act_pairs else "")),
-                ("distance km", _fmt(row["distance_km"])),
-                ("predicted effect", _fmt(row["predicted_effect"], 3))]
+        rows = [(_w("pairing", lang), _w("optimal", lang)
+                 + (_w("also_actual", lang) if (h, r) in act_pairs else "")),
+                (_w("distance_km", lang), _fmt(row["distance_km"])),
+                (_w("predicted_effect", lang), _fmt(row["predicted_effect"], 3))]
         if share_ok:
-            rows.append(("chosen in draws", f"{100 * float(share):.0f}%"))
+            rows.append((_w("chosen", lang), f"{100 * float(share):.0f}%"))
         tied = row.get("tied_with") or ""
         if isinstance(tied, str) and tied:
-            rows.append(("equally good", esc("; ".join(names.get(t, t)
+            rows.append((_w("tied", lang), esc("; ".join(names.get(t, t)
                                                       for t in tied.split("; ")))))
         folium.PolyLine(_arc(a, b, 0.12), color=OPTIMAL_COLOUR,
                         weight=2 + (4 * float(share) if share_ok else 2), opacity=0.9,
@@ -107,8 +116,9 @@ def pairing_comparison_map(
                                      rows)).add_to(layer)
     layer.add_to(m)
     folium.LayerControl(collapsed=False).add_to(m)
-    _Script(_legend_js("pairing", [(OPTIMAL_COLOUR, "optimal (width ∝ share of draws)"),
-                                   (ACTUAL_COLOUR, "actual (dashed)"),
-                                   (GROUP_COLOURS["PRD"], "helper"),
-                                   (GROUP_COLOURS["EWN"], "recipient")])).add_to(m)
+    _add_labels(m, anchors, names, lang)
+    _Script(_legend_js(WORDS["pairing"](lang),
+                       [(OPTIMAL_COLOUR, WORDS["optimal_legend"](lang)),
+                        (ACTUAL_COLOUR, WORDS["actual_legend"](lang)),
+                        *_group_items(shown, lang)])).add_to(m)
     return m

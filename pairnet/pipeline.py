@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from pairnet.core.errors import PairnetError
+from pairnet.core.i18n import Lang, Text, render
 from pairnet.core.results import ResultBase, Table
 from pairnet.study import ReportConfig, StudyConfig
 
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
     from pairnet.spatial.distances import DistancesResult
 
 __all__ = ["Artefacts", "Step", "StepContext", "STEPS", "NotRun", "StepsFailed", "run_report",
-           "available_steps"]
+           "available_steps", "banner_text"]
 
 
 class NotRun(Exception):  # noqa: N818 - a control-flow signal, not an error
@@ -92,6 +93,10 @@ class StepContext:
     out: Path
     demo: bool
     art: Artefacts = field(default_factory=Artefacts)
+    #: the report's language
+    lang: Lang = "en"
+    #: what this study's steps generated instead of reading (for the report's banner)
+    synthetic: list[Text] = field(default_factory=list)
 
     def folder(self, key: str) -> Path:
         """The step folder ``DIR/<study>/<key>`` (its path; the writer creates it)."""
@@ -103,14 +108,14 @@ class Step:
     """One analysis: which study kind runs it, what it needs and gives, and how it runs."""
 
     key: str
-    title: str
+    title: str | Text
     kind: str
     modules: tuple[str, ...]
     run: Callable[[StepContext], Section]
-    method: str = ""
+    method: str | Text = ""
     #: artefacts that must exist before the step runs, and the reason shown when they do not
     needs: tuple[str, ...] = ()
-    why: str = ""
+    why: str | Text = ""
     #: artefacts the step always sets (checked after it ran)
     gives: tuple[str, ...] = ()
     #: artefacts it sets when its inputs allow (e.g. effects only with distances)
@@ -128,7 +133,7 @@ class Step:
 class DataStepResult(ResultBase):
     """The data step: which inputs were read or generated, and the ingest audit."""
 
-    title = "Inputs and data audit"
+    title = Text("Inputs and data audit", "输入数据与审计")  # type: ignore[assignment]
     helpers: tuple[str, ...]
     recipients: tuple[str, ...]
     years: tuple[int, int]
@@ -174,9 +179,9 @@ class DataStepResult(ResultBase):
 class ParksResult(ResultBase):
     """The pairing step: the co-built parks with city names."""
 
-    title = "Pairing map"
+    title = Text("Pairing map", "对口帮扶地图")  # type: ignore[assignment]
     parks: pd.DataFrame
-    note: str = ""
+    note: str | Text = ""
 
     def tidy(self) -> pd.DataFrame:
         """The parks table."""
@@ -188,7 +193,8 @@ class ParksResult(ResultBase):
 
     def tables(self) -> dict[str, Table]:
         """The parks table."""
-        return {"parks": Table(self.parks, "Co-built parks (pairings)", self.note)}
+        return {"parks": Table(self.parks, Text("Co-built parks (pairings)", "共建园区（帮扶组合）"),
+                               self.note)}
 
 
 # ------------------------------------------------------------------------- helpers
@@ -228,7 +234,7 @@ def _section(ctx: StepContext, key: str, result: Any, *,
     from pairnet.core.outputs import write_result
     from pairnet.maps.report import section_from_output
 
-    written = write_result(result, ctx.folder(key))
+    written = write_result(result, ctx.folder(key), lang=ctx.lang)
     return section_from_output(written, key, _TITLES[key], maps=maps)
 
 
@@ -252,6 +258,8 @@ def _step_data(ctx: StepContext) -> Section:
         paths = generate_guangdong_demo(ctx.folder("data") / "generated",
                                         seed=20240101 + st.seed)
         inputs.update({k: Path(paths[k]) for k in ("registry", "controls", "parks")})
+        ctx.synthetic += [Text("the firm registry (investment flows)", "企业工商登记数据（投资流）"),
+                          Text("the city controls", "城市控制变量")]
         # relative to the report folder: results never embed the absolute --out path
         generated = {k: Path(v).relative_to(ctx.out).as_posix() for k, v in paths.items()}
     n_parks = None
@@ -316,11 +324,16 @@ def _step_network(ctx: StepContext) -> Section:
                            years=range(st.years[0], st.years[1] + 1))
     m = flow_map(art.cities, art.flows, thresholds=[_number(t) for t in th],
                  basemap=st.basemap, focus=(art.helpers or [], art.recipients or []),
-                 tolerance=st.tolerance)
+                 tolerance=st.tolerance, lang=ctx.lang)
     return _section(ctx, "network", res, maps=[
-        MapFigure("Directed investment flows by year", m,
-                  "Pick a year and a minimum count; line width ∝ count; arcs bend to the right "
-                  "of the direction of investment (a dot marks the destination).")])
+        MapFigure(Text("Directed investment flows by year", "逐年有向投资流"), m, Text(
+            "Pick a year, a minimum count and which pairs (top right; the default shows helper "
+            "→ recipient investment only). Line width ∝ count on one scale for every year (the "
+            "legend gives the widths' values); arcs bend to the right of the direction of "
+            "investment and a dot marks the destination. City names: the 'labels' switch.",
+            "在右上角选择年份、最小投资数目和组合范围（默认只显示帮扶方 → 被帮扶方的投资）。线宽与投资"
+            "数目成正比，所有年份使用同一比例（图例标出线宽对应的数值）；弧线向投资方向的右侧弯曲，"
+            "圆点为被投资方。城市名称可用“标注”开关切换。"))])
 
 
 def _number(t: float) -> float | int:
@@ -365,14 +378,18 @@ def _step_did(ctx: StepContext) -> Section:
         assert art.cities is not None
         m = distance_effect_map(art.cities, art.effects, actual=art.parks,
                                 basemap=st.basemap, tolerance=st.tolerance,
-                                distance_label=col)
+                                distance_label=col, lang=ctx.lang)
         maps.append(MapFigure(
-            "Predicted effect of every helper–recipient pairing", m,
-            f"b0 + b1 · {col} from the distance-interacted DID (Table 4), {col} in km. "
-            "One helper's pairs are shown (pick another, or 'all helpers', top right). "
-            "The colour scale runs from min(0, smallest effect) to the largest effect; it "
-            "diverges at zero (red negative, blue positive) only when both signs occur. "
-            "Dark halo = actual pairing."))
+            Text("Predicted effect of every helper–recipient pairing", "各帮扶组合的预测效应"), m,
+            Text(f"b0 + b1 · {col} from the distance-interacted DID (Table 4), {col} in km. "
+                 "One helper's pairs are shown (pick another, or 'all helpers', top right). "
+                 "The colour scale runs from min(0, smallest effect) to the largest effect; it "
+                 "diverges at zero (red negative, blue positive) only when both signs occur, "
+                 "and the legend's ticks mark where 0 lies. Dark halo = actual pairing.",
+                 f"基于距离交互的双重差分（表 4）的 b0 + b1 · {col}，{col} 单位为千米。图中显示一个"
+                 "帮扶城市的全部组合（可在右上角选择其他城市或“全部帮扶城市”）。色标从 min(0, 最小效应)"
+                 "到最大效应；仅当正负效应同时存在时以 0 为中点分为红（负）蓝（正）两色，图例刻度标出 0 "
+                 "的位置。深色光晕 = 实际帮扶组合。")))
     return _section(ctx, "did", res, maps=maps)
 
 
@@ -385,18 +402,25 @@ def _step_pairing(ctx: StepContext) -> Section:
     parks = art.parks
     m = pairing_map(art.cities, parks,
                     distances=art.distances.frame if art.distances is not None else None,
-                    effects=art.effects, basemap=st.basemap, tolerance=st.tolerance)
+                    effects=art.effects, basemap=st.basemap, tolerance=st.tolerance,
+                    lang=ctx.lang)
     names = _names(art.nodes)
     shown = parks.assign(helper_name=parks["helper"].map(names),
                          recipient_name=parks["recipient"].map(names))
     keep = [c for c in ("helper", "helper_name", "recipient", "recipient_name", "park",
                         "first_year", "confidence", "source") if c in shown.columns]
-    res = ParksResult(shown[keep], "Compiled from public government and press reports; "
-                                   "not an official register." if ctx.demo else "")
+    res = ParksResult(shown[keep], Text(
+        "Compiled from public government and press reports; not an official register.",
+        "根据政府公开文件与新闻报道整理，并非官方名录。") if ctx.demo else "")
     return _section(ctx, "pairing", res, maps=[MapFigure(
-        "Co-built parks: helper → recipient", m,
-        "One arc per co-built park from helper to recipient, coloured by first year; "
-        "hover for the park, the four distances and the predicted effect.")])
+        Text("Co-built parks: helper → recipient", "共建园区：帮扶方 → 被帮扶方"), m,
+        Text("One arc per co-built park from helper to recipient (a dot marks the recipient), "
+             "coloured by the park's first year; city names are labelled (switch them off or "
+             "to English with 'labels'). Hover for the park, the four distances and the "
+             "predicted effect.",
+             "每条弧线代表一个共建园区，从帮扶方指向被帮扶方（圆点为被帮扶方），颜色表示园区设立"
+             "年份；城市名称已标注（可用“标注”开关关闭或切换为英文）。鼠标悬停可查看园区、四种距离"
+             "和预测效应。"))])
 
 
 def _step_land(ctx: StepContext) -> Section:
@@ -411,10 +435,11 @@ def _step_land(ctx: StepContext) -> Section:
         from pairnet.panels.demo_land import generate_land_demo
 
         path, _ = generate_land_demo(ctx.folder("data") / "land_demo.csv", seed=2024 + st.seed)
+        ctx.synthetic.append(Text("the land transactions", "土地出让记录"))
     elif "land" in st.inputs:
         path = st.inputs["land"]
     else:
-        raise NotRun("no land-transaction input")
+        raise NotRun(Text("no land-transaction input", "没有土地出让输入数据"))
     res = land_study(path, cities=st.recipients, years=st.land.years,
                      columns=st.columns.get("land"))
     panel = res.panel
@@ -429,22 +454,28 @@ def _step_land(ctx: StepContext) -> Section:
     tot = area.sum(axis=1)
     share = (area.get(1, 0.0) / tot.where(tot > 0)) if len(area) else tot
     # counties without records have no data ("–"), not zero hectares
-    counties["industrial land sold (ha)"] = [float(tot.get(c, float("nan")))
-                                             for c in counties["city"]]
+    sold = Text("industrial land sold (ha)", "工业用地出让面积（公顷）")(ctx.lang)
+    counties[sold] = [float(tot.get(c, float("nan"))) for c in counties["city"]]
     counties["share inside parks"] = [float(share.get(c, float("nan")))
                                       for c in counties["city"]]
     outlines = load_boundaries(sorted(set(prefs) | set(GROUPS["PRD"])), level="prefecture")
     m = share_map(counties, "share inside parks",
-                  label="share of industrial land area sold inside co-built parks",
-                  tooltip=["industrial land sold (ha)"], outlines=outlines,
-                  no_data="no data (county not in the cleaned panel)",
-                  basemap=st.basemap, tolerance=st.tolerance / 2)
+                  label=Text("share of industrial land area sold inside co-built parks",
+                             "共建园区内出让的工业用地面积占比")(ctx.lang),
+                  tooltip=[sold], outlines=outlines,
+                  no_data=Text("no data (county not in the cleaned panel)",
+                               "无数据（该区县不在清洗后的面板中）")(ctx.lang),
+                  basemap=st.basemap, tolerance=st.tolerance / 2, lang=ctx.lang)
     return _section(ctx, "land", res, maps=[MapFigure(
-        "Share of industrial land sold inside co-built parks, by county", m,
-        "Counties of the recipient prefectures coloured by the share of the industrial "
-        "land area (ha) sold inside co-built parks over all years of the cleaned panel; "
-        "grey = no records after cleaning. Outlines: the recipient (EWN) prefectures and, "
-        "for context, the PRD helper prefectures. Hover for the hectares sold.")])
+        Text("Share of industrial land sold inside co-built parks, by county",
+             "各区县共建园区内出让工业用地的面积占比"), m,
+        Text("Counties of the recipient prefectures coloured by the share of the industrial "
+             "land area (ha) sold inside co-built parks over all years of the cleaned panel; "
+             "grey = no records after cleaning. Outlines: the recipient (EWN) prefectures and, "
+             "for context, the PRD helper prefectures. Hover for the hectares sold.",
+             "被帮扶地级市下辖各区县按清洗后面板全部年份中共建园区内出让的工业用地面积（公顷）占比"
+             "着色；灰色 = 清洗后无记录。轮廓线：被帮扶（粤东西北）地级市，以及作为参照的珠三角帮扶"
+             "地级市。鼠标悬停可查看出让面积。"))])
 
 
 def _step_optimize(ctx: StepContext) -> Section:
@@ -463,19 +494,24 @@ def _step_optimize(ctx: StepContext) -> Section:
 
         assert art.cities is not None
         m = pairing_comparison_map(art.cities, res.chosen(), art.parks,
-                                   basemap=st.basemap, tolerance=st.tolerance)
-        maps.append(MapFigure("Actual vs optimal pairing", m,
-                              "Solid: optimal pairs (width ∝ share of coefficient draws "
-                              "choosing the pair); dashed: actual pairing."))
+                                   basemap=st.basemap, tolerance=st.tolerance, lang=ctx.lang)
+        maps.append(MapFigure(Text("Actual vs optimal pairing", "实际与最优帮扶组合"), m, Text(
+            "Solid red: optimal pairs (width ∝ share of coefficient draws choosing the pair); "
+            "dashed grey: actual pairing. Switch either layer off (top right).",
+            "红色实线：最优组合（线宽与系数抽样中选中该组合的比例成正比）；灰色虚线：实际组合。可在"
+            "右上角关闭任一图层。")))
     return _section(ctx, "optimize", res, maps=maps)
 
 
 # ------------------------------------------------------------------------- city panel
-_MAP_LABELS = {"mig": "population mobility (mig, ratio)",
-               "gdp_pc": "GDP per capita (gdp_pc, 万元 per person, base-year prices)"}
-_MAP_NOTES = {"mig": "mig = (resident − registered population) / registered population; "
-                     "above 0 = net inflow.",
-              "gdp_pc": "gdp_pc = real GDP / resident population."}
+_MAP_LABELS = {"mig": Text("population mobility (mig, ratio)", "人口流动（mig，比值）"),
+               "gdp_pc": Text("GDP per capita (gdp_pc, 万元 per person, base-year prices)",
+                              "人均 GDP（gdp_pc，万元/人，基期价格）")}
+_MAP_NOTES = {"mig": Text("mig = (resident − registered population) / registered population; "
+                          "above 0 = net inflow.",
+                          "mig = (常住人口 − 户籍人口) / 户籍人口；大于 0 为人口净流入。"),
+              "gdp_pc": Text("gdp_pc = real GDP / resident population.",
+                             "gdp_pc = 实际 GDP / 常住人口。")}
 
 
 def _step_citypanel(ctx: StepContext) -> Section:
@@ -491,6 +527,7 @@ def _step_citypanel(ctx: StepContext) -> Section:
         from pairnet.panels.demo_yrd import write_demo_yrd
 
         raw_path, _ = write_demo_yrd(ctx.folder("data"), seed=st.seed)
+        ctx.synthetic.append(Text("the city statistics", "城市统计数据"))
         raw = _read(raw_path, string_cols=["city"])
         file = None
     else:
@@ -511,61 +548,87 @@ def _step_citypanel(ctx: StepContext) -> Section:
         cities = city_polygons(sorted(frame["city"].astype(str).unique()))
         for col in opts.maps:
             if col in frame.columns:
-                label = _MAP_LABELS.get(col, col)
+                label = _MAP_LABELS.get(col, Text(col, col))
                 maps.append(MapFigure(
-                    f"{label} by year",
-                    choropleth_map(cities, frame, col, label=label, basemap=st.basemap,
-                                   tolerance=st.tolerance),
-                    _MAP_NOTES.get(col, "See the variables table for the definition and unit.")
-                    + " Pick a year (top right); one colour scale over all years, so years "
-                    "compare; grey = missing. Hover for the city's value."))
+                    label + Text(" by year", "（逐年）"),
+                    choropleth_map(cities, frame, col, label=label(ctx.lang), basemap=st.basemap,
+                                   tolerance=st.tolerance, lang=ctx.lang),
+                    _MAP_NOTES.get(col, Text("See the variables table for the definition and "
+                                             "unit.", "定义和单位见变量表。"))
+                    + Text(" Pick a year (top right); one colour scale over all years, so years "
+                           "compare; grey = missing. Hover for the city's value.",
+                           "在右上角选择年份；所有年份使用同一色标，便于比较；灰色 = 缺失。鼠标"
+                           "悬停可查看该城市的数值。")))
     return _section(ctx, "citypanel", res, maps=maps)
 
 
 # ------------------------------------------------------------------------- registry
-_M_DATA = ("Helpers and recipients are resolved to prefecture adcodes; the firm registry is "
-           "reduced to a pair-year count panel (every record in exactly one audit row).")
+_M_DATA = Text("Helpers and recipients are resolved to prefecture adcodes; the firm registry is "
+               "reduced to a pair-year count panel (every record in exactly one audit row).",
+               "帮扶方与被帮扶方解析为地级市行政区划代码；企业登记数据汇总为组合 × 年份的投资数目面板"
+               "（每条记录恰好计入审计表的一行）。")
 STEPS: tuple[Step, ...] = (
-    Step("data", "Inputs and data audit", "pairing",
+    Step("data", Text("Inputs and data audit", "输入数据与审计"), "pairing",
          ("pairnet.spatial.boundaries", "pairnet.panels.registry"), _step_data, _M_DATA,
          gives=("helpers", "recipients", "nodes", "cities"),
-         offers=("parks", "flows", "controls", "ingest", "outcomes"), always=True, demo_modules=("pairnet.panels.demo_guangdong",)),
-    Step("distances", "Distances", "pairing", ("pairnet.spatial.distances",), _step_distances,
-         "Border (nearest boundary points), centroid, and region (union of helpers) distances, "
-         "geodesic on WGS-84.", needs=("cities", "helpers", "recipients"),
-         why="no city boundaries (the data step did not run)", gives=("distances",)),
-    Step("network", "Investment networks", "pairing", ("pairnet.network.pipeline",),
-         _step_network,
-         "A tie i→j in year t iff the count of new investments is at least the threshold; "
-         "density, degree, reciprocity, clustering per year and threshold.",
+         offers=("parks", "flows", "controls", "ingest", "outcomes"), always=True,
+         demo_modules=("pairnet.panels.demo_guangdong",)),
+    Step("distances", Text("Distances", "距离"), "pairing", ("pairnet.spatial.distances",),
+         _step_distances,
+         Text("Border (nearest boundary points), centroid, and region (union of helpers) "
+              "distances, geodesic on WGS-84.",
+              "边界距离（边界最近点）、质心距离与区域（帮扶城市并集）距离，按 WGS-84 椭球测地线计算。"),
+         needs=("cities", "helpers", "recipients"),
+         why=Text("no city boundaries (the data step did not run)", "没有城市边界（数据步骤未运行）"),
+         gives=("distances",)),
+    Step("network", Text("Investment networks", "投资网络"), "pairing",
+         ("pairnet.network.pipeline",), _step_network,
+         Text("A tie i→j in year t iff the count of new investments is at least the threshold; "
+              "density, degree, reciprocity, clustering per year and threshold.",
+              "若 t 年 i 对 j 的新增投资数目不低于阈值，则存在连边 i→j；按年份和阈值计算密度、度、"
+              "互惠性与聚类系数。"),
          needs=("flows", "nodes", "cities"),
-         why="no investment flows (registry or flows input)"),
-    Step("did", "Staggered DID suite", "pairing",
+         why=Text("no investment flows (registry or flows input)",
+                  "没有投资流数据（需要 registry 或 flows 输入）")),
+    Step("did", Text("Staggered DID suite", "渐进双重差分"), "pairing",
          ("pairnet.analyses.did_suite", "pairnet.panels.pairs", "pairnet.analyses.optimize"),
          _step_did,
-         "Two-way fixed effects with pair and year effects, event study, Callaway–Sant'Anna, "
-         "placebo re-assignment of park years, and treat × distance (Table 4).",
-         needs=("flows", "parks"), why="needs flows and the parks table", gives=("did",),
+         Text("Two-way fixed effects with pair and year effects, event study, Callaway–Sant'Anna, "
+              "placebo re-assignment of park years, and treat × distance (Table 4).",
+              "含组合与年份固定效应的双向固定效应模型、事件研究、Callaway–Sant'Anna 估计、随机分配"
+              "园区年份的安慰剂检验，以及处理 × 距离交互（表 4）。"),
+         needs=("flows", "parks"),
+         why=Text("needs flows and the parks table", "需要投资流数据和园区表"), gives=("did",),
          offers=("effects", "effect_model"), uses=("controls", "distances", "outcomes")),
-    Step("pairing", "Pairing map", "pairing", ("pairnet.maps.layers",), _step_pairing,
-         "Co-built parks as helper → recipient arcs over the city polygons.",
-         needs=("parks", "cities"), why="no parks table", uses=("distances", "effects")),
-    Step("land", "Benefit sharing and land sales", "pairing",
+    Step("pairing", Text("Pairing map", "对口帮扶地图"), "pairing", ("pairnet.maps.layers",),
+         _step_pairing,
+         Text("Co-built parks as helper → recipient arcs over the city polygons.",
+              "以帮扶方 → 被帮扶方的弧线在城市边界上展示共建园区。"),
+         needs=("parks", "cities"), why=Text("no parks table", "没有园区表"),
+         uses=("distances", "effects")),
+    Step("land", Text("Benefit sharing and land sales", "利益分成与土地出让"), "pairing",
          ("pairnet.analyses.land",), _step_land,
-         "Land transactions cleaned in audited steps, aggregated to county × year × in/out of "
-         "park; event study of park × year around the 2014 abolition of benefit sharing.",
+         Text("Land transactions cleaned in audited steps, aggregated to county × year × in/out "
+              "of park; event study of park × year around the 2014 abolition of benefit sharing.",
+              "土地出让记录经可审计的步骤清洗后，汇总为区县 × 年份 × 园区内/外；围绕 2014 年取消利益"
+              "分成做园区 × 年份的事件研究。"),
          uses=("recipients",), demo_modules=("pairnet.panels.demo_land",)),
-    Step("optimize", "Pairing optimizer", "pairing", ("pairnet.analyses.optimize",),
-         _step_optimize,
-         "Exact capacitated assignment maximising total predicted effect b0 + b1·distance; "
-         "coefficient draws give how often each pair is chosen.",
+    Step("optimize", Text("Pairing optimizer", "帮扶组合优化"), "pairing",
+         ("pairnet.analyses.optimize",), _step_optimize,
+         Text("Exact capacitated assignment maximising total predicted effect b0 + b1·distance; "
+              "coefficient draws give how often each pair is chosen.",
+              "在容量约束下精确求解使预测总效应 b0 + b1·距离 最大的分配；系数抽样给出每个组合被选中的"
+              "频率。"),
          needs=("effects", "effect_model"),
-         why="needs the distance-interacted DID (did step) and distances",
+         why=Text("needs the distance-interacted DID (did step) and distances",
+                  "需要距离交互的双重差分（did 步骤）和距离"),
          uses=("parks", "cities")),
-    Step("citypanel", "City-panel models", "citypanel",
+    Step("citypanel", Text("City-panel models", "城市面板模型"), "citypanel",
          ("pairnet.analyses.citypanel", "pairnet.panels.citypanel"), _step_citypanel,
-         "Pooled OLS, random and fixed effects with F and Hausman tests; mechanisms, lagged "
-         "mobility, Durbin–Wu–Hausman and subgroup splits.",
+         Text("Pooled OLS, random and fixed effects with F and Hausman tests; mechanisms, lagged "
+              "mobility, Durbin–Wu–Hausman and subgroup splits.",
+              "混合 OLS、随机效应与固定效应模型及 F 检验和 Hausman 检验；机制分析、滞后人口流动、"
+              "Durbin–Wu–Hausman 检验与分组回归。"),
          demo_modules=("pairnet.panels.demo_yrd",)),
 )
 _TITLES = {s.key: s.title for s in STEPS}
@@ -594,14 +657,16 @@ def _run_step(step: Step, ctx: StepContext, strict: bool, log: Callable[[str], N
     needed = step.modules + (step.demo_modules if ctx.demo else ())
     missing = [m for m in needed if not _has(m)]
     if missing:
+        mods = ", ".join(missing)
         return not_run(step.key, step.title,
-                       f"module {', '.join(missing)} is not available in this build")
+                       Text(f"module {mods} is not available in this build",
+                            f"此版本缺少模块 {mods}"))
     if any(getattr(ctx.art, n) is None for n in step.needs):
         return not_run(step.key, step.title, step.why)
     try:
         sec = step.run(ctx)
     except NotRun as exc:
-        return not_run(step.key, step.title, str(exc))
+        return not_run(step.key, step.title, exc.args[0] if exc.args else "")
     except PairnetError as exc:
         if strict:
             raise
@@ -623,7 +688,7 @@ def _run_step(step: Step, ctx: StepContext, strict: bool, log: Callable[[str], N
 
 
 def run_report(config: ReportConfig, out: str | Path, *, progress: bool = True,
-               strict: bool = False) -> Path:
+               strict: bool = False, lang: Lang | None = None) -> Path:
     """Run every step of every study, then write ``report.html`` and ``results.json``.
 
     Parameters
@@ -636,6 +701,9 @@ def run_report(config: ReportConfig, out: str | Path, *, progress: bool = True,
         Show rich progress bars (on stderr).
     strict : bool
         Re-raise a step's error instead of recording it as *failed* in the report.
+    lang : {"en", "zh"}, optional
+        The report's language (every heading, caption, note, label, legend and tooltip);
+        default ``config.lang``.
 
     Returns
     -------
@@ -651,11 +719,15 @@ def run_report(config: ReportConfig, out: str | Path, *, progress: bool = True,
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from pairnet.core.options import check_literal
     from pairnet.maps.report import Study, write_study_report
 
+    lang = config.lang if lang is None else lang
+    check_literal(lang, Lang, "lang")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     console = Console(stderr=True)
+    synthetic: list[Text] = []
     studies: list[Study] = []
     timings: dict[str, dict[str, float]] = {}
     t_all = time.perf_counter()
@@ -664,23 +736,25 @@ def run_report(config: ReportConfig, out: str | Path, *, progress: bool = True,
                   transient=False) as bar:
         for st in config.studies:
             steps = [s for s in STEPS if s.kind == st.kind and (s.always or s.key in st.analyses)]
-            task = bar.add_task(st.title[:40], total=len(steps))
-            ctx = StepContext(st, out, config.demo)
+            task = bar.add_task(render(st.title, lang)[:40], total=len(steps))
+            ctx = StepContext(st, out, config.demo, lang=lang)
             sections = {}
             timings[st.key] = {}
             for step in steps:
-                bar.update(task, description=f"{st.key}: {step.title}"[:40])
+                bar.update(task, description=f"{st.key}: {render(step.title, lang)}"[:40])
                 t0 = time.perf_counter()
                 sections[step.key] = _run_step(step, ctx, strict, bar.console.print)
                 timings[st.key][step.key] = round(time.perf_counter() - t0, 2)
                 bar.advance(task)
+            synthetic += [t for t in ctx.synthetic if t not in synthetic]
             order = DISPLAY_ORDER[st.kind]
             studies.append(Study(st.key, st.title, [sections[k] for k in order if k in sections],
                                  st.description))
         task = bar.add_task("writing report.html", total=1)
-        path = write_study_report(studies, out, title=config.title, demo=config.banner,
+        path = write_study_report(studies, out, title=config.title, demo=config.demo,
+                                  banner=banner_text(config, synthetic), lang=lang,
                                   extra_results={"demo": config.demo, "source": config.source,
-                                                 "seconds": timings})
+                                                 "lang": lang, "seconds": timings})
         bar.advance(task)
     console.print(f"report: {path} ({path.stat().st_size / 1e6:.1f} MB, "
                   f"{time.perf_counter() - t_all:.0f} s)")
@@ -688,10 +762,40 @@ def run_report(config: ReportConfig, out: str | Path, *, progress: bool = True,
     for study in studies:
         for s in study.sections:
             if s.status != "ok":
-                console.print(f"  {study.key}/{s.key}: {s.status} — {s.note}")
+                console.print(f"  {study.key}/{s.key}: {s.status} — {render(s.note, lang)}")
             if s.status == "failed":
-                failed.append(f"{study.key}/{s.key}: {s.note}")
+                failed.append(f"{study.key}/{s.key}: {render(s.note, lang)}")
     if failed:
         raise StepsFailed(f"the report was written to {path}, but {len(failed)} step(s) failed: "
                           + "; ".join(failed))
     return path
+
+
+def banner_text(config: ReportConfig, synthetic: Sequence[Text]) -> Text | str:
+    """What is synthetic in this report, for its banner ("" = no banner).
+
+    The demo names the inputs its generators wrote (``synthetic``, collected from the steps that
+    ran) and what is real; a study file with ``synthetic = true`` says that its own inputs are
+    synthetic and names them; any other study has no banner.
+    """
+    if config.demo:
+        if not synthetic:
+            return Text("Nothing in this report was generated.", "本报告没有使用生成的数据。")
+        en = "; ".join(t.en for t in synthetic)
+        zh = "、".join(t("zh") for t in synthetic)
+        return Text(
+            f"Synthetic in this report (seeded generators on real geography): {en}. Real: the "
+            "city and county boundaries and the list of co-built parks with their first years, "
+            "compiled from public government and press reports (not an official register). The "
+            "numbers illustrate the methods and are not findings.",
+            f"本报告中的合成数据（基于真实地理边界的带种子生成器）：{zh}。真实数据：城市与区县边界，"
+            "以及根据政府公开文件与新闻报道整理的共建园区名单及设立年份（并非官方名录）。报告中的数字"
+            "仅用于演示方法，不构成研究结论。")
+    if config.synthetic:
+        files = sorted({p.name for st in config.studies for p in st.inputs.values()})
+        listed = ", ".join(files) or "-"
+        return Text(f"The study file marks its inputs as synthetic (synthetic = true): {listed}. "
+                    "The numbers illustrate the methods and are not findings.",
+                    f"研究文件声明其输入数据为合成数据（synthetic = true）：{listed}。报告中的数字仅"
+                    "用于演示方法，不构成研究结论。")
+    return ""

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-__all__ = ["Lang", "LANGS", "Text", "render"]
+__all__ = ["Lang", "LANGS", "Text", "render", "LABELS", "label"]
 
 Lang = Literal["en", "zh"]
 LANGS: tuple[str, ...] = get_args(Lang)
@@ -42,3 +42,96 @@ class Text:
 def render(value: str | Text, lang: Lang = "en") -> str:
     """A title, note or label in ``lang``: a :class:`Text` picks its language, a str is kept."""
     return value(lang) if isinstance(value, Text) else str(value)
+
+
+#: Display labels of common column names and table rows (CSV files keep the names). Variable
+#: codes of a study (``gdp_pc``, ``mig``) are not listed: they stay as they are.
+LABELS: dict[str, Text] = {
+    "variable": Text("variable", "变量"),
+    "term": Text("term", "变量"),
+    "estimate": Text("estimate", "估计值"),
+    "coef": Text("coef", "系数"),
+    "se": Text("se", "标准误"),
+    "std_error": Text("std. error", "标准误"),
+    "statistic": Text("statistic", "统计量"),
+    "stat": Text("statistic", "统计量"),
+    "p_value": Text("p", "p 值"),
+    "p": Text("p", "p 值"),
+    "conf_low": Text("95% CI low", "95% 置信区间下限"),
+    "conf_high": Text("95% CI high", "95% 置信区间上限"),
+    "ci_low": Text("95% CI low", "95% 置信区间下限"),
+    "ci_high": Text("95% CI high", "95% 置信区间上限"),
+    "att": Text("ATT", "ATT"),
+    "rel_time": Text("relative period", "相对时期"),
+    "event_time": Text("event time", "事件时间"),
+    "year": Text("year", "年份"),
+    "years": Text("years", "年份"),
+    "city": Text("adcode", "行政区划代码"),
+    "name": Text("name", "名称"),
+    "city_name": Text("city", "城市"),
+    "county": Text("county", "区县"),
+    "county_name": Text("county name", "区县名称"),
+    "origin": Text("origin", "投资方代码"),
+    "origin_name": Text("origin", "投资方城市"),
+    "destination": Text("destination", "被投资方代码"),
+    "destination_name": Text("destination", "被投资方城市"),
+    "helper": Text("helper", "帮扶方代码"),
+    "helper_name": Text("helper", "帮扶方城市"),
+    "recipient": Text("recipient", "被帮扶方代码"),
+    "recipient_name": Text("recipient", "被帮扶方城市"),
+    "park": Text("park", "园区"),
+    "first_year": Text("first year", "设立年份"),
+    "confidence": Text("confidence", "可信度"),
+    "source": Text("source", "来源"),
+    "count": Text("count", "数目"),
+    "rows": Text("rows", "行数"),
+    "records": Text("records", "记录数"),
+    "reason": Text("reason", "原因"),
+    "step": Text("step", "步骤"),
+    "action": Text("action", "处理"),
+    "column": Text("column", "列"),
+    "test": Text("test", "检验"),
+    "df": Text("df", "自由度"),
+    "note": Text("note", "说明"),
+    "definition": Text("definition", "定义"),
+    "unit": Text("unit", "单位"),
+    "estimator": Text("estimator", "估计量"),
+    "threshold": Text("threshold", "阈值"),
+    "density": Text("density", "密度"),
+    "border_km": Text("border km", "边界距离 (km)"),
+    "centroid_km": Text("centroid km", "质心距离 (km)"),
+    "region_centroid_km": Text("region centroid km", "至帮扶区质心距离 (km)"),
+    "region_border_km": Text("region border km", "至帮扶区边界距离 (km)"),
+    "distance_km": Text("distance km", "距离 (km)"),
+    "predicted_effect": Text("predicted effect", "预测效应"),
+    "chosen_share": Text("share of draws choosing the pair", "抽样中选中该组合的比例"),
+    "tied_with": Text("equally good", "同样好的备选"),
+    "control_obs": Text("control: obs", "控制组：观测值"),
+    "control_mean": Text("control: mean", "控制组：均值"),
+    "control_sd": Text("control: sd", "控制组：标准差"),
+    "treated_obs": Text("treated: obs", "处理组：观测值"),
+    "treated_mean": Text("treated: mean", "处理组：均值"),
+    "treated_sd": Text("treated: sd", "处理组：标准差"),
+    "mean": Text("mean", "均值"),
+    "sd": Text("sd", "标准差"),
+    "min": Text("min", "最小值"),
+    "max": Text("max", "最大值"),
+    "mean_inside": Text("mean inside parks", "园区内均值"),
+    "mean_outside": Text("mean outside parks", "园区外均值"),
+    "cells_inside": Text("cells inside", "园区内单元数"),
+    "cells_outside": Text("cells outside", "园区外单元数"),
+    "difference": Text("difference", "差值"),
+    "land_use": Text("land use", "土地用途"),
+}
+
+
+def label(name: str, lang: Lang = "en", labels: dict[str, Text | str] | None = None) -> str:
+    """The display label of a column or row ``name`` in ``lang`` (``name`` itself if unknown).
+
+    ``labels`` (a table's own) take precedence over :data:`LABELS`.
+    """
+    if labels and name in labels:
+        return render(labels[name], lang)
+    if name in LABELS:
+        return LABELS[name](lang)
+    return str(name)

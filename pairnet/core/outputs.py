@@ -3,7 +3,7 @@
 :func:`write_result` turns a result (:mod:`pairnet.core.results`) into its step folder::
 
     DIR/results.json             every number it reports (``result.to_dict()``)
-    DIR/tables/NAME.{csv,html,md,tex}
+    DIR/tables/NAME.{csv,html,md,tex,docx}
     DIR/figures/NAME.{png,svg}
     DIR/outputs.json             index: titles and notes of the tables and figures, in order
 
@@ -14,6 +14,7 @@ back).
 from __future__ import annotations
 
 import dataclasses
+import datetime as _dt
 import json
 import re
 from collections.abc import Mapping
@@ -24,7 +25,7 @@ from typing import Any
 import pandas as pd
 
 from pairnet.core.errors import InputError
-from pairnet.core.i18n import Lang, Text, render
+from pairnet.core.i18n import Lang, Text, label, render
 from pairnet.core.results import Figure, Result, Table
 from pairnet.core.tables import write_json
 
@@ -65,8 +66,13 @@ def _column_kind(s: pd.Series) -> str:
     return "text"
 
 
-def _format_column(name: str, s: pd.Series, float_format: str | None) -> pd.Series:
-    """Display strings for one column (CSV keeps the raw values)."""
+def _format_column(name: str, s: pd.Series, float_format: str | None,
+                   decimals: int | None = None) -> pd.Series:
+    """Display strings for one column (CSV keeps the raw values).
+
+    ``decimals`` fixes the decimals of a float column (its statistic's), with thousands
+    separators; without it they follow the column's magnitude.
+    """
     kind = _column_kind(s)
     if kind == "text":
         return s.map(lambda v: "" if v is None or (not isinstance(v, str) and pd.isna(v))
@@ -75,7 +81,9 @@ def _format_column(name: str, s: pd.Series, float_format: str | None) -> pd.Seri
     finite = finite[~finite.isin([float("inf"), float("-inf")])]
     integral = kind == "int" or (len(finite) > 0 and bool((finite == finite.round()).all())
                                  and float(finite.abs().max()) < 1e15)
-    if integral:
+    if decimals is not None and kind == "float":
+        fmt = "{:,." + str(decimals) + "f}"
+    elif integral:
         fmt = "{:.0f}" if _is_yearlike(name, finite) else "{:,.0f}"
     elif float_format is not None:
         fmt = float_format
@@ -97,37 +105,192 @@ def _numeric_text(col: pd.Series) -> bool:
             and not all(v.isdigit() for v in vals))
 
 
-def _fmt(df: pd.DataFrame, float_format: str | None) -> tuple[pd.DataFrame, list[str]]:
+def _fmt(df: pd.DataFrame, float_format: str | None,
+         decimals: int | Mapping[str, int] | None = None) -> tuple[pd.DataFrame, list[str]]:
     """Formatted copy of ``df`` (all strings) and each column's alignment ("l" or "r")."""
     out = pd.DataFrame(index=df.index)
     align = []
     for i, c in enumerate(df.columns):
         col = df.iloc[:, i]
-        out[c] = _format_column(str(c), col, float_format).astype(object)
+        d = decimals.get(str(c)) if isinstance(decimals, Mapping) else decimals
+        out[c] = _format_column(str(c), col, float_format, d).astype(object)
         align.append("r" if _column_kind(col) != "text" or _numeric_text(out[c]) else "l")
     return out, align
 
 
-def _html_table(shown: pd.DataFrame, align: list[str], index: bool) -> str:
-    """An escaped HTML table; text columns left-aligned, numbers right-aligned."""
-    from html import escape
+#: great_tables options of every HTML table (via maketables' ``gt_style``)
+_GT_STYLE: dict[str, object] = {
+    "table_font_size_all": "13px", "source_notes_font_size": "12px",
+    "data_row_padding": "3px", "column_labels_padding": "4px",
+    "table_background_color": "transparent", "column_labels_background_color": "transparent",
+    "stub_background_color": "transparent", "table_body_hlines_style": "solid",
+    "table_body_hlines_color": "#e3e3e3", "table_body_hlines_width": "1px",
+}
+_TEX_ESCAPE = {"\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
+               "_": r"\_", "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}",
+               "^": r"\textasciicircum{}"}
+_TEX_RE = re.compile("|".join(re.escape(k) for k in _TEX_ESCAPE))
 
-    def cell(tag: str, v: Any, a: str) -> str:
-        side = "left" if a == "l" else "right"
-        text = str(v)
-        # short cells never wrap (a wrapped "广州 746; 中山 715" is hard to read); long prose may
-        wrap = "" if len(text) > 40 else ";white-space:nowrap"
-        return f'<{tag} class="pn-{a}" style="text-align:{side}{wrap}">{escape(text)}</{tag}>'
 
-    cols = ([cell("th", shown.index.name or "", "l")] if index else []) + [
-        cell("th", c, a) for c, a in zip(shown.columns, align, strict=True)]
-    rows = []
-    for idx, rec in zip(shown.index, shown.itertuples(index=False), strict=True):
-        cells = ([cell("th", idx, "l")] if index else []) + [
-            cell("td", v, a) for v, a in zip(rec, align, strict=True)]
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return ('<table class="pn-table">\n<thead><tr>' + "".join(cols) + "</tr></thead>\n<tbody>\n"
-            + "\n".join(rows) + "\n</tbody>\n</table>\n")
+def _tex(text: Any) -> Any:
+    """LaTeX-escape a cell, label, caption or note (maketables writes them as they are)."""
+    if not isinstance(text, str):
+        return text
+    return _TEX_RE.sub(lambda m: _TEX_ESCAPE[m.group(0)], text)
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """A table laid out for maketables: the MTable, each data column's alignment, the stub."""
+
+    table: Any
+    align: list[str]
+    stub: str
+
+
+def _layout(tab: Table, lang: Lang) -> _Layout:
+    """The maketables table of ``tab`` in ``lang``.
+
+    Regression tables are maketables' ETable (:class:`pairnet.core.modeltable.ModelTable`),
+    every other table an MTable of the formatted cells whose first column (or index) is the
+    row stub.
+    """
+    from maketables import MTable
+
+    from pairnet.core.modeltable import ModelTable
+
+    title, note = render(tab.title, lang), render(tab.note, lang)
+    if isinstance(tab, ModelTable):
+        et = tab.etable(lang)
+        return _Layout(et, ["c"] * et.df.shape[1], "")
+    shown, align = _fmt(tab.frame, tab.float_format, tab.decimals)
+    labels = [label(str(c), lang, dict(tab.labels)) for c in shown.columns]
+    if len(set(labels)) == len(labels):
+        shown.columns = labels
+    if tab.index:
+        stub = label(str(tab.frame.index.name or ""), lang, dict(tab.labels))
+        shown.index = [str(v) for v in tab.frame.index]
+    elif shown.shape[1] > 1:
+        stub = str(shown.columns[0])
+        shown = shown.set_index(shown.columns[0])
+        align = align[1:]
+    else:
+        stub = ""
+        shown.index = [""] * len(shown)
+    shown.index.name = None
+    return _Layout(MTable(shown, caption=title or None, notes=note), align, stub)
+
+
+def _html_fragment(lay: _Layout, name: str, *, caption: bool = False,
+                   notes: bool = False) -> str:
+    """The table as an escaped HTML fragment (great_tables via maketables)."""
+    from maketables.symbols import translate_symbols
+
+    t = lay.table
+    cap, nts = t.caption, t.notes
+    try:
+        if not caption:
+            t.caption = None
+        if not notes:
+            t.notes = ""
+        gt = t.make("gt", gt_style=_GT_STYLE)
+    finally:
+        t.caption, t.notes = cap, nts
+    cols = [str(c) for c in gt._tbl_data.columns]
+    stubcol, data = cols[0], cols[1:]
+    gt = gt.with_id("pn-t-" + re.sub(r"[^A-Za-z0-9_-]", "-", name))
+    gt = gt.cols_align("left", columns=[stubcol])
+    for side, key in (("left", "l"), ("right", "r"), ("center", "c")):
+        picked = [c for c, a in zip(data, lay.align, strict=False) if a == key]
+        if picked:
+            gt = gt.cols_align(side, columns=picked)
+    if lay.stub:
+        gt = gt.tab_stubhead(label=lay.stub)
+    from great_tables import GT
+
+    # maketables replaces the instance's as_raw_html by its first render; render anew
+    html = translate_symbols(GT.as_raw_html(gt), "html")
+    return f'<div class="pn-table">{html}</div>\n'
+
+
+def _tex_table(lay: _Layout) -> str:
+    """The table as LaTeX (booktabs, threeparttable, makecell, tabularx), note included."""
+    t = lay.table
+    saved = (t.df, t.caption, t.notes)
+    df = t.df.copy()
+    df = df.map(_tex)
+    df.index = (pd.MultiIndex.from_tuples([tuple(_tex(x) for x in i) for i in df.index])
+                if isinstance(df.index, pd.MultiIndex) else df.index.map(_tex))
+    df.columns = (pd.MultiIndex.from_tuples([tuple(_tex(x) for x in c) for c in df.columns])
+                  if isinstance(df.columns, pd.MultiIndex) else df.columns.map(_tex))
+    try:
+        t.df, t.caption, t.notes = df, _tex(t.caption), _tex(t.notes or "")
+        spec = {"l": "l", "r": "r", "c": "c"}
+        if set(lay.align) <= {"c"}:
+            tex = t.make("tex")
+        else:
+            tex = t.make("tex", tex_style={"tab_width": None})
+            plain = "@{}l" + "c" * df.shape[1]
+            tex = tex.replace("{" + plain + "}",
+                              "{@{}l" + "".join(spec[a] for a in lay.align) + "}", 1)
+    finally:
+        t.df, t.caption, t.notes = saved
+    if lay.stub:
+        tex = tex.replace("\\toprule\n & ", "\\toprule\n" + _tex(lay.stub) + " & ", 1)
+    return tex
+
+
+def _docx_table(lay: _Layout, path: Path) -> None:
+    """The table as a Word document (python-docx via maketables), written reproducibly."""
+    import io
+    import zipfile
+
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    doc = lay.table.make("docx")
+    side = {"l": WD_ALIGN_PARAGRAPH.LEFT, "r": WD_ALIGN_PARAGRAPH.RIGHT,
+            "c": WD_ALIGN_PARAGRAPH.CENTER}
+    if doc.tables:
+        table = doc.tables[-1]
+        n_head = lay.table.df.columns.nlevels
+        for i, row in enumerate(table.rows):
+            cells = row.cells
+            if i == 0 and lay.stub:
+                cells[0].text = lay.stub
+            if len(cells) != len(lay.align) + 1:
+                continue  # the merged notes row
+            for j, a in enumerate(lay.align):
+                for par in cells[j + 1].paragraphs:
+                    par.alignment = side[a] if i >= n_head or a != "c" else side["c"]
+    stamp = _dt.datetime(2000, 1, 1, tzinfo=_dt.UTC)
+    doc.core_properties.created = doc.core_properties.modified = stamp
+    doc.core_properties.last_printed = stamp
+    buf = io.BytesIO()
+    doc.save(buf)
+    # the same table gives the same bytes: fixed zip timestamps and member order
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            z = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
+            z.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(z, src.read(info.filename))
+    path.write_bytes(out.getvalue())
+
+
+def _markdown_table(lay: _Layout, title: str, note: str) -> str:
+    """The table as Markdown (tabulate) with its caption above and its note below."""
+    df = lay.table.df
+    cols = [" ".join(str(x) for x in c if str(x)) if isinstance(c, tuple) else str(c)
+            for c in df.columns]
+    rows = [[str(i[-1] if isinstance(i, tuple) else i),
+             *[str(v).replace("\n", " ") for v in r]]
+            for i, r in zip(df.index, df.itertuples(index=False), strict=True)]
+    body = pd.DataFrame(rows, columns=[lay.stub or " ", *cols])
+    side = {"l": "left", "r": "right", "c": "center"}
+    md = body.to_markdown(index=False, disable_numparse=True,
+                          colalign=["left", *[side[a] for a in lay.align]])
+    return (f"**{title}**\n\n" if title else "") + md + (f"\n\n{note}\n" if note else "\n")
 
 
 @dataclass(frozen=True)
@@ -165,12 +328,28 @@ class StepOutput:
     results: Mapping[str, Any]
     tables: Mapping[str, Table] = field(default_factory=dict)
     figures: Mapping[str, FigureFile] = field(default_factory=dict)
+    #: ``{name: HTML fragment}`` of each table as written (rendered once, in ``lang``)
+    html: Mapping[str, str] = field(default_factory=dict)
+    lang: Lang = "en"
 
 
-def table_html(tab: Table) -> str:
-    """An escaped HTML fragment of a table (text left-aligned, numbers right-aligned)."""
-    shown, align = _fmt(tab.frame, tab.float_format)
-    return _html_table(shown, align, tab.index)
+def _standalone_html(title: str, note: str, fragment: str, lang: Lang) -> str:
+    """``tables/NAME.html``: the table with its caption and note, a page of its own."""
+    from html import escape
+
+    return (f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}">\n<head>'
+            f'<meta charset="utf-8"><title>{escape(title)}</title></head>\n<body>\n'
+            f"<h3>{escape(title)}</h3>\n{fragment}"
+            + (f'<p class="pn-note">{escape(note)}</p>\n' if note else "")
+            + "</body>\n</html>\n")
+
+
+def table_html(tab: Table, lang: Lang = "en", *, name: str = "table") -> str:
+    """An escaped HTML fragment of a table (maketables / great_tables).
+
+    Without its caption and note: the report shows them around it.
+    """
+    return _html_fragment(_layout(tab, lang), name)
 
 
 def write_result(result: Result, out_dir: str | Path, *, title: str | None = None,
@@ -214,7 +393,10 @@ def write_outputs(
     title: str | Text = "",
     lang: Lang = "en",
 ) -> StepOutput:
-    """Write results.json, tables (CSV, HTML, Markdown, LaTeX) and figures (PNG, SVG).
+    """Write results.json, tables (CSV, HTML, Markdown, LaTeX, Word) and figures (PNG, SVG).
+
+    Tables are laid out by maketables (regression tables as its ``ETable``, the others as
+    ``MTable``) in ``lang``; the CSV keeps the raw values and column names.
 
     HTML tables are escaped, so user strings in them are safe to inline. Prefer
     :func:`write_result`, which takes a result object.
@@ -238,23 +420,19 @@ def write_outputs(
     jres = to_jsonable(results) if results is not None else {}
     if results is not None:
         write_json(jres, out / "results.json")
+    fragments: dict[str, str] = {}
     for name, tab in tables.items():
         tdir = out / "tables"
         tdir.mkdir(exist_ok=True)
-        df = tab.frame
-        df.to_csv(tdir / f"{name}.csv", index=tab.index)
-        shown, align = _fmt(df, tab.float_format)
-        (tdir / f"{name}.html").write_text(_html_table(shown, align, tab.index),
+        tab.frame.to_csv(tdir / f"{name}.csv", index=tab.index)
+        lay = _layout(tab, lang)
+        fragments[name] = _html_fragment(lay, name)
+        tt, tn = render(tab.title, lang), render(tab.note, lang)
+        (tdir / f"{name}.html").write_text(_standalone_html(tt, tn, fragments[name], lang),
                                            encoding="utf-8")
-        (tdir / f"{name}.md").write_text(
-            shown.to_markdown(index=tab.index, disable_numparse=True,
-                              colalign=(["left"] if tab.index else [])
-                              + ["left" if a == "l" else "right" for a in align]),
-            encoding="utf-8")
-        (tdir / f"{name}.tex").write_text(
-            shown.to_latex(index=tab.index, escape=True,
-                           column_format=("l" if tab.index else "") + "".join(align)),
-            encoding="utf-8")
+        (tdir / f"{name}.md").write_text(_markdown_table(lay, tt, tn), encoding="utf-8")
+        (tdir / f"{name}.tex").write_text(_tex_table(lay), encoding="utf-8")
+        _docx_table(lay, tdir / f"{name}.docx")
         index["tables"].append({"name": name, "title": tab.title, "note": tab.note})
     written: dict[str, FigureFile] = {}
     for name, fig in (figures or {}).items():
@@ -270,7 +448,8 @@ def write_outputs(
                                  **dict(fig.extra)})
         written[name] = FigureFile(name, ftitle, fnote, png, svg, dict(fig.extra))
     write_json(index, out / "outputs.json")  # figure extras may hold numpy scalars
-    return StepOutput(folder=out, title=title, results=jres, tables=tables, figures=written)
+    return StepOutput(folder=out, title=title, results=jres, tables=tables, figures=written,
+                      html=fragments, lang=lang)
 
 
 def read_outputs(out_dir: str | Path) -> dict[str, Any]:

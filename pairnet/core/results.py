@@ -67,6 +67,12 @@ class Table:
     index: bool = False
     #: ``None`` = per column: fixed decimals chosen from the column's magnitude.
     float_format: str | None = None
+    #: decimals per statistic: one number for every float column, or ``{column: decimals}``
+    #: (columns not named keep the automatic choice); the CSV keeps every digit
+    decimals: int | Mapping[str, int] | None = None
+    #: display labels of columns (``{column: "label" or Text}``), in addition to the common
+    #: ones of :data:`pairnet.core.i18n.LABELS`; the CSV keeps the column names
+    labels: Mapping[str, str | Text] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
