@@ -53,6 +53,8 @@ from scipy import stats
 from pairnet.analyses._pyfixest import feols as pf_feols
 from pairnet.analyses.did import stars
 from pairnet.core.errors import EstimationError, InputError, format_rows
+from pairnet.core.i18n import Lang, Text
+from pairnet.core.modeltable import ModelColumn, model_table
 from pairnet.core.results import Figure, ResultBase, Table, tidy_frame
 from pairnet.core.tables import id_strings
 from pairnet.panels.citypanel import city_split, descriptives, validate_panel
@@ -173,7 +175,7 @@ class PanelFit:
 
     def plot(self, terms: Sequence[str] | None = None, cluster: bool = True,
              scale: Mapping[str, float] | None = None,
-             xlabel: str | None = None) -> MplFigure:
+             xlabel: str | None = None, lang: Lang = "en") -> MplFigure:
         """Coefficient plot with 95% intervals; returns a matplotlib Figure.
 
         ``scale`` (term -> one standard deviation of that regressor) plots the effect of a
@@ -197,8 +199,9 @@ class PanelFit:
         ax.set_xlabel(xlabel or (f"change in {self.y} per one-SD increase of the regressor"
                                  if scale is not None else
                                  f"change in {self.y} per one-unit increase of the regressor"))
-        ax.set_title(f"{self.model}: {self.y} ({'clustered' if cluster else 'conventional'} "
-                     "95% CI)")
+        ax.set_title(Text(f"{self.model}: {self.y} ({'clustered' if cluster else 'conventional'} "
+                          "95% CI)",
+                          f"{self.model}：{self.y}（{'聚类' if cluster else '常规'} 95% 置信区间）")(lang))
         fig.tight_layout()
         return fig
 
@@ -740,7 +743,7 @@ def heterogeneity(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequen
 
 
 def subgroup_plot(het: Mapping[str, Mapping[str, Any]], term: str,
-                  xlabel: str | None = None) -> MplFigure:
+                  xlabel: str | None = None, lang: Lang = "en") -> MplFigure:
     """Coefficient of ``term`` in the high / low group of each splitter (clustered 95% CI)."""
     import matplotlib.pyplot as plt
 
@@ -748,7 +751,7 @@ def subgroup_plot(het: Mapping[str, Mapping[str, Any]], term: str,
     for col, res in het.items():
         for g in ("high", "low"):
             f: PanelFit = res[g]
-            labels.append(f"{col} {g}")
+            labels.append(f"{col} " + {"high": Text("high", "高"), "low": Text("low", "低")}[g](lang))
             est.append(f.coef[term])
             half.append(stats.t.ppf(0.975, f.df_resid) * f.se_cluster[term])
     fig, ax = plt.subplots(figsize=(6, 0.4 * len(labels) + 1.2))
@@ -756,8 +759,8 @@ def subgroup_plot(het: Mapping[str, Mapping[str, Any]], term: str,
     ax.errorbar(est, yy, xerr=half, fmt="o", capsize=3)
     ax.axvline(0, color="grey", lw=0.8)
     ax.set_yticks(yy, labels)
-    ax.set_title(f"{term}: subgroup estimates")
-    ax.set_xlabel(xlabel or f"coefficient on {term}")
+    ax.set_title(Text(f"{term}: subgroup estimates", f"{term}：分组估计")(lang))
+    ax.set_xlabel(xlabel or Text(f"coefficient on {term}", f"{term} 的系数")(lang))
     fig.tight_layout()
     return fig
 
@@ -830,6 +833,10 @@ YRD_GLOSSARY = pd.DataFrame([
 
 _MODEL_LABELS = ("Pooled (ME) = pooled OLS, the paper's 'mixed effects' (混合效应) column; "
                  "RE = random effects; FE = city fixed effects")
+_ESTIMATOR = {"pooled": Text("pooled OLS", "混合 OLS"), "re": Text("RE (Swamy–Arora)", "随机效应（Swamy–Arora）"),
+              "fe": Text("FE (within)", "固定效应（组内）"),
+              "fe_twoways": Text("FE (two-way within)", "双向固定效应（组内）"),
+              "iv": Text("IV (FE)", "工具变量（固定效应）")}
 
 
 def _parse_split(spec: str) -> tuple[str, float | None]:
@@ -1114,117 +1121,203 @@ class CityPanelResult(ResultBase):
             out["base_year"] = self.base_year
         return out
 
+    def _column(self, fit: PanelFit, head: str | Text, cluster: bool) -> ModelColumn:
+        """A panel model as a column of a maketables regression table."""
+        coef = fit.tidy(cluster=cluster).set_index("term")
+        coef = coef.loc[[t for t in coef.index if t != "_v1"]]
+        fixef = {"fe": ("city",), "fe_twoways": ("city", "year"), "iv": ("city",)}.get(
+            fit.model, ())
+        stats: dict[str, Any] = {
+            "estimator": _ESTIMATOR.get(fit.model, Text(fit.model, fit.model)),
+            "se_type": Text("city", "城市") if cluster else Text("conventional (iid)",
+                                                                 "常规（同方差）"),
+            "n_clusters": fit.n_entities if cluster else None, "N": fit.nobs, "r2": fit.r2}
+        for key in ("p_wild",):
+            if key in fit.extra and not isinstance(fit.extra[key], (pd.Series, dict)):
+                stats["p_wild"] = fit.extra[key]
+        return ModelColumn(coef, depvar=self.y, fixef=fixef, stats=stats, head=head)
+
+    def _choice_text(self) -> Text:
+        """Which model the tests select, in both languages."""
+        f, h, mu = self.f_test, self.hausman, self.mundlak
+        zh = {"pooled": f"F 检验不拒绝混合 OLS（p={f.p:.3g}）→ 混合 OLS",
+              "fe": f"F 检验拒绝混合 OLS（p={f.p:.3g}）；Hausman 检验拒绝随机效应（p={h.p:.3g}）"
+                    "→ 固定效应",
+              "re": f"F 检验拒绝混合 OLS（p={f.p:.3g}）；Hausman 检验不拒绝随机效应（p={h.p:.3g}）"
+                    "→ 随机效应"}.get(self.chosen, "")
+        if mu is not None and zh:
+            agree = (mu.p < 0.05) == (h.p < 0.05)
+            zh += f"；聚类稳健的 Mundlak 检验 p={mu.p:.3g}（{'一致' if agree else '不一致'}）"
+        return Text(self.choice, zh or self.choice)
+
+    def _regression(self, fits: Sequence[PanelFit], heads: Sequence[str | Text],
+                    title: Text, note: Text, *, cluster: bool = True,
+                    rows: Mapping[str, Sequence[str | Text]] | None = None,
+                    row_labels: Mapping[str, Text] | None = None,
+                    order: Sequence[str] = ()) -> Table:
+        return model_table([self._column(f, h, cluster) for f, h in zip(fits, heads, strict=True)],
+                           title, note, coef_labels={"const": Text("constant", "常数项")},
+                           fixef_labels={"city": Text("city fixed effects", "城市固定效应"),
+                                         "year": Text("year fixed effects", "年份固定效应")},
+                           rows=rows, row_labels=row_labels, order=order,
+                           stats=("estimator", "se_type", "n_clusters", "p_wild", "N", "r2"),
+                           digits=4)
+
     def tables(self) -> dict[str, Table]:
         """The paper's tables, in the order they are published.
 
         Variables (with a glossary), descriptives, baseline (both SEs), then mechanisms, lag
         robustness, endogeneity and heterogeneity when asked, and the YRD study's audit, gaps
-        and indicators.
+        and indicators. The regression tables are maketables ``ETable``s
+        (:func:`pairnet.core.modeltable.model_table`).
         """
         o = self.options
         x = list(self.x)
         tables: dict[str, Table] = {}
-        units = ""
+        units = Text("", "")
         if o.glossary is not None:
-            tables["glossary"] = Table(o.glossary, "Variables: codes, definitions and units",
-                                       "Definitions follow the population-mobility study of "
-                                       "the Yangtze River Delta; money in base-year prices.")
-            units = " Units: " + "; ".join(f"{c} {u}" for c, u in zip(
-                o.glossary["code"], o.glossary["unit"], strict=True)) + "."
-        tables["descriptives"] = Table(self.descriptives, "Descriptive statistics",
-                                       "Max and min with the city and year where they occur."
-                                       + units)
+            tables["glossary"] = Table(
+                o.glossary, Text("Variables: codes, definitions and units",
+                                 "变量：代码、定义与单位"),
+                Text("Definitions follow the population-mobility study of the Yangtze River "
+                     "Delta; money in base-year prices.",
+                     "定义依据长三角人口流动研究；货币量按基期价格计。"))
+            listed = "; ".join(f"{c} {u}" for c, u in zip(o.glossary["code"],
+                                                           o.glossary["unit"], strict=True))
+            units = Text(" Units: " + listed + ".", " 单位：" + listed + "。")
+        tables["descriptives"] = Table(
+            self.descriptives, Text("Descriptive statistics", "描述性统计"),
+            Text("Max and min with the city and year where they occur; statistics to 3 "
+                 "decimals.", "最大值与最小值附出现的城市与年份；统计量保留 3 位小数。") + units,
+            decimals=3)
         fe_label = self._fe_label()
         f, h = self.f_test, self.hausman
         fstr = f"{f.stat:.3f} (p={f.p:.3g})"
         hstr = f"{h.stat:.3f} (p={h.p:.3g})"
+        choice = self._choice_text()
         for cl in (False, True):
-            tables["baseline" + ("_cluster" if cl else "")] = Table(
-                regression_table([self.pooled, self.re, self.fe], ["Pooled (ME)", "RE", fe_label],
-                                 cluster=cl, rows=x,
-                                 stats_rows={"F test": ["", "", fstr], "Hausman": ["", hstr, ""]}),
-                "Baseline regressions" + (" (city-clustered SE)" if cl else ""),
-                f"Outcome {self.y}. {_MODEL_LABELS}. {self.choice}. *** p<0.01, ** p<0.05, "
-                "* p<0.1; SE in parentheses"
-                + (" clustered by city (plm HC1 convention)." if cl else " (conventional)."))
+            tables["baseline" + ("_cluster" if cl else "")] = self._regression(
+                [self.pooled, self.re, self.fe],
+                [Text("Pooled (ME)", "混合 OLS"), Text("RE", "随机效应"), fe_label],
+                Text("Baseline regressions" + (" (city-clustered SE)" if cl else ""),
+                     "基准回归" + ("（城市聚类标准误）" if cl else "")),
+                Text(f"Outcome {self.y}. {_MODEL_LABELS}. {choice.en}. SE "
+                     + ("clustered by city (plm HC1 convention)." if cl else "conventional."),
+                     f"结果变量 {self.y}。混合 OLS 即论文的“混合效应”列；随机效应；固定效应为城市固定"
+                     f"效应。{choice.zh}。标准误"
+                     + ("聚类到城市（plm HC1 口径）。" if cl else "为常规标准误。")),
+                cluster=cl, order=x,
+                rows={"f_test": ["", "", fstr], "hausman": ["", hstr, ""]},
+                row_labels={"f_test": Text("F test (FE vs pooled)", "F 检验（固定效应 vs 混合）"),
+                            "hausman": Text("Hausman (FE vs RE)", "Hausman 检验（固定效应 vs 随机效应）")})
         if self.mechanisms:
-            tables["mechanisms"] = Table(
-                regression_table(list(self.mechanisms.values()), list(self.mechanisms),
-                                 cluster=True, rows=x),
-                "Mechanisms (interactions)",
-                f"{fe_label}; city-clustered SE (plm HC1). Interaction factors "
-                f"{'centred at their means' if o.centre else 'not centred'}.")
+            tables["mechanisms"] = self._regression(
+                list(self.mechanisms.values()), list(self.mechanisms),
+                Text("Mechanisms (interactions)", "机制分析（交互项）"),
+                Text(f"{fe_label.en}; city-clustered SE (plm HC1). Interaction factors "
+                     f"{'centred at their means' if o.centre else 'not centred'}.",
+                     f"{fe_label.zh}；城市聚类标准误（plm HC1）。交互项因子"
+                     f"{'已按均值中心化' if o.centre else '未中心化'}。"), order=x)
         if self.lag_variable is not None:
             lname = self.lag_variable
-            tables["robustness_lag"] = Table(
-                regression_table(list(self.lag_models.values()), list(self.lag_models),
-                                 cluster=True, rows=[lname if c == o.lag else c for c in x]),
-                f"Robustness: {o.lag} replaced by its one-year lag",
-                f"{self.lag_rows_lost} city-years lost (each city's first year). {fe_label}; "
-                "clustered SE.")
+            tables["robustness_lag"] = self._regression(
+                list(self.lag_models.values()), list(self.lag_models),
+                Text(f"Robustness: {o.lag} replaced by its one-year lag",
+                     f"稳健性检验：以 {o.lag} 的一年滞后项替代"),
+                Text(f"{self.lag_rows_lost} city-years lost (each city's first year). "
+                     f"{fe_label.en}; clustered SE.",
+                     f"损失 {self.lag_rows_lost} 个城市-年份（各城市的第一年）。{fe_label.zh}；"
+                     "聚类标准误。"),
+                order=[lname if c == o.lag else c for c in x])
         if self.dwh is not None:
             hv = self.dwh.hausman_iv_fe
             tables["endogeneity"] = Table(
                 self.dwh.table(),
-                "Endogeneity: Durbin-Wu-Hausman and Hausman IV vs FE",
-                f"H0: {o.lag} exogenous. Instrument: {self.lag_variable}; city FE; "
-                f"{self.dwh.iv.nobs} city-years (first year per city lost). DWH: control "
-                "function, chi2(1). Hausman IV vs FE (the paper's test): Stata-style contrast "
-                f"over all slopes, conventional vcovs, df = rank(V_IV - V_FE) = {hv.df}"
-                + (f"; {hv.note}." if hv.note else "."))
+                Text("Endogeneity: Durbin-Wu-Hausman and Hausman IV vs FE",
+                     "内生性检验：Durbin-Wu-Hausman 与 Hausman（IV vs 固定效应）"),
+                Text(f"H0: {o.lag} exogenous. Instrument: {self.lag_variable}; city FE; "
+                     f"{self.dwh.iv.nobs} city-years (first year per city lost). DWH: control "
+                     "function, chi2(1). Hausman IV vs FE (the paper's test): Stata-style "
+                     f"contrast over all slopes, conventional vcovs, df = rank(V_IV - V_FE) = "
+                     f"{hv.df}" + (f"; {hv.note}." if hv.note else "."),
+                     f"原假设：{o.lag} 外生。工具变量：{self.lag_variable}；城市固定效应；"
+                     f"{self.dwh.iv.nobs} 个城市-年份（各城市损失第一年）。DWH：控制函数法，chi2(1)。"
+                     "Hausman IV vs 固定效应（论文所用检验）：Stata 式全部斜率系数对比，常规协方差，"
+                     f"自由度 = rank(V_IV - V_FE) = {hv.df}" + (f"；{hv.note}。" if hv.note else "。")),
+                decimals={"stat": 3, "p": 4})
         if self.heterogeneity:
-            fits, labels = [], []
+            fits: list[PanelFit] = []
+            heads: list[str | Text] = []
             for col, res in self.heterogeneity.items():
                 fits += [res["high"], res["low"]]
-                labels += [f"{col} high", f"{col} low"]
-            tables["heterogeneity"] = Table(
-                regression_table(fits, labels, cluster=True, rows=x),
-                "Heterogeneity: subgroup regressions",
-                "Cities grouped by their mean over the years; high = at or above the cut "
-                "(median of city means unless a threshold is given). "
-                f"{fe_label}; clustered SE.")
+                heads += [Text(f"{col} high", f"{col} 高"), Text(f"{col} low", f"{col} 低")]
+            tables["heterogeneity"] = self._regression(
+                fits, heads, Text("Heterogeneity: subgroup regressions", "异质性：分组回归"),
+                Text("Cities grouped by their mean over the years; high = at or above the cut "
+                     "(median of city means unless a threshold is given). "
+                     f"{fe_label.en}; clustered SE.",
+                     "城市按各年均值分组；高 = 不低于分界值（未给定阈值时为城市均值的中位数）。"
+                     f"{fe_label.zh}；聚类标准误。"), order=x)
         if self.audit is not None:
-            tables["audit"] = Table(self.audit, "Indicator construction audit",
-                                    "Every input city-year in exactly one row.")
+            tables["audit"] = Table(self.audit, Text("Indicator construction audit",
+                                                     "指标构建审计"),
+                                    Text("Every input city-year in exactly one row.",
+                                         "每个输入的城市-年份恰好计入一行。"))
         if self.gaps is not None:
             tables["gaps"] = Table(self._with_names(self.gaps),
-                                   "Raw cells interpolated or left missing",
-                                   "Interior gaps filled linearly within a city; never "
-                                   "extrapolated.")
+                                   Text("Raw cells interpolated or left missing",
+                                        "插补或保留缺失的原始单元格"),
+                                   Text("Interior gaps filled linearly within a city; never "
+                                        "extrapolated.", "城市内部的中间缺失按线性插补；从不外推。"))
         if self.indicators is not None:
             tables["indicators"] = Table(self._with_names(self.indicators),
-                                         "City-year indicators",
-                                         "'interpolated' lists the raw columns filled in that "
-                                         "row. Codes and units: see the variables table.")
+                                         Text("City-year indicators", "城市-年份指标"),
+                                         Text("'interpolated' lists the raw columns filled in "
+                                              "that row. Codes and units: see the variables "
+                                              "table; values to 3 decimals.",
+                                              "“interpolated”列出该行中被插补的原始列。代码与单位见"
+                                              "变量表；数值保留 3 位小数。"),
+                                         decimals=3)
         return tables
 
     def figures(self) -> dict[str, Figure]:
         """The FE coefficients (one-SD scale) and, with ``split``, the subgroup estimates."""
         x = list(self.x)
         y_label = self.options.y_label or self.y
+        fe = self._fe_label()
         figures = {"baseline_fe": Figure(
-            self.fe.plot(x, scale=self.scale,
-                         xlabel=f"change in {y_label} per one-SD increase of the regressor"),
-            f"{self._fe_label()} coefficients, clustered 95% CI",
-            "Each regressor's coefficient times its standard deviation in the estimation "
-            "sample, so the effects share one scale: the change in the outcome for a one-"
-            "standard-deviation increase. Bars: 95% confidence intervals with city-clustered "
-            "SE; the unscaled coefficients are in the baseline table.")}
+            lambda lang: self.fe.plot(
+                x, scale=self.scale, lang=lang,
+                xlabel=Text(f"change in {y_label} per one-SD increase of the regressor",
+                            f"解释变量增加一个标准差时 {y_label} 的变化")(lang)),
+            Text(f"{fe.en} coefficients, clustered 95% CI", f"{fe.zh}系数，聚类 95% 置信区间"),
+            Text("Each regressor's coefficient times its standard deviation in the estimation "
+                 "sample, so the effects share one scale: the change in the outcome for a one-"
+                 "standard-deviation increase. Bars: 95% confidence intervals with city-clustered "
+                 "SE; the unscaled coefficients are in the baseline table.",
+                 "每个解释变量的系数乘以其在估计样本中的标准差，使各效应处于同一尺度：解释变量增加一个"
+                 "标准差时结果变量的变化。误差线：城市聚类标准误的 95% 置信区间；未缩放的系数见基准"
+                 "回归表。"))}
         if self.heterogeneity:
+            het, t0 = self.heterogeneity, x[0]
             figures["heterogeneity"] = Figure(
-                subgroup_plot(self.heterogeneity, x[0],
-                              xlabel=f"coefficient on {x[0]} (change in {y_label} per unit of "
-                                     f"{x[0]})"),
-                f"{x[0]} by subgroup, clustered 95% CI",
-                f"The coefficient on {x[0]} estimated separately in the high and low group of "
-                "each splitter (high = at or above the cut; see the heterogeneity table); one "
-                "unit scale throughout. Bars: 95% intervals with city-clustered SE.")
+                lambda lang: subgroup_plot(
+                    het, t0, lang=lang,
+                    xlabel=Text(f"coefficient on {t0} (change in {y_label} per unit of {t0})",
+                                f"{t0} 的系数（{t0} 每增加一个单位 {y_label} 的变化）")(lang)),
+                Text(f"{t0} by subgroup, clustered 95% CI", f"{t0} 的分组估计，聚类 95% 置信区间"),
+                Text(f"The coefficient on {t0} estimated separately in the high and low group of "
+                     "each splitter (high = at or above the cut; see the heterogeneity table); one "
+                     "unit scale throughout. Bars: 95% intervals with city-clustered SE.",
+                     f"在每个分组变量的高、低两组中分别估计的 {t0} 系数（高 = 不低于分界值，见异质性表）；"
+                     "全部使用同一单位尺度。误差线：城市聚类标准误的 95% 置信区间。"))
         return figures
 
     # ----------------------------------------------------------------- helpers
 
-    def _fe_label(self) -> str:
-        return "FE (two-way)" if self.options.twoways else "FE"
+    def _fe_label(self) -> Text:
+        return (Text("FE (two-way)", "双向固定效应") if self.options.twoways
+                else Text("FE", "固定效应"))
 
     def _with_names(self, t: pd.DataFrame) -> pd.DataFrame:
         """City names next to the adcodes (a display copy)."""

@@ -32,6 +32,7 @@ from scipy import stats
 
 from pairnet.analyses._drdid import ESTIMATORS
 from pairnet.core.errors import EstimationError, InputError
+from pairnet.core.i18n import Lang, Text
 from pairnet.core.options import check_literal
 from pairnet.core.results import ResultBase, tidy_frame
 from pairnet.core.tables import numeric_column, require_columns
@@ -337,32 +338,37 @@ class AggteResult(ResultBase):
                              f"{r.ci_high:>10.5f}{sig}")
         return "\n".join(lines)
 
-    def plot(self) -> Any:
-        """Estimates by key with CIs (event study: pre grey, post blue); overall as a line."""
+    def plot(self, lang: Lang = "en") -> Any:
+        """Estimates by key with CIs (event study: pre grey, post blue); overall as a line.
+
+        The legend sits outside the axes (it covers no estimate); labels in ``lang``.
+        """
         import matplotlib.pyplot as plt
 
         fig, ax = plt.subplots(figsize=(6.4, 3.8))
         if self.type == "simple":
             ax.errorbar([0], [self.overall_att], yerr=[self.crit_val_egt * self.overall_se],
                         fmt="o", capsize=4, color="#1f5fa8")
-            ax.set_xticks([0], ["overall ATT"])
+            ax.set_xticks([0], [Text("overall ATT", "总体 ATT")(lang)])
         else:
             tab = self.table()
             x = tab[self.key].to_numpy()
             pre = (x < 0) if self.type == "dynamic" else np.zeros(len(x), bool)
-            for mask, colour, lab in ((pre, "#7f7f7f", "pre"), (~pre, "#1f5fa8", "post")):
+            for mask, colour, lab in ((pre, "#7f7f7f", Text("before treatment", "处理前")(lang)),
+                                      (~pre, "#1f5fa8", Text("after treatment", "处理后")(lang))):
                 if mask.any():
                     ax.errorbar(x[mask], tab["att"].to_numpy()[mask],
                                 yerr=(self.crit_val_egt * tab["se"]).to_numpy()[mask], fmt="o",
                                 capsize=3, color=colour, label=lab if self.type == "dynamic"
                                 else None)
             ax.axhline(self.overall_att, color="#1f5fa8", ls="--", lw=0.8,
-                       label=f"overall {self.overall_att:.3f}")
+                       label=Text("overall ATT", "总体 ATT")(lang) + f" {self.overall_att:.3f}")
             if self.type == "dynamic":
                 ax.axvline(-0.5, color="grey", ls=":", lw=0.8)
-            ax.set_xlabel({"dynamic": "event time (t - g)", "group": "cohort g",
-                           "calendar": "period t"}[self.type])
-            ax.legend(frameon=False, fontsize=8)
+            ax.set_xlabel({"dynamic": Text("event time (t − g)", "事件时间（t − g）"),
+                           "group": Text("cohort g", "处理组别 g"),
+                           "calendar": Text("period t", "时期 t")}[self.type](lang))
+            ax.legend(frameon=False, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
         ax.axhline(0, color="black", lw=0.8)
         ax.set_ylabel("ATT")
         fig.tight_layout()

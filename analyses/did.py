@@ -33,6 +33,7 @@ from pairnet.analyses._pyfixest import did2s as pf_did2s
 from pairnet.analyses._pyfixest import feols as pf_feols
 from pairnet.analyses._pyfixest import fepois as pf_fepois
 from pairnet.core.errors import EstimationError, InputError
+from pairnet.core.i18n import Lang, Text
 from pairnet.core.results import ResultBase, coef_table, tidy_frame
 from pairnet.core.tables import numeric_column
 from pairnet.panels.controls import baseline_year_controls
@@ -746,15 +747,19 @@ class EventStudyResult(ResultBase):
                      f"p = {w['p_value']:.4g}")
         return "\n".join(lines)
 
-    def plot(self, ax: Any = None) -> Any:
-        """Coefficients with 95 % CIs (dashed), zero line, treatment onset marked."""
+    def plot(self, ax: Any = None, *, lang: Lang = "en") -> Any:
+        """Coefficients with 95 % CIs (dashed), zero line, treatment onset marked.
+
+        Labels in ``lang``; the legend sits below the axes, clear of the estimates.
+        """
         import matplotlib.pyplot as plt
 
-        fig, ax = plt.subplots(figsize=(7, 4)) if ax is None else (ax.figure, ax)
+        fig, ax = plt.subplots(figsize=(7, 4.3)) if ax is None else (ax.figure, ax)
         t = self.table
-        ax.plot(t["rel_time"], t["coef"], "o-", color="C0", label="estimate")
+        ax.plot(t["rel_time"], t["coef"], "o-", color="C0",
+                label=Text("estimate", "估计值")(lang))
         ax.plot(t["rel_time"], t["ci_low"].fillna(0), "--", color="C0", lw=0.9,
-                label="95% CI")
+                label=Text("95% CI", "95% 置信区间")(lang))
         ax.plot(t["rel_time"], t["ci_high"].fillna(0), "--", color="C0", lw=0.9)
         ax.axhline(0, color="black", lw=0.8)
         ax.axvline(self.base + 0.5, color="grey", lw=0.8, ls=":")
@@ -762,10 +767,11 @@ class EventStudyResult(ResultBase):
         lab = [str(int(k)) for k in t["rel_time"]]
         lab[0], lab[-1] = f"≤{lab[0]}", f"≥{lab[-1]}"
         ax.set_xticklabels(lab)
-        ax.set_xlabel("periods relative to treatment")
-        ax.set_ylabel(f"effect on {self.y}")
-        ax.set_title(f"Event study (leads p = {self.wald['p_value']:.3f})")
-        ax.legend(frameon=False)
+        ax.set_xlabel(Text("periods relative to treatment", "相对处理的时期")(lang))
+        ax.set_ylabel(Text(f"effect on {self.y}", f"对 {self.y} 的效应")(lang))
+        ax.set_title(Text(f"Event study (leads p = {self.wald['p_value']:.3f})",
+                          f"事件研究（处理前各期联合检验 p = {self.wald['p_value']:.3f}）")(lang))
+        ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2)
         fig.tight_layout()
         return fig
 
@@ -909,23 +915,29 @@ class DistanceResult(ResultBase):
         return (self.model.summary() + f"\n  break-even {self.distance}: {self.break_even:.4g}"
                 f" (SE {self.break_even_se:.4g}, 95% CI {lo:.4g} .. {hi:.4g})")
 
-    def plot(self, ax: Any = None) -> Any:
-        """Effect of treatment by distance with a 95 % CI band; break-even marked."""
+    def plot(self, ax: Any = None, *, lang: Lang = "en") -> Any:
+        """Effect of treatment by distance with a 95 % CI band.
+
+        The break-even distance is marked when it lies in the plotted range. Labels in
+        ``lang``; the legend sits below the axes.
+        """
         import matplotlib.pyplot as plt
 
-        fig, ax = plt.subplots(figsize=(6, 4)) if ax is None else (ax.figure, ax)
+        fig, ax = plt.subplots(figsize=(6, 4.3)) if ax is None else (ax.figure, ax)
         lo, hi = self.d_range
         grid = self.effect_at(np.linspace(min(0.0, lo), hi, 100))
-        ax.plot(grid["distance"], grid["effect"], color="C0", label="effect")
+        ax.plot(grid["distance"], grid["effect"], color="C0",
+                label=Text("effect", "效应")(lang))
         ax.fill_between(grid["distance"], grid["conf_low"], grid["conf_high"], color="C0",
-                        alpha=0.2, label="95% CI")
+                        alpha=0.2, label=Text("95% CI", "95% 置信区间")(lang))
         ax.axhline(0, color="black", lw=0.8)
         if np.isfinite(self.break_even) and min(0.0, lo) <= self.break_even <= hi:
             ax.axvline(self.break_even, color="C3", ls="--",
-                       label=f"break-even {self.break_even:.0f}")
-        ax.set_xlabel(self.distance)
-        ax.set_ylabel(f"effect on {self.model.y}")
-        ax.legend(frameon=False)
+                       label=Text(f"break-even {self.break_even:.0f} km",
+                                  f"盈亏平衡 {self.break_even:.0f} 千米")(lang))
+        ax.set_xlabel(f"{self.distance} (km)")
+        ax.set_ylabel(Text(f"effect on {self.model.y}", f"对 {self.model.y} 的效应")(lang))
+        ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3)
         fig.tight_layout()
         return fig
 

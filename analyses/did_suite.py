@@ -41,7 +41,6 @@ from pairnet.analyses.did import (
     controls_no_baseline,
     descriptives,
     did2s,
-    did_table,
     distance_interaction,
     event_study,
     ppml,
@@ -51,6 +50,8 @@ from pairnet.analyses.did import (
 )
 from pairnet.analyses.placebo import PlaceboResult, placebo_test
 from pairnet.core.errors import InputError, PairnetError
+from pairnet.core.i18n import Text
+from pairnet.core.modeltable import ModelColumn, model_table
 from pairnet.core.options import check_literal
 from pairnet.core.results import TIDY_COLUMNS, Figure, ResultBase, Table
 
@@ -63,6 +64,12 @@ _EST_NAMES = {"dr": "doubly robust", "ipw": "inverse probability weighting",
 _AGG_TYPES = ("simple", "dynamic", "group", "calendar")
 _ALTERNATIVES = ("sun_abraham", "did2s")
 _ALT_EXTRA = ("units_dropped", "units_dropped_always_treated", "units_late_as_never")
+#: words of the tables and figures (the unit of a pair panel is the pair)
+_UNIT_WORD = {"pair": Text("pair", "组合"), "unit": Text("unit", "单位")}
+_CG_ZH = {"never": "从未处理", "notyet": "尚未处理"}
+_DIST_WORD = {"border_km": Text("border", "边界距离"), "centroid_km": Text("centroid", "质心距离"),
+              "region_centroid_km": Text("region centroid", "至帮扶区质心"),
+              "region_border_km": Text("region border", "至帮扶区边界")}
 
 
 # --------------------------------------------------------------------------------------------
@@ -419,145 +426,317 @@ class DIDSuiteResult(ResultBase):
         return res
 
     # --- tables and figures -----------------------------------------------------------------
-    def _cs_how(self) -> str:
+    def _cs_how(self) -> Text:
         o = self.options
-        return (f"{_EST_NAMES[o.cs_est_method]}, "
-                + (f"covariates {', '.join(o.cs_covariates)} at their base-period values"
-                   if o.cs_covariates else "no covariates"))
+        zh = {"dr": "双重稳健", "ipw": "逆概率加权", "reg": "结果回归"}[o.cs_est_method]
+        cov = ", ".join(o.cs_covariates)
+        return Text(f"{_EST_NAMES[o.cs_est_method]}, "
+                    + (f"covariates {cov} at their base-period values" if o.cs_covariates
+                       else "no covariates"),
+                    zh + "，" + (f"协变量 {cov} 取基期值" if o.cs_covariates else "无协变量"))
 
     def _table3(self) -> pd.DataFrame:
         rows: list[dict[str, Any]] = []
 
-        def add(name: str, att: float, se: float) -> None:
+        def add(name: Text, att: float, se: float) -> None:
             rows.append({"estimator": name, "att": att, "se": se})
 
         if self.cs_att_gt is not None:
             a = self.cs_aggte
-            add("CS simple ATT", a["simple"].overall_att, a["simple"].overall_se)
-            add("CS dynamic: pre_avg", a["dynamic"].pre_avg, a["dynamic"].pre_avg_se)
-            add("CS dynamic: post_avg", a["dynamic"].post_avg, a["dynamic"].post_avg_se)
-            add("CS calendar (CAverage)", a["calendar"].overall_att, a["calendar"].overall_se)
-            add("CS group (GAverage)", a["group"].overall_att, a["group"].overall_se)
+            add(Text("CS simple ATT", "CS 简单加权 ATT"), a["simple"].overall_att,
+                a["simple"].overall_se)
+            add(Text("CS dynamic: pre_avg", "CS 动态：处理前平均"), a["dynamic"].pre_avg,
+                a["dynamic"].pre_avg_se)
+            add(Text("CS dynamic: post_avg", "CS 动态：处理后平均"), a["dynamic"].post_avg,
+                a["dynamic"].post_avg_se)
+            add(Text("CS calendar (CAverage)", "CS 日历时间（CAverage）"),
+                a["calendar"].overall_att, a["calendar"].overall_se)
+            add(Text("CS group (GAverage)", "CS 组别（GAverage）"), a["group"].overall_att,
+                a["group"].overall_se)
+        alt = {"sun_abraham": Text("Sun-Abraham ATT", "Sun-Abraham ATT"),
+               "did2s": Text("did2s / imputation ATT", "did2s / 插补法 ATT")}
         for name, r in self.alternatives.items():
-            add({"sun_abraham": "Sun-Abraham ATT", "did2s": "did2s / imputation ATT"}[name],
-                r.estimate, r.se)
+            add(alt[name], r.estimate, r.se)
         return pd.DataFrame(rows)
 
+    # --- tables and figures: shown in the report's language ----------------------------------
+    def _y_column(self, label: str) -> tuple[str, bool] | None:
+        """The panel column (and whether logged) behind a model's outcome label."""
+        p = self.panel
+        for y in (p.y, *p.extra_y):
+            if label == p.label(y):
+                return y, False
+            if label == f"log(1+{p.label(y)})":
+                return y, True
+        return None
+
+    def _n_clusters(self, r: DIDResult) -> int | None:
+        """Clusters of a unit-clustered model.
+
+        The units with the outcome, less those the model drops (no baseline control; an
+        all-zero outcome under PPML).
+        """
+        if "n_clusters" in r.extra:
+            return int(r.extra["n_clusters"])
+        col = self._y_column(r.y)
+        if r.cluster != "unit" or col is None:
+            return None
+        f = self.panel.frame
+        have = f.dropna(subset=[col[0]])
+        n = int(have["unit"].nunique())
+        if r.controls:
+            n -= int(self.meta["controls_no_baseline"]["n_units"])
+        if r.name == "ppml":
+            n -= int((have.groupby("unit")[col[0]].sum() == 0).sum())
+        return n
+
+    def _column(self, r: DIDResult, head: str | Text = "") -> ModelColumn:
+        """A DID model as a column of a maketables regression table."""
+        ppml_model = r.name == "ppml"
+        est = (Text("PPML (Poisson)", "PPML（泊松伪极大似然）") if ppml_model
+               else Text("OLS (TWFE)", "OLS（双向固定效应）"))
+        cluster = {"unit": _UNIT_WORD.get(self.meta["unit"], Text(self.meta["unit"]))}.get(
+            r.cluster, Text(r.cluster, r.cluster))
+        stats: dict[str, Any] = {
+            "controls": r.controls, "estimator": est, "se_type": cluster,
+            "n_clusters": self._n_clusters(r), "N": r.nobs,
+            "r2": None if ppml_model else r.r2}
+        for key in ("p_wild", "p_wild_treat"):
+            if key in r.extra:
+                stats["p_wild"] = r.extra[key]
+        return ModelColumn(r.coef, depvar=r.y, fixef=("unit", "time"), stats=stats, head=head)
+
+    def _fe_labels(self) -> dict[str, Text]:
+        unit = self.meta["unit"]
+        return {"unit": Text(f"{_UNIT_WORD.get(unit, Text(unit)).en} fixed effects",
+                             f"{_UNIT_WORD.get(unit, Text(unit))('zh')}固定效应"),
+                "time": Text("year fixed effects", "年份固定效应")}
+
     def tables(self) -> dict[str, Table]:
-        """Tables 1–5, the event-study coefficients and the ATT(g,t), as ``pairnet did`` writes."""
+        """Tables 1–5, the event-study coefficients and the ATT(g,t), as ``pairnet did`` writes.
+
+        The regression tables (2, 4, 5) are maketables ``ETable``s over the models
+        (:func:`pairnet.core.modeltable.model_table`); titles and notes in both languages.
+        """
         o, m = self.options, self.meta
         unit, c2 = m["unit"], m["cluster2"] or ()
         nb = m["controls_no_baseline"]
+        uw = _UNIT_WORD.get(unit, Text(unit))
         tables: dict[str, Table] = {}
+        stat = {c: 3 for c in ("control_mean", "control_sd", "treated_mean", "treated_sd")}
         tables["table1_descriptives"] = Table(
             self.descriptives.copy(),
-            "Table 1. Descriptive statistics by control / treated observations",
-            "Observations with Treat = 0 (control) and Treat = 1 (treated); obs count "
-            "non-missing values; log = log(1 + y). Controls are in the units of the input data "
-            "(the Guangdong demo: freight in 10,000 t, budget revenue and spending per capita "
-            "in yuan, phones per registered resident, hospital beds per 10,000 people).")
-        nb_note = (f"; {nb['n_units']} unit(s) without a pre-treatment baseline value of a "
-                   "control are dropped from the models with controls "
-                   f"({nb['rows_dropped']} rows)" if nb["n_units"] else "")
+            Text("Table 1. Descriptive statistics by control / treated observations",
+                 "表 1 控制组与处理组观测值的描述性统计"),
+            Text("Observations with Treat = 0 (control) and Treat = 1 (treated); obs counts "
+                 "non-missing values; means and standard deviations to 3 decimals; log = "
+                 "log(1 + y). Controls are in the units of the input data (the Guangdong demo: "
+                 "freight in 10,000 t, budget revenue and spending per capita in yuan, phones per "
+                 "registered resident, hospital beds per 10,000 people).",
+                 "Treat = 0（控制组）与 Treat = 1（处理组）的观测值；观测值为非缺失值个数；均值与标准差"
+                 "保留 3 位小数；对数 = log(1 + y)。控制变量的单位与输入数据一致（广东演示数据：货运量"
+                 "为万吨，人均一般预算收入与支出为元，电话用户数/户籍人口，医院床位数/万人）。"),
+            decimals=stat)
+        nb_en = (f"; {nb['n_units']} unit(s) without a pre-treatment baseline value of a "
+                 f"control are dropped from the models with controls ({nb['rows_dropped']} rows)"
+                 if nb["n_units"] else "")
+        nb_zh = (f"；{nb['n_units']} 个单位缺少处理前的控制变量基期值，在含控制变量的模型中被删除"
+                 f"（{nb['rows_dropped']} 行）" if nb["n_units"] else "")
         models = [*self.twfe_models, *([self.ppml] if self.ppml is not None else [])]
-        note2 = ("y ~ treat | unit + time (pyfixest feols; fixest small-sample corrections); "
-                 f"SE clustered by {unit}"
-                 + (f"; second SE row clustered two-way by {c2[0]} and {c2[1]}" if c2 else "")
-                 + ("; controls = baseline-year value × year dummies (a missing first-year "
-                    "value is replaced only by a value from before the unit's treatment)"
-                    if o.controls and o.controls_as == "baseline" else "") + nb_note
-                 + ("; last column Poisson PPML (fepois), z inference"
-                    if self.ppml is not None else "") + ". * p<0.1, ** p<0.05, *** p<0.01")
-        tables["table2_twfe"] = Table(did_table(models),
-                                      "Table 2. Effect of pairing (TWFE staggered DID)", note2)
+        cols = [self._column(r, "PPML" if r.name == "ppml" else Text("OLS", "OLS"))
+                for r in models]
+        rows: dict[str, list[str | Text]] = {}
+        if any("se_cluster2" in r.extra for r in models):
+            rows["se_cluster2"] = [f"({r.extra['se_cluster2']:.3f})"
+                                   if np.isfinite(r.extra.get("se_cluster2", np.nan)) else ""
+                                   for r in models]
+        base_en = ("; controls = baseline-year value × year dummies (a missing first-year value "
+                   "is replaced only by a value from before the unit's treatment)"
+                   if o.controls and o.controls_as == "baseline" else "")
+        base_zh = ("；控制变量 = 基期值 × 年份虚拟变量（第一年缺失时只用该单位处理前的值替代）"
+                   if o.controls and o.controls_as == "baseline" else "")
+        two_en = (f"; the row 'SE two-way clustered' clusters by {c2[0]} and {c2[1]}" if c2
+                  else "")
+        two_zh = (f"；“双向聚类标准误”一行按 {c2[0]} 与 {c2[1]} 双向聚类" if c2 else "")
+        ppml_en = ("; the PPML column is a Poisson pseudo-maximum-likelihood model (fepois, z "
+                   "inference) of the count in levels" if self.ppml is not None else "")
+        ppml_zh = ("；PPML 列为投资数目水平值的泊松伪极大似然模型（fepois，z 检验）"
+                   if self.ppml is not None else "")
+        tables["table2_twfe"] = model_table(
+            cols, Text("Table 2. Effect of pairing (TWFE staggered DID)",
+                       "表 2 对口帮扶的效应（双向固定效应渐进双重差分）"),
+            Text(f"y ~ treat | {unit} + year (pyfixest; fixest small-sample corrections); SE "
+                 f"clustered by {unit}{two_en}{base_en}{nb_en}{ppml_en}.",
+                 f"y ~ treat | {uw('zh')} + 年份（pyfixest；fixest 小样本校正）；标准误聚类到"
+                 f"{uw('zh')}{two_zh}{base_zh}{nb_zh}{ppml_zh}。"),
+            coef_labels={"treat": "treat"}, fixef_labels=self._fe_labels(), rows=rows,
+            row_labels={"se_cluster2": Text("SE two-way clustered", "双向聚类标准误")})
         es = self.event_study
+        w = es.wald
         tables["event_study"] = Table(
-            es.table.copy(), "Event study coefficients (Figure 1)",
-            f"Relative-time dummies -{o.leads}..+{o.lags}, endpoints binned, base -1, "
-            "never-treated units as reference; joint test of leads "
-            f"chi2({es.wald['df']}) = {es.wald['stat']:.3f}, p = {es.wald['p_value']:.3f}.")
-        se_kind = "bootstrap" if o.bstrap else "analytic"
+            es.table.copy(), Text("Event study coefficients (Figure 1)",
+                                  "事件研究系数（图 1）"),
+            Text(f"Relative-time dummies -{o.leads}..+{o.lags}, endpoints binned, base -1, "
+                 "never-treated units as reference; joint test of leads "
+                 f"chi2({w['df']}) = {w['stat']:.3f}, p = {w['p_value']:.3f}.",
+                 f"相对时期虚拟变量 -{o.leads}..+{o.lags}，两端合并，基期为 -1，以从未处理单位为参照；"
+                 f"处理前各期系数的联合检验 chi2({w['df']}) = {w['stat']:.3f}，p = "
+                 f"{w['p_value']:.3f}。"),
+            decimals=dict.fromkeys(("coef", "se", "ci_low", "ci_high", "p_value"), 3))
+        se_kind = Text("bootstrap", "自助法") if o.bstrap else Text("analytic", "解析")
+        how = self._cs_how()
         if self.cs_att_gt is not None:
             tables["cs_att_gt"] = Table(
-                self.cs_att_gt.cells(), "Callaway–Sant'Anna ATT(g,t)",
-                "One row per cohort g (first treated period) and period t: event_time = t − g, "
-                "post = t ≥ g, att = ATT(g,t) against "
-                f"{o.control_group}-treated units ({self._cs_how()}), se = "
-                f"{'bootstrap' if o.bstrap else 'analytic influence-function'} standard error, "
-                "ci_low/ci_high = pointwise 95% interval. Pre-treatment rows (post = False) "
-                "are placebo checks of parallel trends.")
+                self.cs_att_gt.cells(), Text("Callaway–Sant'Anna ATT(g,t)",
+                                             "Callaway–Sant'Anna ATT(g,t)"),
+                Text("One row per cohort g (first treated period) and period t: event_time = "
+                     "t − g, post = t ≥ g, att = ATT(g,t) against "
+                     f"{o.control_group}-treated units ({how.en}), se = "
+                     f"{'bootstrap' if o.bstrap else 'analytic influence-function'} standard "
+                     "error, 95% CI pointwise; ATT, SE and CI to 3 decimals. Pre-treatment rows "
+                     "(post = False) are placebo checks of parallel trends.",
+                     "每行对应一个处理组别 g（首次处理时期）与时期 t：事件时间 = t − g，处理后 = t ≥ g，"
+                     f"ATT = 相对于{_CG_ZH.get(o.control_group, o.control_group)}单位的 ATT(g,t)"
+                     f"（{how('zh')}），标准误为{'自助法' if o.bstrap else '解析影响函数'}标准误，"
+                     "95% 置信区间为逐点区间；ATT、标准误与置信区间均保留 3 位小数。处理前各行"
+                     "（处理后 = False）是平行趋势的安慰剂检验。"),
+                decimals=dict.fromkeys(("att", "se", "ci_low", "ci_high"), 3),
+                labels={"group": Text("cohort g", "处理组别 g"), "time": Text("period t", "时期 t"),
+                        "post": Text("post", "处理后")})
         sa = self.sun_abraham
-        sa_note = ""
+        sa_en = sa_zh = ""
         if sa is not None and (sa.extra.get("units_dropped_always_treated")
                                or sa.extra.get("units_late_as_never")):
-            sa_note = (f" Sun–Abraham: {sa.extra['units_dropped_always_treated']} unit(s) "
-                       "treated at or before the first period left out (no pre-period); "
-                       f"{sa.extra['units_late_as_never']} unit(s) first treated after the "
-                       "last period counted as never-treated.")
+            a, b = sa.extra["units_dropped_always_treated"], sa.extra["units_late_as_never"]
+            sa_en = (f" Sun–Abraham: {a} unit(s) treated at or before the first period left out "
+                     f"(no pre-period); {b} unit(s) first treated after the last period counted "
+                     "as never-treated.")
+            sa_zh = (f" Sun–Abraham：{a} 个在首期或之前即已处理的单位被剔除（无处理前时期）；{b} 个在"
+                     "末期之后才首次处理的单位视为从未处理。")
         tab3 = self._table3()
         if len(tab3):
             tables["table3_robust_did"] = Table(
-                tab3, "Table 3. Heterogeneity-robust DID estimators",
-                f"Callaway–Sant'Anna (comparison: {o.control_group}-treated, {self._cs_how()}, "
-                f"{se_kind} SE); Sun–Abraham interaction-weighted ATT (never-treated controls, "
-                "cell-count weights); Gardner did2s (pyfixest). SEs clustered by unit."
-                + sa_note)
+                tab3, Text("Table 3. Heterogeneity-robust DID estimators",
+                           "表 3 异质性稳健的双重差分估计量"),
+                Text(f"Callaway–Sant'Anna (comparison: {o.control_group}-treated, {how.en}, "
+                     f"{se_kind.en} SE); Sun–Abraham interaction-weighted ATT (never-treated "
+                     "controls, cell-count weights); Gardner did2s (pyfixest). SEs clustered by "
+                     "unit; ATT and SE to 3 decimals." + sa_en,
+                     f"Callaway–Sant'Anna（对照：{_CG_ZH.get(o.control_group, o.control_group)}单位，"
+                     f"{how('zh')}，{se_kind('zh')}标准误）；Sun–Abraham 交互加权 ATT（以从未处理单位"
+                     "为对照，按单元格数加权）；Gardner did2s（pyfixest）。标准误聚类到单位；ATT 与"
+                     "标准误保留 3 位小数。" + sa_zh),
+                decimals={"att": 3, "se": 3})
         dres = self._distance_results()
         if dres:
-            tab4 = did_table([d.model for d in dres])
-            be = ["break-even distance (−β1/β2)", *[f"{d.break_even:.1f}" for d in dres]]
-            ci = ["  95% CI (delta method)",
-                  *[f"[{d.break_even_ci[0]:.1f}, {d.break_even_ci[1]:.1f}]" for d in dres]]
-            tab4 = pd.concat([tab4, pd.DataFrame([be, ci], columns=tab4.columns)],
-                             ignore_index=True)
-            tables["table4_distance"] = Table(
-                tab4, "Table 4. Distance and the effect of pairing",
-                "y ~ treat + treat:distance | unit + time, SE clustered by unit; break-even "
-                "CI by the delta method with the clustered covariance.")
+            be = [f"{d.break_even:,.1f}" if np.isfinite(d.break_even) else "" for d in dres]
+            ci = [f"[{d.break_even_ci[0]:,.1f}, {d.break_even_ci[1]:,.1f}]"
+                  if np.all(np.isfinite(d.break_even_ci)) else "" for d in dres]
+            dcols = [self._column(d.model, Text(_DIST_WORD.get(d.distance, Text(d.distance)).en,
+                                                _DIST_WORD.get(d.distance,
+                                                               Text(d.distance))("zh")))
+                     for d in dres]
+            tables["table4_distance"] = model_table(
+                dcols, Text("Table 4. Distance and the effect of pairing",
+                            "表 4 地理距离与对口帮扶的效应"),
+                Text("y ~ treat + treat × distance | unit + year, distance in km, SE clustered "
+                     "by unit; break-even distance = −β(treat)/β(treat × distance), its 95% CI "
+                     "by the delta method with the clustered covariance.",
+                     "y ~ treat + treat × 距离 | 单位 + 年份，距离单位为千米，标准误聚类到单位；盈亏平衡"
+                     "距离 = −β(treat)/β(treat × 距离)，其 95% 置信区间由聚类协方差的 delta 方法得到。"),
+                coef_labels={f"treat:{c}": Text(f"treat × {c}", f"treat × {c}")
+                             for c in self.distance_columns},
+                fixef_labels=self._fe_labels(),
+                rows={"break_even": be, "break_even_ci": ci},
+                row_labels={"break_even": Text("break-even distance (km)", "盈亏平衡距离（千米）"),
+                            "break_even_ci": Text("  95% CI (delta method)",
+                                                  "  95% 置信区间（delta 方法）")},
+                order=["treat"])
         ext = [r for ey in self.panel.extra_y for r in self.extra_y.get(self.panel.label(ey), ())]
         if ext:
-            tables["table5_other_outcomes"] = Table(
-                did_table(ext), "Table 5. Other outcomes",
-                "Model (1) on further outcomes, levels and log(1 + y), without and with "
-                "controls; SE clustered by unit.")
+            tables["table5_other_outcomes"] = model_table(
+                [self._column(r) for r in ext],
+                Text("Table 5. Other outcomes", "表 5 其他结果变量"),
+                Text("Model (1) on further outcomes, levels and log(1 + y), without and with "
+                     "controls; SE clustered by unit.",
+                     "模型 (1) 用于其他结果变量：水平值与 log(1 + y)，不含与含控制变量；标准误聚类到"
+                     "单位。"),
+                fixef_labels=self._fe_labels())
         return tables
 
     def figures(self) -> dict[str, Figure]:
-        """Figure 1, the CS event study, Figure 2 (and 2b) and the effect by each distance."""
+        """Figure 1, the CS event study, Figure 2 (and 2b) and the effect by each distance.
+
+        Each is drawn in the report's language (``Figure(figure=lambda lang: ...)``).
+        """
         o = self.options
         figures: dict[str, Figure] = {}
+        y = self.panel.label(self.panel.y)
+        ctrl = o.controls and self.event_study.controls
         figures["figure1_event_study"] = Figure(
-            self.event_study.plot(), "Figure 1. Event study",
-            f"Relative-time coefficients for {self.panel.y} (levels"
-            + (", with the controls" if o.controls else "")
-            + ", unit and period fixed effects) with 95% CIs (dashed), SE clustered by unit; "
-            "base period -1.")
+            lambda lang: self.event_study.plot(lang=lang), Text("Figure 1. Event study", "图 1 事件研究"),
+            Text(f"Relative-time coefficients for {y} (levels"
+                 + (", with the controls" if ctrl else "")
+                 + ", unit and period fixed effects): line = estimates, dashed lines = 95% CI, "
+                 "SE clustered by unit; base period -1 (coefficient 0).",
+                 f"{y} 的相对时期系数（水平值" + ("，含控制变量" if ctrl else "")
+                 + "，单位与时期固定效应）：实线为估计值，虚线为 95% 置信区间，标准误聚类到单位；"
+                 "基期为 -1（系数为 0）。"))
         if self.cs_att_gt is not None:
+            cg = _CG_ZH.get(o.control_group, o.control_group)
             figures["cs_dynamic"] = Figure(
-                self.cs_aggte["dynamic"].plot(), "Callaway–Sant'Anna event-study aggregation",
-                f"ATT by event time, {o.control_group}-treated comparison units, "
-                f"{'bootstrap' if o.bstrap else 'analytic'} SEs.")
+                lambda lang: self.cs_aggte["dynamic"].plot(lang=lang),
+                Text("Callaway–Sant'Anna event-study aggregation",
+                     "Callaway–Sant'Anna 事件研究加总"),
+                Text(f"ATT by event time with 95% CIs (grey: before treatment, blue: after; "
+                     f"dashed line: overall ATT), {o.control_group}-treated comparison units, "
+                     f"{'bootstrap' if o.bstrap else 'analytic'} SEs.",
+                     f"各事件时间的 ATT 及 95% 置信区间（灰色：处理前，蓝色：处理后；虚线：总体 ATT），"
+                     f"对照为{cg}单位，{'自助法' if o.bstrap else '解析'}标准误。"))
         pl = self.placebo
         if pl is not None:
             figures["figure2_placebo"] = Figure(
-                pl.plot(), "Figure 2. Placebo test",
-                f"Kernel density of {len(pl.draws)} placebo TWFE coefficients (random treated "
-                f"units, real cohorts shuffled; seed {o.seed}); dashed line = estimate; "
-                f"two-sided empirical p = {pl.p_value:.3f}.")
+                lambda lang: pl.plot(lang=lang), Text("Figure 2. Placebo test", "图 2 安慰剂检验"),
+                Text(f"Kernel density (line) of {len(pl.draws)} placebo TWFE coefficients (random "
+                     f"treated units, real cohorts shuffled; seed {o.seed}); dashed vertical line "
+                     f"= the estimate; two-sided empirical p = {pl.p_value:.3f}.",
+                     f"{len(pl.draws)} 个安慰剂双向固定效应系数的核密度（实线）（随机选择处理单位，"
+                     f"打乱真实处理年份；随机种子 {o.seed}）；竖虚线 = 实际估计值；双侧经验 p = "
+                     f"{pl.p_value:.3f}。"))
         pl2 = self.placebo_log1p
         if pl2 is not None:
             # seed 003's Figure 2 marks the log(1 + y) estimate (29.5 %): same draws, log model
             figures["figure2_placebo_log1p"] = Figure(
-                pl2.plot(), "Figure 2b. Placebo test, log(1 + y)",
-                f"As Figure 2 for log(1 + y) (the same {len(pl2.draws)} draws); two-sided "
-                f"empirical p = {pl2.p_value:.3f}.")
+                lambda lang: pl2.plot(lang=lang), Text("Figure 2b. Placebo test, log(1 + y)",
+                               "图 2b 安慰剂检验，log(1 + y)"),
+                Text(f"As Figure 2 for log(1 + y) (the same {len(pl2.draws)} draws); two-sided "
+                     f"empirical p = {pl2.p_value:.3f}.",
+                     f"同图 2，结果变量为 log(1 + y)（同样的 {len(pl2.draws)} 次抽样）；双侧经验 p = "
+                     f"{pl2.p_value:.3f}。"))
         for col in self.distance_columns:
             d = self.distance.get(col, {}).get("no_controls")
             if d is not None:
+                lo, hi = d.d_range
+                drawn = bool(np.isfinite(d.break_even) and min(0.0, lo) <= d.break_even <= hi)
+                if drawn:
+                    be_en = (f"; dashed red line = break-even distance −β1/β2 = "
+                             f"{d.break_even:,.0f} km")
+                    be_zh = f"；红色虚线 = 盈亏平衡距离 −β1/β2 = {d.break_even:,.0f} 千米"
+                elif np.isfinite(d.break_even):
+                    be_en = (f"; the break-even distance −β1/β2 = {d.break_even:,.0f} km lies "
+                             f"outside the distances of the treated pairs ({lo:,.0f}–{hi:,.0f} km)"
+                             ", so no line marks it")
+                    be_zh = (f"；盈亏平衡距离 −β1/β2 = {d.break_even:,.0f} 千米，超出处理组合的距离"
+                             f"范围（{lo:,.0f}–{hi:,.0f} 千米），图中未标出")
+                else:
+                    be_en = "; no break-even distance (β2 = 0)"
+                    be_zh = "；不存在盈亏平衡距离（β2 = 0）"
                 figures[f"distance_{col}"] = Figure(
-                    d.plot(), f"Effect by distance ({col})",
-                    "β1 + β2·distance with 95% CI band (clustered SE); dashed line = "
-                    "break-even distance −β1/β2.")
+                    lambda lang, d=d: d.plot(lang=lang), Text(f"Effect by distance ({col})", f"效应随距离的变化（{col}）"),
+                    Text(f"β1 + β2·{col} (line) with its 95% CI band (clustered SE), over the "
+                         f"distances of the treated pairs{be_en}.",
+                         f"β1 + β2·{col}（实线）及其 95% 置信带（聚类标准误），横轴为处理组合的距离范围"
+                         f"{be_zh}。"))
         return figures
 
     # --- tidy and summary --------------------------------------------------------------------

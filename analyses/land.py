@@ -33,6 +33,7 @@ from scipy import stats
 
 from pairnet.analyses._pyfixest import feols as pf_feols
 from pairnet.core.errors import EstimationError, InputError
+from pairnet.core.i18n import Lang, Text
 from pairnet.core.options import check_literal
 from pairnet.core.results import Figure, ResultBase, Table, tidy_frame
 from pairnet.panels.land import (
@@ -95,14 +96,26 @@ def event_time(year: pd.Series, *, event_year: int = EVENT_YEAR,
     return (year.astype("int64") - event_year).clip(window[0], window[1])
 
 
-def _regime_axes(regime: tuple[int, int]) -> tuple[MplFigure, Axes]:
-    """A new figure whose axes shade the years of the benefit-sharing regime (Figures 4, 5)."""
+def _regime_axes(regime: tuple[int, int], lang: Lang = "en") -> tuple[MplFigure, Axes]:
+    """A new figure whose axes shade the years of the benefit-sharing regime (Figures 4, 5).
+
+    The shading has an edge, so its legend swatch is visible on the white background.
+    """
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 4))
-    ax.axvspan(regime[0] - 0.5, regime[1] + 0.5, color="0.85", zorder=0,
-               label="benefit sharing abolished 2014–2016 (restored 2017)")
+    fig, ax = plt.subplots(figsize=(7, 4.4))
+    a, b = regime
+    ax.axvspan(a - 0.5, b + 0.5, facecolor="#d9d9d9", edgecolor="#7a7a7a", lw=0.8,
+               hatch="//", zorder=0,
+               label=Text(f"benefit sharing abolished {a}–{b} (restored {b + 1})",
+                          f"{a}–{b} 年取消利益分成（{b + 1} 年恢复）")(lang))
     return fig, ax
+
+
+def _legend_below(ax: Axes, ncol: int = 2) -> None:
+    """The legend under the axes: it covers no data."""
+    ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.15),
+              ncol=ncol)
 
 
 @dataclass(frozen=True)
@@ -162,10 +175,10 @@ class LandEventStudy:
             lines.append(_summary_row(r.s, r.year, r.coef, r.se, r.ci_low, r.ci_high))
         return "\n".join(lines)
 
-    def plot(self, *, regime: tuple[int, int] = REGIME) -> MplFigure:
+    def plot(self, *, regime: tuple[int, int] = REGIME, lang: Lang = "en") -> MplFigure:
         """Figure 5: coefficients with 95% intervals, the 2014–2016 regime shaded."""
         e = self.event
-        fig, ax = _regime_axes(regime)
+        fig, ax = _regime_axes(regime, lang)
         ax.axhline(0, color="0.4", lw=0.8)
         base = e["s"] == BASE
         ok = e["se"].notna() & e["ci_low"].notna() & e["ci_high"].notna() & ~base
@@ -174,16 +187,17 @@ class LandEventStudy:
         ax.errorbar(e.loc[ok, "year"], e.loc[ok, "coef"],
                     yerr=[e.loc[ok, "coef"] - e.loc[ok, "ci_low"],
                           e.loc[ok, "ci_high"] - e.loc[ok, "coef"]],
-                    fmt="o", color="C0", capsize=3, label="park × year (95% CI)")
+                    fmt="o", color="C0", capsize=3,
+                    label=Text("park × year (95% CI)", "园区 × 年份（95% 置信区间）")(lang))
         if no_se.any():
             ax.plot(e.loc[no_se, "year"], e.loc[no_se, "coef"], "o", mfc="none", color="C0",
-                    label="no standard error")
+                    label=Text("no standard error", "无标准误")(lang))
         ax.plot(e.loc[base, "year"], e.loc[base, "coef"], "s", color="C3",
-                label=f"base ({EVENT_YEAR + BASE})")
+                label=Text(f"base ({EVENT_YEAR + BASE})", f"基期（{EVENT_YEAR + BASE}）")(lang))
         ax.set_xticks(e["year"])
-        ax.set_xlabel("year")
-        ax.set_ylabel("effect on log industrial land area")
-        ax.legend(frameon=False, fontsize=8)
+        ax.set_xlabel(Text("year", "年份")(lang))
+        ax.set_ylabel(Text("effect on log industrial land area", "对工业用地面积对数的效应")(lang))
+        _legend_below(ax)
         fig.tight_layout()
         return fig
 
@@ -227,15 +241,18 @@ def _summary_row(s: int, year: int, coef: float, se: float, ci_low: float,
 #: Plain-language display labels for audit reasons that name an option.
 
 
-def plot_means(means: pd.DataFrame, *, regime: tuple[int, int] = REGIME) -> MplFigure:
-    """Figure 4: yearly mean log area inside vs outside parks."""
-    fig, ax = _regime_axes(regime)
-    ax.plot(means["year"], means["mean_inside"], "o-", label="inside parks (treated)")
-    ax.plot(means["year"], means["mean_outside"], "s--", label="outside parks (control)")
+def plot_means(means: pd.DataFrame, *, regime: tuple[int, int] = REGIME,
+               lang: Lang = "en") -> MplFigure:
+    """Figure 4: yearly mean log area inside vs outside parks (legend below the axes)."""
+    fig, ax = _regime_axes(regime, lang)
+    ax.plot(means["year"], means["mean_inside"], "o-",
+            label=Text("inside parks (treated)", "园区内（处理组）")(lang))
+    ax.plot(means["year"], means["mean_outside"], "s--",
+            label=Text("outside parks (control)", "园区外（控制组）")(lang))
     ax.set_xticks(means["year"])
-    ax.set_xlabel("year")
-    ax.set_ylabel("mean log industrial land area (ha)")
-    ax.legend(frameon=False, fontsize=8)
+    ax.set_xlabel(Text("year", "年份")(lang))
+    ax.set_ylabel(Text("mean log industrial land area (ha)", "工业用地面积（公顷）对数的均值")(lang))
+    _legend_below(ax, ncol=3)
     fig.tight_layout()
     return fig
 
@@ -360,9 +377,11 @@ _REASON_COLUMN = (("date", "date"), ("year", "date"), ("area", "area_ha"),
                   ("park", "location"), ("county", "county"), ("supervision", "supervision_no"))
 
 
-_REGIME_NOTE = ("Shaded: benefit sharing abolished 2014–2016, restored 2017. log area = "
-                "log of the industrial land area sold (ha) in a county-year cell, inside or "
-                "outside co-built parks.")
+_REGIME_NOTE = Text("Shaded (hatched): benefit sharing abolished 2014–2016, restored 2017. log "
+                    "area = log of the industrial land area sold (ha) in a county-year cell, "
+                    "inside or outside co-built parks.",
+                    "阴影（斜线）：2014–2016 年取消利益分成，2017 年恢复。面积对数 = 区县 × 年份单元中"
+                    "园区内或园区外出让的工业用地面积（公顷）的对数。")
 
 
 @dataclass(frozen=True)
@@ -411,31 +430,48 @@ class LandResult(ResultBase):
     def tables(self) -> dict[str, Table]:
         """Figure 4 means, Figure 5 coefficients, the cleaning audit, unclassified land uses."""
         res, clean = self.study, self.cleaning
-        regime = _REGIME_NOTE.split(". ")[0] + "."
+        regime = Text(_REGIME_NOTE.en.split(". ")[0] + ".", _REGIME_NOTE.zh.split("。")[0] + "。")
         return {
-            "means": Table(res.means, "Figure 4: mean log industrial land area by year",
-                           "Means of log area (ha) over the county-year cells with parcels, "
-                           "inside and outside co-built parks. " + regime),
-            "event_study": Table(res.event, "Figure 5 coefficients: park × year (base 2013)",
-                                 "Coefficients of park × year relative to 2013 on log area "
-                                 "(ha); fixed effects park × county and county × year; SE "
-                                 "clustered by county. " + regime),
+            "means": Table(res.means, Text("Figure 4: mean log industrial land area by year",
+                                           "图 4 各年工业用地面积对数的均值"),
+                           Text("Means of log area (ha) over the county-year cells with parcels, "
+                                "inside and outside co-built parks, to 3 decimals. ",
+                                "有出让地块的区县 × 年份单元中，园区内与园区外面积（公顷）对数的均值，"
+                                "保留 3 位小数。") + regime,
+                           decimals={"mean_inside": 3, "mean_outside": 3, "difference": 3}),
+            "event_study": Table(res.event, Text("Figure 5 coefficients: park × year (base 2013)",
+                                                 "图 5 系数：园区 × 年份（基期 2013）"),
+                                 Text("Coefficients of park × year relative to 2013 on log area "
+                                      "(ha); fixed effects park × county and county × year; SE "
+                                      "clustered by county; coefficients, SE and CIs to 3 "
+                                      "decimals. ",
+                                      "园区 × 年份相对于 2013 年对面积（公顷）对数的系数；固定效应为园区 × "
+                                      "区县与区县 × 年份；标准误聚类到区县；系数、标准误与置信区间保留 3 "
+                                      "位小数。") + regime,
+                                 decimals=dict.fromkeys(("coef", "se", "ci_low", "ci_high"), 3)),
             "audit": Table(clean.audit,
-                           "Cleaning audit: duplicates, then the cleaning rules of the land "
-                           "study (Tang & Zhang)",
-                           "Every input record ends in exactly one row; rows add up to the "
-                           "input records."),
-            "unclassified": Table(clean.unclassified, "Land-use strings not classified",
-                                  "GB/T 21010-2017 first-level classes."),
+                           Text("Cleaning audit: duplicates, then the cleaning rules of the land "
+                                "study (Tang & Zhang)",
+                                "清洗审计：先去重，再按土地研究（Tang 与 Zhang）的清洗规则"),
+                           Text("Every input record ends in exactly one row; rows add up to the "
+                                "input records.",
+                                "每条输入记录恰好计入一行；各行之和等于输入记录数。")),
+            "unclassified": Table(clean.unclassified,
+                                  Text("Land-use strings not classified", "未能分类的土地用途"),
+                                  Text("GB/T 21010-2017 first-level classes.",
+                                       "依据 GB/T 21010-2017 一级类。")),
         }
 
     def figures(self) -> dict[str, Figure]:
         """Figure 4 (means inside vs outside parks) and Figure 5 (the event study)."""
+        means = self.study.means
         return {
-            "fig4_means": Figure(plot_means(self.study.means), "Figure 4: land sold inside vs "
-                                 "outside co-built parks", _REGIME_NOTE),
-            "fig5_event_study": Figure(self.study.plot(), "Figure 5: event study of land sold "
-                                       "in parks", _REGIME_NOTE),
+            "fig4_means": Figure(lambda lang: plot_means(means, lang=lang),
+                                 Text("Figure 4: land sold inside vs outside co-built parks",
+                                      "图 4 共建园区内外的工业用地出让"), _REGIME_NOTE),
+            "fig5_event_study": Figure(lambda lang: self.study.plot(lang=lang),
+                                       Text("Figure 5: event study of land sold in parks",
+                                            "图 5 园区内土地出让的事件研究"), _REGIME_NOTE),
         }
 
     def data_files(self) -> dict[str, pd.DataFrame]:

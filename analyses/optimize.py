@@ -24,6 +24,7 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
 from pairnet.core.errors import InfeasibleError, InputError
+from pairnet.core.i18n import Lang, Text
 from pairnet.core.options import check_literal
 from pairnet.core.results import Figure, ResultBase, Table
 from pairnet.core.tables import to_jsonable
@@ -325,17 +326,20 @@ class OptimizeResult(ResultBase):
                          "change the sign of b1)")
         return "\n".join(lines)
 
-    def plot(self) -> matplotlib.figure.Figure:
-        """Bar chart of predicted effect for the optimal pairs, with the chosen share."""
+    def plot(self, lang: Lang = "en") -> matplotlib.figure.Figure:
+        """Bar chart of the predicted effect of each optimal pair, labelled by city names."""
         import matplotlib.pyplot as plt
 
-        ch = self.chosen().sort_values("predicted_effect")
+        ch = self.named_pairs().sort_values("predicted_effect")
         fig, ax = plt.subplots(figsize=(7, 0.35 * len(ch) + 1.2))
-        labels = [f"{h} → {r}" for h, r in zip(ch["helper"], ch["recipient"], strict=True)]
+        labels = [f"{h} → {r}" for h, r in zip(ch["helper_name"], ch["recipient_name"],
+                                               strict=True)]
         ax.barh(labels, ch["predicted_effect"], color="#3b6ea8")
         ax.axvline(0, color="black", lw=0.8)
-        ax.set_xlabel("predicted effect of pairing")
-        ax.set_title("Optimal pairing")
+        ax.set_xlabel(Text("predicted effect of pairing (helper → recipient)",
+                           "帮扶的预测效应（帮扶方 → 被帮扶方）")(lang))
+        ax.set_title(Text("Optimal pairing", "最优帮扶组合")(lang))
+        fig.tight_layout()
         return fig
 
     def to_dict(self) -> dict[str, Any]:
@@ -354,23 +358,32 @@ class OptimizeResult(ResultBase):
         """``optimal_pairs`` and, with an actual pairing, ``comparison``."""
         model, capacity, draws = self.model, self.capacity, self.draws
         sign = "−" if model.b1 < 0 else "+"
+        dist = model.distance or "distance (km)"
+        eq = (f"Predicted effect = {model.b0:.4g} {sign} {abs(model.b1):.4g} × {dist}")
         tables = {"optimal_pairs": Table(
-            self.named_pairs(), "Optimal pairing",
-            note=(f"Predicted effect = {model.b0:.4g} {sign} {abs(model.b1):.4g} × "
-                  f"{model.distance or 'distance (km)'}; each helper at most {capacity} "
-                  "recipients. "
-                  + ("With b1 < 0 this is the assignment with the least total distance under "
-                     "the capacity limit (b0 adds the same to every assignment). "
-                     if model.b1 < 0 else "")
-                  + f"chosen_share = share of {draws} coefficient draws in which the pair is "
-                  "optimal; it falls below 1 only when the draws change the sign of b1. "
-                  "equally_good = other helpers exactly as good for that recipient (e.g. "
-                  "several neighbours at border distance 0): the pick among them is "
-                  "arbitrary."))}
+            self.named_pairs(), Text("Optimal pairing", "最优帮扶组合"),
+            note=Text(
+                f"{eq}; each helper at most {capacity} recipients. "
+                + ("With b1 < 0 this is the assignment with the least total distance under "
+                   "the capacity limit (b0 adds the same to every assignment). "
+                   if model.b1 < 0 else "")
+                + f"chosen_share = share of {draws} coefficient draws in which the pair is "
+                "optimal; it falls below 1 only when the draws change the sign of b1. "
+                "equally_good = other helpers exactly as good for that recipient (e.g. "
+                "several neighbours at border distance 0): the pick among them is arbitrary.",
+                f"预测效应 = {model.b0:.4g} {sign} {abs(model.b1):.4g} × {dist}；每个帮扶城市最多"
+                f"帮扶 {capacity} 个城市。"
+                + ("b1 < 0 时，该分配即在容量约束下总距离最短的分配（b0 对每种分配相同）。"
+                   if model.b1 < 0 else "")
+                + f"被选中比例 = 在 {draws} 次系数抽样中该组合为最优的比例；只有当抽样改变 b1 的"
+                "符号时才会低于 1。同样好的备选 = 对该被帮扶城市同样好的其他帮扶城市（例如多个边界"
+                "距离为 0 的相邻城市），在其中的选择是任意的。"),
+            decimals={"distance_km": 1, "predicted_effect": 3, "chosen_share": 2},
+            labels={"equally_good": Text("equally good", "同样好的备选")})}
         if self.comparison:
             c = self.comparison
             comp = pd.DataFrame({
-                "pairing": ["optimal", "actual (parks table)"],
+                "pairing": [Text("optimal", "最优"), Text("actual (parks table)", "实际（园区表）")],
                 "pairs": [c["optimal_pairs"], c["actual_pairs"]],
                 "mean_effect_per_pair": [c["optimal_mean_effect_per_pair"],
                                          c["actual_mean_effect_per_pair"]],
@@ -379,18 +392,34 @@ class OptimizeResult(ResultBase):
                 "total_predicted_effect": [c["optimal_total_effect"], c["actual_total_effect"]],
             })
             tables["comparison"] = Table(
-                comp, "Optimal vs actual pairing",
-                note=(f"Compare per pair: the optimum gives each of the {c['recipients']} "
-                      f"recipients one helper, while the actual table has {c['actual_pairs']} "
-                      "pairs (a recipient may have several helpers), so the totals count "
-                      f"different numbers of pairs. {c['recipients_changed']} recipients with "
-                      "an actual pairing would get a helper they are not actually paired "
-                      "with."))
+                comp, Text("Optimal vs actual pairing", "最优与实际帮扶组合的比较"),
+                note=Text(
+                    f"Compare per pair: the optimum gives each of the {c['recipients']} "
+                    f"recipients one helper, while the actual table has {c['actual_pairs']} "
+                    "pairs (a recipient may have several helpers), so the totals count "
+                    f"different numbers of pairs. {c['recipients_changed']} recipients with an "
+                    "actual pairing would get a helper they are not actually paired with.",
+                    f"请按组合比较：最优方案为 {c['recipients']} 个被帮扶城市各分配一个帮扶城市，而实际"
+                    f"名单有 {c['actual_pairs']} 个组合（一个被帮扶城市可有多个帮扶城市），因此两者"
+                    f"总和所含组合数不同。在有实际帮扶的被帮扶城市中，有 {c['recipients_changed']} 个"
+                    "会被分配到与实际不同的帮扶城市。"),
+                decimals={"mean_effect_per_pair": 3, "mean_distance_km": 1,
+                          "total_predicted_effect": 3},
+                labels={"pairing": Text("pairing", "组合"), "pairs": Text("pairs", "组合数"),
+                        "mean_effect_per_pair": Text("mean effect per pair", "每组合平均效应"),
+                        "mean_distance_km": Text("mean distance (km)", "平均距离（千米）"),
+                        "total_predicted_effect": Text("total predicted effect",
+                                                       "预测总效应")})
         return tables
 
     def figures(self) -> dict[str, Figure]:
         """``optimal_pairs``: the predicted effect of each optimal pair (drawn on call)."""
-        return {"optimal_pairs": Figure(self.plot(), "Predicted effect of the optimal pairs")}
+        return {"optimal_pairs": Figure(
+            self.plot, Text("Predicted effect of the optimal pairs", "最优组合的预测效应"),
+            Text("One bar per optimal helper → recipient pair (city names), longest = largest "
+                 "predicted effect b0 + b1·distance.",
+                 "每个最优的帮扶方 → 被帮扶方组合一条横条（以城市名称标注），越长表示预测效应 "
+                 "b0 + b1·距离 越大。"))}
 
 
 def _pair_set(pairs: Iterable[tuple[str, str]] | None) -> set[tuple[str, str]]:

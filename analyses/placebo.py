@@ -34,6 +34,7 @@ import pandas as pd
 
 from pairnet.analyses.did import ControlsAs, DIDPanel, control_columns
 from pairnet.core.errors import EstimationError
+from pairnet.core.i18n import Lang, Text
 from pairnet.core.options import check_literal
 from pairnet.core.results import ResultBase, tidy_frame
 
@@ -97,8 +98,12 @@ class PlaceboResult(ResultBase):
                 f"{d.std(ddof=1):.4g}; estimate {self.estimate:.4g}; two-sided p = "
                 f"{self.p_value:.4g}")
 
-    def plot(self, ax: Any = None) -> Any:
-        """Kernel density of the placebo coefficients with the real estimate marked."""
+    def plot(self, ax: Any = None, *, lang: Lang = "en") -> Any:
+        """Kernel density of the placebo coefficients (a line) with the real estimate marked.
+
+        The legend goes to the side of the axes away from the estimate, above the curve's
+        flat tail, so it covers neither.
+        """
         import matplotlib.pyplot as plt
         from scipy.stats import gaussian_kde
 
@@ -109,13 +114,18 @@ class PlaceboResult(ResultBase):
         pad = 0.1 * (hi - lo or 1.0)
         grid = np.linspace(lo - pad, hi + pad, 300)
         if len(d) > 1 and d.std() > 0:
-            ax.plot(grid, gaussian_kde(d)(grid), "o-", ms=2.5, color="C0",
-                    label=f"placebo coefficients ({len(d)} draws)")
+            ax.plot(grid, gaussian_kde(d)(grid), "-", lw=1.6, color="C0",
+                    label=Text(f"placebo coefficients ({len(d)} draws)",
+                               f"安慰剂系数（{len(d)} 次抽样）")(lang))
         ax.axvline(self.estimate, color="black", ls="--",
-                   label=f"estimate {self.estimate:.3g} (p = {self.p_value:.3f})")
-        ax.set_xlabel("coefficient")
-        ax.set_ylabel("density")
-        ax.legend(frameon=False)
+                   label=Text(f"estimate {self.estimate:.3g} (p = {self.p_value:.3f})",
+                              f"估计值 {self.estimate:.3g}（p = {self.p_value:.3f}）")(lang))
+        ax.set_xlabel(Text("coefficient", "系数")(lang))
+        ax.set_ylabel(Text("density", "密度")(lang))
+        ax.set_ylim(bottom=0)
+        # below the plot: the legend covers neither the density nor the estimate's line
+        ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2,
+                  fontsize=9)
         fig.tight_layout()
         return fig
 

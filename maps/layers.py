@@ -274,7 +274,8 @@ def _year_select_js(lang: Lang) -> str:
 def _add_labels(m: folium.Map, anchors: pd.DataFrame, names: Mapping[str, str],
                 lang: Lang) -> None:
     """City-name labels and their switch (see :func:`_label_js`)."""
-    m.get_root().header.add_child(folium.Element(_LABEL_CSS), name="pn_label_css")
+    root: Any = m.get_root()  # a branca Figure (typed as Element)
+    root.header.add_child(folium.Element(_LABEL_CSS), name="pn_label_css")
     _Script(_label_js(anchors, names, lang).replace("_BOX_", _CONTROL_BOX_JS)).add_to(m)
 
 

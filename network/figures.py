@@ -30,8 +30,8 @@ def density_series(metrics: pd.DataFrame, column: str = "density") -> dict[str, 
     return out
 
 
-def density_figure(metrics: pd.DataFrame, *, column: str = "density", title: str | None = None
-                   ) -> matplotlib.figure.Figure:
+def density_figure(metrics: pd.DataFrame, *, column: str = "density", title: str | None = None,
+                   lang: str = "en") -> matplotlib.figure.Figure:
     """Draw ``column`` against year, one panel per threshold, labelled A, B, C, ... (Figure 3).
 
     Parameters
@@ -42,6 +42,8 @@ def density_figure(metrics: pd.DataFrame, *, column: str = "density", title: str
         The metric to draw (default ``density``).
     title : str, optional
         Figure title.
+    lang : {"en", "zh"}
+        Language of the panel titles and axis labels.
 
     Returns
     -------
@@ -59,9 +61,13 @@ def density_figure(metrics: pd.DataFrame, *, column: str = "density", title: str
         ax = axes[i]
         part = metrics[metrics["threshold"] == t].sort_values("year")
         ax.plot(part["year"], part[column], marker="o", markersize=3.5, color="#1f5f8b")
-        ax.set_title(f"{panel_letter(i)}   threshold {t:g} (count \u2265 {t:g})", loc="left", fontsize=10)
-        ax.set_xlabel("year")
-        ax.set_ylabel("whole-network density" if column == "density" else column)
+        ax.set_title(f"{panel_letter(i)}   " + (f"阈值 {t:g}（投资数目 \u2265 {t:g}）"
+                                                if lang == "zh" else
+                                                f"threshold {t:g} (count \u2265 {t:g})"),
+                     loc="left", fontsize=10)
+        ax.set_xlabel("年份" if lang == "zh" else "year")
+        ax.set_ylabel(("整体网络密度" if lang == "zh" else "whole-network density")
+                      if column == "density" else column)
         ax.set_ylim(bottom=0)
         ax.grid(alpha=0.3)
         years = part["year"].astype(int)

@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from pairnet.core.i18n import Text
 from pairnet.core.options import check_literal
 from pairnet.core.results import Figure, ResultBase, Table
 from pairnet.core.tables import to_jsonable
@@ -23,8 +24,10 @@ from pairnet.network.metrics import Backend, CommunityMethod, communities, netwo
 
 __all__ = ["NetworkOptions", "NetworkResult", "network_analysis", "named_hubs"]
 
-_NOTE = ("Edge i\u2192j iff count \u2265 threshold; n counts every listed node (isolates "
-         "included); density = m / (n(n\u22121)); self-loops ignored.")
+_NOTE = Text("Edge i\u2192j iff count \u2265 threshold; n counts every listed node (isolates "
+             "included); density = m / (n(n\u22121)); self-loops ignored.",
+             "当投资数目 \u2265 阈值时存在连边 i\u2192j；n 为全部列出的节点数（含孤立节点）；密度 = "
+             "m / (n(n\u22121))；忽略自环。")
 
 
 _HUB = re.compile(r"(\S+) \(([^)]*)\)")
@@ -144,10 +147,15 @@ class NetworkResult(ResultBase):
 
     def tables(self) -> dict[str, Table]:
         """``metrics``: the metrics with hubs shown as city names."""
-        return {"metrics": Table(named_hubs(self.metrics), "Network metrics per year and threshold",
-                                 _NOTE + " Top hubs: the three cities with the largest out- "
-                                 "(in-) strength, i.e. the sum of counts over qualifying ties, "
-                                 "shown as 'name strength'; results.json keeps the adcodes.")}
+        return {"metrics": Table(
+            named_hubs(self.metrics), Text("Network metrics per year and threshold",
+                                           "各年份与阈值的网络指标"),
+            _NOTE + Text(" Top hubs: the three cities with the largest out- (in-) strength, "
+                         "i.e. the sum of counts over qualifying ties, shown as 'name strength'; "
+                         "results.json keeps the adcodes. Shares and coefficients to 3 decimals.",
+                         " 主要枢纽：出（入）强度最大的三个城市，强度为满足阈值的连边上的投资数目之和，"
+                         "显示为“名称 强度”；results.json 保留行政区划代码。比例与系数保留 3 位小数。"),
+            decimals=_metric_decimals(self.metrics))}
 
     def figures(self) -> dict[str, Figure]:
         """``density``: Figure 3, density over the years, one panel per threshold."""
@@ -155,11 +163,13 @@ class NetworkResult(ResultBase):
         thresholds = sorted(metrics["threshold"].unique())
         letters = ", ".join(f"{panel_letter(i)}: threshold {t:g}"
                             for i, t in enumerate(thresholds))
+        letters_zh = "，".join(f"{panel_letter(i)}：阈值 {t:g}" for i, t in enumerate(thresholds))
         k = len(thresholds)
         panels = "A" if k <= 1 else f"A\u2013{panel_letter(k - 1)}"
-        return {"density": Figure(density_figure(metrics),
-                                  f"Figure 3. Network density by threshold ({panels})",
-                                  f"Panels {letters}. " + _NOTE)}
+        return {"density": Figure(lambda lang: density_figure(metrics, lang=lang),
+                                  Text(f"Figure 3. Network density by threshold ({panels})",
+                                       f"图 3 不同阈值下的网络密度（{panels}）"),
+                                  Text(f"Panels {letters}. ", f"{letters_zh}。") + _NOTE)}
 
     def data_files(self) -> dict[str, pd.DataFrame]:
         """``communities.csv`` (one row per node, year and threshold) when detected."""
@@ -227,3 +237,10 @@ def network_analysis(
         metrics = metrics.merge(summary, on=["year", "threshold"], how="left")
     return NetworkResult(networks, metrics, membership,
                          NetworkOptions(backend, communities_method, seed, hubs))
+
+
+def _metric_decimals(metrics: pd.DataFrame) -> dict[str, int]:
+    """Decimals per metric: shares, densities and coefficients to 3; others automatic."""
+    return {c: 3 for c in metrics.columns
+            if pd.api.types.is_float_dtype(metrics[c])
+            and c not in ("year", "threshold") and not c.endswith(("strength", "count"))}

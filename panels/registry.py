@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from pairnet.core.errors import InputError
+from pairnet.core.i18n import Text
 from pairnet.core.options import check_literal, parse_list
 from pairnet.core.results import ResultBase, Table
 from pairnet.core.tables import (
@@ -309,26 +310,35 @@ class IngestResult(ResultBase):
         shown, never = audit_display(self.audit, self.n_records, self.dropped_pairs)
         total_ok = int(self.audit["rows"].sum()) == self.n_records
         tables = {"audit": Table(
-            shown, "Registry ingest audit",
-            "Every input record ends in exactly one row; the total row equals the "
-            f"{self.n_records:,} input records"
-            + ("" if total_ok else " (WARNING: the rows do not add up to it)") + ". "
-            f"{len(never)} origin–destination pairs never had a kept record in any year "
-            "(0 records each); they are summarised in one row and listed in the next table "
-            "and in results.json (ingest.never_connected).")}
+            shown, Text("Registry ingest audit", "企业登记数据导入审计"),
+            Text("Every input record ends in exactly one row; the total row equals the "
+                 f"{self.n_records:,} input records"
+                 + ("" if total_ok else " (WARNING: the rows do not add up to it)") + ". "
+                 f"{len(never)} origin–destination pairs never had a kept record in any year "
+                 "(0 records each); they are summarised in one row and listed in the next table "
+                 "and in results.json (ingest.never_connected).",
+                 f"每条输入记录恰好计入一行；合计行等于 {self.n_records:,} 条输入记录"
+                 + ("" if total_ok else "（警告：各行之和与之不符）") + "。"
+                 f"{len(never)} 个投资方–被投资方组合在任何年份都没有保留下来的记录（各为 0 条）；"
+                 "它们汇总为一行，并在下表和 results.json（ingest.never_connected）中列出。"))}
         if len(never):
             tables["never_connected"] = Table(
-                never, "Pairs never connected",
-                "Origin → destination pairs without any kept record in the study years; they "
-                "are left out of the pair-year panel.")
+                never, Text("Pairs never connected", "从未有投资关联的组合"),
+                Text("Origin → destination pairs without any kept record in the study years; "
+                     "they are left out of the pair-year panel.",
+                     "研究年份内没有任何保留记录的投资方 → 被投资方组合；它们不进入组合 × 年份面板。"))
         if len(self.attribution):
             tables["attribution"] = Table(
-                self.attribution, "How firms were located",
-                "For the kept records: which rule gave each firm's prefecture, per side "
-                "(investor / investee). Rules in order: 'city field' = the registry's city "
-                "column; 'uscc' = characters 3–8 (the registering area code) of a valid "
-                "unified social credit code; 'name' = the leftmost prefecture name in the "
-                "firm name. rows = records located by that rule.")
+                self.attribution, Text("How firms were located", "企业所在城市的识别方式"),
+                Text("For the kept records: which rule gave each firm's prefecture, per side "
+                     "(investor / investee). Rules in order: 'city field' = the registry's city "
+                     "column; 'uscc' = characters 3–8 (the registering area code) of a valid "
+                     "unified social credit code; 'name' = the leftmost prefecture name in the "
+                     "firm name. rows = records located by that rule.",
+                     "对保留的记录：按投资方/被投资方分别列出确定企业所在地级市的规则。规则依次为："
+                     "“city field” = 登记数据中的城市字段；“uscc” = 有效统一社会信用代码的第 3–8 位"
+                     "（登记机关行政区划代码）；“name” = 企业名称中最靠左的地级市名称。rows = 按该规则"
+                     "定位的记录数。"))
         return tables
 
 

@@ -53,6 +53,7 @@ import shapely
 from pyproj import CRS, Geod, Transformer
 
 from pairnet.core.errors import CRSError, InputError, UnknownCityError
+from pairnet.core.i18n import Text
 from pairnet.core.options import parse_list
 from pairnet.core.results import ResultBase, Table
 from pairnet.core.tables import to_jsonable
@@ -694,9 +695,13 @@ class DistancesResult(ResultBase):
         shown = d.assign(origin_name=d["origin"].astype(str).map(names),
                          destination_name=d["destination"].astype(str).map(names))
         cols = ["origin", "origin_name", "destination", "destination_name", *DISTANCE_MEASURES]
-        return {"distances": Table(shown[cols], "Helper → recipient distances (km)",
-                                   "Geodesic; border = nearest boundary points (0 for "
-                                   "neighbours); region = union of helpers.")}
+        return {"distances": Table(
+            shown[cols], Text("Helper → recipient distances (km)", "帮扶方 → 被帮扶方距离（千米）"),
+            Text("Geodesic on WGS-84, km to 1 decimal; border = nearest boundary points (0 for "
+                 "neighbours); region = union of helpers.",
+                 "WGS-84 椭球测地线距离，单位千米，保留 1 位小数；边界距离 = 边界最近点之间的距离"
+                 "（相邻为 0）；区域 = 帮扶城市的并集。"),
+            decimals=dict.fromkeys(DISTANCE_MEASURES, 1))}
 
 
 def measure_distances(

@@ -67,16 +67,17 @@ def _column_kind(s: pd.Series) -> str:
 
 
 def _format_column(name: str, s: pd.Series, float_format: str | None,
-                   decimals: int | None = None) -> pd.Series:
+                   decimals: int | None = None, lang: Lang = "en") -> pd.Series:
     """Display strings for one column (CSV keeps the raw values).
 
     ``decimals`` fixes the decimals of a float column (its statistic's), with thousands
-    separators; without it they follow the column's magnitude.
+    separators; without it they follow the column's magnitude. Text cells
+    (:class:`pairnet.core.i18n.Text`) are shown in ``lang``.
     """
     kind = _column_kind(s)
     if kind == "text":
-        return s.map(lambda v: "" if v is None or (not isinstance(v, str) and pd.isna(v))
-                     else str(v))
+        return s.map(lambda v: "" if v is None or (not isinstance(v, (str, Text)) and pd.isna(v))
+                     else render(v, lang))
     finite = s.dropna().astype(float)
     finite = finite[~finite.isin([float("inf"), float("-inf")])]
     integral = kind == "int" or (len(finite) > 0 and bool((finite == finite.round()).all())
@@ -106,14 +107,15 @@ def _numeric_text(col: pd.Series) -> bool:
 
 
 def _fmt(df: pd.DataFrame, float_format: str | None,
-         decimals: int | Mapping[str, int] | None = None) -> tuple[pd.DataFrame, list[str]]:
+         decimals: int | Mapping[str, int] | None = None, lang: Lang = "en"
+         ) -> tuple[pd.DataFrame, list[str]]:
     """Formatted copy of ``df`` (all strings) and each column's alignment ("l" or "r")."""
     out = pd.DataFrame(index=df.index)
     align = []
     for i, c in enumerate(df.columns):
         col = df.iloc[:, i]
         d = decimals.get(str(c)) if isinstance(decimals, Mapping) else decimals
-        out[c] = _format_column(str(c), col, float_format, d).astype(object)
+        out[c] = _format_column(str(c), col, float_format, d, lang).astype(object)
         align.append("r" if _column_kind(col) != "text" or _numeric_text(out[c]) else "l")
     return out, align
 
@@ -163,7 +165,7 @@ def _layout(tab: Table, lang: Lang) -> _Layout:
     if isinstance(tab, ModelTable):
         et = tab.etable(lang)
         return _Layout(et, ["c"] * et.df.shape[1], "")
-    shown, align = _fmt(tab.frame, tab.float_format, tab.decimals)
+    shown, align = _fmt(tab.frame, tab.float_format, tab.decimals, lang)
     labels = [label(str(c), lang, dict(tab.labels)) for c in shown.columns]
     if len(set(labels)) == len(labels):
         shown.columns = labels
