@@ -1188,7 +1188,11 @@ class CityPanelResult(ResultBase):
         tables["descriptives"] = Table(
             self.descriptives, Text("Descriptive statistics", "描述性统计"),
             Text("Max and min with the city and year where they occur; statistics to 3 "
-                 "decimals.", "最大值与最小值附出现的城市与年份；统计量保留 3 位小数。") + units,
+                 "decimals." + (" Every city-year value: indicators.csv in this step's folder."
+                                if self.indicators is not None else ""),
+                 "最大值与最小值附出现的城市与年份；统计量保留 3 位小数。"
+                 + ("各城市-年份的全部数值见本步骤文件夹中的 indicators.csv。"
+                    if self.indicators is not None else "")) + units,
             decimals=3)
         fe_label = self._fe_label()
         f, h = self.f_test, self.hausman
@@ -1269,16 +1273,18 @@ class CityPanelResult(ResultBase):
                                         "插补或保留缺失的原始单元格"),
                                    Text("Interior gaps filled linearly within a city; never "
                                         "extrapolated.", "城市内部的中间缺失按线性插补；从不外推。"))
-        if self.indicators is not None:
-            tables["indicators"] = Table(self._with_names(self.indicators),
-                                         Text("City-year indicators", "城市-年份指标"),
-                                         Text("'interpolated' lists the raw columns filled in "
-                                              "that row. Codes and units: see the variables "
-                                              "table; values to 3 decimals.",
-                                              "“interpolated”列出该行中被插补的原始列。代码与单位见"
-                                              "变量表；数值保留 3 位小数。"),
-                                         decimals=3)
         return tables
+
+    def data_files(self) -> dict[str, pd.DataFrame]:
+        """``indicators.csv``: the city-year indicators with city names (the YRD study).
+
+        Every city-year of every indicator is a data table, not one to read in a report: it is
+        written beside ``results.json`` (``interpolated`` lists the raw columns filled in that
+        row; codes and units as in the variables table).
+        """
+        if self.indicators is None:
+            return {}
+        return {"indicators.csv": self._with_names(self.indicators)}
 
     def figures(self) -> dict[str, Figure]:
         """The FE coefficients (one-SD scale) and, with ``split``, the subgroup estimates."""

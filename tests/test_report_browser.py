@@ -1,0 +1,193 @@
+"""The demo report as a planner and an economist open it: Chromium, network blocked.
+
+One demo-sized report per language is built once for the module (the demo studies with fewer
+placebo and optimizer draws). At 1400 px and 390 px, in English and Chinese, the browser must
+find: no table whose rows (or columns) are hidden inside a scroll box (a wide table may scroll
+sideways, with a visible cue), no two overlapping map controls, city names on the pairing map,
+Table 1's control mean 0.540, and (Chinese) Chinese headings, captions, legends and selectors.
+A PDF print keeps every table whole. Screenshots of every section and the PDFs go to
+``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser]
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "report"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+# every table: is any ancestor a scroll box that hides rows (vertical) or clips columns?
+HIDDEN_JS = """() => {
+  const out = [];
+  document.querySelectorAll('.pn-tablewrap table').forEach((t, i) => {
+    let e = t.parentElement;
+    while (e && e !== document.body) {
+      const cs = getComputedStyle(e);
+      const vHidden = ['auto', 'scroll', 'hidden', 'clip'].includes(cs.overflowY)
+                      && e.scrollHeight > e.clientHeight + 1;
+      const hClipped = ['hidden', 'clip'].includes(cs.overflowX)
+                       && e.scrollWidth > e.clientWidth + 1;
+      if (vHidden || hClipped) {
+        out.push({table: i, caption: t.closest('figure').querySelector('figcaption').innerText,
+                  tag: e.tagName, cls: e.className, v: vHidden, h: hClipped});
+        break;
+      }
+      e = e.parentElement;
+    }
+  });
+  return out;
+}"""
+# a table wider than its box: it scrolls sideways and its cue is visible
+WIDE_JS = """() => Array.from(document.querySelectorAll('.pn-table-figure')).map(f => {
+  const w = f.querySelector('.pn-tablewrap'), cue = f.querySelector('.pn-wide-cue');
+  return {wide: w.scrollWidth > w.clientWidth + 1, scrolls: getComputedStyle(w).overflowX,
+          cue: cue.offsetParent !== null && cue.innerText.length > 0,
+          caption: f.querySelector('figcaption').innerText};
+})"""
+# map controls: their boxes, per map; two overlapping boxes hide one another
+CONTROLS_JS = """() => Array.from(document.querySelectorAll('.pn-map-wrap')).map(w => {
+  const m = w.getBoundingClientRect();
+  const boxes = Array.from(w.querySelectorAll('.leaflet-control')).map(c => {
+    const r = c.getBoundingClientRect();
+    return {cls: c.className, x0: r.left, y0: r.top, x1: r.right, y1: r.bottom};
+  }).filter(b => b.x1 - b.x0 > 0 && b.y1 - b.y0 > 0);
+  return {map: {x0: m.left, y0: m.top, x1: m.right, y1: m.bottom}, boxes: boxes};
+})"""
+
+
+def _overlaps(boxes: list[dict]) -> list[tuple[str, str]]:
+    bad = []
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            if min(a["x1"], b["x1"]) - max(a["x0"], b["x0"]) > 1 and \
+                    min(a["y1"], b["y1"]) - max(a["y0"], b["y0"]) > 1:
+                bad.append((a["cls"], b["cls"]))
+    return bad
+
+
+@pytest.fixture(scope="module")
+def reports(tmp_path_factory):
+    """The demo report in English and in Chinese (fewer draws: demo-sized, not demo-long)."""
+    from pairnet.pipeline import run_report
+    from pairnet.study import demo_config
+
+    out = {}
+    for lang in ("en", "zh"):
+        cfg = demo_config(lang=lang)
+        gd = cfg.studies[0]
+        gd = dataclasses.replace(gd, did=dataclasses.replace(gd.did, placebo=40),
+                                 optimize=dataclasses.replace(gd.optimize, draws=50))
+        cfg = dataclasses.replace(cfg, studies=(gd, *cfg.studies[1:]))
+        out[lang] = run_report(cfg, tmp_path_factory.mktemp(f"report_{lang}"), progress=False)
+    return out
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+def _open(browser, report: Path, width: int):
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    errors, blocked = [], []
+
+    def route(r):
+        if r.request.url.startswith(("file:", "data:")):
+            r.continue_()
+        else:
+            blocked.append(r.request.url)
+            r.abort()
+
+    page.route("**/*", route)
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(report.as_uri())
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(800)
+    return page, errors, blocked
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_report_shows_everything_at_both_widths(reports, browser, lang, width):
+    page, errors, blocked = _open(browser, reports[lang], width)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    sections = page.locator("section.pn-section")
+    for i in range(sections.count()):
+        sid = sections.nth(i).get_attribute("id")
+        sections.nth(i).screenshot(path=str(ARTIFACTS / f"{lang}_{width}_{i:02d}_{sid}.png"))
+    hidden = page.evaluate(HIDDEN_JS)
+    wide = page.evaluate(WIDE_JS)
+    controls = page.evaluate(CONTROLS_JS)
+    pairing = page.locator("#guangdong-pairing .pn-map-wrap").first
+    labels = pairing.locator(".pn-label").all_inner_texts()
+    t1 = page.locator("#guangdong-did figure.pn-table-figure").filter(
+        has_text=re.compile("Table 1|表 1")).first.inner_text()
+    heads = page.locator("h2, h3, figcaption").all_inner_texts()
+    legends = page.locator(".pn-legend-title").all_inner_texts()
+    selects = page.locator(".leaflet-control select option").all_inner_texts()
+    banner = page.locator("#pn-demo-banner").inner_text()
+    n_tables = page.locator(".pn-tablewrap table").count()
+    page.close()
+
+    assert errors == [] and blocked == []
+    assert n_tables > 20
+    assert hidden == [], hidden
+    for w in wide:  # a table wider than the screen scrolls sideways and says so
+        assert not w["wide"] or (w["scrolls"] == "auto" and w["cue"]), w
+    for m in controls:
+        assert len(m["boxes"]) >= 3  # zoom, scale, legend (and selectors)
+        assert _overlaps(m["boxes"]) == [], m
+        for b in m["boxes"]:  # inside the map
+            assert b["x0"] >= m["map"]["x0"] - 1 and b["x1"] <= m["map"]["x1"] + 1, (b, m)
+    assert {"广州", "深圳", "韶关", "湛江"} <= set(labels), labels
+    assert "0.540" in t1  # the control-group mean of the count, not "1"
+    assert "registry" in banner or "登记" in banner
+    if lang == "zh":
+        assert all(CJK.search(h) for h in heads if h.strip()), [h for h in heads
+                                                                  if not CJK.search(h)]
+        assert all(CJK.search(t) for t in legends), legends
+        assert any("全部组合" in s for s in selects) and any("中文" in s for s in selects)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_pdf_print_keeps_every_table_whole(reports, browser, lang):
+    from pypdf import PdfReader
+
+    page, errors, _ = _open(browser, reports[lang], 800)
+    page.emulate_media(media="print")
+    # in print layout (A4 minus margins is about 718 CSS px) no table is cut or scrolls
+    page.set_viewport_size({"width": 718, "height": 1000})
+    page.wait_for_timeout(300)
+    clipped = page.evaluate("""() => Array.from(document.querySelectorAll('.pn-tablewrap'))
+        .filter(w => w.scrollWidth > w.clientWidth + 1 || w.scrollHeight > w.clientHeight + 1)
+        .map(w => w.closest('figure').querySelector('figcaption').innerText)""")
+    last_cells = page.evaluate("""() => Array.from(document.querySelectorAll('.pn-tablewrap table'))
+        .map(t => { const rows = t.querySelectorAll('tbody tr');
+                    const r = rows[rows.length - 1]; return r ? r.innerText : ''; })""")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    pdf = ARTIFACTS / f"report_{lang}.pdf"
+    page.pdf(path=str(pdf), format="A4", print_background=True)
+    page.close()
+    assert clipped == [], clipped
+    text = " ".join(p.extract_text() or "" for p in PdfReader(str(pdf)).pages)
+    flat = re.sub(r"\s+", "", text)
+    # the last row of every table reaches the PDF (its first cell, whitespace ignored)
+    missing = [c for c in last_cells if c.strip()
+               and re.sub(r"\s+", "", c.split("\t")[0]) not in flat]
+    assert missing == [], missing[:5]
+    assert errors == []
