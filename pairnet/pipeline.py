@@ -133,7 +133,7 @@ class Step:
 class DataStepResult(ResultBase):
     """The data step: which inputs were read or generated, and the ingest audit."""
 
-    title = Text("Inputs and data audit", "输入数据与审计")  # type: ignore[assignment]
+    title = Text("Inputs and data audit", "输入数据与审计")
     helpers: tuple[str, ...]
     recipients: tuple[str, ...]
     years: tuple[int, int]
@@ -179,7 +179,7 @@ class DataStepResult(ResultBase):
 class ParksResult(ResultBase):
     """The pairing step: the co-built parks with city names."""
 
-    title = Text("Pairing map", "对口帮扶地图")  # type: ignore[assignment]
+    title = Text("Pairing map", "对口帮扶地图")
     parks: pd.DataFrame
     note: str | Text = ""
 

@@ -162,15 +162,18 @@ def test_to_dict_is_what_the_writer_puts_in_results_json(full, tmp_path):
 def test_figures_are_drawn_on_call(full):
     import matplotlib.pyplot as plt
 
-    first, second = full.figures(), full.figures()
+    figs = full.figures()
+    # drawn only when the writer asks, in its language
+    assert all(callable(f.figure) for f in figs.values())
+    drawn = [figs["baseline_fe"].figure(lang) for lang in ("en", "zh")]
     try:
-        assert first["baseline_fe"].figure is not second["baseline_fe"].figure
-        ax = first["baseline_fe"].figure.axes[0]
+        assert drawn[0] is not drawn[1]
+        ax = drawn[0].axes[0]
         assert [t.get_text() for t in ax.get_yticklabels()] == ["x1", "x2"]
+        assert "标准差" in drawn[1].axes[0].get_xlabel()
     finally:
-        for figs in (first, second):
-            for f in figs.values():
-                plt.close(f.figure)
+        for f in drawn:
+            plt.close(f)
 
 
 def test_test_results_tidy_in_broom_columns(full):

@@ -8,7 +8,6 @@ language asked for (``lang="zh"``: 中文; ``"en"``: English). Variable names st
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Literal, get_args
 
 __all__ = ["Lang", "LANGS", "Text", "render", "LABELS", "label"]
@@ -17,12 +16,27 @@ Lang = Literal["en", "zh"]
 LANGS: tuple[str, ...] = get_args(Lang)
 
 
-@dataclass(frozen=True)
-class Text:
-    """One text in both languages; ``str(text)`` is the English."""
+class Text(str):
+    """One text in both languages; as a ``str`` it is the English.
 
-    en: str
-    zh: str = ""
+    ``Text(en, zh)`` compares, formats and serialises as its English text (so code and files
+    that expect a string keep working); :func:`render` or calling it picks a language.
+    """
+
+    zh: str
+
+    def __new__(cls, en: str, zh: str = "") -> Text:
+        obj = super().__new__(cls, en)
+        obj.zh = zh
+        return obj
+
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]
+        return (self.en, self.zh)
+
+    @property
+    def en(self) -> str:
+        """The English text."""
+        return str.__str__(self)
 
     def __call__(self, lang: Lang = "en") -> str:
         """The text in ``lang`` (English where no Chinese is given)."""
@@ -31,7 +45,10 @@ class Text:
     def __str__(self) -> str:
         return self.en
 
-    def __add__(self, other: str | Text) -> Text:
+    def __repr__(self) -> str:
+        return f"Text({self.en!r}, {self.zh!r})"
+
+    def __add__(self, other: str) -> Text:  # type: ignore[override]
         o = other if isinstance(other, Text) else Text(other, other)
         return Text(self.en + o.en, (self.zh or self.en) + (o.zh or o.en))
 

@@ -140,7 +140,7 @@ class _Plugin:
 class ModelTable(Table):
     """A regression table: :class:`Table` whose layout maketables' ``ETable`` builds.
 
-    ``frame`` is the table in English as the CSV holds it (line breaks as spaces); the writer
+    ``frame`` is the table in English as the CSV holds it (:func:`_csv_frame`); the writer
     calls :meth:`etable` in the report's language for HTML, LaTeX, Word and Markdown.
     """
 
@@ -188,14 +188,28 @@ def _etable(t: ModelTable, lang: Lang) -> Any:
     return et
 
 
-def _flat(df: pd.DataFrame) -> pd.DataFrame:
-    """An ETable frame as a plain CSV-ready frame: a ``row`` column, one column per model."""
-    cols = (["row", *[" ".join(str(x) for x in c if str(x)) for c in df.columns]]
-            if isinstance(df.columns, pd.MultiIndex) else ["row", *map(str, df.columns)])
-    body = [[str(idx[-1] if isinstance(idx, tuple) else idx),
-             *[str(v).replace("\n", " ") for v in row]]
-            for idx, row in zip(df.index, df.itertuples(index=False), strict=True)]
-    return pd.DataFrame(body, columns=cols)
+def _csv_frame(t: ModelTable, df: pd.DataFrame) -> pd.DataFrame:
+    """The English table as the CSV holds it: a ``variable`` column, one column per model.
+
+    Columns are the model heads when each model has its own, else ``(1), (2), ...`` with a
+    first row ``dependent variable``; a coefficient takes two rows (estimate with stars, then
+    its SE in parentheses on the row ``TERM SE``).
+    """
+    heads = [render(m.head) for m in t.models]
+    named = all(heads) and len(set(heads)) == len(heads)
+    cols = heads if named else [f"({i + 1})" for i in range(len(t.models))]
+    rows: list[list[str]] = []
+    if not named:
+        rows.append(["dependent variable", *[render(m.depvar) for m in t.models]])
+    for idx, vals in zip(df.index, df.itertuples(index=False), strict=True):
+        block, lab = (idx[0], idx[-1]) if isinstance(idx, tuple) else ("", idx)
+        cells = [str(v) for v in vals]
+        if block == "coef":
+            rows.append([str(lab), *[c.split("\n")[0] for c in cells]])
+            rows.append([f"{lab} SE", *[c.split("\n")[1] if "\n" in c else "" for c in cells]])
+        else:
+            rows.append([str(lab), *["" if c == "-" else c for c in cells]])
+    return pd.DataFrame(rows, columns=["variable", *cols])
 
 
 def model_table(models: Sequence[ModelColumn], title: str | Text, note: str | Text = "", *,
@@ -242,7 +256,7 @@ def model_table(models: Sequence[ModelColumn], title: str | Text, note: str | Te
                    rows={k: list(v) for k, v in (rows or {}).items()},
                    row_labels=dict(row_labels or {}), stat_keys=tuple(stats), digits=digits,
                    order=tuple(order))
-    object.__setattr__(t, "frame", _flat(t.etable("en").df))
+    object.__setattr__(t, "frame", _csv_frame(t, t.etable("en").df))
     return t
 
 
