@@ -457,7 +457,10 @@ class DIDSuiteResult(ResultBase):
                "did2s": Text("did2s / imputation ATT", "did2s / 插补法 ATT")}
         for name, r in self.alternatives.items():
             add(alt[name], r.estimate, r.se)
-        return pd.DataFrame(rows)
+        out = pd.DataFrame(rows)
+        if len(out):  # an object column keeps the Text names (pandas would make them str)
+            out["estimator"] = pd.Series([r["estimator"] for r in rows], dtype=object)
+        return out
 
     # --- tables and figures: shown in the report's language ----------------------------------
     def _y_column(self, label: str) -> tuple[str, bool] | None:
@@ -588,7 +591,7 @@ class DIDSuiteResult(ResultBase):
         if self.cs_att_gt is not None:
             tables["cs_att_gt"] = Table(
                 self.cs_att_gt.cells(), Text("Callaway–Sant'Anna ATT(g,t)",
-                                             "Callaway–Sant'Anna ATT(g,t)"),
+                                             "Callaway–Sant'Anna 组别-时期平均处理效应 ATT(g,t)"),
                 Text("One row per cohort g (first treated period) and period t: event_time = "
                      "t − g, post = t ≥ g, att = ATT(g,t) against "
                      f"{o.control_group}-treated units ({how.en}), se = "

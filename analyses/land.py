@@ -475,9 +475,16 @@ class LandResult(ResultBase):
         }
 
     def data_files(self) -> dict[str, pd.DataFrame]:
-        """``panel.csv``, ``audit.csv`` and ``unclassified.csv`` beside results.json."""
+        """``panel.csv`` (with ``county_name``), ``audit.csv`` and ``unclassified.csv``."""
+        from pairnet.spatial.cities import city_names
+
         clean = self.cleaning
-        return {"panel.csv": clean.panel, "audit.csv": clean.audit,
+        panel = clean.panel
+        if "county" in panel.columns and "county_name" not in panel.columns:
+            codes = panel["county"].astype(str)
+            names = city_names(sorted(codes.unique()))
+            panel = panel.assign(county_name=codes.map(names))
+        return {"panel.csv": panel, "audit.csv": clean.audit,
                 "unclassified.csv": clean.unclassified}
 
 

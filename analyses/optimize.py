@@ -383,7 +383,8 @@ class OptimizeResult(ResultBase):
         if self.comparison:
             c = self.comparison
             comp = pd.DataFrame({
-                "pairing": [Text("optimal", "最优"), Text("actual (parks table)", "实际（园区表）")],
+                "pairing": pd.Series([Text("optimal", "最优"),
+                                      Text("actual (parks table)", "实际（园区表）")], dtype=object),
                 "pairs": [c["optimal_pairs"], c["actual_pairs"]],
                 "mean_effect_per_pair": [c["optimal_mean_effect_per_pair"],
                                          c["actual_mean_effect_per_pair"]],

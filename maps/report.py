@@ -25,7 +25,7 @@ import folium
 from markupsafe import Markup
 
 from pairnet.core.i18n import Lang, Text, render
-from pairnet.core.outputs import StepOutput, table_html, write_result
+from pairnet.core.outputs import StepOutput, table_html, table_note, write_result
 from pairnet.core.results import Result
 from pairnet.core.tables import write_json
 from pairnet.maps.assets import leaflet_css, leaflet_js, leaflet_version
@@ -170,7 +170,7 @@ def _section_context(s: Section, lang: Lang) -> dict[str, Any]:
             if html is None or s.output.lang != lang:
                 html = table_html(tab, lang, name=name)
             tables.append({"title": render(tab.title, lang) or name,
-                           "note": render(tab.note, lang), "html": Markup(html)})
+                           "note": table_note(tab, lang), "html": Markup(html)})
         for name, fig in s.output.figures.items():
             src = _figure_src(fig.svg, fig.png)
             if src:

@@ -170,9 +170,13 @@ class DataStepResult(ResultBase):
         return self.ingest.tables() if self.ingest is not None else {}
 
     def data_files(self) -> dict[str, pd.DataFrame]:
-        """The ingested flows, as ``flows.csv``."""
-        return {"flows.csv": self.flows} if self.ingest is not None and \
-            self.flows is not None else {}
+        """The ingested flows, as ``flows.csv`` (with ``origin_name``, ``destination_name``)."""
+        if self.ingest is None or self.flows is None:
+            return {}
+        f = self.flows
+        names = _names(sorted(set(f["origin"].astype(str)) | set(f["destination"].astype(str))))
+        return {"flows.csv": f.assign(origin_name=f["origin"].astype(str).map(names),
+                                      destination_name=f["destination"].astype(str).map(names))}
 
 
 @dataclass(frozen=True)

@@ -169,7 +169,8 @@ def _etable(t: ModelTable, lang: Lang) -> Any:
     custom = {render(t.row_labels.get(k, k), lang): [render(v, lang) for v in vals]
               for k, vals in t.rows.items()}
     note = render(t.note, lang)
-    note = (note + " " if note else "") + STAR_LEGEND(lang)
+    if STAR_LEGEND(lang) not in note:
+        note = (note + " " if note else "") + STAR_LEGEND(lang)
     order = [render(t.coef_labels.get(o, o), lang) for o in t.order]
     et = ETable(models, coef_fmt=f"b:.{d}f*\n(se:.{d}f)", model_stats=present,
                 model_stats_labels={k: STAT_ROWS[k](lang) for k in present},

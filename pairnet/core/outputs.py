@@ -30,7 +30,7 @@ from pairnet.core.results import Figure, Result, Table
 from pairnet.core.tables import write_json
 
 __all__ = ["StepOutput", "FigureFile", "write_result", "write_outputs", "read_outputs",
-           "table_html", "check_out_dir", "ensure_out_dir", "check_outputs"]
+           "table_html", "table_note", "check_out_dir", "ensure_out_dir", "check_outputs"]
 
 
 def _is_yearlike(name: str, values: pd.Series) -> bool:
@@ -148,6 +148,16 @@ class _Layout:
     table: Any
     align: list[str]
     stub: str
+
+
+def table_note(tab: Table, lang: Lang) -> str:
+    """A table's note in ``lang``; a regression table's ends with the star legend."""
+    from pairnet.core.modeltable import STAR_LEGEND, ModelTable
+
+    note = render(tab.note, lang)
+    if isinstance(tab, ModelTable) and STAR_LEGEND(lang) not in note:
+        note = (note + " " if note else "") + STAR_LEGEND(lang)
+    return note
 
 
 def _layout(tab: Table, lang: Lang) -> _Layout:
@@ -416,7 +426,7 @@ def write_outputs(
     out.mkdir(parents=True, exist_ok=True)
     title = render(title, lang)
     # titles and notes in the report's language; what is written is what the report shows
-    tables = {k: dataclasses.replace(t, title=render(t.title, lang), note=render(t.note, lang))
+    tables = {k: dataclasses.replace(t, title=render(t.title, lang), note=table_note(t, lang))
               for k, t in (tables or {}).items()}
     index: dict[str, Any] = {"title": title, "lang": lang, "tables": [], "figures": []}
     jres = to_jsonable(results) if results is not None else {}
