@@ -935,7 +935,7 @@ class DistanceResult(ResultBase):
             ax.axvline(self.break_even, color="C3", ls="--",
                        label=Text(f"break-even {self.break_even:.0f} km",
                                   f"盈亏平衡 {self.break_even:.0f} 千米")(lang))
-        ax.set_xlabel(f"{self.distance} (km)")
+        ax.set_xlabel(self.distance if self.distance.endswith("km") else f"{self.distance} (km)")
         ax.set_ylabel(Text(f"effect on {self.model.y}", f"对 {self.model.y} 的效应")(lang))
         ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3)
         fig.tight_layout()

@@ -127,7 +127,7 @@ class _Script(MacroElement):
 
 #: The maps' own words (legends, selectors, tooltips) in both languages.
 WORDS: dict[str, Text] = {
-    "labels": Text("labels", "标注"), "off": Text("off", "关闭"),
+    "labels": Text("labels", "标注"), "off": Text("off", "关闭"), "cities": Text("cities", "城市"),
     "label_zh": Text("中文", "中文"), "label_en": Text("English", "English"),
     "adcode": Text("adcode", "行政区划代码"), "group": Text("group", "组别"),
     "helper": Text("helper", "帮扶方"), "recipient": Text("recipient", "被帮扶方"),
@@ -180,13 +180,22 @@ def english_name(name: str) -> str:
 def _ticks_html(ticks: Sequence[tuple[float, str]], width: int) -> str:
     """Tick labels under a colour bar, each at its position (0..1) along the bar."""
     spans = []
-    for pos, text in ticks:
+    last = -1.0
+    rows = 1
+    for pos, text in sorted(ticks):
         pos = float(np.clip(pos, 0.0, 1.0))
         shift = "0" if pos <= 0.02 else "-100%" if pos >= 0.98 else "-50%"
-        spans.append(f"<span style='position:absolute;left:{100 * pos:.1f}%;"
+        # a tick too close to the previous one goes on a second line, with a mark up to it
+        low = pos - last < 0.22 and last >= 0
+        last = pos if not low else last
+        rows = 2 if low else rows
+        top = "14px" if low else "0"
+        mark = (f"<span style='position:absolute;left:{100 * pos:.1f}%;top:0;height:14px;"
+                "border-left:1px solid #555'></span>") if low else ""
+        spans.append(mark + f"<span style='position:absolute;left:{100 * pos:.1f}%;top:{top};"
                      f"transform:translateX({shift});white-space:nowrap'>{esc(text)}</span>")
-    return (f"<div style='position:relative;width:{width}px;height:14px;margin-bottom:2px'>"
-            + "".join(spans) + "</div>")
+    return (f"<div style='position:relative;width:{width}px;height:{14 * rows}px;"
+            "margin-bottom:2px'>" + "".join(spans) + "</div>")
 
 
 def _legend_js(title: str, items: Sequence[tuple[str, str]], position: str = "bottomright",
@@ -371,7 +380,7 @@ def _ramp(cmap: str, n: int = 7) -> list[str]:
 CITY_OPACITY = 0.35
 
 
-def _city_layer(m: folium.Map, shown: gpd.GeoDataFrame, *, name: str = "cities",
+def _city_layer(m: folium.Map, shown: gpd.GeoDataFrame, *, name: str | None = None,
                 lang: Lang = "en") -> None:
     fills, tips = [], []
     for r in shown.itertuples():
@@ -380,7 +389,8 @@ def _city_layer(m: folium.Map, shown: gpd.GeoDataFrame, *, name: str = "cities",
         gname = _GROUP_NAMES[grp](lang) if grp in _GROUP_NAMES else (grp or "–")
         tips.append(_tip(esc(r.name), [(_w("adcode", lang), esc(r.city)),
                                        (_w("group", lang), esc(gname))]))
-    _polygons(shown, fills, tips, name=name, opacity=CITY_OPACITY).add_to(m)
+    _polygons(shown, fills, tips, name=name or WORDS["cities"](lang),
+              opacity=CITY_OPACITY).add_to(m)
 
 
 def _group_items(shown: gpd.GeoDataFrame, lang: Lang) -> list[tuple[str, str]]:

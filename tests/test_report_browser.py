@@ -129,7 +129,8 @@ def test_report_shows_everything_at_both_widths(reports, browser, lang, width):
     sections = page.locator("section.pn-section")
     for i in range(sections.count()):
         sid = sections.nth(i).get_attribute("id")
-        sections.nth(i).screenshot(path=str(ARTIFACTS / f"{lang}_{width}_{i:02d}_{sid}.png"))
+        sections.nth(i).screenshot(path=str(ARTIFACTS / f"{lang}_{width}_{i:02d}_{sid}.png"),
+                                   animations="disabled", timeout=120_000)
     hidden = page.evaluate(HIDDEN_JS)
     wide = page.evaluate(WIDE_JS)
     controls = page.evaluate(CONTROLS_JS)

@@ -26,6 +26,7 @@ class Text(str):
     zh: str
 
     def __new__(cls, en: str, zh: str = "") -> Text:
+        """``Text(en, zh)``: the English text, carrying its Chinese as ``zh``."""
         obj = super().__new__(cls, en)
         obj.zh = zh
         return obj
@@ -88,13 +89,13 @@ LABELS: dict[str, Text] = {
     "city_name": Text("city", "城市"),
     "county": Text("county", "区县"),
     "county_name": Text("county name", "区县名称"),
-    "origin": Text("origin", "投资方代码"),
+    "origin": Text("origin adcode", "投资方代码"),
     "origin_name": Text("origin", "投资方城市"),
-    "destination": Text("destination", "被投资方代码"),
+    "destination": Text("destination adcode", "被投资方代码"),
     "destination_name": Text("destination", "被投资方城市"),
-    "helper": Text("helper", "帮扶方代码"),
+    "helper": Text("helper adcode", "帮扶方代码"),
     "helper_name": Text("helper", "帮扶方城市"),
-    "recipient": Text("recipient", "被帮扶方代码"),
+    "recipient": Text("recipient adcode", "被帮扶方代码"),
     "recipient_name": Text("recipient", "被帮扶方城市"),
     "park": Text("park", "园区"),
     "first_year": Text("first year", "设立年份"),
@@ -139,6 +140,30 @@ LABELS: dict[str, Text] = {
     "cells_outside": Text("cells outside", "园区外单元数"),
     "difference": Text("difference", "差值"),
     "land_use": Text("land use", "土地用途"),
+    "nodes": Text("nodes", "节点数"),
+    "edges": Text("edges", "边数"),
+    "reciprocity": Text("reciprocity", "互惠性"),
+    "mean_out_degree": Text("mean out-degree", "平均出度"),
+    "mean_in_degree": Text("mean in-degree", "平均入度"),
+    "max_out_degree": Text("max out-degree", "最大出度"),
+    "max_in_degree": Text("max in-degree", "最大入度"),
+    "weighted_density": Text("weighted density", "加权密度"),
+    "out_centralization": Text("out-centralization", "出度中心势"),
+    "in_centralization": Text("in-centralization", "入度中心势"),
+    "isolates": Text("isolates", "孤立节点"),
+    "weak_components": Text("weak components", "弱连通分量"),
+    "strong_components": Text("strong components", "强连通分量"),
+    "transitivity": Text("transitivity", "传递性"),
+    "top_out_hubs": Text("top out-hubs", "主要投资枢纽"),
+    "top_in_hubs": Text("top in-hubs", "主要被投资枢纽"),
+    "N": Text("N", "观测值"),
+    "max_city": Text("max: city", "最大值：城市"),
+    "max_year": Text("max: year", "最大值：年份"),
+    "min_city": Text("min: city", "最小值：城市"),
+    "min_year": Text("min: year", "最小值：年份"),
+    "side": Text("side", "方向"),
+    "rule": Text("rule", "规则"),
+    "equally_good": Text("equally good", "同样好的备选"),
 }
 
 

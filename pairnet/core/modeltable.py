@@ -176,6 +176,7 @@ def _etable(t: ModelTable, lang: Lang) -> Any:
                 model_stats_labels={k: STAT_ROWS[k](lang) for k in present},
                 custom_model_stats=custom or None,
                 felabels={k: render(v, lang) for k, v in t.fixef_labels.items()},
+                feorder=list(dict.fromkeys(f for m in t.models for f in m.fixef)),
                 labels={}, model_heads=heads if any(heads) else None, head_order="hd",
                 order=order or None, exact_match=True,
                 caption=render(t.title, lang), notes=note)

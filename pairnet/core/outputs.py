@@ -75,6 +75,8 @@ def _format_column(name: str, s: pd.Series, float_format: str | None,
     (:class:`pairnet.core.i18n.Text`) are shown in ``lang``.
     """
     kind = _column_kind(s)
+    if pd.api.types.is_bool_dtype(s) and lang == "zh":
+        return s.map(lambda v: "是" if v else "否")
     if kind == "text":
         return s.map(lambda v: "" if v is None or (not isinstance(v, (str, Text)) and pd.isna(v))
                      else render(v, lang))
@@ -447,7 +449,39 @@ def write_outputs(
         _docx_table(lay, tdir / f"{name}.docx")
         index["tables"].append({"name": name, "title": tab.title, "note": tab.note})
     written: dict[str, FigureFile] = {}
-    for name, fig in (figures or {}).items():
+    with plt.rc_context(_cjk_rc()):  # Chinese labels (city names, zh) need a CJK font
+        written = _write_figures(out, figures or {}, lang, index)
+    write_json(index, out / "outputs.json")  # figure extras may hold numpy scalars
+    return StepOutput(folder=out, title=title, results=jres, tables=tables, figures=written,
+                      html=fragments, lang=lang)
+
+
+def _cjk_rc() -> dict[str, Any]:
+    """Matplotlib settings that fall back to an installed CJK font (none: unchanged)."""
+    from matplotlib import font_manager, rcParams
+
+    have = {f.name for f in font_manager.fontManager.ttflist}
+    cjk = next((f for f in _CJK_FONTS if f in have), None)
+    if cjk is None:
+        return {}
+    fam = list(rcParams["font.family"])
+    if fam == ["sans-serif"]:
+        fam = [*rcParams["font.sans-serif"][:1]]
+    return {"font.family": [*fam, cjk] if cjk not in fam else fam}
+
+
+#: fonts with Chinese glyphs, in order of preference
+_CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "Droid Sans Fallback",
+              "Microsoft YaHei", "SimHei", "PingFang SC")
+
+
+def _write_figures(out: Path, figures: Mapping[str, Figure], lang: Lang,
+                   index: dict[str, Any]) -> dict[str, FigureFile]:
+    """Draw (in ``lang``) and save every figure as PNG and SVG."""
+    import matplotlib.pyplot as plt
+
+    written: dict[str, FigureFile] = {}
+    for name, fig in figures.items():
         fdir = out / "figures"
         fdir.mkdir(exist_ok=True)
         png, svg = fdir / f"{name}.png", fdir / f"{name}.svg"
@@ -459,9 +493,7 @@ def write_outputs(
         index["figures"].append({"name": name, "title": ftitle, "note": fnote,
                                  **dict(fig.extra)})
         written[name] = FigureFile(name, ftitle, fnote, png, svg, dict(fig.extra))
-    write_json(index, out / "outputs.json")  # figure extras may hold numpy scalars
-    return StepOutput(folder=out, title=title, results=jres, tables=tables, figures=written,
-                      html=fragments, lang=lang)
+    return written
 
 
 def read_outputs(out_dir: str | Path) -> dict[str, Any]:
