@@ -53,6 +53,7 @@ from scipy import stats
 from pairnet.analyses._pyfixest import feols as pf_feols
 from pairnet.analyses.did import stars
 from pairnet.core.errors import EstimationError, InputError, format_rows
+from pairnet.core.options import check_literal
 from pairnet.core.results import Figure, ResultBase, Table, tidy_frame
 from pairnet.core.tables import id_strings
 from pairnet.panels.citypanel import city_split, descriptives, validate_panel
@@ -102,14 +103,27 @@ class PanelFit:
     model : str
         ``pooled``, ``fe``, ``fe_twoways``, ``re`` or ``iv``.
     coef, se, se_cluster : Series
-        By variable name (``const`` for the intercept of pooled / RE).
+        By variable name (``const`` for the intercept of pooled / RE). ``se`` is conventional,
+        ``se_cluster`` plm's ``vcovHC(type="HC1", cluster="group")``.
     vcov, vcov_cluster : DataFrame
         Conventional and cluster-robust (plm HC1) covariance matrices.
     nobs, n_entities, df_resid : int
     ssr, r2 : float
         Residual sum of squares (transformed model for FE) and R² (within R² for FE).
     extra : dict
-        Model-specific numbers (RE variance components and theta, FE CRV1 SEs, ...).
+        Model-specific numbers (RE variance components and theta by entity, ...).
+    vcov_crv1 : DataFrame, optional
+        The clustered covariance of Stata ``vce(cluster)`` / fixest CR1:
+        ``G/(G−1)·(N−1)/(N−K)`` times the sandwich (for FE, ``K`` counts the slopes and the
+        effects not nested in the clusters, as fixest). Inference on it uses t(G−1).
+    n_clusters : int
+        ``G``, the number of clusters.
+    p_wild, ci_wild : Series / DataFrame, optional
+        Wild cluster bootstrap (WCR) p-values by coefficient, and 95% intervals (columns
+        ``low, high``) where computed; ``wild`` says how (draws, weights, seed, enumeration).
+    design : tuple, optional
+        ``(X, y, clusters)`` the bootstrap runs on; its first ``len(coef)`` columns are the
+        coefficients in order (not compared, not in ``repr``).
     """
 
     model: str
@@ -125,56 +139,105 @@ class PanelFit:
     ssr: float
     r2: float
     extra: dict = field(default_factory=dict)
+    vcov_crv1: pd.DataFrame | None = None
+    n_clusters: int = 0
+    p_wild: pd.Series | None = None
+    ci_wild: pd.DataFrame | None = None
+    wild: dict = field(default_factory=dict)
+    design: tuple | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def se_crv1(self) -> pd.Series:
+        """CR1 standard errors (NaN where not computed)."""
+        if self.vcov_crv1 is None:
+            return pd.Series(np.nan, index=self.coef.index)
+        return _se(self.vcov_crv1).reindex(self.coef.index)
+
+    @property
+    def df_crv1(self) -> int:
+        """Degrees of freedom of CR1 inference: G − 1."""
+        return self.n_clusters - 1
 
     def pvalues(self, cluster: bool = False) -> pd.Series:
-        """Two-sided t-test p-values (df = residual df, as plm's coeftest)."""
+        """Two-sided t-test p-values (df = residual df, as plm's coeftest).
+
+        ``cluster`` uses ``se_cluster`` (plm HC1), still with the residual df; the few-cluster
+        p-values are :meth:`pvalues_crv1`.
+        """
         se = self.se_cluster if cluster else self.se
         return pd.Series(2 * stats.t.sf(np.abs(self.coef / se), self.df_resid), index=se.index)
 
+    def pvalues_crv1(self) -> pd.Series:
+        """Two-sided p-values of CR1 t statistics on t(G − 1) (Stata, fixest)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (self.coef / self.se_crv1).to_numpy(float)
+            p = 2 * stats.t.sf(np.abs(t), self.df_crv1) if self.df_crv1 > 0 else np.nan * t
+        return pd.Series(p, index=self.coef.index)
+
     def tidy(self, cluster: bool = True, level: float = 0.95) -> pd.DataFrame:
-        """The coefficients in broom's columns, then ``model`` and ``se_type``.
+        """The coefficients in broom's columns, then ``model``, ``se_type`` and ``p_wild``.
 
         Parameters
         ----------
         cluster : bool
-            City-clustered standard errors (``se_cluster``, plm HC1; pyfixest CRV1 for the
-            IV), the default, or the conventional ones (``se``, as ``summary(plm(...))``).
+            Clustered CR1 standard errors with t(G−1) p-values and intervals (Stata
+            ``vce(cluster)``, fixest), the default; or the conventional ones (``se``, as
+            ``summary(plm(...))``) with the residual df.
         level : float
             Confidence level of ``conf_low, conf_high``.
 
-        t statistics, p-values and intervals use the t distribution with the residual df (as
-        :meth:`pvalues` and the coefficient plots).
+        ``p_wild`` is the wild cluster bootstrap p-value (NaN where not run).
         """
-        se = (self.se_cluster if cluster else self.se).reindex(self.coef.index)
-        q = stats.t.ppf((1 + level) / 2, self.df_resid)
+        se = (self.se_crv1 if cluster else self.se).reindex(self.coef.index)
+        df = self.df_crv1 if cluster else self.df_resid
         coef = self.coef.to_numpy(float)
         s = se.to_numpy(float)
         with np.errstate(divide="ignore", invalid="ignore"):
             t = coef / s
-        return tidy_frame(list(self.coef.index), coef, s, t,
-                          2 * stats.t.sf(np.abs(t), self.df_resid), coef - q * s, coef + q * s,
-                          model=self.model, se_type="cluster" if cluster else "conventional")
+            q = stats.t.ppf((1 + level) / 2, df) if df > 0 else np.nan
+            p = 2 * stats.t.sf(np.abs(t), df) if df > 0 else np.nan * t
+        pw = (self.p_wild.reindex(self.coef.index).to_numpy(float) if self.p_wild is not None
+              else np.full(len(coef), np.nan))
+        return tidy_frame(list(self.coef.index), coef, s, t, p, coef - q * s, coef + q * s,
+                          model=self.model, se_type="CR1" if cluster else "conventional",
+                          p_wild=pw)
 
     def summary(self) -> str:
-        """A plain-text coefficient table (city-clustered SEs)."""
+        """A plain-text coefficient table (CR1 clustered SEs, t(G−1), wild bootstrap p)."""
         head = (f"{self.model}: {self.y}, n={self.nobs}, entities={self.n_entities}, "
-                f"df={self.df_resid}, R2={self.r2:.4f}")
+                f"clusters={self.n_clusters}, df={self.df_resid}, R2={self.r2:.4f}")
         tab = self.tidy().drop(columns=["model"])
         return head + "\n" + tab.to_string(index=False, float_format=lambda v: f"{v:.6g}")
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: ``coef, se, se_cluster`` dicts by name plus counts."""
-        return {"coef": self.coef.to_dict(), "se": self.se.to_dict(),
-                "se_cluster": self.se_cluster.to_dict(), "p": self.pvalues().to_dict(),
-                "p_cluster": self.pvalues(True).to_dict(), "nobs": self.nobs,
-                "n_entities": self.n_entities, "df_resid": self.df_resid, "r2": self.r2,
-                **{k: v for k, v in self.extra.items() if not isinstance(v, pd.Series)},
-                **{k: v.to_dict() for k, v in self.extra.items() if isinstance(v, pd.Series)}}
+        """JSON-ready.
+
+        ``coef, se, p`` (conventional), ``se_cluster, p_cluster`` (plm HC1, residual df),
+        ``se_crv1, p_crv1`` (CR1, t(G−1)), ``p_wild`` / ``ci_wild`` when the wild bootstrap
+        ran (``wild`` says how), dicts by name, plus counts and ``extra``.
+        """
+        out: dict[str, Any] = {
+            "coef": self.coef.to_dict(), "se": self.se.to_dict(),
+            "se_cluster": self.se_cluster.to_dict(), "p": self.pvalues().to_dict(),
+            "p_cluster": self.pvalues(True).to_dict(), "se_crv1": self.se_crv1.to_dict(),
+            "p_crv1": self.pvalues_crv1().to_dict(), "n_clusters": self.n_clusters,
+            "df_crv1": self.df_crv1, "nobs": self.nobs, "n_entities": self.n_entities,
+            "df_resid": self.df_resid, "r2": self.r2}
+        if self.p_wild is not None:
+            out["p_wild"] = self.p_wild.to_dict()
+        if self.ci_wild is not None:
+            out["ci_wild"] = {k: [float(r["low"]), float(r["high"])]
+                              for k, r in self.ci_wild.iterrows()}
+        if self.wild:
+            out["wild"] = dict(self.wild)
+        out |= {k: (v.to_dict() if isinstance(v, pd.Series) else v)
+                for k, v in self.extra.items()}
+        return out
 
     def plot(self, terms: Sequence[str] | None = None, cluster: bool = True,
              scale: Mapping[str, float] | None = None,
              xlabel: str | None = None) -> MplFigure:
-        """Coefficient plot with 95% intervals; returns a matplotlib Figure.
+        """Coefficient plot with 95% intervals (CR1 and t(G−1) when ``cluster``).
 
         ``scale`` (term -> one standard deviation of that regressor) plots the effect of a
         one-SD increase instead of a one-unit increase, so regressors measured on very
@@ -183,12 +246,12 @@ class PanelFit:
         import matplotlib.pyplot as plt
 
         terms = [t for t in (terms or self.coef.index) if t != "const"]
-        se = (self.se_cluster if cluster else self.se)[terms]
+        se = (self.se_crv1 if cluster else self.se)[terms]
         coef = self.coef[terms]
         if scale is not None:
             sd = pd.Series({t: float(scale.get(t, 1.0)) for t in terms})
             coef, se = coef * sd, se * sd
-        q = stats.t.ppf(0.975, self.df_resid)
+        q = stats.t.ppf(0.975, self.df_crv1 if cluster else self.df_resid)
         fig, ax = plt.subplots(figsize=(6, 0.4 * len(terms) + 1.5))
         yy = np.arange(len(terms))[::-1]
         ax.errorbar(coef, yy, xerr=q * se, fmt="o", capsize=3)
@@ -197,7 +260,7 @@ class PanelFit:
         ax.set_xlabel(xlabel or (f"change in {self.y} per one-SD increase of the regressor"
                                  if scale is not None else
                                  f"change in {self.y} per one-unit increase of the regressor"))
-        ax.set_title(f"{self.model}: {self.y} ({'clustered' if cluster else 'conventional'} "
+        ax.set_title(f"{self.model}: {self.y} ({'CR1 clustered, t(G-1)' if cluster else 'conventional'} "
                      "95% CI)")
         fig.tight_layout()
         return fig
@@ -392,16 +455,34 @@ def check_design(d: pd.DataFrame, x: Sequence[str], *, entity: str,
                          fix=f"use at least {len(x) + 2} cities (or fewer regressors)")
 
 
-def _cluster_vcov(X: np.ndarray, u: np.ndarray, groups: np.ndarray, k: int) -> np.ndarray:
-    """Cluster vcov as plm ``vcovHC(type="HC1", cluster="group")``: n/(n-k) · bread·meat·bread."""
-    n = X.shape[0]
+def _sandwich(X: np.ndarray, u: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """``(X'X)⁻¹ Σ_g X_g'u_g u_g'X_g (X'X)⁻¹`` (no small-sample factor)."""
     bread = np.linalg.inv(X.T @ X)
     scores = X * u[:, None]
     codes = pd.factorize(groups)[0]
     g_scores = np.zeros((codes.max() + 1, X.shape[1]))
     np.add.at(g_scores, codes, scores)
     meat = g_scores.T @ g_scores
-    return n / (n - k) * bread @ meat @ bread
+    return bread @ meat @ bread
+
+
+def _cluster_vcov(X: np.ndarray, u: np.ndarray, groups: np.ndarray, k: int) -> np.ndarray:
+    """Cluster vcov as plm ``vcovHC(type="HC1", cluster="group")``: n/(n-k) · bread·meat·bread."""
+    n = X.shape[0]
+    return n / (n - k) * _sandwich(X, u, groups)
+
+
+def _crv1(X: np.ndarray, u: np.ndarray, groups: np.ndarray, k: int) -> np.ndarray:
+    """CR1 of Stata ``vce(cluster)`` / fixest: ``G/(G−1)·(N−1)/(N−k)`` · sandwich."""
+    n = X.shape[0]
+    g = len(np.unique(groups))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = g / (g - 1) * (n - 1) / (n - k) if g > 1 else np.nan
+    return factor * _sandwich(X, u, groups)
+
+
+def _n_clusters(groups: np.ndarray) -> int:
+    return int(len(np.unique(groups)))
 
 
 def _frame(mat: np.ndarray, names: Sequence[str]) -> pd.DataFrame:
@@ -434,11 +515,43 @@ def fit_pooled(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[
     u = Y - X @ b
     ssr = float(u @ u)
     V = ssr / (n - k) * np.linalg.inv(X.T @ X)
-    Vc = _cluster_vcov(X, u, _groups(d, entity, cluster), k)
+    groups = _groups(d, entity, cluster)
+    Vc = _cluster_vcov(X, u, groups, k)
     r2 = 1 - ssr / float(((Y - Y.mean()) ** 2).sum())
     vf, vcf = _frame(V, names), _frame(Vc, names)
     return PanelFit("pooled", y, pd.Series(b, index=names), _se(vf), _se(vcf), vf, vcf, n,
-                    d[entity].nunique(), n - k, ssr, r2)
+                    d[entity].nunique(), n - k, ssr, r2,
+                    vcov_crv1=_frame(_crv1(X, u, groups, k), names),
+                    n_clusters=_n_clusters(groups), design=(X, Y, groups))
+
+
+def _fe_design(d: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str],
+               groups: np.ndarray, twoways: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The FE model's design for the wild bootstrap: slopes first, then the effects.
+
+    Equivalent to the regression on dummies that pyfixest's ``wildboottest`` (and
+    fwildclusterboot) bootstrap: entity effects nested in the clusters are partialled out
+    (Frisch–Waugh–Lovell; with weights constant within a cluster this leaves every bootstrap
+    t statistic unchanged), other effects (year dummies of a two-way model, entity effects
+    that cross clusters) stay as dummy columns.
+    """
+    codes = pd.factorize(d[entity].astype(str))[0]
+    X = d[list(x)].to_numpy(float)
+    Y = d[y].to_numpy(float)
+    cols = [X]
+    if twoways:
+        tcodes = pd.factorize(d[time], sort=True)[0]
+        cols.append(np.eye(tcodes.max() + 1)[tcodes][:, 1:])
+    nested = bool((pd.Series(groups).groupby(codes).nunique() == 1).all())
+    if nested:
+        A = np.column_stack([*cols, Y])
+        cnt = np.bincount(codes).astype(float)
+        sums = np.zeros((len(cnt), A.shape[1]))
+        np.add.at(sums, codes, A)
+        A = A - (sums / cnt[:, None])[codes]
+        return A[:, :-1], A[:, -1], groups
+    cols += [np.ones((len(d), 1)), np.eye(codes.max() + 1)[codes][:, 1:]]
+    return np.column_stack(cols), Y, groups
 
 
 def fit_fe(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str],
@@ -449,7 +562,8 @@ def fit_fe(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str]
     fml = f"{y} ~ {' + '.join(x)} | {fe}"
     try:
         with np.errstate(divide="ignore", invalid="ignore"):  # degenerate SEs -> NaN, no spill
-            m = pf_feols(fml, d, "iid", fixef_rm="none")  # keep singletons, as plm
+            m = pf_feols(fml, d, "iid", fixef_rm="none",  # keep singletons, as plm
+                          fixef_tol=1e-12)
     except Exception as exc:  # pyfixest raises its own types for collinearity etc.
         raise EstimationError(f"fixed effects ({fml}) failed: {exc}") from None
     if m.nobs != len(d):  # residuals must stay aligned with the cluster ids
@@ -468,48 +582,321 @@ def fit_fe(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str]
     df_resid = n - k - G - (d[time].nunique() - 1 if twoways else 0)
     ssr = float(u @ u)
     V = ssr / df_resid * np.linalg.inv(Xd.T @ Xd)
-    Vc = _cluster_vcov(Xd, u, _groups(d, entity, cluster), k)
+    groups = _groups(d, entity, cluster)
+    Vc = _cluster_vcov(Xd, u, groups, k)
     r2 = 1 - ssr / float(((yd - yd.mean()) ** 2).sum())
-    with np.errstate(divide="ignore", invalid="ignore"):
-        crv1 = m.with_vcov({"CRV1": cluster or entity})  # same fit, only the vcov recomputed
+    n_cl = _n_clusters(groups)
+    if n_cl > 1:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # fixest's CR1: G/(G-1)·(N-1)/(N-K), K = slopes + effects not nested in clusters
+            crv1 = m.with_vcov({"CRV1": cluster or entity}).vcov
+    else:
+        crv1 = np.full((k, k), np.nan)
     vf, vcf = _frame(V, names), _frame(Vc, names)
-    se_crv1 = pd.Series(np.sqrt(np.diag(crv1.vcov)), index=names)
     return PanelFit("fe_twoways" if twoways else "fe", y, pd.Series(m.beta, index=names),
                     _se(vf), _se(vcf), vf, vcf, n, G, df_resid, ssr, r2,
-                    {"se_crv1": se_crv1})
+                    vcov_crv1=_frame(crv1, names), n_clusters=n_cl,
+                    design=_fe_design(d, entity=entity, time=time, y=y, x=names,
+                                      groups=groups, twoways=twoways))
+
+
+def swamy_arora(d: pd.DataFrame, *, entity: str, y: str, x: Sequence[str]) -> dict[str, Any]:
+    """Swamy–Arora variance components, as plm ``ercomp(random.method="swar")``.
+
+    On ``d`` (complete rows, sorted by entity), with ``n`` entities, ``N`` rows, ``T_i`` rows
+    of entity i and ``K`` regressors (plus the intercept):
+
+    - ``σ²_ν = SSR_within / (N − n − K_w)``, ``K_w`` the rank of the demeaned regressors;
+    - ``σ²_μ = (q_B − (n − K − 1)·σ²_ν) / (N − tr[(Z̄'Z̄)⁻¹ Σ_i T_i² z̄_i z̄_i'])``
+      (Baltagi & Chang 1994), with ``Z̄`` the rows replaced by their entity means (intercept
+      included) and ``q_B`` the sum of squared residuals of that "Between" regression, i.e. the
+      between regression of the means *weighted by* ``T_i``. On a balanced panel this is
+      ``Σ ū_i²/(n − K − 1) − σ²_ν/T``, plm's balanced formula; a negative ``σ²_μ`` is set to
+      0, as plm does;
+    - ``θ_i = 1 − sqrt(σ²_ν / (T_i σ²_μ + σ²_ν))``, one per entity.
+
+    Returns a dict with ``sigma2_idios``, ``sigma2_id``, ``theta`` (array by row) and
+    ``theta_entity`` (Series by entity).
+    """
+    x = list(x)
+    codes, uniq = pd.factorize(d[entity].astype(str), sort=False)
+    n_ent = len(uniq)
+    t_i = np.bincount(codes, minlength=n_ent).astype(float)
+    Z = np.column_stack([np.ones(len(d)), d[x].to_numpy(float)])
+    Y = d[y].to_numpy(float)
+    n, kz = Z.shape
+
+    def means(a: np.ndarray) -> np.ndarray:
+        sums = np.zeros((n_ent,) + a.shape[1:])
+        np.add.at(sums, codes, a)
+        return sums / (t_i if a.ndim == 1 else t_i[:, None])
+
+    Zbar_e, ybar_e = means(Z), means(Y)
+    Zw, yw = Z[:, 1:] - Zbar_e[codes, 1:], Y - ybar_e[codes]
+    bw, _, k_w, _ = np.linalg.lstsq(Zw, yw, rcond=None)
+    uw = yw - Zw @ bw
+    df_w = n - n_ent - int(k_w)
+    if df_w <= 0 or n_ent - kz <= 0:
+        raise EstimationError("random effects: the within or the between regression has no "
+                              "residual degrees of freedom")
+    s2e = float(uw @ uw) / df_w
+    Zb, yb = Zbar_e[codes], ybar_e[codes]
+    bb, *_ = np.linalg.lstsq(Zb, yb, rcond=None)
+    ub = yb - Zb @ bb
+    sums = Zbar_e * t_i[:, None]
+    tr = float(np.trace(np.linalg.solve(Zb.T @ Zb, sums.T @ sums)))
+    s2u = max((float(ub @ ub) - (n_ent - kz) * s2e) / (n - tr), 0.0)
+    theta_e = 1.0 - np.sqrt(s2e / (t_i * s2u + s2e))
+    return {"sigma2_idios": s2e, "sigma2_id": s2u, "theta": theta_e[codes],
+            "theta_entity": pd.Series(theta_e, index=list(uniq))}
 
 
 def fit_re(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str],
            cluster: str | None = None) -> PanelFit:
-    """Random effects, Swamy–Arora (linearmodels; equals plm ``random.method="swar"``)."""
-    from linearmodels.panel import RandomEffects
+    """Random effects, Swamy–Arora (plm ``model="random", random.method="swar"``).
 
+    The variance components are :func:`swamy_arora` (balanced and unbalanced panels alike);
+    the coefficients are OLS on the quasi-demeaned data ``z − θ_i z̄_i`` (intercept
+    included), ``se`` from ``σ² = u'u/(N − K − 1)`` on those data, as ``summary(plm)``.
+    ``extra["theta"]`` is θ by entity (they differ on an unbalanced panel).
+    """
     d = prepare(df, entity=entity, time=time, y=y, x=x, cluster=cluster)
-    p = d.set_index([entity, time])
-    exog = p[list(x)].astype(float).copy()
-    exog.insert(0, "const", 1.0)
-    try:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = RandomEffects(p[y].astype(float), exog).fit()
-    except Exception as exc:
-        raise EstimationError(f"random effects failed: {exc}") from None
-    names = list(exog.columns)
-    b = r.params.reindex(names)
-    # one theta per entity (unbalanced panels differ), spread to the rows
-    theta = r.theta.iloc[:, 0].reindex(p.index.get_level_values(0)).to_numpy(float)
-    Xm = exog.groupby(level=0).transform("mean").to_numpy(float)
-    ym = p[y].groupby(level=0).transform("mean").to_numpy(float)
-    Xq = exog.to_numpy(float) - theta[:, None] * Xm
-    yq = p[y].to_numpy(float) - theta * ym
-    u = yq - Xq @ b.to_numpy()
+    x = list(x)
+    comp = swamy_arora(d, entity=entity, y=y, x=x)
+    theta = comp["theta"]
+    names = ["const", *x]
+    Z = np.column_stack([np.ones(len(d)), d[x].to_numpy(float)])
+    Y = d[y].to_numpy(float)
+    codes = pd.factorize(d[entity].astype(str), sort=False)[0]
+    cnt = np.bincount(codes).astype(float)
+    zsum = np.zeros((len(cnt), Z.shape[1]))
+    np.add.at(zsum, codes, Z)
+    ysum = np.bincount(codes, weights=Y)
+    Xq = Z - theta[:, None] * (zsum / cnt[:, None])[codes]
+    yq = Y - theta * (ysum / cnt)[codes]
+    b, *_ = np.linalg.lstsq(Xq, yq, rcond=None)
+    u = yq - Xq @ b
     n, k = Xq.shape
-    V = r.cov.reindex(index=names, columns=names)
-    Vc = _frame(_cluster_vcov(Xq, u, _groups(d, entity, cluster), k), names)
-    vd = r.variance_decomposition
-    extra = {"sigma2_idios": float(vd["Residual"]), "sigma2_id": float(vd["Effects"]),
-             "theta": float(np.median(theta)), "method": "swar"}
-    return PanelFit("re", y, b.rename(None), _se(V), _se(Vc), V, Vc, n, d[entity].nunique(),
-                    n - k, float(u @ u), float(r.rsquared), extra)
+    ssr = float(u @ u)
+    V = _frame(ssr / (n - k) * np.linalg.inv(Xq.T @ Xq), names)
+    groups = _groups(d, entity, cluster)
+    Vc = _frame(_cluster_vcov(Xq, u, groups, k), names)
+    # plm's summary R²: cor(y, ŷ)² on the transformed data (= 1 − SSR/TSS only if balanced)
+    r2 = float(np.corrcoef(yq, Xq @ b)[0, 1] ** 2)
+    extra = {"sigma2_idios": comp["sigma2_idios"], "sigma2_id": comp["sigma2_id"],
+             "theta": comp["theta_entity"], "method": "swar"}
+    return PanelFit("re", y, pd.Series(b, index=names), _se(V), _se(Vc), V, Vc, n,
+                    d[entity].nunique(), n - k, ssr, r2, extra,
+                    vcov_crv1=_frame(_crv1(Xq, u, groups, k), names),
+                    n_clusters=_n_clusters(groups), design=(Xq, yq, groups))
+
+
+# --------------------------------------------------------------------------- wild bootstrap
+
+
+WildWeights = Literal["rademacher", "webb"]
+
+#: the wild bootstrap runs when a model has fewer clusters than this
+WILD_MAX_CLUSTERS = 50
+
+
+@dataclass(frozen=True)
+class WildBootstrap:
+    """Wild cluster bootstrap (WCR) of every coefficient of one regression.
+
+    Attributes
+    ----------
+    p : ndarray
+        Two-sided bootstrap p-values, one per tested column: the share of bootstrap
+        ``|t*|`` strictly above ``|t|`` (ties, equal to 1e-10 relative, do not count, as in
+        fwildclusterboot's ``mean(abs(t) < abs(t_boot))`` where ``t`` is the bootstrap
+        statistic at weights 1).
+    t : ndarray
+        The CR1 t statistics (``G/(G−1)·(N−1)/(N−k)``, ``k`` = columns of the design).
+    ci : ndarray or None
+        ``(columns, 2)`` test-inversion intervals (bounds where the p-value crosses
+        ``1 − level``), or None.
+    draws : int
+        Bootstrap samples used (``2^G`` under full enumeration).
+    enumerated : bool
+        Rademacher weights fully enumerated (``2^G ≤`` the draws asked for).
+    """
+
+    p: np.ndarray
+    t: np.ndarray
+    ci: np.ndarray | None
+    draws: int
+    enumerated: bool
+
+
+def wild_weights(n_clusters: int, draws: int, weights: WildWeights = "rademacher",
+                 seed: int = 0) -> tuple[np.ndarray, bool]:
+    """The ``(G, B)`` weight matrix of the bootstrap, rows in sorted cluster order.
+
+    Drawn by ``wildboottest.weights.draw_weights`` with ``numpy.random.default_rng(seed)``,
+    exactly as ``wildboottest.WildboottestCL`` (and pyfixest's ``Feols.wildboottest``) draw
+    them for the same seed; Rademacher weights are fully enumerated (all ``2^G`` sign
+    vectors) when ``2^G ≤ draws`` — wildboottest itself enumerates only when ``2^G < draws``.
+    """
+    from wildboottest.weights import draw_weights
+
+    check_literal(weights, WildWeights, "wild_weights")
+    full = weights == "rademacher" and 2.0 ** n_clusters <= draws
+    v, _ = draw_weights(t=weights, full_enumeration=full, N_G_bootcluster=n_clusters,
+                        boot_iter=int(draws), rng=np.random.default_rng(seed))
+    return np.asarray(v, float), full
+
+
+def wild_cluster_bootstrap(X: np.ndarray, y: np.ndarray, groups: np.ndarray,
+                           columns: Sequence[int], *, draws: int = 9999,
+                           weights: WildWeights = "rademacher", seed: int = 0,
+                           level: float | None = 0.95) -> WildBootstrap:
+    """Restricted wild cluster bootstrap (WCR-11) of ``H0: β_j = 0`` for each ``j`` in ``columns``.
+
+    The algorithm of ``wildboottest.WildboottestCL`` (``bootstrap_type="11"``,
+    ``impose_null=True``; Roodman et al. 2019): restricted residuals ``ũ``, bootstrap
+    samples ``y* = Xβ̃ + v_g ũ_g`` with one weight per cluster, CR1 t statistics; written with
+    the statistic's numerator and squared denominator linear and quadratic in the null
+    value, as fwildclusterboot does, so one set of products serves the p-value and the
+    test-inversion interval. Every coefficient uses the same weights.
+
+    Parameters
+    ----------
+    X, y, groups
+        Design (full column rank), outcome and cluster ids (any hashable; sorted).
+    columns
+        The columns of ``X`` to test.
+    draws, weights, seed
+        Bootstrap samples, ``"rademacher"`` (enumerated when ``2^G ≤ draws``) or
+        ``"webb"``, and the seed (see :func:`wild_weights`).
+    level : float or None
+        Confidence level of the test-inversion interval; None skips it.
+    """
+    X = np.asarray(X, float)
+    y = np.asarray(y, float)
+    labels, gcode = np.unique(np.asarray(groups).astype(str), return_inverse=True)
+    G = len(labels)
+    n, k = X.shape
+    if G < 2:
+        raise EstimationError("wild cluster bootstrap: needs at least 2 clusters")
+    v, enumerated = wild_weights(G, draws, weights, seed)
+    B = v.shape[1]
+    XtXinv = np.linalg.inv(X.T @ X)
+    bhat = XtXinv @ (X.T @ y)
+    uhat = y - X @ bhat
+    ssc = (n - 1) / (n - k) * G / (G - 1)
+
+    def csum(M: np.ndarray) -> np.ndarray:
+        out = np.zeros((G, M.shape[1]))
+        np.add.at(out, gcode, M)
+        return out
+
+    S_hat = csum(X * uhat[:, None])  # G x k scores at the unrestricted residuals
+    tol = 1e-10
+    p_out, t_out, ci_out = [], [], []
+    for j in columns:
+        a = XtXinv[:, j]
+        w = X @ a
+        Aw = csum(X * w[:, None])  # rows X_g'X_g a
+        # restricted residuals at null r: û + c·w with c = (b_j − r)/a_j; scores linear in c
+        C0, C1 = S_hat @ a, Aw @ a
+        H0, H1 = Aw @ XtXinv @ S_hat.T, Aw @ XtXinv @ Aw.T
+        N0, N1 = C0 @ v, C1 @ v
+        Z0, Z1 = C0[:, None] * v - H0 @ v, C1[:, None] * v - H1 @ v
+        D00, D01, D11 = (Z0 * Z0).sum(0), (Z0 * Z1).sum(0), (Z1 * Z1).sum(0)
+        se = np.sqrt(ssc * float(((C0 - H0.sum(1)) ** 2).sum()))  # CR1 at û (weights 1)
+
+        def pval(c: float, se: float = se, N0: np.ndarray = N0, N1: np.ndarray = N1,
+                 D00: np.ndarray = D00, D01: np.ndarray = D01, D11: np.ndarray = D11,
+                 aj: float = float(a[j])) -> float:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                tb = (N0 + c * N1) / np.sqrt(ssc * (D00 + 2 * c * D01 + c * c * D11))
+            t0 = abs(c * aj / se)
+            ok = np.isfinite(tb)
+            return float(np.mean(np.abs(tb[ok]) > t0 * (1 + tol))) if ok.any() else np.nan
+
+        c0 = bhat[j] / a[j]  # r = 0
+        p_out.append(pval(c0))
+        t_out.append(bhat[j] / se)
+        if level is not None:
+            ci_out.append(_invert(pval, bhat[j], se, a[j], 1 - level))
+    return WildBootstrap(np.array(p_out), np.array(t_out),
+                         np.array(ci_out) if level is not None else None, B, enumerated)
+
+
+def _invert(pval: Any, b: float, se: float, aj: float, alpha: float) -> tuple[float, float]:
+    """Bounds where the bootstrap p-value of ``H0: β = r`` crosses ``alpha`` (bisection).
+
+    From the point estimate (p = 1) outwards: the bracket grows by the CR1 SE until
+    p < alpha, then 200 bisections locate the step (to rounding).
+    """
+    if not np.isfinite(se) or se <= 0:
+        return (np.nan, np.nan)
+
+    def p_at(r: float) -> float:
+        return float(pval((b - r) / aj))
+
+    bounds = []
+    for sign in (-1.0, 1.0):
+        inner, outer = b, np.nan
+        for m in (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0):
+            r = b + sign * m * se
+            if p_at(r) < alpha:
+                outer = r
+                break
+            inner = r
+        if not np.isfinite(outer):
+            bounds.append(np.nan)
+            continue
+        for _ in range(200):
+            mid = (inner + outer) / 2
+            if mid in (inner, outer):
+                break
+            if p_at(mid) < alpha:
+                outer = mid
+            else:
+                inner = mid
+        bounds.append((inner + outer) / 2)
+    return (bounds[0], bounds[1])
+
+
+def wild_fit(fit: PanelFit, *, draws: int = 9999, weights: WildWeights = "rademacher",
+             seed: int = 0, level: float = 0.95,
+             max_clusters: int = WILD_MAX_CLUSTERS) -> PanelFit:
+    """The fit with ``p_wild`` and ``ci_wild`` by coefficient (WCR, see :func:`wild_cluster_bootstrap`).
+
+    Runs on the design the model was estimated on: pooled OLS on its regressors, FE on its
+    demeaned regressors (plus the effects not nested in the clusters as dummies, see
+    :func:`fit_fe`), RE on its quasi-demeaned data (θ held at its estimate). Returns ``fit``
+    unchanged when ``draws`` is 0, there are ``max_clusters`` clusters or more, fewer than 2,
+    or no design (an IV fit: not bootstrapped); ``wild`` then says why.
+    """
+    reason = None
+    if draws <= 0:
+        reason = "off (draws = 0)"
+    elif fit.design is None:
+        reason = "not available for this model"
+    elif fit.n_clusters >= max_clusters:
+        reason = f"not run: {fit.n_clusters} clusters (runs below {max_clusters})"
+    elif fit.n_clusters < 2:
+        reason = "not run: fewer than 2 clusters"
+    if reason is not None:
+        return dataclasses.replace(fit, wild={"status": reason})
+    X, yv, groups = fit.design
+    k = len(fit.coef)
+    try:
+        wb = wild_cluster_bootstrap(X, yv, groups, range(k), draws=draws, weights=weights,
+                                    seed=seed, level=level)
+    except np.linalg.LinAlgError:
+        return dataclasses.replace(fit, wild={"status": "not run: singular design"})
+    names = list(fit.coef.index)
+    ci = (pd.DataFrame(wb.ci, index=names, columns=["low", "high"]) if wb.ci is not None
+          else None)
+    info = {"status": "ran", "method": "WCR-11 (null imposed), CR1 t statistics",
+            "weights": weights, "draws": wb.draws, "enumerated": wb.enumerated, "seed": seed,
+            "level": level, "clusters": fit.n_clusters}
+    return dataclasses.replace(fit, p_wild=pd.Series(wb.p, index=names), ci_wild=ci,
+                               wild=info)
 
 
 # --------------------------------------------------------------------------- tests
