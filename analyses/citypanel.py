@@ -42,6 +42,7 @@ Estimators and conventions (checked against R plm 2.6-2 on Grunfeld, ``tests/ref
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -277,17 +278,20 @@ class TestResult:
     df: Any
     p: float
     note: str = ""
+    valid: bool = True
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready; F tests expose ``df1, df2``."""
-        if isinstance(self.df, tuple):
-            return {"stat": self.stat, "df1": self.df[0], "df2": self.df[1], "p": self.p,
-                    "note": self.note}
-        return {"stat": self.stat, "df": self.df, "p": self.p, "note": self.note}
+        """JSON-ready: ``stat, df`` (F tests: ``df1, df2``), ``p, note, valid`` and ``extra``."""
+        df = ({"df1": self.df[0], "df2": self.df[1]} if isinstance(self.df, tuple)
+              else {"df": self.df})
+        return {"stat": self.stat, **df, "p": self.p, "note": self.note, "valid": self.valid,
+                **dict(self.extra)}
 
     def summary(self) -> str:
-        """One line."""
-        return f"{self.name}: stat={self.stat:.6g}, df={self.df}, p={self.p:.4g}"
+        """One line (with the note when the test is not valid)."""
+        line = f"{self.name}: stat={self.stat:.6g}, df={self.df}, p={self.p:.4g}"
+        return line + (f" [not valid: {self.note}]" if not self.valid else "")
 
     def tidy(self) -> pd.DataFrame:
         """One row in broom's columns (``term`` = the test, no estimate), then ``df, note``.
@@ -525,6 +529,16 @@ def fit_pooled(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[
                     n_clusters=_n_clusters(groups), design=(X, Y, groups))
 
 
+@functools.cache
+def _tight_demeaning() -> dict[str, Any]:
+    """pyfixest demeaning to 1e-12 (its default 1e-6 leaves ~1e-7 in two-way SEs)."""
+    try:
+        from pyfixest.demeaners import MapDemeaner
+    except ImportError:  # pyfixest before the typed demeaner options
+        return {"fixef_tol": 1e-12}
+    return {"demeaner": MapDemeaner(fixef_tol=1e-12)}
+
+
 def _fe_design(d: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str],
                groups: np.ndarray, twoways: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The FE model's design for the wild bootstrap: slopes first, then the effects.
@@ -563,7 +577,7 @@ def fit_fe(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str]
     try:
         with np.errstate(divide="ignore", invalid="ignore"):  # degenerate SEs -> NaN, no spill
             m = pf_feols(fml, d, "iid", fixef_rm="none",  # keep singletons, as plm
-                          fixef_tol=1e-12)
+                          **_tight_demeaning())
     except Exception as exc:  # pyfixest raises its own types for collinearity etc.
         raise EstimationError(f"fixed effects ({fml}) failed: {exc}") from None
     if m.nobs != len(d):  # residuals must stay aligned with the cluster ids
@@ -802,8 +816,12 @@ def wild_cluster_bootstrap(X: np.ndarray, y: np.ndarray, groups: np.ndarray,
         C0, C1 = S_hat @ a, Aw @ a
         H0, H1 = Aw @ XtXinv @ S_hat.T, Aw @ XtXinv @ Aw.T
         N0, N1 = C0 @ v, C1 @ v
-        Z0, Z1 = C0[:, None] * v - H0 @ v, C1[:, None] * v - H1 @ v
-        D00, D01, D11 = (Z0 * Z0).sum(0), (Z0 * Z1).sum(0), (Z1 * Z1).sum(0)
+        # bootstrap cluster scores Z = M v with M = diag(C) − H; squared CR1 denominators
+        # Σ_g Z_g² as quadratic forms v'(M'M)v, linear and quadratic in c
+        M0, M1 = np.diag(C0) - H0, np.diag(C1) - H1
+        D00 = np.einsum("gb,gb->b", v, (M0.T @ M0) @ v)
+        D01 = np.einsum("gb,gb->b", v, ((M0.T @ M1 + M1.T @ M0) / 2) @ v)
+        D11 = np.einsum("gb,gb->b", v, (M1.T @ M1) @ v)
         se = np.sqrt(ssc * float(((C0 - H0.sum(1)) ** 2).sum()))  # CR1 at û (weights 1)
 
         def pval(c: float, se: float = se, N0: np.ndarray = N0, N1: np.ndarray = N1,
@@ -828,7 +846,7 @@ def _invert(pval: Any, b: float, se: float, aj: float, alpha: float) -> tuple[fl
     """Bounds where the bootstrap p-value of ``H0: β = r`` crosses ``alpha`` (bisection).
 
     From the point estimate (p = 1) outwards: the bracket grows by the CR1 SE until
-    p < alpha, then 200 bisections locate the step (to rounding).
+    p < alpha, then bisection locates the step to 1e-9 SE.
     """
     if not np.isfinite(se) or se <= 0:
         return (np.nan, np.nan)
@@ -850,7 +868,7 @@ def _invert(pval: Any, b: float, se: float, aj: float, alpha: float) -> tuple[fl
             continue
         for _ in range(200):
             mid = (inner + outer) / 2
-            if mid in (inner, outer):
+            if abs(outer - inner) <= 1e-9 * se:
                 break
             if p_at(mid) < alpha:
                 outer = mid
@@ -881,6 +899,8 @@ def wild_fit(fit: PanelFit, *, draws: int = 9999, weights: WildWeights = "radema
     elif fit.n_clusters < 2:
         reason = "not run: fewer than 2 clusters"
     if reason is not None:
+        if fit.design is None and fit.wild.get("status"):
+            return fit
         return dataclasses.replace(fit, wild={"status": reason})
     X, yv, groups = fit.design
     k = len(fit.coef)
@@ -914,17 +934,41 @@ def pftest(fe: PanelFit, pooled: PanelFit) -> TestResult:
 
 
 def phtest(fe: PanelFit, re: PanelFit) -> TestResult:
-    """Hausman χ² of plm ``phtest``, with the difference of the conventional vcovs."""
-    names = [c for c in fe.coef.index if c in re.coef.index]
+    """Hausman χ² of plm ``phtest``: ``(b_FE − b_RE)'(V_FE − V_RE)⁻¹(b_FE − b_RE)``.
+
+    Conventional vcovs, df = number of common slopes. When ``V_FE − V_RE`` is not positive
+    definite the test is flagged ``valid=False`` with a note; a negative quadratic form gets
+    ``p = NaN`` (no χ² p-value exists). plm 2.6-2 returns ``abs()`` of the quadratic form
+    without a warning: that value and its p-value are kept in ``extra`` as ``stat_plm`` /
+    ``p_plm``. :func:`choose_model` does not decide on an invalid Hausman test.
+    """
+    names = [c for c in fe.coef.index if c in re.coef.index and c != "const"]
     d = (fe.coef[names] - re.coef[names]).to_numpy()
     V = fe.vcov.loc[names, names].to_numpy() - re.vcov.loc[names, names].to_numpy()
+    V = (V + V.T) / 2
     try:
         stat = float(d @ np.linalg.solve(V, d))
     except np.linalg.LinAlgError:
         stat = float(d @ np.linalg.pinv(V) @ d)
-    note = "" if stat >= 0 else "V_fe - V_re not positive definite; statistic negative"
-    return TestResult("Hausman FE vs RE (plm phtest)", stat, len(names),
-                      float(stats.chi2.sf(max(stat, 0.0), len(names))), note)
+    lam = np.linalg.eigvalsh(V)
+    k = len(names)
+    p_plm = float(stats.chi2.sf(abs(stat), k))
+    extra = {"stat_plm": abs(stat), "p_plm": p_plm,
+             "min_eigenvalue": float(lam.min())}
+    if stat < 0:
+        note = (f"V_FE - V_RE is not positive definite ({int((lam <= 0).sum())} of {k} "
+                f"eigenvalues <= 0): the statistic is negative ({stat:.4g}) and the test is "
+                f"not valid on these data; plm's phtest reports |chi2| = {abs(stat):.4g} "
+                f"(p = {p_plm:.3g}) without a warning")
+        return TestResult("Hausman FE vs RE (plm phtest)", stat, k, float("nan"), note,
+                          False, extra)
+    if lam.min() <= 0:
+        note = (f"V_FE - V_RE is not positive definite ({int((lam <= 0).sum())} of {k} "
+                "eigenvalues <= 0): the chi2 approximation is not valid")
+        return TestResult("Hausman FE vs RE (plm phtest)", stat, k,
+                          float(stats.chi2.sf(stat, k)), note, False, extra)
+    return TestResult("Hausman FE vs RE (plm phtest)", stat, k, float(stats.chi2.sf(stat, k)),
+                      "", True, extra)
 
 
 def hausman_contrast(b: pd.Series, V_b: pd.DataFrame, B: pd.Series, V_B: pd.DataFrame, *,
@@ -986,20 +1030,29 @@ def choose_model(f: TestResult, h: TestResult, mundlak: TestResult | None = None
                  alpha: float = 0.05) -> tuple[ModelName, str]:
     """Which model the tests select, and a sentence saying why.
 
-    F rejects pooled -> effects matter; then Hausman rejects RE -> FE, else RE. If F does not
-    reject -> pooled. The Mundlak result is reported beside the classical Hausman.
+    F does not reject -> pooled. Else Hausman rejects RE -> FE, does not -> RE. A Hausman
+    test that is not valid (``h.valid`` False: ``V_FE − V_RE`` not positive definite) decides
+    nothing: the cluster-robust Mundlak test decides instead (rejects -> FE, else RE), and
+    without a usable Mundlak p-value FE (consistent under both hypotheses) is kept. The line
+    says which test decided and whether Mundlak agrees with a valid Hausman test.
     """
     if f.p >= alpha:
         chosen: ModelName = "pooled"
         line = f"F test does not reject pooled OLS (p={f.p:.3g}) -> pooled"
-    elif h.p < alpha:
-        chosen = "fe"
-        line = (f"F test rejects pooled (p={f.p:.3g}); Hausman rejects RE (p={h.p:.3g}) -> "
-                "fixed effects")
+    elif h.valid and np.isfinite(h.p):
+        chosen = "fe" if h.p < alpha else "re"
+        line = (f"F test rejects pooled (p={f.p:.3g}); Hausman "
+                + (f"rejects RE (p={h.p:.3g}) -> fixed effects" if chosen == "fe" else
+                   f"does not reject RE (p={h.p:.3g}) -> random effects"))
     else:
-        chosen = "re"
-        line = (f"F test rejects pooled (p={f.p:.3g}); Hausman does not reject RE "
-                f"(p={h.p:.3g}) -> random effects")
+        why = (f"Hausman not valid (V_FE - V_RE not positive definite, chi2 = {h.stat:.4g})")
+        if mundlak is not None and np.isfinite(mundlak.p):
+            chosen = "fe" if mundlak.p < alpha else "re"
+            return chosen, (f"F test rejects pooled (p={f.p:.3g}); {why}, so the cluster-robust "
+                            f"Mundlak test decides: p={mundlak.p:.3g} -> "
+                            + ("fixed effects" if chosen == "fe" else "random effects"))
+        return "fe", (f"F test rejects pooled (p={f.p:.3g}); {why} and no Mundlak test -> "
+                      "fixed effects (consistent under both hypotheses)")
     if mundlak is not None:
         agree = (mundlak.p < alpha) == (h.p < alpha)
         line += (f"; cluster-robust Mundlak p={mundlak.p:.3g} "
@@ -1061,19 +1114,21 @@ def dwh_test(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[st
     fs = fit_fe(d, entity=entity, time=time, y=endog, x=[instrument, *exo], cluster=cluster,
                 twoways=twoways)
     m1 = pf_feols(f"{endog} ~ {' + '.join([instrument, *exo])} | {fes}", d, "iid",
-                  fixef_rm="none")
+                  fixef_rm="none", **_tight_demeaning())
     d = d.assign(_v1=m1.design()[2])
     cf = fit_fe(d, entity=entity, time=time, y=y, x=[*x, "_v1"], cluster=cluster,
                 twoways=twoways)
     t = cf.coef["_v1"] / cf.se["_v1"]
-    tc = cf.coef["_v1"] / cf.se_cluster["_v1"]
+    tc = float(cf.coef["_v1"] / cf.se_crv1["_v1"])
     test = TestResult("Durbin-Wu-Hausman (conventional)", float(t**2), 1,
                       float(stats.chi2.sf(t**2, 1)))
-    test_c = TestResult("Durbin-Wu-Hausman (cluster-robust)", float(tc**2), 1,
-                        float(stats.chi2.sf(tc**2, 1)))
+    g1 = cf.df_crv1
+    # CR1 t statistic of the first-stage residual on t(G-1), i.e. tc² ~ F(1, G-1)
+    test_c = TestResult("Durbin-Wu-Hausman (CR1 clustered, F(1, G-1))", tc**2, (1, g1),
+                        float(2 * stats.t.sf(abs(tc), g1)) if g1 > 0 else float("nan"))
     rhs = " + ".join(exo) if exo else "1"
     ivm = pf_feols(f"{y} ~ {rhs} | {fes} | {endog} ~ {instrument}", d,
-                   {"CRV1": cluster or entity}, fixef_rm="none")
+                   {"CRV1": cluster or entity}, fixef_rm="none", **_tight_demeaning())
     if ivm.nobs != len(d):
         raise EstimationError(f"IV: pyfixest dropped {len(d) - ivm.nobs} rows")
     names = list(ivm.coefnames)
@@ -1091,7 +1146,12 @@ def dwh_test(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[st
     empty = pd.DataFrame(np.nan, index=names, columns=names)
     iv = PanelFit("iv", y, coef, _se(vf), se_c, vf, empty, ivm.nobs, d[entity].nunique(),
                   df_resid, float(u @ u), float("nan"),
-                  {"se_note": "se conventional (2SLS, own sigma); se_cluster is pyfixest CRV1"})
+                  {"se_note": "se conventional (2SLS, own sigma); se_cluster and se_crv1 are "
+                              "pyfixest CRV1"},
+                  vcov_crv1=_frame(np.asarray(ivm.vcov, float), names),
+                  n_clusters=_n_clusters(_groups(d, entity, cluster)),
+                  wild={"status": "not run: IV (the restricted wild bootstrap here is for "
+                                  "least squares)"})
     fe = fit_fe(d, entity=entity, time=time, y=y, x=x, cluster=cluster, twoways=twoways)
     h = hausman_contrast(iv.coef, iv.vcov, fe.coef, fe.vcov,
                          name="Hausman IV vs FE (Stata hausman, conventional)")
@@ -1128,7 +1188,7 @@ def heterogeneity(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequen
 
 def subgroup_plot(het: Mapping[str, Mapping[str, Any]], term: str,
                   xlabel: str | None = None) -> MplFigure:
-    """Coefficient of ``term`` in the high / low group of each splitter (clustered 95% CI)."""
+    """Coefficient of ``term`` in the high / low group of each splitter (CR1, t(G−1) 95% CI)."""
     import matplotlib.pyplot as plt
 
     labels, est, half = [], [], []
@@ -1137,7 +1197,7 @@ def subgroup_plot(het: Mapping[str, Mapping[str, Any]], term: str,
             f: PanelFit = res[g]
             labels.append(f"{col} {g}")
             est.append(f.coef[term])
-            half.append(stats.t.ppf(0.975, f.df_resid) * f.se_cluster[term])
+            half.append(stats.t.ppf(0.975, f.df_crv1) * f.se_crv1[term])
     fig, ax = plt.subplots(figsize=(6, 0.4 * len(labels) + 1.2))
     yy = np.arange(len(labels))[::-1]
     ax.errorbar(est, yy, xerr=half, fmt="o", capsize=3)
@@ -1154,32 +1214,42 @@ def subgroup_plot(het: Mapping[str, Mapping[str, Any]], term: str,
 
 def regression_table(fits: Sequence[PanelFit], labels: Sequence[str], *,
                      cluster: bool = False, rows: Sequence[str] | None = None,
-                     stats_rows: Mapping[str, Sequence[Any]] | None = None) -> pd.DataFrame:
+                     stats_rows: Mapping[str, Sequence[Any]] | None = None,
+                     wild: bool = True) -> pd.DataFrame:
     """Paper layout: one column per model, coefficient with stars, SE in parentheses below.
 
-    Stars: *** p<0.01, ** p<0.05, * p<0.1 (t test, residual df). Footer rows: N, R²,
-    then ``stats_rows`` (e.g. F and Hausman) — one value per model, "" where not applicable.
+    ``cluster``: CR1 SEs with stars from t(G−1); and, with ``wild``, a third line per
+    coefficient with the wild cluster bootstrap p-value in brackets where it ran. Otherwise
+    conventional SEs, stars from t(residual df). Stars: *** p<0.01, ** p<0.05, * p<0.1.
+    Footer rows: N, R², clusters (when ``cluster``), then ``stats_rows`` (e.g. F and
+    Hausman) — one value per model, "" where not applicable.
     """
     terms: list[str] = list(rows) if rows else []
     for f in fits:
         terms += [t for t in f.coef.index if t not in terms and t != "_v1"]
     if "const" in terms:
         terms = [t for t in terms if t != "const"] + ["const"]
-    pvalues = [f.pvalues(cluster) for f in fits]
+    pvalues = [f.pvalues_crv1() if cluster else f.pvalues() for f in fits]
+    show_wild = cluster and wild and any(f.p_wild is not None for f in fits)
     body: list[list[str]] = []
     for t in terms:
-        est, sev = [t], [""]
+        est, sev, wv = [t], [""], [""]
         for f, pv in zip(fits, pvalues, strict=True):
             if t in f.coef.index:
-                se = (f.se_cluster if cluster else f.se)[t]
+                se = (f.se_crv1 if cluster else f.se)[t]
                 est.append(f"{f.coef[t]:.4f}{stars(float(pv[t]))}")
                 sev.append(f"({se:.4f})")
+                pw = f.p_wild.get(t, np.nan) if f.p_wild is not None else np.nan
+                wv.append("" if not np.isfinite(pw) else f"[{pw:.3f}]")
             else:
                 est.append("")
                 sev.append("")
-        body += [est, sev]
+                wv.append("")
+        body += [est, sev, wv] if show_wild else [est, sev]
     body.append(["N", *[str(f.nobs) for f in fits]])
     body.append(["R2", *[("" if np.isnan(f.r2) else f"{f.r2:.4f}") for f in fits]])
+    if cluster:
+        body.append(["Clusters", *[str(f.n_clusters) for f in fits]])
     for name, vals in (stats_rows or {}).items():
         body.append([name, *[str(v) for v in vals]])
     return pd.DataFrame(body, columns=["variable", *labels])
@@ -1265,11 +1335,19 @@ class CityPanelOptions:
         The outcome with its unit, for figure axes (default ``y``).
     title : str
         Title of the step folder and report section.
+    wild_draws : int
+        Wild cluster bootstrap draws for every clustered model with fewer than 50 clusters
+        (0 = off). Rademacher weights are fully enumerated when ``2^G ≤ wild_draws``.
+    wild_weights : {"rademacher", "webb"}
+        Bootstrap weights (Webb's six-point weights for very few clusters).
+    seed : int
+        Seed of the bootstrap weights (every model uses the same weights).
 
     Raises
     ------
     InputError
-        A ``split`` threshold that is not a number, or an ``interact`` item that is not a pair.
+        A ``split`` threshold that is not a number, an ``interact`` item that is not a pair,
+        ``wild_draws`` or ``seed`` not a whole number >= 0, unknown ``wild_weights``.
     """
 
     cluster: str | None = None
@@ -1283,8 +1361,20 @@ class CityPanelOptions:
     glossary: pd.DataFrame | None = None
     y_label: str | None = None
     title: str = "City-panel models"
+    wild_draws: int = 9999
+    wild_weights: WildWeights = "rademacher"
+    seed: int = 0
 
     def __post_init__(self) -> None:
+        for name, fix in (("wild_draws", "pass a number of draws, 0 to turn the wild "
+                                         "bootstrap off"),
+                          ("seed", "pass a whole number >= 0")):
+            v = getattr(self, name)
+            if not (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0):
+                raise InputError(f"`{name}` must be a whole number >= 0, got {v!r}",
+                                 file=f"`{name}`", fix=fix)
+            object.__setattr__(self, name, int(v))
+        check_literal(self.wild_weights, WildWeights, "wild_weights")
         pairs = []
         for item in self.interact:
             if isinstance(item, str) or len(item) != 2:
@@ -1328,8 +1418,27 @@ class CityPanelOptions:
                                  fix=f"split on a column of the table: {_available(df)}")
 
 
-_SE_CONVENTION = ("se: conventional (plm summary); se_cluster: plm vcovHC(type='HC1', "
-                  "cluster='group'), n/(n-k), no G/(G-1); fe.se_crv1: pyfixest CRV1")
+_SE_CONVENTION = (
+    "se, p: conventional (summary(plm)), t(df_resid); se_cluster, p_cluster: plm "
+    "vcovHC(type='HC1', cluster='group') = n/(n-k) sandwich, no G/(G-1), t(df_resid); "
+    "se_crv1, p_crv1: CR1 as Stata vce(cluster) / fixest = G/(G-1)(N-1)/(N-K) sandwich "
+    "(FE: K = slopes + effects not nested in the clusters), t(G-1) p-values and intervals "
+    "(the tables' clustered columns); p_wild, ci_wild: wild cluster bootstrap (WCR-11, null "
+    "imposed), see each model's 'wild'")
+
+
+def _wild_phrase(o: CityPanelOptions) -> str:
+    """How the bracketed wild bootstrap p-values were made, for table notes."""
+    if o.wild_draws <= 0:
+        return "Wild cluster bootstrap off."
+    return (f"[Brackets]: wild cluster bootstrap p-value (restricted WCR, {o.wild_weights} "
+            f"weights, {o.wild_draws:,} draws, seed {o.seed}; Rademacher weights fully "
+            f"enumerated when 2^G <= draws; run when there are fewer than "
+            f"{WILD_MAX_CLUSTERS} clusters).")
+
+
+_CR1_PHRASE = ("SE in parentheses: CR1 clustered (Stata vce(cluster) / fixest: "
+               "G/(G-1)·(N-1)/(N-K)); stars from t(G-1), G = clusters row.")
 
 
 @dataclass(frozen=True)
@@ -1474,6 +1583,11 @@ class CityPanelResult(ResultBase):
             "f_test": self.f_test.to_dict(), "hausman": self.hausman.to_dict(),
             "mundlak": self.mundlak.to_dict(), "chosen": self.chosen, "choice": self.choice,
             "twoways": self.options.twoways, "se_convention": _SE_CONVENTION,
+            "wild_bootstrap": {"draws": self.options.wild_draws,
+                               "weights": self.options.wild_weights, "seed": self.options.seed,
+                               "runs_below_clusters": WILD_MAX_CLUSTERS,
+                               "method": "WCR-11: restricted (null imposed) wild cluster "
+                                         "bootstrap, CR1 t statistics, two-sided"},
         }
         if self.mechanisms:
             out["mechanisms"] = {k: f.to_dict() for k, f in self.mechanisms.items()}
@@ -1489,7 +1603,13 @@ class CityPanelResult(ResultBase):
                 "hausman_iv_fe": dwh.hausman_iv_fe.to_dict(),
                 "first_stage_f": dwh.first_stage_f, "nobs": dwh.iv.nobs,
                 "instrument": self.lag_variable,
-                "matches_paper": "hausman_iv_fe (seed 000 reports 3.06, chi2(8), 93.04%)"}
+                "instrument_choice": (
+                    f"pairnet's choice: {self.lag_variable}, the one-year within-city lag of "
+                    f"{self.options.lag}; seed 000 names no instrument"),
+                "reported_test": "dwh",
+                "paper_reports": ("a Hausman statistic of 3.06 accepted with 93.04% "
+                                  "(chi2(8)); its instrument is not named, so hausman_iv_fe "
+                                  "has the paper's form but is not a replication")}
         if self.heterogeneity:
             out["heterogeneity"] = {
                 col: {"cut": res["cut"], "rule": res["rule"], "high": res["high"].to_dict(),
@@ -1524,22 +1644,26 @@ class CityPanelResult(ResultBase):
         fe_label = self._fe_label()
         f, h = self.f_test, self.hausman
         fstr = f"{f.stat:.3f} (p={f.p:.3g})"
-        hstr = f"{h.stat:.3f} (p={h.p:.3g})"
+        hstr = (f"{h.stat:.3f} (p={h.p:.3g})" if h.valid else
+                f"{h.stat:.3f} (not valid" + (f", p={h.p:.3g})" if np.isfinite(h.p) else ")"))
+        hnote = "" if h.valid else f" Hausman: {h.note}."
+        wild = _wild_phrase(o)
         for cl in (False, True):
             tables["baseline" + ("_cluster" if cl else "")] = Table(
                 regression_table([self.pooled, self.re, self.fe], ["Pooled (ME)", "RE", fe_label],
                                  cluster=cl, rows=x,
                                  stats_rows={"F test": ["", "", fstr], "Hausman": ["", hstr, ""]}),
-                "Baseline regressions" + (" (city-clustered SE)" if cl else ""),
-                f"Outcome {self.y}. {_MODEL_LABELS}. {self.choice}. *** p<0.01, ** p<0.05, "
-                "* p<0.1; SE in parentheses"
-                + (" clustered by city (plm HC1 convention)." if cl else " (conventional)."))
+                "Baseline regressions" + (" (clustered SE, CR1)" if cl else ""),
+                f"Outcome {self.y}. {_MODEL_LABELS}. {self.choice}.{hnote} *** p<0.01, "
+                "** p<0.05, * p<0.1; "
+                + (f"{_CR1_PHRASE} RE: on its quasi-demeaned data. {wild}" if cl else
+                   "SE in parentheses (conventional), stars from t(residual df)."))
         if self.mechanisms:
             tables["mechanisms"] = Table(
                 regression_table(list(self.mechanisms.values()), list(self.mechanisms),
                                  cluster=True, rows=x),
                 "Mechanisms (interactions)",
-                f"{fe_label}; city-clustered SE (plm HC1). Interaction factors "
+                f"{fe_label}. {_CR1_PHRASE} {wild} Interaction factors "
                 f"{'centred at their means' if o.centre else 'not centred'}.")
         if self.lag_variable is not None:
             lname = self.lag_variable
@@ -1547,17 +1671,21 @@ class CityPanelResult(ResultBase):
                 regression_table(list(self.lag_models.values()), list(self.lag_models),
                                  cluster=True, rows=[lname if c == o.lag else c for c in x]),
                 f"Robustness: {o.lag} replaced by its one-year lag",
-                f"{self.lag_rows_lost} city-years lost (each city's first year). {fe_label}; "
-                "clustered SE.")
+                f"{self.lag_rows_lost} city-years lost (each city's first year). {fe_label}. "
+                f"{_CR1_PHRASE} {wild}")
         if self.dwh is not None:
             hv = self.dwh.hausman_iv_fe
             tables["endogeneity"] = Table(
                 self.dwh.table(),
                 "Endogeneity: Durbin-Wu-Hausman and Hausman IV vs FE",
-                f"H0: {o.lag} exogenous. Instrument: {self.lag_variable}; city FE; "
+                f"H0: {o.lag} exogenous. Instrument: {self.lag_variable}, the one-year lag: "
+                "pairnet's choice (the paper names no instrument). City FE; "
                 f"{self.dwh.iv.nobs} city-years (first year per city lost). DWH: control "
-                "function, chi2(1). Hausman IV vs FE (the paper's test): Stata-style contrast "
-                f"over all slopes, conventional vcovs, df = rank(V_IV - V_FE) = {hv.df}"
+                "function, t^2 of the first-stage residual: chi2(1) conventional, F(1, G-1) "
+                "with CR1. Hausman IV vs FE with the same instrument: Stata-style contrast "
+                f"over all slopes, conventional vcovs, df = rank(V_IV - V_FE) = {hv.df} (the "
+                "form of the statistic the paper reports, 3.06, whose instrument it does not "
+                "name: not comparable)"
                 + (f"; {hv.note}." if hv.note else "."))
         if self.heterogeneity:
             fits, labels = [], []
@@ -1569,7 +1697,7 @@ class CityPanelResult(ResultBase):
                 "Heterogeneity: subgroup regressions",
                 "Cities grouped by their mean over the years; high = at or above the cut "
                 "(median of city means unless a threshold is given). "
-                f"{fe_label}; clustered SE.")
+                f"{fe_label}. {_CR1_PHRASE} {wild}")
         if self.audit is not None:
             tables["audit"] = Table(self.audit, "Indicator construction audit",
                                     "Every input city-year in exactly one row.")
@@ -1592,20 +1720,20 @@ class CityPanelResult(ResultBase):
         figures = {"baseline_fe": Figure(
             self.fe.plot(x, scale=self.scale,
                          xlabel=f"change in {y_label} per one-SD increase of the regressor"),
-            f"{self._fe_label()} coefficients, clustered 95% CI",
+            f"{self._fe_label()} coefficients, CR1 clustered 95% CI",
             "Each regressor's coefficient times its standard deviation in the estimation "
             "sample, so the effects share one scale: the change in the outcome for a one-"
-            "standard-deviation increase. Bars: 95% confidence intervals with city-clustered "
-            "SE; the unscaled coefficients are in the baseline table.")}
+            "standard-deviation increase. Bars: 95% confidence intervals with CR1 clustered "
+            "SE and t(G-1); the unscaled coefficients are in the baseline table.")}
         if self.heterogeneity:
             figures["heterogeneity"] = Figure(
                 subgroup_plot(self.heterogeneity, x[0],
                               xlabel=f"coefficient on {x[0]} (change in {y_label} per unit of "
                                      f"{x[0]})"),
-                f"{x[0]} by subgroup, clustered 95% CI",
+                f"{x[0]} by subgroup, CR1 clustered 95% CI",
                 f"The coefficient on {x[0]} estimated separately in the high and low group of "
                 "each splitter (high = at or above the cut; see the heterogeneity table); one "
-                "unit scale throughout. Bars: 95% intervals with city-clustered SE.")
+                "unit scale throughout. Bars: 95% intervals with CR1 clustered SE and t(G-1).")
         return figures
 
     # ----------------------------------------------------------------- helpers
@@ -1673,10 +1801,21 @@ def citypanel_suite(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequ
     cluster, twoways = opts.cluster, opts.twoways
     d = prepare(df, entity=entity, time=time, y=y, x=x, cluster=cluster, file=file)
     check_design(d, x, entity=entity, file=file)
-    pooled = fit_pooled(d, entity=entity, time=time, y=y, x=x, cluster=cluster)
-    fe = fit_fe(d, entity=entity, time=time, y=y, x=x, cluster=cluster, twoways=twoways)
-    re = fit_re(d, entity=entity, time=time, y=y, x=x, cluster=cluster)
-    fe1 = fe if not twoways else fit_fe(d, entity=entity, time=time, y=y, x=x, cluster=cluster)
+    n_cl = int(d[cluster or entity].astype(str).nunique())
+    if n_cl < 2:
+        raise InputError(f"clustered standard errors need at least 2 clusters; `cluster` "
+                         f"{cluster!r} has 1 value in the {len(d)} complete rows",
+                         file=file, column=cluster,
+                         fix="cluster on a column with several values (default: the city)")
+
+    def boot(fit: PanelFit) -> PanelFit:
+        return wild_fit(fit, draws=opts.wild_draws, weights=opts.wild_weights, seed=opts.seed)
+
+    pooled = boot(fit_pooled(d, entity=entity, time=time, y=y, x=x, cluster=cluster))
+    fe = boot(fit_fe(d, entity=entity, time=time, y=y, x=x, cluster=cluster, twoways=twoways))
+    re = boot(fit_re(d, entity=entity, time=time, y=y, x=x, cluster=cluster))
+    fe1 = fe if not twoways else boot(fit_fe(d, entity=entity, time=time, y=y, x=x,
+                                             cluster=cluster))
     f = pftest(fe, pooled)
     h = phtest(fe1, re)
     mund = mundlak_test(d, entity=entity, time=time, y=y, x=x, cluster=cluster)
@@ -1692,7 +1831,7 @@ def citypanel_suite(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequ
         mech = {}
         for (a, b), iname in zip(opts.interact, inames, strict=True):
             xs = x + ([b] if b not in x else []) + ([a] if a not in x else []) + [iname]
-            mech[iname] = fit_fe(dm, x=xs, **kw)
+            mech[iname] = boot(fit_fe(dm, x=xs, **kw))
         ext["mechanisms"] = mech
     if opts.lag:
         lag = opts.lag
@@ -1702,18 +1841,21 @@ def citypanel_suite(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequ
         lost = int(dl[lname].isna().sum())
         dl2 = dl.dropna(subset=[lname])
         xl = [lname if c == lag else c for c in x]
-        lfits = {"baseline": fit_fe(dl2, x=xl, **kw)}
+        lfits = {"baseline": boot(fit_fe(dl2, x=xl, **kw))}
         if opts.interact:
             dli, inl = add_interactions(dl2, [(lname if a == lag else a, b)
                                               for a, b in opts.interact], centre=opts.centre)
             for (_a, b), iname in zip(opts.interact, inl, strict=True):
                 xs = xl + ([b] if b not in xl else []) + [iname]
-                lfits[iname] = fit_fe(dli, x=xs, **kw)
+                lfits[iname] = boot(fit_fe(dli, x=xs, **kw))
+        dwh = dwh_test(dl2, entity=entity, time=time, y=y, x=x, endog=lag, instrument=lname,
+                       cluster=cluster, twoways=twoways)
         ext |= {"lag_variable": lname, "lag_rows_lost": lost, "lag_models": lfits,
-                "dwh": dwh_test(dl2, entity=entity, time=time, y=y, x=x, endog=lag,
-                                instrument=lname, cluster=cluster, twoways=twoways)}
+                "dwh": dataclasses.replace(dwh, fe=boot(dwh.fe), iv=boot(dwh.iv))}
     if opts.split:
-        ext["heterogeneity"] = heterogeneity(d, x=x, splits=opts.split_rules(), **kw)
+        het = heterogeneity(d, x=x, splits=opts.split_rules(), **kw)
+        ext["heterogeneity"] = {col: {**res, "high": boot(res["high"]), "low": boot(res["low"])}
+                                for col, res in het.items()}
     return CityPanelResult(
         entity=entity, time=time, y=y, x=tuple(x), options=opts, n_obs=len(d),
         n_entities=int(d[entity].nunique()), dropped_incomplete=int(len(df) - len(d)),
