@@ -498,7 +498,9 @@ def _se(v: pd.DataFrame) -> pd.Series:
 
 
 def _groups(df: pd.DataFrame, entity: str, cluster: str | None) -> np.ndarray:
-    return df[cluster or entity].astype(str).to_numpy()
+    col = df[cluster or entity]
+    return (col.to_numpy() if pd.api.types.is_numeric_dtype(col)
+            else col.astype(str).to_numpy())
 
 
 # --------------------------------------------------------------------------- estimators
@@ -788,7 +790,10 @@ def wild_cluster_bootstrap(X: np.ndarray, y: np.ndarray, groups: np.ndarray,
     """
     X = np.asarray(X, float)
     y = np.asarray(y, float)
-    labels, gcode = np.unique(np.asarray(groups).astype(str), return_inverse=True)
+    try:  # the clusters' natural order (numbers as numbers), as wildboottest sorts them
+        labels, gcode = np.unique(np.asarray(groups), return_inverse=True)
+    except TypeError:
+        labels, gcode = np.unique(np.asarray(groups).astype(str), return_inverse=True)
     G = len(labels)
     n, k = X.shape
     if G < 2:
@@ -937,8 +942,8 @@ def phtest(fe: PanelFit, re: PanelFit) -> TestResult:
     """Hausman χ² of plm ``phtest``: ``(b_FE − b_RE)'(V_FE − V_RE)⁻¹(b_FE − b_RE)``.
 
     Conventional vcovs, df = number of common slopes. When ``V_FE − V_RE`` is not positive
-    definite the test is flagged ``valid=False`` with a note; a negative quadratic form gets
-    ``p = NaN`` (no χ² p-value exists). plm 2.6-2 returns ``abs()`` of the quadratic form
+    definite this is said in ``note``; a negative quadratic form is flagged ``valid=False``
+    and gets ``p = NaN`` (no χ² p-value exists). plm 2.6-2 returns ``abs()`` of the quadratic form
     without a warning: that value and its p-value are kept in ``extra`` as ``stat_plm`` /
     ``p_plm``. :func:`choose_model` does not decide on an invalid Hausman test.
     """
@@ -962,13 +967,12 @@ def phtest(fe: PanelFit, re: PanelFit) -> TestResult:
                 f"(p = {p_plm:.3g}) without a warning")
         return TestResult("Hausman FE vs RE (plm phtest)", stat, k, float("nan"), note,
                           False, extra)
-    if lam.min() <= 0:
-        note = (f"V_FE - V_RE is not positive definite ({int((lam <= 0).sum())} of {k} "
-                "eigenvalues <= 0): the chi2 approximation is not valid")
-        return TestResult("Hausman FE vs RE (plm phtest)", stat, k,
-                          float(stats.chi2.sf(stat, k)), note, False, extra)
+    note = ("" if lam.min() > 0 else
+            f"V_FE - V_RE is not positive definite ({int((lam <= 0).sum())} of {k} "
+            "eigenvalues <= 0); the statistic is positive and its chi2 p-value is reported "
+            "(as Stata's hausman does) with this caveat")
     return TestResult("Hausman FE vs RE (plm phtest)", stat, k, float(stats.chi2.sf(stat, k)),
-                      "", True, extra)
+                      note, True, extra)
 
 
 def hausman_contrast(b: pd.Series, V_b: pd.DataFrame, B: pd.Series, V_B: pd.DataFrame, *,
@@ -1032,7 +1036,7 @@ def choose_model(f: TestResult, h: TestResult, mundlak: TestResult | None = None
 
     F does not reject -> pooled. Else Hausman rejects RE -> FE, does not -> RE. A Hausman
     test that is not valid (``h.valid`` False: ``V_FE − V_RE`` not positive definite) decides
-    nothing: the cluster-robust Mundlak test decides instead (rejects -> FE, else RE), and
+    nothing (a negative statistic): the cluster-robust Mundlak test decides instead (rejects -> FE, else RE), and
     without a usable Mundlak p-value FE (consistent under both hypotheses) is kept. The line
     says which test decided and whether Mundlak agrees with a valid Hausman test.
     """
@@ -1045,7 +1049,7 @@ def choose_model(f: TestResult, h: TestResult, mundlak: TestResult | None = None
                 + (f"rejects RE (p={h.p:.3g}) -> fixed effects" if chosen == "fe" else
                    f"does not reject RE (p={h.p:.3g}) -> random effects"))
     else:
-        why = (f"Hausman not valid (V_FE - V_RE not positive definite, chi2 = {h.stat:.4g})")
+        why = f"Hausman not valid (V_FE - V_RE not positive definite, chi2 = {h.stat:.4g})"
         if mundlak is not None and np.isfinite(mundlak.p):
             chosen = "fe" if mundlak.p < alpha else "re"
             return chosen, (f"F test rejects pooled (p={f.p:.3g}); {why}, so the cluster-robust "
