@@ -76,6 +76,12 @@ __all__ = [
     "fit_pooled",
     "fit_fe",
     "fit_re",
+    "swamy_arora",
+    "WildWeights",
+    "WildBootstrap",
+    "wild_weights",
+    "wild_cluster_bootstrap",
+    "wild_fit",
     "pftest",
     "phtest",
     "mundlak_test",
@@ -714,6 +720,9 @@ WildWeights = Literal["rademacher", "webb"]
 
 #: the wild bootstrap runs when a model has fewer clusters than this
 WILD_MAX_CLUSTERS = 50
+#: ... and at least this many: with 4 clusters Rademacher weights give 16 sign vectors, two of
+#: which always tie with the statistic, too few for a p-value
+WILD_MIN_CLUSTERS = 5
 
 
 @dataclass(frozen=True)
@@ -779,7 +788,7 @@ def wild_cluster_bootstrap(X: np.ndarray, y: np.ndarray, groups: np.ndarray,
     Parameters
     ----------
     X, y, groups
-        Design (full column rank), outcome and cluster ids (any hashable; sorted).
+        Design (full column rank), outcome and cluster ids (sorted in their natural order).
     columns
         The columns of ``X`` to test.
     draws, weights, seed
@@ -787,7 +796,25 @@ def wild_cluster_bootstrap(X: np.ndarray, y: np.ndarray, groups: np.ndarray,
         ``"webb"``, and the seed (see :func:`wild_weights`).
     level : float or None
         Confidence level of the test-inversion interval; None skips it.
+
+    Raises
+    ------
+    EstimationError
+        Fewer than 2 clusters.
     """
+    from threadpoolctl import threadpool_limits
+
+    # the (G, B) products are small: a multithreaded BLAS only waits for busy cores (it made
+    # them ten times slower on the shared 2-core machine)
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _wild_cluster_bootstrap(X, y, groups, columns, draws=draws, weights=weights,
+                                       seed=seed, level=level)
+
+
+def _wild_cluster_bootstrap(X: np.ndarray, y: np.ndarray, groups: np.ndarray,
+                            columns: Sequence[int], *, draws: int,
+                            weights: WildWeights, seed: int,
+                            level: float | None) -> WildBootstrap:
     X = np.asarray(X, float)
     y = np.asarray(y, float)
     try:  # the clusters' natural order (numbers as numbers), as wildboottest sorts them
@@ -820,13 +847,16 @@ def wild_cluster_bootstrap(X: np.ndarray, y: np.ndarray, groups: np.ndarray,
         # restricted residuals at null r: û + c·w with c = (b_j − r)/a_j; scores linear in c
         C0, C1 = S_hat @ a, Aw @ a
         H0, H1 = Aw @ XtXinv @ S_hat.T, Aw @ XtXinv @ Aw.T
-        N0, N1 = C0 @ v, C1 @ v
         # bootstrap cluster scores Z = M v with M = diag(C) − H; squared CR1 denominators
         # Σ_g Z_g² as quadratic forms v'(M'M)v, linear and quadratic in c
+        N0, N1 = C0 @ v, C1 @ v
         M0, M1 = np.diag(C0) - H0, np.diag(C1) - H1
-        D00 = np.einsum("gb,gb->b", v, (M0.T @ M0) @ v)
-        D01 = np.einsum("gb,gb->b", v, ((M0.T @ M1 + M1.T @ M0) / 2) @ v)
-        D11 = np.einsum("gb,gb->b", v, (M1.T @ M1) @ v)
+
+        def quad(Q: np.ndarray) -> np.ndarray:
+            return np.einsum("gb,gb->b", v, Q @ v)
+
+        D00, D11 = quad(M0.T @ M0), quad(M1.T @ M1)
+        D01 = quad((M0.T @ M1 + M1.T @ M0) / 2)
         se = np.sqrt(ssc * float(((C0 - H0.sum(1)) ** 2).sum()))  # CR1 at û (weights 1)
 
         def pval(c: float, se: float = se, N0: np.ndarray = N0, N1: np.ndarray = N1,
@@ -891,8 +921,8 @@ def wild_fit(fit: PanelFit, *, draws: int = 9999, weights: WildWeights = "radema
     Runs on the design the model was estimated on: pooled OLS on its regressors, FE on its
     demeaned regressors (plus the effects not nested in the clusters as dummies, see
     :func:`fit_fe`), RE on its quasi-demeaned data (θ held at its estimate). Returns ``fit``
-    unchanged when ``draws`` is 0, there are ``max_clusters`` clusters or more, fewer than 2,
-    or no design (an IV fit: not bootstrapped); ``wild`` then says why.
+    without ``p_wild`` when ``draws`` is 0, there are ``max_clusters`` clusters or more, fewer
+    than :data:`WILD_MIN_CLUSTERS`, or no design (an IV fit); ``wild["status"]`` says why.
     """
     reason = None
     if draws <= 0:
@@ -901,8 +931,9 @@ def wild_fit(fit: PanelFit, *, draws: int = 9999, weights: WildWeights = "radema
         reason = "not available for this model"
     elif fit.n_clusters >= max_clusters:
         reason = f"not run: {fit.n_clusters} clusters (runs below {max_clusters})"
-    elif fit.n_clusters < 2:
-        reason = "not run: fewer than 2 clusters"
+    elif fit.n_clusters < WILD_MIN_CLUSTERS:
+        reason = (f"not run: {fit.n_clusters} clusters, fewer than {WILD_MIN_CLUSTERS} (too few "
+                  "distinct bootstrap samples)")
     if reason is not None:
         if fit.design is None and fit.wild.get("status"):
             return fit
@@ -1023,11 +1054,16 @@ def mundlak_test(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequenc
     fit = fit_pooled(d2, entity=entity, time=time, y=y, x=[*x, *means.columns],
                      cluster=cluster)
     names = list(means.columns)
+    name = "Mundlak (cluster-robust Wald on city means)"
+    q, g = len(names), fit.n_clusters
+    if q > g - 1:  # the clustered vcov has rank <= G - 1: no Wald test of q restrictions
+        return TestResult(name, float("nan"), q, float("nan"),
+                          f"not defined: the clustered covariance has rank at most G - 1 = "
+                          f"{g - 1} < {q} restrictions", False)
     b = fit.coef[names].to_numpy()
     V = fit.vcov_cluster.loc[names, names].to_numpy()
     stat = float(b @ np.linalg.solve(V, b))
-    return TestResult("Mundlak (cluster-robust Wald on city means)", stat, len(names),
-                      float(stats.chi2.sf(stat, len(names))))
+    return TestResult(name, stat, q, float(stats.chi2.sf(stat, q)))
 
 
 def choose_model(f: TestResult, h: TestResult, mundlak: TestResult | None = None,
@@ -1057,7 +1093,9 @@ def choose_model(f: TestResult, h: TestResult, mundlak: TestResult | None = None
                             + ("fixed effects" if chosen == "fe" else "random effects"))
         return "fe", (f"F test rejects pooled (p={f.p:.3g}); {why} and no Mundlak test -> "
                       "fixed effects (consistent under both hypotheses)")
-    if mundlak is not None:
+    if mundlak is not None and not np.isfinite(mundlak.p):
+        line += f"; cluster-robust Mundlak {mundlak.note or 'not available'}"
+    elif mundlak is not None:
         agree = (mundlak.p < alpha) == (h.p < alpha)
         line += (f"; cluster-robust Mundlak p={mundlak.p:.3g} "
                  f"({'agrees' if agree else 'disagrees'})")
@@ -1437,8 +1475,8 @@ def _wild_phrase(o: CityPanelOptions) -> str:
         return "Wild cluster bootstrap off."
     return (f"[Brackets]: wild cluster bootstrap p-value (restricted WCR, {o.wild_weights} "
             f"weights, {o.wild_draws:,} draws, seed {o.seed}; Rademacher weights fully "
-            f"enumerated when 2^G <= draws; run when there are fewer than "
-            f"{WILD_MAX_CLUSTERS} clusters).")
+            f"enumerated when 2^G <= draws; run with {WILD_MIN_CLUSTERS} to "
+            f"{WILD_MAX_CLUSTERS - 1} clusters).")
 
 
 _CR1_PHRASE = ("SE in parentheses: CR1 clustered (Stata vce(cluster) / fixest: "
@@ -1870,7 +1908,10 @@ def citypanel_suite(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequ
 
 def yrd_study(raw: pd.DataFrame, *, base_year: int | None = None, twoways: bool = False,
               centre: bool = False, entity: str = "city", time: str = "year",
-              price: str = "price_index", file: str | None = None) -> CityPanelResult:
+              price: str = "price_index", file: str | None = None,
+              wild_draws: int = CityPanelOptions.wild_draws,
+              wild_weights: WildWeights = CityPanelOptions.wild_weights,
+              seed: int = CityPanelOptions.seed) -> CityPanelResult:
     """Seed 000 end to end: raw statistics -> indicators -> the full model battery.
 
     Builds the indicators (:func:`pairnet.panels.citypanel.build_indicators`), then runs
@@ -1891,6 +1932,8 @@ def yrd_study(raw: pd.DataFrame, *, base_year: int | None = None, twoways: bool 
         Column names of the raw table.
     file : str, optional
         The input's name in messages.
+    wild_draws, wild_weights, seed
+        The wild cluster bootstrap, as :class:`CityPanelOptions`.
 
     Returns
     -------
@@ -1909,7 +1952,8 @@ def yrd_study(raw: pd.DataFrame, *, base_year: int | None = None, twoways: bool 
         centre=centre, split=["hukou", "density", "school_years", "pop_resident>=500"],
         describe=list(INDICATORS), names=names, glossary=YRD_GLOSSARY,
         y_label="gdp_pc (10,000 yuan per person)",
-        title="Population mobility and growth (YRD city panel)")
+        title="Population mobility and growth (YRD city panel)", wild_draws=wild_draws,
+        wild_weights=wild_weights, seed=seed)
     res = citypanel_suite(ip.frame.drop(columns=["size_class", "interpolated"]), entity="city",
                           time="year", y="gdp_pc", x=["mig", *CONTROLS], options=opts,
                           file=file)
