@@ -7,31 +7,42 @@ printed; :func:`pairnet.core.outputs.write_result` writes its step folder):
   of :class:`CityPanelOptions`;
 - :func:`yrd_study` is seed 000 end to end: raw statistics -> indicators -> the battery.
 
-Estimators and conventions (checked against R plm 2.6-2 on Grunfeld, ``tests/reference/panel``):
+Estimators and conventions (checked against R plm 2.6-2 on Grunfeld and on three unbalanced
+panels of our own, fixest 0.14.2, sandwich 3.0.2 and fwildclusterboot 0.14.3:
+``tests/reference/panel``):
 
 - pooled OLS: numpy least squares; FE (within, entity or two-way): pyfixest ``feols``;
-  RE: linearmodels ``RandomEffects`` (Swamy–Arora, plm's default ``random.method="swar"``).
+  RE: Swamy–Arora (plm's default ``random.method="swar"``) in :func:`swamy_arora`, on
+  unbalanced panels with Baltagi & Chang's between-variance formula, as plm.
 - ``se`` is the conventional (iid) standard error, as ``summary(plm(...))``.
 - ``se_cluster`` follows plm's ``vcovHC(model, type="HC1", cluster="group")`` (Arellano):
   ``V = n/(n-k) · (X'X)⁻¹ Σ_g X_g'u_g u_g'X_g (X'X)⁻¹`` on the model's transformed data
   (demeaned for FE, quasi-demeaned for RE), with ``k`` the number of estimated coefficients
-  (slopes only for FE) and **no** G/(G-1) factor. pyfixest's CRV1 (fixest small-sample
-  factors G/(G-1)·(n-1)/(n-k)) differs by a few percent; it is kept as ``se_crv1`` for FE.
+  (slopes only for FE) and **no** G/(G-1) factor; kept in results.json.
+- ``se_crv1`` / ``p_crv1`` (what the clustered tables show): CR1 of Stata ``vce(cluster)`` and
+  fixest, ``G/(G−1)·(N−1)/(N−K)`` times the same sandwich (FE: pyfixest's CRV1, ``K`` = slopes
+  + effects not nested in the clusters), p-values and intervals on t(G−1).
+- ``p_wild`` / ``ci_wild``: restricted wild cluster bootstrap (WCR-11; :func:`wild_fit`) of
+  every coefficient of every least-squares model with 5–49 clusters.
 - F test of FE against pooled = plm ``pFtest(within, pooling)``:
   ``F = ((SSR_p − SSR_fe)/(df_p − df_fe)) / (SSR_fe/df_fe)``.
 - Hausman = plm ``phtest(within, random)``: ``(b_fe − b_re)'(V_fe − V_re)⁻¹(b_fe − b_re)`` with
-  the conventional vcovs, df = number of slope coefficients. It always compares *individual*
-  FE and RE (linearmodels has no two-way RE); ``twoways`` changes the FE model reported and
-  the F test (two-way within against pooled, as plm's ``pFtest(twoways, pooling)``).
+  the conventional vcovs, df = number of slope coefficients; a negative value is reported as
+  negative, flagged not valid (p NaN; plm returns its absolute value) and not used for the
+  model choice. It always compares *individual* FE and RE (there is no two-way RE here);
+  ``twoways`` changes the FE model reported and the F test (two-way within against pooled,
+  as plm's ``pFtest(twoways, pooling)``).
 - Mundlak: pooled OLS of y on x and the city means of x, cluster-robust (same HC1 convention)
   Wald test that the mean coefficients are zero, χ²(#means) — valid under heteroskedasticity
   and serial correlation, unlike the classical Hausman.
-- Durbin–Wu–Hausman endogeneity test (control function): first stage ``mig`` on its lag and the
+- Durbin–Wu–Hausman endogeneity test (control function), the reported endogeneity test: first
+  stage ``mig`` on its lag (the instrument is pairnet's choice: seed 000 names none) and the
   other regressors with city FE; the first-stage residual is added to the FE model; the
-  statistic is the squared t of that residual (χ²(1), conventional and clustered variants).
+  statistic is the squared t of that residual (χ²(1) conventional; F(1, G−1) with CR1).
   The IV estimate itself is pyfixest ``y ~ controls | city | mig ~ L_mig``.
-- Hausman IV vs FE (the test seed 000 reports: "统计量为 3.06，在 93.04%的概率下接受原假设";
-  chi2.sf(3.06, 8) = 0.9305, i.e. Stata ``hausman iv fe`` over all 8 slopes): the contrast
+- Hausman IV vs FE (the form of the statistic seed 000 reports, "统计量为 3.06，在 93.04%的概率下
+  接受原假设"; chi2.sf(3.06, 8) = 0.9305, i.e. Stata ``hausman iv fe`` over all 8 slopes, with
+  an instrument the paper does not name, so not a replication): the contrast
   ``(b_IV − b_FE)'(V_IV − V_FE)⁺(b_IV − b_FE)`` over the common slope coefficients, with the
   conventional vcovs (each model's own σ², as Stata's default), a generalized (eigenvalue)
   inverse and df = rank(V_IV − V_FE); the FE model is refitted on the IV's rows (each city's
@@ -539,7 +550,7 @@ def fit_pooled(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[
 
 @functools.cache
 def _tight_demeaning() -> dict[str, Any]:
-    """pyfixest demeaning to 1e-12 (its default 1e-6 leaves ~1e-7 in two-way SEs)."""
+    """Demeaning options for pyfixest: 1e-12 (its default 1e-6 leaves ~1e-7 in two-way SEs)."""
     try:
         from pyfixest.demeaners import MapDemeaner
     except ImportError:  # pyfixest before the typed demeaner options
@@ -934,7 +945,7 @@ def wild_fit(fit: PanelFit, *, draws: int = 9999, weights: WildWeights = "radema
     elif fit.n_clusters < WILD_MIN_CLUSTERS:
         reason = (f"not run: {fit.n_clusters} clusters, fewer than {WILD_MIN_CLUSTERS} (too few "
                   "distinct bootstrap samples)")
-    if reason is not None:
+    if reason is not None or fit.design is None:
         if fit.design is None and fit.wild.get("status"):
             return fit
         return dataclasses.replace(fit, wild={"status": reason})
