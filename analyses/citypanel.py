@@ -1854,6 +1854,13 @@ def citypanel_suite(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequ
     cluster, twoways = opts.cluster, opts.twoways
     d = prepare(df, entity=entity, time=time, y=y, x=x, cluster=cluster, file=file)
     check_design(d, x, entity=entity, file=file)
+    counts = d.groupby(entity).size()
+    if (counts < 2).any():  # the models re-validate their rows: say it here, with the file
+        short = [str(c) for c in counts[counts < 2].index]
+        raise InputError(f"city {short[0]!r} has 1 row with all of {', '.join([y, *x])} "
+                         f"({len(short)} such cities); a panel model needs each city observed "
+                         "at least twice", file=file, column=entity,
+                         fix="fill the missing values of these cities or drop them")
     n_cl = int(d[cluster or entity].astype(str).nunique())
     if n_cl < 2:
         raise InputError(f"clustered standard errors need at least 2 clusters; `cluster` "
@@ -1893,6 +1900,14 @@ def citypanel_suite(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequ
         dl[lname] = lag_within(dl, lag, entity=entity, time=time)
         lost = int(dl[lname].isna().sum())
         dl2 = dl.dropna(subset=[lname])
+        counts = dl2.groupby(entity).size()
+        short = sorted(set(d[entity]) - set(counts[counts >= 2].index))
+        if short:
+            raise InputError(f"with `lag` {lag!r}, city {short[0]!r} keeps fewer than 2 years "
+                             f"that have the previous year's {lag} ({len(short)} such "
+                             "cities); the lag models need each city twice",
+                             file=file, column=entity,
+                             fix="drop these cities, fill their gaps, or run without `lag`")
         xl = [lname if c == lag else c for c in x]
         lfits = {"baseline": boot(fit_fe(dl2, x=xl, **kw))}
         if opts.interact:

@@ -132,3 +132,21 @@ def test_options_validate_wild_fields():
                {"wild_weights": "normal"}):
         with pytest.raises(InputError):
             CityPanelOptions(**kw)
+
+
+def test_city_left_with_one_complete_or_lagged_row_exits_2(run_cli, panel_b, tmp_path):
+    first = panel_b["firm"] == panel_b["firm"].iloc[0]
+    rows = panel_b.index[first]
+    one = panel_b.copy()
+    one.loc[rows[1:], "x2"] = np.nan  # one complete row left
+    gap = one.copy()
+    gap.loc[rows[3], "x2"] = 0.5  # two complete rows, neither with the previous year
+    for name, frame, extra, needle in (
+            ("one", one, [], "has 1 row with all of y, x1, x2, x3"),
+            ("gap", gap, ["--lag", "x1"], "with --lag 'x1', city")):
+        p = tmp_path / f"{name}.csv"
+        frame.to_csv(p, index=False)
+        res = run_cli("citypanel", p, *ARGS, *extra, "--wild-draws", "0", "--out",
+                      tmp_path / name)
+        assert res.code == 2 and needle in res.stderr, res.stderr
+        assert f"{name}.csv, column 'firm'" in res.stderr and res.stderr.count("\n") == 1
