@@ -49,7 +49,7 @@ class Text(str):
     def __repr__(self) -> str:
         return f"Text({self.en!r}, {self.zh!r})"
 
-    def __add__(self, other: str) -> Text:  # type: ignore[override]
+    def __add__(self, other: str) -> Text:
         o = other if isinstance(other, Text) else Text(other, other)
         return Text(self.en + o.en, (self.zh or self.en) + (o.zh or o.en))
 

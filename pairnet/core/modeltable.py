@@ -57,7 +57,8 @@ class ModelColumn:
     ----------
     coef : DataFrame
         Index = term; at least ``estimate, std_error, p_value`` (broom's names; ``statistic``,
-        ``conf_low, conf_high`` used when present).
+        ``conf_low, conf_high`` used when present). A ``p_wild`` column (the wild cluster
+        bootstrap p per coefficient) is shown in brackets under the SE where it is finite.
     depvar : str or Text
         The outcome, as shown above the column.
     fixef : sequence of str
@@ -99,7 +100,7 @@ class _Plugin:
     """A :class:`ModelColumn` in maketables' plug-in format, rendered in one language."""
 
     def __init__(self, col: ModelColumn, lang: Lang,
-                 coef_labels: Mapping[str, str | Text]) -> None:
+                 coef_labels: Mapping[str, str | Text], wild: bool = False) -> None:
         self._col, self._lang = col, lang
         c = col.coef
         names = [render(coef_labels.get(str(t), str(t)), lang) for t in c.index]
@@ -111,6 +112,9 @@ class _Plugin:
         if {"conf_low", "conf_high"} <= set(c.columns):
             tab["ci95l"] = c["conf_low"].to_numpy(float)
             tab["ci95u"] = c["conf_high"].to_numpy(float)
+        if wild:  # every model has the column (maketables reads the tokens off the first)
+            tab["pw"] = (c["p_wild"].to_numpy(float) if "p_wild" in c.columns
+                         else np.full(len(c), np.nan))
         self._tab = tab
 
     @property
@@ -162,7 +166,8 @@ def _etable(t: ModelTable, lang: Lang) -> Any:
     from maketables import ETable
 
     d = t.digits
-    models = [_Plugin(m, lang, t.coef_labels) for m in t.models]
+    wild = _has_coef_wild(t.models)
+    models = [_Plugin(m, lang, t.coef_labels, wild) for m in t.models]
     heads = [render(m.head, lang) for m in t.models]
     present = [k for k in t.stat_keys
                if any(not _blank(m.stats.get(k)) for m in t.models)]
@@ -172,7 +177,8 @@ def _etable(t: ModelTable, lang: Lang) -> Any:
     if STAR_LEGEND(lang) not in note:
         note = (note + " " if note else "") + STAR_LEGEND(lang)
     order = [render(t.coef_labels.get(o, o), lang) for o in t.order]
-    et = ETable(models, coef_fmt=f"b:.{d}f*\n(se:.{d}f)", model_stats=present,
+    fmt = f"b:.{d}f*\n(se:.{d}f)" + ("\n[pw:.3f]" if wild else "")
+    et = ETable(models, coef_fmt=fmt, model_stats=present,
                 model_stats_labels={k: STAT_ROWS[k](lang) for k in present},
                 custom_model_stats=custom or None,
                 felabels={k: render(v, lang) for k, v in t.fixef_labels.items()},
@@ -181,13 +187,22 @@ def _etable(t: ModelTable, lang: Lang) -> Any:
                 order=order or None, exact_match=True,
                 caption=render(t.title, lang), notes=note)
     df = et.df
-    # Yes/No in the fixed-effects rows instead of maketables' x/-
     block = df.index.get_level_values(0)
+    if wild:  # no bracket where the bootstrap did not run for that coefficient
+        coef = block == "coef"
+        df.loc[coef] = df.loc[coef].map(lambda v: str(v).replace("\n[-]", ""))
+    # Yes/No in the fixed-effects rows instead of maketables' x/-
     fe = block == "fe"
     if fe.any():
         yes, no = _YES(lang), _NO(lang)
         df.loc[fe] = df.loc[fe].replace({"x": yes, "-": no})
     return et
+
+
+def _has_coef_wild(models: Sequence[ModelColumn]) -> bool:
+    """Whether any model carries a wild cluster bootstrap p per coefficient (``p_wild``)."""
+    return any("p_wild" in m.coef.columns and bool(np.isfinite(m.coef["p_wild"].to_numpy(float))
+                                                   .any()) for m in models)
 
 
 def _csv_frame(t: ModelTable, df: pd.DataFrame) -> pd.DataFrame:
@@ -207,8 +222,11 @@ def _csv_frame(t: ModelTable, df: pd.DataFrame) -> pd.DataFrame:
         block, lab = (idx[0], idx[-1]) if isinstance(idx, tuple) else ("", idx)
         cells = [str(v) for v in vals]
         if block == "coef":
-            rows.append([str(lab), *[c.split("\n")[0] for c in cells]])
-            rows.append([f"{lab} SE", *[c.split("\n")[1] if "\n" in c else "" for c in cells]])
+            parts = [c.split("\n") for c in cells]
+            rows.append([str(lab), *[q[0] for q in parts]])
+            rows.append([f"{lab} SE", *[q[1] if len(q) > 1 else "" for q in parts]])
+            if any(len(q) > 2 for q in parts):
+                rows.append([f"{lab} wild p", *[q[2] if len(q) > 2 else "" for q in parts]])
         else:
             rows.append([str(lab), *["" if c == "-" else c for c in cells]])
     return pd.DataFrame(rows, columns=["variable", *cols])

@@ -449,7 +449,7 @@ def write_outputs(
         _docx_table(lay, tdir / f"{name}.docx")
         index["tables"].append({"name": name, "title": tab.title, "note": tab.note})
     written: dict[str, FigureFile] = {}
-    with plt.rc_context(_cjk_rc()):  # Chinese labels (city names, zh) need a CJK font
+    with plt.rc_context(_cjk_rc()):  # type: ignore[arg-type]  # CJK font for Chinese labels
         written = _write_figures(out, figures or {}, lang, index)
     write_json(index, out / "outputs.json")  # figure extras may hold numpy scalars
     return StepOutput(folder=out, title=title, results=jres, tables=tables, figures=written,
