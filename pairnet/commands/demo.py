@@ -30,6 +30,6 @@ def command(
     from pairnet.pipeline import run_report
     from pairnet.study import demo_config
 
-    language = cast(Lang, check_literal(lang or "en", Lang, "lang"))
+    language = cast(Lang, check_literal("en" if lang is None else lang, Lang, "lang"))
     path = run_report(demo_config(seed, lang=language), out, progress=progress, strict=strict)
     typer.echo(str(path))
