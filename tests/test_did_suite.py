@@ -109,7 +109,7 @@ def test_unbalanced_panel_runs_with_fallbacks(tmp_path):
     s = simulate_staggered(n_units=40, n_periods=8, effect=1.0, seed=2)
     s["y"] = s["y"].abs()
     s = s.drop(index=[5, 77, 140]).reset_index(drop=True)
-    result = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", placebo=20,
+    result = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=20,
                        distance=["dist"], seed=4)
     res = result.to_dict()
     assert res["meta"]["balanced"] is False
@@ -134,7 +134,7 @@ def test_controls_without_baseline_and_always_treated_are_reported(tmp_path):
     add2 = pd.concat([add.assign(unit="always1"), add.assign(unit="always2")])
     add2["cohort"] = 1990
     s = pd.concat([s, add2], ignore_index=True)
-    result = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", controls=["x"],
+    result = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, controls=["x"],
                        placebo=0, distance=None, cs=False)
     res = result.to_dict()
     nb = res["meta"]["controls_no_baseline"]
@@ -162,7 +162,7 @@ def test_unexpected_failure_of_an_optional_estimator_is_a_note(monkeypatch):
 
     monkeypatch.setattr(suite, "did2s", boom)
     s = simulate_staggered(n_units=20, n_periods=6, effect=1.0, seed=3)
-    result = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0,
+    result = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=0,
                        distance=None, cs=False)
     res = result.to_dict()
     assert res["alternatives"]["did2s"] == {"error": "unexpected RuntimeError: shape mismatch"}
@@ -184,7 +184,7 @@ def test_failure_of_the_main_twfe_is_not_hidden(monkeypatch):
     monkeypatch.setattr(suite, "twfe", boom)
     s = simulate_staggered(n_units=20, n_periods=6, effect=1.0, seed=3)
     with pytest.raises(RuntimeError, match="twfe broke"):
-        did_suite(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0,
+        did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=0,
                   distance=None, cs=False)
 
 
@@ -192,7 +192,7 @@ def test_constant_extra_outcome_is_left_out_with_a_note():
     s = simulate_staggered(n_units=12, n_periods=6, seed=3)
     s["branches"] = 0.0
     s["other"] = s["y"] * 2
-    result = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0,
+    result = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=0,
                        cs=False, distance=None, extra_y=("branches", "other"))
     res = result.to_dict()
     assert "error" in res["extra_y"]["branches"] and "constant" in res["extra_y"]["branches"]["error"]
@@ -238,16 +238,16 @@ def test_bad_options_are_input_errors_naming_the_parameter(kwargs, needle):
 def test_overrides_replace_fields_of_the_options():
     s = simulate_staggered(n_units=16, n_periods=6, seed=2)
     base = DIDOptions(placebo=0, cs=False, distance=None, leads=2, lags=2)
-    a = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", options=base)
-    b = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", options=base,
+    a = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, options=base)
+    b = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, options=base,
                   placebo=7, seed=3)
     assert a.placebo is None and b.placebo is not None and len(b.placebo.draws) == 7
-    assert b.options == dataclasses.replace(base, placebo=7, seed=3)
+    assert b.options == dataclasses.replace(base, placebo=7, seed=3, wild_draws=0)
     assert list(b.event_study.table["rel_time"]) == [-2, -1, 0, 1, 2]
     with pytest.raises(TypeError, match="n_draws"):
-        did_suite(s, unit="unit", time="time", cohort="cohort", y="y", n_draws=3)
+        did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, n_draws=3)
     with pytest.raises(InputError, match="`cs_est_method`"):
-        did_suite(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0,
+        did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=0,
                   distance=None, cs_est_method="ols")
 
 
@@ -259,7 +259,7 @@ def distance_run():
     s["gap_km"] = s["dist"] * 2
     treated = s.loc[s["cohort"] > 0, "unit"].iloc[0]
     s.loc[s["unit"] == treated, "gap_km"] = np.nan  # missing for a treated unit: not estimable
-    return did_suite(s, unit="unit", time="time", cohort="cohort", y="y", controls=["x"],
+    return did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, controls=["x"],
                      placebo=0, cs=False, distance=["border_km", "gap_km", "dist"])
 
 
@@ -299,7 +299,7 @@ def test_distance_model_falls_back_and_names_the_columns(distance_run):
     with pytest.raises(InputError, match="`variant`"):
         r.distance_model("border_km", "both")  # type: ignore[arg-type]
     s = simulate_staggered(n_units=12, n_periods=5, seed=1)
-    none = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0, cs=False,
+    none = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=0, cs=False,
                      distance=None)
     with pytest.raises(InputError, match="no distance-interacted models"):
         none.distance_model("border_km")
@@ -355,7 +355,7 @@ def test_time_varying_covariate_reaches_att_gt_aligned():
     s["x 1"] = rng.normal(size=len(s)) + 0.3 * s["time"]
     s["y"] = s["y"] + 0.5 * s["x 1"]
     s = s.sample(frac=1.0, random_state=3).reset_index(drop=True)
-    res = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0,
+    res = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=0,
                     distance=None, cs_covariates=["x 1"], cs_est_method="reg").to_dict()
     direct = att_gt(s, yname="y", tname="time", idname="unit", gname="cohort",
                     xformla=["x 1"], est_method="reg")
@@ -370,7 +370,7 @@ def test_time_varying_covariate_reaches_att_gt_aligned():
 def test_bad_cs_method_is_an_input_error():
     s = simulate_staggered(n_units=10, n_periods=5, seed=1)
     with pytest.raises(InputError, match="`cs_est_method`"):
-        did_suite(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0,
+        did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=0,
                   distance=None, cs_est_method="ols")
 
 

@@ -46,6 +46,22 @@ def command(
     cs_est_method: Annotated[str, typer.Option(
         "--cs-method", help="Callaway–Sant'Anna estimator: dr (doubly robust), ipw or reg.")
     ] = "dr",
+    cluster: Annotated[str, typer.Option(
+        "--cluster", help="Column to cluster every model's SEs by (CRV1, t(G-1) p-values); "
+                          "default the unit, e.g. origin (the helper city).")] = "",
+    wild_draws: Annotated[int, typer.Option(
+        "--wild-draws", help="Wild cluster bootstrap draws when there are fewer than 50 "
+                             "clusters (0 = off; Rademacher with 2^G <= draws: all 2^G sign "
+                             "vectors).")] = 9999,
+    wild_weights: Annotated[str, typer.Option(
+        "--wild-weights", help="Wild bootstrap weights: rademacher or webb.")] = "rademacher",
+    leads: Annotated[int, typer.Option(
+        "--leads", help="Event-study periods before treatment (>= 1; base -1).")] = 5,
+    lags: Annotated[int, typer.Option(
+        "--lags", help="Event-study periods from treatment on.")] = 10,
+    ends: Annotated[str, typer.Option(
+        "--ends", help="Event-study periods beyond the window: bin (lump into the end "
+                       "points) or trim (drop those treated observations).")] = "bin",
 ) -> None:
     """Staggered DID suite: TWFE, event study, Callaway–Sant'Anna, placebo, distance."""
     from pairnet.analyses.did_suite import DIDOptions, did_suite
@@ -61,14 +77,24 @@ def command(
         extra_y=parse_list(extra_y),
         cluster2=None if cluster2.strip().lower() == "none" else parse_list(cluster2),
         seed=seed, cs=not no_cs, bstrap=bstrap, cs_covariates=parse_list(cs_covariates),
-        cs_est_method=cs_est_method)  # type: ignore[arg-type]
+        cs_est_method=cs_est_method,  # type: ignore[arg-type]
+        cluster=cluster or None, wild_draws=wild_draws,
+        wild_weights=wild_weights,  # type: ignore[arg-type]
+        leads=leads, lags=lags, ends=ends)  # type: ignore[arg-type]
     check_out_dir(out)
     df = read_table(data, what="panel")
     res = did_suite(df, unit=unit, time=time, cohort=cohort, y=y, options=options,
                     file=str(data))
     write_result(res, out)
     tw = res.twfe
-    typer.echo(f"TWFE treat = {tw.estimate:.6g} (SE {tw.se:.6g}), N = {tw.nobs}")
+    pw = ""
+    if tw.wild:
+        w = next(iter(tw.wild.values()))
+        pw = (f", p_wild = {w.p_value:.4g}" if w.p_value > 0 else
+              f", p_wild < {1 / w.n_draws:.2g}") + f" ({w.n_draws} bootstrap draws)"
+    typer.echo(f"TWFE treat = {tw.estimate:.6g} (SE {tw.se:.6g}, clustered by {tw.cluster}, "
+               f"{tw.n_clusters} clusters, p = {float(tw.coef['p_value'].iloc[0]):.4g}{pw}), "
+               f"N = {tw.nobs}")
     if res.placebo is not None:
         typer.echo(f"placebo p = {res.placebo.p_value:.4g} ({len(res.placebo.draws)} draws)")
     if res.cs_att_gt is not None:
