@@ -115,24 +115,36 @@ def adapt(m: Any) -> Fit:
                model=m)
 
 
-def feols(fml: str, data: pd.DataFrame, vcov: str | Mapping[str, str] = "iid",
-          **kwargs: Any) -> Fit:
-    """``pyfixest.feols`` (its own warnings about dropped singletons are left to the caller)."""
+def _demeaner(fixef_tol: float | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``demeaner=MapDemeaner(fixef_tol=...)`` when a tolerance is asked for."""
+    if fixef_tol is None:
+        return kwargs
+    import pyfixest as pf
+
+    return {**kwargs, "demeaner": pf.MapDemeaner(fixef_tol=fixef_tol)}
+
+
+def feols(fml: str, data: pd.DataFrame, vcov: str | Mapping[str, str] = "iid", *,
+          fixef_tol: float | None = None, **kwargs: Any) -> Fit:
+    """``pyfixest.feols`` (its own warnings about dropped singletons are left to the caller).
+
+    ``fixef_tol``: convergence of the fixed-effect demeaning (pyfixest's default 1e-6).
+    """
     import pyfixest as pf
 
     v = dict(vcov) if isinstance(vcov, Mapping) else vcov
-    return adapt(pf.feols(fml, data=data, vcov=v, **kwargs))
+    return adapt(pf.feols(fml, data=data, vcov=v, **_demeaner(fixef_tol, kwargs)))
 
 
-def fepois(fml: str, data: pd.DataFrame, vcov: str | Mapping[str, str] = "iid",
-           **kwargs: Any) -> Fit:
+def fepois(fml: str, data: pd.DataFrame, vcov: str | Mapping[str, str] = "iid", *,
+           fixef_tol: float | None = None, **kwargs: Any) -> Fit:
     """``pyfixest.fepois``, with pyfixest's UserWarnings (separation, dropped rows) silenced."""
     import pyfixest as pf
 
     v = dict(vcov) if isinstance(vcov, Mapping) else vcov
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        return adapt(pf.fepois(fml, data=data, vcov=v, **kwargs))
+        return adapt(pf.fepois(fml, data=data, vcov=v, **_demeaner(fixef_tol, kwargs)))
 
 
 def did2s(data: pd.DataFrame, **kwargs: Any) -> Fit:

@@ -105,6 +105,7 @@ class WildOptions:
         """Whether the bootstrap runs with ``n_clusters`` clusters."""
         return self.draws > 0 and 2 <= n_clusters < self.max_clusters
 _SAFE = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_FIXEF_TOL = 1e-10  # fixed-effect convergence of pyfixest (its default 1e-6 is too loose)
 
 
 # --------------------------------------------------------------------------------------------
@@ -702,7 +703,9 @@ def _feols(fml: str, data: pd.DataFrame, cluster: str = "cluster") -> Fit:
         # pyfixest warns on dropped singletons / collinear dummies; the result records N
         warnings.simplefilter("ignore", UserWarning)
         try:
-            return pf_feols(fml, data, {"CRV1": cluster})
+            # pyfixest's default fixed-effect tolerance (1e-6) leaves CRV1 SEs of unbalanced
+            # panels up to ~1e-6 (relative) off R fixest; 1e-10 agrees to ~1e-10
+            return pf_feols(fml, data, {"CRV1": cluster}, fixef_tol=_FIXEF_TOL)
         except ValueError as exc:  # pyfixest: all variables collinear, etc.
             raise EstimationError(f"cannot estimate {fml.split('~')[0].strip()}: "
                                   f"{' '.join(str(exc).split())}") from exc
@@ -836,7 +839,7 @@ def ppml(panel: DIDPanel, *, y: str | None = None, controls: bool = False,
         f2, x = control_columns(panel, controls_as)
         f = pd.concat([f, f2.drop(columns=f2.columns.intersection(f.columns))], axis=1)
     m = pf_fepois(f"{yname} ~ {' + '.join(['treat', *x])} | unit + time", f,
-                  {"CRV1": "cluster"})
+                  {"CRV1": "cluster"}, fixef_tol=_FIXEF_TOL)
     n_all = int(f[yname].notna().sum())
     res = _from_pyfixest(m, name="ppml", y=ylab, keep=["treat"], controls=bool(x),
                          extra={"nobs_dropped": n_all - m.nobs,
