@@ -661,7 +661,9 @@ class DIDSuiteResult(ResultBase):
         log(1 + y)), ``ppml``, the Callaway–Sant'Anna aggregations (``cs_simple``,
         ``cs_dynamic`` pre/post averages, ``cs_calendar``, ``cs_group``), ``sun_abraham``,
         ``did2s`` and each distance model (``distance:COL``: ``treat``, ``treat:COL`` and the
-        ``break_even`` distance). ``controls`` says whether controls (for CS: covariates)
+        ``break_even`` distance). Sun–Abraham's ATT row is followed by its per-period rows
+        (``rel_time::k``). With the wild bootstrap the TWFE and distance rows carry ``p_wild``
+        and its interval (NaN elsewhere). ``controls`` says whether controls (for CS: covariates)
         entered.
         """
         parts: list[pd.DataFrame] = []
@@ -911,8 +913,8 @@ def did_suite(
                      f"period (cohorts {', '.join(map(str, rules['early']['cohorts']))}): "
                      + rules["early"]["rule"])
     if p.n_clusters < WILD_MAX_CLUSTERS and not o.wild_draws:
-        notes.append(f"only {p.n_clusters} clusters and the wild bootstrap is off "
-                     "(`wild_draws` 0): CRV1 t(G−1) inference may over-reject")
+        notes.append(f"only {p.n_clusters} clusters and the wild bootstrap is off (0 "
+                     "draws): CRV1 t(G−1) inference may over-reject")
 
     # Tables 1 and 2, Figure 1 ------------------------------------------------------------
     desc = descriptives(p, y=[p.y])
