@@ -12,6 +12,15 @@ args <- commandArgs(trailingOnly = FALSE)
 here <- dirname(normalizePath(sub("^--file=", "", args[grep("^--file=", args)])))
 source(file.path(here, "json_full.R"))
 setFixest_nthreads(1)
+# fixest >= 0.13 drops observations perfectly fit by the fixed effects (singletons) by default;
+# didimputation's first stage then cannot impute units observed untreated only once (mpdta's
+# 2004 cohort), which BJS's estimator imputes. Keep them, as fixest did before 0.13:
+imp <- function(...) {
+
+  setFixest_estimation(fixef.rm = "infinite_coef")
+  on.exit(setFixest_estimation(reset = TRUE))
+  did_imputation(...)
+}
 
 datasets <- list(
   staggered = list(file = "staggered_diag.csv", id = "id", t = "year", g = "first_treat",
@@ -48,8 +57,8 @@ one <- function(cfg) {
                                         time = I(as.numeric(w$dat_result$T)),
                                         weight = I(w$dat_result$weight)))
   # BJS imputation: static, horizons, pre-trends
-  st <- did_imputation(d, "yy", "gg", "tt", "uid")
-  hz <- did_imputation(d, "yy", "gg", "tt", "uid", horizon = TRUE, pretrends = cfg$pre)
+  st <- imp(d, "yy", "gg", "tt", "uid")
+  hz <- imp(d, "yy", "gg", "tt", "uid", horizon = TRUE, pretrends = cfg$pre)
   out$imputation <- list(
     static = list(estimate = st$estimate, std_error = st$std.error),
     horizon = list(term = I(as.character(hz$term)), estimate = I(hz$estimate),
@@ -100,8 +109,8 @@ mw <- feols(y ~ D | id + year, d, weights = ~w, cluster = ~id)
 ww <- twowayfeweights(data.frame(yy = d$y, uid = match(d$id, sort(unique(d$id))), tt = d$year, dd = d$D, ww = d$w),
                       "yy", "uid", "tt", "dd", type = "feTR", weights = d$w,
                       summary_measures = TRUE)
-iw <- did_imputation(d, "y", "first_treat", "year", "id", wname = "w")
-ifx <- did_imputation(d, "y", "first_treat", "year", "id",
+iw <- imp(d, "y", "first_treat", "year", "id", wname = "w")
+ifx <- imp(d, "y", "first_treat", "year", "id",
                       first_stage = ~ 0 | id + region^year, horizon = TRUE)
 res$staggered_weighted <- list(
   twfe = list(estimate = unname(coef(mw)), std_error = unname(se(mw))),
