@@ -140,3 +140,23 @@ def test_imputation_weights_and_fixed_effects():
         got = res.coef.loc[f"tau::{int(row.term)}"]
         assert abs(got["estimate"] - row.estimate) < EST
         assert abs(got["std_error"] - row.std_error) < SE
+
+
+# --- stacked DID ----------------------------------------------------------------------------
+STACK = {"staggered": (3, 2), "mpdta": (2, 1)}
+
+
+def test_stacked_matches_fixest_on_the_r_stack(case):
+    from pairnet.analyses.stacked import stacked_did
+
+    name, p = case
+    r = CORE[name]["stacked"]
+    res = stacked_did(p, leads=STACK[name][0], lags=STACK[name][1])
+    assert res.nobs == r["static"]["nobs"]
+    assert abs(res.att - r["static"]["estimate"]) < EST
+    assert abs(res.se - r["static"]["std_error"]) < SE
+    ev = r["event"]
+    for term, b, s in zip(ev["term"], ev["estimate"], ev["std_error"], strict=True):
+        k = int(term.split("::")[1].split(":")[0])
+        got = res.coef.loc[f"rel_time::{k}"]
+        assert abs(got["estimate"] - b) < EST and abs(got["std_error"] - s) < SE
