@@ -76,7 +76,16 @@ one <- function(cfg) {
     pw[[as.character(p)]] <- slope_for_power(sigma = unname(vcov(es)), targetPower = p,
                                              tVec = k, referencePeriod = -1)
   }
-  out$pretrends <- list(slope_50 = pw[["0.5"]], slope_80 = pw[["0.8"]])
+  # the same root, solved tightly with a deterministic MVN probability (Miwa), to compare
+  # at 1e-6 (slope_for_power's uniroot stops at tol = eps^0.25 ~ 1.2e-4)
+  pre <- which(k < -1); Sp <- unname(vcov(es))[pre, pre]; rt <- k[pre] + 1
+  ub <- sqrt(diag(Sp)) * 1.96
+  pwr <- function(s) 1 - mvtnorm::pmvnorm(mean = rt * s, sigma = Sp, lower = -ub, upper = ub,
+                                          algorithm = mvtnorm::Miwa(steps = 4096))[1]
+  tight <- sapply(c(0.5, 0.8), function(p) uniroot(function(s) pwr(s) - p, c(0, 8 * max(sqrt(diag(Sp)))),
+                                                     tol = 1e-13)$root)
+  out$pretrends <- list(slope_50 = pw[["0.5"]], slope_80 = pw[["0.8"]],
+                        slope_50_tight = tight[1], slope_80_tight = tight[2])
   # stacked DID: one stack per cohort, window [g - L, g + K], clean controls = never treated
   # inside the window's end (cohort 0 or first treated after g + K); FE unit^stack, time^stack
   L <- cfg$stack_leads; K <- cfg$stack_lags
