@@ -137,25 +137,50 @@ def _eta_lp(y: np.ndarray, x: np.ndarray, sd: np.ndarray
     return float(res.fun), res.x[1:], -np.asarray(res.ineqlin.marginals), True
 
 
-def _eta_values(ys: np.ndarray, x: np.ndarray, sd: np.ndarray) -> np.ndarray:
-    """η for many right-hand sides at once, by enumerating the vertices of the LP.
+class _EtaSolver:
+    """η(y) = min_δ max_i (y_i − X_iδ)/sd_i for many y, by enumerating the LP's vertices.
 
-    η(y) = min_δ max_i (y_i − X_iδ)/sd_i is convex piecewise linear in δ; its minimum sits at
-    a point where k + 1 of the pieces are equal, so it is the smallest value of the max over
-    those candidate points (exactly the LP's optimum).
+    η is convex piecewise linear in δ; its minimum sits where k + 1 of the pieces are equal,
+    so it is the smallest value of the max over those candidate points (the LP optimum
+    exactly). At a non-degenerate optimum the duals solve ``[sd_B, X_B]' λ_B = e_1``.
     """
-    m, k = x.shape
-    best = np.full(len(ys), np.inf)
-    w = np.column_stack([sd, x])
-    for rows in itertools.combinations(range(m), k + 1):
-        sub = w[list(rows)]
-        if abs(np.linalg.det(sub)) < 1e-12:
-            continue
-        sol = np.linalg.solve(sub, ys[:, list(rows)].T).T  # (eta, delta) per draw
-        delta = sol[:, 1:]
-        val = ((ys - delta @ x.T) / sd).max(axis=1)
-        best = np.minimum(best, val)
-    return best
+
+    def __init__(self, x: np.ndarray, sd: np.ndarray) -> None:
+        m, k = x.shape
+        self.x, self.sd, self.k = x, sd, k
+        w = np.column_stack([sd, x])
+        subs, invs = [], []
+        for rows in itertools.combinations(range(m), k + 1):
+            sub = w[list(rows)]
+            if abs(np.linalg.det(sub)) > 1e-12:
+                subs.append(rows)
+                invs.append(np.linalg.inv(sub))
+        self.rows = np.array(subs, dtype=int)
+        self.inv = np.array(invs)
+        self.w = w
+
+    def values(self, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """η and the minimising δ for each row of ``ys``."""
+        yr = ys[:, self.rows]                         # (n, nsub, k+1)
+        sol = np.einsum("sij,nsj->nsi", self.inv, yr)  # (n, nsub, k+1)
+        delta = sol[:, :, 1:]
+        val = ((ys[:, None, :] - delta @ self.x.T) / self.sd).max(axis=2)
+        best = val.argmin(axis=1)
+        idx = np.arange(len(ys))
+        return val[idx, best], delta[idx, best]
+
+    def solve(self, y: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, bool]:
+        """η, δ, the duals λ and whether they are unique (a non-degenerate vertex)."""
+        eta_a, delta_a = self.values(y[None, :])
+        eta, delta = float(eta_a[0]), delta_a[0]
+        slack = eta - (y - self.x @ delta) / self.sd
+        act = np.flatnonzero(np.abs(slack) <= 1e-9 * max(1.0, abs(eta)))
+        if len(act) != self.k + 1:
+            return eta, delta, np.array([]), False
+        lam_b = np.linalg.solve(self.w[act].T, np.r_[1.0, np.zeros(self.k)])
+        lam = np.zeros(len(y))
+        lam[act] = lam_b
+        return eta, delta, lam, bool((lam_b > -1e-9).all())
 
 
 def _lf_cv(x: np.ndarray, sigma: np.ndarray, kappa: float, seed: int = 0,
@@ -163,7 +188,7 @@ def _lf_cv(x: np.ndarray, sigma: np.ndarray, kappa: float, seed: int = 0,
     """``.compute_least_favorable_cv`` (nuisance case) with R's draws."""
     sd = np.sqrt(np.diag(sigma))
     xi = _r_rmvnorm(sims, sigma, seed)
-    eta = _eta_values(xi, x, sd)
+    eta, _ = _EtaSolver(x, sd).values(xi)
     return _quantile7(eta, 1 - kappa)
 
 
@@ -241,15 +266,24 @@ def _vlo_vup_dual(eta: float, s_t: np.ndarray, gamma: np.ndarray, sigma: np.ndar
 
 
 def _lf_test(y_t: np.ndarray, x_t: np.ndarray, sigma: np.ndarray, alpha: float, kappa: float,
-             lf_cv: float) -> bool:
+             lf_cv: float, solver: _EtaSolver | None = None) -> bool:
     """``.lp_conditional_test_fn`` with the LF hybrid: True = reject."""
     m, k = x_t.shape
     sd = np.sqrt(np.diag(sigma))
-    eta, _, lam, ok = _eta_lp(y_t, x_t, sd)
-    if not ok:
-        return False
-    if eta > lf_cv:
-        return True
+    if solver is not None:
+        eta, _, lam, unique = solver.solve(y_t)
+        if eta > lf_cv:
+            return True
+        if not unique:  # a degenerate vertex: take the LP solver's dual vertex
+            eta, _, lam, ok = _eta_lp(y_t, x_t, sd)
+            if not ok:
+                return False
+    else:
+        eta, _, lam, ok = _eta_lp(y_t, x_t, sd)
+        if not ok:
+            return False
+        if eta > lf_cv:
+            return True
     mod_size = (alpha - kappa) / (1 - kappa)
     b_idx = lam > 1e-6
     degenerate = int(b_idx.sum()) != k + 1
@@ -306,11 +340,12 @@ def _rm_accept(beta: np.ndarray, sigma: np.ndarray, npre: int, npost: int, l_vec
             sig_y = a @ sigma @ a.T
             x_r, sig_r = x_all[rows], sig_y[np.ix_(rows, rows)]
             lf = _lf_cv(x_r, sig_r, kappa, seed)
+            solver = _EtaSolver(x_r, np.sqrt(np.diag(sig_r)))
             for i, th in enumerate(grid):
                 if accept[i]:
                     continue
                 y_t = (yv - a_one * th)[rows]
-                if not _lf_test(y_t, x_r, sig_r, alpha, kappa, lf):
+                if not _lf_test(y_t, x_r, sig_r, alpha, kappa, lf, solver):
                     accept[i] = True
     return accept
 
@@ -370,17 +405,32 @@ def _bias_constant(l_vec: np.ndarray) -> float:
     return s - float(np.arange(1, t + 1) @ l_vec)
 
 
+def _minvar_w(sigma: np.ndarray, npre: int, l_vec: np.ndarray) -> np.ndarray:
+    """The pre-period weights of least variance with ``sum(w) = Σ_s s·l_s`` (``.findLowestH``).
+
+    The |·| constraints of HonestDiD only tie the slack U to w, so this is a linear KKT system.
+    """
+    q, a, _ = _var_mats(sigma, npre, l_vec)
+    k = npre
+    target = float(np.arange(1, len(l_vec) + 1) @ l_vec)
+    kkt = np.block([[2 * q, np.ones((k, 1))], [np.ones((1, k)), np.zeros((1, 1))]])
+    return np.linalg.lstsq(kkt, np.r_[-a, target], rcond=None)[0][:k]
+
+
 def _worst_bias(h: float, sigma: np.ndarray, npre: int, l_vec: np.ndarray
                 ) -> tuple[float, np.ndarray]:
-    """``.findWorstCaseBiasGivenH`` (before × M): min bias s.t. sd ≤ h."""
+    """``.findWorstCaseBiasGivenH`` (before × M): min bias s.t. sd ≤ h; (bias, l_pre)."""
     q, a, c = _var_mats(sigma, npre, l_vec)
     k = npre
     target = float(np.arange(1, len(l_vec) + 1) @ l_vec)
     absm = _abs_rows(k)
     const = _bias_constant(l_vec)
-    # a start on the constraints: the minimum-bias weights (all weight on the last pre period)
-    w0 = np.r_[np.zeros(k - 1), target]
-    u0 = np.abs(np.cumsum(w0)) + 1e-9
+    wv = _minvar_w(sigma, npre, l_vec)
+    var_min = float(wv @ q @ wv + a @ wv + c)
+    if h * h <= var_min * (1 + 1e-10):  # the feasible set is the least-variance point
+        if h * h < var_min * (1 - 1e-8):
+            return float("inf"), np.full(k, np.nan)
+        return float(const + np.abs(np.cumsum(wv)).sum()), _w_to_l(k) @ wv
     cons = [{"type": "ineq", "fun": lambda z: -(absm @ z), "jac": lambda z: -absm},
             {"type": "eq", "fun": lambda z: np.array([z[k:].sum() - target]),
              "jac": lambda z: np.r_[np.zeros(k), np.ones(k)][None, :]},
@@ -388,28 +438,30 @@ def _worst_bias(h: float, sigma: np.ndarray, npre: int, l_vec: np.ndarray
              "fun": lambda z: np.array([h * h - (z[k:] @ q @ z[k:] + a @ z[k:] + c)]),
              "jac": lambda z: np.r_[np.zeros(k), -(2 * q @ z[k:] + a)][None, :]}]
     obj = np.r_[np.ones(k), np.zeros(k)]
+    w_end = np.r_[np.zeros(k - 1), target]
     best = None
-    for start in (np.r_[u0, w0], np.r_[np.abs(np.cumsum(np.full(k, target / k))) + 1e-9,
-                                     np.full(k, target / k)]):
+    # strictly feasible starts between the least-variance and the least-bias weights
+    for lam in (0.5, 0.9, 0.1):
+        w0 = lam * wv + (1 - lam) * w_end
+        if float(w0 @ q @ w0 + a @ w0 + c) > h * h:
+            w0 = wv
+        start = np.r_[np.abs(np.cumsum(w0)) + 1e-6, w0]
         res = optimize.minimize(lambda z: obj @ z, start, jac=lambda z: obj, constraints=cons,
-                                method="SLSQP", options={"ftol": 1e-15, "maxiter": 1000})
-        if res.success and (best is None or res.fun < best.fun):
+                                method="SLSQP", options={"ftol": 1e-15, "maxiter": 2000})
+        feas = (res.x[k:] @ q @ res.x[k:] + a @ res.x[k:] + c <= h * h * (1 + 1e-9)
+                and abs(res.x[k:].sum() - target) < 1e-9)
+        if feas and (best is None or res.fun < best.fun):
             best = res
     if best is None:
         return float("inf"), np.full(k, np.nan)
     w = best.x[k:]
-    return float(const + best.fun), _w_to_l(k) @ w
+    return float(const + np.abs(np.cumsum(w)).sum()), _w_to_l(k) @ w
 
 
 def _lowest_h(sigma: np.ndarray, npre: int, l_vec: np.ndarray) -> float:
     """``.findLowestH``: the smallest sd of an affine estimator with these constraints."""
     q, a, c = _var_mats(sigma, npre, l_vec)
-    k = npre
-    target = float(np.arange(1, len(l_vec) + 1) @ l_vec)
-    # the |.| constraints only tie U to w; minimising the variance over w with sum(w) = target
-    kkt = np.block([[2 * q, np.ones((k, 1))], [np.ones((1, k)), np.zeros((1, 1))]])
-    sol = np.linalg.lstsq(kkt, np.r_[-a, target], rcond=None)[0]
-    w = sol[:k]
+    w = _minvar_w(sigma, npre, l_vec)
     return float(np.sqrt(w @ q @ w + a @ w + c))
 
 
