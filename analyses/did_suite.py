@@ -50,6 +50,17 @@ from pairnet.analyses.did import (
     twfe,
 )
 from pairnet.analyses.placebo import PlaceboResult, placebo_test
+
+# --- issue 16: modern DID diagnostics (kept in their own block for easy merges) -------------
+from pairnet.analyses._fe import parse_fe
+from pairnet.analyses.diagnostics import (
+    DIAGNOSTICS,
+    DIDDiagnostics,
+    cs_dynamic_vcov,
+    did_diagnostics,
+    event_study_vcov,
+)
+from pairnet.analyses.honest import M_DEFAULT, MBAR_DEFAULT
 from pairnet.core.errors import InputError, PairnetError
 from pairnet.core.options import check_literal
 from pairnet.core.results import TIDY_COLUMNS, Figure, ResultBase, Table
@@ -57,6 +68,7 @@ from pairnet.core.results import TIDY_COLUMNS, Figure, ResultBase, Table
 __all__ = ["DIDOptions", "DIDSuiteResult", "DistanceVariant", "did_suite"]
 
 DistanceVariant = Literal["controls", "no_controls"]
+EventEnds = Literal["bin", "trim"]
 
 _EST_NAMES = {"dr": "doubly robust", "ipw": "inverse probability weighting",
               "reg": "outcome regression"}
@@ -127,6 +139,22 @@ class DIDOptions:
     cs_est_method : {"dr", "ipw", "reg"}
         Callaway–Sant'Anna estimator: doubly robust, inverse probability weighting or outcome
         regression (R ``est_method``; without covariates all three coincide).
+    ends : {"bin", "trim"}
+        Event-window ends: ``bin`` lumps treated cells outside ``-leads..+lags`` into the end
+        points; ``trim`` drops them (never-treated units are kept).
+    diagnostics : sequence of str
+        Which modern diagnostics run (:data:`pairnet.analyses.diagnostics.DIAGNOSTICS`:
+        ``bacon, dcdh_weights, imputation, stacked, honest, pretrend_power``); ``()`` = none.
+    fe : str or sequence of str
+        Fixed effects of the imputation first stage and (beyond unit and time, interacted with
+        the stack) of the stacked DID: ``"unit+time"`` or e.g. ``"unit+time+origin^time"``;
+        other terms name columns of the data.
+    weights : str, optional
+        Observation-weight column for the dCDH weights, imputation and stacked DID.
+    honest_mbar, honest_m : sequence of float
+        HonestDiD's M̄ (relative magnitudes) and M (smoothness) values.
+    honest_grid : int
+        θ grid points of the C-LF inversion (HonestDiD's ``gridPoints``).
 
     Raises
     ------
@@ -149,6 +177,14 @@ class DIDOptions:
     lags: int = 10
     cs_covariates: Sequence[str] = ()
     cs_est_method: EstMethod = "dr"
+    # issue 16 diagnostics
+    ends: EventEnds = "bin"
+    diagnostics: Sequence[str] = DIAGNOSTICS
+    fe: str | Sequence[str] = ("unit", "time")
+    weights: str | None = None
+    honest_mbar: Sequence[float] = MBAR_DEFAULT
+    honest_m: Sequence[float] = M_DEFAULT
+    honest_grid: int = 100
 
     def __post_init__(self) -> None:
         def put(name: str, value: Any) -> None:
@@ -173,6 +209,32 @@ class DIDOptions:
                              "pass the number of periods of the event-study window"))
         put("cs", bool(self.cs))
         put("bstrap", bool(self.bstrap))
+        self._check_diagnostics(put)
+
+    def _check_diagnostics(self, put: Any) -> None:
+        """Issue 16 options: event-window ends, diagnostics, fixed effects, weights, HonestDiD."""
+        check_literal(self.ends, EventEnds, "ends")
+        diag = _columns(self.diagnostics)
+        bad = [d for d in diag if d not in DIAGNOSTICS]
+        if bad:
+            raise InputError(f"unknown diagnostic(s) {', '.join(bad)}", file="`diagnostics`",
+                             fix=f"choose from {', '.join(DIAGNOSTICS)}, or none")
+        put("diagnostics", diag)
+        put("fe", parse_fe(self.fe))
+        if "unit" not in self.fe or "time" not in self.fe:
+            raise InputError("`fe` must contain unit and time", file="`fe`",
+                             fix="e.g. `fe` unit+time+origin^time")
+        for name in ("honest_mbar", "honest_m"):
+            vals = tuple(float(v) for v in getattr(self, name))
+            if any(not np.isfinite(v) or v < 0 for v in vals):
+                raise InputError(f"`{name}` must be numbers >= 0, got {list(vals)}",
+                                 file=f"`{name}`", fix="e.g. 0,0.5,1,1.5,2")
+            put(name, vals)
+        g = _count(self.honest_grid, "honest_grid", "pass a number of grid points >= 10")
+        if g < 10:
+            raise InputError(f"`honest_grid` must be >= 10, got {g}", file="`honest_grid`",
+                             fix="pass a number of grid points >= 10 (HonestDiD: 100-1000)")
+        put("honest_grid", g)
 
 
 def _options(options: DIDOptions | None, overrides: Mapping[str, Any]) -> DIDOptions:
@@ -279,6 +341,8 @@ class DIDSuiteResult(ResultBase):
     distance_errors: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     extra_y_errors: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    #: issue 16: Goodman-Bacon, dCDH weights, imputation, stacked, HonestDiD, pre-trend power
+    diagnostics: DIDDiagnostics | None = field(default=None, repr=False)
 
     # --- accessors ---------------------------------------------------------------------------
     @property
@@ -415,6 +479,10 @@ class DIDSuiteResult(ResultBase):
             res["distance"] = self._distance_dict()
         if self.panel.extra_y:
             res["extra_y"] = self._extra_y_dict()
+        if self.diagnostics is not None:
+            res["diagnostics"] = self.diagnostics.to_dict()
+        res["event_window"] = {"leads": self.options.leads, "lags": self.options.lags,
+                               "ends": self.options.ends}
         res["notes"] = list(self.notes)
         return res
 
@@ -520,6 +588,8 @@ class DIDSuiteResult(ResultBase):
                 did_table(ext), "Table 5. Other outcomes",
                 "Model (1) on further outcomes, levels and log(1 + y), without and with "
                 "controls; SE clustered by unit.")
+        if self.diagnostics is not None:
+            tables.update(self.diagnostics.tables())
         return tables
 
     def figures(self) -> dict[str, Figure]:
@@ -558,6 +628,8 @@ class DIDSuiteResult(ResultBase):
                     d.plot(), f"Effect by distance ({col})",
                     "β1 + β2·distance with 95% CI band (clustered SE); dashed line = "
                     "break-even distance −β1/β2.")
+        if self.diagnostics is not None:
+            figures.update(self.diagnostics.figures())
         return figures
 
     # --- tidy and summary --------------------------------------------------------------------
@@ -608,6 +680,8 @@ class DIDSuiteResult(ResultBase):
         for pl in (self.placebo, self.placebo_log1p):
             if pl is not None:
                 lines.append(pl.summary())
+        if self.diagnostics is not None:
+            lines += ["", self.diagnostics.summary()]
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -709,10 +783,11 @@ def did_suite(
     """
     o = _options(options, overrides)
     dist_cols, c2 = _resolve_columns(data, unit, o)
+    data, diag_cols, fe_user = _diagnostic_columns(data, o, file)
     p = prepare_panel(data, unit=unit, time=time, cohort=cohort, y=y, controls=o.controls,
                       distance=dist_cols, extra_y=o.extra_y,
                       origin=c2[0] if c2 else None, destination=c2[1] if c2 else None,
-                      covariates=o.cs_covariates, file=file)
+                      covariates=[*o.cs_covariates, *diag_cols], file=file)
     check_identified(p, file=file)
     has2 = bool(c2)
     notes: list[str] = []
@@ -750,7 +825,7 @@ def did_suite(
         except Exception as exc:  # optional: a failure is recorded, never a crash
             errors["ppml"] = _why(exc)
             notes.append(f"PPML skipped: {_why(exc)}")
-    es = event_study(p, leads=o.leads, lags=o.lags, controls=bool(o.controls),
+    es = event_study(_event_window(p, o), leads=o.leads, lags=o.lags, controls=bool(o.controls),
                      controls_as=o.controls_as)
 
     # Table 3 -----------------------------------------------------------------------------
@@ -805,9 +880,84 @@ def did_suite(
             continue
         ext[p.label(ey)] = _baseline_models(p, ey, o.controls_as, has2)
 
+    diag = _diagnostics(p, o, fe_user) if o.diagnostics else None
+    if diag is not None:
+        notes += [f"{k} skipped: {v}" for k, v in diag.errors.items()]
+    if o.ends == "trim":
+        notes.append(f"event window trimmed: treated cells outside -{o.leads}..+{o.lags} left "
+                     "out of the event study (never-treated units kept)")
+
     return DIDSuiteResult(
         panel=p, options=o, meta=meta, descriptives=desc, twfe_models=base, event_study=es,
         ppml=pp, cs_att_gt=cs_res, cs_aggte=cs_agg, sun_abraham=alts.get("sun_abraham"),
         did2s=alts.get("did2s"), placebo=pl, placebo_log1p=pl2, distance=dmodels,
         extra_y=ext, errors=errors, distance_errors=derrors, extra_y_errors=ext_errors,
-        notes=tuple(dict.fromkeys(notes)))
+        notes=tuple(dict.fromkeys(notes)), diagnostics=diag)
+
+
+# --------------------------------------------------------------------------------------------
+# issue 16: event window ends and the modern diagnostics (their own block for easy merges)
+# --------------------------------------------------------------------------------------------
+def _event_window(panel: DIDPanel, o: DIDOptions) -> DIDPanel:
+    """``ends="trim"``: the panel without treated cells outside ``-leads..+lags``."""
+    if o.ends == "bin":
+        return panel
+    f = panel.frame
+    rel = f["rel_time"]
+    out = rel.notna() & ((rel < -o.leads) | (rel > o.lags))
+    return dataclasses.replace(panel, frame=f.loc[~out].reset_index(drop=True))
+
+
+def _diagnostic_columns(data: pd.DataFrame, o: DIDOptions, file: str | None
+                        ) -> tuple[pd.DataFrame, list[str], dict[str, str]]:
+    """Fixed-effect columns (as integer codes) and the weights column, carried in the panel."""
+    parts = [q for t in o.fe for q in t.split("^") if q not in ("unit", "time")]
+    parts = list(dict.fromkeys(parts))
+    missing = [c for c in parts if c not in data.columns]
+    if o.weights is not None and o.weights not in data.columns:
+        missing.append(o.weights)
+    if missing:
+        raise InputError(f"missing column(s) {', '.join(map(repr, missing))} named in `fe` / "
+                         "`weights`", file=file, column=missing[0],
+                         fix="name columns of the data in `fe` (e.g. unit+time+origin^time) "
+                             "and `weights`")
+    if not parts and o.weights is None:
+        return data, [], {}
+    data = data.copy()
+    cols: list[str] = []
+    fe_user: dict[str, str] = {}
+    for c in parts:
+        miss = np.flatnonzero(data[c].isna().to_numpy())
+        if len(miss):
+            raise InputError("missing fixed-effect value", file=file, column=c,
+                             rows=miss.tolist(), fix="fill these values or drop `fe` terms")
+        code = f"fe_code_{c}"
+        data[code] = pd.factorize(data[c], sort=True)[0].astype(float)
+        cols.append(code)
+        fe_user[c] = code
+    if o.weights is not None:
+        cols.append(o.weights)
+    return data, cols, fe_user
+
+
+def _diagnostics(p: DIDPanel, o: DIDOptions, fe_user: Mapping[str, str]) -> DIDDiagnostics:
+    safe = {user: s for s, user in p.names.items()}
+    fe_names = {c: safe[code] for c, code in fe_user.items()}
+    weights = safe[o.weights] if o.weights is not None else None
+    pw = _event_window(p, o)
+
+    def es_vcov() -> tuple[np.ndarray, np.ndarray, list[int]]:
+        return event_study_vcov(pw, leads=o.leads, lags=o.lags, controls=bool(o.controls),
+                                controls_as=o.controls_as)
+
+    def cs_vcov() -> tuple[np.ndarray, np.ndarray, list[int]]:
+        f = p.frame
+        res = att_gt(f[["unit", "time", "cohort", p.y]], yname=p.y, tname="time",
+                     idname="unit", gname="cohort", control_group=o.control_group,
+                     base_period="universal")
+        return cs_dynamic_vcov(aggte(res, "dynamic", min_e=-o.leads, max_e=o.lags))
+
+    return did_diagnostics(p, event_study=es_vcov, cs_dynamic=cs_vcov if o.cs else None,
+                           run=o.diagnostics, fe=o.fe, fe_names=fe_names, weights=weights,
+                           leads=o.leads, lags=o.lags, honest_mbar=o.honest_mbar,
+                           honest_m=o.honest_m, honest_grid=o.honest_grid)
