@@ -195,7 +195,7 @@ def bacon_decomposition(panel: DIDPanel, *, y: str | None = None) -> BaconResult
     if not panel.is_balanced:
         raise InputError("the Goodman-Bacon decomposition needs a balanced panel (every unit in "
                          "every period)", column=panel.source.get("time"),
-                         fix="balance the panel, or turn the decomposition off (`bacon`)")
+                         fix="balance the panel, or leave bacon out of `diagnostics`")
     times = np.sort(f["time"].unique())
     t0, t1 = int(times[0]), int(times[-1])
     n_t = len(times)

@@ -709,7 +709,7 @@ def honest_did(beta: Sequence[float] | np.ndarray, sigma: np.ndarray,
                  np.arange(base + 1, (post.max() if len(post) else base) + 1)]
     if len(rt) != len(want) or (rt != want).any():
         raise InputError(f"HonestDiD needs consecutive event times around {base} (got "
-                         f"{list(rt)})", file="`honest`",
+                         f"{list(rt)})", file="`diagnostics`",
                          fix="use an event study with every period of its window")
     if len(pre) < 2 or len(post) < 1:
         raise EstimationError("HonestDiD needs at least 2 pre-period and 1 post-period "
@@ -725,7 +725,7 @@ def honest_did(beta: Sequence[float] | np.ndarray, sigma: np.ndarray,
     z = stats.norm.ppf(1 - alpha / 2)
     for target in targets:
         if target not in ("first", "average"):
-            raise InputError(f"unknown HonestDiD target {target!r}", file="`honest`",
+            raise InputError(f"unknown HonestDiD target {target!r}", file="`diagnostics`",
                              fix="use first and/or average")
         lv = (np.r_[1.0, np.zeros(npost - 1)] if target == "first"
               else np.full(npost, 1.0 / npost))
