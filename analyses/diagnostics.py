@@ -199,18 +199,18 @@ def did_diagnostics(
             errors[f"honest_{src}"] = _why(exc)
             continue
         if "pretrend_power" in run:
-            attempt(f"pretrend_power_{src}",
-                    lambda b=beta, s=sigma, r=rt, src=src: pretrend_power(b, s, r, source=src,
-                                                                          y=y))
+            def power(b: Any = beta, s: Any = sigma, r: Any = rt, src: str = src) -> Any:
+                return pretrend_power(b, s, r, source=src, y=y)
+            attempt(f"pretrend_power_{src}", power)
         if "honest" in run:
             keep = [i for i, k in enumerate(rt) if -honest_pre - 1 <= k < honest_post]
             b = np.asarray(beta)[keep]
             s = np.asarray(sigma)[np.ix_(keep, keep)]
             r = [rt[i] for i in keep]
-            attempt(f"honest_{src}",
-                    lambda b=b, s=s, r=r, src=src: honest_did(
-                        b, s, r, mbar=honest_mbar, m=honest_m, grid_points=honest_grid,
-                        source=src, y=y))
+            def honest(b: Any = b, s: Any = s, r: Any = r, src: str = src) -> Any:
+                return honest_did(b, s, r, mbar=honest_mbar, m=honest_m,
+                                  grid_points=honest_grid, source=src, y=y)
+            attempt(f"honest_{src}", honest)
     settings = {"run": list(run), "fe": "+".join(fe), "weights": weights,
                 "stacked_window": [leads, lags], "honest_mbar": list(honest_mbar),
                 "honest_m": list(honest_m), "honest_grid": honest_grid,

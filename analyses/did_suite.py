@@ -29,7 +29,16 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+# --- issue 16: modern DID diagnostics (kept in their own block for easy merges) -------------
+from pairnet.analyses._fe import parse_fe
 from pairnet.analyses.cs import AggteResult, ATTgtResult, ControlGroup, EstMethod, aggte, att_gt
+from pairnet.analyses.diagnostics import (
+    DIAGNOSTICS,
+    DIDDiagnostics,
+    cs_dynamic_vcov,
+    did_diagnostics,
+    event_study_vcov,
+)
 from pairnet.analyses.did import (
     DISTANCE_COLUMNS,
     ControlsAs,
@@ -49,18 +58,8 @@ from pairnet.analyses.did import (
     sun_abraham,
     twfe,
 )
-from pairnet.analyses.placebo import PlaceboResult, placebo_test
-
-# --- issue 16: modern DID diagnostics (kept in their own block for easy merges) -------------
-from pairnet.analyses._fe import parse_fe
-from pairnet.analyses.diagnostics import (
-    DIAGNOSTICS,
-    DIDDiagnostics,
-    cs_dynamic_vcov,
-    did_diagnostics,
-    event_study_vcov,
-)
 from pairnet.analyses.honest import M_DEFAULT, MBAR_DEFAULT
+from pairnet.analyses.placebo import PlaceboResult, placebo_test
 from pairnet.core.errors import InputError, PairnetError
 from pairnet.core.options import check_literal
 from pairnet.core.results import TIDY_COLUMNS, Figure, ResultBase, Table

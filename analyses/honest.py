@@ -508,7 +508,7 @@ def flci(beta: np.ndarray, sigma: np.ndarray, npre: int, npost: int, l_vec: np.n
             it += 1
             x = (a + b) / 2
             fpx = (half(x + dif) - half(x - dif)) / (2 * dif)
-            failed = fpx > fpb + failtol or fpx + failtol < fpa or it > maxiter
+            failed = bool(fpx > fpb + failtol or fpx + failtol < fpa or it > maxiter)
             if fpx > 0:
                 b = x
             else:

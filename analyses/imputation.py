@@ -295,7 +295,7 @@ def imputation_did(panel: DIDPanel, *, y: str | None = None,
 
 def _se_inner(adj: np.ndarray, v: np.ndarray, tr: np.ndarray, g: np.ndarray, ev: np.ndarray,
               cluster: np.ndarray) -> np.ndarray:
-    """didimputation's conservative clustered SE of each estimand (column of ``v``)."""
+    """Didimputation's conservative clustered SE of each estimand (column of ``v``)."""
     out = []
     key = pd.MultiIndex.from_arrays([g, ev])
     for j in range(v.shape[1]):

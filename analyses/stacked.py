@@ -162,12 +162,12 @@ def stacked_did_frame(frame: pd.DataFrame, *, y: str, leads: int, lags: int,
     need = ["unit", "time", "cohort", y] + ([weights] if weights else [])
     f = frame[need].copy()
     extra = fe_codes(frame, list(fe), fe_names) if fe else []
-    for i, c in enumerate(extra):
-        f[f"xfe{i}"] = c
+    for i, codes in enumerate(extra):
+        f[f"xfe{i}"] = codes
     t0, t1 = int(f["time"].min()), int(f["time"].max())
     g = f["cohort"].to_numpy()
     parts, rows = [], []
-    for c in sorted(int(x) for x in np.unique(g[(g > t0) & (g <= t1)])):
+    for c in sorted(int(v) for v in np.unique(g[(g > t0) & (g <= t1)])):
         win = (f["time"] >= c - leads) & (f["time"] <= c + lags)
         clean = (f["cohort"] == 0) | (f["cohort"] > c + lags)
         s = f[win & ((f["cohort"] == c) | clean)].copy()
