@@ -11,6 +11,7 @@ failure is one line in ``errors`` and never stops the suite.
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -85,7 +86,9 @@ class DIDDiagnostics(ResultBase):
         """Every diagnostic's tables."""
         out: dict[str, Table] = {}
         for p in self._parts().values():
-            out.update(p.tables())
+            # the suite's tables carry plain-string titles (its results contract)
+            out.update({k: dataclasses.replace(t, title=str(t.title))
+                        for k, t in p.tables().items()})
         return out
 
     def figures(self) -> dict[str, Figure]:
