@@ -149,7 +149,8 @@ class StackedResult(ResultBase):
 
 def stacked_did_frame(frame: pd.DataFrame, *, y: str, leads: int, lags: int,
                       fe: Sequence[str] = (), fe_names: dict[str, str] | None = None,
-                      weights: str | None = None, label: str | None = None) -> StackedResult:
+                      weights: str | None = None, label: str | None = None,
+                      cluster: str = "unit") -> StackedResult:
     """Stacked DID on a frame with ``unit, time, cohort`` (0 = never) and ``y``.
 
     ``fe`` = further fixed-effect terms (beyond unit and time), each interacted with the stack.
@@ -159,7 +160,8 @@ def stacked_did_frame(frame: pd.DataFrame, *, y: str, leads: int, lags: int,
     EstimationError
         No cohort has a clean control or a pre-period inside the panel.
     """
-    need = ["unit", "time", "cohort", y] + ([weights] if weights else [])
+    need = list(dict.fromkeys(["unit", "time", "cohort", y, cluster]
+                              + ([weights] if weights else [])))
     f = frame[need].copy()
     extra = fe_codes(frame, list(fe), fe_names) if fe else []
     for i, codes in enumerate(extra):
@@ -196,9 +198,9 @@ def stacked_did_frame(frame: pd.DataFrame, *, y: str, leads: int, lags: int,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            ms = pf_feols(f"{y} ~ d_st | {fes}", st, {"CRV1": "unit"}, **kw)
-            me = pf_feols(f"{y} ~ {' + '.join(names.values())} | {fes}", st, {"CRV1": "unit"},
-                          **kw)
+            ms = pf_feols(f"{y} ~ d_st | {fes}", st, {"CRV1": cluster}, **kw)
+            me = pf_feols(f"{y} ~ {' + '.join(names.values())} | {fes}", st,
+                          {"CRV1": cluster}, **kw)
         except ValueError as exc:
             raise EstimationError(f"stacked DID failed: {' '.join(str(exc).split())}") from exc
     terms = ["ATT"]
@@ -217,7 +219,7 @@ def stacked_did_frame(frame: pd.DataFrame, *, y: str, leads: int, lags: int,
         coef.loc[ev, "conf_low"] = coef.loc[ev, "estimate"] - q * coef.loc[ev, "std_error"]
         coef.loc[ev, "conf_high"] = coef.loc[ev, "estimate"] + q * coef.loc[ev, "std_error"]
     return StackedResult(coef=coef, stacks=pd.DataFrame(rows), y=label or y, nobs=ms.nobs,
-                         leads=leads, lags=lags, fe=fes.replace("xfe", "fe"),
+                         leads=leads, lags=lags, fe=_fe_label(fes, fe),
                          weighted=weights is not None, df_t=ms.df_t)
 
 
@@ -253,3 +255,10 @@ def stacked_did(panel: DIDPanel, *, y: str | None = None, leads: int = 5, lags: 
     return stacked_did_frame(panel.frame, y=y, leads=leads, lags=lags, fe=extra,
                              fe_names=fe_names, weights=weights, label=panel.label(y))
 
+
+
+def _fe_label(fes: str, terms: Sequence[str]) -> str:
+    """The fixed effects as the user named them (``county^time^stack``)."""
+    for i, t in enumerate(terms):
+        fes = fes.replace(f"xfe{i}^", f"{t}^")
+    return fes
