@@ -86,8 +86,8 @@ class DIDDiagnostics(ResultBase):
         """Every diagnostic's tables."""
         out: dict[str, Table] = {}
         for p in self._parts().values():
-            # the suite's tables carry plain-string titles (its results contract)
-            out.update({k: dataclasses.replace(t, title=str(t.title))
+            # the suite's tables carry plain-string titles and notes (its results contract)
+            out.update({k: dataclasses.replace(t, title=str(t.title), note=str(t.note))
                         for k, t in p.tables().items()})
         return out
 
