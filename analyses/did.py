@@ -901,6 +901,10 @@ class EventStudyResult(ResultBase):
     n_late_as_never: int = 0
     cluster: str = "unit"
     n_clusters: int | None = None
+    #: the estimated window coefficients (base period left out) and their clustered covariance
+    beta: np.ndarray = field(default_factory=lambda: np.zeros(0), repr=False)
+    vcov: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
+    rel_times: tuple[int, ...] = ()
 
     @property
     def has_wild(self) -> bool:
@@ -1100,11 +1104,14 @@ def event_study(panel: DIDPanel, *, y: str | None = None, log1p: bool = False,
     lead_idx = [names.index(_rel_name(k)) for k in range(-leads, base)
                 if _rel_name(k) in names]
     wald = _wald(beta[lead_idx], vc[np.ix_(lead_idx, lead_idx)], df_t)
+    rts = tuple(k for k in range(-leads, lags + 1) if k != base and _rel_name(k) in names)
+    idx = [names.index(_rel_name(k)) for k in rts]
     return EventStudyResult(table=t, wald=wald, y=ylab, nobs=m.nobs, leads=leads,
                             lags=lags, base=base, controls=bool(x), ends=ends,
                             n_trimmed=info["n_trimmed"],
                             n_late_as_never=info["n_late_as_never"],
-                            cluster=panel.cluster_name, n_clusters=panel.n_clusters)
+                            cluster=panel.cluster_name, n_clusters=panel.n_clusters,
+                            beta=beta[idx], vcov=vc[np.ix_(idx, idx)], rel_times=rts)
 
 
 def _wald(b: np.ndarray, v: np.ndarray, df_t: float | None) -> dict[str, float]:

@@ -29,7 +29,15 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+# --- issue 16: modern DID diagnostics (kept in their own block for easy merges) -------------
+from pairnet.analyses._fe import parse_fe
 from pairnet.analyses.cs import AggteResult, ATTgtResult, ControlGroup, EstMethod, aggte, att_gt
+from pairnet.analyses.diagnostics import (
+    DIAGNOSTICS,
+    DIDDiagnostics,
+    cs_dynamic_vcov,
+    did_diagnostics,
+)
 from pairnet.analyses.did import (
     DISTANCE_COLUMNS,
     ControlsAs,
@@ -53,6 +61,7 @@ from pairnet.analyses.did import (
     sun_abraham,
     twfe,
 )
+from pairnet.analyses.honest import M_DEFAULT, MBAR_DEFAULT
 from pairnet.analyses.placebo import PlaceboResult, placebo_test
 from pairnet.analyses.wild import WILD_MAX_CLUSTERS, WildWeights, enumerates
 from pairnet.core.errors import InputError, PairnetError
@@ -148,6 +157,19 @@ class DIDOptions:
     cs_est_method : {"dr", "ipw", "reg"}
         Callaway–Sant'Anna estimator: doubly robust, inverse probability weighting or outcome
         regression (R ``est_method``; without covariates all three coincide).
+    diagnostics : sequence of str
+        Which modern diagnostics run (:data:`pairnet.analyses.diagnostics.DIAGNOSTICS`:
+        ``bacon, dcdh_weights, imputation, stacked, honest, pretrend_power``); ``()`` = none.
+    fe : str or sequence of str
+        Fixed effects of the imputation first stage and (beyond unit and time, interacted with
+        the stack) of the stacked DID: ``"unit+time"`` or e.g. ``"unit+time+origin^time"``;
+        other terms name columns of the data.
+    weights : str, optional
+        Observation-weight column for the dCDH weights, imputation and stacked DID.
+    honest_mbar, honest_m : sequence of float
+        HonestDiD's M̄ (relative magnitudes) and M (smoothness) values.
+    honest_grid : int
+        θ grid points of the C-LF inversion (HonestDiD's ``gridPoints``).
 
     Raises
     ------
@@ -176,6 +198,13 @@ class DIDOptions:
     wild_draws: int = 9999
     wild_weights: WildWeights = "rademacher"
     recipient: str | None = ""
+    # issue 16 diagnostics
+    diagnostics: Sequence[str] = DIAGNOSTICS
+    fe: str | Sequence[str] = ("unit", "time")
+    weights: str | None = None
+    honest_mbar: Sequence[float] = MBAR_DEFAULT
+    honest_m: Sequence[float] = M_DEFAULT
+    honest_grid: int = 100
 
     def __post_init__(self) -> None:
         def put(name: str, value: Any) -> None:
@@ -216,6 +245,32 @@ class DIDOptions:
                                  "pass a number of bootstrap draws, 0 to skip"))
         put("cs", bool(self.cs))
         put("bstrap", bool(self.bstrap))
+        self._check_diagnostics(put)
+
+    def _check_diagnostics(self, put: Any) -> None:
+        """Issue 16 options: event-window ends, diagnostics, fixed effects, weights, HonestDiD."""
+        check_literal(self.ends, EventEnds, "ends")
+        diag = _columns(self.diagnostics)
+        bad = [d for d in diag if d not in DIAGNOSTICS]
+        if bad:
+            raise InputError(f"unknown diagnostic(s) {', '.join(bad)}", file="`diagnostics`",
+                             fix=f"choose from {', '.join(DIAGNOSTICS)}, or none")
+        put("diagnostics", diag)
+        put("fe", parse_fe(self.fe))
+        if "unit" not in self.fe or "time" not in self.fe:
+            raise InputError("`fe` must contain unit and time", file="`fe`",
+                             fix="e.g. `fe` unit+time+origin^time")
+        for name in ("honest_mbar", "honest_m"):
+            vals = tuple(float(v) for v in getattr(self, name))
+            if any(not np.isfinite(v) or v < 0 for v in vals):
+                raise InputError(f"`{name}` must be numbers >= 0, got {list(vals)}",
+                                 file=f"`{name}`", fix="e.g. 0,0.5,1,1.5,2")
+            put(name, vals)
+        g = _count(self.honest_grid, "honest_grid", "pass a number of grid points >= 10")
+        if g < 10:
+            raise InputError(f"`honest_grid` must be >= 10, got {g}", file="`honest_grid`",
+                             fix="pass a number of grid points >= 10 (HonestDiD: 100-1000)")
+        put("honest_grid", g)
 
 
 def _options(options: DIDOptions | None, overrides: Mapping[str, Any]) -> DIDOptions:
@@ -340,6 +395,8 @@ class DIDSuiteResult(ResultBase):
     notes: tuple[str, ...] = ()
     table5_panel: DIDPanel | None = field(default=None, repr=False)
     extra_y_columns: tuple[str, ...] = ()
+    #: issue 16: Goodman-Bacon, dCDH weights, imputation, stacked, HonestDiD, pre-trend power
+    diagnostics: DIDDiagnostics | None = field(default=None, repr=False)
 
     # --- accessors ---------------------------------------------------------------------------
     @property
@@ -478,6 +535,8 @@ class DIDSuiteResult(ResultBase):
             res["distance"] = self._distance_dict()
         if self.extra_y_columns:
             res["extra_y"] = self._extra_y_dict()
+        if self.diagnostics is not None:
+            res["diagnostics"] = self.diagnostics.to_dict()
         res["notes"] = list(self.notes)
         return res
 
@@ -612,6 +671,8 @@ class DIDSuiteResult(ResultBase):
                 f"controls, on {own}; " + _inference_note(
                     p5, WildOptions(draws=o.wild_draws, weights=o.wild_weights, seed=o.seed))
                 + ".")
+        if self.diagnostics is not None:
+            tables.update(self.diagnostics.tables())
         return tables
 
     def figures(self) -> dict[str, Figure]:
@@ -651,6 +712,8 @@ class DIDSuiteResult(ResultBase):
                     d.plot(), f"Effect by distance ({col})",
                     f"β1 + β2·distance with 95% CI band (CRV1 by {self.meta['cluster']}, "
                     f"t({self.meta['df_t']})); dashed line = break-even distance −β1/β2.")
+        if self.diagnostics is not None:
+            figures.update(self.diagnostics.figures())
         return figures
 
     # --- tidy and summary --------------------------------------------------------------------
@@ -704,6 +767,8 @@ class DIDSuiteResult(ResultBase):
         for pl in (self.placebo, self.placebo_log1p):
             if pl is not None:
                 lines.append(pl.summary())
+        if self.diagnostics is not None:
+            lines += ["", self.diagnostics.summary()]
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -846,10 +911,11 @@ def did_suite(
     o = _options(options, overrides)
     dist_cols, c2 = _resolve_columns(data, unit, o)
     own5 = table5_data is not None and bool(o.extra_y)
+    data, diag_cols, fe_user = _diagnostic_columns(data, o, file)
     p = prepare_panel(data, unit=unit, time=time, cohort=cohort, y=y, controls=o.controls,
                       distance=dist_cols, extra_y=() if own5 else o.extra_y,
                       origin=c2[0] if c2 else None, destination=c2[1] if c2 else None,
-                      covariates=o.cs_covariates, file=file, cluster=o.cluster,
+                      covariates=[*o.cs_covariates, *diag_cols], file=file, cluster=o.cluster,
                       recipient=_recipient(data, unit, o))
     check_identified(p, file=file)
     p5: DIDPanel | None = None
@@ -992,9 +1058,72 @@ def did_suite(
     ext_cols = tuple(q5.label(ey) for ey in
                      ([q5.y, *q5.extra_y] if p5 is not None else q5.extra_y))
 
+    diag = _diagnostics(p, o, fe_user, es) if o.diagnostics else None
+    if diag is not None:
+        notes += [f"{k} skipped: {v}" for k, v in diag.errors.items()]
+
     return DIDSuiteResult(
         panel=p, options=o, meta=meta, descriptives=desc, twfe_models=base, event_study=es,
         ppml=pp, cs_att_gt=cs_res, cs_aggte=cs_agg, sun_abraham=alts.get("sun_abraham"),
         did2s=alts.get("did2s"), placebo=pl, placebo_log1p=pl2, distance=dmodels,
         extra_y=ext, errors=errors, distance_errors=derrors, extra_y_errors=ext_errors,
-        notes=tuple(dict.fromkeys(notes)), table5_panel=p5, extra_y_columns=ext_cols)
+        notes=tuple(dict.fromkeys(notes)), table5_panel=p5, extra_y_columns=ext_cols,
+        diagnostics=diag)
+
+
+# --------------------------------------------------------------------------------------------
+# issue 16: event window ends and the modern diagnostics (their own block for easy merges)
+# --------------------------------------------------------------------------------------------
+def _diagnostic_columns(data: pd.DataFrame, o: DIDOptions, file: str | None
+                        ) -> tuple[pd.DataFrame, list[str], dict[str, str]]:
+    """Fixed-effect columns (as integer codes) and the weights column, carried in the panel."""
+    parts = [q for t in o.fe for q in t.split("^") if q not in ("unit", "time")]
+    parts = list(dict.fromkeys(parts))
+    missing = [c for c in parts if c not in data.columns]
+    if o.weights is not None and o.weights not in data.columns:
+        missing.append(o.weights)
+    if missing:
+        raise InputError(f"missing column(s) {', '.join(map(repr, missing))} named in `fe` / "
+                         "`weights`", file=file, column=missing[0],
+                         fix="name columns of the data in `fe` (e.g. unit+time+origin^time) "
+                             "and `weights`")
+    if not parts and o.weights is None:
+        return data, [], {}
+    data = data.copy()
+    cols: list[str] = []
+    fe_user: dict[str, str] = {}
+    for c in parts:
+        miss = np.flatnonzero(data[c].isna().to_numpy())
+        if len(miss):
+            raise InputError("missing fixed-effect value", file=file, column=c,
+                             rows=miss.tolist(), fix="fill these values or drop `fe` terms")
+        code = f"fe_code_{c}"
+        data[code] = pd.factorize(data[c], sort=True)[0].astype(float)
+        cols.append(code)
+        fe_user[c] = code
+    if o.weights is not None:
+        cols.append(o.weights)
+    return data, cols, fe_user
+
+
+def _diagnostics(p: DIDPanel, o: DIDOptions, fe_user: Mapping[str, str],
+                 es: EventStudyResult) -> DIDDiagnostics:
+    safe = {user: s for s, user in p.names.items()}
+    fe_names = {c: safe[code] for c, code in fe_user.items()}
+    weights = safe[o.weights] if o.weights is not None else None
+
+    def es_vcov() -> tuple[np.ndarray, np.ndarray, list[int]]:
+        # the suite's own event study (Figure 1): the same window, ends, cluster and controls
+        return es.beta, es.vcov, list(es.rel_times)
+
+    def cs_vcov() -> tuple[np.ndarray, np.ndarray, list[int]]:
+        f = p.frame
+        res = att_gt(f[["unit", "time", "cohort", p.y]], yname=p.y, tname="time",
+                     idname="unit", gname="cohort", control_group=o.control_group,
+                     base_period="universal")
+        return cs_dynamic_vcov(aggte(res, "dynamic", min_e=-o.leads, max_e=o.lags))
+
+    return did_diagnostics(p, event_study=es_vcov, cs_dynamic=cs_vcov if o.cs else None,
+                           run=o.diagnostics, fe=o.fe, fe_names=fe_names, weights=weights,
+                           leads=o.leads, lags=o.lags, honest_mbar=o.honest_mbar,
+                           honest_m=o.honest_m, honest_grid=o.honest_grid)
