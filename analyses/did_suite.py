@@ -23,21 +23,33 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+# --- issue 16: modern DID diagnostics (kept in their own block for easy merges) -------------
+from pairnet.analyses._fe import parse_fe
 from pairnet.analyses.cs import AggteResult, ATTgtResult, ControlGroup, EstMethod, aggte, att_gt
+from pairnet.analyses.diagnostics import (
+    DIAGNOSTICS,
+    DIDDiagnostics,
+    cs_dynamic_vcov,
+    did_diagnostics,
+)
 from pairnet.analyses.did import (
     DISTANCE_COLUMNS,
     ControlsAs,
     DIDPanel,
     DIDResult,
     DistanceResult,
+    EventEnds,
     EventStudyResult,
+    SunAbrahamResult,
+    WildOptions,
     check_identified,
+    cohort_rules,
     controls_no_baseline,
     descriptives,
     did2s,
@@ -48,7 +60,9 @@ from pairnet.analyses.did import (
     sun_abraham,
     twfe,
 )
+from pairnet.analyses.honest import M_DEFAULT, MBAR_DEFAULT
 from pairnet.analyses.placebo import PlaceboResult, placebo_test
+from pairnet.analyses.wild import WILD_MAX_CLUSTERS, WildWeights, enumerates
 from pairnet.core.errors import InputError, PairnetError
 from pairnet.core.i18n import Text
 from pairnet.core.modeltable import ModelColumn, model_table
@@ -125,7 +139,23 @@ class DIDOptions:
     bstrap : bool
         Multiplier-bootstrap SEs for CS instead of analytic ones.
     leads, lags : int
-        Event-study window (endpoints binned).
+        Event-study window ``-leads..+lags`` (``leads`` >= 1: the base period −1 is a lead).
+    ends : {"bin", "trim"}
+        Relative periods beyond the window: ``bin`` lumps them into the end points (the
+        paper's −5 and +10), ``trim`` drops those treated observations (never-treated units
+        stay whole).
+    cluster : str or None
+        Column the SEs of every model are clustered by (CRV1, t(G−1)); None = the unit. E.g.
+        ``origin`` (the helper city: 9 clusters in seed 003).
+    wild_draws : int
+        Wild cluster bootstrap draws when there are fewer than 50 clusters (0 = off);
+        Rademacher weights are enumerated in full when 2^G ≤ draws.
+    wild_weights : {"rademacher", "webb"}
+        Wild bootstrap weights (Webb's six-point weights for very few clusters).
+    recipient : str or None
+        Recipient-city column of a pair panel: a stand-in baseline value of a control comes
+        from before the recipient's earliest cohort (as the pair panel builds it); ``""`` =
+        ``destination`` when it is a column and not the unit; None = the unit's own cohort.
     cs_covariates : sequence of str
         Covariates of Callaway–Sant'Anna (R ``did``'s ``xformla = ~ x1 + x2``); numeric,
         finite, never missing. As R ``did`` does with panel data, each unit's value in the
@@ -134,12 +164,26 @@ class DIDOptions:
     cs_est_method : {"dr", "ipw", "reg"}
         Callaway–Sant'Anna estimator: doubly robust, inverse probability weighting or outcome
         regression (R ``est_method``; without covariates all three coincide).
+    diagnostics : sequence of str
+        Which modern diagnostics run (:data:`pairnet.analyses.diagnostics.DIAGNOSTICS`:
+        ``bacon, dcdh_weights, imputation, stacked, honest, pretrend_power``); ``()`` = none.
+    fe : str or sequence of str
+        Fixed effects of the imputation first stage and (beyond unit and time, interacted with
+        the stack) of the stacked DID: ``"unit+time"`` or e.g. ``"unit+time+origin^time"``;
+        other terms name columns of the data.
+    weights : str, optional
+        Observation-weight column for the dCDH weights, imputation and stacked DID.
+    honest_mbar, honest_m : sequence of float
+        HonestDiD's M̄ (relative magnitudes) and M (smoothness) values.
+    honest_grid : int
+        θ grid points of the C-LF inversion (HonestDiD's ``gridPoints``).
 
     Raises
     ------
     InputError
         An unknown option string, ``cluster2`` not naming two columns, a negative or
-        fractional ``placebo``, ``leads``, ``lags`` or ``seed``.
+        fractional ``placebo``, ``lags``, ``seed`` or ``wild_draws``, ``leads`` below 1, an
+        empty ``cluster``.
     """
 
     controls: Sequence[str] = ()
@@ -156,6 +200,18 @@ class DIDOptions:
     lags: int = 10
     cs_covariates: Sequence[str] = ()
     cs_est_method: EstMethod = "dr"
+    ends: EventEnds = "bin"
+    cluster: str | None = None
+    wild_draws: int = 9999
+    wild_weights: WildWeights = "rademacher"
+    recipient: str | None = ""
+    # issue 16 diagnostics
+    diagnostics: Sequence[str] = DIAGNOSTICS
+    fe: str | Sequence[str] = ("unit", "time")
+    weights: str | None = None
+    honest_mbar: Sequence[float] = MBAR_DEFAULT
+    honest_m: Sequence[float] = M_DEFAULT
+    honest_grid: int = 100
 
     def __post_init__(self) -> None:
         def put(name: str, value: Any) -> None:
@@ -169,17 +225,59 @@ class DIDOptions:
         check_literal(self.control_group, ControlGroup, "control_group")
         check_literal(self.controls_as, ControlsAs, "controls_as")
         check_literal(self.cs_est_method, EstMethod, "cs_est_method")
+        check_literal(self.ends, EventEnds, "ends")
+        check_literal(self.wild_weights, WildWeights, "wild_weights")
+        if self.cluster is not None:
+            if not isinstance(self.cluster, str) or not self.cluster.strip():
+                raise InputError(f"`cluster` must name a column, got {self.cluster!r}",
+                                 file="`cluster`",
+                                 fix="name the column to cluster by (e.g. origin), or leave "
+                                     "it out to cluster by the unit")
+            put("cluster", self.cluster.strip())
         if self.cluster2 is not None and len(self.cluster2) not in (0, 2):
             raise InputError(f"expecting two columns for `cluster2`, got {list(self.cluster2)}",
                              file="`cluster2`",
                              fix="name two columns, e.g. `cluster2` origin,destination")
         put("placebo", _count(self.placebo, "placebo", "pass a number of draws, 0 to skip"))
         put("seed", _count(self.seed, "seed", "pass a whole number >= 0"))
-        for name in ("leads", "lags"):
-            put(name, _count(getattr(self, name), name,
-                             "pass the number of periods of the event-study window"))
+        fix_leads = "the base period -1 is a lead: pass `leads` 1 or more"
+        lv = self.leads
+        if isinstance(lv, bool) or not isinstance(lv, (int, np.integer)) or lv < 1:
+            raise InputError(f"`leads` must be a whole number >= 1, got {lv!r}",
+                             file="`leads`", fix=fix_leads)
+        put("leads", int(lv))
+        put("lags", _count(self.lags, "lags",
+                           "pass the number of event-study periods from treatment on"))
+        put("wild_draws", _count(self.wild_draws, "wild_draws",
+                                 "pass a number of bootstrap draws, 0 to skip"))
         put("cs", bool(self.cs))
         put("bstrap", bool(self.bstrap))
+        self._check_diagnostics(put)
+
+    def _check_diagnostics(self, put: Any) -> None:
+        """Issue 16 options: event-window ends, diagnostics, fixed effects, weights, HonestDiD."""
+        check_literal(self.ends, EventEnds, "ends")
+        diag = _columns(self.diagnostics)
+        bad = [d for d in diag if d not in DIAGNOSTICS]
+        if bad:
+            raise InputError(f"unknown diagnostic(s) {', '.join(bad)}", file="`diagnostics`",
+                             fix=f"choose from {', '.join(DIAGNOSTICS)}, or none")
+        put("diagnostics", diag)
+        put("fe", parse_fe(self.fe))
+        if "unit" not in self.fe or "time" not in self.fe:
+            raise InputError("`fe` must contain unit and time", file="`fe`",
+                             fix="e.g. `fe` unit+time+origin^time")
+        for name in ("honest_mbar", "honest_m"):
+            vals = tuple(float(v) for v in getattr(self, name))
+            if any(not np.isfinite(v) or v < 0 for v in vals):
+                raise InputError(f"`{name}` must be numbers >= 0, got {list(vals)}",
+                                 file=f"`{name}`", fix="e.g. 0,0.5,1,1.5,2")
+            put(name, vals)
+        g = _count(self.honest_grid, "honest_grid", "pass a number of grid points >= 10")
+        if g < 10:
+            raise InputError(f"`honest_grid` must be >= 10, got {g}", file="`honest_grid`",
+                             fix="pass a number of grid points >= 10 (HonestDiD: 100-1000)")
+        put("honest_grid", g)
 
 
 def _options(options: DIDOptions | None, overrides: Mapping[str, Any]) -> DIDOptions:
@@ -197,13 +295,24 @@ def _options(options: DIDOptions | None, overrides: Mapping[str, Any]) -> DIDOpt
 # the result
 # --------------------------------------------------------------------------------------------
 def _model_dict(r: DIDResult) -> dict[str, Any]:
-    """A TWFE-type model as ``results.json`` holds it (its first term)."""
+    """A TWFE-type model as ``results.json`` holds it (its first term).
+
+    ``p_value`` and ``ci_low``/``ci_high`` are CRV1 with t(G−1) (``df_t``); ``p_wild``,
+    ``ci_wild`` and ``wild`` (how it was drawn) when the wild bootstrap ran.
+    """
     c = r.coef.iloc[0]
     out = {"y": r.y, "controls": r.controls, "coef": float(c.estimate), "se": float(c.std_error),
            "p_value": float(c.p_value), "ci_low": float(c.conf_low),
-           "ci_high": float(c.conf_high), "nobs": r.nobs, "r2": r.r2}
+           "ci_high": float(c.conf_high), "nobs": r.nobs, "r2": r.r2, "cluster": r.cluster,
+           "n_clusters": r.n_clusters,
+           "df_t": (r.n_clusters - 1) if r.n_clusters and r.name != "ppml" else None}
     if "se_cluster2" in r.extra:
         out["se_cluster2"] = r.extra["se_cluster2"]
+    w = r.wild.get(str(r.coef.index[0]))
+    if w is not None:
+        d = w.to_dict()
+        out["p_wild"], out["ci_wild"] = d.pop("p_wild"), d.pop("ci_wild")
+        out["wild"] = d
     return out
 
 
@@ -262,6 +371,11 @@ class DIDSuiteResult(ResultBase):
         ``{outcome: message}`` for further outcomes left out (e.g. constant).
     notes : tuple of str
         Notes for the reader (skipped estimators, no never-treated units, ...).
+    table5_panel : DIDPanel or None
+        Table 5's own panel (``did_suite(..., table5_data=...)``; e.g. seed 003's pairs
+        connected in the all-industry registry); None = Table 5 runs on :attr:`panel`.
+    extra_y_columns : tuple of str
+        Table 5's outcomes (the user's names), in order.
     """
 
     title = "Paired assistance: staggered DID"  # a class attribute, not a field
@@ -286,6 +400,10 @@ class DIDSuiteResult(ResultBase):
     distance_errors: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     extra_y_errors: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    table5_panel: DIDPanel | None = field(default=None, repr=False)
+    extra_y_columns: tuple[str, ...] = ()
+    #: issue 16: Goodman-Bacon, dCDH weights, imputation, stacked, HonestDiD, pre-trend power
+    diagnostics: DIDDiagnostics | None = field(default=None, repr=False)
 
     # --- accessors ---------------------------------------------------------------------------
     @property
@@ -360,8 +478,11 @@ class DIDSuiteResult(ResultBase):
         out: dict[str, Any] = {k: {"error": self.errors[k]} for k in _ALTERNATIVES
                                if k in self.errors}
         for k, r in self.alternatives.items():
-            out[k] = {"att": r.estimate, "se": r.se, "nobs": r.nobs,
+            out[k] = {"att": r.estimate, "se": r.se, "p_value": float(r.coef["p_value"].iloc[0]),
+                      "nobs": r.nobs, "cluster": r.cluster, "n_clusters": r.n_clusters,
                       **{kk: vv for kk, vv in r.extra.items() if kk in _ALT_EXTRA}}
+            if isinstance(r, SunAbrahamResult):
+                out[k]["periods"] = r.periods.copy()
         return out
 
     def _distance_dict(self) -> dict[str, Any]:
@@ -388,8 +509,7 @@ class DIDSuiteResult(ResultBase):
 
     def _extra_y_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for ey in self.panel.extra_y:
-            lab = self.panel.label(ey)
+        for lab in self.extra_y_columns:
             if lab in self.extra_y_errors:
                 out[lab] = {"error": self.extra_y_errors[lab]}
             else:
@@ -420,8 +540,10 @@ class DIDSuiteResult(ResultBase):
                                                        "n_draws", "seed", "method")}
         if self.panel.distance:
             res["distance"] = self._distance_dict()
-        if self.panel.extra_y:
+        if self.extra_y_columns:
             res["extra_y"] = self._extra_y_dict()
+        if self.diagnostics is not None:
+            res["diagnostics"] = self.diagnostics.to_dict()
         res["notes"] = list(self.notes)
         return res
 
@@ -498,16 +620,18 @@ class DIDSuiteResult(ResultBase):
         ppml_model = r.name == "ppml"
         est = (Text("PPML (Poisson)", "PPML（泊松伪极大似然）") if ppml_model
                else Text("OLS (TWFE)", "OLS（双向固定效应）"))
-        cluster = {"unit": _UNIT_WORD.get(self.meta["unit"], Text(self.meta["unit"]))}.get(
-            r.cluster, Text(r.cluster, r.cluster))
+        cluster = _UNIT_WORD.get(
+            self.meta["cluster"] if r.cluster == "unit" else r.cluster,
+            Text(self.meta["cluster"] if r.cluster == "unit" else r.cluster))
+        n_cl = r.n_clusters if r.n_clusters is not None else self._n_clusters(r)
         stats: dict[str, Any] = {
             "controls": r.controls, "estimator": est, "se_type": cluster,
-            "n_clusters": self._n_clusters(r), "N": r.nobs,
-            "r2": None if ppml_model else r.r2}
-        for key in ("p_wild", "p_wild_treat"):
-            if key in r.extra:
-                stats["p_wild"] = r.extra[key]
-        return ModelColumn(r.coef, depvar=r.y, fixef=("unit", "time"), stats=stats, head=head)
+            "n_clusters": n_cl, "N": r.nobs, "r2": None if ppml_model else r.r2}
+        coef = r.coef
+        if r.wild:  # the wild cluster bootstrap p of each coefficient, in brackets
+            coef = coef.assign(p_wild=[r.wild[t].p_value if t in r.wild else np.nan
+                                       for t in coef.index])
+        return ModelColumn(coef, depvar=r.y, fixef=("unit", "time"), stats=stats, head=head)
 
     def _fe_labels(self) -> dict[str, Text]:
         unit = self.meta["unit"]
@@ -522,9 +646,19 @@ class DIDSuiteResult(ResultBase):
         (:func:`pairnet.core.modeltable.model_table`); titles and notes in both languages.
         """
         o, m = self.options, self.meta
-        unit, c2 = m["unit"], m["cluster2"] or ()
+        c2 = m["cluster2"] or ()
         nb = m["controls_no_baseline"]
+        unit, cl = m["unit"], m["cluster"]
         uw = _UNIT_WORD.get(unit, Text(unit))
+        cw = _UNIT_WORD.get(cl, Text(cl))
+        wopts = WildOptions(draws=o.wild_draws, weights=o.wild_weights, seed=o.seed)
+        inference = Text(m["inference"], _inference_note_zh(self.panel, wopts))
+        rules = m["cohort_rules"]
+        n_late = rules["late"]["n_units"]
+        late = Text(f" {n_late} unit(s) first treated after the last period are never treated "
+                    "within the window in every model." if n_late else "",
+                    f" {n_late} 个在末期之后才首次处理的单位在所有模型中视为窗口内从未处理。"
+                    if n_late else "")
         tables: dict[str, Table] = {}
         stat = {c: 3 for c in ("control_mean", "control_sd", "treated_mean", "treated_sd")}
         tables["table1_descriptives"] = Table(
@@ -562,16 +696,17 @@ class DIDSuiteResult(ResultBase):
                   else "")
         two_zh = (f"；“双向聚类标准误”一行按 {c2[0]} 与 {c2[1]} 双向聚类" if c2 else "")
         ppml_en = ("; the PPML column is a Poisson pseudo-maximum-likelihood model (fepois, z "
-                   "inference) of the count in levels" if self.ppml is not None else "")
-        ppml_zh = ("；PPML 列为投资数目水平值的泊松伪极大似然模型（fepois，z 检验）"
+                   "inference, no wild bootstrap) of the count in levels"
+                   if self.ppml is not None else "")
+        ppml_zh = ("；PPML 列为投资数目水平值的泊松伪极大似然模型（fepois，z 检验，无野聚类自助法）"
                    if self.ppml is not None else "")
         tables["table2_twfe"] = model_table(
             cols, Text("Table 2. Effect of pairing (TWFE staggered DID)",
                        "表 2 对口帮扶的效应（双向固定效应渐进双重差分）"),
-            Text(f"y ~ treat | {unit} + year (pyfixest; fixest small-sample corrections); SE "
-                 f"clustered by {unit}{two_en}{base_en}{nb_en}{ppml_en}.",
-                 f"y ~ treat | {uw('zh')} + 年份（pyfixest；fixest 小样本校正）；标准误聚类到"
-                 f"{uw('zh')}{two_zh}{base_zh}{nb_zh}{ppml_zh}。"),
+            Text(f"y ~ treat | {unit} + year (pyfixest feols); {inference.en}{two_en}{base_en}"
+                 f"{nb_en}{ppml_en}. Stars from the CRV1 p-values.{late.en}",
+                 f"y ~ treat | {uw('zh')} + 年份（pyfixest feols）；{inference.zh}{two_zh}{base_zh}"
+                 f"{nb_zh}{ppml_zh}。星号依据 CRV1 p 值。{late.zh}"),
             coef_labels={"treat": "treat"}, fixef_labels=self._fe_labels(), rows=rows,
             row_labels={"se_cluster2": Text("SE two-way clustered", "双向聚类标准误")})
         es = self.event_study
@@ -579,13 +714,19 @@ class DIDSuiteResult(ResultBase):
         tables["event_study"] = Table(
             es.table.copy(), Text("Event study coefficients (Figure 1)",
                                   "事件研究系数（图 1）"),
-            Text(f"Relative-time dummies -{o.leads}..+{o.lags}, endpoints binned, base -1, "
-                 "never-treated units as reference; joint test of leads "
-                 f"chi2({w['df']}) = {w['stat']:.3f}, p = {w['p_value']:.3f}.",
-                 f"相对时期虚拟变量 -{o.leads}..+{o.lags}，两端合并，基期为 -1，以从未处理单位为参照；"
-                 f"处理前各期系数的联合检验 chi2({w['df']}) = {w['stat']:.3f}，p = "
+            Text(f"Relative-time dummies, {es.window_note()}; never-treated units as reference; "
+                 f"{inference.en}"
+                 + ("; p_wild, ci_low_wild, ci_high_wild: wild bootstrap per coefficient"
+                    if es.has_wild else "")
+                 + f". Joint test of leads chi2({w['df']}) = {w['stat']:.3f}, "
+                 f"p = {w['p_value']:.3f}.",
+                 f"相对时期虚拟变量，{es.window_note()}；以从未处理单位为参照；{inference.zh}"
+                 + ("；p_wild、ci_low_wild、ci_high_wild：各系数的野聚类自助法结果"
+                    if es.has_wild else "")
+                 + f"。处理前各期系数的联合检验 chi2({w['df']}) = {w['stat']:.3f}，p = "
                  f"{w['p_value']:.3f}。"),
-            decimals=dict.fromkeys(("coef", "se", "ci_low", "ci_high", "p_value"), 3))
+            decimals=dict.fromkeys(("coef", "se", "ci_low", "ci_high", "p_value", "p_wild",
+                                    "ci_low_wild", "ci_high_wild"), 3))
         se_kind = Text("bootstrap", "自助法") if o.bstrap else Text("analytic", "解析")
         how = self._cs_how()
         if self.cs_att_gt is not None:
@@ -617,19 +758,39 @@ class DIDSuiteResult(ResultBase):
             sa_zh = (f" Sun–Abraham：{a} 个在首期或之前即已处理的单位被剔除（无处理前时期）；{b} 个在"
                      "末期之后才首次处理的单位视为从未处理。")
         tab3 = self._table3()
+        cs_cl = self.cs_att_gt is not None and self.cs_att_gt.clusters is not None
         if len(tab3):
             tables["table3_robust_did"] = Table(
                 tab3, Text("Table 3. Heterogeneity-robust DID estimators",
                            "表 3 异质性稳健的双重差分估计量"),
                 Text(f"Callaway–Sant'Anna (comparison: {o.control_group}-treated, {how.en}, "
-                     f"{se_kind.en} SE); Sun–Abraham interaction-weighted ATT (never-treated "
-                     "controls, cell-count weights); Gardner did2s (pyfixest). SEs clustered by "
-                     "unit; ATT and SE to 3 decimals." + sa_en,
+                     f"{se_kind.en} SE by unit"
+                     + (f", bootstrap clustered by {cl}" if cs_cl else "")
+                     + "); Sun–Abraham interaction-weighted ATT (never-treated controls, "
+                     "cell-count weights; per-period coefficients in sun_abraham_periods), "
+                     f"CRV1 by {cl} with t({m['df_t']}); Gardner did2s (pyfixest), SE by {cl}, "
+                     "normal inference. No wild bootstrap for these; ATT and SE to 3 decimals."
+                     + sa_en + late.en,
                      f"Callaway–Sant'Anna（对照：{_CG_ZH.get(o.control_group, o.control_group)}单位，"
-                     f"{how('zh')}，{se_kind('zh')}标准误）；Sun–Abraham 交互加权 ATT（以从未处理单位"
-                     "为对照，按单元格数加权）；Gardner did2s（pyfixest）。标准误聚类到单位；ATT 与"
-                     "标准误保留 3 位小数。" + sa_zh),
+                     f"{how('zh')}，{se_kind('zh')}标准误按单位"
+                     + (f"，自助法按 {cw('zh')} 聚类" if cs_cl else "")
+                     + "）；Sun–Abraham 交互加权 ATT（以从未处理单位为对照，按单元格数加权；各相对时期"
+                     f"系数见 sun_abraham_periods），CRV1 按 {cw('zh')} 聚类，t({m['df_t']})；"
+                     f"Gardner did2s（pyfixest），标准误按 {cw('zh')} 聚类，正态推断。以上均未做野"
+                     "聚类自助法；ATT 与标准误保留 3 位小数。" + sa_zh + late.zh),
                 decimals={"att": 3, "se": 3})
+        if isinstance(sa, SunAbrahamResult) and len(sa.periods):
+            tables["sun_abraham_periods"] = Table(
+                sa.periods.copy(), Text("Sun–Abraham coefficients by relative period",
+                                        "Sun–Abraham 各相对时期系数"),
+                Text("R fixest sunab aggregation: for each period relative to treatment, the "
+                     "cohort × period coefficients averaged with cohort-share weights (their cell "
+                     "counts; n_cohorts = cohorts observed at that period); reference period −1, "
+                     f"never-treated comparisons, no binning; CRV1 by {cl} with t({m['df_t']}).",
+                     "与 R fixest sunab 的加总相同：对每个相对处理时期，将组别 × 时期系数按组别份额"
+                     "（单元格数）加权平均（n_cohorts = 该时期观测到的组别数）；参照期为 −1，以从未处理"
+                     f"单位为对照，两端不合并；CRV1 按 {cw('zh')} 聚类，t({m['df_t']})。"),
+                decimals=3)
         dres = self._distance_results()
         if dres:
             be = [f"{d.break_even:,.1f}" if np.isfinite(d.break_even) else "" for d in dres]
@@ -642,11 +803,13 @@ class DIDSuiteResult(ResultBase):
             tables["table4_distance"] = model_table(
                 dcols, Text("Table 4. Distance and the effect of pairing",
                             "表 4 地理距离与对口帮扶的效应"),
-                Text("y ~ treat + treat × distance | unit + year, distance in km, SE clustered "
-                     "by unit; break-even distance = −β(treat)/β(treat × distance), its 95% CI "
-                     "by the delta method with the clustered covariance.",
-                     "y ~ treat + treat × 距离 | 单位 + 年份，距离单位为千米，标准误聚类到单位；盈亏平衡"
-                     "距离 = −β(treat)/β(treat × 距离)，其 95% 置信区间由聚类协方差的 delta 方法得到。"),
+                Text(f"y ~ treat + treat × distance | unit + year, distance in km; {inference.en}; "
+                     "break-even distance = −β(treat)/β(treat × distance), its 95% CI by the "
+                     f"delta method with the clustered covariance and t({m['df_t']}), as the "
+                     "coefficients.",
+                     f"y ~ treat + treat × 距离 | 单位 + 年份，距离单位为千米；{inference.zh}；盈亏平衡"
+                     "距离 = −β(treat)/β(treat × 距离)，其 95% 置信区间由聚类协方差的 delta 方法和 "
+                     f"t({m['df_t']}) 得到，与系数相同。"),
                 coef_labels={f"treat:{c}": Text(f"treat × {c}", f"treat × {c}")
                              for c in self.distance_columns},
                 fixef_labels=self._fe_labels(),
@@ -655,16 +818,29 @@ class DIDSuiteResult(ResultBase):
                             "break_even_ci": Text("  95% CI (delta method)",
                                                   "  95% 置信区间（delta 方法）")},
                 order=["treat"])
-        ext = [r for ey in self.panel.extra_y for r in self.extra_y.get(self.panel.label(ey), ())]
+        ext = [r for lab in self.extra_y_columns for r in self.extra_y.get(lab, ())]
         if ext:
+            t5 = m.get("table5", {})
+            if t5.get("own_panel"):
+                own = Text(f"its own panel: N = {t5['n_obs']} = {t5['n_units']} units × "
+                           f"{t5['n_periods']} periods",
+                           f"其自身的面板：N = {t5['n_obs']} = {t5['n_units']} 个单位 × "
+                           f"{t5['n_periods']} 期")
+            else:
+                own = Text(f"the main panel (N = {t5.get('n_obs')})",
+                           f"主面板（N = {t5.get('n_obs')}）")
+            p5 = self.table5_panel or self.panel
+            inf5 = Text(_inference_note(p5, wopts), _inference_note_zh(p5, wopts))
             tables["table5_other_outcomes"] = model_table(
                 [self._column(r) for r in ext],
                 Text("Table 5. Other outcomes", "表 5 其他结果变量"),
                 Text("Model (1) on further outcomes, levels and log(1 + y), without and with "
-                     "controls; SE clustered by unit.",
-                     "模型 (1) 用于其他结果变量：水平值与 log(1 + y)，不含与含控制变量；标准误聚类到"
-                     "单位。"),
+                     f"controls, on {own.en}; {inf5.en}.",
+                     f"模型 (1) 用于其他结果变量：水平值与 log(1 + y)，不含与含控制变量，基于{own.zh}；"
+                     f"{inf5.zh}。"),
                 fixef_labels=self._fe_labels())
+        if self.diagnostics is not None:
+            tables.update(self.diagnostics.tables())
         return tables
 
     def figures(self) -> dict[str, Figure]:
@@ -677,14 +853,17 @@ class DIDSuiteResult(ResultBase):
         y = self.panel.label(self.panel.y)
         ctrl = o.controls and self.event_study.controls
         figures["figure1_event_study"] = Figure(
-            lambda lang: self.event_study.plot(lang=lang), Text("Figure 1. Event study", "图 1 事件研究"),
+            lambda lang: self.event_study.plot(lang=lang),
+            Text("Figure 1. Event study", "图 1 事件研究"),
             Text(f"Relative-time coefficients for {y} (levels"
                  + (", with the controls" if ctrl else "")
                  + ", unit and period fixed effects): line = estimates, dashed lines = 95% CI, "
-                 "SE clustered by unit; base period -1 (coefficient 0).",
+                 f"CRV1 by {self.meta['cluster']} with t({self.meta['df_t']}); "
+                 f"{self.event_study.window_note()}.",
                  f"{y} 的相对时期系数（水平值" + ("，含控制变量" if ctrl else "")
-                 + "，单位与时期固定效应）：实线为估计值，虚线为 95% 置信区间，标准误聚类到单位；"
-                 "基期为 -1（系数为 0）。"))
+                 + "，单位与时期固定效应）：实线为估计值，虚线为 95% 置信区间，CRV1 按 "
+                 f"{self.meta['cluster']} 聚类，t({self.meta['df_t']})；"
+                 f"{self.event_study.window_note()}。"))
         if self.cs_att_gt is not None:
             cg = _CG_ZH.get(o.control_group, o.control_group)
             figures["cs_dynamic"] = Figure(
@@ -735,11 +914,15 @@ class DIDSuiteResult(ResultBase):
                     be_en = "; no break-even distance (β2 = 0)"
                     be_zh = "；不存在盈亏平衡距离（β2 = 0）"
                 figures[f"distance_{col}"] = Figure(
-                    lambda lang, d=d: d.plot(lang=lang), Text(f"Effect by distance ({col})", f"效应随距离的变化（{col}）"),
-                    Text(f"β1 + β2·{col} (line) with its 95% CI band (clustered SE), over the "
-                         f"distances of the treated pairs{be_en}.",
-                         f"β1 + β2·{col}（实线）及其 95% 置信带（聚类标准误），横轴为处理组合的距离范围"
-                         f"{be_zh}。"))
+                    lambda lang, d=d: d.plot(lang=lang),
+                    Text(f"Effect by distance ({col})", f"效应随距离的变化（{col}）"),
+                    Text(f"β1 + β2·{col} (line) with its 95% CI band (CRV1 by "
+                         f"{self.meta['cluster']}, t({self.meta['df_t']})), over the distances of "
+                         f"the treated pairs{be_en}.",
+                         f"β1 + β2·{col}（实线）及其 95% 置信带（CRV1 按 {self.meta['cluster']} "
+                         f"聚类，t({self.meta['df_t']})），横轴为处理组合的距离范围{be_zh}。"))
+        if self.diagnostics is not None:
+            figures.update(self.diagnostics.figures())
         return figures
 
     # --- tidy and summary --------------------------------------------------------------------
@@ -750,11 +933,13 @@ class DIDSuiteResult(ResultBase):
         log(1 + y)), ``ppml``, the Callaway–Sant'Anna aggregations (``cs_simple``,
         ``cs_dynamic`` pre/post averages, ``cs_calendar``, ``cs_group``), ``sun_abraham``,
         ``did2s`` and each distance model (``distance:COL``: ``treat``, ``treat:COL`` and the
-        ``break_even`` distance). ``controls`` says whether controls (for CS: covariates)
+        ``break_even`` distance). Sun–Abraham's ATT row is followed by its per-period rows
+        (``rel_time::k``). With the wild bootstrap the TWFE and distance rows carry ``p_wild``
+        and its interval (NaN elsewhere). ``controls`` says whether controls (for CS: covariates)
         entered.
         """
         parts: list[pd.DataFrame] = []
-        ext = [r for ey in self.panel.extra_y for r in self.extra_y.get(self.panel.label(ey), ())]
+        ext = [r for lab in self.extra_y_columns for r in self.extra_y.get(lab, ())]
         for r in [*self.twfe_models, *([self.ppml] if self.ppml is not None else []), *ext]:
             parts.append(_with_ids(r.tidy(), r.name, r.y, r.controls))
         if self.cs_att_gt is not None:
@@ -779,7 +964,8 @@ class DIDSuiteResult(ResultBase):
                  f"{m['n_periods']} periods ({m['periods'][0]}–{m['periods'][1]}), "
                  f"{m['n_treated_units']} treated units, cohorts "
                  f"{', '.join(map(str, m['cohorts']))}"
-                 f"{'' if m['balanced'] else ' (unbalanced)'}; SE clustered by {m['unit']}",
+                 f"{'' if m['balanced'] else ' (unbalanced)'}; SE clustered by {m['cluster']} "
+                 f"({m['n_clusters']} clusters)",
                  ""]
         t = self.tidy()
         cols = ["model", "outcome", "controls", "term", "estimate", "std_error", "p_value"]
@@ -790,6 +976,8 @@ class DIDSuiteResult(ResultBase):
         for pl in (self.placebo, self.placebo_log1p):
             if pl is not None:
                 lines.append(pl.summary())
+        if self.diagnostics is not None:
+            lines += ["", self.diagnostics.summary()]
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -805,12 +993,12 @@ def _why(exc: BaseException) -> str:
 
 
 def _baseline_models(panel: DIDPanel, y: str, controls_as: ControlsAs,
-                     cluster2: bool) -> tuple[DIDResult, ...]:
+                     cluster2: bool, wild: WildOptions | None = None) -> tuple[DIDResult, ...]:
     """Levels and log(1+y), without and (if any) with controls: Table 2's four columns."""
     ctl = [False, True] if panel.controls else [False]
     logs = [False, True] if (panel.frame[y].dropna() >= 0).all() else [False]
     return tuple(twfe(panel, y=y, log1p=lg, controls=c, controls_as=controls_as,
-                      cluster2=cluster2) for lg in logs for c in ctl)
+                      cluster2=cluster2, wild=wild) for lg in logs for c in ctl)
 
 
 def _cs(panel: DIDPanel, o: DIDOptions) -> tuple[ATTgtResult, dict[str, AggteResult]]:
@@ -820,10 +1008,45 @@ def _cs(panel: DIDPanel, o: DIDOptions) -> tuple[ATTgtResult, dict[str, AggteRes
     data = f[list(dict.fromkeys(["unit", "time", "cohort", panel.y, *xs]))].dropna()
     # att_gt takes each unit's covariates in the base period of every comparison (the
     # earlier of its two periods), as R did's panel2cs2 does with panel data
+    clv = None
+    if o.bstrap and panel.cluster_name != panel.source.get("unit") and _cluster_nests_units(panel):
+        # R did clusters only in its multiplier bootstrap (by a variable constant in the unit)
+        data = data.join(f["cluster"])
+        clv = "cluster"
     res = att_gt(data, yname=panel.y, tname="time", idname="unit", gname="cohort",
                  xformla=xs or None, control_group=o.control_group,
-                 est_method=o.cs_est_method, bstrap=o.bstrap, seed=o.seed)
+                 est_method=o.cs_est_method, bstrap=o.bstrap, seed=o.seed, clustervars=clv)
     return res, {typ: aggte(res, typ) for typ in _AGG_TYPES}
+
+
+def _cluster_nests_units(panel: DIDPanel) -> bool:
+    """Whether every unit lies in one cluster (the cluster is constant within units)."""
+    return bool((panel.frame.groupby("unit")["cluster"].nunique() <= 1).all())
+
+
+def _recipient(data: pd.DataFrame, unit: str, o: DIDOptions) -> str | None:
+    """The recipient column for stand-in baselines: ``""`` = ``destination`` when present."""
+    if o.recipient is None:
+        return None
+    if o.recipient == "":
+        return "destination" if "destination" in data.columns and unit != "destination" \
+            else None
+    return o.recipient
+
+
+def _inference_note(p: DIDPanel, wild: WildOptions) -> str:
+    """How every clustered model's SEs, p-values and intervals are computed (one line)."""
+    g = p.n_clusters
+    note = (f"SEs clustered by {p.cluster_name} ({g} clusters), CR1 = G/(G−1)·(N−1)/(N−K) "
+            "as Stata vce(cluster) and R fixest (fixed effects nested in the clusters not in K); "
+            f"p-values and 95% intervals from t(G−1) = t({g - 1})")
+    if wild.runs(g):
+        full = enumerates(g, wild.draws, wild.weights)
+        how = (f"all 2^{g} = {2 ** g} Rademacher sign vectors (full enumeration)" if full
+               else f"{wild.draws} {wild.weights} draws (seed {wild.seed})")
+        note += (f"; [brackets]: wild cluster bootstrap p-value (WCR11, null imposed, "
+                 f"{how}; pyfixest wildboottest), run because G < {wild.max_clusters}")
+    return note
 
 
 def _resolve_columns(data: pd.DataFrame, unit: str, o: DIDOptions
@@ -855,6 +1078,7 @@ def did_suite(
     y: str,
     options: DIDOptions | None = None,
     file: str | None = None,
+    table5_data: pd.DataFrame | None = None,
     **overrides: Any,
 ) -> DIDSuiteResult:
     """Run the seed-003 DID suite on a long panel; compute only (no files, no printing).
@@ -869,6 +1093,10 @@ def did_suite(
         Every other option (default ``DIDOptions()``).
     file : str, optional
         Where ``data`` came from, shown in error messages.
+    table5_data : DataFrame, optional
+        Table 5's own panel (same ``unit``/``time``/``cohort`` columns, the ``extra_y``
+        outcomes and the controls), e.g. seed 003's pairs connected in the all-industry
+        registry; default: Table 5 runs on ``data``.
     **overrides
         Fields of :class:`DIDOptions` given directly, e.g.
         ``did_suite(df, unit=..., time=..., cohort=..., y=..., placebo=100)``; they replace
@@ -891,11 +1119,23 @@ def did_suite(
     """
     o = _options(options, overrides)
     dist_cols, c2 = _resolve_columns(data, unit, o)
+    own5 = table5_data is not None and bool(o.extra_y)
+    data, diag_cols, fe_user = _diagnostic_columns(data, o, file)
     p = prepare_panel(data, unit=unit, time=time, cohort=cohort, y=y, controls=o.controls,
-                      distance=dist_cols, extra_y=o.extra_y,
+                      distance=dist_cols, extra_y=() if own5 else o.extra_y,
                       origin=c2[0] if c2 else None, destination=c2[1] if c2 else None,
-                      covariates=o.cs_covariates, file=file)
+                      covariates=[*o.cs_covariates, *diag_cols], file=file, cluster=o.cluster,
+                      recipient=_recipient(data, unit, o))
     check_identified(p, file=file)
+    p5: DIDPanel | None = None
+    if own5:
+        assert table5_data is not None
+        p5 = prepare_panel(table5_data, unit=unit, time=time, cohort=cohort, y=o.extra_y[0],
+                           controls=o.controls, extra_y=o.extra_y[1:],
+                           origin=c2[0] if c2 else None, destination=c2[1] if c2 else None,
+                           file="`table5_data`" if file is None else f"{file} (Table 5)",
+                           cluster=o.cluster, recipient=_recipient(table5_data, unit, o))
+    wild = WildOptions(draws=o.wild_draws, weights=o.wild_weights, seed=o.seed)
     has2 = bool(c2)
     notes: list[str] = []
     errors: dict[str, str] = {}
@@ -916,14 +1156,44 @@ def did_suite(
         "periods": [int(f["time"].min()), int(f["time"].max())],
         "n_treated_units": int(len(p.treated_units)),
         "cohorts": sorted(int(g) for g in f.loc[f["cohort"] > 0, "cohort"].unique()),
-        "balanced": p.is_balanced, "cluster": unit,
+        "balanced": p.is_balanced, "cluster": p.cluster_name, "n_clusters": p.n_clusters,
+        "df_t": p.n_clusters - 1, "inference": _inference_note(p, wild),
+        "wild": {"run": wild.runs(p.n_clusters), "draws": o.wild_draws,
+                 "weights": o.wild_weights, "seed": o.seed,
+                 "full_enumeration": wild.runs(p.n_clusters)
+                 and enumerates(p.n_clusters, o.wild_draws, o.wild_weights),
+                 "max_clusters": WILD_MAX_CLUSTERS,
+                 "covers": ["twfe", "event_study", "distance", "extra_y"]},
         "cluster2": list(c2) if has2 else None, "seed": o.seed,
-        "controls_no_baseline": nb,
+        "controls_no_baseline": nb, "cohort_rules": cohort_rules(p),
+        "event_window": {"leads": o.leads, "lags": o.lags, "ends": o.ends},
     }
+    if p5 is not None:
+        f5 = p5.frame
+        meta["table5"] = {"own_panel": True, "n_obs": int(len(f5)),
+                          "n_units": int(f5["unit"].nunique()),
+                          "n_periods": int(f5["time"].nunique()),
+                          "n_clusters": p5.n_clusters}
+    elif o.extra_y:
+        meta["table5"] = {"own_panel": False, "n_obs": int(len(f)),
+                          "n_units": int(f["unit"].nunique()),
+                          "n_periods": int(f["time"].nunique()), "n_clusters": p.n_clusters}
+    rules = meta["cohort_rules"]
+    if rules["late"]["n_units"]:
+        notes.append(f"{rules['late']['n_units']} unit(s) first treated after the last period "
+                     f"(cohorts {', '.join(map(str, rules['late']['cohorts']))}): "
+                     + rules["late"]["rule"])
+    if rules["early"]["n_units"]:
+        notes.append(f"{rules['early']['n_units']} unit(s) treated in or before the first "
+                     f"period (cohorts {', '.join(map(str, rules['early']['cohorts']))}): "
+                     + rules["early"]["rule"])
+    if p.n_clusters < WILD_MAX_CLUSTERS and not o.wild_draws:
+        notes.append(f"only {p.n_clusters} clusters and the wild bootstrap is off (0 "
+                     "draws): CRV1 t(G−1) inference may over-reject")
 
     # Tables 1 and 2, Figure 1 ------------------------------------------------------------
     desc = descriptives(p, y=[p.y])
-    base = _baseline_models(p, p.y, o.controls_as, has2)
+    base = _baseline_models(p, p.y, o.controls_as, has2, wild)
     nonneg = bool((f[p.y].dropna() >= 0).all())
     pp: DIDResult | None = None
     if nonneg:
@@ -933,7 +1203,7 @@ def did_suite(
             errors["ppml"] = _why(exc)
             notes.append(f"PPML skipped: {_why(exc)}")
     es = event_study(p, leads=o.leads, lags=o.lags, controls=bool(o.controls),
-                     controls_as=o.controls_as)
+                     controls_as=o.controls_as, ends=o.ends, wild=wild)
 
     # Table 3 -----------------------------------------------------------------------------
     cs_res: ATTgtResult | None = None
@@ -966,7 +1236,8 @@ def did_suite(
         for ctl in ([False, True] if o.controls else [False]):
             variant = "controls" if ctl else "no_controls"
             try:
-                d = distance_interaction(p, safe, controls=ctl, controls_as=o.controls_as)
+                d = distance_interaction(p, safe, controls=ctl, controls_as=o.controls_as,
+                                         wild=wild)
             except PairnetError as exc:
                 derrors.setdefault(dcol, {})[variant] = str(exc)
                 notes.append(f"distance {dcol}: {exc}")
@@ -976,20 +1247,107 @@ def did_suite(
     # Table 5 -----------------------------------------------------------------------------
     ext: dict[str, tuple[DIDResult, ...]] = {}
     ext_errors: dict[str, str] = {}
-    for ey in p.extra_y:
-        if p.frame[ey].nunique() < 2:
+    q5 = p5 if p5 is not None else p
+    for ey in ([q5.y, *q5.extra_y] if p5 is not None else q5.extra_y):
+        if q5.frame[ey].nunique() < 2:
             # a constant outcome (e.g. a registry with no branch records) has nothing to
             # estimate: a coefficient of 0 with SE 0 would only mislead
-            why = (f"{p.label(ey)} is constant ({p.frame[ey].iloc[0]:g} in every cell); "
+            why = (f"{q5.label(ey)} is constant ({q5.frame[ey].iloc[0]:g} in every cell); "
                    "Table 5 leaves it out")
-            ext_errors[p.label(ey)] = why
+            ext_errors[q5.label(ey)] = why
             notes.append(why)
             continue
-        ext[p.label(ey)] = _baseline_models(p, ey, o.controls_as, has2)
+        try:
+            check_identified(replace(q5, y=ey))
+        except PairnetError as exc:
+            ext_errors[q5.label(ey)] = f"{q5.label(ey)}: {exc}"
+            notes.append(f"Table 5 leaves out {q5.label(ey)}: {exc}")
+            continue
+        ext[q5.label(ey)] = _baseline_models(q5, ey, o.controls_as, has2, wild)
+    ext_cols = tuple(q5.label(ey) for ey in
+                     ([q5.y, *q5.extra_y] if p5 is not None else q5.extra_y))
+
+    diag = _diagnostics(p, o, fe_user, es) if o.diagnostics else None
+    if diag is not None:
+        notes += [f"{k} skipped: {v}" for k, v in diag.errors.items()]
 
     return DIDSuiteResult(
         panel=p, options=o, meta=meta, descriptives=desc, twfe_models=base, event_study=es,
         ppml=pp, cs_att_gt=cs_res, cs_aggte=cs_agg, sun_abraham=alts.get("sun_abraham"),
         did2s=alts.get("did2s"), placebo=pl, placebo_log1p=pl2, distance=dmodels,
         extra_y=ext, errors=errors, distance_errors=derrors, extra_y_errors=ext_errors,
-        notes=tuple(dict.fromkeys(notes)))
+        notes=tuple(dict.fromkeys(notes)), table5_panel=p5, extra_y_columns=ext_cols,
+        diagnostics=diag)
+
+
+# --------------------------------------------------------------------------------------------
+# issue 16: event window ends and the modern diagnostics (their own block for easy merges)
+# --------------------------------------------------------------------------------------------
+def _diagnostic_columns(data: pd.DataFrame, o: DIDOptions, file: str | None
+                        ) -> tuple[pd.DataFrame, list[str], dict[str, str]]:
+    """Fixed-effect columns (as integer codes) and the weights column, carried in the panel."""
+    parts = [q for t in o.fe for q in t.split("^") if q not in ("unit", "time")]
+    parts = list(dict.fromkeys(parts))
+    missing = [c for c in parts if c not in data.columns]
+    if o.weights is not None and o.weights not in data.columns:
+        missing.append(o.weights)
+    if missing:
+        raise InputError(f"missing column(s) {', '.join(map(repr, missing))} named in `fe` / "
+                         "`weights`", file=file, column=missing[0],
+                         fix="name columns of the data in `fe` (e.g. unit+time+origin^time) "
+                             "and `weights`")
+    if not parts and o.weights is None:
+        return data, [], {}
+    data = data.copy()
+    cols: list[str] = []
+    fe_user: dict[str, str] = {}
+    for c in parts:
+        miss = np.flatnonzero(data[c].isna().to_numpy())
+        if len(miss):
+            raise InputError("missing fixed-effect value", file=file, column=c,
+                             rows=miss.tolist(), fix="fill these values or drop `fe` terms")
+        code = f"fe_code_{c}"
+        data[code] = pd.factorize(data[c], sort=True)[0].astype(float)
+        cols.append(code)
+        fe_user[c] = code
+    if o.weights is not None:
+        cols.append(o.weights)
+    return data, cols, fe_user
+
+
+def _diagnostics(p: DIDPanel, o: DIDOptions, fe_user: Mapping[str, str],
+                 es: EventStudyResult) -> DIDDiagnostics:
+    safe = {user: s for s, user in p.names.items()}
+    fe_names = {c: safe[code] for c, code in fe_user.items()}
+    weights = safe[o.weights] if o.weights is not None else None
+
+    def es_vcov() -> tuple[np.ndarray, np.ndarray, list[int]]:
+        # the suite's own event study (Figure 1): the same window, ends, cluster and controls
+        return es.beta, es.vcov, list(es.rel_times)
+
+    def cs_vcov() -> tuple[np.ndarray, np.ndarray, list[int]]:
+        f = p.frame
+        res = att_gt(f[["unit", "time", "cohort", p.y]], yname=p.y, tname="time",
+                     idname="unit", gname="cohort", control_group=o.control_group,
+                     base_period="universal")
+        return cs_dynamic_vcov(aggte(res, "dynamic", min_e=-o.leads, max_e=o.lags))
+
+    return did_diagnostics(p, event_study=es_vcov, cs_dynamic=cs_vcov if o.cs else None,
+                           run=o.diagnostics, fe=o.fe, fe_names=fe_names, weights=weights,
+                           leads=o.leads, lags=o.lags, honest_mbar=o.honest_mbar,
+                           honest_m=o.honest_m, honest_grid=o.honest_grid)
+
+
+def _inference_note_zh(p: DIDPanel, wild: WildOptions) -> str:
+    """:func:`_inference_note` in Chinese."""
+    g = p.n_clusters
+    note = (f"标准误按 {p.cluster_name} 聚类（{g} 个聚类），CR1 = G/(G−1)·(N−1)/(N−K)，与 Stata "
+            "vce(cluster) 和 R fixest 相同（嵌套于聚类内的固定效应不计入 K）；p 值与 95% 区间依据 "
+            f"t(G−1) = t({g - 1})")
+    if wild.runs(g):
+        full = enumerates(g, wild.draws, wild.weights)
+        how = (f"全部 2^{g} = {2 ** g} 个 Rademacher 符号向量（完全枚举）" if full
+               else f"{wild.draws} 次 {wild.weights} 抽样（随机种子 {wild.seed}）")
+        note += (f"；方括号内：野聚类自助法 p 值（WCR11，施加原假设，{how}；pyfixest "
+                 f"wildboottest），因 G < {wild.max_clusters} 而运行")
+    return note
