@@ -114,8 +114,11 @@ def _with_traditional(rows: list[tuple[str, str | None]]) -> list[tuple[str, str
 
 
 def _unique_keys(rows: list[tuple[str, str | None, int]]) -> pd.DataFrame:
-    """``key, prefecture`` from ``(key, prefecture, rank)`` rows: per key the best (lowest) rank
-    wins, and a key whose best rows name several prefectures maps to none (<NA>)."""
+    """``key, prefecture`` from ``(key, prefecture, rank)`` rows.
+
+    Per key the best (lowest) rank wins, and a key whose best rows name several prefectures
+    maps to none (<NA>).
+    """
     df = pd.DataFrame(rows, columns=["key", "prefecture", "rank"]).drop_duplicates()
     df = df[df["rank"] == df.groupby("key")["rank"].transform("min")]
     n = df.groupby("key")["prefecture"].transform("nunique")
@@ -189,8 +192,9 @@ def name_keys() -> tuple[pd.DataFrame, list[str]]:
         rows += [(k, str(code)) for k in name_forms(name, PREFECTURE_SUFFIXES) if len(k) >= 2]
     ranked = [(k, p, 0) for k, p in _with_traditional(rows)]
     cty = idx[(idx["level"] == "county") & idx["prefecture"].notna()]
-    county = [(str(n), str(p)) for n, p in zip(cty["name"], cty["prefecture"], strict=True)
-              if len(str(n)) >= 3]
+    county: list[tuple[str, str | None]] = [
+        (str(n), str(p)) for n, p in zip(cty["name"], cty["prefecture"], strict=True)
+        if len(str(n)) >= 3]
     ranked += [(k, p, 1) for k, p in _with_traditional(county)]
     df = _unique_keys(ranked)
     pref_keys = df.loc[df["prefecture"].notna(), "key"].tolist()

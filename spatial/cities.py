@@ -165,8 +165,11 @@ def short_name(name: str, suffixes: Sequence[str] = _SUFFIXES) -> str:
 
 
 def name_forms(name: str, suffixes: Sequence[str] = _SUFFIXES) -> set[str]:
-    """Every way a unit's own name is written: full, short and, for autonomous units, the
-    common 州/县/旗 form (甘孜藏族自治州 -> {甘孜藏族自治州, 甘孜, 甘孜州})."""
+    """Every way a unit's own name is written.
+
+    Full, short and, for autonomous units, the common 州/县/旗 form (甘孜藏族自治州 ->
+    {甘孜藏族自治州, 甘孜, 甘孜州}).
+    """
     forms = {name, short_name(name, suffixes)}
     m = _AUTONOMOUS.match(name)
     if m:
@@ -202,14 +205,19 @@ def _t2s() -> dict[int, str]:
 
 
 def normalise_name(text: str) -> str:
-    """A typed place name in the form the index uses: NFKC (full-width digits and letters,
-    ideographic spaces), no whitespace at all (names have none)."""
+    """A typed place name in the form the index uses.
+
+    NFKC (full-width digits and letters, ideographic spaces), no whitespace at all (names have
+    none).
+    """
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
 
 
 def simplified(text: str) -> str:
-    """``text`` with traditional (and Taiwan / Hong Kong variant) characters of place names
-    simplified: 廣州 -> 广州, 臺北 -> 台北."""
+    """``text`` with traditional characters of place names simplified (廣州 -> 广州).
+
+    Taiwan and Hong Kong variants too (臺北 -> 台北).
+    """
     return text.translate(_t2s())
 
 
@@ -271,6 +279,16 @@ def _describe(rows: pd.DataFrame) -> str:
     return "; ".join(parts)
 
 
+@lru_cache(maxsize=1)
+def _suggest_keys() -> list[tuple[str, frozenset[str], str, int]]:
+    idx = admin_index()
+    out = []
+    for i, (name, lvl) in enumerate(zip(idx["name"], idx["level"], strict=True)):
+        if lvl != "province":
+            out += [(k, frozenset(k), str(lvl), i) for k in sorted(name_forms(str(name)))]
+    return out
+
+
 def suggest(token: str, *, level: Level = "any", n: int = 5) -> list[str]:
     """The real units whose names are nearest to ``token`` (for "did you mean" messages).
 
@@ -282,16 +300,19 @@ def suggest(token: str, *, level: Level = "any", n: int = 5) -> list[str]:
 
     idx = admin_index()
     want = _WANT[level]
-    ok = idx["level"].isin(want).to_numpy()
-    names: dict[str, list[int]] = {}
-    for i in np.flatnonzero(ok):
-        for k in name_forms(str(idx["name"].iloc[i])):
-            names.setdefault(k, []).append(int(i))
     text = simplified(normalise_name(token))
-    close = difflib.get_close_matches(text, sorted(names), n=3 * n, cutoff=0.5)
+    chars = set(text)
+    scored: list[tuple[float, int, int, str, int]] = []
+    for k, kchars, lvl, i in _suggest_keys():
+        if lvl in want and chars & kchars:
+            r = difflib.SequenceMatcher(None, text, k).ratio()
+            if r >= 0.5:
+                # best ratio first; then prefectures, names of the typed length, name order
+                scored.append((-r, lvl != "prefecture", abs(len(k) - len(text)), k, i))
     out: list[int] = []
-    for k in close:
-        out.extend(i for i in names[k] if i not in out)
+    for *_, i in sorted(scored):
+        if i not in out:
+            out.append(i)
     return [_describe(idx.iloc[[i]]) for i in out[:n]]
 
 

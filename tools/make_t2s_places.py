@@ -34,6 +34,7 @@ def _pairs(path: Path) -> dict[str, str]:
 
 
 def main(folder: str) -> None:
+    """Write the table from the OpenCC dictionary ``folder``."""
     d = Path(folder)
     ts = _pairs(d / "TSCharacters.txt")
     variants = {**_pairs(d / "HKVariantsRev.txt"), **_pairs(d / "TWVariantsRev.txt")}

@@ -46,6 +46,9 @@ def command(
     cs_est_method: Annotated[str, typer.Option(
         "--cs-method", help="Callaway–Sant'Anna estimator: dr (doubly robust), ipw or reg.")
     ] = "dr",
+    header_row: Annotated[int | None, typer.Option(
+        "--header-row", help="Row of the column names (when a title sits above them).")
+    ] = None,
 ) -> None:
     """Staggered DID suite: TWFE, event study, Callaway–Sant'Anna, placebo, distance."""
     from pairnet.analyses.did_suite import DIDOptions, did_suite
@@ -63,7 +66,7 @@ def command(
         seed=seed, cs=not no_cs, bstrap=bstrap, cs_covariates=parse_list(cs_covariates),
         cs_est_method=cs_est_method)  # type: ignore[arg-type]
     check_out_dir(out)
-    df = read_table(data, what="panel")
+    df = read_table(data, what="panel", header_row=header_row)
     res = did_suite(df, unit=unit, time=time, cohort=cohort, y=y, options=options,
                     file=str(data))
     write_result(res, out)

@@ -208,8 +208,9 @@ def read_table(
         raise InputError(
             f"the first row of the {what} holds one cell ({df.columns[0]!r}), not column names "
             f"(a title above the header?)", file=str(path),
-            fix=(f"pass `header_row` {row}" if row else "pass `header_row` N (the row of the "
-                 "column names)") + ", or delete the rows above the header")
+            fix="delete the rows above the header" + (
+                f" (or pass `header_row` {row})" if row else
+                " (or pass `header_row` N, the row of the column names)"))
     if header_row is None and any(c not in df.columns for c in required):
         found = _find_header(df, required, columns, path=path, ext=ext)
         if found is not None:
@@ -218,7 +219,7 @@ def read_table(
                 f"{', '.join(c for c in required if c not in df.columns)} in its first row, "
                 f"but row {found} of the sheet holds them (a title above the header?)",
                 file=str(path), column=next(c for c in required if c not in df.columns),
-                fix=f"pass `header_row` {found}, or delete the rows above the header")
+                fix=f"delete the rows above the header (or pass `header_row` {found})")
     require_columns(df, required, file=str(path), what=what)
     if len(df) == 0:
         raise InputError(f"the {what} has no rows", file=str(path),
@@ -236,8 +237,7 @@ def _header_skip(header_row: int) -> int:
 
 def _find_header(df: pd.DataFrame, required: Sequence[str],
                  columns: Mapping[str, str] | None, *, path: Path, ext: str) -> int | None:
-    """The 1-based sheet row (header = row 1) of the first of the top rows that holds every
-    required column, else None."""
+    """The 1-based sheet row of the first top row holding every required column, or None."""
     rename = dict(columns or {})
     if ext in (".csv", ".txt", ".tsv"):
         sep = "\t" if ext == ".tsv" else ","
@@ -265,8 +265,11 @@ def _one_line(exc: BaseException) -> str:
 
 
 def _check_finite(df: pd.DataFrame, *, file: str) -> None:
-    """Refuse ``inf`` / ``-inf`` in numeric columns: no table holds a count or an amount that
-    large, and every sum and model would silently break on it."""
+    """Refuse ``inf`` / ``-inf`` in numeric columns.
+
+    No table holds a count or an amount that large, and every sum and model would silently
+    break on it.
+    """
     for col in df.columns:
         s = df[col]
         if not pd.api.types.is_float_dtype(s):
@@ -394,7 +397,8 @@ def require_columns(df: pd.DataFrame, required: Iterable[str], *, file: str | No
             f"(found: {', '.join(map(str, df.columns))})",
             file=file,
             column=missing[0],
-            fix="rename the column(s) in the file or map them with `columns` (原列名=canonical)",
+            fix="rename the column(s) in the file (or map them with `columns` "
+                "原列名=canonical)",
         )
 
 
