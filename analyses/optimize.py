@@ -503,12 +503,15 @@ def optimize_pairing(
 
     grid = d.pivot(index="recipient", columns="helper", values="distance_km")
     grid = grid.reindex(index=recipients, columns=helpers)
-    if grid.isna().to_numpy().any():
-        r, h = np.argwhere(grid.isna().to_numpy())[0]
+    # a city that is both helper and recipient is never paired with itself
+    self_pair = np.array([[r == h for h in helpers] for r in recipients], dtype=bool)
+    missing = grid.isna().to_numpy() & ~self_pair
+    if missing.any():
+        r, h = np.argwhere(missing)[0]
         raise InputError(f"no distance for pair {helpers[h]}->{recipients[r]}",
                          column="distance_km", fix="give a distance for every helper-recipient pair")
-    dist = grid.to_numpy(dtype=float)
-    allowed = np.ones_like(dist, dtype=bool)
+    dist = grid.fillna(0.0).to_numpy(dtype=float)
+    allowed = ~self_pair
     h_index = {h: j for j, h in enumerate(helpers)}
     r_index = {r: i for i, r in enumerate(recipients)}
     for h, r in forbidden_s:
@@ -547,6 +550,7 @@ def optimize_pairing(
         "chosen_share": share.ravel(),
         "tied_with": tied_with.ravel(),
     })
+    table = table[~self_pair.ravel()].reset_index(drop=True)
     comparison = compare_with_actual(table, actual) if actual is not None else {}
     return OptimizeResult(table, model, capacity, draws, comparison, dict(names or {}))
 

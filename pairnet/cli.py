@@ -172,18 +172,20 @@ def _guard(verb: str, func: Callable[..., None]) -> Callable[..., None]:
         import click
 
         has_cjk = configure_matplotlib() is not None
-        old = signal.signal(signal.SIGTERM, _on_sigterm)
+        try:
+            old = signal.signal(signal.SIGTERM, _on_sigterm)
+        except ValueError:  # not the main thread (an embedding application): leave it
+            old = None
         try:
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("default")
                 warnings.filterwarnings("always", message=_GLYPH.pattern, category=UserWarning)
-                try:
-                    func(*args, **kwargs)
-                finally:
-                    glyphs = [w for w in caught if _GLYPH.search(str(w.message))]
-                    for w in caught:
-                        if w not in glyphs:
-                            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
+                func(*args, **kwargs)
+            # warnings only after success: a failing command prints its one error line
+            glyphs = [w for w in caught if _GLYPH.search(str(w.message))]
+            for w in caught:
+                if w not in glyphs:
+                    typer.echo(f"pairnet {verb}: warning: {w.message}", err=True)
             if glyphs and not has_cjk:
                 typer.echo(f"pairnet {verb}: note: no CJK font found, Chinese labels in the "
                            "figures show as boxes (install fonts-noto-cjk)", err=True)
@@ -217,7 +219,8 @@ def _guard(verb: str, func: Callable[..., None]) -> Callable[..., None]:
                        f"the traceback is in {path})", err=True)
             raise typer.Exit(code=1) from None
         finally:
-            signal.signal(signal.SIGTERM, old)
+            if old is not None:
+                signal.signal(signal.SIGTERM, old)
 
     return wrapper
 

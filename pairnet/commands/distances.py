@@ -52,7 +52,16 @@ def command(
                          fix="add --boundaries FILE or drop --id-col")
     res = measure_distances(origins, destinations, boundaries=user, level=level_)
     table = res.tidy()
-    both = sorted(set(table["origin"]) & set(table["destination"]))
+    if user is None:
+        from pairnet.spatial.cities import resolve_cities
+
+        o_ids, d_ids = (resolve_cities(origins, level=level_),
+                        resolve_cities(destinations, level=level_))
+    else:
+        from pairnet.core.options import parse_list
+
+        o_ids, d_ids = parse_list(origins), parse_list(destinations)
+    both = [c for c in o_ids if c in d_ids]
     if both:
         typer.echo(f"pairnet distances: note: {', '.join(both[:8])}"
                    f"{' and more' if len(both) > 8 else ''} "

@@ -125,11 +125,6 @@ def command(
     h_ids = resolve_cities(helpers, argument="`helpers`")
     r_ids = resolve_cities(recipients, argument="`recipients`")
     both = [c for c in h_ids if c in r_ids]
-    if both:
-        shown = ", ".join(f"{c} ({n})" for c, n in city_names(both[:8]).items())
-        typer.echo(f"pairnet optimize: note: {shown}{' and more' if len(both) > 8 else ''} "
-                   f"{'is' if len(both) == 1 else 'are'} both helper and recipient; a city is "
-                   "never paired with itself", err=True)
 
     def no_pair() -> InputError:
         return InputError(
@@ -167,6 +162,11 @@ def command(
     write_json(summary, out.with_suffix(".json"))
     if fig_dir is not None:
         write_result(res, fig_dir)
+    if both:
+        shown = ", ".join(f"{c} ({n})" for c, n in city_names(both[:8]).items())
+        typer.echo(f"pairnet optimize: note: {shown}{' and more' if len(both) > 8 else ''} "
+                   f"{'is' if len(both) == 1 else 'are'} both helper and recipient; a city is "
+                   "never paired with itself", err=True)
     typer.echo(res.summary())
     typer.echo(f"wrote {out}, {cand_path} and {out.with_suffix('.json')}"
                + (f"; outputs in {fig_dir}" if fig_dir is not None else ""))
