@@ -612,7 +612,7 @@ def test_columns_option_of_network_and_citypanel_renames(run_cli, tmp_path):
 def test_mixed_gbk_utf8_file_names_the_first_bad_line(run_cli, tmp_path):
     f = tmp_path / "flows.csv"
     f.write_bytes(("origin,destination,year,count,note\n"
-                   "01,02,2000,1,广州\n01,03,2000,1,深圳\n").encode("utf-8")
+                   "01,02,2000,1,广州\n01,03,2000,1,深圳\n").encode()
                   + "01,04,2000,1,梅州\n".encode("gbk"))
     line = one_line_error(run_cli("network", f, "--out", tmp_path / "o.csv"), "flows.csv",
                           "line 4", "line 2 is UTF-8")
