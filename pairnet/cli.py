@@ -177,15 +177,26 @@ def _guard(verb: str, func: Callable[..., None]) -> Callable[..., None]:
         except ValueError:  # not the main thread (an embedding application): leave it
             old = None
         try:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("default")
-                warnings.filterwarnings("always", message=_GLYPH.pattern, category=UserWarning)
+            seen: dict[str, None] = {}  # warning texts, in order, each once (bounded)
+            glyphs: list[bool] = []
+
+            def keep(message: Warning | str, category: type[Warning], *_: object,
+                     **__: object) -> None:
+                text = " ".join(str(message).split())
+                if _GLYPH.search(text):
+                    glyphs[:] = [True]
+                elif len(seen) < 50:
+                    seen[text] = None
+
+            with warnings.catch_warnings():
+                warnings.showwarning = keep
+                # once per glyph and figure would flood; the note below says it once
+                warnings.filterwarnings("ignore" if has_cjk else "always",
+                                        message=_GLYPH.pattern, category=UserWarning)
                 func(*args, **kwargs)
             # warnings only after success: a failing command prints its one error line
-            glyphs = [w for w in caught if _GLYPH.search(str(w.message))]
-            for w in caught:
-                if w not in glyphs:
-                    typer.echo(f"pairnet {verb}: warning: {w.message}", err=True)
+            for text in seen:
+                typer.echo(f"pairnet {verb}: warning: {text}", err=True)
             if glyphs and not has_cjk:
                 typer.echo(f"pairnet {verb}: note: no CJK font found, Chinese labels in the "
                            "figures show as boxes (install fonts-noto-cjk)", err=True)
