@@ -188,7 +188,9 @@ def _guard(verb: str, func: Callable[..., None]) -> Callable[..., None]:
                 elif len(seen) < 50:
                     seen[text] = None
 
-            with warnings.catch_warnings():
+            from pairnet.core.reproducible import single_threaded_blas
+
+            with warnings.catch_warnings(), single_threaded_blas():
                 warnings.showwarning = keep
                 # once per glyph and figure would flood; the note below says it once
                 warnings.filterwarnings("ignore" if has_cjk else "always",

@@ -634,6 +634,7 @@ def run_report(config: ReportConfig, out: str | Path, *, progress: bool = True,
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from pairnet.core.outputs import RUN_LOG, check_out_dir, staged_folder
+    from pairnet.core.reproducible import single_threaded_blas
     from pairnet.core.tables import write_json
     from pairnet.maps.report import Study, write_study_report
 
@@ -644,7 +645,7 @@ def run_report(config: ReportConfig, out: str | Path, *, progress: bool = True,
     t_all = time.perf_counter()
     # Everything is written into a folder beside `out` and swapped in at the end: a failed or
     # interrupted run leaves `out` as it was (never an old report.html next to new steps).
-    with staged_folder(out) as work, Progress(
+    with single_threaded_blas(), staged_folder(out) as work, Progress(
             TextColumn("{task.description:<40}"), BarColumn(), MofNCompleteColumn(),
             TimeElapsedColumn(), console=console, disable=not progress,
             transient=False) as bar:

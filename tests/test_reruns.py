@@ -27,10 +27,10 @@ def _panel(path: Path) -> None:
     """A small staggered pair panel with counts (so PPML runs) and a distance column."""
     rng = np.random.default_rng(7)
     rows = []
-    for u in range(24):
+    for u in range(140):
         cohort = (2004, 2006, 2008, 0)[u % 4]
         km = float(rng.uniform(20, 400))
-        for t in range(2000, 2012):
+        for t in range(2000, 2015):
             treat = cohort > 0 and t >= cohort
             lam = np.exp(0.3 + 0.02 * (t - 2000) + (0.6 - 0.001 * km) * treat + 0.1 * (u % 5))
             rows.append((f"p{u:02d}", f"o{u % 3}", f"d{u % 5}", t, cohort,
