@@ -170,14 +170,14 @@ FLOWS_HEAD = "origin,destination,year,count\n"
 
 
 @pytest.mark.parametrize("rows, words", [
-    ("01,02,2000,inf\n01,03,2000,1\n", ["count", "row 1", "infinite"]),
-    ("01,02,2000,1\n01,03,2000,-inf\n", ["count", "row 2", "infinite"]),
+    ("01,02,2000,inf\n01,03,2000,1\n", ["count", "row 1", "non-finite"]),
+    ("01,02,2000,1\n01,03,2000,-inf\n", ["count", "row 2", "non-finite"]),
     ("01,02,2000,NaN\n", ["count", "row 1", "'NaN'"]),
     ("01,02,2000,-2\n", ["count", "row 1", "negative"]),
     ("01,02,2000.5,1\n", ["year", "row 1", "non-integer"]),
-    ("01,02,inf,1\n", ["year", "row 1", "infinite"]),
+    ("01,02,inf,1\n", ["year", "row 1", "non-finite"]),
     ("01,02,,1\n", ["year", "row 1", "missing"]),
-    ("01,02,2000,1e999\n", ["count", "infinite"]),
+    ("01,02,2000,1e999\n", ["count", "non-finite"]),
     ("01,02,2000,1\n01,02,2000,2\n", ["duplicate", "rows 1, 2"]),
 ])
 def test_network_flows_that_are_not_numbers(run_cli, tmp_path, rows, words):
@@ -217,19 +217,19 @@ def panel_files(tmp_path):
     ("parks", "helper,recipient,park,first_year\n广州,梅州,a,2005.5\n",
      ["parks.csv", "first_year", "row 1", "non-integer"]),
     ("parks", "helper,recipient,park,first_year\n广州,梅州,a,inf\n",
-     ["parks.csv", "first_year", "infinite"]),
+     ["parks.csv", "first_year", "non-finite"]),
     ("parks", "helper,recipient,park,first_year\n广州,梅州,a,\n",
      ["parks.csv", "first_year", "missing"]),
     ("controls", "city,year,freight\n441400,2000,abc\n441500,2000,1\n",
      ["controls.csv", "freight", "row 1", "non-numeric"]),
     ("controls", "city,year,freight\n441400,2000,inf\n",
-     ["controls.csv", "freight", "infinite"]),
+     ["controls.csv", "freight", "non-finite"]),
     ("controls", "city,year,freight\n441400,2000.5,1\n",
      ["controls.csv", "year", "non-integer"]),
     ("controls", "city,year,freight\n梅洲,2000,1\n",
      ["controls.csv", "city", "441400"]),
     ("flows", FLOWS_HEAD + "440100,441400,2000,-1\n", ["flows.csv", "count", "negative"]),
-    ("flows", FLOWS_HEAD + "440100,441400,2000,inf\n", ["flows.csv", "count", "infinite"]),
+    ("flows", FLOWS_HEAD + "440100,441400,2000,inf\n", ["flows.csv", "count", "non-finite"]),
 ])
 def test_panel_inputs_that_are_not_numbers(run_cli, panel_files, which, text, words):
     tmp, flows, parks, controls = panel_files
@@ -241,7 +241,7 @@ def test_panel_inputs_that_are_not_numbers(run_cli, panel_files, which, text, wo
     assert not (tmp / "p.csv").exists()
 
 
-@pytest.mark.parametrize("cell, words", [("inf", ["infinite"]), ("-3", ["negative"]),
+@pytest.mark.parametrize("cell, words", [("inf", ["non-finite"]), ("-3", ["negative"]),
                                          ("", ["missing"]), ("far", ["non-numeric"])])
 def test_distances_file_that_is_not_numbers(run_cli, panel_files, cell, words):
     tmp, flows, parks, _ = panel_files
@@ -291,7 +291,7 @@ def test_optimize_pairing_api_refuses_bad_tables():
     with pytest.raises(InputError, match="duplicate"):
         optimize_pairing(dup, model, capacity=1, draws=0)
     inf = pd.DataFrame({"helper": ["a"], "recipient": ["x"], "distance_km": [np.inf]})
-    with pytest.raises(InputError, match="infinite"):
+    with pytest.raises(InputError, match="non-finite"):
         optimize_pairing(inf, model, capacity=1, draws=0)
     with pytest.raises(InputError, match="finite"):
         EffectModel(1.0, -0.01, np.array([[1.0, 0.0], [0.0, np.nan]]))
@@ -308,7 +308,7 @@ def test_estimation_inputs_with_infinity(run_cli, tmp_path, verb):
              "--placebo", "0"] if verb == "did" else
             ["citypanel", f, "--entity", "unit", "--time", "year", "--y", "y", "--x", "cohort"])
     one_line_error(run_cli(*args, "--out", tmp_path / "out"), "panel.csv", "column 'y'",
-                   "row 8", "infinite")
+                   "row 8", "non-finite")
     assert not (tmp_path / "out").exists()
 
 

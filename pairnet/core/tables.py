@@ -278,7 +278,8 @@ def _check_finite(df: pd.DataFrame, *, file: str) -> None:
         bad = np.flatnonzero(np.isinf(vals))
         if len(bad):
             raise InputError(
-                f"infinite value {float(vals[bad[0]])!r} is not a number a table can hold", file=file,
+                f"non-finite value {float(vals[bad[0]]):g} (not a number a table can hold)",
+                file=file,
                 column=str(col), rows=bad,
                 fix="replace it with the real value, or leave the cell empty if it is missing")
 
@@ -430,7 +431,7 @@ def numeric_column(df: pd.DataFrame, col: str, *, file: str | None = None,
         vals = num.to_numpy(dtype=float, na_value=np.nan)
         inf = np.flatnonzero(np.isinf(vals))
         if len(inf):
-            raise InputError(f"infinite value {float(vals[inf[0]])!r}", file=file, column=col,
+            raise InputError(f"non-finite value {float(vals[inf[0]]):g}", file=file, column=col,
                              rows=inf, fix="give a finite number (or leave the cell empty if "
                                            "it is missing)")
     if not allow_missing:
