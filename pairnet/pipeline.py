@@ -20,11 +20,12 @@ Output layout::
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib.util
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -645,7 +646,7 @@ def run_report(config: ReportConfig, out: str | Path, *, progress: bool = True,
     t_all = time.perf_counter()
     # Everything is written into a folder beside `out` and swapped in at the end: a failed or
     # interrupted run leaves `out` as it was (never an old report.html next to new steps).
-    with single_threaded_blas(), staged_folder(out) as work, Progress(
+    with single_threaded_blas(), stable_map_ids(), staged_folder(out) as work, Progress(
             TextColumn("{task.description:<40}"), BarColumn(), MofNCompleteColumn(),
             TimeElapsedColumn(), console=console, disable=not progress,
             transient=False) as bar:
@@ -689,6 +690,39 @@ def run_report(config: ReportConfig, out: str | Path, *, progress: bool = True,
         raise StepsFailed(f"the report was written to {path}, but {len(failed)} step(s) failed: "
                           + "; ".join(failed))
     return path
+
+
+@contextlib.contextmanager
+def stable_map_ids(seed: int = 0) -> Iterator[None]:
+    """Give folium / branca map elements ids from a seeded generator inside the block.
+
+    branca names every element by 16 random bytes (``os.urandom``; folium's ``deep_copy`` by a
+    ``uuid4``), so two runs of the same report differed in every map id. Drawn in creation
+    order from ``random.Random(seed)``, the ids are the same on every rerun.
+    """
+    import random
+    import uuid
+
+    from branca.element import Element
+    from folium import utilities
+
+    rng = random.Random(seed)
+    original = Element.__dict__["_generate_id"]
+    uuid_module = utilities.uuid
+
+    class _SeededUUID:
+        @staticmethod
+        def uuid4() -> uuid.UUID:
+            return uuid.UUID(int=rng.getrandbits(128), version=4)
+
+    Element._generate_id = classmethod(  # type: ignore[assignment]
+        lambda cls: f"{rng.getrandbits(128):032x}")
+    utilities.uuid = _SeededUUID  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        Element._generate_id = original  # type: ignore[method-assign]
+        utilities.uuid = uuid_module
 
 
 def _source(config: ReportConfig) -> str | None:

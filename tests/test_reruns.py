@@ -89,3 +89,26 @@ def test_network_and_optimize_reruns_are_byte_identical(tmp_path):
               "--fig-dir", f"{out}/opt/step"], hashseed, threads, tmp_path)
     assert (tmp_path / "A.csv").read_bytes() == (tmp_path / "B.csv").read_bytes()
     _same(tmp_path / "A", tmp_path / "B")
+
+
+def test_report_reruns_are_byte_identical_html_included(tmp_path):
+    """The report (maps: folium element ids; footer) and every step folder match."""
+    data = Path(__file__).parents[1] / "examples" / "data"
+    study = tmp_path / "s.toml"
+    study.write_text(f"""
+        title = "rerun"
+        [[study]]
+        key = "g"
+        helpers = "PRD"
+        recipients = "EWN"
+        analyses = ["pairing", "distances", "network"]
+        [study.inputs]
+        parks = "builtin"
+        flows = "{(data / 'gd_flows.csv').as_posix()}"
+        """.replace("\n        ", "\n"), encoding="utf-8")
+    for hashseed, threads, out in RUNS:
+        _run(["report", "s.toml", "--out", out, "--no-progress"], hashseed, threads, tmp_path)
+    _same(tmp_path / "A", tmp_path / "B")
+    assert (tmp_path / "A" / "report.html").exists()
+    log = (tmp_path / "A" / "run-log.json").read_text(encoding="utf-8")
+    assert '"seconds"' in log and "seconds" not in (tmp_path / "A" / "results.json").read_text()
