@@ -3,7 +3,8 @@
 pyfixest's public API gives coefficients, SEs and tidy tables, but the estimators here also
 need the full covariance, the residual degrees of freedom, the within-transformed design and
 the number of observations used. Those are private attributes (``_beta_hat``, ``_vcov``,
-``_df_t``, ``_N``, ``_X``, ``_Y``, ``_Z``, ``_u_hat``, ``_r2``, ``_r2_within``), read here only,
+``_df_t``, ``_N``, ``_X``, ``_Y``, ``_Z``, ``_u_hat``, ``_r2``, ``_r2_within``, ``_data``,
+``_model_matrix_one_hot``), read here only,
 into a frozen :class:`Fit`; a pyfixest release that renames one breaks this module alone.
 """
 
@@ -101,6 +102,24 @@ class Fit:
         return (np.asarray(m._X, float), np.asarray(m._Y, float).ravel(),
                 np.asarray(m._u_hat, float).ravel())
 
+    def dummy_design(self) -> tuple[np.ndarray, np.ndarray, tuple[str, ...]]:
+        """Outcome y, regressors X with fixed effects as dummy columns, and X's names.
+
+        The design pyfixest's ``wildboottest`` bootstraps (rows aligned with
+        :meth:`data_column`).
+        """
+        y, X, names = self.model._model_matrix_one_hot()
+        return (np.asarray(y, float).ravel(), np.asarray(X, float),
+                tuple(str(n) for n in names))
+
+    def data_column(self, name: str) -> np.ndarray:
+        """A column of the estimation data, one value per observation used.
+
+        Rows are aligned with :meth:`design` (pyfixest's rows after dropping missing values and
+        singletons).
+        """
+        return self.model._data[name].to_numpy()
+
     def instruments(self) -> np.ndarray:
         """The within-transformed instrument matrix Z of an IV fit."""
         return np.asarray(self.model._Z, float)
@@ -131,22 +150,34 @@ def adapt(m: Any) -> Fit:
                model=m)
 
 
-def feols(fml: str, data: pd.DataFrame, vcov: str | Mapping[str, str] = "iid",
-          **kwargs: Any) -> Fit:
-    """``pyfixest.feols`` (its own warnings about dropped singletons are left to the caller)."""
+def _demeaner(fixef_tol: float | None, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``demeaner=MapDemeaner(fixef_tol=...)`` when a tolerance is asked for."""
+    if fixef_tol is None:
+        return kwargs
+    import pyfixest as pf
+
+    return {**kwargs, "demeaner": pf.MapDemeaner(fixef_tol=fixef_tol)}
+
+
+def feols(fml: str, data: pd.DataFrame, vcov: str | Mapping[str, str] = "iid", *,
+          fixef_tol: float | None = None, **kwargs: Any) -> Fit:
+    """``pyfixest.feols`` (its own warnings about dropped singletons are left to the caller).
+
+    ``fixef_tol``: convergence of the fixed-effect demeaning (pyfixest's default 1e-6).
+    """
     pf = _pyfixest()
     v = dict(vcov) if isinstance(vcov, Mapping) else vcov
-    return adapt(pf.feols(fml, data=data, vcov=v, **kwargs))
+    return adapt(pf.feols(fml, data=data, vcov=v, **_demeaner(fixef_tol, kwargs)))
 
 
-def fepois(fml: str, data: pd.DataFrame, vcov: str | Mapping[str, str] = "iid",
-           **kwargs: Any) -> Fit:
+def fepois(fml: str, data: pd.DataFrame, vcov: str | Mapping[str, str] = "iid", *,
+           fixef_tol: float | None = None, **kwargs: Any) -> Fit:
     """``pyfixest.fepois``, with pyfixest's UserWarnings (separation, dropped rows) silenced."""
     pf = _pyfixest()
     v = dict(vcov) if isinstance(vcov, Mapping) else vcov
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        return adapt(pf.fepois(fml, data=data, vcov=v, **kwargs))
+        return adapt(pf.fepois(fml, data=data, vcov=v, **_demeaner(fixef_tol, kwargs)))
 
 
 def did2s(data: pd.DataFrame, **kwargs: Any) -> Fit:

@@ -23,21 +23,33 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
+# --- issue 16: modern DID diagnostics (kept in their own block for easy merges) -------------
+from pairnet.analyses._fe import parse_fe
 from pairnet.analyses.cs import AggteResult, ATTgtResult, ControlGroup, EstMethod, aggte, att_gt
+from pairnet.analyses.diagnostics import (
+    DIAGNOSTICS,
+    DIDDiagnostics,
+    cs_dynamic_vcov,
+    did_diagnostics,
+)
 from pairnet.analyses.did import (
     DISTANCE_COLUMNS,
     ControlsAs,
     DIDPanel,
     DIDResult,
     DistanceResult,
+    EventEnds,
     EventStudyResult,
+    SunAbrahamResult,
+    WildOptions,
     check_identified,
+    cohort_rules,
     controls_no_baseline,
     descriptives,
     did2s,
@@ -49,7 +61,9 @@ from pairnet.analyses.did import (
     sun_abraham,
     twfe,
 )
+from pairnet.analyses.honest import M_DEFAULT, MBAR_DEFAULT
 from pairnet.analyses.placebo import PlaceboResult, placebo_test
+from pairnet.analyses.wild import WILD_MAX_CLUSTERS, WildWeights, enumerates
 from pairnet.core.errors import InputError, PairnetError
 from pairnet.core.options import check_literal
 from pairnet.core.results import TIDY_COLUMNS, Figure, ResultBase, Table
@@ -118,7 +132,23 @@ class DIDOptions:
     bstrap : bool
         Multiplier-bootstrap SEs for CS instead of analytic ones.
     leads, lags : int
-        Event-study window (endpoints binned).
+        Event-study window ``-leads..+lags`` (``leads`` >= 1: the base period −1 is a lead).
+    ends : {"bin", "trim"}
+        Relative periods beyond the window: ``bin`` lumps them into the end points (the
+        paper's −5 and +10), ``trim`` drops those treated observations (never-treated units
+        stay whole).
+    cluster : str or None
+        Column the SEs of every model are clustered by (CRV1, t(G−1)); None = the unit. E.g.
+        ``origin`` (the helper city: 9 clusters in seed 003).
+    wild_draws : int
+        Wild cluster bootstrap draws when there are fewer than 50 clusters (0 = off);
+        Rademacher weights are enumerated in full when 2^G ≤ draws.
+    wild_weights : {"rademacher", "webb"}
+        Wild bootstrap weights (Webb's six-point weights for very few clusters).
+    recipient : str or None
+        Recipient-city column of a pair panel: a stand-in baseline value of a control comes
+        from before the recipient's earliest cohort (as the pair panel builds it); ``""`` =
+        ``destination`` when it is a column and not the unit; None = the unit's own cohort.
     cs_covariates : sequence of str
         Covariates of Callaway–Sant'Anna (R ``did``'s ``xformla = ~ x1 + x2``); numeric,
         finite, never missing. As R ``did`` does with panel data, each unit's value in the
@@ -127,12 +157,26 @@ class DIDOptions:
     cs_est_method : {"dr", "ipw", "reg"}
         Callaway–Sant'Anna estimator: doubly robust, inverse probability weighting or outcome
         regression (R ``est_method``; without covariates all three coincide).
+    diagnostics : sequence of str
+        Which modern diagnostics run (:data:`pairnet.analyses.diagnostics.DIAGNOSTICS`:
+        ``bacon, dcdh_weights, imputation, stacked, honest, pretrend_power``); ``()`` = none.
+    fe : str or sequence of str
+        Fixed effects of the imputation first stage and (beyond unit and time, interacted with
+        the stack) of the stacked DID: ``"unit+time"`` or e.g. ``"unit+time+origin^time"``;
+        other terms name columns of the data.
+    weights : str, optional
+        Observation-weight column for the dCDH weights, imputation and stacked DID.
+    honest_mbar, honest_m : sequence of float
+        HonestDiD's M̄ (relative magnitudes) and M (smoothness) values.
+    honest_grid : int
+        θ grid points of the C-LF inversion (HonestDiD's ``gridPoints``).
 
     Raises
     ------
     InputError
         An unknown option string, ``cluster2`` not naming two columns, a negative or
-        fractional ``placebo``, ``leads``, ``lags`` or ``seed``.
+        fractional ``placebo``, ``lags``, ``seed`` or ``wild_draws``, ``leads`` below 1, an
+        empty ``cluster``.
     """
 
     controls: Sequence[str] = ()
@@ -149,6 +193,18 @@ class DIDOptions:
     lags: int = 10
     cs_covariates: Sequence[str] = ()
     cs_est_method: EstMethod = "dr"
+    ends: EventEnds = "bin"
+    cluster: str | None = None
+    wild_draws: int = 9999
+    wild_weights: WildWeights = "rademacher"
+    recipient: str | None = ""
+    # issue 16 diagnostics
+    diagnostics: Sequence[str] = DIAGNOSTICS
+    fe: str | Sequence[str] = ("unit", "time")
+    weights: str | None = None
+    honest_mbar: Sequence[float] = MBAR_DEFAULT
+    honest_m: Sequence[float] = M_DEFAULT
+    honest_grid: int = 100
 
     def __post_init__(self) -> None:
         def put(name: str, value: Any) -> None:
@@ -162,17 +218,59 @@ class DIDOptions:
         check_literal(self.control_group, ControlGroup, "control_group")
         check_literal(self.controls_as, ControlsAs, "controls_as")
         check_literal(self.cs_est_method, EstMethod, "cs_est_method")
+        check_literal(self.ends, EventEnds, "ends")
+        check_literal(self.wild_weights, WildWeights, "wild_weights")
+        if self.cluster is not None:
+            if not isinstance(self.cluster, str) or not self.cluster.strip():
+                raise InputError(f"`cluster` must name a column, got {self.cluster!r}",
+                                 file="`cluster`",
+                                 fix="name the column to cluster by (e.g. origin), or leave "
+                                     "it out to cluster by the unit")
+            put("cluster", self.cluster.strip())
         if self.cluster2 is not None and len(self.cluster2) not in (0, 2):
             raise InputError(f"expecting two columns for `cluster2`, got {list(self.cluster2)}",
                              file="`cluster2`",
                              fix="name two columns, e.g. `cluster2` origin,destination")
         put("placebo", _count(self.placebo, "placebo", "pass a number of draws, 0 to skip"))
         put("seed", _count(self.seed, "seed", "pass a whole number >= 0"))
-        for name in ("leads", "lags"):
-            put(name, _count(getattr(self, name), name,
-                             "pass the number of periods of the event-study window"))
+        fix_leads = "the base period -1 is a lead: pass `leads` 1 or more"
+        lv = self.leads
+        if isinstance(lv, bool) or not isinstance(lv, (int, np.integer)) or lv < 1:
+            raise InputError(f"`leads` must be a whole number >= 1, got {lv!r}",
+                             file="`leads`", fix=fix_leads)
+        put("leads", int(lv))
+        put("lags", _count(self.lags, "lags",
+                           "pass the number of event-study periods from treatment on"))
+        put("wild_draws", _count(self.wild_draws, "wild_draws",
+                                 "pass a number of bootstrap draws, 0 to skip"))
         put("cs", bool(self.cs))
         put("bstrap", bool(self.bstrap))
+        self._check_diagnostics(put)
+
+    def _check_diagnostics(self, put: Any) -> None:
+        """Issue 16 options: event-window ends, diagnostics, fixed effects, weights, HonestDiD."""
+        check_literal(self.ends, EventEnds, "ends")
+        diag = _columns(self.diagnostics)
+        bad = [d for d in diag if d not in DIAGNOSTICS]
+        if bad:
+            raise InputError(f"unknown diagnostic(s) {', '.join(bad)}", file="`diagnostics`",
+                             fix=f"choose from {', '.join(DIAGNOSTICS)}, or none")
+        put("diagnostics", diag)
+        put("fe", parse_fe(self.fe))
+        if "unit" not in self.fe or "time" not in self.fe:
+            raise InputError("`fe` must contain unit and time", file="`fe`",
+                             fix="e.g. `fe` unit+time+origin^time")
+        for name in ("honest_mbar", "honest_m"):
+            vals = tuple(float(v) for v in getattr(self, name))
+            if any(not np.isfinite(v) or v < 0 for v in vals):
+                raise InputError(f"`{name}` must be numbers >= 0, got {list(vals)}",
+                                 file=f"`{name}`", fix="e.g. 0,0.5,1,1.5,2")
+            put(name, vals)
+        g = _count(self.honest_grid, "honest_grid", "pass a number of grid points >= 10")
+        if g < 10:
+            raise InputError(f"`honest_grid` must be >= 10, got {g}", file="`honest_grid`",
+                             fix="pass a number of grid points >= 10 (HonestDiD: 100-1000)")
+        put("honest_grid", g)
 
 
 def _options(options: DIDOptions | None, overrides: Mapping[str, Any]) -> DIDOptions:
@@ -190,13 +288,24 @@ def _options(options: DIDOptions | None, overrides: Mapping[str, Any]) -> DIDOpt
 # the result
 # --------------------------------------------------------------------------------------------
 def _model_dict(r: DIDResult) -> dict[str, Any]:
-    """A TWFE-type model as ``results.json`` holds it (its first term)."""
+    """A TWFE-type model as ``results.json`` holds it (its first term).
+
+    ``p_value`` and ``ci_low``/``ci_high`` are CRV1 with t(G−1) (``df_t``); ``p_wild``,
+    ``ci_wild`` and ``wild`` (how it was drawn) when the wild bootstrap ran.
+    """
     c = r.coef.iloc[0]
     out = {"y": r.y, "controls": r.controls, "coef": float(c.estimate), "se": float(c.std_error),
            "p_value": float(c.p_value), "ci_low": float(c.conf_low),
-           "ci_high": float(c.conf_high), "nobs": r.nobs, "r2": r.r2}
+           "ci_high": float(c.conf_high), "nobs": r.nobs, "r2": r.r2, "cluster": r.cluster,
+           "n_clusters": r.n_clusters,
+           "df_t": (r.n_clusters - 1) if r.n_clusters and r.name != "ppml" else None}
     if "se_cluster2" in r.extra:
         out["se_cluster2"] = r.extra["se_cluster2"]
+    w = r.wild.get(str(r.coef.index[0]))
+    if w is not None:
+        d = w.to_dict()
+        out["p_wild"], out["ci_wild"] = d.pop("p_wild"), d.pop("ci_wild")
+        out["wild"] = d
     return out
 
 
@@ -255,6 +364,11 @@ class DIDSuiteResult(ResultBase):
         ``{outcome: message}`` for further outcomes left out (e.g. constant).
     notes : tuple of str
         Notes for the reader (skipped estimators, no never-treated units, ...).
+    table5_panel : DIDPanel or None
+        Table 5's own panel (``did_suite(..., table5_data=...)``; e.g. seed 003's pairs
+        connected in the all-industry registry); None = Table 5 runs on :attr:`panel`.
+    extra_y_columns : tuple of str
+        Table 5's outcomes (the user's names), in order.
     """
 
     title = "Paired assistance: staggered DID"  # a class attribute, not a field
@@ -279,6 +393,10 @@ class DIDSuiteResult(ResultBase):
     distance_errors: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     extra_y_errors: Mapping[str, str] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    table5_panel: DIDPanel | None = field(default=None, repr=False)
+    extra_y_columns: tuple[str, ...] = ()
+    #: issue 16: Goodman-Bacon, dCDH weights, imputation, stacked, HonestDiD, pre-trend power
+    diagnostics: DIDDiagnostics | None = field(default=None, repr=False)
 
     # --- accessors ---------------------------------------------------------------------------
     @property
@@ -353,8 +471,11 @@ class DIDSuiteResult(ResultBase):
         out: dict[str, Any] = {k: {"error": self.errors[k]} for k in _ALTERNATIVES
                                if k in self.errors}
         for k, r in self.alternatives.items():
-            out[k] = {"att": r.estimate, "se": r.se, "nobs": r.nobs,
+            out[k] = {"att": r.estimate, "se": r.se, "p_value": float(r.coef["p_value"].iloc[0]),
+                      "nobs": r.nobs, "cluster": r.cluster, "n_clusters": r.n_clusters,
                       **{kk: vv for kk, vv in r.extra.items() if kk in _ALT_EXTRA}}
+            if isinstance(r, SunAbrahamResult):
+                out[k]["periods"] = r.periods.copy()
         return out
 
     def _distance_dict(self) -> dict[str, Any]:
@@ -381,8 +502,7 @@ class DIDSuiteResult(ResultBase):
 
     def _extra_y_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for ey in self.panel.extra_y:
-            lab = self.panel.label(ey)
+        for lab in self.extra_y_columns:
             if lab in self.extra_y_errors:
                 out[lab] = {"error": self.extra_y_errors[lab]}
             else:
@@ -413,8 +533,10 @@ class DIDSuiteResult(ResultBase):
                                                        "n_draws", "seed", "method")}
         if self.panel.distance:
             res["distance"] = self._distance_dict()
-        if self.panel.extra_y:
+        if self.extra_y_columns:
             res["extra_y"] = self._extra_y_dict()
+        if self.diagnostics is not None:
+            res["diagnostics"] = self.diagnostics.to_dict()
         res["notes"] = list(self.notes)
         return res
 
@@ -446,8 +568,13 @@ class DIDSuiteResult(ResultBase):
     def tables(self) -> dict[str, Table]:
         """Tables 1–5, the event-study coefficients and the ATT(g,t), as ``pairnet did`` writes."""
         o, m = self.options, self.meta
-        unit, c2 = m["unit"], m["cluster2"] or ()
+        c2 = m["cluster2"] or ()
         nb = m["controls_no_baseline"]
+        inference = m["inference"]
+        rules = m["cohort_rules"]
+        late = (f" {rules['late']['n_units']} unit(s) first treated after the last period "
+                "are never treated within the window in every model."
+                if rules["late"]["n_units"] else "")
         tables: dict[str, Table] = {}
         tables["table1_descriptives"] = Table(
             self.descriptives.copy(),
@@ -460,22 +587,25 @@ class DIDSuiteResult(ResultBase):
                    "control are dropped from the models with controls "
                    f"({nb['rows_dropped']} rows)" if nb["n_units"] else "")
         models = [*self.twfe_models, *([self.ppml] if self.ppml is not None else [])]
-        note2 = ("y ~ treat | unit + time (pyfixest feols; fixest small-sample corrections); "
-                 f"SE clustered by {unit}"
+        note2 = ("y ~ treat | unit + time (pyfixest feols); " + inference
                  + (f"; second SE row clustered two-way by {c2[0]} and {c2[1]}" if c2 else "")
                  + ("; controls = baseline-year value × year dummies (a missing first-year "
                     "value is replaced only by a value from before the unit's treatment)"
                     if o.controls and o.controls_as == "baseline" else "") + nb_note
-                 + ("; last column Poisson PPML (fepois), z inference"
-                    if self.ppml is not None else "") + ". * p<0.1, ** p<0.05, *** p<0.01")
+                 + ("; last column Poisson PPML (fepois), z inference, no wild bootstrap"
+                    if self.ppml is not None else "")
+                 + ". Stars from the CRV1 p-values: * p<0.1, ** p<0.05, *** p<0.01." + late)
         tables["table2_twfe"] = Table(did_table(models),
                                       "Table 2. Effect of pairing (TWFE staggered DID)", note2)
         es = self.event_study
         tables["event_study"] = Table(
             es.table.copy(), "Event study coefficients (Figure 1)",
-            f"Relative-time dummies -{o.leads}..+{o.lags}, endpoints binned, base -1, "
-            "never-treated units as reference; joint test of leads "
-            f"chi2({es.wald['df']}) = {es.wald['stat']:.3f}, p = {es.wald['p_value']:.3f}.")
+            f"Relative-time dummies, {es.window_note()}; never-treated units as reference; "
+            f"{inference}"
+            + ("; p_wild, ci_low_wild, ci_high_wild: wild bootstrap per coefficient"
+               if es.has_wild else "")
+            + f". Joint test of leads chi2({es.wald['df']}) = {es.wald['stat']:.3f}, "
+            f"p = {es.wald['p_value']:.3f}.")
         se_kind = "bootstrap" if o.bstrap else "analytic"
         if self.cs_att_gt is not None:
             tables["cs_att_gt"] = Table(
@@ -499,9 +629,22 @@ class DIDSuiteResult(ResultBase):
             tables["table3_robust_did"] = Table(
                 tab3, "Table 3. Heterogeneity-robust DID estimators",
                 f"Callaway–Sant'Anna (comparison: {o.control_group}-treated, {self._cs_how()}, "
-                f"{se_kind} SE); Sun–Abraham interaction-weighted ATT (never-treated controls, "
-                "cell-count weights); Gardner did2s (pyfixest). SEs clustered by unit."
-                + sa_note)
+                f"{se_kind} SE by unit"
+                + (f", bootstrap clustered by {m['cluster']}"
+                   if self.cs_att_gt is not None and self.cs_att_gt.clusters is not None
+                   else "") + "); Sun–Abraham interaction-weighted ATT (never-treated "
+                "controls, cell-count weights; per-period coefficients in sun_abraham_periods), "
+                f"CRV1 by {m['cluster']} with t({m['df_t']}); Gardner did2s (pyfixest), SE by "
+                f"{m['cluster']}, normal inference. No wild bootstrap for these." + sa_note
+                + late)
+        if isinstance(sa, SunAbrahamResult) and len(sa.periods):
+            tables["sun_abraham_periods"] = Table(
+                sa.periods.copy(), "Sun–Abraham coefficients by relative period",
+                "R fixest sunab aggregation: for each period relative to treatment, the "
+                "cohort × period coefficients averaged with cohort-share weights (their cell "
+                "counts; n_cohorts = cohorts observed at that period); reference period −1, "
+                f"never-treated comparisons, no binning; CRV1 by {m['cluster']} with "
+                f"t({m['df_t']}).")
         dres = self._distance_results()
         if dres:
             tab4 = did_table([d.model for d in dres])
@@ -512,14 +655,24 @@ class DIDSuiteResult(ResultBase):
                              ignore_index=True)
             tables["table4_distance"] = Table(
                 tab4, "Table 4. Distance and the effect of pairing",
-                "y ~ treat + treat:distance | unit + time, SE clustered by unit; break-even "
-                "CI by the delta method with the clustered covariance.")
-        ext = [r for ey in self.panel.extra_y for r in self.extra_y.get(self.panel.label(ey), ())]
+                "y ~ treat + treat:distance | unit + time; " + inference + "; break-even "
+                f"CI by the delta method with the clustered covariance and t({m['df_t']}), "
+                "as the coefficients.")
+        ext = [r for lab in self.extra_y_columns for r in self.extra_y.get(lab, ())]
         if ext:
+            t5 = m.get("table5", {})
+            own = (f"its own panel: N = {t5['n_obs']} = {t5['n_units']} units × "
+                   f"{t5['n_periods']} periods" if t5.get("own_panel") else
+                   f"the main panel (N = {t5.get('n_obs')})")
+            p5 = self.table5_panel or self.panel
             tables["table5_other_outcomes"] = Table(
                 did_table(ext), "Table 5. Other outcomes",
-                "Model (1) on further outcomes, levels and log(1 + y), without and with "
-                "controls; SE clustered by unit.")
+                f"Model (1) on further outcomes, levels and log(1 + y), without and with "
+                f"controls, on {own}; " + _inference_note(
+                    p5, WildOptions(draws=o.wild_draws, weights=o.wild_weights, seed=o.seed))
+                + ".")
+        if self.diagnostics is not None:
+            tables.update(self.diagnostics.tables())
         return tables
 
     def figures(self) -> dict[str, Figure]:
@@ -530,8 +683,9 @@ class DIDSuiteResult(ResultBase):
             self.event_study.plot(), "Figure 1. Event study",
             f"Relative-time coefficients for {self.panel.y} (levels"
             + (", with the controls" if o.controls else "")
-            + ", unit and period fixed effects) with 95% CIs (dashed), SE clustered by unit; "
-            "base period -1.")
+            + f", unit and period fixed effects) with 95% CIs (dashed), CRV1 by "
+            f"{self.meta['cluster']} with t({self.meta['df_t']}); "
+            f"{self.event_study.window_note()}.")
         if self.cs_att_gt is not None:
             figures["cs_dynamic"] = Figure(
                 self.cs_aggte["dynamic"].plot(), "Callaway–Sant'Anna event-study aggregation",
@@ -556,8 +710,10 @@ class DIDSuiteResult(ResultBase):
             if d is not None:
                 figures[f"distance_{col}"] = Figure(
                     d.plot(), f"Effect by distance ({col})",
-                    "β1 + β2·distance with 95% CI band (clustered SE); dashed line = "
-                    "break-even distance −β1/β2.")
+                    f"β1 + β2·distance with 95% CI band (CRV1 by {self.meta['cluster']}, "
+                    f"t({self.meta['df_t']})); dashed line = break-even distance −β1/β2.")
+        if self.diagnostics is not None:
+            figures.update(self.diagnostics.figures())
         return figures
 
     # --- tidy and summary --------------------------------------------------------------------
@@ -568,11 +724,13 @@ class DIDSuiteResult(ResultBase):
         log(1 + y)), ``ppml``, the Callaway–Sant'Anna aggregations (``cs_simple``,
         ``cs_dynamic`` pre/post averages, ``cs_calendar``, ``cs_group``), ``sun_abraham``,
         ``did2s`` and each distance model (``distance:COL``: ``treat``, ``treat:COL`` and the
-        ``break_even`` distance). ``controls`` says whether controls (for CS: covariates)
+        ``break_even`` distance). Sun–Abraham's ATT row is followed by its per-period rows
+        (``rel_time::k``). With the wild bootstrap the TWFE and distance rows carry ``p_wild``
+        and its interval (NaN elsewhere). ``controls`` says whether controls (for CS: covariates)
         entered.
         """
         parts: list[pd.DataFrame] = []
-        ext = [r for ey in self.panel.extra_y for r in self.extra_y.get(self.panel.label(ey), ())]
+        ext = [r for lab in self.extra_y_columns for r in self.extra_y.get(lab, ())]
         for r in [*self.twfe_models, *([self.ppml] if self.ppml is not None else []), *ext]:
             parts.append(_with_ids(r.tidy(), r.name, r.y, r.controls))
         if self.cs_att_gt is not None:
@@ -597,7 +755,8 @@ class DIDSuiteResult(ResultBase):
                  f"{m['n_periods']} periods ({m['periods'][0]}–{m['periods'][1]}), "
                  f"{m['n_treated_units']} treated units, cohorts "
                  f"{', '.join(map(str, m['cohorts']))}"
-                 f"{'' if m['balanced'] else ' (unbalanced)'}; SE clustered by {m['unit']}",
+                 f"{'' if m['balanced'] else ' (unbalanced)'}; SE clustered by {m['cluster']} "
+                 f"({m['n_clusters']} clusters)",
                  ""]
         t = self.tidy()
         cols = ["model", "outcome", "controls", "term", "estimate", "std_error", "p_value"]
@@ -608,6 +767,8 @@ class DIDSuiteResult(ResultBase):
         for pl in (self.placebo, self.placebo_log1p):
             if pl is not None:
                 lines.append(pl.summary())
+        if self.diagnostics is not None:
+            lines += ["", self.diagnostics.summary()]
         lines += [f"note: {n}" for n in self.notes]
         return "\n".join(lines)
 
@@ -623,12 +784,12 @@ def _why(exc: BaseException) -> str:
 
 
 def _baseline_models(panel: DIDPanel, y: str, controls_as: ControlsAs,
-                     cluster2: bool) -> tuple[DIDResult, ...]:
+                     cluster2: bool, wild: WildOptions | None = None) -> tuple[DIDResult, ...]:
     """Levels and log(1+y), without and (if any) with controls: Table 2's four columns."""
     ctl = [False, True] if panel.controls else [False]
     logs = [False, True] if (panel.frame[y].dropna() >= 0).all() else [False]
     return tuple(twfe(panel, y=y, log1p=lg, controls=c, controls_as=controls_as,
-                      cluster2=cluster2) for lg in logs for c in ctl)
+                      cluster2=cluster2, wild=wild) for lg in logs for c in ctl)
 
 
 def _cs(panel: DIDPanel, o: DIDOptions) -> tuple[ATTgtResult, dict[str, AggteResult]]:
@@ -638,10 +799,45 @@ def _cs(panel: DIDPanel, o: DIDOptions) -> tuple[ATTgtResult, dict[str, AggteRes
     data = f[list(dict.fromkeys(["unit", "time", "cohort", panel.y, *xs]))].dropna()
     # att_gt takes each unit's covariates in the base period of every comparison (the
     # earlier of its two periods), as R did's panel2cs2 does with panel data
+    clv = None
+    if o.bstrap and panel.cluster_name != panel.source.get("unit") and _cluster_nests_units(panel):
+        # R did clusters only in its multiplier bootstrap (by a variable constant in the unit)
+        data = data.join(f["cluster"])
+        clv = "cluster"
     res = att_gt(data, yname=panel.y, tname="time", idname="unit", gname="cohort",
                  xformla=xs or None, control_group=o.control_group,
-                 est_method=o.cs_est_method, bstrap=o.bstrap, seed=o.seed)
+                 est_method=o.cs_est_method, bstrap=o.bstrap, seed=o.seed, clustervars=clv)
     return res, {typ: aggte(res, typ) for typ in _AGG_TYPES}
+
+
+def _cluster_nests_units(panel: DIDPanel) -> bool:
+    """Whether every unit lies in one cluster (the cluster is constant within units)."""
+    return bool((panel.frame.groupby("unit")["cluster"].nunique() <= 1).all())
+
+
+def _recipient(data: pd.DataFrame, unit: str, o: DIDOptions) -> str | None:
+    """The recipient column for stand-in baselines: ``""`` = ``destination`` when present."""
+    if o.recipient is None:
+        return None
+    if o.recipient == "":
+        return "destination" if "destination" in data.columns and unit != "destination" \
+            else None
+    return o.recipient
+
+
+def _inference_note(p: DIDPanel, wild: WildOptions) -> str:
+    """How every clustered model's SEs, p-values and intervals are computed (one line)."""
+    g = p.n_clusters
+    note = (f"SEs clustered by {p.cluster_name} ({g} clusters), CR1 = G/(G−1)·(N−1)/(N−K) "
+            "as Stata vce(cluster) and R fixest (fixed effects nested in the clusters not in K); "
+            f"p-values and 95% intervals from t(G−1) = t({g - 1})")
+    if wild.runs(g):
+        full = enumerates(g, wild.draws, wild.weights)
+        how = (f"all 2^{g} = {2 ** g} Rademacher sign vectors (full enumeration)" if full
+               else f"{wild.draws} {wild.weights} draws (seed {wild.seed})")
+        note += (f"; [brackets]: wild cluster bootstrap p-value (WCR11, null imposed, "
+                 f"{how}; pyfixest wildboottest), run because G < {wild.max_clusters}")
+    return note
 
 
 def _resolve_columns(data: pd.DataFrame, unit: str, o: DIDOptions
@@ -673,6 +869,7 @@ def did_suite(
     y: str,
     options: DIDOptions | None = None,
     file: str | None = None,
+    table5_data: pd.DataFrame | None = None,
     **overrides: Any,
 ) -> DIDSuiteResult:
     """Run the seed-003 DID suite on a long panel; compute only (no files, no printing).
@@ -687,6 +884,10 @@ def did_suite(
         Every other option (default ``DIDOptions()``).
     file : str, optional
         Where ``data`` came from, shown in error messages.
+    table5_data : DataFrame, optional
+        Table 5's own panel (same ``unit``/``time``/``cohort`` columns, the ``extra_y``
+        outcomes and the controls), e.g. seed 003's pairs connected in the all-industry
+        registry; default: Table 5 runs on ``data``.
     **overrides
         Fields of :class:`DIDOptions` given directly, e.g.
         ``did_suite(df, unit=..., time=..., cohort=..., y=..., placebo=100)``; they replace
@@ -709,11 +910,23 @@ def did_suite(
     """
     o = _options(options, overrides)
     dist_cols, c2 = _resolve_columns(data, unit, o)
+    own5 = table5_data is not None and bool(o.extra_y)
+    data, diag_cols, fe_user = _diagnostic_columns(data, o, file)
     p = prepare_panel(data, unit=unit, time=time, cohort=cohort, y=y, controls=o.controls,
-                      distance=dist_cols, extra_y=o.extra_y,
+                      distance=dist_cols, extra_y=() if own5 else o.extra_y,
                       origin=c2[0] if c2 else None, destination=c2[1] if c2 else None,
-                      covariates=o.cs_covariates, file=file)
+                      covariates=[*o.cs_covariates, *diag_cols], file=file, cluster=o.cluster,
+                      recipient=_recipient(data, unit, o))
     check_identified(p, file=file)
+    p5: DIDPanel | None = None
+    if own5:
+        assert table5_data is not None
+        p5 = prepare_panel(table5_data, unit=unit, time=time, cohort=cohort, y=o.extra_y[0],
+                           controls=o.controls, extra_y=o.extra_y[1:],
+                           origin=c2[0] if c2 else None, destination=c2[1] if c2 else None,
+                           file="`table5_data`" if file is None else f"{file} (Table 5)",
+                           cluster=o.cluster, recipient=_recipient(table5_data, unit, o))
+    wild = WildOptions(draws=o.wild_draws, weights=o.wild_weights, seed=o.seed)
     has2 = bool(c2)
     notes: list[str] = []
     errors: dict[str, str] = {}
@@ -734,14 +947,44 @@ def did_suite(
         "periods": [int(f["time"].min()), int(f["time"].max())],
         "n_treated_units": int(len(p.treated_units)),
         "cohorts": sorted(int(g) for g in f.loc[f["cohort"] > 0, "cohort"].unique()),
-        "balanced": p.is_balanced, "cluster": unit,
+        "balanced": p.is_balanced, "cluster": p.cluster_name, "n_clusters": p.n_clusters,
+        "df_t": p.n_clusters - 1, "inference": _inference_note(p, wild),
+        "wild": {"run": wild.runs(p.n_clusters), "draws": o.wild_draws,
+                 "weights": o.wild_weights, "seed": o.seed,
+                 "full_enumeration": wild.runs(p.n_clusters)
+                 and enumerates(p.n_clusters, o.wild_draws, o.wild_weights),
+                 "max_clusters": WILD_MAX_CLUSTERS,
+                 "covers": ["twfe", "event_study", "distance", "extra_y"]},
         "cluster2": list(c2) if has2 else None, "seed": o.seed,
-        "controls_no_baseline": nb,
+        "controls_no_baseline": nb, "cohort_rules": cohort_rules(p),
+        "event_window": {"leads": o.leads, "lags": o.lags, "ends": o.ends},
     }
+    if p5 is not None:
+        f5 = p5.frame
+        meta["table5"] = {"own_panel": True, "n_obs": int(len(f5)),
+                          "n_units": int(f5["unit"].nunique()),
+                          "n_periods": int(f5["time"].nunique()),
+                          "n_clusters": p5.n_clusters}
+    elif o.extra_y:
+        meta["table5"] = {"own_panel": False, "n_obs": int(len(f)),
+                          "n_units": int(f["unit"].nunique()),
+                          "n_periods": int(f["time"].nunique()), "n_clusters": p.n_clusters}
+    rules = meta["cohort_rules"]
+    if rules["late"]["n_units"]:
+        notes.append(f"{rules['late']['n_units']} unit(s) first treated after the last period "
+                     f"(cohorts {', '.join(map(str, rules['late']['cohorts']))}): "
+                     + rules["late"]["rule"])
+    if rules["early"]["n_units"]:
+        notes.append(f"{rules['early']['n_units']} unit(s) treated in or before the first "
+                     f"period (cohorts {', '.join(map(str, rules['early']['cohorts']))}): "
+                     + rules["early"]["rule"])
+    if p.n_clusters < WILD_MAX_CLUSTERS and not o.wild_draws:
+        notes.append(f"only {p.n_clusters} clusters and the wild bootstrap is off (0 "
+                     "draws): CRV1 t(G−1) inference may over-reject")
 
     # Tables 1 and 2, Figure 1 ------------------------------------------------------------
     desc = descriptives(p, y=[p.y])
-    base = _baseline_models(p, p.y, o.controls_as, has2)
+    base = _baseline_models(p, p.y, o.controls_as, has2, wild)
     nonneg = bool((f[p.y].dropna() >= 0).all())
     pp: DIDResult | None = None
     if nonneg:
@@ -751,7 +994,7 @@ def did_suite(
             errors["ppml"] = _why(exc)
             notes.append(f"PPML skipped: {_why(exc)}")
     es = event_study(p, leads=o.leads, lags=o.lags, controls=bool(o.controls),
-                     controls_as=o.controls_as)
+                     controls_as=o.controls_as, ends=o.ends, wild=wild)
 
     # Table 3 -----------------------------------------------------------------------------
     cs_res: ATTgtResult | None = None
@@ -784,7 +1027,8 @@ def did_suite(
         for ctl in ([False, True] if o.controls else [False]):
             variant = "controls" if ctl else "no_controls"
             try:
-                d = distance_interaction(p, safe, controls=ctl, controls_as=o.controls_as)
+                d = distance_interaction(p, safe, controls=ctl, controls_as=o.controls_as,
+                                         wild=wild)
             except PairnetError as exc:
                 derrors.setdefault(dcol, {})[variant] = str(exc)
                 notes.append(f"distance {dcol}: {exc}")
@@ -794,20 +1038,92 @@ def did_suite(
     # Table 5 -----------------------------------------------------------------------------
     ext: dict[str, tuple[DIDResult, ...]] = {}
     ext_errors: dict[str, str] = {}
-    for ey in p.extra_y:
-        if p.frame[ey].nunique() < 2:
+    q5 = p5 if p5 is not None else p
+    for ey in ([q5.y, *q5.extra_y] if p5 is not None else q5.extra_y):
+        if q5.frame[ey].nunique() < 2:
             # a constant outcome (e.g. a registry with no branch records) has nothing to
             # estimate: a coefficient of 0 with SE 0 would only mislead
-            why = (f"{p.label(ey)} is constant ({p.frame[ey].iloc[0]:g} in every cell); "
+            why = (f"{q5.label(ey)} is constant ({q5.frame[ey].iloc[0]:g} in every cell); "
                    "Table 5 leaves it out")
-            ext_errors[p.label(ey)] = why
+            ext_errors[q5.label(ey)] = why
             notes.append(why)
             continue
-        ext[p.label(ey)] = _baseline_models(p, ey, o.controls_as, has2)
+        try:
+            check_identified(replace(q5, y=ey))
+        except PairnetError as exc:
+            ext_errors[q5.label(ey)] = f"{q5.label(ey)}: {exc}"
+            notes.append(f"Table 5 leaves out {q5.label(ey)}: {exc}")
+            continue
+        ext[q5.label(ey)] = _baseline_models(q5, ey, o.controls_as, has2, wild)
+    ext_cols = tuple(q5.label(ey) for ey in
+                     ([q5.y, *q5.extra_y] if p5 is not None else q5.extra_y))
+
+    diag = _diagnostics(p, o, fe_user, es) if o.diagnostics else None
+    if diag is not None:
+        notes += [f"{k} skipped: {v}" for k, v in diag.errors.items()]
 
     return DIDSuiteResult(
         panel=p, options=o, meta=meta, descriptives=desc, twfe_models=base, event_study=es,
         ppml=pp, cs_att_gt=cs_res, cs_aggte=cs_agg, sun_abraham=alts.get("sun_abraham"),
         did2s=alts.get("did2s"), placebo=pl, placebo_log1p=pl2, distance=dmodels,
         extra_y=ext, errors=errors, distance_errors=derrors, extra_y_errors=ext_errors,
-        notes=tuple(dict.fromkeys(notes)))
+        notes=tuple(dict.fromkeys(notes)), table5_panel=p5, extra_y_columns=ext_cols,
+        diagnostics=diag)
+
+
+# --------------------------------------------------------------------------------------------
+# issue 16: event window ends and the modern diagnostics (their own block for easy merges)
+# --------------------------------------------------------------------------------------------
+def _diagnostic_columns(data: pd.DataFrame, o: DIDOptions, file: str | None
+                        ) -> tuple[pd.DataFrame, list[str], dict[str, str]]:
+    """Fixed-effect columns (as integer codes) and the weights column, carried in the panel."""
+    parts = [q for t in o.fe for q in t.split("^") if q not in ("unit", "time")]
+    parts = list(dict.fromkeys(parts))
+    missing = [c for c in parts if c not in data.columns]
+    if o.weights is not None and o.weights not in data.columns:
+        missing.append(o.weights)
+    if missing:
+        raise InputError(f"missing column(s) {', '.join(map(repr, missing))} named in `fe` / "
+                         "`weights`", file=file, column=missing[0],
+                         fix="name columns of the data in `fe` (e.g. unit+time+origin^time) "
+                             "and `weights`")
+    if not parts and o.weights is None:
+        return data, [], {}
+    data = data.copy()
+    cols: list[str] = []
+    fe_user: dict[str, str] = {}
+    for c in parts:
+        miss = np.flatnonzero(data[c].isna().to_numpy())
+        if len(miss):
+            raise InputError("missing fixed-effect value", file=file, column=c,
+                             rows=miss.tolist(), fix="fill these values or drop `fe` terms")
+        code = f"fe_code_{c}"
+        data[code] = pd.factorize(data[c], sort=True)[0].astype(float)
+        cols.append(code)
+        fe_user[c] = code
+    if o.weights is not None:
+        cols.append(o.weights)
+    return data, cols, fe_user
+
+
+def _diagnostics(p: DIDPanel, o: DIDOptions, fe_user: Mapping[str, str],
+                 es: EventStudyResult) -> DIDDiagnostics:
+    safe = {user: s for s, user in p.names.items()}
+    fe_names = {c: safe[code] for c, code in fe_user.items()}
+    weights = safe[o.weights] if o.weights is not None else None
+
+    def es_vcov() -> tuple[np.ndarray, np.ndarray, list[int]]:
+        # the suite's own event study (Figure 1): the same window, ends, cluster and controls
+        return es.beta, es.vcov, list(es.rel_times)
+
+    def cs_vcov() -> tuple[np.ndarray, np.ndarray, list[int]]:
+        f = p.frame
+        res = att_gt(f[["unit", "time", "cohort", p.y]], yname=p.y, tname="time",
+                     idname="unit", gname="cohort", control_group=o.control_group,
+                     base_period="universal")
+        return cs_dynamic_vcov(aggte(res, "dynamic", min_e=-o.leads, max_e=o.lags))
+
+    return did_diagnostics(p, event_study=es_vcov, cs_dynamic=cs_vcov if o.cs else None,
+                           run=o.diagnostics, fe=o.fe, fe_names=fe_names, weights=weights,
+                           leads=o.leads, lags=o.lags, honest_mbar=o.honest_mbar,
+                           honest_m=o.honest_m, honest_grid=o.honest_grid)

@@ -391,6 +391,8 @@ class LandResult(ResultBase):
     cleaning: LandCleaning
     study: LandEventStudy
     file: str | None = None
+    #: issue 16: the stacked DID of the same design (``None`` if it could not be estimated)
+    stacked: Any = None
     title: str = "Benefit sharing and land sales"
 
     @property
@@ -415,6 +417,7 @@ class LandResult(ResultBase):
             "unclassified_land_use": clean.unclassified.to_dict(orient="records"),
             "cleaning": clean.info,
             "input": self.file,
+            **({"stacked": self.stacked.to_dict()} if self.stacked is not None else {}),
         }
 
     def tables(self) -> dict[str, Table]:
@@ -515,4 +518,29 @@ def land_study(
                               if column == "date" else "check that column's values")
                          + " against the audit, or widen `years`, `cities` or `park_patterns`")
     return LandResult(cleaning=clean, study=estimate_event_study(clean.panel, file=file),
+                      stacked=land_stacked(clean.panel),
                       file=file)
+
+
+def land_stacked(panel: pd.DataFrame, *, event_year: int = EVENT_YEAR,
+                 window: tuple[int, int] = WINDOW) -> Any:
+    """Stacked DID of model (2) (issue 16): cells inside parks treated from ``event_year``.
+
+    Units are the county × park cells, controls the cells outside parks; one stack (a single
+    event date), window ``window``, fixed effects cell × stack and county × year × stack (the
+    paper's county × year effects), SE clustered by county as model (2). ``None`` when not estimable.
+    """
+    from pairnet.analyses.stacked import stacked_did_frame
+
+    d = panel[["county", "year", "park", "log_area"]].dropna()
+    frame = pd.DataFrame({
+        "unit": pd.factorize(d["county"].astype(str) + "|" + d["park"].astype(str))[0],
+        "time": d["year"].astype("int64").to_numpy(),
+        "cohort": np.where(d["park"].to_numpy() == 1, event_year, 0),
+        "log_area": d["log_area"].astype(float).to_numpy(),
+        "county": pd.factorize(d["county"].astype(str))[0]})
+    try:
+        return stacked_did_frame(frame, y="log_area", leads=-window[0], lags=window[1],
+                                 fe=["county^time"], label="log area", cluster="county")
+    except (EstimationError, InputError, ValueError):
+        return None

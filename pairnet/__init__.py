@@ -62,6 +62,14 @@ _EXPORTS: dict[str, str] = {
     "did_suite": "pairnet.analyses.did_suite",
     "DIDOptions": "pairnet.analyses.did_suite",
     "DIDSuiteResult": "pairnet.analyses.did_suite",
+    # issue 16: modern DID diagnostics
+    "bacon_decomposition": "pairnet.analyses.bacon",
+    "twfe_weights": "pairnet.analyses.twfe_weights",
+    "imputation_did": "pairnet.analyses.imputation",
+    "stacked_did": "pairnet.analyses.stacked",
+    "honest_did": "pairnet.analyses.honest",
+    "pretrend_power": "pairnet.analyses.pretrends",
+    "did_diagnostics": "pairnet.analyses.diagnostics",
     "prepare_panel": "pairnet.analyses.did",
     "twfe": "pairnet.analyses.did",
     "ppml": "pairnet.analyses.did",
@@ -96,6 +104,8 @@ __all__ = [
     "network_analysis", "NetworkResult", "ingest_registry", "IngestResult", "build_pair_panel",
     "pair_panel", "ingest_outcomes", "CONTROLS", "build_indicators", "generate_guangdong_demo",
     "generate_land_demo", "write_demo_yrd", "did_suite", "DIDOptions", "DIDSuiteResult",
+    "bacon_decomposition", "twfe_weights", "imputation_did", "stacked_did", "honest_did",
+    "pretrend_power", "did_diagnostics",
     "prepare_panel", "twfe", "ppml", "event_study", "distance_interaction", "sun_abraham",
     "did2s", "did_table", "att_gt", "aggte", "placebo_test", "citypanel_suite", "yrd_study",
     "CityPanelResult", "land_study", "LandResult", "optimize_pairing", "EffectModel",
@@ -118,8 +128,10 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from pairnet.analyses.bacon import bacon_decomposition
     from pairnet.analyses.citypanel import CityPanelResult, citypanel_suite, yrd_study
     from pairnet.analyses.cs import aggte, att_gt
+    from pairnet.analyses.diagnostics import did_diagnostics
     from pairnet.analyses.did import (
         did2s,
         did_table,
@@ -131,9 +143,14 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         twfe,
     )
     from pairnet.analyses.did_suite import DIDOptions, DIDSuiteResult, did_suite
+    from pairnet.analyses.honest import honest_did
+    from pairnet.analyses.imputation import imputation_did
     from pairnet.analyses.land import LandResult, land_study
     from pairnet.analyses.optimize import EffectModel, OptimizeResult, optimize_pairing
     from pairnet.analyses.placebo import placebo_test
+    from pairnet.analyses.pretrends import pretrend_power
+    from pairnet.analyses.stacked import stacked_did
+    from pairnet.analyses.twfe_weights import twfe_weights
     from pairnet.core.errors import EstimationError, InputError, PairnetError
     from pairnet.core.outputs import write_result
     from pairnet.core.results import Result

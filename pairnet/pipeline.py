@@ -73,7 +73,8 @@ class Artefacts:
     flows: pd.DataFrame | None = None
     controls: pd.DataFrame | None = None
     ingest: IngestResult | None = None
-    #: Table 5 outcomes (all-industry and branch counts) per pair-year
+    #: Table 5 outcomes (all-industry shareholding and branch counts) per pair-year of Table
+    #: 5's own sample (the pairs connected in the all-industry registry)
     outcomes: pd.DataFrame | None = None
     distances: DistancesResult | None = None
     did: DIDSuiteResult | None = None
@@ -256,10 +257,14 @@ def _step_data(ctx: StepContext) -> Section:
         if ing.table5:
             from pairnet.panels.pairs import TABLE5_OUTCOMES, ingest_outcomes
 
+            # Table 5's own sample: the pairs connected in the all-industry registry, every
+            # year; the all-industry branch counts on those pair-years
             art.outcomes = ingest_outcomes(inputs["registry"], origins=helpers,
                                            destinations=recipients, years=st.years,
                                            columns=st.columns.get("registry"))
             sums = {c: int(art.outcomes[c].sum()) for c in TABLE5_OUTCOMES}
+            sums.update(sample_pairs=int(art.outcomes.attrs["n_pairs"]),
+                        sample_rows=int(len(art.outcomes)))
     elif "flows" in inputs:
         art.flows = read_flows(inputs["flows"], columns=st.columns.get("flows"))
     if "controls" in inputs:
@@ -314,22 +319,30 @@ def _step_did(ctx: StepContext) -> Section:
     from pairnet.analyses.optimize import EffectModel
     from pairnet.maps.layers import distance_effect_map
     from pairnet.maps.report import MapFigure
-    from pairnet.panels.pairs import TABLE5_OUTCOMES, pair_panel
+    from pairnet.panels.pairs import TABLE5_OUTCOMES, pair_panel, table5_panel
 
     st, art = ctx.study, ctx.art
     assert art.flows is not None and art.parks is not None
     opts = st.did
     extra_y = list(opts.extra_y)
-    if art.outcomes is not None:
-        extra_y += [c for c in TABLE5_OUTCOMES if c not in extra_y]
     dist = art.distances.frame if art.distances is not None else None
     panel = pair_panel(art.flows, art.parks, art.controls, distances=dist,
-                       helpers=art.helpers, recipients=art.recipients, outcomes=art.outcomes)
+                       helpers=art.helpers, recipients=art.recipients)
+    t5 = None
+    if art.outcomes is not None:
+        # Table 5 runs on its own sample (the pairs connected in the all-industry registry),
+        # not on the manufacturing pairs of Tables 1-4
+        extra_y = [*TABLE5_OUTCOMES, *(c for c in extra_y if c not in TABLE5_OUTCOMES)]
+        t5 = table5_panel(art.outcomes, art.parks, art.controls, helpers=art.helpers,
+                          recipients=art.recipients)
     controls = [c for c in opts.controls if c in panel.columns]
     res = did_suite(panel, unit="pair", time="year", cohort="cohort", y=opts.y,
                     controls=tuple(controls), placebo=opts.placebo, seed=st.seed,
                     distance=() if dist is not None else None,
-                    control_group=opts.control_group, extra_y=tuple(extra_y), cs=opts.cs)
+                    control_group=opts.control_group, extra_y=tuple(extra_y), cs=opts.cs,
+                    cluster=opts.cluster or None, wild_draws=opts.wild_draws,
+                    wild_weights=opts.wild_weights, leads=opts.leads, lags=opts.lags,
+                    ends=opts.ends, table5_data=t5)
     art.did = res
     maps = []
     if dist is not None:

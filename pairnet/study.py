@@ -38,7 +38,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pairnet.analyses.cs import ControlGroup
+from pairnet.analyses.did import EventEnds
 from pairnet.analyses.did_suite import DIDOptions
+from pairnet.analyses.wild import WildWeights
 from pairnet.core.errors import InputError
 from pairnet.core.options import bounds, check_literal, from_table, parse_years
 from pairnet.maps.geometry import Basemap
@@ -117,6 +119,15 @@ class DIDSection:
     effect_model: Literal["controls", "no_controls"] = "controls"
     control_group: ControlGroup = DIDOptions.control_group
     cs: bool = DIDOptions.cs
+    #: column the SEs are clustered by ("" = the unit, the pair; e.g. "origin": the helper)
+    cluster: str = ""
+    #: wild cluster bootstrap draws with fewer than 50 clusters (0 = off)
+    wild_draws: int = bounds(DIDOptions.wild_draws, low=0)
+    wild_weights: WildWeights = DIDOptions.wild_weights
+    #: event-study window and what happens beyond it
+    leads: int = bounds(DIDOptions.leads, low=1)
+    lags: int = bounds(DIDOptions.lags, low=0)
+    ends: EventEnds = DIDOptions.ends
 
 
 @dataclass(frozen=True)

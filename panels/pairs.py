@@ -17,14 +17,18 @@ from pairnet.core.tables import check_unique, numeric_column, require_columns
 
 from .controls import baseline_year_controls
 
-__all__ = ["CONTROLS", "TABLE5_OUTCOMES", "pair_id", "park_cohorts", "build_pair_panel",
-           "pair_panel", "ingest_outcomes"]
+__all__ = ["CONTROLS", "TABLE5_OUTCOMES", "TABLE5_SAMPLE", "pair_id", "park_cohorts",
+           "build_pair_panel", "pair_panel", "ingest_outcomes", "table5_panel"]
 
-#: Table 5 outcomes of seed 003: the registry ingest options that count them
+#: Table 5 outcomes of seed 003: the registry ingest options that count them. Both run over
+#: every industry ("基于 2000—2018 年全行业股东数据 / 全行业分公司设立数据").
 TABLE5_OUTCOMES: dict[str, dict[str, str]] = {
     "count_all_industries": {"industry": "all", "kind": "shareholding"},
-    "count_branches": {"industry": "manufacturing", "kind": "branch"},
+    "count_branches": {"industry": "all", "kind": "branch"},
 }
+#: The outcome whose connected pairs are Table 5's sample (the paper's N = 2,033 = 107 pairs ×
+#: 19 years: the PRD -> EWN pairs with at least one all-industry shareholding tie).
+TABLE5_SAMPLE = "count_all_industries"
 _KEYS = ["origin", "destination", "year"]
 
 #: The recipient-city controls of seed 003 Table 1 (canonical column names).
@@ -138,7 +142,8 @@ def build_pair_panel(flows: pd.DataFrame, parks: pd.DataFrame | None,
 def ingest_outcomes(registry: str | Path, *, origins: str | Sequence[str],
                     destinations: str | Sequence[str], years: tuple[int, int],
                     outcomes: Mapping[str, Mapping[str, str]] = TABLE5_OUTCOMES,
-                    columns: Mapping[str, str] | None = None) -> pd.DataFrame:
+                    columns: Mapping[str, str] | None = None,
+                    sample: str | None = TABLE5_SAMPLE) -> pd.DataFrame:
     """Pair-year counts of further outcomes, one registry ingest each (Table 5).
 
     Parameters
@@ -149,25 +154,64 @@ def ingest_outcomes(registry: str | Path, *, origins: str | Sequence[str],
         As for :func:`~pairnet.panels.registry.ingest_registry`.
     outcomes : mapping
         ``{column: ingest options}``, default :data:`TABLE5_OUTCOMES` (all-industry
-        shareholding and manufacturing branch counts).
+        shareholding and all-industry branch counts).
+    sample : str or None
+        The outcome whose connected pairs make the sample (default :data:`TABLE5_SAMPLE`, the
+        paper's): every one of its pairs × every year, the other outcomes counted on those
+        pair-years (0 where none). None = the union of every outcome's connected pairs.
 
     Returns
     -------
     DataFrame
         ``origin, destination, year`` and one count column per outcome (0 where a pair-year had
-        no such record).
+        no such record); ``attrs["sample"]`` = the sample outcome, ``attrs["n_pairs"]``.
+
+    Raises
+    ------
+    InputError
+        No outcomes, or ``sample`` not among them.
     """
     from .registry import ingest_registry
 
-    out: pd.DataFrame | None = None
+    if not outcomes:
+        raise InputError("no outcomes to ingest", fix="name at least one outcome")
+    if sample is not None and sample not in outcomes:
+        raise InputError(f"the Table 5 sample {sample!r} is not one of the outcomes "
+                         f"({', '.join(outcomes)})", file="`sample`",
+                         fix="name one of the outcomes, or None for the union of their pairs")
+    parts: dict[str, pd.DataFrame] = {}
     for col, kw in outcomes.items():
         res = ingest_registry(registry, origins=origins, destinations=destinations, years=years,
                               columns=columns, **kw)  # type: ignore[arg-type]
-        part = res.panel.rename(columns={"count": col})
-        out = part if out is None else out.merge(part, on=_KEYS, how="outer")
-    if out is None:
-        raise InputError("no outcomes to ingest", fix="name at least one outcome")
-    return out.fillna({c: 0 for c in outcomes})
+        parts[col] = res.panel.rename(columns={"count": col})
+    order = [sample] if sample is not None else []
+    order += [c for c in outcomes if c not in order]
+    out = parts[order[0]]
+    for col in order[1:]:
+        out = out.merge(parts[col], on=_KEYS, how="left" if sample is not None else "outer")
+    out = out.fillna({c: 0 for c in outcomes})
+    out = out.astype({c: "int64" for c in outcomes})[[*_KEYS, *outcomes]]
+    out = out.sort_values(_KEYS).reset_index(drop=True)
+    out.attrs["sample"] = sample
+    out.attrs["n_pairs"] = int(len(out[["origin", "destination"]].drop_duplicates()))
+    return out
+
+
+def table5_panel(outcomes: pd.DataFrame, parks: pd.DataFrame | None,
+                 controls: pd.DataFrame | None = None, *,
+                 helpers: Sequence[str] | None = None,
+                 recipients: Sequence[str] | None = None,
+                 sample: str = TABLE5_SAMPLE) -> pd.DataFrame:
+    """Seed 003 Table 5's own pair-year panel, from :func:`ingest_outcomes`.
+
+    Table 5 does not run on the manufacturing sample (88 pairs) but on the pairs connected in
+    the all-industry registry (the paper's N = 2,033 = 107 pairs × 19 years), with the
+    branch counts of those pair-years. ``count`` is the ``sample`` outcome; treatment timing,
+    controls and ``pair`` ids are built as for :func:`pair_panel`.
+    """
+    require_columns(outcomes, [*_KEYS, sample], what="Table 5 outcomes")
+    flows = outcomes.assign(count=outcomes[sample])
+    return pair_panel(flows, parks, controls, helpers=helpers, recipients=recipients)
 
 
 def pair_panel(flows: pd.DataFrame, parks: pd.DataFrame | None,

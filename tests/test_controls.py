@@ -132,3 +132,53 @@ def test_missing_column_is_input_error():
 
     with pytest.raises(InputError, match="cohort"):
         baseline_values(_frame(), ["x"], unit="unit", time="year", cohort="first_treat")
+
+
+def _pairs_with_shared_recipient() -> pd.DataFrame:
+    """Three pairs into recipient R (controls are R's), one pair into S; years 2004-2009.
+
+    R misses its 2004 (baseline) value; its values are 2005: 105, 2006: 106, ...
+    pair A -> R cohort 2008, pair B -> R cohort 2005, pair C -> R never treated;
+    R's earliest cohort is 2005, so no stand-in year is admissible for R (2005 is not before
+    2005) -- for all three pairs, although A's own cohort (2008) and C (never) would allow 2005.
+    S has its 2004 value: 204.
+    """
+    rows = []
+    for pair, o, rec, g in (("A", "h1", "R", 2008), ("B", "h2", "R", 2005),
+                            ("C", "h3", "R", 0), ("D", "h1", "S", 2007)):
+        for t in range(2004, 2010):
+            base = 100.0 if rec == "R" else 200.0
+            x = np.nan if (rec == "R" and t == 2004) else base + t - 2000
+            rows.append({"pair": pair, "origin": o, "destination": rec, "year": t,
+                         "cohort": g, "x": x, "y": float(t % 3 + (t >= g > 0))})
+    return pd.DataFrame(rows)
+
+
+def test_stand_in_baseline_is_bounded_by_the_recipients_earliest_cohort():
+    d = _pairs_with_shared_recipient()
+    p = prepare_panel(d, unit="pair", time="year", cohort="cohort", y="y", controls=["x"],
+                      recipient="destination")
+    nb = controls_no_baseline(p)
+    assert nb["units"] == {"x": ["A", "B", "C"]}          # every pair of R, not only B
+    assert "recipient's earliest cohort" in nb["rule"]
+    own = prepare_panel(d, unit="pair", time="year", cohort="cohort", y="y", controls=["x"])
+    assert controls_no_baseline(own)["units"] == {"x": ["B"]}  # the unit's own cohort only
+
+
+def test_stand_in_baseline_equals_the_pair_panels_columns():
+    # the DID panel's baseline controls are those build_pair_panel(baseline=True) makes:
+    # baseline_year_controls per recipient, bounded by the recipient's earliest cohort
+    d = _pairs_with_shared_recipient()
+    d.loc[(d["destination"] == "R") & (d["year"] == 2005), "x"] = np.nan  # R: 2006 first
+    d["cohort"] = d["pair"].map({"A": 2008, "B": 2007, "C": 0, "D": 2007})
+    rec_first = d.loc[d["cohort"] > 0].groupby("destination")["cohort"].min()
+    theirs = baseline_year_controls(d, ["x"], unit="destination", time="year",
+                                    cohort=rec_first)
+    p = prepare_panel(d, unit="pair", time="year", cohort="cohort", y="y", controls=["x"],
+                      recipient="destination")
+    f, cols = control_columns(p, "baseline")
+    assert cols == [f"x_x{t}" for t in range(2005, 2010)]
+    order = d.sort_values(["pair", "year"]).index
+    np.testing.assert_array_equal(f[cols].to_numpy(), theirs.loc[order, cols].to_numpy())
+    # R's stand-in is 2006 (< 2007, R's earliest cohort) for every pair of R
+    assert f.loc[f["time"] == 2009, "x_x2009"].tolist()[:3] == [106.0, 106.0, 106.0]

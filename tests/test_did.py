@@ -118,7 +118,7 @@ def test_recovers_known_effect():
     np.testing.assert_array_equal(t["conf_high"], es.table["ci_high"])
     np.testing.assert_array_equal(t["p_value"], es.table["p_value"])
     assert list(es.to_dict()["event_study"].columns) == ["rel_time", "coef", "se", "ci_low",
-                                                         "ci_high"]
+                                                         "ci_high", "p_value"]
     post = es.table[es.table["rel_time"] >= 0]
     assert np.all(np.abs(post["coef"] - 2.0) < 4 * post["se"])
     assert es.wald["df"] == 2
@@ -174,7 +174,11 @@ def test_distance_break_even_recovered():
     assert (be["estimate"], be["std_error"], be["conf_low"], be["conf_high"]) == (
         d.break_even, d.break_even_se, *d.break_even_ci)
     assert np.isnan(be["p_value"])
-    assert eff["conf_low"].iloc[0] == pytest.approx(d.b1 - 1.959963984540054 * t["std_error"].iloc[0])
+    # the effect band and the break-even CI use the coefficients' t(G-1), not the normal
+    assert eff["conf_low"].iloc[0] == pytest.approx(t["conf_low"].iloc[0], rel=1e-12)
+    q = stats.t.ppf(0.975, d.df_t)
+    assert d.break_even_ci == pytest.approx((d.break_even - q * d.break_even_se,
+                                             d.break_even + q * d.break_even_se), rel=1e-12)
     j = d.to_dict()
     assert (j["b0"], j["b1"], j["treat_coef"], j["coef"]) == (d.b1, d.b2, d.b1, d.b2)
     assert j["break_even_km"] == d.break_even and j["vcov"] == d.model.vcov.tolist()

@@ -38,7 +38,8 @@ def cli_out(pair_csv, tmp_path_factory):
     res = CliRunner().invoke(app, ["did", str(path), "--unit", "unit", "--time", "time",
                                    "--cohort", "cohort", "--y", "count", "--controls", "x",
                                    "--extra-y", "branches", "--placebo", "40", "--seed", "3",
-                                   "--out", str(out)], catch_exceptions=False)
+                                   "--wild-draws", "0", "--out", str(out)],
+                             catch_exceptions=False)
     assert res.exit_code == 0, res.stderr
     return out, json.loads((out / "results.json").read_text(encoding="utf-8"))
 
@@ -100,7 +101,7 @@ def _write(tmp_path, df):
 
 def _args(p, out):
     return ["did", p, "--unit", "unit", "--time", "time", "--cohort", "cohort", "--y", "y",
-            "--placebo", "0", "--out", out]
+            "--placebo", "0", "--wild-draws", "0", "--out", out]
 
 
 def test_cohort_varying_within_unit_exits_2(run_cli, tmp_path):
@@ -155,7 +156,7 @@ def test_cli_writes_what_the_library_computes(cli_out, pair_csv):
     path, _ = pair_csv
     res = did_suite(read_table(path), unit="unit", time="time", cohort="cohort", y="count",
                     options=DIDOptions(controls=["x"], extra_y=["branches"], placebo=40,
-                                       seed=3))
+                                       seed=3, wild_draws=0))
     assert r == json.loads(json.dumps(to_jsonable(res.to_dict())))
     index = json.loads((out / "outputs.json").read_text(encoding="utf-8"))
     assert [t["note"] for t in index["tables"]] == [t.note for t in res.tables().values()]
@@ -169,12 +170,14 @@ def test_echo_lines(run_cli, pair_csv, tmp_path):
     path, _ = pair_csv
     out = tmp_path / "o"
     res = run_cli("did", path, "--unit", "unit", "--time", "time", "--cohort", "cohort",
-                  "--y", "count", "--placebo", "5", "--distance", "none", "--out", out)
+                  "--y", "count", "--placebo", "5", "--distance", "none", "--wild-draws", "0",
+                  "--out", out)
     assert res.code == 0, res.stderr
     r = json.loads((out / "results.json").read_text(encoding="utf-8"))
     lines = res.stdout.splitlines()
-    assert lines[0] == (f"TWFE treat = {r['twfe']['coef']:.6g} (SE {r['twfe']['se']:.6g}), "
-                        f"N = {r['twfe']['nobs']}")
+    tw = r["twfe"]
+    assert lines[0] == (f"TWFE treat = {tw['coef']:.6g} (SE {tw['se']:.6g}, clustered by "
+                        f"unit, 40 clusters, p = {tw['p_value']:.4g}), N = {tw['nobs']}")
     assert lines[1] == f"placebo p = {r['placebo']['p_value']:.4g} (5 draws)"
     assert lines[2].startswith("CS simple ATT = ") and lines[-1] == f"wrote {out}"
 
@@ -226,7 +229,7 @@ def _small_panel(cohorts=(2004, 2004, 2006, 2006, 0, 0, 0, 0), seed=0):
 
 def _fz_args(p, out, *extra):
     return ["did", p, "--unit", "unit", "--time", "year", "--cohort", "cohort", "--y", "y",
-            "--placebo", "0", "--no-cs", "--out", out, *extra]
+            "--placebo", "0", "--no-cs", "--wild-draws", "0", "--out", out, *extra]
 
 
 def test_all_treated_skips_alternatives_with_notes(run_cli, tmp_path):
@@ -381,3 +384,51 @@ def test_bad_cs_method_exits_2(run_cli, tmp_path):
     assert res.code == 2
     assert "--cs-method" in res.stderr and "ols" in res.stderr
     assert "cs_est_method" not in res.stderr
+
+
+# --- issue 13: --cluster, the wild bootstrap, the event-study window ---------------------
+@pytest.fixture(scope="module")
+def few9_csv():
+    from pathlib import Path
+
+    return Path(__file__).parent / "reference" / "did" / "few9.csv"
+
+
+def test_cluster_origin_with_wild_bootstrap(run_cli, few9_csv, tmp_path):
+    ref = json.loads((few9_csv.parent / "few_clusters.json").read_text(encoding="utf-8"))
+    ref = ref["designs"]["few9"]
+    out = tmp_path / "o"
+    res = run_cli("did", few9_csv, "--unit", "unit", "--time", "year", "--cohort", "cohort",
+                  "--y", "y", "--cluster", "origin", "--placebo", "0", "--no-cs",
+                  "--distance", "none", "--leads", "1", "--lags", "0", "--ends", "trim",
+                  "--out", out)
+    assert res.code == 0, res.stderr
+    r = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert r["twfe"]["p_wild"] == pytest.approx(ref["twfe_wild"]["p_val"], abs=1e-12)
+    assert r["meta"]["event_window"] == {"leads": 1, "lags": 0, "ends": "trim"}
+    assert [e["rel_time"] for e in r["event_study"]] == [-1, 0]
+    assert "clustered by origin, 9 clusters" in res.stdout
+    assert "(512 bootstrap draws)" in res.stdout.splitlines()[0]
+
+
+@pytest.mark.parametrize("extra, words", [
+    (("--cluster", "nope"), "column 'nope': missing column(s) 'nope'"),
+    (("--cluster", "const"), "a single cluster"),
+    (("--cluster", "holes"), "rows 3, 8: missing cluster id"),
+    (("--leads", "-2"), "--leads must be a whole number >= 1, got -2"),
+    (("--leads", "0"), "--leads must be a whole number >= 1, got 0"),
+    (("--lags", "-1"), "--lags must be a whole number >= 0"),
+    (("--ends", "bins"), "expecting one of ['bin', 'trim'] for --ends, got 'bins'"),
+    (("--wild-weights", "mammen"), "for --wild-weights, got 'mammen'"),
+    (("--wild-draws", "-9"), "--wild-draws must be a whole number >= 0"),
+])
+def test_bad_new_options_exit_2_with_one_line(run_cli, tmp_path, extra, words):
+    s = simulate_staggered(n_units=10, n_periods=5, seed=1)
+    s["const"] = "c"
+    s["holes"] = "o" + s["unit"].str[-1]
+    s.loc[[2, 7], "holes"] = ""
+    res = run_cli(*_args(_write(tmp_path, s), tmp_path / "o"), *extra)
+    assert res.code == 2
+    assert words in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.stderr
+    assert "`" not in res.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -109,7 +110,7 @@ def test_unbalanced_panel_runs_with_fallbacks(tmp_path):
     s = simulate_staggered(n_units=40, n_periods=8, effect=1.0, seed=2)
     s["y"] = s["y"].abs()
     s = s.drop(index=[5, 77, 140]).reset_index(drop=True)
-    result = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", placebo=20,
+    result = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=20,
                        distance=["dist"], seed=4)
     res = result.to_dict()
     assert res["meta"]["balanced"] is False
@@ -134,7 +135,7 @@ def test_controls_without_baseline_and_always_treated_are_reported(tmp_path):
     add2 = pd.concat([add.assign(unit="always1"), add.assign(unit="always2")])
     add2["cohort"] = 1990
     s = pd.concat([s, add2], ignore_index=True)
-    result = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", controls=["x"],
+    result = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, controls=["x"],
                        placebo=0, distance=None, cs=False)
     res = result.to_dict()
     nb = res["meta"]["controls_no_baseline"]
@@ -162,7 +163,7 @@ def test_unexpected_failure_of_an_optional_estimator_is_a_note(monkeypatch):
 
     monkeypatch.setattr(suite, "did2s", boom)
     s = simulate_staggered(n_units=20, n_periods=6, effect=1.0, seed=3)
-    result = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0,
+    result = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=0,
                        distance=None, cs=False)
     res = result.to_dict()
     assert res["alternatives"]["did2s"] == {"error": "unexpected RuntimeError: shape mismatch"}
@@ -184,7 +185,7 @@ def test_failure_of_the_main_twfe_is_not_hidden(monkeypatch):
     monkeypatch.setattr(suite, "twfe", boom)
     s = simulate_staggered(n_units=20, n_periods=6, effect=1.0, seed=3)
     with pytest.raises(RuntimeError, match="twfe broke"):
-        did_suite(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0,
+        did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=0,
                   distance=None, cs=False)
 
 
@@ -192,7 +193,7 @@ def test_constant_extra_outcome_is_left_out_with_a_note():
     s = simulate_staggered(n_units=12, n_periods=6, seed=3)
     s["branches"] = 0.0
     s["other"] = s["y"] * 2
-    result = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0,
+    result = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=0,
                        cs=False, distance=None, extra_y=("branches", "other"))
     res = result.to_dict()
     assert "error" in res["extra_y"]["branches"] and "constant" in res["extra_y"]["branches"]["error"]
@@ -227,6 +228,12 @@ def test_options_defaults_and_normalisation():
     ({"placebo": -1}, "`placebo` must be a whole number >= 0, got -1"),
     ({"placebo": 2.5}, "`placebo`"),
     ({"leads": -2}, "`leads`"),
+    ({"leads": 0}, "`leads` must be a whole number >= 1"),
+    ({"lags": -1}, "`lags`"),
+    ({"ends": "bins"}, "`ends`"),
+    ({"wild_weights": "normal"}, "`wild_weights`"),
+    ({"wild_draws": -5}, "`wild_draws`"),
+    ({"cluster": " "}, "`cluster` must name a column"),
     ({"cluster2": ["origin"]}, "expecting two columns for `cluster2`"),
 ])
 def test_bad_options_are_input_errors_naming_the_parameter(kwargs, needle):
@@ -238,16 +245,16 @@ def test_bad_options_are_input_errors_naming_the_parameter(kwargs, needle):
 def test_overrides_replace_fields_of_the_options():
     s = simulate_staggered(n_units=16, n_periods=6, seed=2)
     base = DIDOptions(placebo=0, cs=False, distance=None, leads=2, lags=2)
-    a = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", options=base)
-    b = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", options=base,
+    a = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, options=base)
+    b = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, options=base,
                   placebo=7, seed=3)
     assert a.placebo is None and b.placebo is not None and len(b.placebo.draws) == 7
-    assert b.options == dataclasses.replace(base, placebo=7, seed=3)
+    assert b.options == dataclasses.replace(base, placebo=7, seed=3, wild_draws=0)
     assert list(b.event_study.table["rel_time"]) == [-2, -1, 0, 1, 2]
     with pytest.raises(TypeError, match="n_draws"):
-        did_suite(s, unit="unit", time="time", cohort="cohort", y="y", n_draws=3)
+        did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, n_draws=3)
     with pytest.raises(InputError, match="`cs_est_method`"):
-        did_suite(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0,
+        did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=0,
                   distance=None, cs_est_method="ols")
 
 
@@ -259,7 +266,7 @@ def distance_run():
     s["gap_km"] = s["dist"] * 2
     treated = s.loc[s["cohort"] > 0, "unit"].iloc[0]
     s.loc[s["unit"] == treated, "gap_km"] = np.nan  # missing for a treated unit: not estimable
-    return did_suite(s, unit="unit", time="time", cohort="cohort", y="y", controls=["x"],
+    return did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, controls=["x"],
                      placebo=0, cs=False, distance=["border_km", "gap_km", "dist"])
 
 
@@ -299,7 +306,7 @@ def test_distance_model_falls_back_and_names_the_columns(distance_run):
     with pytest.raises(InputError, match="`variant`"):
         r.distance_model("border_km", "both")  # type: ignore[arg-type]
     s = simulate_staggered(n_units=12, n_periods=5, seed=1)
-    none = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0, cs=False,
+    none = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=0, cs=False,
                      distance=None)
     with pytest.raises(InputError, match="no distance-interacted models"):
         none.distance_model("border_km")
@@ -355,7 +362,7 @@ def test_time_varying_covariate_reaches_att_gt_aligned():
     s["x 1"] = rng.normal(size=len(s)) + 0.3 * s["time"]
     s["y"] = s["y"] + 0.5 * s["x 1"]
     s = s.sample(frac=1.0, random_state=3).reset_index(drop=True)
-    res = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0,
+    res = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=0,
                     distance=None, cs_covariates=["x 1"], cs_est_method="reg").to_dict()
     direct = att_gt(s, yname="y", tname="time", idname="unit", gname="cohort",
                     xformla=["x 1"], est_method="reg")
@@ -370,7 +377,7 @@ def test_time_varying_covariate_reaches_att_gt_aligned():
 def test_bad_cs_method_is_an_input_error():
     s = simulate_staggered(n_units=10, n_periods=5, seed=1)
     with pytest.raises(InputError, match="`cs_est_method`"):
-        did_suite(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0,
+        did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=0,
                   distance=None, cs_est_method="ols")
 
 
@@ -390,3 +397,149 @@ def test_every_sub_result_follows_the_protocol(mpdta_run):
         assert list(sub.tidy().columns[:len(TIDY_COLUMNS)]) == list(TIDY_COLUMNS), type(sub)
         assert isinstance(sub.summary(), str) and isinstance(sub.to_dict(), dict)
         json.dumps(to_jsonable(sub.to_dict()))
+
+
+# --- few clusters: --cluster, CRV1 t(G-1), the wild bootstrap in results.json ------------
+FEW = json.loads((REF / "few_clusters.json").read_text(encoding="utf-8"))["designs"]["few9"]
+
+
+@pytest.fixture(scope="module")
+def few9_run():
+    d = pd.read_csv(REF / "few9.csv")
+    res = did_suite(d, unit="unit", time="year", cohort="cohort", y="y", cluster="origin",
+                    distance=["dist"], placebo=0, cs=False, leads=FEW["leads"],
+                    lags=FEW["lags"])
+    return res, json.loads(json.dumps(to_jsonable(res.to_dict())))
+
+
+def test_twfe_entry_carries_crv1_and_p_wild_equal_to_r(few9_run):
+    res, j = few9_run
+    tw = j["twfe"]
+    assert tw["cluster"] == "origin" and tw["n_clusters"] == 9 and tw["df_t"] == 8
+    assert tw["coef"] == pytest.approx(FEW["twfe"]["estimate"][0], rel=1e-8)
+    assert tw["p_value"] == pytest.approx(FEW["twfe"]["p_value"][0], rel=1e-6)
+    assert tw["ci_low"] == pytest.approx(FEW["twfe"]["conf_low"][0], rel=1e-6)
+    assert tw["p_wild"] == pytest.approx(FEW["twfe_wild"]["p_val"], abs=1e-12)
+    assert tw["ci_wild"] == pytest.approx(FEW["twfe_wild"]["conf_int"], rel=1e-6)
+    assert tw["wild"]["full_enumeration"] and tw["wild"]["n_draws"] == 512
+    m = j["meta"]
+    assert (m["cluster"], m["n_clusters"], m["df_t"]) == ("origin", 9, 8)
+    assert m["wild"]["run"] and m["wild"]["full_enumeration"]
+    assert "t(G−1) = t(8)" in m["inference"] and "2^9 = 512" in m["inference"]
+
+
+def test_event_study_and_distance_carry_p_wild_per_coefficient(few9_run):
+    res, j = few9_run
+    rows = {r["rel_time"]: r for r in j["event_study"]}
+    for k, ref in zip(FEW["es_bin"]["rel_time"], FEW["es_bin_wild"], strict=True):
+        assert rows[int(k)]["p_wild"] == pytest.approx(ref["p_val"], abs=1e-12)
+    dist = j["distance"]["by_column"]["dist"]["no_controls"]
+    assert dist["p_wild"]["treat"] == pytest.approx(FEW["distance_wild"]["treat"]["p_val"],
+                                                    abs=1e-12)
+    assert dist["p_wild"]["treat:dist"] == pytest.approx(
+        FEW["distance_wild"]["treat_x_dist"]["p_val"], abs=1e-12)
+    assert dist["df_t"] == 8
+    assert dist["break_even_ci"] == pytest.approx(FEW["distance"]["break_even_ci"], rel=1e-6)
+
+
+def test_tables_report_wild_next_to_crv1_and_say_how(few9_run):
+    res, _ = few9_run
+    tabs = res.tables()
+    t2 = tabs["table2_twfe"]
+    rows = list(t2.frame.iloc[:, 0])
+    assert rows.index("treat p wild bootstrap") == rows.index("treat SE") + 1
+    assert "clusters" in rows and "t(G−1) = t(8)" in str(t2.note)
+    assert "wild cluster bootstrap" in str(t2.note) and "full enumeration" in str(t2.note)
+    assert "treat:dist p wild bootstrap" in list(tabs["table4_distance"].frame.iloc[:, 0])
+    assert "t(8)" in str(tabs["table4_distance"].note)
+    assert "p_wild" in tabs["event_study"].frame.columns
+    assert "sun_abraham_periods" in tabs
+
+
+def test_cohorts_outside_the_window_are_stated(few9_run):
+    res, j = few9_run
+    rules = j["meta"]["cohort_rules"]
+    assert rules["late"]["cohorts"] == [2018, 2020] and rules["late"]["n_units"] > 0
+    assert rules["early"]["cohorts"] == [2001, 2003]
+    assert any("after the last period" in n for n in j["notes"])
+    assert j["alternatives"]["sun_abraham"]["units_late_as_never"] == rules["late"]["n_units"]
+    assert res.event_study.n_late_as_never == rules["late"]["n_units"]
+    assert "never treated within the window" in str(res.tables()["table2_twfe"].note)
+    per = j["alternatives"]["sun_abraham"]["periods"]
+    assert [r["rel_time"] for r in per] == [int(k) for k in FEW["sunab"]["rel_time"]]
+
+
+def test_late_cohorts_are_never_treated_in_every_estimator():
+    # moving late cohorts to 0 (never treated) changes no estimate of any estimator
+    s = simulate_staggered(n_units=60, n_periods=8, seed=4, cohorts=[2003, 2004, 2005])
+    units = s["unit"].unique()
+    late = s["unit"].isin(units[-8:])
+    s.loc[late, "cohort"] = np.where(s.loc[late, "unit"].isin(units[-8:-4]), 2011, 2030)
+    s0 = s.assign(cohort=s["cohort"].where(~late, 0))
+    kw = dict(unit="unit", time="time", cohort="cohort", y="y", placebo=30, distance=None,
+              wild_draws=0, leads=2, lags=3)
+    a, b = did_suite(s, **kw), did_suite(s0, **kw)
+    assert a.meta["cohort_rules"]["late"]["n_units"] == 8
+    assert b.meta["cohort_rules"]["late"]["n_units"] == 0
+    assert a.twfe.estimate == pytest.approx(b.twfe.estimate, rel=1e-12)
+    pd.testing.assert_frame_equal(a.event_study.table, b.event_study.table, rtol=1e-10)
+    assert a.sun_abraham.estimate == pytest.approx(b.sun_abraham.estimate, rel=1e-10)
+    pd.testing.assert_frame_equal(a.sun_abraham.periods, b.sun_abraham.periods, rtol=1e-10)
+    assert a.cs_aggte["simple"].overall_att == pytest.approx(
+        b.cs_aggte["simple"].overall_att, rel=1e-12)
+    assert a.did2s.estimate == pytest.approx(b.did2s.estimate, rel=1e-10)
+    np.testing.assert_array_equal(a.placebo.draws, b.placebo.draws)
+
+
+@pytest.mark.parametrize("ends", ["bin", "trim"])
+def test_event_window_options_reach_the_event_study(ends):
+    s = simulate_staggered(n_units=30, n_periods=10, seed=6)
+    r = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0, cs=False,
+                  distance=None, wild_draws=0, leads=2, lags=3, ends=ends)
+    assert list(r.event_study.table["rel_time"]) == [-2, -1, 0, 1, 2, 3]
+    assert r.meta["event_window"] == {"leads": 2, "lags": 3, "ends": ends}
+    j = r.to_dict()
+    assert j["event_study"].shape[0] == 6
+    note = str(r.tables()["event_study"].note)
+    assert ("binned" in note) == (ends == "bin") and ("trimmed" in note) == (ends == "trim")
+    assert (r.event_study.n_trimmed > 0) == (ends == "trim")
+
+
+def test_table5_runs_on_its_own_panel():
+    main = simulate_staggered(n_units=50, n_periods=8, seed=8)
+    own = simulate_staggered(n_units=70, n_periods=8, seed=9).rename(columns={"y": "other"})
+    own["other2"] = own["other"] * 2 + 1
+    r = did_suite(main, unit="unit", time="time", cohort="cohort", y="y", placebo=0, cs=False,
+                  distance=None, wild_draws=0, extra_y=["other", "other2"], table5_data=own)
+    assert r.meta["table5"] == {"own_panel": True, "n_obs": 560, "n_units": 70,
+                                "n_periods": 8, "n_clusters": 70}
+    assert r.extra_y_columns == ("other", "other2")
+    assert r.extra_y["other"][0].nobs == 560 and r.twfe.nobs == 400
+    ref = did_suite(own, unit="unit", time="time", cohort="cohort", y="other", placebo=0,
+                    cs=False, distance=None, wild_draws=0)
+    assert r.extra_y["other"][0].estimate == pytest.approx(ref.twfe.estimate, rel=1e-12)
+    assert r.extra_y["other2"][0].estimate == pytest.approx(2 * ref.twfe.estimate, rel=1e-10)
+    assert "its own panel: N = 560 = 70 units × 8 periods" in str(
+        r.tables()["table5_other_outcomes"].note)
+    j = r.to_dict()
+    assert set(j["extra_y"]) == {"other", "other2"}
+    # without its own panel Table 5 runs on the main panel
+    m = did_suite(main.assign(other=main["y"] + 1), unit="unit", time="time", cohort="cohort",
+                  y="y", placebo=0, cs=False, distance=None, wild_draws=0, extra_y=["other"])
+    assert m.meta["table5"]["own_panel"] is False and m.extra_y["other"][0].nobs == 400
+
+
+@pytest.mark.parametrize("column, needle", [
+    ("nope", "missing column(s) 'nope'"),
+    ("const", "a single cluster"),
+    ("holes", "missing cluster id"),
+])
+def test_bad_cluster_columns_are_input_errors(column, needle):
+    s = simulate_staggered(n_units=20, n_periods=6, seed=2)
+    s["const"] = "k"
+    s["holes"] = s["unit"]
+    s.loc[[4, 9], "holes"] = np.nan
+    with pytest.raises(InputError, match=re.escape(needle)) as e:
+        did_suite(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0,
+                  cluster=column)
+    assert e.value.column == column

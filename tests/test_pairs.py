@@ -103,3 +103,63 @@ def test_baseline_never_comes_from_after_the_recipients_first_park():
     assert r["freight_x2007"].isna().all()
     r2 = p[(p["destination"] == "441600") & (p["year"] == 2007)]
     assert (r2["freight_x2007"] == 8.0).all()
+
+
+# --- Table 5's own sample (seed 003: all-industry connected pairs, all-industry branches) ---
+def _registry(path):
+    """Helpers 广州 (440100), 深圳 (440300); recipients 梅州 (441400), 河源 (441600), 汕尾 (441500).
+
+    manufacturing shareholding ties: 440100->441400 only;
+    all-industry shareholding ties: also 440300->441400 (services) and 440100->441600 (a
+    record without industry code); 440300->441500 has a branch but no shareholding tie (not in
+    the all-industry sample); branches: a manufacturing one (440100->441400) and a services
+    one (440300->441400).
+    """
+    rows = [
+        ("广州A公司", "有限责任公司", "440100", "梅州甲公司", "441400", "C3511", "2005-03-01", "股权"),
+        ("广州A公司", "有限责任公司", "440100", "梅州乙公司", "441400", "C13", "2007-03-01", "股权"),
+        ("深圳B公司", "有限责任公司", "440300", "梅州丙公司", "441400", "I65", "2006-05-01", "股权"),
+        ("广州C公司", "有限责任公司", "440100", "河源丁公司", "441600", "", "2008-01-01", "股权"),
+        ("广州A公司", "有限责任公司", "440100", "梅州分公司", "441400", "C3511", "2006-01-01", "分支机构"),
+        ("深圳B公司", "有限责任公司", "440300", "梅州服务分公司", "441400", "L72", "2007-01-01", "分支机构"),
+        ("深圳B公司", "有限责任公司", "440300", "汕尾分公司", "441500", "L72", "2007-01-01", "分支机构"),
+    ]
+    cols = ["investor_name", "investor_type", "investor_city", "investee_name", "investee_city",
+            "industry_code", "date", "kind"]
+    pd.DataFrame(rows, columns=cols).to_csv(path, index=False)
+    return path
+
+
+def test_table5_sample_is_the_all_industry_connected_pairs(tmp_path):
+    from pairnet.panels.pairs import TABLE5_OUTCOMES, ingest_outcomes, table5_panel
+    from pairnet.panels.registry import ingest_registry
+
+    reg = _registry(tmp_path / "reg.csv")
+    kw = dict(origins=["440100", "440300"], destinations=["441400", "441500", "441600"],
+              years=(2004, 2009))
+    manuf = ingest_registry(reg, **kw).panel
+    assert set(zip(manuf["origin"], manuf["destination"])) == {("440100", "441400")}
+    assert TABLE5_OUTCOMES["count_branches"] == {"industry": "all", "kind": "branch"}
+    out = ingest_outcomes(reg, **kw)
+    pairs = set(zip(out["origin"], out["destination"]))
+    # connected in the all-industry shareholding data; the branch-only pair is not in it
+    assert pairs == {("440100", "441400"), ("440300", "441400"), ("440100", "441600")}
+    assert out.attrs["n_pairs"] == 3 and len(out) == 3 * 6       # every pair x every year
+    by = out.set_index(["origin", "destination", "year"])
+    assert by.loc[("440100", "441400", 2005), "count_all_industries"] == 1
+    assert by.loc[("440100", "441400", 2007), "count_all_industries"] == 1
+    assert by.loc[("440300", "441400", 2006), "count_all_industries"] == 1
+    # branches of every industry, on the sample's pair-years (0 where none)
+    assert by.loc[("440100", "441400", 2006), "count_branches"] == 1
+    assert by.loc[("440300", "441400", 2007), "count_branches"] == 1
+    assert out["count_branches"].sum() == 2 and out["count_all_industries"].sum() == 4
+    union = ingest_outcomes(reg, **kw, sample=None)
+    assert ("440300", "441500") in set(zip(union["origin"], union["destination"]))
+    with pytest.raises(InputError, match="`sample`"):
+        ingest_outcomes(reg, **kw, sample="count")
+    parks = pd.DataFrame({"helper": ["广州"], "recipient": ["梅州"], "first_year": [2006]})
+    t5 = table5_panel(out, parks)
+    assert len(t5) == 18 and t5["pair"].nunique() == 3
+    assert (t5["count"] == t5["count_all_industries"]).all()
+    assert t5.loc[t5["pair"] == "440100-441400", "cohort"].eq(2006).all()
+    assert t5.loc[t5["pair"] == "440300-441400", "cohort"].eq(0).all()
