@@ -40,12 +40,14 @@ chromium:
 	fi
 
 # Figures label cities in Chinese: a CJK font (Debian's fonts-noto-cjk) avoids empty boxes.
-fonts:
+# matplotlib's font cache may predate the font, so it is brought up to date afterwards.
+fonts: setup
 	@if ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; \
 		else echo "no CJK font: Chinese labels in figures will show as boxes (install fonts-noto-cjk)"; fi; \
 	fi
+	@$(BIN)/python -c "from pairnet.cli import configure_matplotlib as c; f = c(); print('CJK font for figures:', f or 'none')"
 
 lint: setup
 	$(BIN)/ruff check .

@@ -18,7 +18,42 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["Fit", "adapt", "feols", "fepois", "did2s"]
+__all__ = ["Fit", "adapt", "feols", "fepois", "did2s", "ordered_fixed_effects"]
+
+
+def _pyfixest() -> Any:
+    """``import pyfixest`` with :func:`ordered_fixed_effects` in place."""
+    import pyfixest as pf
+
+    ordered_fixed_effects()
+    return pf
+
+
+def ordered_fixed_effects() -> None:
+    """Make pyfixest absorb the fixed effects in the order the formula lists them.
+
+    pyfixest 0.60 splits ``| pair + year`` into a ``set`` (``formula.utils.
+    _encode_fixed_effects``), so the order of the demeaning sweeps — and so the last bits of
+    every estimate, and the PPML standard errors up to ~1e-8 — depended on Python's string hash
+    seed: reruns of one command differed under different ``PYTHONHASHSEED``. The wrapper keeps
+    pyfixest's encoding of interacted effects and only rebuilds the formula in the written
+    order. Idempotent; a pyfixest without that function is left as it is.
+    """
+    import re
+
+    from pyfixest.estimation.formula import model_matrix
+
+    original = getattr(model_matrix, "_encode_fixed_effects", None)
+    if original is None or getattr(original, "_pairnet_ordered", False):
+        return
+
+    def encode(fixed_effects: str, data: pd.DataFrame) -> str:
+        original(fixed_effects, data)  # adds the interacted columns (a^b) to data
+        fes = dict.fromkeys(re.split(r"\s*\+\s*", fixed_effects))
+        return " + ".join(f"__fixed_effect__({fe.replace('^', '_')})" for fe in fes) + " - 1"
+
+    encode._pairnet_ordered = True  # type: ignore[attr-defined]
+    model_matrix._encode_fixed_effects = encode
 
 
 @dataclass(frozen=True)
@@ -130,8 +165,7 @@ def feols(fml: str, data: pd.DataFrame, vcov: str | Mapping[str, str] = "iid", *
 
     ``fixef_tol``: convergence of the fixed-effect demeaning (pyfixest's default 1e-6).
     """
-    import pyfixest as pf
-
+    pf = _pyfixest()
     v = dict(vcov) if isinstance(vcov, Mapping) else vcov
     return adapt(pf.feols(fml, data=data, vcov=v, **_demeaner(fixef_tol, kwargs)))
 
@@ -139,8 +173,7 @@ def feols(fml: str, data: pd.DataFrame, vcov: str | Mapping[str, str] = "iid", *
 def fepois(fml: str, data: pd.DataFrame, vcov: str | Mapping[str, str] = "iid", *,
            fixef_tol: float | None = None, **kwargs: Any) -> Fit:
     """``pyfixest.fepois``, with pyfixest's UserWarnings (separation, dropped rows) silenced."""
-    import pyfixest as pf
-
+    pf = _pyfixest()
     v = dict(vcov) if isinstance(vcov, Mapping) else vcov
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
@@ -149,6 +182,5 @@ def fepois(fml: str, data: pd.DataFrame, vcov: str | Mapping[str, str] = "iid", 
 
 def did2s(data: pd.DataFrame, **kwargs: Any) -> Fit:
     """``pyfixest.did2s`` (Gardner's two-stage DID)."""
-    import pyfixest as pf
-
+    pf = _pyfixest()
     return adapt(pf.did2s(data, **kwargs))

@@ -255,8 +255,7 @@ class DIDOptions:
         self._check_diagnostics(put)
 
     def _check_diagnostics(self, put: Any) -> None:
-        """Issue 16 options: event-window ends, diagnostics, fixed effects, weights, HonestDiD."""
-        check_literal(self.ends, EventEnds, "ends")
+        """Issue 16 options: diagnostics, fixed effects, weights, HonestDiD."""
         diag = _columns(self.diagnostics)
         bad = [d for d in diag if d not in DIAGNOSTICS]
         if bad:

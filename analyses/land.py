@@ -340,6 +340,13 @@ def estimate_event_study(panel: pd.DataFrame, *, event_year: int = EVENT_YEAR,
             tidy = fit.model.tidy()  # recomputes the SEs, so it warns again
     except Exception as exc:  # pyfixest raises plain exceptions on degenerate designs
         raise EstimationError(f"event study failed: {exc}") from exc
+    # A cluster-robust variance that is zero up to rounding (|v| ~ 1e-31 when an effect rests
+    # on one county) has no SE: its sign, and so NaN or a tiny SE, would be floating-point
+    # noise. Relative to the largest variance, anything below 1e-12 counts as zero.
+    diag = np.diag(fit.vcov)
+    scale = float(np.nanmax(np.abs(diag))) if np.isfinite(diag).any() else 0.0
+    no_var = {name for name, v in zip(fit.coefnames, diag, strict=True)
+              if not (np.isfinite(v) and v > 1e-12 * scale)}
     rows = []
     for s in range(window[0], window[1] + 1):
         yr = event_year + s
@@ -347,7 +354,9 @@ def estimate_event_study(panel: pd.DataFrame, *, event_year: int = EVENT_YEAR,
             rows.append((s, yr, 0.0, np.nan, np.nan, np.nan))
             continue
         key = f"s::{s}:park"
-        if key in tidy.index:
+        if key in tidy.index and key in no_var:
+            rows.append((s, yr, float(tidy.loc[key, "Estimate"]), np.nan, np.nan, np.nan))
+        elif key in tidy.index:
             r = tidy.loc[key]
             rows.append((s, yr, float(r["Estimate"]), float(r["Std. Error"]),
                          float(r["2.5%"]), float(r["97.5%"])))

@@ -58,6 +58,25 @@ class EffectModel:
     source: str = ""
     distance: str | None = None
 
+    def __post_init__(self) -> None:
+        # a non-finite coefficient would rank every pairing the same (or NaN): refuse it
+        where = self.source or "`model`"
+        for name in ("b0", "b1"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float, np.floating, np.integer)) \
+                    or not np.isfinite(float(v)):
+                raise InputError(f"effect coefficient {name} = {v!r} is not a finite number",
+                                 file=where,
+                                 fix="give finite coefficients b0,b1 (e.g. 1.5,-0.004), or a "
+                                     "DID run whose distance model was estimated")
+        if self.vcov is not None:
+            v = np.asarray(self.vcov, dtype=float)
+            if v.shape != (2, 2) or not np.isfinite(v).all():
+                raise InputError(f"the covariance of (b0, b1) is not a finite 2x2 matrix "
+                                 f"(shape {v.shape})", file=where,
+                                 fix="use a DID run whose distance model has standard errors, "
+                                     "or pass `draws` 0")
+
     @classmethod
     def from_distance(cls, d: DistanceResult, *, source: str = "") -> EffectModel:
         """The effect model of a distance-interacted DID (seed 003 Table 4).
@@ -132,8 +151,14 @@ def effect_model_from_results(results_dir: str | Path, distance: str,
         raise InputError("no results.json in the results folder", file=str(results_dir),
                          fix="pass the `out` folder of a `pairnet did` run with `distance` "
                              "columns")
-    res = json.loads(path.read_text(encoding="utf-8"))
-    by = (res.get("distance") or {}).get("by_column") or {}
+    try:
+        res = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"results.json is not valid JSON ({exc})", file=str(path),
+                         fix="re-run `pairnet did` into that folder") from None
+    by = ((res.get("distance") or {}).get("by_column") or {}) if isinstance(res, dict) else {}
+    if not isinstance(by, dict):
+        by = {}
     if not by:
         raise InputError("results.json has no distance-interacted models", file=str(path),
                          column="distance.by_column",
@@ -148,13 +173,28 @@ def effect_model_from_results(results_dir: str | Path, distance: str,
         raise InputError(f"the {distance!r} model has no b0/b1", file=str(path),
                          column=f"distance.by_column.{distance}",
                          fix="re-run `pairnet did` with `distance` COL")
+    def number(key: str) -> float:
+        v = entry.get(key)
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            # NaN and inf are written as null: the model was not estimable
+            raise InputError(f"the {distance!r} model's {key} is {v!r}, not a number (the "
+                             "model could not be estimated)", file=str(path),
+                             column=f"distance.by_column.{distance}.{key}",
+                             fix="re-run `pairnet did` on data where the distance model is "
+                                 "estimable, or give `effect` b0,b1")
+        return float(v)
+
+    b0, b1 = number("b0"), number("b1")
     vcov = entry.get("vcov")
     if vcov is None:
         warnings.warn(f"{path}: no covariance stored for the distance model; drawing the two "
                       "coefficients independently from their standard errors", stacklevel=2)
-        vcov = np.diag([float(entry["treat_se"]) ** 2, float(entry["se"]) ** 2])
-    return EffectModel(float(entry["b0"]), float(entry["b1"]), np.asarray(vcov, dtype=float),
-                       source=str(path), distance=distance)
+        vcov = np.diag([number("treat_se") ** 2, number("se") ** 2])
+    try:
+        cov = np.asarray(vcov, dtype=float)
+    except (TypeError, ValueError):
+        cov = np.full((2, 2), np.nan)
+    return EffectModel(b0, b1, cov, source=str(path), distance=distance)
 
 
 @dataclass(frozen=True)
@@ -471,9 +511,14 @@ def optimize_pairing(
         Capacity × helpers < recipients, fixed pairs over capacity, or forbidden pairs leaving a
         recipient with no helper.
     """
-    d = distances[["helper", "recipient", "distance_km"]].copy()
+    from pairnet.core.tables import check_unique, numeric_column, require_columns
+
+    require_columns(distances, ["helper", "recipient", "distance_km"], what="distances table")
+    d = distances[["helper", "recipient", "distance_km"]].reset_index(drop=True)
     d["helper"] = d["helper"].astype(str)
     d["recipient"] = d["recipient"].astype(str)
+    d["distance_km"] = numeric_column(d, "distance_km", nonnegative=True, allow_missing=False)
+    check_unique(d, ["helper", "recipient"], what="distance pair")
     helpers = list(dict.fromkeys(d["helper"]))
     recipients = list(dict.fromkeys(d["recipient"]))
     forbidden_s, fixed_s = _pair_set(forbidden), _pair_set(fixed)
@@ -488,12 +533,15 @@ def optimize_pairing(
 
     grid = d.pivot(index="recipient", columns="helper", values="distance_km")
     grid = grid.reindex(index=recipients, columns=helpers)
-    if grid.isna().to_numpy().any():
-        r, h = np.argwhere(grid.isna().to_numpy())[0]
+    # a city that is both helper and recipient is never paired with itself
+    self_pair = np.array([[r == h for h in helpers] for r in recipients], dtype=bool)
+    missing = grid.isna().to_numpy() & ~self_pair
+    if missing.any():
+        r, h = np.argwhere(missing)[0]
         raise InputError(f"no distance for pair {helpers[h]}->{recipients[r]}",
                          column="distance_km", fix="give a distance for every helper-recipient pair")
-    dist = grid.to_numpy(dtype=float)
-    allowed = np.ones_like(dist, dtype=bool)
+    dist = grid.fillna(0.0).to_numpy(dtype=float)
+    allowed = ~self_pair
     h_index = {h: j for j, h in enumerate(helpers)}
     r_index = {r: i for i, r in enumerate(recipients)}
     for h, r in forbidden_s:
@@ -532,6 +580,7 @@ def optimize_pairing(
         "chosen_share": share.ravel(),
         "tied_with": tied_with.ravel(),
     })
+    table = table[~self_pair.ravel()].reset_index(drop=True)
     comparison = compare_with_actual(table, actual) if actual is not None else {}
     return OptimizeResult(table, model, capacity, draws, comparison, dict(names or {}))
 

@@ -14,7 +14,6 @@ safe are produced by pairnet itself (escaped tables, escaped map tooltips, Leafl
 from __future__ import annotations
 
 import base64
-import datetime as _dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -195,7 +194,6 @@ _UI: dict[str, Text] = {
     "failed_prefix": Text("Failed:", "失败："),
     "contents": Text("Contents", "目录"),
     "method": Text("Method.", "方法。"),
-    "generated": Text("generated", "生成于"),
     "maps": Text("maps: Leaflet {v} (inlined; no network needed)",
                  "地图：Leaflet {v}（已内嵌，无需联网）"),
     "footer": Text("Every number shown is also in results.json next to this file; each step's "
@@ -260,7 +258,6 @@ def render_report(studies: Sequence[Study], *, title: str | Text = "pairnet repo
         "banner": text,
         "banner_head": ui["demo"] if demo else ui["synthetic"],
         "version": version,
-        "generated": _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "leaflet_js": Markup(leaflet_js()),
         "leaflet_css": Markup(leaflet_css()),
         "studies": [{"key": _slug(st.key), "title": render(st.title, lang),

@@ -20,11 +20,12 @@ Output layout::
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib.util
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -216,23 +217,6 @@ def _read(path: Path, columns: Mapping[str, str] | None = None, **kw: Any) -> pd
     return df.rename(columns=dict(columns)) if columns else df
 
 
-def _canonical_parks(df: pd.DataFrame, file: str) -> pd.DataFrame:
-    """Parks with prefecture adcodes in ``helper, recipient`` (names are resolved)."""
-    from pairnet.core.tables import numeric_column, require_columns
-    from pairnet.spatial.cities import resolve_column
-
-    df = df.copy()
-    if {"helper_adcode", "recipient_adcode"} <= set(df.columns):
-        df = df.rename(columns={"helper": "helper_name", "recipient": "recipient_name",
-                                "helper_adcode": "helper", "recipient_adcode": "recipient"})
-    require_columns(df, ["helper", "recipient", "park", "first_year"], file=file)
-    for col in ("helper", "recipient"):
-        df[col] = resolve_column(df[col], file=file, column=col)
-    df["first_year"] = numeric_column(df, "first_year", file=file, integer=True,
-                                      allow_missing=False).astype("int64")
-    return df
-
-
 def _section(ctx: StepContext, key: str, result: Any, *,
              maps: Sequence[MapFigure] = ()) -> Section:
     """Write a step's result into its folder and make its report section."""
@@ -246,6 +230,7 @@ def _section(ctx: StepContext, key: str, result: Any, *,
 # ------------------------------------------------------------------------- pairing steps
 def _step_data(ctx: StepContext) -> Section:
     """Inputs: generate (demo) or read/ingest the user's files; the audit."""
+    from pairnet.inputs import read_controls, read_flows, read_parks
     from pairnet.spatial.boundaries import load_boundaries
     from pairnet.spatial.cities import resolve_cities
 
@@ -269,8 +254,7 @@ def _step_data(ctx: StepContext) -> Section:
         generated = {k: Path(v).relative_to(ctx.out).as_posix() for k, v in paths.items()}
     n_parks = None
     if "parks" in inputs:
-        art.parks = _canonical_parks(_read(inputs["parks"], st.columns.get("parks")),
-                                     str(inputs["parks"]))
+        art.parks = read_parks(inputs["parks"], columns=st.columns.get("parks"))
         n_parks = int(len(art.parks))
     sums = None
     if "registry" in inputs:
@@ -294,12 +278,9 @@ def _step_data(ctx: StepContext) -> Section:
             sums.update(sample_pairs=int(art.outcomes.attrs["n_pairs"]),
                         sample_rows=int(len(art.outcomes)))
     elif "flows" in inputs:
-        art.flows = _read(inputs["flows"], st.columns.get("flows"),
-                          required=["origin", "destination", "year", "count"],
-                          string_cols=["origin", "destination"])
+        art.flows = read_flows(inputs["flows"], columns=st.columns.get("flows"))
     if "controls" in inputs:
-        art.controls = _read(inputs["controls"], st.columns.get("controls"),
-                             string_cols=["city"])
+        art.controls = read_controls(inputs["controls"], columns=st.columns.get("controls"))
     result = DataStepResult(helpers=tuple(helpers), recipients=tuple(recipients),
                             years=st.years, demo=ctx.demo, generated=generated,
                             n_parks=n_parks, ingest=art.ingest, flows=art.flows,
@@ -459,6 +440,8 @@ def _step_land(ctx: StepContext) -> Section:
         raise NotRun(Text("no land-transaction input", "没有土地出让输入数据"))
     res = land_study(path, cities=st.recipients, years=st.land.years,
                      columns=st.columns.get("land"))
+    if ctx.demo:  # results never embed the (absolute, temporary) output path
+        res = dataclasses.replace(res, file=Path(path).relative_to(ctx.out).as_posix())
     panel = res.panel
     area = panel.pivot_table(index="county", columns="park", values="area_ha",
                              aggfunc="sum", fill_value=0.0)
@@ -737,24 +720,29 @@ def run_report(config: ReportConfig, out: str | Path, *, progress: bool = True,
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from pairnet.core.options import check_literal
+    from pairnet.core.outputs import RUN_LOG, check_out_dir, staged_folder
+    from pairnet.core.reproducible import single_threaded_blas
+    from pairnet.core.tables import write_json
     from pairnet.maps.report import Study, write_study_report
 
     lang = config.lang if lang is None else lang
     check_literal(lang, Lang, "lang")
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    out = check_out_dir(Path(out))
     console = Console(stderr=True)
     synthetic: list[Text] = []
     studies: list[Study] = []
     timings: dict[str, dict[str, float]] = {}
     t_all = time.perf_counter()
-    with Progress(TextColumn("{task.description:<40}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, disable=not progress,
-                  transient=False) as bar:
+    # Everything is written into a folder beside `out` and swapped in at the end: a failed or
+    # interrupted run leaves `out` as it was (never an old report.html next to new steps).
+    with single_threaded_blas(), stable_map_ids(), staged_folder(out) as work, Progress(
+            TextColumn("{task.description:<40}"), BarColumn(), MofNCompleteColumn(),
+            TimeElapsedColumn(), console=console, disable=not progress,
+            transient=False) as bar:
         for st in config.studies:
             steps = [s for s in STEPS if s.kind == st.kind and (s.always or s.key in st.analyses)]
             task = bar.add_task(render(st.title, lang)[:40], total=len(steps))
-            ctx = StepContext(st, out, config.demo, lang=lang)
+            ctx = StepContext(st, work, config.demo, lang=lang)
             sections = {}
             timings[st.key] = {}
             for step in steps:
@@ -768,13 +756,20 @@ def run_report(config: ReportConfig, out: str | Path, *, progress: bool = True,
             studies.append(Study(st.key, st.title, [sections[k] for k in order if k in sections],
                                  st.description))
         task = bar.add_task("writing report.html", total=1)
-        path = write_study_report(studies, out, title=config.title, demo=config.demo,
-                                  banner=banner_text(config, synthetic), lang=lang,
-                                  extra_results={"demo": config.demo, "source": config.source,
-                                                 "lang": lang, "seconds": timings})
+        written = write_study_report(studies, work, title=config.title, demo=config.demo,
+                                     banner=banner_text(config, synthetic), lang=lang,
+                                     extra_results={"demo": config.demo,
+                                                    "source": _source(config), "lang": lang})
+        size = written.stat().st_size
+        # wall-clock facts live here, not in results.json, so reruns compare byte for byte
+        write_json({"out": str(out.absolute()), "seconds": timings,
+                    "total_seconds": round(time.perf_counter() - t_all, 2),
+                    "entries": sorted(p.name for p in work.iterdir()) + [RUN_LOG]},
+                   work / RUN_LOG)
         bar.advance(task)
-    console.print(f"report: {path} ({path.stat().st_size / 1e6:.1f} MB, "
-                  f"{time.perf_counter() - t_all:.0f} s)")
+    path = out / written.name
+    console.print(f"report: {path} ({size / 1e6:.1f} MB, "
+                  f"{time.perf_counter() - t_all:.0f} s; timings in {out / RUN_LOG})")
     failed = []
     for study in studies:
         for s in study.sections:
@@ -816,3 +811,43 @@ def banner_text(config: ReportConfig, synthetic: Sequence[Text]) -> Text | str:
                     f"研究文件声明其输入数据为合成数据（synthetic = true）：{listed}。报告中的数字仅"
                     "用于演示方法，不构成研究结论。")
     return ""
+
+
+@contextlib.contextmanager
+def stable_map_ids(seed: int = 0) -> Iterator[None]:
+    """Give folium / branca map elements ids from a seeded generator inside the block.
+
+    branca names every element by 16 random bytes (``os.urandom``; folium's ``deep_copy`` by a
+    ``uuid4``), so two runs of the same report differed in every map id. Drawn in creation
+    order from ``random.Random(seed)``, the ids are the same on every rerun.
+    """
+    import random
+    import uuid
+
+    from branca.element import Element
+    from folium import utilities
+
+    rng = random.Random(seed)
+    original = Element.__dict__["_generate_id"]
+    uuid_module = utilities.uuid
+
+    class _SeededUUID:
+        @staticmethod
+        def uuid4() -> uuid.UUID:
+            return uuid.UUID(int=rng.getrandbits(128), version=4)
+
+    Element._generate_id = classmethod(  # type: ignore[assignment]
+        lambda cls: f"{rng.getrandbits(128):032x}")
+    utilities.uuid = _SeededUUID  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        Element._generate_id = original  # type: ignore[method-assign]
+        utilities.uuid = uuid_module
+
+
+def _source(config: ReportConfig) -> str | None:
+    """The study file as results.json names it: its file name, never an absolute path."""
+    if config.source is None or config.demo:
+        return config.source
+    return Path(config.source).name

@@ -31,6 +31,7 @@ See ``examples/guangdong_study.toml`` and the README section *report* for every 
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -235,6 +236,10 @@ class _Top:
     basemap: Basemap = "none"
 
 
+#: A study key: one folder name under the report folder (letters of any script, digits, _ -).
+_KEY = re.compile(r"[^\W][\w-]{0,63}")
+
+
 def _parse_one(raw: Mapping[str, Any], i: int, file: str, base: Path) -> StudyConfig:
     where = f"{file} [[study]] #{i + 1}"
     if not isinstance(raw, Mapping):
@@ -246,6 +251,11 @@ def _parse_one(raw: Mapping[str, Any], i: int, file: str, base: Path) -> StudyCo
     kind = raw.get("kind", "pairing")
     check_literal(kind, Kind, f"{where} kind")
     key = _as_str(raw.get("key", kind if i == 0 else f"{kind}{i + 1}"), where, "key")
+    if not _KEY.fullmatch(key):
+        # the key names the study's folder under `out`: it must never reach outside it
+        raise _err(f"study key {key!r} is not a plain folder name", where, "key",
+                   "use letters, digits, '_' and '-' only (no '/', '\\', '.', '..' or "
+                   "absolute paths), e.g. key = \"guangdong\"")
     title = _as_str(raw.get("title", key), where, "title")
     years = raw.get("years", "2000-2018")
     if isinstance(years, list) and len(years) == 2 and all(

@@ -107,26 +107,68 @@ def _short(name: str) -> str:
     return short_name(name, PREFECTURE_SUFFIXES)
 
 
+def _with_traditional(rows: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    """``rows`` plus each key spelt in traditional characters (廣州 -> the same prefecture)."""
+    from pairnet.spatial.cities import traditional_forms
+
+    return rows + [(t, p) for k, p in rows for t in traditional_forms(k)]
+
+
+def _unique_keys(rows: list[tuple[str, str | None, int]]) -> pd.DataFrame:
+    """``key, prefecture`` from ``(key, prefecture, rank)`` rows.
+
+    Per key the best (lowest) rank wins, and a key whose best rows name several prefectures
+    maps to none (<NA>).
+    """
+    df = pd.DataFrame(rows, columns=["key", "prefecture", "rank"]).drop_duplicates()
+    df = df[df["rank"] == df.groupby("key")["rank"].transform("min")]
+    n = df.groupby("key")["prefecture"].transform("nunique")
+    df.loc[n != 1, "prefecture"] = None
+    out = df.drop_duplicates("key").sort_values("key", kind="stable")[["key", "prefecture"]]
+    return out.astype({"key": "string", "prefecture": "string"}).reset_index(drop=True)
+
+
 @lru_cache(maxsize=1)
 def city_keys() -> pd.DataFrame:
     """Exact strings accepted in a ``*_city`` field -> prefecture adcode.
 
-    Adcodes of every prefecture and county (counties map to their prefecture) and prefecture
-    names: full (广州市), short (广州), after the province (广东省广州市, 广东广州). Keys naming more
-    than one prefecture are left out (there are none in the current index).
+    Adcodes of every prefecture and county (counties map to their prefecture); prefecture
+    names: full (广州市), short (广州), after the province (广东省广州市, 广东广州); county names
+    (番禺区, 广州市番禺区, 广东省广州市番禺区) -> their own prefecture; each also in traditional
+    characters (廣州). A name is never shortened to reach a prefecture it does not name: 朝阳区
+    is a district of 北京 and of 长春, never 朝阳市. Keys naming more than one prefecture
+    (朝阳区) are left out, so such a field stays unresolved (and audited) rather than guessed.
     """
-    from pairnet.spatial.cities import admin_index, with_province
+    from pairnet.spatial.cities import (
+        PREFECTURE_SUFFIXES,
+        admin_index,
+        name_forms,
+        province_names,
+        with_province,
+    )
 
     idx = admin_index()
-    rows: list[tuple[str, str]] = []
     sub = idx[idx["level"].isin(["prefecture", "county"]) & idx["prefecture"].notna()]
-    rows += list(zip(sub["adcode"].astype(str), sub["prefecture"].astype(str)))
+    codes = list(zip(sub["adcode"].astype(str), sub["prefecture"].astype(str), strict=True))
+    named: list[tuple[str, str | None]] = []
     pref = idx[idx["level"] == "prefecture"]
-    for code, name, prov in zip(pref["adcode"], pref["name"], pref["province"]):
-        rows += [(k, str(code)) for k in with_province({name, _short(name)}, prov)]
-    df = pd.DataFrame(rows, columns=["key", "prefecture"]).drop_duplicates()
-    n = df.groupby("key")["prefecture"].transform("nunique")
-    return df[n == 1].reset_index(drop=True)
+    for code, name, prov in zip(pref["adcode"], pref["name"], pref["province"], strict=True):
+        named += [(k, str(code)) for k in with_province(name_forms(name, PREFECTURE_SUFFIXES),
+                                                        prov)]
+    ranked = [(k, p, 0) for k, p in _with_traditional(named)]
+    cty = idx[(idx["level"] == "county") & idx["prefecture"].notna()]
+    county: list[tuple[str, str | None]] = []
+    for name, prov, p, pname in zip(cty["name"], cty["province"], cty["prefecture"],
+                                    cty["prefecture_name"], strict=True):
+        keys = {name}
+        if isinstance(pname, str) and pname != name:
+            for q in name_forms(pname, PREFECTURE_SUFFIXES):
+                keys.add(q + name)
+                keys |= {v + q + name for v in province_names(prov) if v != q}
+        county += [(k, str(p)) for k in with_province(keys, prov)]
+    ranked += [(k, p, 1) for k, p in _with_traditional(county)]
+    df = _unique_keys([(k, p, 0) for k, p in codes] + ranked)
+    return df[df["prefecture"].notna()].reset_index(drop=True)
 
 
 @lru_cache(maxsize=1)
@@ -136,21 +178,33 @@ def name_keys() -> tuple[pd.DataFrame, list[str]]:
     Returns
     -------
     (DataFrame, list of str)
-        ``key, prefecture`` (full and short prefecture names, unique) and the full province names
-        ending in 省 or 自治区.
+        ``key, prefecture``: full and short prefecture names (unique), county names that one
+        county carries -> its prefecture (番禺区 -> 广州), each also in traditional characters;
+        and, mapped to <NA> so the firm stays unresolved, county names several counties carry
+        that contain a prefecture name (朝阳区 holds 朝阳: the longest match wins, so the firm
+        is not put in 朝阳市). Then the full province names ending in 省 or 自治区.
     """
-    from pairnet.spatial.cities import admin_index
+    from pairnet.spatial.cities import PREFECTURE_SUFFIXES, admin_index, name_forms
 
     idx = admin_index()
     pref = idx[idx["level"] == "prefecture"]
-    rows = []
-    for code, name in zip(pref["adcode"], pref["name"]):
-        for k in {name, _short(name)}:
-            if len(k) >= 2:
-                rows.append((k, str(code)))
-    df = pd.DataFrame(rows, columns=["key", "prefecture"]).drop_duplicates()
-    n = df.groupby("key")["prefecture"].transform("nunique")
-    df = df[n == 1].reset_index(drop=True)
+    rows: list[tuple[str, str | None]] = []
+    for code, name in zip(pref["adcode"], pref["name"], strict=True):
+        rows += [(k, str(code)) for k in name_forms(name, PREFECTURE_SUFFIXES) if len(k) >= 2]
+    ranked = [(k, p, 0) for k, p in _with_traditional(rows)]
+    cty = idx[(idx["level"] == "county") & idx["prefecture"].notna()]
+    county: list[tuple[str, str | None]] = [
+        (str(n), str(p)) for n, p in zip(cty["name"], cty["prefecture"], strict=True)
+        if len(str(n)) >= 3]
+    ranked += [(k, p, 1) for k, p in _with_traditional(county)]
+    df = _unique_keys(ranked)
+    pref_keys = df.loc[df["prefecture"].notna(), "key"].tolist()
+    # an ambiguous county name is kept (as <NA>) only where it would otherwise be misread as
+    # a prefecture name it contains
+    na = df["prefecture"].isna()
+    holds_pref = [any(p in k and p != k for p in pref_keys) for k in df.loc[na, "key"]]
+    drop = df.index[na][[not h for h in holds_pref]]
+    df = df.drop(index=drop).reset_index(drop=True)
     provs = [p for p in idx.loc[idx["level"] == "province", "name"]
              if p.endswith("省") or p.endswith("自治区")]
     return df, provs

@@ -197,6 +197,14 @@ def read_boundaries(path: str | Path, id_col: str, *, datum: str = "WGS-84"
         )
     out = gdf.copy()
     if not out.crs.equals("EPSG:4326"):
+        if out.crs.is_projected:
+            import warnings
+
+            warnings.warn(
+                f"{path}: the boundaries are in a projected CRS ({out.crs.to_string()}, "
+                f"{out.crs.name}); converted to EPSG:4326 longitude/latitude before measuring "
+                "(distances are geodesic on WGS-84, not planar in that projection)",
+                UserWarning, stacklevel=2)
         out = out.to_crs("EPSG:4326")
     # a wrong CRS (projected metres labelled as degrees, swapped axes) shows up as impossible
     # longitudes / latitudes

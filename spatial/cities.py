@@ -10,8 +10,10 @@ in front) or by a built-in group (``PRD``, ``EWN``, ``GD``, ``YRD``).
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
+import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -31,6 +33,11 @@ __all__ = [
     "resolve_cities",
     "resolve_one",
     "resolve_column",
+    "suggest",
+    "normalise_name",
+    "simplified",
+    "name_forms",
+    "traditional_forms",
     "prefecture_of",
     "city_names",
     "group_of",
@@ -128,18 +135,46 @@ def boundary_path(adcode: str) -> Path:
 
 #: Administrative suffixes of prefecture-level names (广州市, 甘孜藏族自治州, 大兴安岭地区).
 PREFECTURE_SUFFIXES = ("特别行政区", "自治州", "地区", "盟", "市")
-_SUFFIXES = ("特别行政区", "自治州", "自治县", "地区", "新区", "盟", "市", "县", "区")
+_SUFFIXES = ("特别行政区", "自治州", "自治县", "自治旗", "地区", "新区", "林区", "盟", "市", "县",
+             "区", "旗")
+
+#: The 55 minority peoples named in autonomous units (longest first, so 土家 beats 土).
+_PEOPLES = sorted((
+    "蒙古", "回", "藏", "维吾尔", "苗", "彝", "壮", "布依", "朝鲜", "满", "侗", "瑶", "白", "土家",
+    "哈尼", "哈萨克", "傣", "黎", "傈僳", "佤", "畲", "高山", "拉祜", "水", "东乡", "纳西", "景颇",
+    "柯尔克孜", "土", "达斡尔", "仫佬", "羌", "布朗", "撒拉", "毛南", "仡佬", "锡伯", "阿昌",
+    "普米", "塔吉克", "怒", "乌孜别克", "俄罗斯", "鄂温克", "德昂", "保安", "裕固", "京", "塔塔尔",
+    "独龙", "鄂伦春", "赫哲", "门巴", "珞巴", "基诺", "各"), key=len, reverse=True)
+_AUTONOMOUS = re.compile(r"^(.{2,}?)(?:(?:" + "|".join(_PEOPLES) + r")族)+自治(州|县|旗)$")
 
 
 def short_name(name: str, suffixes: Sequence[str] = _SUFFIXES) -> str:
     """Strip the administrative suffix so 广州市/广州, 甘孜藏族自治州/甘孜 compare equal.
 
-    ``suffixes`` are tried in order; a name keeps at least two characters.
+    ``suffixes`` are tried in order; a name keeps at least two characters. An autonomous unit
+    loses its peoples too (甘孜藏族自治州 -> 甘孜, 长阳土家族自治县 -> 长阳) when ``自治州`` /
+    ``自治县`` is among ``suffixes``.
     """
+    m = _AUTONOMOUS.match(name)
+    if m and f"自治{m.group(2)}" in suffixes:
+        return m.group(1)
     for suffix in suffixes:
         if name.endswith(suffix) and len(name) > len(suffix) + 1:
             return name[: -len(suffix)]
     return name
+
+
+def name_forms(name: str, suffixes: Sequence[str] = _SUFFIXES) -> set[str]:
+    """Every way a unit's own name is written.
+
+    Full, short and, for autonomous units, the common 州/县/旗 form (甘孜藏族自治州 ->
+    {甘孜藏族自治州, 甘孜, 甘孜州}).
+    """
+    forms = {name, short_name(name, suffixes)}
+    m = _AUTONOMOUS.match(name)
+    if m:
+        forms.add(m.group(1) + m.group(2))
+    return forms
 
 
 _PROVINCE_SUFFIX = re.compile(r"(省|市|自治区|壮族自治区|回族自治区|维吾尔自治区|特别行政区)$")
@@ -157,21 +192,81 @@ def with_province(keys: set[str], province: str) -> set[str]:
 
 
 @lru_cache(maxsize=1)
+def _t2s() -> dict[int, str]:
+    """Traditional -> simplified characters of place names (``str.translate`` table).
+
+    Generated from OpenCC's tables by ``tools/make_t2s_places.py``; see the file's ``source``.
+    """
+    from importlib.resources import files
+
+    data = json.loads((files("pairnet.spatial") / "data" / "t2s_places.json")
+                      .read_text(encoding="utf-8"))
+    return {ord(t): s for t, s in data["t2s"].items()}
+
+
+def normalise_name(text: str) -> str:
+    """A typed place name in the form the index uses.
+
+    NFKC (full-width digits and letters, ideographic spaces), no whitespace at all (names have
+    none).
+    """
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
+
+
+def simplified(text: str) -> str:
+    """``text`` with traditional characters of place names simplified (廣州 -> 广州).
+
+    Taiwan and Hong Kong variants too (臺北 -> 台北).
+    """
+    return text.translate(_t2s())
+
+
+@lru_cache(maxsize=1)
+def _s2t() -> dict[str, tuple[str, ...]]:
+    """Simplified character -> its traditional forms (the inverse of :func:`_t2s`)."""
+    out: dict[str, list[str]] = {}
+    for t, s in sorted(_t2s().items()):
+        out.setdefault(s, []).append(chr(t))
+    return {s: tuple(ts) for s, ts in out.items()}
+
+
+def traditional_forms(text: str, limit: int = 8) -> set[str]:
+    """The spellings of a simplified place name in traditional characters (广州 -> {廣州}).
+
+    Each character with traditional forms takes each of them in turn (at most ``limit``
+    spellings); the simplified text itself is not included.
+    """
+    import itertools
+
+    table = _s2t()
+    options = [table.get(ch, (ch,)) for ch in text]
+    out = set()
+    for combo in itertools.islice(itertools.product(*options), limit):
+        form = "".join(combo)
+        if form != text:
+            out.add(form)
+    return out
+
+
+@lru_cache(maxsize=1)
 def _name_lookup() -> dict[str, list[int]]:
+    """Every accepted spelling -> the rows of :func:`admin_index` it names (exact keys only)."""
     idx = admin_index()
     lookup: dict[str, list[int]] = {}
     for i, (name, province, level, pref) in enumerate(zip(
-            idx["name"], idx["province"], idx["level"], idx["prefecture_name"])):
-        keys = {name, short_name(name)}
+            idx["name"], idx["province"], idx["level"], idx["prefecture_name"], strict=True)):
+        keys = name_forms(name)
         # counties may be qualified by their prefecture too: 南京市鼓楼区, 江苏省南京市鼓楼区
         if level == "county" and isinstance(pref, str) and pref != name:
             prov = province_names(province)
             for k in list(keys):
-                for q in (pref, short_name(pref)):
+                for q in name_forms(pref, PREFECTURE_SUFFIXES):
                     keys.add(q + k)
                     keys |= {p + q + k for p in prov if p != q}
         for k in with_province(keys, province):
-            lookup.setdefault(k, []).append(i)
+            rows = lookup.setdefault(k, [])
+            if i not in rows:
+                rows.append(i)
     return lookup
 
 
@@ -184,30 +279,91 @@ def _describe(rows: pd.DataFrame) -> str:
     return "; ".join(parts)
 
 
+@lru_cache(maxsize=1)
+def _suggest_keys() -> list[tuple[str, frozenset[str], str, int]]:
+    idx = admin_index()
+    out = []
+    for i, (name, lvl) in enumerate(zip(idx["name"], idx["level"], strict=True)):
+        if lvl != "province":
+            out += [(k, frozenset(k), str(lvl), i) for k in sorted(name_forms(str(name)))]
+    return out
+
+
+def suggest(token: str, *, level: Level = "any", n: int = 5) -> list[str]:
+    """The real units whose names are nearest to ``token`` (for "did you mean" messages).
+
+    Candidates are the full and short names of the units of ``level``; similarity is
+    :class:`difflib.SequenceMatcher`'s ratio on characters (ties in name order). Returns the
+    units described as ``广东省广州市 (440100, prefecture)``.
+    """
+    import difflib
+
+    idx = admin_index()
+    want = _WANT[level]
+    text = simplified(normalise_name(token))
+    chars = set(text)
+    scored: list[tuple[float, int, int, str, int]] = []
+    for k, kchars, lvl, i in _suggest_keys():
+        if lvl in want and chars & kchars:
+            r = difflib.SequenceMatcher(None, text, k).ratio()
+            if r >= 0.5:
+                # best ratio first; then prefectures, names of the typed length, name order
+                scored.append((-r, lvl != "prefecture", abs(len(k) - len(text)), k, i))
+    out: list[int] = []
+    for *_, i in sorted(scored):
+        if i not in out:
+            out.append(i)
+    return [_describe(idx.iloc[[i]]) for i in out[:n]]
+
+
+_WANT: dict[str, tuple[str, ...]] = {"prefecture": ("prefecture",), "county": ("county",),
+                                     "any": ("prefecture", "county")}
+
+
+def _unknown(token: str, level: Level, argument: str) -> UnknownCityError:
+    near = suggest(token, level=level)
+    what = level if level != "any" else "prefecture or county"
+    return UnknownCityError(
+        f"no {what} named {token!r}" + (f"; nearest real names: {'; '.join(near)}" if near
+                                        else ""),
+        file=argument,
+        fix="check the spelling (Chinese name, e.g. 广州 or 广东省广州市; a county with its "
+            "suffix, e.g. 南京市鼓楼区) or give the 6-digit adcode")
+
+
 def resolve_one(token: str, *, level: Level = "prefecture", argument: str = "cities") -> str:
-    """Resolve one adcode or Chinese name to an adcode.
+    """Resolve one adcode or Chinese name to the adcode of the unit it names.
+
+    A name resolves only to a unit that carries it: a county or district name (朝阳区, 西安区)
+    never becomes a prefecture whose name it contains (朝阳市, 西安市), a name that names no unit
+    (广州县) is an error that suggests the nearest real names, and a name several units carry
+    is an error listing every candidate with its province and adcode. Traditional characters
+    (廣州) and full-width digits are read as their simplified / ASCII forms.
 
     Parameters
     ----------
     token : str
-        ``"440100"``, ``"广州"``, ``"广州市"``, ``"广东省广州市"``, ``"广东广州"``.
+        ``"440100"``, ``"广州"``, ``"广州市"``, ``"广东省广州市"``, ``"广东广州"``,
+        ``"南京市鼓楼区"``, ``"甘孜州"``.
     level : {"prefecture", "county", "any"}
-        Which units may match. A county adcode asked at prefecture level maps to its prefecture.
+        Which units may match. A county asked at prefecture level is an error that names the
+        county and its prefecture (never a silent swap).
     argument : str
         Where the token came from, for messages (``--origins``).
 
     Raises
     ------
     UnknownCityError
-        No unit of that level matches.
+        No unit of that level carries the name (the message suggests the nearest real names),
+        or the name / adcode is of another level.
     AmbiguousCityError
-        Several match; the message lists them.
+        Several units carry it; the message lists them all.
     """
     check_literal(level, Level, "level")
     idx = admin_index()
-    token = str(token).strip()
-    want = {"prefecture": ("prefecture",), "county": ("county",),
-            "any": ("prefecture", "county")}[level]
+    raw = str(token).strip()
+    token = normalise_name(raw)
+    want = _WANT[level]
     if re.fullmatch(r"\d{6}", token):
         if token not in _by_adcode("level"):
             raise UnknownCityError(f"unknown adcode {token!r}", file=argument,
@@ -226,31 +382,34 @@ def resolve_one(token: str, *, level: Level = "prefecture", argument: str = "cit
         raise UnknownCityError(f"adcode {token} is a {row['level']}, not a {level}",
                                file=argument, fix=f"give a {level} adcode")
     lookup = _name_lookup()
-    cands = sorted(set(lookup.get(token, []) + lookup.get(short_name(token), [])))
-    rows = idx.iloc[cands]
+    # the name as typed first: 乾县 is a real county although 乾 is also a traditional 干
+    cands = lookup.get(token) or lookup.get(simplified(token), [])
+    rows = idx.iloc[sorted(cands)]
     elsewhere = rows[~rows["level"].isin(want) & (rows["level"] != "province")]
     rows = rows[rows["level"].isin(want)]
     if rows.empty and not elsewhere.empty:
+        prefs = sorted({str(p) for p in elsewhere["prefecture"].dropna()} - set(
+            elsewhere["adcode"]))
         raise UnknownCityError(
-            f"{token!r} is not a {level}: it names {_describe(elsewhere)}", file=argument,
-            fix="ask for that level (`level` 'county' or 'any') or give the prefecture")
+            f"{raw!r} is not a {level}: it names {_describe(elsewhere)}", file=argument,
+            fix="ask for that level (`level` 'county' or 'any')"
+                + (f" or give its prefecture ({', '.join(prefs)})" if prefs
+                   else " or give the prefecture"))
     if rows.empty:
-        raise UnknownCityError(
-            f"no {level if level != 'any' else 'prefecture or county'} named {token!r}",
-            file=argument,
-            fix="check the spelling (Chinese name, e.g. 广州 or 广东省广州市) or give the adcode",
-        )
+        raise _unknown(raw, level, argument)
     if len(rows) > 1:
-        # an exact full-name match at prefecture level beats county namesakes
-        exact = rows[(rows["name"] == token) | (rows["province"] + rows["name"] == token)]
+        # an exact full-name match beats namesakes that share only the short name
+        name = simplified(token) if not lookup.get(token) else token
+        exact = rows[(rows["name"] == name) | (rows["province"] + rows["name"] == name)]
         if len(exact) == 1:
             return str(exact["adcode"].iloc[0])
         if level == "any":
+            # a bare short name (朝阳, 吉林) is the prefecture's usual name
             prefs = rows[rows["level"] == "prefecture"]
-            if len(prefs) == 1:
+            if len(prefs) == 1 and not (rows["name"] == name).any():
                 return str(prefs["adcode"].iloc[0])
         raise AmbiguousCityError(
-            f"{token!r} is ambiguous: {_describe(rows)}", file=argument,
+            f"{raw!r} is ambiguous: {_describe(rows)}", file=argument,
             fix="add the province or prefecture in front (e.g. 吉林省吉林市, 南京市鼓楼区) "
                 "or give the adcode",
         )

@@ -267,7 +267,7 @@ def distance_run():
     treated = s.loc[s["cohort"] > 0, "unit"].iloc[0]
     s.loc[s["unit"] == treated, "gap_km"] = np.nan  # missing for a treated unit: not estimable
     return did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, controls=["x"],
-                     placebo=0, cs=False, distance=["border_km", "gap_km", "dist"])
+                     placebo=0, cs=False, distance=["border_km", "gap_km", "dist"], diagnostics=())
 
 
 def test_distance_model_is_the_results_json_entry(distance_run):

@@ -121,12 +121,24 @@ def test_cli_literal_isolate_lowers_density_and_warns(run_cli, tmp_path):
 def test_cli_warning_lists_only_unmatched_tokens(run_cli, tmp_path):
     f = tmp_path / "f.csv"
     f.write_text(ONE_TIE, encoding="utf-8")
-    # 广洲 is a typo of 广州: kept literally, and the warning names it (and 03), not 广州/01
-    res = run_cli("network", f, "--nodes", "01,02,广州,广洲,03", "--thresholds", "1",
+    # X9 and 03 are ids of no flow and no city: kept literally, and the warning names them
+    # (not 广州 or 01)
+    res = run_cli("network", f, "--nodes", "01,02,广州,X9,03", "--thresholds", "1",
                   "--out", tmp_path / "o.csv")
     assert res.code == 0, res.stderr
-    assert "--nodes: '广洲', '03' match neither an id in the flows nor a city" in res.stderr
+    assert "--nodes: 'X9', '03' match neither an id in the flows nor a city" in res.stderr
     assert pd.read_csv(tmp_path / "o.csv")["nodes"].iloc[0] == 5
+
+
+def test_cli_misspelt_chinese_name_is_an_error_with_the_nearest_names(run_cli, tmp_path):
+    # 广洲 is a typo of 广州: a Chinese name that names no place is never an isolate
+    f = tmp_path / "f.csv"
+    f.write_text(ONE_TIE, encoding="utf-8")
+    res = run_cli("network", f, "--nodes", "01,02,广洲", "--out", tmp_path / "o.csv")
+    assert res.code == 2
+    assert res.stderr.count("\n") == 1 and "Traceback" not in res.stderr
+    assert "no prefecture or county named '广洲'" in res.stderr and "440100" in res.stderr
+    assert not (tmp_path / "o.csv").exists()
 
 
 def test_cli_strict_nodes_exits_2(run_cli, tmp_path):

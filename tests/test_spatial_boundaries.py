@@ -87,7 +87,8 @@ def test_read_geojson_with_numeric_ids(tmp_path):
 def test_read_projected_geopackage_is_reprojected(tmp_path):
     path = tmp_path / "b.gpkg"
     _squares("EPSG:32649").to_file(path)
-    gdf = read_boundaries(path, "code", datum="GCJ-02")
+    with pytest.warns(UserWarning, match=r"projected CRS \(EPSG:32649"):
+        gdf = read_boundaries(path, "code", datum="GCJ-02")
     assert gdf.crs.to_epsg() == 4326 and gdf.attrs["datum"] == "GCJ-02"
     np.testing.assert_allclose(gdf.total_bounds, [113.0, 23.0, 113.6, 23.1], atol=1e-6)
 

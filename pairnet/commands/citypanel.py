@@ -54,18 +54,26 @@ def command(
         "--wild-weights", help="Wild bootstrap weights: rademacher or webb.")] = "rademacher",
     seed: Annotated[int, typer.Option("--seed", help="Seed of the wild bootstrap.")] = 0,
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out/citypanel"),
+    columns: Annotated[str | None, typer.Option(
+        "--columns", help="Rename file columns: 原列名=canonical,... (e.g. 城市=city,年份=year)."
+    )] = None,
+    header_row: Annotated[int | None, typer.Option(
+        "--header-row", help="Row of the column names (when a title sits above them).")
+    ] = None,
 ) -> None:
     """City-panel models: pooled, RE, FE, F and Hausman tests, mechanisms."""
     from pairnet.analyses.citypanel import CityPanelOptions, citypanel_suite, yrd_study
     from pairnet.core.errors import InputError
-    from pairnet.core.options import parse_list
+    from pairnet.core.options import parse_list, parse_mapping
     from pairnet.core.outputs import check_out_dir, write_result
     from pairnet.core.tables import read_table
 
     # checked before the data is read (check_literal names the parameter, the CLI its flag)
     wild = CityPanelOptions(wild_draws=wild_draws, seed=seed,
                             wild_weights=cast("WildWeights", wild_weights))
-    df = read_table(data, string_cols=[entity], what="city-year table")
+    check_out_dir(out)  # before any work
+    df = read_table(data, string_cols=[entity], what="city-year table",
+                    columns=parse_mapping(columns), header_row=header_row)
     if raw:
         check_out_dir(out)  # before any estimation
         res = yrd_study(df, base_year=base_year, twoways=twoways, centre=centre, entity=entity,

@@ -81,6 +81,9 @@ def command(
         "--honest-m", help="HonestDiD smoothness bounds M.")] = "0,0.05,0.1",
     honest_grid: Annotated[int, typer.Option(
         "--honest-grid", help="HonestDiD grid points of the C-LF inversion.")] = 100,
+    header_row: Annotated[int | None, typer.Option(
+        "--header-row", help="Row of the column names (when a title sits above them).")
+    ] = None,
 ) -> None:
     """Staggered DID suite: TWFE, event study, Callaway–Sant'Anna, placebo, distance."""
     from pairnet.analyses.diagnostics import DIAGNOSTICS
@@ -105,7 +108,7 @@ def command(
         weights=weights or None, honest_mbar=_numbers(honest_mbar, "honest_mbar"),
         honest_m=_numbers(honest_m, "honest_m"), honest_grid=honest_grid)
     check_out_dir(out)
-    df = read_table(data, what="panel")
+    df = read_table(data, what="panel", header_row=header_row)
     res = did_suite(df, unit=unit, time=time, cohort=cohort, y=y, options=options,
                     file=str(data))
     write_result(res, out)

@@ -29,11 +29,13 @@ def command(
 
     from pairnet.core.errors import InputError
     from pairnet.core.options import check_literal
+    from pairnet.core.outputs import check_out_file
     from pairnet.core.tables import write_table
     from pairnet.spatial.cities import Level
     from pairnet.spatial.datum import Datum
     from pairnet.spatial.distances import measure_distances
 
+    check_out_file(out)
     level_ = cast(Level, check_literal(level, Level, "level"))
     check_literal(datum, Datum, "datum")
 
@@ -48,7 +50,22 @@ def command(
     elif id_col:
         raise InputError("--id-col only applies with --boundaries",
                          fix="add --boundaries FILE or drop --id-col")
-    table = measure_distances(origins, destinations, boundaries=user, level=level_).tidy()
-    out.parent.mkdir(parents=True, exist_ok=True)
+    res = measure_distances(origins, destinations, boundaries=user, level=level_)
+    table = res.tidy()
+    if user is None:
+        from pairnet.spatial.cities import resolve_cities
+
+        o_ids, d_ids = (resolve_cities(origins, level=level_),
+                        resolve_cities(destinations, level=level_))
+    else:
+        from pairnet.core.options import parse_list
+
+        o_ids, d_ids = parse_list(origins), parse_list(destinations)
+    both = [c for c in o_ids if c in d_ids]
+    if both:
+        typer.echo(f"pairnet distances: note: {', '.join(both[:8])}"
+                   f"{' and more' if len(both) > 8 else ''} "
+                   f"{'is' if len(both) == 1 else 'are'} both origin and destination; a city's "
+                   "distance to itself is not a pair, so it is left out", err=True)
     write_table(table, out)
     typer.echo(f"wrote {len(table)} pairs to {out}")

@@ -47,11 +47,13 @@ def command(
 
     from pairnet.core.errors import InputError
     from pairnet.core.options import check_literal, parse_years
-    from pairnet.core.outputs import check_outputs
+    from pairnet.core.outputs import check_out_file, check_outputs
     from pairnet.core.tables import write_table
     from pairnet.panels.registry import Industry, Kind, ingest_registry
 
-    check_outputs({"REGISTRY": registry}, {"--out": out, "--audit": audit})
+    check_outputs({"REGISTRY": registry}, {"`out`": out, "`audit`": audit})
+    check_out_file(out)
+    check_out_file(audit, option="`audit`")
     res = ingest_registry(registry, origins=origins, destinations=destinations,
                           years=parse_years(years),
                           industry=cast(Industry, check_literal(industry, Industry, "industry")),

@@ -8,102 +8,6 @@ from typing import Annotated
 import typer
 
 
-def _node_tokens(spec: str, argument: str) -> tuple[list[str], bool, str]:
-    """Split ``--nodes`` into tokens; say whether they came from a file (taken literally)."""
-    from pairnet.core.errors import InputError
-    from pairnet.core.options import parse_list
-
-    if spec.startswith("@"):
-        path = Path(spec[1:])
-        if not path.is_file():
-            raise InputError(f"node file {str(path)!r} does not exist", file=argument,
-                             fix="give @PATH of a text file with one node id per line")
-    else:
-        path = Path(spec)
-        if not (len(spec) < 4096 and path.suffix and path.is_file()):
-            return parse_list(spec), False, argument
-    tokens = [t.strip() for t in path.read_text(encoding="utf-8-sig").splitlines()
-              if t.strip() and not t.strip().startswith("#")]
-    return tokens, True, f"{argument} {path}"
-
-
-def resolve_nodes(spec: str, flow_ids: set[str], *, argument: str = "--nodes",
-                  strict: bool = False) -> tuple[list[str], list[str]]:
-    """Turn ``--nodes`` into the ordered node list.
-
-    ``spec`` is a comma-separated list, or a text file with one id per line (``@PATH``, or a
-    path with a suffix that exists). Ids from a file are taken literally. Each token of a list,
-    in order: an id that occurs in the flows is kept as it is (county codes and arbitrary ids
-    work); a group name (PRD, EWN, GD, YRD) expands to its prefecture adcodes; a city name or
-    adcode (prefecture or county) is resolved with :func:`pairnet.spatial.cities.resolve_one`
-    (``广州`` -> ``440100``); any other token is kept literally as a node id, i.e. an isolate.
-    Repeats are dropped (first occurrence wins).
-
-    Parameters
-    ----------
-    spec : str
-        The ``--nodes`` value.
-    flow_ids : set of str
-        Ids occurring as origin or destination in the flows.
-    argument : str
-        Where the spec came from, for messages.
-    strict : bool
-        If True, a list token that is neither a flow id, a group nor a city is an error (the
-        behaviour of ``--strict-nodes``).
-
-    Returns
-    -------
-    nodes : list of str
-        The ordered node list.
-    literal : list of str
-        List tokens kept literally although they match neither the flows nor a city (the
-        caller warns about them, so a misspelt city name is visible). Empty if ``strict``.
-
-    Raises
-    ------
-    UnknownCityError
-        No nodes given, or (``strict``) a token that is neither a flow id nor a city.
-    AmbiguousCityError
-        A city name that matches several cities (add the province or give the adcode).
-    """
-    from pairnet.core.errors import UnknownCityError
-    from pairnet.spatial.cities import GROUPS, resolve_one
-
-    tokens, from_file, argument = _node_tokens(spec, argument)
-    if not tokens:
-        raise UnknownCityError("no nodes given", file=argument,
-                               fix="give ids, city names or a group (PRD, EWN, GD, YRD)")
-    out: list[str] = []
-    literal: list[str] = []
-    for tok in tokens:
-        if from_file or tok in flow_ids:
-            codes: tuple[str, ...] = (tok,)
-        elif tok.upper() in GROUPS:
-            codes = GROUPS[tok.upper()]
-        else:
-            try:
-                codes = (resolve_one(tok, level="any", argument=argument),)
-            except UnknownCityError:
-                # Not a city: an isolate with an arbitrary id. Ambiguous city names still
-                # raise above, since they clearly mean a city.
-                codes = (tok,)
-                if tok not in literal:
-                    literal.append(tok)
-        out.extend(c for c in codes if c not in out)
-    if strict and literal:
-        raise UnknownCityError(
-            f"{_quote(literal)} {'is' if len(literal) == 1 else 'are'} neither an id in the "
-            "flows nor a city", file=argument,
-            fix="check the spelling (Chinese name, e.g. 广州, or a 6-digit adcode), or drop "
-                "--strict-nodes to keep such ids as isolates")
-    return out, literal
-
-
-def _quote(tokens: list[str]) -> str:
-    shown = ", ".join(repr(t) for t in tokens[:10])
-    return shown + (f" and {len(tokens) - 10} more" if len(tokens) > 10 else "")
-
-
 def command(
     flows: Annotated[Path, typer.Argument(help="Flows table: origin, destination, year, count.")],
     nodes: Annotated[str | None, typer.Option(
@@ -129,6 +33,12 @@ def command(
     backend: Annotated[str, typer.Option("--backend", help="igraph (fast) or networkx.")
                        ] = "igraph",
     seed: Annotated[int, typer.Option("--seed", help="Seed for community detection.")] = 0,
+    columns: Annotated[str | None, typer.Option(
+        "--columns", help="Rename file columns: 原列名=canonical,... (origin, destination, "
+                          "year, count).")] = None,
+    header_row: Annotated[int | None, typer.Option(
+        "--header-row", help="Row of the column names (when a title sits above them).")
+    ] = None,
 ) -> None:
     """Yearly directed investment networks at thresholds, and their metrics."""
     import warnings
@@ -136,12 +46,17 @@ def command(
 
     import pandas as pd
 
-    from pairnet.core.options import check_literal, parse_list, parse_years
-    from pairnet.core.outputs import write_result
+    from pairnet.core.options import check_literal, parse_list, parse_mapping, parse_years
+    from pairnet.core.outputs import check_out_dir, check_out_file, write_result
     from pairnet.core.tables import read_table, write_table
     from pairnet.network.graphs import parse_thresholds
     from pairnet.network.metrics import Backend, CommunityMethod
+    from pairnet.network.nodes import quote_tokens, resolve_nodes
     from pairnet.network.pipeline import network_analysis
+
+    check_out_file(out)
+    if fig_dir is not None:
+        check_out_dir(fig_dir, option="`fig_dir`")
 
     backend_ = cast(Backend, check_literal(backend, Backend, "backend"))
     method = cast(CommunityMethod, check_literal(communities, CommunityMethod, "communities"))
@@ -151,14 +66,15 @@ def command(
         first, last = parse_years(years)
         year_list = range(first, last + 1)
     df = read_table(flows, required=("origin", "destination", "year", "count"),
-                    string_cols=("origin", "destination"), what="flows table")
+                    string_cols=("origin", "destination"), what="flows table",
+                    columns=parse_mapping(columns), header_row=header_row)
     node_list = None
     if nodes is not None:
         flow_ids = set(pd.concat([df["origin"], df["destination"]]).dropna().astype(str))
         node_list, literal = resolve_nodes(nodes, flow_ids, strict=strict_nodes)
         if literal:
             typer.echo(
-                f"pairnet network: warning: --nodes: {_quote(literal)} "
+                f"pairnet network: warning: --nodes: {quote_tokens(literal)} "
                 f"{'matches' if len(literal) == 1 else 'match'} neither an id in the flows nor "
                 "a city; kept literally as isolated node(s). If one is a misspelt city name, "
                 "fix it (--strict-nodes makes this an error).", err=True)
@@ -169,7 +85,10 @@ def command(
         if fig_dir is not None:
             write_result(res, fig_dir)
     for w in caught:
-        typer.echo(f"pairnet network: warning: {w.message}", err=True)
+        if "missing from font" in str(w.message):  # the CLI's font note counts these
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        else:
+            typer.echo(f"pairnet network: warning: {w.message}", err=True)
     metrics = res.metrics
     write_table(metrics, out)
     typer.echo(f"{len(metrics)} network(s): {metrics['year'].nunique()} year(s) x "

@@ -33,16 +33,18 @@ def _pairs(text: str | None, argument: str) -> list[tuple[str, str]]:
 
 def read_actual_pairs(path: Path) -> pd.DataFrame:
     """Read an actual pairing (parks) table into ``helper, recipient`` adcodes."""
-    from pairnet.core.tables import read_table
+    import pandas as pd
+
+    from pairnet.core.tables import id_strings, read_table
     from pairnet.spatial.cities import resolve_column
 
     df = read_table(path, required=["helper", "recipient"],
                     string_cols=["helper", "recipient", "helper_adcode", "recipient_adcode"],
                     what="parks table")
-    out = df[["helper", "recipient"]].copy()
+    out = pd.DataFrame(index=df.index)
     for col in ("helper", "recipient"):
         src = f"{col}_adcode" if f"{col}_adcode" in df.columns else col
-        out[col] = resolve_column(df[src], file=str(path), column=src)
+        out[col] = resolve_column(id_strings(df[src]), file=str(path), column=src)
     return out
 
 
@@ -93,11 +95,12 @@ def command(
     )
     from pairnet.core.errors import InputError
     from pairnet.core.options import check_literal
-    from pairnet.core.outputs import check_out_dir, write_result
-    from pairnet.core.tables import numeric_column, read_table, write_json, write_table
+    from pairnet.core.outputs import check_out_dir, check_out_file, write_result
+    from pairnet.core.tables import write_json, write_table
     from pairnet.spatial.cities import city_names, resolve_cities
 
     check_literal(distance, DistanceName, "distance")
+    check_out_file(out)
     if fig_dir is not None:
         check_out_dir(fig_dir, option="`fig_dir`")
     if effect is not None and from_results is None:
@@ -119,8 +122,9 @@ def command(
     if capacity < 1:
         raise InputError(f"--capacity must be at least 1, got {capacity}", file="--capacity",
                          fix="give the number of recipients one helper may take, e.g. 2")
-    h_ids = resolve_cities(helpers, argument="--helpers")
-    r_ids = resolve_cities(recipients, argument="--recipients")
+    h_ids = resolve_cities(helpers, argument="`helpers`")
+    r_ids = resolve_cities(recipients, argument="`recipients`")
+    both = [c for c in h_ids if c in r_ids]
 
     def no_pair() -> InputError:
         return InputError(
@@ -132,10 +136,9 @@ def command(
     if not any(h != r for h in h_ids for r in r_ids):
         raise no_pair()
     if distances is not None:
-        table = read_table(distances, required=["origin", "destination", distance],
-                           string_cols=["origin", "destination"], what="distances table")
-        table[distance] = numeric_column(table, distance, file=str(distances),
-                                         nonnegative=True, allow_missing=False)
+        from pairnet.inputs import read_distances
+
+        table = read_distances(distances, required=(distance,))
     else:
         from pairnet.spatial.distances import pair_distances
 
@@ -159,6 +162,11 @@ def command(
     write_json(summary, out.with_suffix(".json"))
     if fig_dir is not None:
         write_result(res, fig_dir)
+    if both:
+        shown = ", ".join(f"{c} ({n})" for c, n in city_names(both[:8]).items())
+        typer.echo(f"pairnet optimize: note: {shown}{' and more' if len(both) > 8 else ''} "
+                   f"{'is' if len(both) == 1 else 'are'} both helper and recipient; a city is "
+                   "never paired with itself", err=True)
     typer.echo(res.summary())
     typer.echo(f"wrote {out}, {cand_path} and {out.with_suffix('.json')}"
                + (f"; outputs in {fig_dir}" if fig_dir is not None else ""))

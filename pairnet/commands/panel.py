@@ -47,9 +47,10 @@ def command(
     """Build the pair-year panel `pairnet did` runs on (unit pair, time year, cohort cohort)."""
     from pairnet.core.errors import InputError
     from pairnet.core.options import check_literal, parse_years
-    from pairnet.core.outputs import check_outputs
-    from pairnet.core.tables import read_table, table_columns, write_table
-    from pairnet.panels.pairs import ingest_outcomes, pair_panel, park_cohorts
+    from pairnet.core.outputs import check_out_file, check_outputs
+    from pairnet.core.tables import table_columns, write_table
+    from pairnet.inputs import read_controls, read_distances, read_flows, read_parks
+    from pairnet.panels.pairs import ingest_outcomes, pair_panel
     from pairnet.panels.registry import REQUIRED as REGISTRY_COLUMNS
     from pairnet.panels.registry import Industry, Kind, ingest_registry, parse_column_map
     from pairnet.spatial.cities import resolve_cities
@@ -69,15 +70,18 @@ def command(
             f"({', '.join(REGISTRY_COLUMNS)}); found: {', '.join(sorted(cols))}",
             file=str(data), fix="rename the columns, or map registry columns with `columns`")
     audit_path = (audit or out.with_name(f"{out.stem}_audit.csv")) if is_registry else None
-    check_outputs({"DATA": data, "--parks": parks},
-                  {"--out": out, **({"--audit": audit_path} if audit_path else {})})
+    check_outputs({"DATA": data, "`parks`": parks},
+                  {"`out`": out, **({"`audit`": audit_path} if audit_path else {})})
+    check_out_file(out)
+    if audit_path is not None:
+        check_out_file(audit_path, option="`audit`")
     if is_registry and not (origins and destinations):
         raise InputError("a registry input needs the helper and recipient cities",
                          file="`origins`/`destinations`",
                          fix="pass `origins` and `destinations` (e.g. PRD and EWN): every "
                              "recipient, paired or not, so never-treated pairs are compared")
-    park_table = read_table(parks, string_cols=["helper", "recipient"], what="parks table")
-    park_cohorts(park_table)  # names resolve and years are whole numbers, before any work
+    park_table = read_parks(parks)  # names resolve and years are whole numbers, before any work
+    ctl = None if controls is None else read_controls(controls)
     helpers = resolve_cities(origins, argument="`origins`") if origins else None
     recipients = resolve_cities(destinations, argument="`destinations`") if destinations else None
     outcomes = None
@@ -95,10 +99,7 @@ def command(
                                        columns=parse_column_map(columns))
         typer.echo(res.summary())
     else:
-        flows = read_table(data, required=["origin", "destination", "year", "count"],
-                           string_cols=["origin", "destination"], what="flows table")
-    ctl = None if controls is None else read_table(controls, string_cols=["city"],
-                                                     what="controls table")
+        flows = read_flows(data)
     dist = None
     mode = distances.strip()
     if mode.lower() == "auto":
@@ -108,8 +109,7 @@ def command(
         dist = pair_distances(helpers or sorted(flows["origin"].astype(str).unique()),
                               recipients or sorted(flows["destination"].astype(str).unique()))
     elif mode.lower() != "none":
-        dist = read_table(Path(mode), string_cols=["origin", "destination"],
-                          required=["origin", "destination"], what="distances table")
+        dist = read_distances(Path(mode))
     panel = pair_panel(flows, park_table, ctl, distances=dist, helpers=helpers,
                        recipients=recipients, outcomes=outcomes, file=str(data))
     write_table(panel, out)

@@ -15,7 +15,7 @@ from typing import Any, Literal, TypeVar
 
 from pairnet.core.errors import InputError
 
-__all__ = ["check_literal", "parse_years", "parse_list", "bounds", "from_table"]
+__all__ = ["check_literal", "parse_years", "parse_list", "parse_mapping", "bounds", "from_table"]
 
 T = TypeVar("T")
 
@@ -62,6 +62,29 @@ def parse_list(text: str | Sequence[str] | None) -> list[str]:
     if isinstance(text, str):
         text = text.replace("，", ",").split(",")
     return [t.strip() for t in text if str(t).strip()]
+
+
+def parse_mapping(text: str | None, *, allowed: Sequence[str] | None = None,
+                  name: str = "columns") -> dict[str, str]:
+    """Parse ``"原列名=canonical,年份=year"`` into ``{file column: canonical column}``.
+
+    Raises
+    ------
+    InputError
+        An item without ``=`` or with an empty side; a target not in ``allowed``.
+    """
+    out: dict[str, str] = {}
+    for item in parse_list(text):
+        src, sep, dst = item.partition("=")
+        if not sep or not src.strip() or not dst.strip():
+            raise InputError(f"cannot read column mapping {item!r}", file=f"`{name}`",
+                             fix="write FILE_COLUMN=canonical pairs separated by commas, "
+                                 "e.g. 年份=year")
+        if allowed is not None and dst.strip() not in allowed:
+            raise InputError(f"{dst.strip()!r} is not one of the columns used here",
+                             file=f"`{name}`", fix=f"map to one of {', '.join(allowed)}")
+        out[src.strip()] = dst.strip()
+    return out
 
 
 def bounds(default: Any, *, low: float | None = None, high: float | None = None) -> Any:

@@ -13,11 +13,12 @@ back).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as _dt
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,9 @@ from pairnet.core.results import Figure, Result, Table
 from pairnet.core.tables import write_json
 
 __all__ = ["StepOutput", "FigureFile", "write_result", "write_outputs", "read_outputs",
-           "table_html", "table_note", "check_out_dir", "ensure_out_dir", "check_outputs"]
+           "table_html", "table_note", "check_out_dir", "check_out_file", "ensure_out_dir",
+           "check_outputs", "staged_folder", "safe_name", "Interrupted", "RUN_LOG",
+           "FINISHED_MARKERS"]
 
 
 def _is_yearlike(name: str, values: pd.Series) -> bool:
@@ -386,16 +389,11 @@ def write_result(result: Result, out_dir: str | Path, *, title: str | None = Non
     StepOutput
         What was written, for the report.
     """
-    from pairnet.core.tables import write_table
-
-    out = write_outputs(out_dir, results=result.to_dict(), tables=result.tables(),
-                        figures=result.figures(),
-                        title=title if title is not None else getattr(result, "title", ""),
-                        lang=lang)
     files = getattr(result, "data_files", None)
-    for name, frame in (files() if files is not None else {}).items():
-        write_table(frame, out.folder / name)
-    return out
+    return write_outputs(out_dir, results=result.to_dict(), tables=result.tables(),
+                         figures=result.figures(),
+                         title=title if title is not None else getattr(result, "title", ""),
+                         lang=lang, files=files() if files is not None else None)
 
 
 def write_outputs(
@@ -406,6 +404,7 @@ def write_outputs(
     figures: Mapping[str, Figure] | None = None,
     title: str | Text = "",
     lang: Lang = "en",
+    files: Mapping[str, pd.DataFrame] | None = None,
 ) -> StepOutput:
     """Write results.json, tables (CSV, HTML, Markdown, LaTeX, Word) and figures (PNG, SVG).
 
@@ -413,46 +412,61 @@ def write_outputs(
     ``MTable``) in ``lang``; the CSV keeps the raw values and column names.
 
     HTML tables are escaped, so user strings in them are safe to inline. Prefer
-    :func:`write_result`, which takes a result object.
+    :func:`write_result`, which takes a result object. Everything is written into a temporary
+    folder beside ``out_dir`` that replaces the old contents only when all is written
+    (:func:`staged_folder`): an error or Ctrl-C half-way leaves the previous folder as it was.
+    Figures are byte-identical from run to run (no dates, fixed SVG ids).
 
     Returns
     -------
     StepOutput
-        What was written.
+        What was written (paths in ``out_dir``).
+
+    Raises
+    ------
+    InputError
+        ``out_dir`` names a file, lies under a file or cannot be written; a table, figure or
+        data-file name that is not a plain file name (``../x``, ``a/b``, absolute).
     """
     import matplotlib.pyplot as plt
 
-    from pairnet.core.tables import to_jsonable
+    from pairnet.core.tables import to_jsonable, write_table
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    final = Path(out_dir)
     title = render(title, lang)
+    for kind, names in (("table", tables or {}), ("figure", figures or {}),
+                        ("data file", files or {})):
+        for name in names:
+            safe_name(name, what=kind)
     # titles and notes in the report's language; what is written is what the report shows
     tables = {k: dataclasses.replace(t, title=render(t.title, lang), note=table_note(t, lang))
               for k, t in (tables or {}).items()}
     index: dict[str, Any] = {"title": title, "lang": lang, "tables": [], "figures": []}
     jres = to_jsonable(results) if results is not None else {}
-    if results is not None:
-        write_json(jres, out / "results.json")
-    fragments: dict[str, str] = {}
-    for name, tab in tables.items():
-        tdir = out / "tables"
-        tdir.mkdir(exist_ok=True)
-        tab.frame.to_csv(tdir / f"{name}.csv", index=tab.index)
-        lay = _layout(tab, lang)
-        fragments[name] = _html_fragment(lay, name)
-        tt, tn = render(tab.title, lang), render(tab.note, lang)
-        (tdir / f"{name}.html").write_text(_standalone_html(tt, tn, fragments[name], lang),
-                                           encoding="utf-8")
-        (tdir / f"{name}.md").write_text(_markdown_table(lay, tt, tn), encoding="utf-8")
-        (tdir / f"{name}.tex").write_text(_tex_table(lay), encoding="utf-8")
-        _docx_table(lay, tdir / f"{name}.docx")
-        index["tables"].append({"name": name, "title": tab.title, "note": tab.note})
     written: dict[str, FigureFile] = {}
-    with plt.rc_context(_cjk_rc()):  # type: ignore[arg-type]  # CJK font for Chinese labels
-        written = _write_figures(out, figures or {}, lang, index)
-    write_json(index, out / "outputs.json")  # figure extras may hold numpy scalars
-    return StepOutput(folder=out, title=title, results=jres, tables=tables, figures=written,
+    fragments: dict[str, str] = {}
+    with staged_folder(final) as out:
+        for name, tab in tables.items():
+            tdir = out / "tables"
+            tdir.mkdir(exist_ok=True)
+            tab.frame.to_csv(tdir / f"{name}.csv", index=tab.index)
+            lay = _layout(tab, lang)
+            fragments[name] = _html_fragment(lay, name)
+            tt, tn = render(tab.title, lang), render(tab.note, lang)
+            (tdir / f"{name}.html").write_text(_standalone_html(tt, tn, fragments[name], lang),
+                                               encoding="utf-8")
+            (tdir / f"{name}.md").write_text(_markdown_table(lay, tt, tn), encoding="utf-8")
+            (tdir / f"{name}.tex").write_text(_tex_table(lay), encoding="utf-8")
+            _docx_table(lay, tdir / f"{name}.docx")
+            index["tables"].append({"name": name, "title": tab.title, "note": tab.note})
+        with plt.rc_context(_cjk_rc()):  # type: ignore[arg-type]  # CJK font for Chinese labels
+            written = _write_figures(out, final, figures or {}, lang, index)
+        for name, frame in (files or {}).items():
+            write_table(frame, out / name)
+        write_json(index, out / "outputs.json")  # figure extras may hold numpy scalars
+        if results is not None:
+            write_json(jres, out / "results.json")
+    return StepOutput(folder=final, title=title, results=jres, tables=tables, figures=written,
                       html=fragments, lang=lang)
 
 
@@ -475,9 +489,14 @@ _CJK_FONTS = ("Noto Sans CJK SC", "Source Han Sans SC", "WenQuanYi Zen Hei", "Dr
               "Microsoft YaHei", "SimHei", "PingFang SC")
 
 
-def _write_figures(out: Path, figures: Mapping[str, Figure], lang: Lang,
+def _write_figures(out: Path, final: Path, figures: Mapping[str, Figure], lang: Lang,
                    index: dict[str, Any]) -> dict[str, FigureFile]:
-    """Draw (in ``lang``) and save every figure as PNG and SVG."""
+    """Draw (in ``lang``) and save every figure as PNG and SVG into ``out``.
+
+    The returned paths are in ``final`` (the folder ``out`` becomes). Reruns are
+    byte-identical: no creation date, SVG element ids from a fixed salt.
+    """
+    import matplotlib
     import matplotlib.pyplot as plt
 
     written: dict[str, FigureFile] = {}
@@ -486,14 +505,154 @@ def _write_figures(out: Path, figures: Mapping[str, Figure], lang: Lang,
         fdir.mkdir(exist_ok=True)
         png, svg = fdir / f"{name}.png", fdir / f"{name}.svg"
         drawn = fig.figure(lang) if callable(fig.figure) else fig.figure
-        drawn.savefig(png, dpi=130, bbox_inches="tight")
-        drawn.savefig(svg, bbox_inches="tight")
+        with matplotlib.rc_context({"svg.hashsalt": f"pairnet-{name}"}):
+            drawn.savefig(png, dpi=130, bbox_inches="tight")
+            drawn.savefig(svg, bbox_inches="tight", metadata={"Date": None})
         plt.close(drawn)
         ftitle, fnote = render(fig.title, lang), render(fig.note, lang)
         index["figures"].append({"name": name, "title": ftitle, "note": fnote,
                                  **dict(fig.extra)})
-        written[name] = FigureFile(name, ftitle, fnote, png, svg, dict(fig.extra))
+        written[name] = FigureFile(name, ftitle, fnote, final / "figures" / png.name,
+                                   final / "figures" / svg.name, dict(fig.extra))
     return written
+
+
+#: Files that make a folder look like a finished run: removed first and written last on a swap.
+FINISHED_MARKERS = ("report.html", "results.json", "outputs.json")
+#: The run log (wall-clock timings, what the run wrote): the one file that differs between reruns.
+RUN_LOG = "run-log.json"
+_TMP_TAG = ".pairnet-tmp-"
+
+
+def safe_name(name: str, *, what: str = "output") -> str:
+    """Check that ``name`` is a plain file or folder name, so it cannot write outside its folder.
+
+    Raises
+    ------
+    InputError
+        Empty, ``.``/``..``, absolute, or holding a path separator or a NUL character.
+    """
+    text = str(name)
+    if (not text or text in (".", "..") or "/" in text or "\\" in text or "\0" in text
+            or Path(text).is_absolute() or text.startswith(_TMP_TAG)):
+        raise InputError(
+            f"{what} name {text!r} is not a plain file name (it could write outside the output "
+            "folder)", file=what,
+            fix="use letters, digits, '_', '-' and '.' only (no '/', '\\' or '..'), e.g. "
+                "rename the column it comes from")
+    return text
+
+
+def _pid_alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove(path: Path) -> None:
+    import shutil
+
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (or a kill) during a staged write: what was kept is in the message."""
+
+
+@contextlib.contextmanager
+def staged_folder(path: str | Path, *, option: str = "`out`") -> Iterator[Path]:
+    """Write a folder's contents into a temporary folder beside it; swap them in on success.
+
+    The block writes into the yielded folder (``.NAME.pairnet-tmp-PID`` next to ``path``, on
+    the same file system). When it succeeds, each entry it wrote replaces the entry of the same
+    name in ``path`` (other files there are left alone; entries an earlier run listed in its
+    :data:`RUN_LOG` but this run did not write are removed): first the old
+    :data:`FINISHED_MARKERS` go, then the folders move in, the markers and the run log last. A
+    new or empty ``path`` is a single rename. When the block fails or is interrupted
+    (an exception, Ctrl-C), the temporary folder is removed and ``path`` is left exactly as
+    it was — an old complete-looking report never sits next to half-rewritten step folders.
+
+    Raises
+    ------
+    InputError
+        ``path`` names a file, lies under a file or cannot be written.
+    Interrupted
+        Ctrl-C during the block (a :class:`KeyboardInterrupt` saying what was kept).
+    """
+    import json
+    import os
+    import tempfile
+
+    final = check_out_dir(path, option=option)
+    parent = final.absolute().parent
+    parent.mkdir(parents=True, exist_ok=True)
+    for old in parent.glob(f".{final.name}{_TMP_TAG}*"):  # left by a run that was killed
+        pid = old.name.rsplit("-", 1)[-1]
+        if not pid.isdigit() or not _pid_alive(int(pid)):
+            _remove(old)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{final.name}{_TMP_TAG}", dir=parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes it private; the output folder is not
+    staged = tmp.with_name(f".{final.name}{_TMP_TAG}{os.getpid()}")
+    if staged.exists():
+        _remove(staged)
+    tmp.rename(staged)
+    try:
+        yield staged
+    except KeyboardInterrupt:
+        _remove(staged)
+        kept = (f"{final} was left as it was" if final.exists() else f"{final} was not created")
+        raise Interrupted(f"interrupted: nothing was written; {kept}") from None
+    except BaseException:
+        _remove(staged)
+        raise
+    try:
+        if not final.exists() or (final.is_dir() and not any(final.iterdir())):
+            if final.exists():
+                final.rmdir()
+            staged.rename(final)
+            return
+        new = sorted(p.name for p in staged.iterdir())
+        stale: list[str] = []
+        log = final / RUN_LOG
+        if log.is_file():
+            try:
+                stale = [str(e) for e in json.loads(log.read_text(encoding="utf-8"))
+                         .get("entries", []) if isinstance(e, str)]
+            except (ValueError, AttributeError):
+                stale = []
+        markers = [m for m in FINISHED_MARKERS if (final / m).exists()]
+        for name in markers + [RUN_LOG]:
+            _remove(final / name)
+        for name in stale:
+            if name not in new and safe_name_ok(name):
+                _remove(final / name)
+        last = [*FINISHED_MARKERS, RUN_LOG]
+        for name in sorted(new, key=lambda n: (n in last, last.index(n) if n in last else 0)):
+            _remove(final / name)
+            (staged / name).rename(final / name)
+    finally:
+        if staged.exists():
+            _remove(staged)
+
+
+def safe_name_ok(name: str) -> bool:
+    """Whether :func:`safe_name` accepts ``name``."""
+    try:
+        safe_name(name)
+    except InputError:
+        return False
+    return True
 
 
 def read_outputs(out_dir: str | Path) -> dict[str, Any]:
@@ -506,22 +665,71 @@ def read_outputs(out_dir: str | Path) -> dict[str, Any]:
     return index
 
 
-def check_out_dir(path: str | Path, *, option: str = "`out`") -> Path:
-    """Refuse an output folder path that names an existing *file* (creates nothing).
+def _nearest_existing(path: Path) -> Path:
+    p = path.absolute()
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    return p
 
-    Call it before any work, so a bad ``--out`` fails at once; :func:`ensure_out_dir` repeats
-    it when the folder is made.
+
+def _check_writable(path: Path, option: str, what: str) -> None:
+    """Refuse a path under a file, or whose nearest existing folder cannot be written.
+
+    Writability is probed by creating (and removing) a temporary folder there, so a
+    read-only file system is caught even for root.
+    """
+    import os
+    import tempfile
+
+    # the staged folder / temporary file goes beside the output, so its parent must be writable
+    base = _nearest_existing(path.absolute().parent)
+    if not base.is_dir():
+        raise InputError(f"{path} lies under {base}, which is a file, not a folder",
+                         file=option, fix=f"give a {what} path whose parent folders are folders")
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=".pairnet-probe-", dir=base))
+    except OSError as exc:
+        raise InputError(f"cannot write in {base} ({exc.strerror or exc})", file=option,
+                         fix=f"give a {what} path in a folder you can write to") from None
+
+
+def check_out_dir(path: str | Path, *, option: str = "`out`") -> Path:
+    """Refuse an output folder path that cannot be one (creates nothing that stays).
+
+    Call it before any work, so a bad ``--out`` fails at once; :func:`staged_folder` repeats
+    it when the folder is written.
 
     Raises
     ------
     InputError
-        ``path`` exists and is not a folder.
+        ``path`` exists and is not a folder, lies under a file, or its nearest existing folder
+        cannot be written.
     """
     path = Path(path)
     if path.exists() and not path.is_dir():
         raise InputError(f"{path} is a file, but {option} must be a folder", file=option,
                          fix="give a folder name (it is created if missing)")
+    _check_writable(path, option, "folder")
     return path
+
+
+def check_out_file(path: str | Path, *, option: str = "`out`") -> Path:
+    """Refuse an output file path that cannot be one (creates nothing that stays).
+
+    A folder, a path under a file, or a place that cannot be written is refused.
+
+    Raises
+    ------
+    InputError
+        As :func:`check_out_dir`, for a file.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(f"{path} is a folder, but {option} must be a file", file=option,
+                         fix="give a file name, e.g. DIR/out.csv")
+    _check_writable(path, option, "file")
+    return path
+
 
 def ensure_out_dir(path: str | Path, *, option: str = "`out`") -> Path:
     """Create the output folder ``path``; an existing *file* there is an input error.
@@ -529,11 +737,12 @@ def ensure_out_dir(path: str | Path, *, option: str = "`out`") -> Path:
     Raises
     ------
     InputError
-        ``path`` exists and is not a folder.
+        As :func:`check_out_dir`.
     """
     path = check_out_dir(path, option=option)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
 
 def check_outputs(inputs: Mapping[str, str | Path], outputs: Mapping[str, str | Path]) -> None:
     """Refuse outputs that would overwrite an input or each other.

@@ -64,7 +64,9 @@ one <- function(cfg) {
     horizon = list(term = I(as.character(hz$term)), estimate = I(hz$estimate),
                    std_error = I(hz$std.error)))
   # TWFE event study with binned endpoints (never-treated: all dummies 0)
-  d$rel <- ifelse(d$gg > 0, pmin(pmax(d$tt - d$gg, -cfg$leads), cfg$lags), -1000)
+  # units first treated after the last period are never treated (pairnet's rule for every
+  # estimator, analyses/did.py::cohort_rules): all dummies 0
+  d$rel <- ifelse(d$gg > 0 & d$gg <= max(d$tt), pmin(pmax(d$tt - d$gg, -cfg$leads), cfg$lags), -1000)
   es <- feols(yy ~ i(rel, ref = c(-1, -1000)) | uid + tt, d, cluster = ~uid)
   k <- as.numeric(sub("rel::", "", names(coef(es))))
   out$event_study <- list(rel_time = I(k), estimate = I(unname(coef(es))),

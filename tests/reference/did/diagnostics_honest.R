@@ -38,7 +38,9 @@ sens <- function(beta, V, npre, npost) {
 one <- function(cfg) {
   raw <- read.csv(file.path(here, cfg$file), stringsAsFactors = FALSE)
   d <- data.frame(uid = raw[[cfg$id]], tt = raw[[cfg$t]], gg = raw[[cfg$g]], yy = raw[[cfg$y]])
-  d$rel <- ifelse(d$gg > 0, pmin(pmax(d$tt - d$gg, -cfg$leads), cfg$lags), -1000)
+  # units first treated after the last period are never treated (pairnet's rule for every
+  # estimator, analyses/did.py::cohort_rules): all dummies 0
+  d$rel <- ifelse(d$gg > 0 & d$gg <= max(d$tt), pmin(pmax(d$tt - d$gg, -cfg$leads), cfg$lags), -1000)
   es <- feols(yy ~ i(rel, ref = c(-1, -1000)) | uid + tt, d, cluster = ~uid)
   k <- as.numeric(sub("rel::", "", names(coef(es))))
   t0 <- Sys.time()

@@ -1,0 +1,30 @@
+"""Runs whose numbers do not depend on the machine's thread count.
+
+A multi-threaded BLAS (OpenBLAS here) splits the sums of a matrix product between threads, so
+the last bits of a covariance or an estimate depended on ``OMP_NUM_THREADS``: ``pairnet did``
+under 1 and 2 threads gave Sun–Abraham and event-study standard errors ~1e-12 apart.
+:func:`single_threaded_blas` runs a block with the BLAS limited to one thread (threadpoolctl),
+so reruns are byte-identical on any machine. The command line and
+:func:`pairnet.pipeline.run_report` run inside it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+
+__all__ = ["single_threaded_blas"]
+
+
+@contextlib.contextmanager
+def single_threaded_blas() -> Iterator[None]:
+    """Limit the BLAS / LAPACK thread pools to one thread inside the block.
+
+    numpy and scipy are imported first so their BLAS is loaded (and so limited).
+    """
+    import numpy  # noqa: F401  (loads OpenBLAS, so threadpoolctl sees it)
+    import scipy.linalg  # noqa: F401
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        yield
