@@ -11,7 +11,6 @@ failure is one line in ``errors`` and never stops the suite.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,9 +83,7 @@ class DIDDiagnostics(ResultBase):
         """Every diagnostic's tables."""
         out: dict[str, Table] = {}
         for p in self._parts().values():
-            # the suite's tables carry plain-string titles and notes (its results contract)
-            out.update({k: dataclasses.replace(t, title=str(t.title), note=str(t.note))
-                        for k, t in p.tables().items()})
+            out.update(p.tables())  # titles and notes keep both languages (Text)
         return out
 
     def figures(self) -> dict[str, Figure]:
