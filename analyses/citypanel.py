@@ -68,6 +68,7 @@ from pairnet.core.errors import EstimationError, InputError, format_rows
 from pairnet.core.i18n import Lang, Text
 from pairnet.core.modeltable import ModelColumn, model_table
 from pairnet.core.options import check_literal
+from pairnet.core.reproducible import blas_single_threaded
 from pairnet.core.results import Figure, ResultBase, Table, tidy_frame
 from pairnet.core.tables import id_strings
 from pairnet.panels.citypanel import city_split, descriptives, validate_panel
@@ -1929,6 +1930,7 @@ class CityPanelResult(ResultBase):
         return out
 
 
+@blas_single_threaded
 def citypanel_suite(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str],
                     options: CityPanelOptions | None = None, file: str | None = None,
                     **overrides: Any) -> CityPanelResult:

@@ -67,6 +67,7 @@ from pairnet.core.errors import InputError, PairnetError
 from pairnet.core.i18n import Text
 from pairnet.core.modeltable import ModelColumn, model_table
 from pairnet.core.options import check_literal
+from pairnet.core.reproducible import blas_single_threaded
 from pairnet.core.results import TIDY_COLUMNS, Figure, ResultBase, Table
 
 __all__ = ["DIDOptions", "DIDSuiteResult", "DistanceVariant", "did_suite"]
@@ -1068,6 +1069,7 @@ def _resolve_columns(data: pd.DataFrame, unit: str, o: DIDOptions
     return dist, c2
 
 
+@blas_single_threaded
 def did_suite(
     data: pd.DataFrame,
     *,

@@ -35,6 +35,7 @@ from pairnet.analyses._pyfixest import feols as pf_feols
 from pairnet.core.errors import EstimationError, InputError
 from pairnet.core.i18n import Lang, Text
 from pairnet.core.options import check_literal
+from pairnet.core.reproducible import blas_single_threaded
 from pairnet.core.results import Figure, ResultBase, Table, tidy_frame
 from pairnet.panels.land import (
     DEFAULT_PARK_PATTERNS,
@@ -495,11 +496,13 @@ class LandResult(ResultBase):
         if "county" in panel.columns and "county_name" not in panel.columns:
             codes = panel["county"].astype(str)
             names = city_names(sorted(codes.unique()))
-            panel = panel.assign(county_name=codes.map(names))
+            panel = panel.copy()
+            panel.insert(panel.columns.get_loc("county") + 1, "county_name", codes.map(names))
         return {"panel.csv": panel, "audit.csv": clean.audit,
                 "unclassified.csv": clean.unclassified}
 
 
+@blas_single_threaded
 def land_study(
     records: str | Path | pd.DataFrame,
     *,

@@ -249,7 +249,7 @@ def _run(run_cli, p, tmp_path, *extra):
     ("mostnan.csv", lambda d: d.assign(y=d["y"].where(d["city"] == "c03")),
      ["column 'y'", "only one city", "missing in 66 of 72 rows", "Fix:"]),
     ("inf.csv", lambda d: d.assign(x1=d["x1"].where(d.index != 4, np.inf)),
-     ["column 'x1', row 5", "infinite", "Fix:"]),
+     ["column 'x1', row 5", "non-finite value inf", "Fix:"]),
 ])
 def test_cli_degenerate_data_exit_2_naming_file_column_fix(run_cli, tmp_path, name, edit,
                                                            needles):

@@ -100,7 +100,7 @@ def _write(tmp_path, df):
 
 
 def _args(p, out):
-    return ["did", p, "--unit", "unit", "--time", "time", "--cohort", "cohort", "--y", "y",
+    return ["did", "--diagnostics", "none", p, "--unit", "unit", "--time", "time", "--cohort", "cohort", "--y", "y",
             "--placebo", "0", "--wild-draws", "0", "--out", out]
 
 
@@ -150,6 +150,7 @@ def test_bad_control_group_exits_2(run_cli, tmp_path):
 def test_cli_writes_what_the_library_computes(cli_out, pair_csv):
     """`pairnet did` = DIDOptions -> did_suite -> write_result: results.json is to_dict()."""
     from pairnet.analyses.did_suite import DIDOptions, did_suite
+    from pairnet.core.outputs import table_note
     from pairnet.core.tables import read_table, to_jsonable
 
     out, r = cli_out
@@ -159,7 +160,8 @@ def test_cli_writes_what_the_library_computes(cli_out, pair_csv):
                                        seed=3, wild_draws=0))
     assert r == json.loads(json.dumps(to_jsonable(res.to_dict())))
     index = json.loads((out / "outputs.json").read_text(encoding="utf-8"))
-    assert [t["note"] for t in index["tables"]] == [t.note for t in res.tables().values()]
+    assert [t["note"] for t in index["tables"]] == [table_note(t, "en")
+                                                    for t in res.tables().values()]
     m = res.distance_model("centroid_km", "no_controls")
     e = r["distance"]["by_column"]["centroid_km"]["no_controls"]
     assert (m.b1, m.b2) == pytest.approx((e["b0"], e["b1"]), rel=1e-12)
@@ -169,7 +171,7 @@ def test_cli_writes_what_the_library_computes(cli_out, pair_csv):
 def test_echo_lines(run_cli, pair_csv, tmp_path):
     path, _ = pair_csv
     out = tmp_path / "o"
-    res = run_cli("did", path, "--unit", "unit", "--time", "time", "--cohort", "cohort",
+    res = run_cli("did", "--diagnostics", "none", path, "--unit", "unit", "--time", "time", "--cohort", "cohort",
                   "--y", "count", "--placebo", "5", "--distance", "none", "--wild-draws", "0",
                   "--out", out)
     assert res.code == 0, res.stderr
@@ -228,7 +230,7 @@ def _small_panel(cohorts=(2004, 2004, 2006, 2006, 0, 0, 0, 0), seed=0):
 
 
 def _fz_args(p, out, *extra):
-    return ["did", p, "--unit", "unit", "--time", "year", "--cohort", "cohort", "--y", "y",
+    return ["did", "--diagnostics", "none", p, "--unit", "unit", "--time", "year", "--cohort", "cohort", "--y", "y",
             "--placebo", "0", "--no-cs", "--wild-draws", "0", "--out", out, *extra]
 
 
@@ -326,7 +328,7 @@ def test_cs_covariates_on_mpdta_equal_r_did(run_cli, reference_dir, tmp_path):
     r = ref["results"]["nevertreated_lpop_dr_analytic"]
     assert r["settings"]["xformla"] == "~lpop" and r["settings"]["est_method"] == "dr"
     out = tmp_path / "o"
-    res = run_cli("did", reference_dir / "did" / "mpdta.csv", "--unit", "countyreal",
+    res = run_cli("did", "--diagnostics", "none", reference_dir / "did" / "mpdta.csv", "--unit", "countyreal",
                   "--time", "year", "--cohort", "first.treat", "--y", "lemp",
                   "--placebo", "0", "--distance", "none", "--cs-covariates", "lpop",
                   "--cs-method", "dr", "--out", out)
@@ -340,7 +342,7 @@ def test_cs_covariates_on_mpdta_equal_r_did(run_cli, reference_dir, tmp_path):
 
 
 def _cov_args(p, out, *extra):
-    return ["did", p, "--unit", "unit", "--time", "year", "--cohort", "cohort", "--y", "y",
+    return ["did", "--diagnostics", "none", p, "--unit", "unit", "--time", "year", "--cohort", "cohort", "--y", "y",
             "--placebo", "0", "--distance", "none", "--out", out, *extra]
 
 
@@ -398,7 +400,7 @@ def test_cluster_origin_with_wild_bootstrap(run_cli, few9_csv, tmp_path):
     ref = json.loads((few9_csv.parent / "few_clusters.json").read_text(encoding="utf-8"))
     ref = ref["designs"]["few9"]
     out = tmp_path / "o"
-    res = run_cli("did", few9_csv, "--unit", "unit", "--time", "year", "--cohort", "cohort",
+    res = run_cli("did", "--diagnostics", "none", few9_csv, "--unit", "unit", "--time", "year", "--cohort", "cohort",
                   "--y", "y", "--cluster", "origin", "--placebo", "0", "--no-cs",
                   "--distance", "none", "--leads", "1", "--lags", "0", "--ends", "trim",
                   "--out", out)

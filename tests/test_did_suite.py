@@ -26,7 +26,7 @@ REF = Path(__file__).parent / "reference" / "did"
 def mpdta_run(tmp_path_factory):
     d = pd.read_csv(REF / "mpdta.csv")
     out = tmp_path_factory.mktemp("mpdta")
-    result = did_suite(d, unit="countyreal", time="year", cohort="first.treat", y="lemp",
+    result = did_suite(d, diagnostics=(), unit="countyreal", time="year", cohort="first.treat", y="lemp",
                        control_group="notyet", placebo=30, distance=None, seed=1)
     write_result(result, out)
     return result.to_dict(), out, result
@@ -110,7 +110,7 @@ def test_unbalanced_panel_runs_with_fallbacks(tmp_path):
     s = simulate_staggered(n_units=40, n_periods=8, effect=1.0, seed=2)
     s["y"] = s["y"].abs()
     s = s.drop(index=[5, 77, 140]).reset_index(drop=True)
-    result = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=20,
+    result = did_suite(s, diagnostics=(), unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=20,
                        distance=["dist"], seed=4)
     res = result.to_dict()
     assert res["meta"]["balanced"] is False
@@ -135,7 +135,7 @@ def test_controls_without_baseline_and_always_treated_are_reported(tmp_path):
     add2 = pd.concat([add.assign(unit="always1"), add.assign(unit="always2")])
     add2["cohort"] = 1990
     s = pd.concat([s, add2], ignore_index=True)
-    result = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, controls=["x"],
+    result = did_suite(s, diagnostics=(), unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, controls=["x"],
                        placebo=0, distance=None, cs=False)
     res = result.to_dict()
     nb = res["meta"]["controls_no_baseline"]
@@ -163,7 +163,7 @@ def test_unexpected_failure_of_an_optional_estimator_is_a_note(monkeypatch):
 
     monkeypatch.setattr(suite, "did2s", boom)
     s = simulate_staggered(n_units=20, n_periods=6, effect=1.0, seed=3)
-    result = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=0,
+    result = did_suite(s, diagnostics=(), unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=0,
                        distance=None, cs=False)
     res = result.to_dict()
     assert res["alternatives"]["did2s"] == {"error": "unexpected RuntimeError: shape mismatch"}
@@ -185,7 +185,7 @@ def test_failure_of_the_main_twfe_is_not_hidden(monkeypatch):
     monkeypatch.setattr(suite, "twfe", boom)
     s = simulate_staggered(n_units=20, n_periods=6, effect=1.0, seed=3)
     with pytest.raises(RuntimeError, match="twfe broke"):
-        did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=0,
+        did_suite(s, diagnostics=(), unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=0,
                   distance=None, cs=False)
 
 
@@ -193,7 +193,7 @@ def test_constant_extra_outcome_is_left_out_with_a_note():
     s = simulate_staggered(n_units=12, n_periods=6, seed=3)
     s["branches"] = 0.0
     s["other"] = s["y"] * 2
-    result = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=0,
+    result = did_suite(s, diagnostics=(), unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=0,
                        cs=False, distance=None, extra_y=("branches", "other"))
     res = result.to_dict()
     assert "error" in res["extra_y"]["branches"] and "constant" in res["extra_y"]["branches"]["error"]
@@ -245,16 +245,16 @@ def test_bad_options_are_input_errors_naming_the_parameter(kwargs, needle):
 def test_overrides_replace_fields_of_the_options():
     s = simulate_staggered(n_units=16, n_periods=6, seed=2)
     base = DIDOptions(placebo=0, cs=False, distance=None, leads=2, lags=2)
-    a = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, options=base)
-    b = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, options=base,
+    a = did_suite(s, diagnostics=(), unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, options=base)
+    b = did_suite(s, diagnostics=(), unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, options=base,
                   placebo=7, seed=3)
     assert a.placebo is None and b.placebo is not None and len(b.placebo.draws) == 7
-    assert b.options == dataclasses.replace(base, placebo=7, seed=3, wild_draws=0)
+    assert b.options == dataclasses.replace(base, placebo=7, seed=3, wild_draws=0, diagnostics=())
     assert list(b.event_study.table["rel_time"]) == [-2, -1, 0, 1, 2]
     with pytest.raises(TypeError, match="n_draws"):
-        did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, n_draws=3)
+        did_suite(s, diagnostics=(), unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, n_draws=3)
     with pytest.raises(InputError, match="`cs_est_method`"):
-        did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=0,
+        did_suite(s, diagnostics=(), unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=0,
                   distance=None, cs_est_method="ols")
 
 
@@ -306,7 +306,7 @@ def test_distance_model_falls_back_and_names_the_columns(distance_run):
     with pytest.raises(InputError, match="`variant`"):
         r.distance_model("border_km", "both")  # type: ignore[arg-type]
     s = simulate_staggered(n_units=12, n_periods=5, seed=1)
-    none = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=0, cs=False,
+    none = did_suite(s, diagnostics=(), unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=0, cs=False,
                      distance=None)
     with pytest.raises(InputError, match="no distance-interacted models"):
         none.distance_model("border_km")
@@ -315,7 +315,7 @@ def test_distance_model_falls_back_and_names_the_columns(distance_run):
 # --- Callaway–Sant'Anna covariates and estimation method (R did's xformla / est_method) ---
 def _mpdta_cs(**kw):
     d = pd.read_csv(REF / "mpdta.csv")
-    return did_suite(d, unit="countyreal", time="year", cohort="first.treat", y="lemp",
+    return did_suite(d, diagnostics=(), unit="countyreal", time="year", cohort="first.treat", y="lemp",
                      placebo=0, distance=None, **kw)
 
 
@@ -362,7 +362,7 @@ def test_time_varying_covariate_reaches_att_gt_aligned():
     s["x 1"] = rng.normal(size=len(s)) + 0.3 * s["time"]
     s["y"] = s["y"] + 0.5 * s["x 1"]
     s = s.sample(frac=1.0, random_state=3).reset_index(drop=True)
-    res = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=0,
+    res = did_suite(s, diagnostics=(), unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=0,
                     distance=None, cs_covariates=["x 1"], cs_est_method="reg").to_dict()
     direct = att_gt(s, yname="y", tname="time", idname="unit", gname="cohort",
                     xformla=["x 1"], est_method="reg")
@@ -377,14 +377,14 @@ def test_time_varying_covariate_reaches_att_gt_aligned():
 def test_bad_cs_method_is_an_input_error():
     s = simulate_staggered(n_units=10, n_periods=5, seed=1)
     with pytest.raises(InputError, match="`cs_est_method`"):
-        did_suite(s, unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=0,
+        did_suite(s, diagnostics=(), unit="unit", time="time", cohort="cohort", y="y", wild_draws=0, placebo=0,
                   distance=None, cs_est_method="ols")
 
 
 def test_missing_column_message_names_parameters():
     s = simulate_staggered(n_units=10, n_periods=5, seed=1)
     with pytest.raises(InputError, match="missing column") as e:
-        did_suite(s, unit="unit", time="time", cohort="first_year", y="y", placebo=0)
+        did_suite(s, diagnostics=(), unit="unit", time="time", cohort="first_year", y="y", placebo=0)
     assert "`cohort`" in str(e.value) and "--" not in str(e.value)
 
 
@@ -406,7 +406,7 @@ FEW = json.loads((REF / "few_clusters.json").read_text(encoding="utf-8"))["desig
 @pytest.fixture(scope="module")
 def few9_run():
     d = pd.read_csv(REF / "few9.csv")
-    res = did_suite(d, unit="unit", time="year", cohort="cohort", y="y", cluster="origin",
+    res = did_suite(d, diagnostics=(), unit="unit", time="year", cohort="cohort", y="y", cluster="origin",
                     distance=["dist"], placebo=0, cs=False, leads=FEW["leads"],
                     lags=FEW["lags"])
     return res, json.loads(json.dumps(to_jsonable(res.to_dict())))
@@ -447,10 +447,10 @@ def test_tables_report_wild_next_to_crv1_and_say_how(few9_run):
     tabs = res.tables()
     t2 = tabs["table2_twfe"]
     rows = list(t2.frame.iloc[:, 0])
-    assert rows.index("treat p wild bootstrap") == rows.index("treat SE") + 1
-    assert "clusters" in rows and "t(G−1) = t(8)" in str(t2.note)
+    assert rows.index("treat wild p") == rows.index("treat SE") + 1
+    assert "Clusters" in rows and "t(G−1) = t(8)" in str(t2.note)
     assert "wild cluster bootstrap" in str(t2.note) and "full enumeration" in str(t2.note)
-    assert "treat:dist p wild bootstrap" in list(tabs["table4_distance"].frame.iloc[:, 0])
+    assert "treat × dist wild p" in list(tabs["table4_distance"].frame.iloc[:, 0])
     assert "t(8)" in str(tabs["table4_distance"].note)
     assert "p_wild" in tabs["event_study"].frame.columns
     assert "sun_abraham_periods" in tabs
@@ -478,7 +478,7 @@ def test_late_cohorts_are_never_treated_in_every_estimator():
     s0 = s.assign(cohort=s["cohort"].where(~late, 0))
     kw = dict(unit="unit", time="time", cohort="cohort", y="y", placebo=30, distance=None,
               wild_draws=0, leads=2, lags=3)
-    a, b = did_suite(s, **kw), did_suite(s0, **kw)
+    a, b = did_suite(s, diagnostics=(), **kw), did_suite(s0, diagnostics=(), **kw)
     assert a.meta["cohort_rules"]["late"]["n_units"] == 8
     assert b.meta["cohort_rules"]["late"]["n_units"] == 0
     assert a.twfe.estimate == pytest.approx(b.twfe.estimate, rel=1e-12)
@@ -494,7 +494,7 @@ def test_late_cohorts_are_never_treated_in_every_estimator():
 @pytest.mark.parametrize("ends", ["bin", "trim"])
 def test_event_window_options_reach_the_event_study(ends):
     s = simulate_staggered(n_units=30, n_periods=10, seed=6)
-    r = did_suite(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0, cs=False,
+    r = did_suite(s, diagnostics=(), unit="unit", time="time", cohort="cohort", y="y", placebo=0, cs=False,
                   distance=None, wild_draws=0, leads=2, lags=3, ends=ends)
     assert list(r.event_study.table["rel_time"]) == [-2, -1, 0, 1, 2, 3]
     assert r.meta["event_window"] == {"leads": 2, "lags": 3, "ends": ends}
@@ -509,13 +509,13 @@ def test_table5_runs_on_its_own_panel():
     main = simulate_staggered(n_units=50, n_periods=8, seed=8)
     own = simulate_staggered(n_units=70, n_periods=8, seed=9).rename(columns={"y": "other"})
     own["other2"] = own["other"] * 2 + 1
-    r = did_suite(main, unit="unit", time="time", cohort="cohort", y="y", placebo=0, cs=False,
+    r = did_suite(main, diagnostics=(), unit="unit", time="time", cohort="cohort", y="y", placebo=0, cs=False,
                   distance=None, wild_draws=0, extra_y=["other", "other2"], table5_data=own)
     assert r.meta["table5"] == {"own_panel": True, "n_obs": 560, "n_units": 70,
                                 "n_periods": 8, "n_clusters": 70}
     assert r.extra_y_columns == ("other", "other2")
     assert r.extra_y["other"][0].nobs == 560 and r.twfe.nobs == 400
-    ref = did_suite(own, unit="unit", time="time", cohort="cohort", y="other", placebo=0,
+    ref = did_suite(own, diagnostics=(), unit="unit", time="time", cohort="cohort", y="other", placebo=0,
                     cs=False, distance=None, wild_draws=0)
     assert r.extra_y["other"][0].estimate == pytest.approx(ref.twfe.estimate, rel=1e-12)
     assert r.extra_y["other2"][0].estimate == pytest.approx(2 * ref.twfe.estimate, rel=1e-10)
@@ -524,7 +524,7 @@ def test_table5_runs_on_its_own_panel():
     j = r.to_dict()
     assert set(j["extra_y"]) == {"other", "other2"}
     # without its own panel Table 5 runs on the main panel
-    m = did_suite(main.assign(other=main["y"] + 1), unit="unit", time="time", cohort="cohort",
+    m = did_suite(main.assign(other=main["y"] + 1), diagnostics=(), unit="unit", time="time", cohort="cohort",
                   y="y", placebo=0, cs=False, distance=None, wild_draws=0, extra_y=["other"])
     assert m.meta["table5"]["own_panel"] is False and m.extra_y["other"][0].nobs == 400
 
@@ -540,6 +540,6 @@ def test_bad_cluster_columns_are_input_errors(column, needle):
     s["holes"] = s["unit"]
     s.loc[[4, 9], "holes"] = np.nan
     with pytest.raises(InputError, match=re.escape(needle)) as e:
-        did_suite(s, unit="unit", time="time", cohort="cohort", y="y", placebo=0,
+        did_suite(s, diagnostics=(), unit="unit", time="time", cohort="cohort", y="y", placebo=0,
                   cluster=column)
     assert e.value.column == column

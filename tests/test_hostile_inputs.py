@@ -388,8 +388,8 @@ def test_a_rewrite_replaces_stale_tables_but_keeps_other_files(tmp_path):
     _step(out)
     (out / "notes.txt").write_text("mine")
     _step(out, tables={"u": Table(pd.DataFrame({"x": [2]}), "U")})
-    assert sorted(p.name for p in (out / "tables").iterdir()) == ["u.csv", "u.html", "u.md",
-                                                                  "u.tex"]
+    assert sorted(p.name for p in (out / "tables").iterdir()) == ["u.csv", "u.docx", "u.html",
+                                                                  "u.md", "u.tex"]
     assert (out / "notes.txt").read_text() == "mine"
 
 

@@ -133,7 +133,8 @@ def test_cli_writes_the_step_folder_and_gbk_equals_utf8(run_cli, small_csv, tmp_
         assert a == b
     out = tmp_path / "u"
     panel = pd.read_csv(out / "panel.csv", dtype={"county": str})
-    assert list(panel.columns) == ["county", "year", "park", "area_ha", "parcels", "log_area"]
+    assert list(panel.columns) == ["county", "county_name", "year", "park", "area_ha", "parcels",
+                                   "log_area"]
     audit = pd.read_csv(out / "audit.csv")
     assert audit["rows"].sum() == len(sub)
     res = json.loads((out / "results.json").read_text(encoding="utf-8"))
@@ -268,21 +269,18 @@ def test_cli_one_year_or_one_county_exit_2_with_file_and_fix(run_cli, small_csv,
     assert "Warning" not in r.stderr and "SVD" not in r.stderr
 
 
-def test_cli_infinite_area_is_audited(run_cli, small_csv, tmp_path):
+def test_cli_infinite_area_exits_2_naming_column_and_row(run_cli, small_csv, tmp_path):
+    """inf where a number is required is refused at the door (issue 17), not dropped."""
     _, _, sub = small_csv
     s2 = sub.copy()
     s2["area_ha"] = s2["area_ha"].astype(float)
     s2.loc[s2.index[3], "area_ha"] = np.inf
     p = _write(tmp_path, "inf.csv", s2)
     r = run_cli("land", p, "--out", tmp_path / "o")
-    assert r.code == 0, r.stderr
-    assert "infinite values" not in r.stderr
-    audit = pd.read_csv(tmp_path / "o" / "audit.csv")
-    assert audit["rows"].sum() == len(s2)
-    row = audit[audit["reason"].str.contains("finite")]
-    assert row["rows"].tolist() == [1]
-    ref = pd.read_csv(tmp_path / "o" / "panel.csv")
-    assert np.isfinite(ref["log_area"]).all()
+    assert r.code == 2, r.stderr
+    assert "column 'area_ha', row 4" in r.stderr and "Fix:" in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1
+    assert not (tmp_path / "o" / "results.json").exists()
 
 
 @pytest.mark.parametrize("mapping, needle", [

@@ -41,7 +41,7 @@ def test_panel_then_did_chain(files, run_cli):
     assert (p.loc[p["destination"] == "441400", "border_km"] > 0).all()
     t = p.loc[p["pair"] == "440100-441400"].set_index("year")["treat"]
     assert t[2005] == 0 and t[2006] == 1
-    res = run_cli("did", out, "--unit", "pair", "--time", "year", "--cohort", "cohort",
+    res = run_cli("did", out, "--diagnostics", "none", "--unit", "pair", "--time", "year", "--cohort", "cohort",
                   "--y", "count", "--placebo", "0", "--no-cs", "--out", files / "did")
     assert res.code == 0, res.stderr
     assert (files / "did" / "results.json").is_file()
