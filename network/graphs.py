@@ -179,10 +179,15 @@ class YearlyNetworks:
             for col in ("origin", "destination"):
                 bad = np.flatnonzero(~df[col].isin(known).to_numpy())
                 if len(bad):
+                    ids = list(dict.fromkeys(df[col].iloc[bad].astype(str)))
+                    shown = ", ".join(repr(v) for v in ids[:5]) + (
+                        f" and {len(ids) - 5} more" if len(ids) > 5 else "")
                     raise InputError(
-                        f"id {df[col].iloc[bad[0]]!r} is not in the node list", file=file,
+                        f"{'id' if len(ids) == 1 else 'ids'} {shown} "
+                        f"{'is' if len(ids) == 1 else 'are'} not in the node list", file=file,
                         column=col, rows=bad.tolist(),
-                        fix="add the id to `nodes` or drop these rows")
+                        fix="add the ids to `nodes` (as they are written in the flows) or drop "
+                            "these rows")
         if years is None:
             year_list = (tuple(range(int(df["year"].min()), int(df["year"].max()) + 1))
                          if len(df) else ())
