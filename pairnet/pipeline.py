@@ -359,7 +359,8 @@ def _step_did(ctx: StepContext) -> Section:
                     control_group=opts.control_group, extra_y=tuple(extra_y), cs=opts.cs,
                     cluster=opts.cluster or None, wild_draws=opts.wild_draws,
                     wild_weights=opts.wild_weights, leads=opts.leads, lags=opts.lags,
-                    ends=opts.ends, table5_data=t5)
+                    ends=opts.ends, table5_data=t5, diagnostics=opts.diagnostics,
+                    honest_mbar=opts.honest_mbar, honest_m=opts.honest_m)
     art.did = res
     maps = []
     if dist is not None:
@@ -535,13 +536,15 @@ def _step_citypanel(ctx: StepContext) -> Section:
         file = str(st.inputs["panel"])
     if opts.y is None:
         # raw statistics in the seed-000 layout -> indicators -> the whole battery
-        res = yrd_study(raw, file=file, twoways=opts.twoways)
+        res = yrd_study(raw, file=file, twoways=opts.twoways, wild_draws=opts.wild_draws,
+                        wild_weights=opts.wild_weights, seed=st.seed)
         frame = res.indicators
     else:
         # an indicator table already: the battery on the columns named in the study file
         res = citypanel_suite(raw, entity="city", time="year", y=opts.y, x=list(opts.x),
                               file=file, twoways=opts.twoways, lag=opts.lag,
-                              split=tuple(opts.split))
+                              split=tuple(opts.split), wild_draws=opts.wild_draws,
+                              wild_weights=opts.wild_weights, seed=st.seed)
         frame = raw
     maps = []
     if frame is not None and {"city", "year"} <= set(frame.columns):

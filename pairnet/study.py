@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from pairnet.analyses.citypanel import CityPanelOptions
 from pairnet.analyses.cs import ControlGroup
 from pairnet.analyses.did import EventEnds
 from pairnet.analyses.did_suite import DIDOptions
@@ -130,6 +131,10 @@ class DIDSection:
     leads: int = bounds(DIDOptions.leads, low=1)
     lags: int = bounds(DIDOptions.lags, low=0)
     ends: EventEnds = DIDOptions.ends
+    #: the DID diagnostics to run (issue 16; [] = none) and HonestDiD's bounds
+    diagnostics: tuple[str, ...] = tuple(DIDOptions.diagnostics)
+    honest_mbar: tuple[float, ...] = tuple(DIDOptions.honest_mbar)
+    honest_m: tuple[float, ...] = tuple(DIDOptions.honest_m)
 
 
 @dataclass(frozen=True)
@@ -157,6 +162,9 @@ class CityPanelSection:
     x: tuple[str, ...] = ()
     lag: str | None = None
     split: tuple[str, ...] = ()
+    #: wild cluster bootstrap draws with fewer than 50 clusters (0 = off), its weights
+    wild_draws: int = bounds(CityPanelOptions.wild_draws, low=0)
+    wild_weights: WildWeights = CityPanelOptions.wild_weights
 
 
 #: ``[study.NAME]`` -> its dataclass

@@ -31,6 +31,41 @@ def test_keys_are_read(tmp_path):
         "origin", 0, "webb", 3, 6, "trim")
 
 
+def test_diagnostics_keys_are_read(tmp_path):
+    d = _did(tmp_path, diagnostics=["bacon", "honest"], honest_mbar=[0, 1], honest_m=[0.02])
+    assert (d.diagnostics, d.honest_mbar, d.honest_m) == (("bacon", "honest"), (0.0, 1.0), (0.02,))
+    assert _did(tmp_path, diagnostics=[]).diagnostics == ()
+    assert _did(tmp_path).diagnostics == tuple(DIDOptions().diagnostics)
+
+
+def test_citypanel_wild_keys_reach_the_suite(monkeypatch, tmp_path):
+    import pandas as pd
+
+    from pairnet import pipeline
+    from pairnet.analyses import citypanel as cp
+    from pairnet.study import CityPanelSection, StudyConfig
+
+    seen = {}
+
+    def fake(raw, **kw):
+        seen.update(kw)
+        raise pipeline.NotRun("stop here")
+
+    monkeypatch.setattr(cp, "citypanel_suite", fake)
+    path = tmp_path / "ind.csv"
+    pd.DataFrame({"city": ["310000"] * 3, "year": [2001, 2002, 2003], "y": [1.0, 2, 3],
+                  "x": [0.5, 0.1, 0.2]}).to_csv(path, index=False)
+    st = StudyConfig(key="y", kind="citypanel", title="t", seed=7, inputs={"panel": path},
+                     citypanel=CityPanelSection(y="y", x=("x",), wild_draws=199,
+                                                wild_weights="webb"))
+    with pytest.raises(pipeline.NotRun):
+        pipeline._step_citypanel(pipeline.StepContext(st, tmp_path, demo=False))
+    assert (seen["wild_draws"], seen["wild_weights"], seen["seed"]) == (199, "webb", 7)
+    with pytest.raises(InputError, match="at least 0"):
+        parse_study({"study": [{"key": "y", "kind": "citypanel", "inputs": {"panel": str(path)},
+                                "citypanel": {"wild_draws": -1}}]}, base=tmp_path)
+
+
 @pytest.mark.parametrize("did, words", [
     ({"ends": "bins"}, "bin"),
     ({"wild_weights": "normal"}, "rademacher"),
@@ -39,6 +74,7 @@ def test_keys_are_read(tmp_path):
     ({"lags": -1}, "at least 0"),
     ({"wild_draws": -1}, "at least 0"),
     ({"cluster": 3}, "str"),
+    ({"honest_mbar": "big"}, "honest_mbar"),
 ])
 def test_bad_values_are_input_errors_naming_the_section(tmp_path, did, words):
     with pytest.raises(InputError, match=words) as e:
