@@ -170,10 +170,27 @@ def test_pdf_print_keeps_every_table_whole(reports, browser, lang):
     from pypdf import PdfReader
 
     page, errors, _ = _open(browser, reports[lang], 800)
+    views = """() => Object.keys(window).filter(k => /^map_[0-9a-f]+$/.test(k)).map(k => {
+        const b = window[k].getBounds();
+        return [b.getWest(), b.getEast(), b.getSouth(), b.getNorth()]; })"""
+    screen = page.evaluate(views)
     page.emulate_media(media="print")
     # in print layout (A4 minus margins is about 718 CSS px) no table is cut or scrolls
     page.set_viewport_size({"width": 718, "height": 1000})
     page.wait_for_timeout(300)
+    # every map is refitted to the narrower page: it still shows all it showed on screen
+    printed = page.evaluate(views)
+    assert len(screen) == len(printed) >= 5
+    eps = 1e-6
+    cropped = [i for i, (a, b) in enumerate(zip(screen, printed, strict=True))
+               if not (b[0] <= a[0] + eps and b[1] >= a[1] - eps and b[2] <= a[2] + eps
+                       and b[3] >= a[3] - eps)]
+    assert cropped == [], (cropped, screen, printed)
+    # maketables' hidden group rows (coef / fe / stats) stay hidden in print
+    shown = page.evaluate("""() => Array.from(document.querySelectorAll('th.gt_group_heading'))
+        .filter(e => getComputedStyle(e).fontSize !== '0px' && e.getBoundingClientRect().height > 2
+                     && /^(coef|fe|stats)$/.test(e.textContent.trim())).length""")
+    assert shown == 0
     clipped = page.evaluate("""() => Array.from(document.querySelectorAll('.pn-tablewrap'))
         .filter(w => w.scrollWidth > w.clientWidth + 1 || w.scrollHeight > w.clientHeight + 1)
         .map(w => w.closest('figure').querySelector('figcaption').innerText)""")
