@@ -41,6 +41,13 @@ BACON_TYPES: Mapping[str, str] = {
     "later_vs_earlier": "Later vs Earlier Treated",
     "later_vs_always": "Later vs Always Treated",
 }
+#: the same types in Chinese (figure legend of the Chinese report)
+_TYPES_ZH: Mapping[str, str] = {
+    "treated_vs_never": "处理组 vs 从未处理组",
+    "earlier_vs_later": "早处理组 vs 晚处理组",
+    "later_vs_earlier": "晚处理组 vs 早处理组（已处理作对照）",
+    "later_vs_always": "晚处理组 vs 始终处理组",
+}
 _COLORS = {"treated_vs_never": "C0", "earlier_vs_later": "C2", "later_vs_earlier": "C3",
            "later_vs_always": "C1"}
 _MARKERS = {"treated_vs_never": "o", "earlier_vs_later": "^", "later_vs_earlier": "v",
@@ -143,7 +150,7 @@ class BaconResult(ResultBase):
 
         fig, ax = plt.subplots(figsize=(6.5, 4.2))
         c = self.comparisons
-        for t, label in BACON_TYPES.items():
+        for t, label in (_TYPES_ZH if lang == "zh" else BACON_TYPES).items():
             s = c[c["type"] == t]
             if len(s):
                 ax.scatter(s["weight"], s["estimate"], c=_COLORS[t], marker=_MARKERS[t],

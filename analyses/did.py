@@ -944,8 +944,14 @@ class EventStudyResult(ResultBase):
                 "n_late_as_never": self.n_late_as_never, "controls": self.controls,
                 "cluster": self.cluster, "n_clusters": self.n_clusters}
 
-    def window_note(self) -> str:
-        """One line on the window and its ends (for table and figure notes)."""
+    def window_note(self, lang: str = "en") -> str:
+        """One line on the window and its ends (for table and figure notes), in ``lang``."""
+        if lang == "zh":
+            how = ("端点合并（首、末虚拟变量分别吸收更早、更晚的相对时期）" if self.ends == "bin" else
+                   f"端点截断（删除窗口外的 {self.n_trimmed} 个处理组观测；保留从未处理单位）")
+            late = (f"；{self.n_late_as_never} 个在最后一期之后才首次处理的单位视为从未处理"
+                    if self.n_late_as_never else "")
+            return f"相对时期 -{self.leads}..+{self.lags}，{how}，基期 {self.base}{late}"
         how = ("endpoints binned (the first / last dummy collects every earlier / later "
                "relative period)" if self.ends == "bin" else
                f"ends trimmed ({self.n_trimmed} treated observations outside the window "

@@ -720,7 +720,7 @@ class DIDSuiteResult(ResultBase):
                     if es.has_wild else "")
                  + f". Joint test of leads chi2({w['df']}) = {w['stat']:.3f}, "
                  f"p = {w['p_value']:.3f}.",
-                 f"相对时期虚拟变量，{es.window_note()}；以从未处理单位为参照；{inference.zh}"
+                 f"相对时期虚拟变量，{es.window_note('zh')}；以从未处理单位为参照；{inference.zh}"
                  + ("；p_wild、ci_low_wild、ci_high_wild：各系数的野聚类自助法结果"
                     if es.has_wild else "")
                  + f"。处理前各期系数的联合检验 chi2({w['df']}) = {w['stat']:.3f}，p = "
@@ -863,7 +863,7 @@ class DIDSuiteResult(ResultBase):
                  f"{y} 的相对时期系数（水平值" + ("，含控制变量" if ctrl else "")
                  + "，单位与时期固定效应）：实线为估计值，虚线为 95% 置信区间，CRV1 按 "
                  f"{self.meta['cluster']} 聚类，t({self.meta['df_t']})；"
-                 f"{self.event_study.window_note()}。"))
+                 f"{self.event_study.window_note('zh')}。"))
         if self.cs_att_gt is not None:
             cg = _CG_ZH.get(o.control_group, o.control_group)
             figures["cs_dynamic"] = Figure(

@@ -145,6 +145,8 @@ class ImputationResult(ResultBase):
         w = self.pretrend_wald
         test = (f"joint pre-trend test chi2({w['df']}) = {w['stat']:.3f}, p = "
                 f"{w['p_value']:.3f}" if w.get("df") else "no pre-trend coefficients")
+        test_zh = (f"处理前趋势联合检验 chi2({w['df']}) = {w['stat']:.3f}，p = "
+                   f"{w['p_value']:.3f}" if w.get("df") else "无处理前系数")
         return {"imputation": Table(
             self.tidy(), Text("Borusyak–Jaravel–Spiess imputation estimator",
                               "Borusyak–Jaravel–Spiess 插补估计量"),
@@ -156,8 +158,9 @@ class ImputationResult(ResultBase):
                  f"variance, clustered by {self.cluster}. Unlike TWFE, no treated cell is used "
                  "as a control, so dynamic or heterogeneous effects do not bias it.",
                  "ATT = 处理单元 y 与插补的未处理值之差的平均（固定效应仅用未处理单元估计）；tau::e 为处理后第 e 期的平均；"
-                 f"pre::k 为未处理单元回归中处理前 k 期的系数，平行趋势下应接近零（{test}）。"
-                 "标准误为 BJS 保守方差，按单位聚类。"))}
+                 f"pre::k 为未处理单元回归中处理前 k 期的系数，平行趋势下应接近零（{test_zh}）。"
+                 f"标准误为 BJS 保守方差，按 {self.cluster} 聚类。与 TWFE 不同，不以任何已处理单元作对照，"
+                 "因此动态或异质效应不会使其产生偏误。"))}
 
     def plot(self, lang: str = "en") -> Any:
         """Pre-trend coefficients and horizon effects with 95 % CIs."""

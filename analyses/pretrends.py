@@ -108,6 +108,8 @@ class PretrendPowerResult(ResultBase):
         """The implied trends at each event time."""
         s = "; ".join(f"{int(round(p * 100))}% power: slope {v:.4g} per period"
                       for p, v in self.slopes.items())
+        s_zh = "；".join(f"功效 {int(round(p * 100))}%：每期斜率 {v:.4g}"
+                         for p, v in self.slopes.items())
         return {f"pretrend_power_{self.source}": Table(
             self.trend_table(), Text(f"Pre-trend power ({self.source} event study)",
                                      f"处理前趋势检验的功效（{self.source} 事件研究）"),
@@ -117,7 +119,7 @@ class PretrendPowerResult(ResultBase):
                  "bias the post-period coefficients by these amounts, yet the pre-test would "
                  "miss it with probability 1 − power. If such biases are large relative to the "
                  "estimated effects, passing the pre-test is weak reassurance.",
-                 f"处理前检验（无显著的处理前系数）以给定功效能发现的线性平行趋势偏离（{s}）。"
+                 f"处理前检验（无显著的处理前系数）以给定功效能发现的线性平行趋势偏离（{s_zh}）。"
                  "各列为该趋势在各事件期的值：如此大的趋势会使处理后系数产生这些偏差，而检验以 1−功效 的概率漏检。"))}
 
 

@@ -134,7 +134,8 @@ class StackedResult(ResultBase):
         ax.axvline(-0.5, color="grey", lw=0.8, ls=":")
         ax.set_xlabel("periods relative to treatment" if lang != "zh" else "相对处理期")
         ax.set_ylabel(f"effect on {self.y}" if lang != "zh" else f"对 {self.y} 的效应")
-        ax.set_title(f"Stacked DID: ATT = {self.att:.3g} (SE {self.se:.2g})")
+        ax.set_title(f"Stacked DID: ATT = {self.att:.3g} (SE {self.se:.2g})" if lang != "zh" else
+                     f"堆叠 DID：ATT = {self.att:.3g}（标准误 {self.se:.2g}）")
         fig.tight_layout()
         return fig
 
