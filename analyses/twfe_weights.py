@@ -149,17 +149,23 @@ class TWFEWeightsResult(ResultBase):
 
     def tables(self) -> dict[str, Table]:
         """The summary measures and the weights by cohort and event time."""
-        summ = pd.DataFrame([
-            {"measure": "TWFE coefficient", "value": self.beta},
-            {"measure": "treated cells", "value": float(len(self.cells))},
-            {"measure": "positive weights", "value": float(self.n_positive)},
-            {"measure": "sum of positive weights", "value": self.sum_positive},
-            {"measure": "negative weights", "value": float(self.n_negative)},
-            {"measure": "sum of negative weights", "value": self.sum_negative},
-            {"measure": "sigma_fe: sd of effects compatible with ATT = 0", "value": self.sigma_fe},
-            {"measure": "sigma_fe_sign: sd compatible with effects of opposite sign",
-             "value": self.sigma_fe_sign},
-        ])
+        def num(v: float) -> str:
+            return "n/a" if not np.isfinite(v) else f"{v:,.4f}"
+
+        rows = [
+            (Text("TWFE coefficient", "TWFE 系数"), num(self.beta)),
+            (Text("treated cells", "处理单元-期数"), f"{len(self.cells):,}"),
+            (Text("positive weights", "正权重个数"), f"{self.n_positive:,}"),
+            (Text("sum of positive weights", "正权重之和"), num(self.sum_positive)),
+            (Text("negative weights", "负权重个数"), f"{self.n_negative:,}"),
+            (Text("sum of negative weights", "负权重之和"), num(self.sum_negative)),
+            (Text("sigma_fe: sd of effects compatible with ATT = 0",
+                  "sigma_fe：与 ATT = 0 相容的效应标准差"), num(self.sigma_fe)),
+            (Text("sigma_fe_sign: sd compatible with effects of opposite sign",
+                  "sigma_fe_sign：与效应符号相反相容的标准差"), num(self.sigma_fe_sign)),
+        ]
+        summ = pd.DataFrame({"measure": pd.Series([r[0] for r in rows], dtype=object),
+                             "value": [r[1] for r in rows]})
         note = Text(
             "TWFE is a weighted sum of the effects in the treated unit-period cells. Negative "
             "weights mean TWFE subtracts some cells' effects: with heterogeneous effects it can "
@@ -167,10 +173,12 @@ class TWFEWeightsResult(ResultBase):
             "across cells (their standard deviation, in units of y) for the true average effect "
             "to be zero; sigma_fe_sign, for every effect to have the opposite sign. Compare them "
             "with plausible effect sizes: values well above the estimate itself mean TWFE is "
-            "robust to heterogeneity.",
+            "robust to heterogeneity. n/a: not defined for this design (sigma_fe_sign needs "
+            "negative weights, as in TwoWayFEWeights).",
             "TWFE 是各处理单元-期效应的加权和。负权重意味着 TWFE 减去了部分单元的效应，效应异质时可能符号错误。"
             "sigma_fe 为真实平均效应为零所需的效应离散程度（标准差，y 的单位）；sigma_fe_sign 为所有效应符号相反所需的程度。"
-            "远大于估计值本身说明 TWFE 对异质性稳健。")
+            "远大于估计值本身说明 TWFE 对异质性稳健。n/a：该设计下无定义（sigma_fe_sign 需要存在负权重，"
+            "与 TwoWayFEWeights 相同）。")
         return {
             "twfe_weights_summary": Table(summ, Text("de Chaisemartin–D'Haultfœuille weights of "
                                                      "the TWFE estimate",
