@@ -250,11 +250,14 @@ def render_report(studies: Sequence[Study], *, title: str | Text = "pairnet repo
     text = render(banner, lang) or (DEMO_BANNER(lang) if demo else "")
     ui = {k: v(lang) for k, v in _UI.items()}
     ui["maps"] = ui["maps"].format(v=leaflet_version())
+    leaflet_words = ({"zoom_in": "放大", "zoom_out": "缩小", "layers": "图层"} if lang == "zh" else
+                     {"zoom_in": "Zoom in", "zoom_out": "Zoom out", "layers": "Layers"})
     ctx = {
         "title": render(title, lang),
         "lang": lang,
         "html_lang": "zh-CN" if lang == "zh" else "en",
         "ui": ui,
+        "leaflet_words": leaflet_words,
         "banner": text,
         "banner_head": ui["demo"] if demo else ui["synthetic"],
         "version": version,
