@@ -625,8 +625,11 @@ class HonestResult(ResultBase):
             ax.set_title(("relative magnitudes" if restr == "RM" else "smoothness")
                          if lang != "zh" else ("相对幅度" if restr == "RM" else "平滑性"))
         axes[0].set_ylabel(f"effect on {self.y}" if lang != "zh" else f"对 {self.y} 的效应")
-        axes[0].legend(frameon=False, fontsize=8)
-        fig.tight_layout()
+        # below the panels, where it covers no bar
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", ncol=len(labels) or 1, frameon=False,
+                   fontsize=8, bbox_to_anchor=(0.5, 0.0))
+        fig.tight_layout(rect=(0, 0.07, 1, 1))
         return fig
 
     def figures(self) -> dict[str, Figure]:

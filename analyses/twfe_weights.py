@@ -204,7 +204,9 @@ class TWFEWeightsResult(ResultBase):
         ax.axhline(0, color="black", lw=0.8)
         ax.set_xlabel("periods since treatment" if lang != "zh" else "处理后期数")
         ax.set_ylabel("sum of TWFE weights" if lang != "zh" else "TWFE 权重之和")
-        ax.legend(title="cohort" if lang != "zh" else "队列", frameon=False, fontsize=8)
+        # beside the axes, where it covers no point
+        ax.legend(title="cohort" if lang != "zh" else "队列", frameon=False, fontsize=8,
+                  loc="upper left", bbox_to_anchor=(1.01, 1.0))
         fig.tight_layout()
         return fig
 
