@@ -84,7 +84,10 @@ def reports(tmp_path_factory):
     for lang in ("en", "zh"):
         cfg = demo_config(lang=lang)
         gd = cfg.studies[0]
-        gd = dataclasses.replace(gd, did=dataclasses.replace(gd.did, placebo=40),
+        # HonestDiD at two M̄ and one M (its section and figure are drawn all the same)
+        gd = dataclasses.replace(gd, did=dataclasses.replace(gd.did, placebo=40,
+                                                             honest_mbar=(0.0, 1.0),
+                                                             honest_m=(0.05,)),
                                  optimize=dataclasses.replace(gd.optimize, draws=50))
         cfg = dataclasses.replace(cfg, studies=(gd, *cfg.studies[1:]))
         out[lang] = run_report(cfg, tmp_path_factory.mktemp(f"report_{lang}"), progress=False)
