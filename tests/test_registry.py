@@ -453,6 +453,7 @@ def test_bad_row_past_the_sniffing_sample_is_located(tmp_path):
 def test_typed_columns_read_as_text(tmp_path):
     import duckdb
 
+    from pairnet.panels._engines import DuckRunner
     from pairnet.panels.registry import _load_source
 
     pq = tmp_path / "t.parquet"
@@ -462,7 +463,7 @@ def test_typed_columns_read_as_text(tmp_path):
                  ).to_parquet(pq)
     con = duckdb.connect()
     try:
-        cols, _ = _load_source(con, pq, str(tmp_path))
+        cols, _ = _load_source(DuckRunner(con), pq, str(tmp_path))
         types = {r[0]: r[1] for r in con.execute("describe src").fetchall()}
         rows = con.execute("select f, i, n, d from src").fetchall()
     finally:
