@@ -8,8 +8,11 @@ SQL. The rules themselves never look at which engine runs them.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import warnings
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -36,7 +39,8 @@ class DuckRunner:
         """Run a statement and drain its result (DuckDB keeps results pending until fetched)."""
         self.con.execute(sql).fetchall()
 
-    def table(self, name: str, sql: str) -> None:
+    def table(self, name: str, sql: str, *, reused: bool = False) -> None:
+        """Materialise ``sql`` as temp table ``name`` (DuckDB materialises every step)."""
         self.exec(f"create temp table {name} as {sql}")
 
     def drop(self, name: str) -> None:
@@ -60,17 +64,23 @@ class SparkRunner:
         self.spark = spark
         self._kept: dict[str, Any] = {}
 
-    def table(self, name: str, sql: str) -> None:
+    def table(self, name: str, sql: str, *, reused: bool = False) -> None:
+        """Name ``sql`` as a view; cache it (memory, then disk) when later steps ``reused`` it.
+
+        Spark plans the steps into few jobs; caching the tables read by several later queries
+        (records, firms, the classified records) keeps them from being recomputed.
+        """
         from pyspark import StorageLevel
 
-        df = self.spark.sql(sql).persist(StorageLevel.MEMORY_AND_DISK)
+        df = self.spark.sql(sql)
+        if reused:
+            df = df.persist(StorageLevel.MEMORY_AND_DISK)
+            self._kept[name] = df
         df.createOrReplaceTempView(name)
-        self._kept[name] = df
 
     def drop(self, name: str) -> None:
-        df = self._kept.pop(name, None)
-        if df is not None:
-            df.unpersist()
+        # only the name: Spark is lazy, later steps that read it are not computed yet, so the
+        # cache lives until close()
         self.spark.catalog.dropTempView(name)
 
     def rows(self, sql: str) -> list[tuple]:
@@ -80,12 +90,39 @@ class SparkRunner:
         cols = ", ".join(f"{self.d.ident(c)} string" for c in df.columns)
         data = [tuple(None if pd.isna(v) else str(v) for v in row)
                 for row in df.itertuples(index=False, name=None)]
-        self.spark.createDataFrame(data, schema=cols).createOrReplaceTempView(name)
+        with warnings.catch_warnings():  # pyspark warns about pandas 3; this is no pandas
+            warnings.filterwarnings("ignore", category=FutureWarning, module="pyspark")
+            frame = self.spark.createDataFrame(data, schema=cols)
+        frame.createOrReplaceTempView(name)
 
     def close(self) -> None:
         """Unpersist what this run cached (the session stays up for the next run)."""
-        for name in list(self._kept):
-            self.drop(name)
+        for name, df in self._kept.items():
+            df.unpersist()
+            self.spark.catalog.dropTempView(name)
+        self._kept.clear()
+
+
+@contextlib.contextmanager
+def _jvm_stderr_silenced() -> Iterator[None]:
+    """Start the JVM with its standard error on the null device.
+
+    The JVM prints its log lines (log4j banners, warnings) on the standard error it inherits;
+    errors reach Python as exceptions and become pairnet's one-line messages, so the JVM's own
+    console output is dropped. Python's standard error is restored at once.
+    """
+    import sys
+
+    sys.stderr.flush()
+    saved = os.dup(2)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
 
 
 def spark_session(master: str | None = None) -> Any:
@@ -99,7 +136,9 @@ def spark_session(master: str | None = None) -> Any:
         pyspark is not installed or no Java runtime is found (the fix says how to install).
     """
     try:
-        from pyspark.sql import SparkSession
+        with warnings.catch_warnings():  # pyspark warns about pandas 3; we hand it no pandas
+            warnings.filterwarnings("ignore", category=FutureWarning, module="pyspark")
+            from pyspark.sql import SparkSession
     except ImportError as exc:
         raise InputError("the Spark engine needs pyspark, which is not installed",
                          file="`engine`", fix=SPARK_FIX) from exc
@@ -112,14 +151,25 @@ def spark_session(master: str | None = None) -> Any:
     if active is not None and master is None:
         return active
     master = master or os.environ.get("SPARK_MASTER") or "local[2]"
+    builder = SparkSession.builder.master(master).appName("pairnet-ingest")
+    if master.startswith("local"):
+        # local mode listens on loopback only (not on the machine's network address)
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+        builder = (builder.config("spark.driver.bindAddress", "127.0.0.1")
+                   .config("spark.driver.host", "127.0.0.1"))
     try:
-        spark = (SparkSession.builder.master(master).appName("pairnet-ingest")
+        spark = (builder
                  .config("spark.ui.enabled", "false")
                  .config("spark.sql.ansi.enabled", "false")
                  .config("spark.sql.session.timeZone", "UTC")
-                 .config("spark.sql.shuffle.partitions", "8")
-                 .config("spark.driver.extraJavaOptions", "-Dfile.encoding=UTF-8")
-                 .getOrCreate())
+                 # local mode: a few partitions per core, not Spark's 200 (tiny tasks)
+                 .config("spark.sql.shuffle.partitions",
+                         "8" if master.startswith("local") else "200")
+                 .config("spark.ui.showConsoleProgress", "false")
+                 .config("spark.driver.extraJavaOptions", "-Dfile.encoding=UTF-8"))
+        with _jvm_stderr_silenced(), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=FutureWarning, module="pyspark")
+            spark = spark.getOrCreate()
     except Exception as exc:  # JVM failed to start, master unreachable
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise InputError(f"cannot start Spark on {master}: {first}", file="`spark_master`",

@@ -36,6 +36,7 @@ from __future__ import annotations
 import csv
 import re
 import tempfile
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -550,7 +551,9 @@ def _spark_pandas(eng: SparkRunner, df: pd.DataFrame) -> list[tuple[str, str]]:
             fields.append(f"{eng.d.ident(c)} string")
             cols.append([None if pd.isna(v) else str(v) for v in s])
     rows = list(zip(*cols, strict=True)) if cols else []
-    raw = eng.spark.createDataFrame(rows, schema=", ".join(fields))
+    with warnings.catch_warnings():  # pyspark warns about pandas 3; it gets plain tuples
+        warnings.filterwarnings("ignore", category=FutureWarning, module="pyspark")
+        raw = eng.spark.createDataFrame(rows, schema=", ".join(fields))
     raw.createOrReplaceTempView("src_raw")
     return [(c, t) for c, t in raw.dtypes]
 
@@ -595,7 +598,7 @@ def _firm_dimension(eng: DuckRunner | SparkRunner, source: str,
     u = " union ".join(f"select distinct cast({c} as string) as city_raw, "
                        f"cast({u_} as string) as uscc_raw, cast({n} as string) as name_raw "
                        f"from {source}" for c, u_, n in triples)
-    eng.table("fd", "select city_raw, uscc_raw, name_raw, "
+    eng.table("fd", reused=True, sql="select city_raw, uscc_raw, name_raw, "
                     f"{_city_from_field(d, norm('city_raw'))} as cityv, "
                     f"upper(replace({norm('uscc_raw')}, ' ', '')) as usccv, "
                     f"{norm('name_raw')} as namev from ({u}) z")
@@ -615,7 +618,7 @@ def _firm_dimension(eng: DuckRunner | SparkRunner, source: str,
                        "coalesce(p1, p2, n.prefecture) as pref, case when p1 is not null then "
                        "'city field' when p2 is not null then 'uscc' when n.prefecture is not "
                        "null then 'name' end as rule from fd12 f left join d_name n on "
-                       "f.p1 is null and f.p2 is null and n.v = f.namev")
+                       "f.p1 is null and f.p2 is null and n.v = f.namev", reused=True)
     for t in ("fd", "fd_u", "d_uscc", "fd12", "d_name"):
         eng.drop(t)
 
@@ -819,7 +822,8 @@ def _run(eng: DuckRunner | SparkRunner, path: Path, tmp: str, orig: list[str],
 
     # 1. exact duplicates: one row per distinct record, n_copies = how often it occurs
     all_cols = ", ".join(d.ident(c) for c in cols)
-    eng.table("rec", f"select {all_cols}, count(*) as n_copies from src group by {all_cols}")
+    eng.table("rec", f"select {all_cols}, count(*) as n_copies from src group by {all_cols}",
+              reused=True)
     sides = ("investor", "investee")
 
     # 2. small dimensions, each rule evaluated once per distinct value
@@ -881,7 +885,7 @@ def _run(eng: DuckRunner | SparkRunner, path: Path, tmp: str, orig: list[str],
         f"left join d_ind i on i.v is not distinct from {rr('industry_code')} "
         f"left join d_kind k on k.v is not distinct from {rr('kind')} "
         f"left join d_type ty on ty.v is not distinct from cast({rr('investor_type')} as string) "
-        f"{fj}")
+        f"{fj}", reused=True)
     eng.drop("rec")
 
     counts = eng.rows("select outcome, count(*), sum(n_copies - 1) from classified "
