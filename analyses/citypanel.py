@@ -7,31 +7,42 @@ printed; :func:`pairnet.core.outputs.write_result` writes its step folder):
   of :class:`CityPanelOptions`;
 - :func:`yrd_study` is seed 000 end to end: raw statistics -> indicators -> the battery.
 
-Estimators and conventions (checked against R plm 2.6-2 on Grunfeld, ``tests/reference/panel``):
+Estimators and conventions (checked against R plm 2.6-2 on Grunfeld and on three unbalanced
+panels of our own, fixest 0.14.2, sandwich 3.0.2 and fwildclusterboot 0.14.3:
+``tests/reference/panel``):
 
 - pooled OLS: numpy least squares; FE (within, entity or two-way): pyfixest ``feols``;
-  RE: linearmodels ``RandomEffects`` (Swamy–Arora, plm's default ``random.method="swar"``).
+  RE: Swamy–Arora (plm's default ``random.method="swar"``) in :func:`swamy_arora`, on
+  unbalanced panels with Baltagi & Chang's between-variance formula, as plm.
 - ``se`` is the conventional (iid) standard error, as ``summary(plm(...))``.
 - ``se_cluster`` follows plm's ``vcovHC(model, type="HC1", cluster="group")`` (Arellano):
   ``V = n/(n-k) · (X'X)⁻¹ Σ_g X_g'u_g u_g'X_g (X'X)⁻¹`` on the model's transformed data
   (demeaned for FE, quasi-demeaned for RE), with ``k`` the number of estimated coefficients
-  (slopes only for FE) and **no** G/(G-1) factor. pyfixest's CRV1 (fixest small-sample
-  factors G/(G-1)·(n-1)/(n-k)) differs by a few percent; it is kept as ``se_crv1`` for FE.
+  (slopes only for FE) and **no** G/(G-1) factor; kept in results.json.
+- ``se_crv1`` / ``p_crv1`` (what the clustered tables show): CR1 of Stata ``vce(cluster)`` and
+  fixest, ``G/(G−1)·(N−1)/(N−K)`` times the same sandwich (FE: pyfixest's CRV1, ``K`` = slopes
+  + effects not nested in the clusters), p-values and intervals on t(G−1).
+- ``p_wild`` / ``ci_wild``: restricted wild cluster bootstrap (WCR-11; :func:`wild_fit`) of
+  every coefficient of every least-squares model with 5–49 clusters.
 - F test of FE against pooled = plm ``pFtest(within, pooling)``:
   ``F = ((SSR_p − SSR_fe)/(df_p − df_fe)) / (SSR_fe/df_fe)``.
 - Hausman = plm ``phtest(within, random)``: ``(b_fe − b_re)'(V_fe − V_re)⁻¹(b_fe − b_re)`` with
-  the conventional vcovs, df = number of slope coefficients. It always compares *individual*
-  FE and RE (linearmodels has no two-way RE); ``twoways`` changes the FE model reported and
-  the F test (two-way within against pooled, as plm's ``pFtest(twoways, pooling)``).
+  the conventional vcovs, df = number of slope coefficients; a negative value is reported as
+  negative, flagged not valid (p NaN; plm returns its absolute value) and not used for the
+  model choice. It always compares *individual* FE and RE (there is no two-way RE here);
+  ``twoways`` changes the FE model reported and the F test (two-way within against pooled,
+  as plm's ``pFtest(twoways, pooling)``).
 - Mundlak: pooled OLS of y on x and the city means of x, cluster-robust (same HC1 convention)
   Wald test that the mean coefficients are zero, χ²(#means) — valid under heteroskedasticity
   and serial correlation, unlike the classical Hausman.
-- Durbin–Wu–Hausman endogeneity test (control function): first stage ``mig`` on its lag and the
+- Durbin–Wu–Hausman endogeneity test (control function), the reported endogeneity test: first
+  stage ``mig`` on its lag (the instrument is pairnet's choice: seed 000 names none) and the
   other regressors with city FE; the first-stage residual is added to the FE model; the
-  statistic is the squared t of that residual (χ²(1), conventional and clustered variants).
+  statistic is the squared t of that residual (χ²(1) conventional; F(1, G−1) with CR1).
   The IV estimate itself is pyfixest ``y ~ controls | city | mig ~ L_mig``.
-- Hausman IV vs FE (the test seed 000 reports: "统计量为 3.06，在 93.04%的概率下接受原假设";
-  chi2.sf(3.06, 8) = 0.9305, i.e. Stata ``hausman iv fe`` over all 8 slopes): the contrast
+- Hausman IV vs FE (the form of the statistic seed 000 reports, "统计量为 3.06，在 93.04%的概率下
+  接受原假设"; chi2.sf(3.06, 8) = 0.9305, i.e. Stata ``hausman iv fe`` over all 8 slopes, with
+  an instrument the paper does not name, so not a replication): the contrast
   ``(b_IV − b_FE)'(V_IV − V_FE)⁺(b_IV − b_FE)`` over the common slope coefficients, with the
   conventional vcovs (each model's own σ², as Stata's default), a generalized (eigenvalue)
   inverse and df = rank(V_IV − V_FE); the FE model is refitted on the IV's rows (each city's
@@ -42,6 +53,7 @@ Estimators and conventions (checked against R plm 2.6-2 on Grunfeld, ``tests/ref
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -53,6 +65,7 @@ from scipy import stats
 from pairnet.analyses._pyfixest import feols as pf_feols
 from pairnet.analyses.did import stars
 from pairnet.core.errors import EstimationError, InputError, format_rows
+from pairnet.core.options import check_literal
 from pairnet.core.results import Figure, ResultBase, Table, tidy_frame
 from pairnet.core.tables import id_strings
 from pairnet.panels.citypanel import city_split, descriptives, validate_panel
@@ -74,6 +87,12 @@ __all__ = [
     "fit_pooled",
     "fit_fe",
     "fit_re",
+    "swamy_arora",
+    "WildWeights",
+    "WildBootstrap",
+    "wild_weights",
+    "wild_cluster_bootstrap",
+    "wild_fit",
     "pftest",
     "phtest",
     "mundlak_test",
@@ -102,14 +121,27 @@ class PanelFit:
     model : str
         ``pooled``, ``fe``, ``fe_twoways``, ``re`` or ``iv``.
     coef, se, se_cluster : Series
-        By variable name (``const`` for the intercept of pooled / RE).
+        By variable name (``const`` for the intercept of pooled / RE). ``se`` is conventional,
+        ``se_cluster`` plm's ``vcovHC(type="HC1", cluster="group")``.
     vcov, vcov_cluster : DataFrame
         Conventional and cluster-robust (plm HC1) covariance matrices.
     nobs, n_entities, df_resid : int
     ssr, r2 : float
         Residual sum of squares (transformed model for FE) and R² (within R² for FE).
     extra : dict
-        Model-specific numbers (RE variance components and theta, FE CRV1 SEs, ...).
+        Model-specific numbers (RE variance components and theta by entity, ...).
+    vcov_crv1 : DataFrame, optional
+        The clustered covariance of Stata ``vce(cluster)`` / fixest CR1:
+        ``G/(G−1)·(N−1)/(N−K)`` times the sandwich (for FE, ``K`` counts the slopes and the
+        effects not nested in the clusters, as fixest). Inference on it uses t(G−1).
+    n_clusters : int
+        ``G``, the number of clusters.
+    p_wild, ci_wild : Series / DataFrame, optional
+        Wild cluster bootstrap (WCR) p-values by coefficient, and 95% intervals (columns
+        ``low, high``) where computed; ``wild`` says how (draws, weights, seed, enumeration).
+    design : tuple, optional
+        ``(X, y, clusters)`` the bootstrap runs on; its first ``len(coef)`` columns are the
+        coefficients in order (not compared, not in ``repr``).
     """
 
     model: str
@@ -125,56 +157,105 @@ class PanelFit:
     ssr: float
     r2: float
     extra: dict = field(default_factory=dict)
+    vcov_crv1: pd.DataFrame | None = None
+    n_clusters: int = 0
+    p_wild: pd.Series | None = None
+    ci_wild: pd.DataFrame | None = None
+    wild: dict = field(default_factory=dict)
+    design: tuple | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def se_crv1(self) -> pd.Series:
+        """CR1 standard errors (NaN where not computed)."""
+        if self.vcov_crv1 is None:
+            return pd.Series(np.nan, index=self.coef.index)
+        return _se(self.vcov_crv1).reindex(self.coef.index)
+
+    @property
+    def df_crv1(self) -> int:
+        """Degrees of freedom of CR1 inference: G − 1."""
+        return self.n_clusters - 1
 
     def pvalues(self, cluster: bool = False) -> pd.Series:
-        """Two-sided t-test p-values (df = residual df, as plm's coeftest)."""
+        """Two-sided t-test p-values (df = residual df, as plm's coeftest).
+
+        ``cluster`` uses ``se_cluster`` (plm HC1), still with the residual df; the few-cluster
+        p-values are :meth:`pvalues_crv1`.
+        """
         se = self.se_cluster if cluster else self.se
         return pd.Series(2 * stats.t.sf(np.abs(self.coef / se), self.df_resid), index=se.index)
 
+    def pvalues_crv1(self) -> pd.Series:
+        """Two-sided p-values of CR1 t statistics on t(G − 1) (Stata, fixest)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            t = (self.coef / self.se_crv1).to_numpy(float)
+            p = 2 * stats.t.sf(np.abs(t), self.df_crv1) if self.df_crv1 > 0 else np.nan * t
+        return pd.Series(p, index=self.coef.index)
+
     def tidy(self, cluster: bool = True, level: float = 0.95) -> pd.DataFrame:
-        """The coefficients in broom's columns, then ``model`` and ``se_type``.
+        """The coefficients in broom's columns, then ``model``, ``se_type`` and ``p_wild``.
 
         Parameters
         ----------
         cluster : bool
-            City-clustered standard errors (``se_cluster``, plm HC1; pyfixest CRV1 for the
-            IV), the default, or the conventional ones (``se``, as ``summary(plm(...))``).
+            Clustered CR1 standard errors with t(G−1) p-values and intervals (Stata
+            ``vce(cluster)``, fixest), the default; or the conventional ones (``se``, as
+            ``summary(plm(...))``) with the residual df.
         level : float
             Confidence level of ``conf_low, conf_high``.
 
-        t statistics, p-values and intervals use the t distribution with the residual df (as
-        :meth:`pvalues` and the coefficient plots).
+        ``p_wild`` is the wild cluster bootstrap p-value (NaN where not run).
         """
-        se = (self.se_cluster if cluster else self.se).reindex(self.coef.index)
-        q = stats.t.ppf((1 + level) / 2, self.df_resid)
+        se = (self.se_crv1 if cluster else self.se).reindex(self.coef.index)
+        df = self.df_crv1 if cluster else self.df_resid
         coef = self.coef.to_numpy(float)
         s = se.to_numpy(float)
         with np.errstate(divide="ignore", invalid="ignore"):
             t = coef / s
-        return tidy_frame(list(self.coef.index), coef, s, t,
-                          2 * stats.t.sf(np.abs(t), self.df_resid), coef - q * s, coef + q * s,
-                          model=self.model, se_type="cluster" if cluster else "conventional")
+            q = stats.t.ppf((1 + level) / 2, df) if df > 0 else np.nan
+            p = 2 * stats.t.sf(np.abs(t), df) if df > 0 else np.nan * t
+        pw = (self.p_wild.reindex(self.coef.index).to_numpy(float) if self.p_wild is not None
+              else np.full(len(coef), np.nan))
+        return tidy_frame(list(self.coef.index), coef, s, t, p, coef - q * s, coef + q * s,
+                          model=self.model, se_type="CR1" if cluster else "conventional",
+                          p_wild=pw)
 
     def summary(self) -> str:
-        """A plain-text coefficient table (city-clustered SEs)."""
+        """A plain-text coefficient table (CR1 clustered SEs, t(G−1), wild bootstrap p)."""
         head = (f"{self.model}: {self.y}, n={self.nobs}, entities={self.n_entities}, "
-                f"df={self.df_resid}, R2={self.r2:.4f}")
+                f"clusters={self.n_clusters}, df={self.df_resid}, R2={self.r2:.4f}")
         tab = self.tidy().drop(columns=["model"])
         return head + "\n" + tab.to_string(index=False, float_format=lambda v: f"{v:.6g}")
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: ``coef, se, se_cluster`` dicts by name plus counts."""
-        return {"coef": self.coef.to_dict(), "se": self.se.to_dict(),
-                "se_cluster": self.se_cluster.to_dict(), "p": self.pvalues().to_dict(),
-                "p_cluster": self.pvalues(True).to_dict(), "nobs": self.nobs,
-                "n_entities": self.n_entities, "df_resid": self.df_resid, "r2": self.r2,
-                **{k: v for k, v in self.extra.items() if not isinstance(v, pd.Series)},
-                **{k: v.to_dict() for k, v in self.extra.items() if isinstance(v, pd.Series)}}
+        """JSON-ready.
+
+        ``coef, se, p`` (conventional), ``se_cluster, p_cluster`` (plm HC1, residual df),
+        ``se_crv1, p_crv1`` (CR1, t(G−1)), ``p_wild`` / ``ci_wild`` when the wild bootstrap
+        ran (``wild`` says how), dicts by name, plus counts and ``extra``.
+        """
+        out: dict[str, Any] = {
+            "coef": self.coef.to_dict(), "se": self.se.to_dict(),
+            "se_cluster": self.se_cluster.to_dict(), "p": self.pvalues().to_dict(),
+            "p_cluster": self.pvalues(True).to_dict(), "se_crv1": self.se_crv1.to_dict(),
+            "p_crv1": self.pvalues_crv1().to_dict(), "n_clusters": self.n_clusters,
+            "df_crv1": self.df_crv1, "nobs": self.nobs, "n_entities": self.n_entities,
+            "df_resid": self.df_resid, "r2": self.r2}
+        if self.p_wild is not None:
+            out["p_wild"] = self.p_wild.to_dict()
+        if self.ci_wild is not None:
+            out["ci_wild"] = {k: [float(r["low"]), float(r["high"])]
+                              for k, r in self.ci_wild.iterrows()}
+        if self.wild:
+            out["wild"] = dict(self.wild)
+        out |= {k: (v.to_dict() if isinstance(v, pd.Series) else v)
+                for k, v in self.extra.items()}
+        return out
 
     def plot(self, terms: Sequence[str] | None = None, cluster: bool = True,
              scale: Mapping[str, float] | None = None,
              xlabel: str | None = None) -> MplFigure:
-        """Coefficient plot with 95% intervals; returns a matplotlib Figure.
+        """Coefficient plot with 95% intervals (CR1 and t(G−1) when ``cluster``).
 
         ``scale`` (term -> one standard deviation of that regressor) plots the effect of a
         one-SD increase instead of a one-unit increase, so regressors measured on very
@@ -183,12 +264,12 @@ class PanelFit:
         import matplotlib.pyplot as plt
 
         terms = [t for t in (terms or self.coef.index) if t != "const"]
-        se = (self.se_cluster if cluster else self.se)[terms]
+        se = (self.se_crv1 if cluster else self.se)[terms]
         coef = self.coef[terms]
         if scale is not None:
             sd = pd.Series({t: float(scale.get(t, 1.0)) for t in terms})
             coef, se = coef * sd, se * sd
-        q = stats.t.ppf(0.975, self.df_resid)
+        q = stats.t.ppf(0.975, self.df_crv1 if cluster else self.df_resid)
         fig, ax = plt.subplots(figsize=(6, 0.4 * len(terms) + 1.5))
         yy = np.arange(len(terms))[::-1]
         ax.errorbar(coef, yy, xerr=q * se, fmt="o", capsize=3)
@@ -197,7 +278,7 @@ class PanelFit:
         ax.set_xlabel(xlabel or (f"change in {self.y} per one-SD increase of the regressor"
                                  if scale is not None else
                                  f"change in {self.y} per one-unit increase of the regressor"))
-        ax.set_title(f"{self.model}: {self.y} ({'clustered' if cluster else 'conventional'} "
+        ax.set_title(f"{self.model}: {self.y} ({'CR1 clustered, t(G-1)' if cluster else 'conventional'} "
                      "95% CI)")
         fig.tight_layout()
         return fig
@@ -214,17 +295,20 @@ class TestResult:
     df: Any
     p: float
     note: str = ""
+    valid: bool = True
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready; F tests expose ``df1, df2``."""
-        if isinstance(self.df, tuple):
-            return {"stat": self.stat, "df1": self.df[0], "df2": self.df[1], "p": self.p,
-                    "note": self.note}
-        return {"stat": self.stat, "df": self.df, "p": self.p, "note": self.note}
+        """JSON-ready: ``stat, df`` (F tests: ``df1, df2``), ``p, note, valid`` and ``extra``."""
+        df = ({"df1": self.df[0], "df2": self.df[1]} if isinstance(self.df, tuple)
+              else {"df": self.df})
+        return {"stat": self.stat, **df, "p": self.p, "note": self.note, "valid": self.valid,
+                **dict(self.extra)}
 
     def summary(self) -> str:
-        """One line."""
-        return f"{self.name}: stat={self.stat:.6g}, df={self.df}, p={self.p:.4g}"
+        """One line (with the note when the test is not valid)."""
+        line = f"{self.name}: stat={self.stat:.6g}, df={self.df}, p={self.p:.4g}"
+        return line + (f" [not valid: {self.note}]" if not self.valid else "")
 
     def tidy(self) -> pd.DataFrame:
         """One row in broom's columns (``term`` = the test, no estimate), then ``df, note``.
@@ -392,16 +476,34 @@ def check_design(d: pd.DataFrame, x: Sequence[str], *, entity: str,
                          fix=f"use at least {len(x) + 2} cities (or fewer regressors)")
 
 
-def _cluster_vcov(X: np.ndarray, u: np.ndarray, groups: np.ndarray, k: int) -> np.ndarray:
-    """Cluster vcov as plm ``vcovHC(type="HC1", cluster="group")``: n/(n-k) · bread·meat·bread."""
-    n = X.shape[0]
+def _sandwich(X: np.ndarray, u: np.ndarray, groups: np.ndarray) -> np.ndarray:
+    """``(X'X)⁻¹ Σ_g X_g'u_g u_g'X_g (X'X)⁻¹`` (no small-sample factor)."""
     bread = np.linalg.inv(X.T @ X)
     scores = X * u[:, None]
     codes = pd.factorize(groups)[0]
     g_scores = np.zeros((codes.max() + 1, X.shape[1]))
     np.add.at(g_scores, codes, scores)
     meat = g_scores.T @ g_scores
-    return n / (n - k) * bread @ meat @ bread
+    return bread @ meat @ bread
+
+
+def _cluster_vcov(X: np.ndarray, u: np.ndarray, groups: np.ndarray, k: int) -> np.ndarray:
+    """Cluster vcov as plm ``vcovHC(type="HC1", cluster="group")``: n/(n-k) · bread·meat·bread."""
+    n = X.shape[0]
+    return n / (n - k) * _sandwich(X, u, groups)
+
+
+def _crv1(X: np.ndarray, u: np.ndarray, groups: np.ndarray, k: int) -> np.ndarray:
+    """CR1 of Stata ``vce(cluster)`` / fixest: ``G/(G−1)·(N−1)/(N−k)`` · sandwich."""
+    n = X.shape[0]
+    g = len(np.unique(groups))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = g / (g - 1) * (n - 1) / (n - k) if g > 1 else np.nan
+    return factor * _sandwich(X, u, groups)
+
+
+def _n_clusters(groups: np.ndarray) -> int:
+    return int(len(np.unique(groups)))
 
 
 def _frame(mat: np.ndarray, names: Sequence[str]) -> pd.DataFrame:
@@ -413,7 +515,9 @@ def _se(v: pd.DataFrame) -> pd.Series:
 
 
 def _groups(df: pd.DataFrame, entity: str, cluster: str | None) -> np.ndarray:
-    return df[cluster or entity].astype(str).to_numpy()
+    col = df[cluster or entity]
+    return (col.to_numpy() if pd.api.types.is_numeric_dtype(col)
+            else col.astype(str).to_numpy())
 
 
 # --------------------------------------------------------------------------- estimators
@@ -434,11 +538,53 @@ def fit_pooled(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[
     u = Y - X @ b
     ssr = float(u @ u)
     V = ssr / (n - k) * np.linalg.inv(X.T @ X)
-    Vc = _cluster_vcov(X, u, _groups(d, entity, cluster), k)
+    groups = _groups(d, entity, cluster)
+    Vc = _cluster_vcov(X, u, groups, k)
     r2 = 1 - ssr / float(((Y - Y.mean()) ** 2).sum())
     vf, vcf = _frame(V, names), _frame(Vc, names)
     return PanelFit("pooled", y, pd.Series(b, index=names), _se(vf), _se(vcf), vf, vcf, n,
-                    d[entity].nunique(), n - k, ssr, r2)
+                    d[entity].nunique(), n - k, ssr, r2,
+                    vcov_crv1=_frame(_crv1(X, u, groups, k), names),
+                    n_clusters=_n_clusters(groups), design=(X, Y, groups))
+
+
+@functools.cache
+def _tight_demeaning() -> dict[str, Any]:
+    """Demeaning options for pyfixest: 1e-12 (its default 1e-6 leaves ~1e-7 in two-way SEs)."""
+    try:
+        from pyfixest.demeaners import MapDemeaner
+    except ImportError:  # pyfixest before the typed demeaner options
+        return {"fixef_tol": 1e-12}
+    return {"demeaner": MapDemeaner(fixef_tol=1e-12)}
+
+
+def _fe_design(d: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str],
+               groups: np.ndarray, twoways: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The FE model's design for the wild bootstrap: slopes first, then the effects.
+
+    Equivalent to the regression on dummies that pyfixest's ``wildboottest`` (and
+    fwildclusterboot) bootstrap: entity effects nested in the clusters are partialled out
+    (Frisch–Waugh–Lovell; with weights constant within a cluster this leaves every bootstrap
+    t statistic unchanged), other effects (year dummies of a two-way model, entity effects
+    that cross clusters) stay as dummy columns.
+    """
+    codes = pd.factorize(d[entity].astype(str))[0]
+    X = d[list(x)].to_numpy(float)
+    Y = d[y].to_numpy(float)
+    cols = [X]
+    if twoways:
+        tcodes = pd.factorize(d[time], sort=True)[0]
+        cols.append(np.eye(tcodes.max() + 1)[tcodes][:, 1:])
+    nested = bool((pd.Series(groups).groupby(codes).nunique() == 1).all())
+    if nested:
+        A = np.column_stack([*cols, Y])
+        cnt = np.bincount(codes).astype(float)
+        sums = np.zeros((len(cnt), A.shape[1]))
+        np.add.at(sums, codes, A)
+        A = A - (sums / cnt[:, None])[codes]
+        return A[:, :-1], A[:, -1], groups
+    cols += [np.ones((len(d), 1)), np.eye(codes.max() + 1)[codes][:, 1:]]
+    return np.column_stack(cols), Y, groups
 
 
 def fit_fe(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str],
@@ -449,7 +595,8 @@ def fit_fe(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str]
     fml = f"{y} ~ {' + '.join(x)} | {fe}"
     try:
         with np.errstate(divide="ignore", invalid="ignore"):  # degenerate SEs -> NaN, no spill
-            m = pf_feols(fml, d, "iid", fixef_rm="none")  # keep singletons, as plm
+            m = pf_feols(fml, d, "iid", fixef_rm="none",  # keep singletons, as plm
+                          **_tight_demeaning())
     except Exception as exc:  # pyfixest raises its own types for collinearity etc.
         raise EstimationError(f"fixed effects ({fml}) failed: {exc}") from None
     if m.nobs != len(d):  # residuals must stay aligned with the cluster ids
@@ -468,48 +615,355 @@ def fit_fe(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str]
     df_resid = n - k - G - (d[time].nunique() - 1 if twoways else 0)
     ssr = float(u @ u)
     V = ssr / df_resid * np.linalg.inv(Xd.T @ Xd)
-    Vc = _cluster_vcov(Xd, u, _groups(d, entity, cluster), k)
+    groups = _groups(d, entity, cluster)
+    Vc = _cluster_vcov(Xd, u, groups, k)
     r2 = 1 - ssr / float(((yd - yd.mean()) ** 2).sum())
-    with np.errstate(divide="ignore", invalid="ignore"):
-        crv1 = m.with_vcov({"CRV1": cluster or entity})  # same fit, only the vcov recomputed
+    n_cl = _n_clusters(groups)
+    if n_cl > 1:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            # fixest's CR1: G/(G-1)·(N-1)/(N-K), K = slopes + effects not nested in clusters
+            crv1 = m.with_vcov({"CRV1": cluster or entity}).vcov
+    else:
+        crv1 = np.full((k, k), np.nan)
     vf, vcf = _frame(V, names), _frame(Vc, names)
-    se_crv1 = pd.Series(np.sqrt(np.diag(crv1.vcov)), index=names)
     return PanelFit("fe_twoways" if twoways else "fe", y, pd.Series(m.beta, index=names),
                     _se(vf), _se(vcf), vf, vcf, n, G, df_resid, ssr, r2,
-                    {"se_crv1": se_crv1})
+                    vcov_crv1=_frame(crv1, names), n_clusters=n_cl,
+                    design=_fe_design(d, entity=entity, time=time, y=y, x=names,
+                                      groups=groups, twoways=twoways))
+
+
+def swamy_arora(d: pd.DataFrame, *, entity: str, y: str, x: Sequence[str]) -> dict[str, Any]:
+    """Swamy–Arora variance components, as plm ``ercomp(random.method="swar")``.
+
+    On ``d`` (complete rows, sorted by entity), with ``n`` entities, ``N`` rows, ``T_i`` rows
+    of entity i and ``K`` regressors (plus the intercept):
+
+    - ``σ²_ν = SSR_within / (N − n − K_w)``, ``K_w`` the rank of the demeaned regressors;
+    - ``σ²_μ = (q_B − (n − K − 1)·σ²_ν) / (N − tr[(Z̄'Z̄)⁻¹ Σ_i T_i² z̄_i z̄_i'])``
+      (Baltagi & Chang 1994), with ``Z̄`` the rows replaced by their entity means (intercept
+      included) and ``q_B`` the sum of squared residuals of that "Between" regression, i.e. the
+      between regression of the means *weighted by* ``T_i``. On a balanced panel this is
+      ``Σ ū_i²/(n − K − 1) − σ²_ν/T``, plm's balanced formula; a negative ``σ²_μ`` is set to
+      0, as plm does;
+    - ``θ_i = 1 − sqrt(σ²_ν / (T_i σ²_μ + σ²_ν))``, one per entity.
+
+    Returns a dict with ``sigma2_idios``, ``sigma2_id``, ``theta`` (array by row) and
+    ``theta_entity`` (Series by entity).
+    """
+    x = list(x)
+    codes, uniq = pd.factorize(d[entity].astype(str), sort=False)
+    n_ent = len(uniq)
+    t_i = np.bincount(codes, minlength=n_ent).astype(float)
+    Z = np.column_stack([np.ones(len(d)), d[x].to_numpy(float)])
+    Y = d[y].to_numpy(float)
+    n, kz = Z.shape
+
+    def means(a: np.ndarray) -> np.ndarray:
+        sums = np.zeros((n_ent,) + a.shape[1:])
+        np.add.at(sums, codes, a)
+        return sums / (t_i if a.ndim == 1 else t_i[:, None])
+
+    Zbar_e, ybar_e = means(Z), means(Y)
+    Zw, yw = Z[:, 1:] - Zbar_e[codes, 1:], Y - ybar_e[codes]
+    bw, _, k_w, _ = np.linalg.lstsq(Zw, yw, rcond=None)
+    uw = yw - Zw @ bw
+    df_w = n - n_ent - int(k_w)
+    if df_w <= 0 or n_ent - kz <= 0:
+        raise EstimationError("random effects: the within or the between regression has no "
+                              "residual degrees of freedom")
+    s2e = float(uw @ uw) / df_w
+    Zb, yb = Zbar_e[codes], ybar_e[codes]
+    bb, *_ = np.linalg.lstsq(Zb, yb, rcond=None)
+    ub = yb - Zb @ bb
+    sums = Zbar_e * t_i[:, None]
+    tr = float(np.trace(np.linalg.solve(Zb.T @ Zb, sums.T @ sums)))
+    s2u = max((float(ub @ ub) - (n_ent - kz) * s2e) / (n - tr), 0.0)
+    theta_e = 1.0 - np.sqrt(s2e / (t_i * s2u + s2e))
+    return {"sigma2_idios": s2e, "sigma2_id": s2u, "theta": theta_e[codes],
+            "theta_entity": pd.Series(theta_e, index=list(uniq))}
 
 
 def fit_re(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str],
            cluster: str | None = None) -> PanelFit:
-    """Random effects, Swamy–Arora (linearmodels; equals plm ``random.method="swar"``)."""
-    from linearmodels.panel import RandomEffects
+    """Random effects, Swamy–Arora (plm ``model="random", random.method="swar"``).
 
+    The variance components are :func:`swamy_arora` (balanced and unbalanced panels alike);
+    the coefficients are OLS on the quasi-demeaned data ``z − θ_i z̄_i`` (intercept
+    included), ``se`` from ``σ² = u'u/(N − K − 1)`` on those data, as ``summary(plm)``.
+    ``extra["theta"]`` is θ by entity (they differ on an unbalanced panel).
+    """
     d = prepare(df, entity=entity, time=time, y=y, x=x, cluster=cluster)
-    p = d.set_index([entity, time])
-    exog = p[list(x)].astype(float).copy()
-    exog.insert(0, "const", 1.0)
-    try:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = RandomEffects(p[y].astype(float), exog).fit()
-    except Exception as exc:
-        raise EstimationError(f"random effects failed: {exc}") from None
-    names = list(exog.columns)
-    b = r.params.reindex(names)
-    # one theta per entity (unbalanced panels differ), spread to the rows
-    theta = r.theta.iloc[:, 0].reindex(p.index.get_level_values(0)).to_numpy(float)
-    Xm = exog.groupby(level=0).transform("mean").to_numpy(float)
-    ym = p[y].groupby(level=0).transform("mean").to_numpy(float)
-    Xq = exog.to_numpy(float) - theta[:, None] * Xm
-    yq = p[y].to_numpy(float) - theta * ym
-    u = yq - Xq @ b.to_numpy()
+    x = list(x)
+    comp = swamy_arora(d, entity=entity, y=y, x=x)
+    theta = comp["theta"]
+    names = ["const", *x]
+    Z = np.column_stack([np.ones(len(d)), d[x].to_numpy(float)])
+    Y = d[y].to_numpy(float)
+    codes = pd.factorize(d[entity].astype(str), sort=False)[0]
+    cnt = np.bincount(codes).astype(float)
+    zsum = np.zeros((len(cnt), Z.shape[1]))
+    np.add.at(zsum, codes, Z)
+    ysum = np.bincount(codes, weights=Y)
+    Xq = Z - theta[:, None] * (zsum / cnt[:, None])[codes]
+    yq = Y - theta * (ysum / cnt)[codes]
+    b, *_ = np.linalg.lstsq(Xq, yq, rcond=None)
+    u = yq - Xq @ b
     n, k = Xq.shape
-    V = r.cov.reindex(index=names, columns=names)
-    Vc = _frame(_cluster_vcov(Xq, u, _groups(d, entity, cluster), k), names)
-    vd = r.variance_decomposition
-    extra = {"sigma2_idios": float(vd["Residual"]), "sigma2_id": float(vd["Effects"]),
-             "theta": float(np.median(theta)), "method": "swar"}
-    return PanelFit("re", y, b.rename(None), _se(V), _se(Vc), V, Vc, n, d[entity].nunique(),
-                    n - k, float(u @ u), float(r.rsquared), extra)
+    ssr = float(u @ u)
+    V = _frame(ssr / (n - k) * np.linalg.inv(Xq.T @ Xq), names)
+    groups = _groups(d, entity, cluster)
+    Vc = _frame(_cluster_vcov(Xq, u, groups, k), names)
+    # plm's summary R²: cor(y, ŷ)² on the transformed data (= 1 − SSR/TSS only if balanced)
+    r2 = float(np.corrcoef(yq, Xq @ b)[0, 1] ** 2)
+    extra = {"sigma2_idios": comp["sigma2_idios"], "sigma2_id": comp["sigma2_id"],
+             "theta": comp["theta_entity"], "method": "swar"}
+    return PanelFit("re", y, pd.Series(b, index=names), _se(V), _se(Vc), V, Vc, n,
+                    d[entity].nunique(), n - k, ssr, r2, extra,
+                    vcov_crv1=_frame(_crv1(Xq, u, groups, k), names),
+                    n_clusters=_n_clusters(groups), design=(Xq, yq, groups))
+
+
+# --------------------------------------------------------------------------- wild bootstrap
+
+
+WildWeights = Literal["rademacher", "webb"]
+
+#: the wild bootstrap runs when a model has fewer clusters than this
+WILD_MAX_CLUSTERS = 50
+#: ... and at least this many: with 4 clusters Rademacher weights give 16 sign vectors, two of
+#: which always tie with the statistic, too few for a p-value
+WILD_MIN_CLUSTERS = 5
+
+
+@dataclass(frozen=True)
+class WildBootstrap:
+    """Wild cluster bootstrap (WCR) of every coefficient of one regression.
+
+    Attributes
+    ----------
+    p : ndarray
+        Two-sided bootstrap p-values, one per tested column: the share of bootstrap
+        ``|t*|`` strictly above ``|t|`` (ties, equal to 1e-10 relative, do not count, as in
+        fwildclusterboot's ``mean(abs(t) < abs(t_boot))`` where ``t`` is the bootstrap
+        statistic at weights 1).
+    t : ndarray
+        The CR1 t statistics (``G/(G−1)·(N−1)/(N−k)``, ``k`` = columns of the design).
+    ci : ndarray or None
+        ``(columns, 2)`` test-inversion intervals (bounds where the p-value crosses
+        ``1 − level``), or None.
+    draws : int
+        Bootstrap samples used (``2^G`` under full enumeration).
+    enumerated : bool
+        Rademacher weights fully enumerated (``2^G ≤`` the draws asked for).
+    """
+
+    p: np.ndarray
+    t: np.ndarray
+    ci: np.ndarray | None
+    draws: int
+    enumerated: bool
+
+
+def wild_weights(n_clusters: int, draws: int, weights: WildWeights = "rademacher",
+                 seed: int = 0) -> tuple[np.ndarray, bool]:
+    """The ``(G, B)`` weight matrix of the bootstrap, rows in sorted cluster order.
+
+    Drawn by ``wildboottest.weights.draw_weights`` with ``numpy.random.default_rng(seed)``,
+    exactly as ``wildboottest.WildboottestCL`` (and pyfixest's ``Feols.wildboottest``) draw
+    them for the same seed; Rademacher weights are fully enumerated (all ``2^G`` sign
+    vectors) when ``2^G ≤ draws`` — wildboottest itself enumerates only when ``2^G < draws``.
+    """
+    from wildboottest.weights import draw_weights
+
+    check_literal(weights, WildWeights, "wild_weights")
+    full = weights == "rademacher" and 2.0 ** n_clusters <= draws
+    v, _ = draw_weights(t=weights, full_enumeration=full, N_G_bootcluster=n_clusters,
+                        boot_iter=int(draws), rng=np.random.default_rng(seed))
+    return np.asarray(v, float), full
+
+
+def wild_cluster_bootstrap(X: np.ndarray, y: np.ndarray, groups: np.ndarray,
+                           columns: Sequence[int], *, draws: int = 9999,
+                           weights: WildWeights = "rademacher", seed: int = 0,
+                           level: float | None = 0.95) -> WildBootstrap:
+    """Restricted wild cluster bootstrap (WCR-11) of ``H0: β_j = 0`` for each ``j`` in ``columns``.
+
+    The algorithm of ``wildboottest.WildboottestCL`` (``bootstrap_type="11"``,
+    ``impose_null=True``; Roodman et al. 2019): restricted residuals ``ũ``, bootstrap
+    samples ``y* = Xβ̃ + v_g ũ_g`` with one weight per cluster, CR1 t statistics; written with
+    the statistic's numerator and squared denominator linear and quadratic in the null
+    value, as fwildclusterboot does, so one set of products serves the p-value and the
+    test-inversion interval. Every coefficient uses the same weights.
+
+    Parameters
+    ----------
+    X, y, groups
+        Design (full column rank), outcome and cluster ids (sorted in their natural order).
+    columns
+        The columns of ``X`` to test.
+    draws, weights, seed
+        Bootstrap samples, ``"rademacher"`` (enumerated when ``2^G ≤ draws``) or
+        ``"webb"``, and the seed (see :func:`wild_weights`).
+    level : float or None
+        Confidence level of the test-inversion interval; None skips it.
+
+    Raises
+    ------
+    EstimationError
+        Fewer than 2 clusters.
+    """
+    from threadpoolctl import threadpool_limits
+
+    # the (G, B) products are small: a multithreaded BLAS only waits for busy cores (it made
+    # them ten times slower on the shared 2-core machine)
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _wild_cluster_bootstrap(X, y, groups, columns, draws=draws, weights=weights,
+                                       seed=seed, level=level)
+
+
+def _wild_cluster_bootstrap(X: np.ndarray, y: np.ndarray, groups: np.ndarray,
+                            columns: Sequence[int], *, draws: int,
+                            weights: WildWeights, seed: int,
+                            level: float | None) -> WildBootstrap:
+    X = np.asarray(X, float)
+    y = np.asarray(y, float)
+    try:  # the clusters' natural order (numbers as numbers), as wildboottest sorts them
+        labels, gcode = np.unique(np.asarray(groups), return_inverse=True)
+    except TypeError:
+        labels, gcode = np.unique(np.asarray(groups).astype(str), return_inverse=True)
+    G = len(labels)
+    n, k = X.shape
+    if G < 2:
+        raise EstimationError("wild cluster bootstrap: needs at least 2 clusters")
+    v, enumerated = wild_weights(G, draws, weights, seed)
+    B = v.shape[1]
+    XtXinv = np.linalg.inv(X.T @ X)
+    bhat = XtXinv @ (X.T @ y)
+    uhat = y - X @ bhat
+    ssc = (n - 1) / (n - k) * G / (G - 1)
+
+    def csum(M: np.ndarray) -> np.ndarray:
+        out = np.zeros((G, M.shape[1]))
+        np.add.at(out, gcode, M)
+        return out
+
+    S_hat = csum(X * uhat[:, None])  # G x k scores at the unrestricted residuals
+    tol = 1e-10
+    p_out, t_out, ci_out = [], [], []
+    for j in columns:
+        a = XtXinv[:, j]
+        w = X @ a
+        Aw = csum(X * w[:, None])  # rows X_g'X_g a
+        # restricted residuals at null r: û + c·w with c = (b_j − r)/a_j; scores linear in c
+        C0, C1 = S_hat @ a, Aw @ a
+        H0, H1 = Aw @ XtXinv @ S_hat.T, Aw @ XtXinv @ Aw.T
+        # bootstrap cluster scores Z = M v with M = diag(C) − H; squared CR1 denominators
+        # Σ_g Z_g² as quadratic forms v'(M'M)v, linear and quadratic in c
+        N0, N1 = C0 @ v, C1 @ v
+        M0, M1 = np.diag(C0) - H0, np.diag(C1) - H1
+
+        def quad(Q: np.ndarray) -> np.ndarray:
+            return np.einsum("gb,gb->b", v, Q @ v)
+
+        D00, D11 = quad(M0.T @ M0), quad(M1.T @ M1)
+        D01 = quad((M0.T @ M1 + M1.T @ M0) / 2)
+        se = np.sqrt(ssc * float(((C0 - H0.sum(1)) ** 2).sum()))  # CR1 at û (weights 1)
+
+        def pval(c: float, se: float = se, N0: np.ndarray = N0, N1: np.ndarray = N1,
+                 D00: np.ndarray = D00, D01: np.ndarray = D01, D11: np.ndarray = D11,
+                 aj: float = float(a[j])) -> float:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                tb = (N0 + c * N1) / np.sqrt(ssc * (D00 + 2 * c * D01 + c * c * D11))
+            t0 = abs(c * aj / se)
+            ok = np.isfinite(tb)
+            return float(np.mean(np.abs(tb[ok]) > t0 * (1 + tol))) if ok.any() else np.nan
+
+        c0 = bhat[j] / a[j]  # r = 0
+        p_out.append(pval(c0))
+        t_out.append(bhat[j] / se)
+        if level is not None:
+            ci_out.append(_invert(pval, bhat[j], se, a[j], 1 - level))
+    return WildBootstrap(np.array(p_out), np.array(t_out),
+                         np.array(ci_out) if level is not None else None, B, enumerated)
+
+
+def _invert(pval: Any, b: float, se: float, aj: float, alpha: float) -> tuple[float, float]:
+    """Bounds where the bootstrap p-value of ``H0: β = r`` crosses ``alpha`` (bisection).
+
+    From the point estimate (p = 1) outwards: the bracket grows by the CR1 SE until
+    p < alpha, then bisection locates the step to 1e-9 SE.
+    """
+    if not np.isfinite(se) or se <= 0:
+        return (np.nan, np.nan)
+
+    def p_at(r: float) -> float:
+        return float(pval((b - r) / aj))
+
+    bounds = []
+    for sign in (-1.0, 1.0):
+        inner, outer = b, np.nan
+        for m in (1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0):
+            r = b + sign * m * se
+            if p_at(r) < alpha:
+                outer = r
+                break
+            inner = r
+        if not np.isfinite(outer):
+            bounds.append(np.nan)
+            continue
+        for _ in range(200):
+            mid = (inner + outer) / 2
+            if abs(outer - inner) <= 1e-9 * se:
+                break
+            if p_at(mid) < alpha:
+                outer = mid
+            else:
+                inner = mid
+        bounds.append((inner + outer) / 2)
+    return (bounds[0], bounds[1])
+
+
+def wild_fit(fit: PanelFit, *, draws: int = 9999, weights: WildWeights = "rademacher",
+             seed: int = 0, level: float = 0.95,
+             max_clusters: int = WILD_MAX_CLUSTERS) -> PanelFit:
+    """The fit with ``p_wild`` and ``ci_wild`` by coefficient (WCR, see :func:`wild_cluster_bootstrap`).
+
+    Runs on the design the model was estimated on: pooled OLS on its regressors, FE on its
+    demeaned regressors (plus the effects not nested in the clusters as dummies, see
+    :func:`fit_fe`), RE on its quasi-demeaned data (θ held at its estimate). Returns ``fit``
+    without ``p_wild`` when ``draws`` is 0, there are ``max_clusters`` clusters or more, fewer
+    than :data:`WILD_MIN_CLUSTERS`, or no design (an IV fit); ``wild["status"]`` says why.
+    """
+    reason = None
+    if draws <= 0:
+        reason = "off (draws = 0)"
+    elif fit.design is None:
+        reason = "not available for this model"
+    elif fit.n_clusters >= max_clusters:
+        reason = f"not run: {fit.n_clusters} clusters (runs below {max_clusters})"
+    elif fit.n_clusters < WILD_MIN_CLUSTERS:
+        reason = (f"not run: {fit.n_clusters} clusters, fewer than {WILD_MIN_CLUSTERS} (too few "
+                  "distinct bootstrap samples)")
+    if reason is not None or fit.design is None:
+        if fit.design is None and fit.wild.get("status"):
+            return fit
+        return dataclasses.replace(fit, wild={"status": reason})
+    X, yv, groups = fit.design
+    k = len(fit.coef)
+    try:
+        wb = wild_cluster_bootstrap(X, yv, groups, range(k), draws=draws, weights=weights,
+                                    seed=seed, level=level)
+    except np.linalg.LinAlgError:
+        return dataclasses.replace(fit, wild={"status": "not run: singular design"})
+    names = list(fit.coef.index)
+    ci = (pd.DataFrame(wb.ci, index=names, columns=["low", "high"]) if wb.ci is not None
+          else None)
+    info = {"status": "ran", "method": "WCR-11 (null imposed), CR1 t statistics",
+            "weights": weights, "draws": wb.draws, "enumerated": wb.enumerated, "seed": seed,
+            "level": level, "clusters": fit.n_clusters}
+    return dataclasses.replace(fit, p_wild=pd.Series(wb.p, index=names), ci_wild=ci,
+                               wild=info)
 
 
 # --------------------------------------------------------------------------- tests
@@ -527,17 +981,40 @@ def pftest(fe: PanelFit, pooled: PanelFit) -> TestResult:
 
 
 def phtest(fe: PanelFit, re: PanelFit) -> TestResult:
-    """Hausman χ² of plm ``phtest``, with the difference of the conventional vcovs."""
-    names = [c for c in fe.coef.index if c in re.coef.index]
+    """Hausman χ² of plm ``phtest``: ``(b_FE − b_RE)'(V_FE − V_RE)⁻¹(b_FE − b_RE)``.
+
+    Conventional vcovs, df = number of common slopes. When ``V_FE − V_RE`` is not positive
+    definite this is said in ``note``; a negative quadratic form is flagged ``valid=False``
+    and gets ``p = NaN`` (no χ² p-value exists). plm 2.6-2 returns ``abs()`` of the quadratic form
+    without a warning: that value and its p-value are kept in ``extra`` as ``stat_plm`` /
+    ``p_plm``. :func:`choose_model` does not decide on an invalid Hausman test.
+    """
+    names = [c for c in fe.coef.index if c in re.coef.index and c != "const"]
     d = (fe.coef[names] - re.coef[names]).to_numpy()
     V = fe.vcov.loc[names, names].to_numpy() - re.vcov.loc[names, names].to_numpy()
+    V = (V + V.T) / 2
     try:
         stat = float(d @ np.linalg.solve(V, d))
     except np.linalg.LinAlgError:
         stat = float(d @ np.linalg.pinv(V) @ d)
-    note = "" if stat >= 0 else "V_fe - V_re not positive definite; statistic negative"
-    return TestResult("Hausman FE vs RE (plm phtest)", stat, len(names),
-                      float(stats.chi2.sf(max(stat, 0.0), len(names))), note)
+    lam = np.linalg.eigvalsh(V)
+    k = len(names)
+    p_plm = float(stats.chi2.sf(abs(stat), k))
+    extra = {"stat_plm": abs(stat), "p_plm": p_plm,
+             "min_eigenvalue": float(lam.min())}
+    if stat < 0:
+        note = (f"V_FE - V_RE is not positive definite ({int((lam <= 0).sum())} of {k} "
+                f"eigenvalues <= 0): the statistic is negative ({stat:.4g}) and the test is "
+                f"not valid on these data; plm's phtest reports |chi2| = {abs(stat):.4g} "
+                f"(p = {p_plm:.3g}) without a warning")
+        return TestResult("Hausman FE vs RE (plm phtest)", stat, k, float("nan"), note,
+                          False, extra)
+    note = ("" if lam.min() > 0 else
+            f"V_FE - V_RE is not positive definite ({int((lam <= 0).sum())} of {k} "
+            "eigenvalues <= 0); the statistic is positive and its chi2 p-value is reported "
+            "(as Stata's hausman does) with this caveat")
+    return TestResult("Hausman FE vs RE (plm phtest)", stat, k, float(stats.chi2.sf(stat, k)),
+                      note, True, extra)
 
 
 def hausman_contrast(b: pd.Series, V_b: pd.DataFrame, B: pd.Series, V_B: pd.DataFrame, *,
@@ -588,32 +1065,48 @@ def mundlak_test(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequenc
     fit = fit_pooled(d2, entity=entity, time=time, y=y, x=[*x, *means.columns],
                      cluster=cluster)
     names = list(means.columns)
+    name = "Mundlak (cluster-robust Wald on city means)"
+    q, g = len(names), fit.n_clusters
+    if q > g - 1:  # the clustered vcov has rank <= G - 1: no Wald test of q restrictions
+        return TestResult(name, float("nan"), q, float("nan"),
+                          f"not defined: the clustered covariance has rank at most G - 1 = "
+                          f"{g - 1} < {q} restrictions", False)
     b = fit.coef[names].to_numpy()
     V = fit.vcov_cluster.loc[names, names].to_numpy()
     stat = float(b @ np.linalg.solve(V, b))
-    return TestResult("Mundlak (cluster-robust Wald on city means)", stat, len(names),
-                      float(stats.chi2.sf(stat, len(names))))
+    return TestResult(name, stat, q, float(stats.chi2.sf(stat, q)))
 
 
 def choose_model(f: TestResult, h: TestResult, mundlak: TestResult | None = None,
                  alpha: float = 0.05) -> tuple[ModelName, str]:
     """Which model the tests select, and a sentence saying why.
 
-    F rejects pooled -> effects matter; then Hausman rejects RE -> FE, else RE. If F does not
-    reject -> pooled. The Mundlak result is reported beside the classical Hausman.
+    F does not reject -> pooled. Else Hausman rejects RE -> FE, does not -> RE. A Hausman
+    test that is not valid (``h.valid`` False: ``V_FE − V_RE`` not positive definite) decides
+    nothing (a negative statistic): the cluster-robust Mundlak test decides instead (rejects -> FE, else RE), and
+    without a usable Mundlak p-value FE (consistent under both hypotheses) is kept. The line
+    says which test decided and whether Mundlak agrees with a valid Hausman test.
     """
     if f.p >= alpha:
         chosen: ModelName = "pooled"
         line = f"F test does not reject pooled OLS (p={f.p:.3g}) -> pooled"
-    elif h.p < alpha:
-        chosen = "fe"
-        line = (f"F test rejects pooled (p={f.p:.3g}); Hausman rejects RE (p={h.p:.3g}) -> "
-                "fixed effects")
+    elif h.valid and np.isfinite(h.p):
+        chosen = "fe" if h.p < alpha else "re"
+        line = (f"F test rejects pooled (p={f.p:.3g}); Hausman "
+                + (f"rejects RE (p={h.p:.3g}) -> fixed effects" if chosen == "fe" else
+                   f"does not reject RE (p={h.p:.3g}) -> random effects"))
     else:
-        chosen = "re"
-        line = (f"F test rejects pooled (p={f.p:.3g}); Hausman does not reject RE "
-                f"(p={h.p:.3g}) -> random effects")
-    if mundlak is not None:
+        why = f"Hausman not valid (V_FE - V_RE not positive definite, chi2 = {h.stat:.4g})"
+        if mundlak is not None and np.isfinite(mundlak.p):
+            chosen = "fe" if mundlak.p < alpha else "re"
+            return chosen, (f"F test rejects pooled (p={f.p:.3g}); {why}, so the cluster-robust "
+                            f"Mundlak test decides: p={mundlak.p:.3g} -> "
+                            + ("fixed effects" if chosen == "fe" else "random effects"))
+        return "fe", (f"F test rejects pooled (p={f.p:.3g}); {why} and no Mundlak test -> "
+                      "fixed effects (consistent under both hypotheses)")
+    if mundlak is not None and not np.isfinite(mundlak.p):
+        line += f"; cluster-robust Mundlak {mundlak.note or 'not available'}"
+    elif mundlak is not None:
         agree = (mundlak.p < alpha) == (h.p < alpha)
         line += (f"; cluster-robust Mundlak p={mundlak.p:.3g} "
                  f"({'agrees' if agree else 'disagrees'})")
@@ -674,19 +1167,21 @@ def dwh_test(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[st
     fs = fit_fe(d, entity=entity, time=time, y=endog, x=[instrument, *exo], cluster=cluster,
                 twoways=twoways)
     m1 = pf_feols(f"{endog} ~ {' + '.join([instrument, *exo])} | {fes}", d, "iid",
-                  fixef_rm="none")
+                  fixef_rm="none", **_tight_demeaning())
     d = d.assign(_v1=m1.design()[2])
     cf = fit_fe(d, entity=entity, time=time, y=y, x=[*x, "_v1"], cluster=cluster,
                 twoways=twoways)
     t = cf.coef["_v1"] / cf.se["_v1"]
-    tc = cf.coef["_v1"] / cf.se_cluster["_v1"]
+    tc = float(cf.coef["_v1"] / cf.se_crv1["_v1"])
     test = TestResult("Durbin-Wu-Hausman (conventional)", float(t**2), 1,
                       float(stats.chi2.sf(t**2, 1)))
-    test_c = TestResult("Durbin-Wu-Hausman (cluster-robust)", float(tc**2), 1,
-                        float(stats.chi2.sf(tc**2, 1)))
+    g1 = cf.df_crv1
+    # CR1 t statistic of the first-stage residual on t(G-1), i.e. tc² ~ F(1, G-1)
+    test_c = TestResult("Durbin-Wu-Hausman (CR1 clustered, F(1, G-1))", tc**2, (1, g1),
+                        float(2 * stats.t.sf(abs(tc), g1)) if g1 > 0 else float("nan"))
     rhs = " + ".join(exo) if exo else "1"
     ivm = pf_feols(f"{y} ~ {rhs} | {fes} | {endog} ~ {instrument}", d,
-                   {"CRV1": cluster or entity}, fixef_rm="none")
+                   {"CRV1": cluster or entity}, fixef_rm="none", **_tight_demeaning())
     if ivm.nobs != len(d):
         raise EstimationError(f"IV: pyfixest dropped {len(d) - ivm.nobs} rows")
     names = list(ivm.coefnames)
@@ -704,7 +1199,12 @@ def dwh_test(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[st
     empty = pd.DataFrame(np.nan, index=names, columns=names)
     iv = PanelFit("iv", y, coef, _se(vf), se_c, vf, empty, ivm.nobs, d[entity].nunique(),
                   df_resid, float(u @ u), float("nan"),
-                  {"se_note": "se conventional (2SLS, own sigma); se_cluster is pyfixest CRV1"})
+                  {"se_note": "se conventional (2SLS, own sigma); se_cluster and se_crv1 are "
+                              "pyfixest CRV1"},
+                  vcov_crv1=_frame(np.asarray(ivm.vcov, float), names),
+                  n_clusters=_n_clusters(_groups(d, entity, cluster)),
+                  wild={"status": "not run: IV (the restricted wild bootstrap here is for "
+                                  "least squares)"})
     fe = fit_fe(d, entity=entity, time=time, y=y, x=x, cluster=cluster, twoways=twoways)
     h = hausman_contrast(iv.coef, iv.vcov, fe.coef, fe.vcov,
                          name="Hausman IV vs FE (Stata hausman, conventional)")
@@ -741,7 +1241,7 @@ def heterogeneity(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequen
 
 def subgroup_plot(het: Mapping[str, Mapping[str, Any]], term: str,
                   xlabel: str | None = None) -> MplFigure:
-    """Coefficient of ``term`` in the high / low group of each splitter (clustered 95% CI)."""
+    """Coefficient of ``term`` in the high / low group of each splitter (CR1, t(G−1) 95% CI)."""
     import matplotlib.pyplot as plt
 
     labels, est, half = [], [], []
@@ -750,7 +1250,7 @@ def subgroup_plot(het: Mapping[str, Mapping[str, Any]], term: str,
             f: PanelFit = res[g]
             labels.append(f"{col} {g}")
             est.append(f.coef[term])
-            half.append(stats.t.ppf(0.975, f.df_resid) * f.se_cluster[term])
+            half.append(stats.t.ppf(0.975, f.df_crv1) * f.se_crv1[term])
     fig, ax = plt.subplots(figsize=(6, 0.4 * len(labels) + 1.2))
     yy = np.arange(len(labels))[::-1]
     ax.errorbar(est, yy, xerr=half, fmt="o", capsize=3)
@@ -767,32 +1267,42 @@ def subgroup_plot(het: Mapping[str, Mapping[str, Any]], term: str,
 
 def regression_table(fits: Sequence[PanelFit], labels: Sequence[str], *,
                      cluster: bool = False, rows: Sequence[str] | None = None,
-                     stats_rows: Mapping[str, Sequence[Any]] | None = None) -> pd.DataFrame:
+                     stats_rows: Mapping[str, Sequence[Any]] | None = None,
+                     wild: bool = True) -> pd.DataFrame:
     """Paper layout: one column per model, coefficient with stars, SE in parentheses below.
 
-    Stars: *** p<0.01, ** p<0.05, * p<0.1 (t test, residual df). Footer rows: N, R²,
-    then ``stats_rows`` (e.g. F and Hausman) — one value per model, "" where not applicable.
+    ``cluster``: CR1 SEs with stars from t(G−1); and, with ``wild``, a third line per
+    coefficient with the wild cluster bootstrap p-value in brackets where it ran. Otherwise
+    conventional SEs, stars from t(residual df). Stars: *** p<0.01, ** p<0.05, * p<0.1.
+    Footer rows: N, R², clusters (when ``cluster``), then ``stats_rows`` (e.g. F and
+    Hausman) — one value per model, "" where not applicable.
     """
     terms: list[str] = list(rows) if rows else []
     for f in fits:
         terms += [t for t in f.coef.index if t not in terms and t != "_v1"]
     if "const" in terms:
         terms = [t for t in terms if t != "const"] + ["const"]
-    pvalues = [f.pvalues(cluster) for f in fits]
+    pvalues = [f.pvalues_crv1() if cluster else f.pvalues() for f in fits]
+    show_wild = cluster and wild and any(f.p_wild is not None for f in fits)
     body: list[list[str]] = []
     for t in terms:
-        est, sev = [t], [""]
+        est, sev, wv = [t], [""], [""]
         for f, pv in zip(fits, pvalues, strict=True):
             if t in f.coef.index:
-                se = (f.se_cluster if cluster else f.se)[t]
+                se = (f.se_crv1 if cluster else f.se)[t]
                 est.append(f"{f.coef[t]:.4f}{stars(float(pv[t]))}")
                 sev.append(f"({se:.4f})")
+                pw = f.p_wild.get(t, np.nan) if f.p_wild is not None else np.nan
+                wv.append("" if not np.isfinite(pw) else f"[{pw:.3f}]")
             else:
                 est.append("")
                 sev.append("")
-        body += [est, sev]
+                wv.append("")
+        body += [est, sev, wv] if show_wild else [est, sev]
     body.append(["N", *[str(f.nobs) for f in fits]])
     body.append(["R2", *[("" if np.isnan(f.r2) else f"{f.r2:.4f}") for f in fits]])
+    if cluster:
+        body.append(["Clusters", *[str(f.n_clusters) for f in fits]])
     for name, vals in (stats_rows or {}).items():
         body.append([name, *[str(v) for v in vals]])
     return pd.DataFrame(body, columns=["variable", *labels])
@@ -878,11 +1388,19 @@ class CityPanelOptions:
         The outcome with its unit, for figure axes (default ``y``).
     title : str
         Title of the step folder and report section.
+    wild_draws : int
+        Wild cluster bootstrap draws for every clustered model with fewer than 50 clusters
+        (0 = off). Rademacher weights are fully enumerated when ``2^G ≤ wild_draws``.
+    wild_weights : {"rademacher", "webb"}
+        Bootstrap weights (Webb's six-point weights for very few clusters).
+    seed : int
+        Seed of the bootstrap weights (every model uses the same weights).
 
     Raises
     ------
     InputError
-        A ``split`` threshold that is not a number, or an ``interact`` item that is not a pair.
+        A ``split`` threshold that is not a number, an ``interact`` item that is not a pair,
+        ``wild_draws`` or ``seed`` not a whole number >= 0, unknown ``wild_weights``.
     """
 
     cluster: str | None = None
@@ -896,8 +1414,20 @@ class CityPanelOptions:
     glossary: pd.DataFrame | None = None
     y_label: str | None = None
     title: str = "City-panel models"
+    wild_draws: int = 9999
+    wild_weights: WildWeights = "rademacher"
+    seed: int = 0
 
     def __post_init__(self) -> None:
+        for name, fix in (("wild_draws", "pass a number of draws, 0 to turn the wild "
+                                         "bootstrap off"),
+                          ("seed", "pass a whole number >= 0")):
+            v = getattr(self, name)
+            if not (isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 0):
+                raise InputError(f"`{name}` must be a whole number >= 0, got {v!r}",
+                                 file=f"`{name}`", fix=fix)
+            object.__setattr__(self, name, int(v))
+        check_literal(self.wild_weights, WildWeights, "wild_weights")
         pairs = []
         for item in self.interact:
             if isinstance(item, str) or len(item) != 2:
@@ -941,8 +1471,27 @@ class CityPanelOptions:
                                  fix=f"split on a column of the table: {_available(df)}")
 
 
-_SE_CONVENTION = ("se: conventional (plm summary); se_cluster: plm vcovHC(type='HC1', "
-                  "cluster='group'), n/(n-k), no G/(G-1); fe.se_crv1: pyfixest CRV1")
+_SE_CONVENTION = (
+    "se, p: conventional (summary(plm)), t(df_resid); se_cluster, p_cluster: plm "
+    "vcovHC(type='HC1', cluster='group') = n/(n-k) sandwich, no G/(G-1), t(df_resid); "
+    "se_crv1, p_crv1: CR1 as Stata vce(cluster) / fixest = G/(G-1)(N-1)/(N-K) sandwich "
+    "(FE: K = slopes + effects not nested in the clusters), t(G-1) p-values and intervals "
+    "(the tables' clustered columns); p_wild, ci_wild: wild cluster bootstrap (WCR-11, null "
+    "imposed), see each model's 'wild'")
+
+
+def _wild_phrase(o: CityPanelOptions) -> str:
+    """How the bracketed wild bootstrap p-values were made, for table notes."""
+    if o.wild_draws <= 0:
+        return "Wild cluster bootstrap off."
+    return (f"[Brackets]: wild cluster bootstrap p-value (restricted WCR, {o.wild_weights} "
+            f"weights, {o.wild_draws:,} draws, seed {o.seed}; Rademacher weights fully "
+            f"enumerated when 2^G <= draws; run with {WILD_MIN_CLUSTERS} to "
+            f"{WILD_MAX_CLUSTERS - 1} clusters).")
+
+
+_CR1_PHRASE = ("SE in parentheses: CR1 clustered (Stata vce(cluster) / fixest: "
+               "G/(G-1)·(N-1)/(N-K)); stars from t(G-1), G = clusters row.")
 
 
 @dataclass(frozen=True)
@@ -1087,6 +1636,11 @@ class CityPanelResult(ResultBase):
             "f_test": self.f_test.to_dict(), "hausman": self.hausman.to_dict(),
             "mundlak": self.mundlak.to_dict(), "chosen": self.chosen, "choice": self.choice,
             "twoways": self.options.twoways, "se_convention": _SE_CONVENTION,
+            "wild_bootstrap": {"draws": self.options.wild_draws,
+                               "weights": self.options.wild_weights, "seed": self.options.seed,
+                               "runs_below_clusters": WILD_MAX_CLUSTERS,
+                               "method": "WCR-11: restricted (null imposed) wild cluster "
+                                         "bootstrap, CR1 t statistics, two-sided"},
         }
         if self.mechanisms:
             out["mechanisms"] = {k: f.to_dict() for k, f in self.mechanisms.items()}
@@ -1102,7 +1656,13 @@ class CityPanelResult(ResultBase):
                 "hausman_iv_fe": dwh.hausman_iv_fe.to_dict(),
                 "first_stage_f": dwh.first_stage_f, "nobs": dwh.iv.nobs,
                 "instrument": self.lag_variable,
-                "matches_paper": "hausman_iv_fe (seed 000 reports 3.06, chi2(8), 93.04%)"}
+                "instrument_choice": (
+                    f"pairnet's choice: {self.lag_variable}, the one-year within-city lag of "
+                    f"{self.options.lag}; seed 000 names no instrument"),
+                "reported_test": "dwh",
+                "paper_reports": ("a Hausman statistic of 3.06 accepted with 93.04% "
+                                  "(chi2(8)); its instrument is not named, so hausman_iv_fe "
+                                  "has the paper's form but is not a replication")}
         if self.heterogeneity:
             out["heterogeneity"] = {
                 col: {"cut": res["cut"], "rule": res["rule"], "high": res["high"].to_dict(),
@@ -1137,22 +1697,26 @@ class CityPanelResult(ResultBase):
         fe_label = self._fe_label()
         f, h = self.f_test, self.hausman
         fstr = f"{f.stat:.3f} (p={f.p:.3g})"
-        hstr = f"{h.stat:.3f} (p={h.p:.3g})"
+        hstr = (f"{h.stat:.3f} (p={h.p:.3g})" if h.valid else
+                f"{h.stat:.3f} (not valid" + (f", p={h.p:.3g})" if np.isfinite(h.p) else ")"))
+        hnote = "" if h.valid else f" Hausman: {h.note}."
+        wild = _wild_phrase(o)
         for cl in (False, True):
             tables["baseline" + ("_cluster" if cl else "")] = Table(
                 regression_table([self.pooled, self.re, self.fe], ["Pooled (ME)", "RE", fe_label],
                                  cluster=cl, rows=x,
                                  stats_rows={"F test": ["", "", fstr], "Hausman": ["", hstr, ""]}),
-                "Baseline regressions" + (" (city-clustered SE)" if cl else ""),
-                f"Outcome {self.y}. {_MODEL_LABELS}. {self.choice}. *** p<0.01, ** p<0.05, "
-                "* p<0.1; SE in parentheses"
-                + (" clustered by city (plm HC1 convention)." if cl else " (conventional)."))
+                "Baseline regressions" + (" (clustered SE, CR1)" if cl else ""),
+                f"Outcome {self.y}. {_MODEL_LABELS}. {self.choice}.{hnote} *** p<0.01, "
+                "** p<0.05, * p<0.1; "
+                + (f"{_CR1_PHRASE} RE: on its quasi-demeaned data. {wild}" if cl else
+                   "SE in parentheses (conventional), stars from t(residual df)."))
         if self.mechanisms:
             tables["mechanisms"] = Table(
                 regression_table(list(self.mechanisms.values()), list(self.mechanisms),
                                  cluster=True, rows=x),
                 "Mechanisms (interactions)",
-                f"{fe_label}; city-clustered SE (plm HC1). Interaction factors "
+                f"{fe_label}. {_CR1_PHRASE} {wild} Interaction factors "
                 f"{'centred at their means' if o.centre else 'not centred'}.")
         if self.lag_variable is not None:
             lname = self.lag_variable
@@ -1160,17 +1724,21 @@ class CityPanelResult(ResultBase):
                 regression_table(list(self.lag_models.values()), list(self.lag_models),
                                  cluster=True, rows=[lname if c == o.lag else c for c in x]),
                 f"Robustness: {o.lag} replaced by its one-year lag",
-                f"{self.lag_rows_lost} city-years lost (each city's first year). {fe_label}; "
-                "clustered SE.")
+                f"{self.lag_rows_lost} city-years lost (each city's first year). {fe_label}. "
+                f"{_CR1_PHRASE} {wild}")
         if self.dwh is not None:
             hv = self.dwh.hausman_iv_fe
             tables["endogeneity"] = Table(
                 self.dwh.table(),
                 "Endogeneity: Durbin-Wu-Hausman and Hausman IV vs FE",
-                f"H0: {o.lag} exogenous. Instrument: {self.lag_variable}; city FE; "
+                f"H0: {o.lag} exogenous. Instrument: {self.lag_variable}, the one-year lag: "
+                "pairnet's choice (the paper names no instrument). City FE; "
                 f"{self.dwh.iv.nobs} city-years (first year per city lost). DWH: control "
-                "function, chi2(1). Hausman IV vs FE (the paper's test): Stata-style contrast "
-                f"over all slopes, conventional vcovs, df = rank(V_IV - V_FE) = {hv.df}"
+                "function, t^2 of the first-stage residual: chi2(1) conventional, F(1, G-1) "
+                "with CR1. Hausman IV vs FE with the same instrument: Stata-style contrast "
+                f"over all slopes, conventional vcovs, df = rank(V_IV - V_FE) = {hv.df} (the "
+                "form of the statistic the paper reports, 3.06, whose instrument it does not "
+                "name: not comparable)"
                 + (f"; {hv.note}." if hv.note else "."))
         if self.heterogeneity:
             fits, labels = [], []
@@ -1182,7 +1750,7 @@ class CityPanelResult(ResultBase):
                 "Heterogeneity: subgroup regressions",
                 "Cities grouped by their mean over the years; high = at or above the cut "
                 "(median of city means unless a threshold is given). "
-                f"{fe_label}; clustered SE.")
+                f"{fe_label}. {_CR1_PHRASE} {wild}")
         if self.audit is not None:
             tables["audit"] = Table(self.audit, "Indicator construction audit",
                                     "Every input city-year in exactly one row.")
@@ -1205,20 +1773,20 @@ class CityPanelResult(ResultBase):
         figures = {"baseline_fe": Figure(
             self.fe.plot(x, scale=self.scale,
                          xlabel=f"change in {y_label} per one-SD increase of the regressor"),
-            f"{self._fe_label()} coefficients, clustered 95% CI",
+            f"{self._fe_label()} coefficients, CR1 clustered 95% CI",
             "Each regressor's coefficient times its standard deviation in the estimation "
             "sample, so the effects share one scale: the change in the outcome for a one-"
-            "standard-deviation increase. Bars: 95% confidence intervals with city-clustered "
-            "SE; the unscaled coefficients are in the baseline table.")}
+            "standard-deviation increase. Bars: 95% confidence intervals with CR1 clustered "
+            "SE and t(G-1); the unscaled coefficients are in the baseline table.")}
         if self.heterogeneity:
             figures["heterogeneity"] = Figure(
                 subgroup_plot(self.heterogeneity, x[0],
                               xlabel=f"coefficient on {x[0]} (change in {y_label} per unit of "
                                      f"{x[0]})"),
-                f"{x[0]} by subgroup, clustered 95% CI",
+                f"{x[0]} by subgroup, CR1 clustered 95% CI",
                 f"The coefficient on {x[0]} estimated separately in the high and low group of "
                 "each splitter (high = at or above the cut; see the heterogeneity table); one "
-                "unit scale throughout. Bars: 95% intervals with city-clustered SE.")
+                "unit scale throughout. Bars: 95% intervals with CR1 clustered SE and t(G-1).")
         return figures
 
     # ----------------------------------------------------------------- helpers
@@ -1286,10 +1854,28 @@ def citypanel_suite(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequ
     cluster, twoways = opts.cluster, opts.twoways
     d = prepare(df, entity=entity, time=time, y=y, x=x, cluster=cluster, file=file)
     check_design(d, x, entity=entity, file=file)
-    pooled = fit_pooled(d, entity=entity, time=time, y=y, x=x, cluster=cluster)
-    fe = fit_fe(d, entity=entity, time=time, y=y, x=x, cluster=cluster, twoways=twoways)
-    re = fit_re(d, entity=entity, time=time, y=y, x=x, cluster=cluster)
-    fe1 = fe if not twoways else fit_fe(d, entity=entity, time=time, y=y, x=x, cluster=cluster)
+    counts = d.groupby(entity).size()
+    if (counts < 2).any():  # the models re-validate their rows: say it here, with the file
+        short = [str(c) for c in counts[counts < 2].index]
+        raise InputError(f"city {short[0]!r} has 1 row with all of {', '.join([y, *x])} "
+                         f"({len(short)} such cities); a panel model needs each city observed "
+                         "at least twice", file=file, column=entity,
+                         fix="fill the missing values of these cities or drop them")
+    n_cl = int(d[cluster or entity].astype(str).nunique())
+    if n_cl < 2:
+        raise InputError(f"clustered standard errors need at least 2 clusters; `cluster` "
+                         f"{cluster!r} has 1 value in the {len(d)} complete rows",
+                         file=file, column=cluster,
+                         fix="cluster on a column with several values (default: the city)")
+
+    def boot(fit: PanelFit) -> PanelFit:
+        return wild_fit(fit, draws=opts.wild_draws, weights=opts.wild_weights, seed=opts.seed)
+
+    pooled = boot(fit_pooled(d, entity=entity, time=time, y=y, x=x, cluster=cluster))
+    fe = boot(fit_fe(d, entity=entity, time=time, y=y, x=x, cluster=cluster, twoways=twoways))
+    re = boot(fit_re(d, entity=entity, time=time, y=y, x=x, cluster=cluster))
+    fe1 = fe if not twoways else boot(fit_fe(d, entity=entity, time=time, y=y, x=x,
+                                             cluster=cluster))
     f = pftest(fe, pooled)
     h = phtest(fe1, re)
     mund = mundlak_test(d, entity=entity, time=time, y=y, x=x, cluster=cluster)
@@ -1305,7 +1891,7 @@ def citypanel_suite(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequ
         mech = {}
         for (a, b), iname in zip(opts.interact, inames, strict=True):
             xs = x + ([b] if b not in x else []) + ([a] if a not in x else []) + [iname]
-            mech[iname] = fit_fe(dm, x=xs, **kw)
+            mech[iname] = boot(fit_fe(dm, x=xs, **kw))
         ext["mechanisms"] = mech
     if opts.lag:
         lag = opts.lag
@@ -1314,19 +1900,30 @@ def citypanel_suite(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequ
         dl[lname] = lag_within(dl, lag, entity=entity, time=time)
         lost = int(dl[lname].isna().sum())
         dl2 = dl.dropna(subset=[lname])
+        counts = dl2.groupby(entity).size()
+        short = sorted(set(d[entity]) - set(counts[counts >= 2].index))
+        if short:
+            raise InputError(f"with `lag` {lag!r}, city {short[0]!r} keeps fewer than 2 years "
+                             f"that have the previous year's {lag} ({len(short)} such "
+                             "cities); the lag models need each city twice",
+                             file=file, column=entity,
+                             fix="drop these cities, fill their gaps, or run without `lag`")
         xl = [lname if c == lag else c for c in x]
-        lfits = {"baseline": fit_fe(dl2, x=xl, **kw)}
+        lfits = {"baseline": boot(fit_fe(dl2, x=xl, **kw))}
         if opts.interact:
             dli, inl = add_interactions(dl2, [(lname if a == lag else a, b)
                                               for a, b in opts.interact], centre=opts.centre)
             for (_a, b), iname in zip(opts.interact, inl, strict=True):
                 xs = xl + ([b] if b not in xl else []) + [iname]
-                lfits[iname] = fit_fe(dli, x=xs, **kw)
+                lfits[iname] = boot(fit_fe(dli, x=xs, **kw))
+        dwh = dwh_test(dl2, entity=entity, time=time, y=y, x=x, endog=lag, instrument=lname,
+                       cluster=cluster, twoways=twoways)
         ext |= {"lag_variable": lname, "lag_rows_lost": lost, "lag_models": lfits,
-                "dwh": dwh_test(dl2, entity=entity, time=time, y=y, x=x, endog=lag,
-                                instrument=lname, cluster=cluster, twoways=twoways)}
+                "dwh": dataclasses.replace(dwh, fe=boot(dwh.fe), iv=boot(dwh.iv))}
     if opts.split:
-        ext["heterogeneity"] = heterogeneity(d, x=x, splits=opts.split_rules(), **kw)
+        het = heterogeneity(d, x=x, splits=opts.split_rules(), **kw)
+        ext["heterogeneity"] = {col: {**res, "high": boot(res["high"]), "low": boot(res["low"])}
+                                for col, res in het.items()}
     return CityPanelResult(
         entity=entity, time=time, y=y, x=tuple(x), options=opts, n_obs=len(d),
         n_entities=int(d[entity].nunique()), dropped_incomplete=int(len(df) - len(d)),
@@ -1337,7 +1934,10 @@ def citypanel_suite(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequ
 
 def yrd_study(raw: pd.DataFrame, *, base_year: int | None = None, twoways: bool = False,
               centre: bool = False, entity: str = "city", time: str = "year",
-              price: str = "price_index", file: str | None = None) -> CityPanelResult:
+              price: str = "price_index", file: str | None = None,
+              wild_draws: int = CityPanelOptions.wild_draws,
+              wild_weights: WildWeights = CityPanelOptions.wild_weights,
+              seed: int = CityPanelOptions.seed) -> CityPanelResult:
     """Seed 000 end to end: raw statistics -> indicators -> the full model battery.
 
     Builds the indicators (:func:`pairnet.panels.citypanel.build_indicators`), then runs
@@ -1358,6 +1958,8 @@ def yrd_study(raw: pd.DataFrame, *, base_year: int | None = None, twoways: bool 
         Column names of the raw table.
     file : str, optional
         The input's name in messages.
+    wild_draws, wild_weights, seed
+        The wild cluster bootstrap, as :class:`CityPanelOptions`.
 
     Returns
     -------
@@ -1376,7 +1978,8 @@ def yrd_study(raw: pd.DataFrame, *, base_year: int | None = None, twoways: bool 
         centre=centre, split=["hukou", "density", "school_years", "pop_resident>=500"],
         describe=list(INDICATORS), names=names, glossary=YRD_GLOSSARY,
         y_label="gdp_pc (10,000 yuan per person)",
-        title="Population mobility and growth (YRD city panel)")
+        title="Population mobility and growth (YRD city panel)", wild_draws=wild_draws,
+        wild_weights=wild_weights, seed=seed)
     res = citypanel_suite(ip.frame.drop(columns=["size_class", "interpolated"]), entity="city",
                           time="year", y="gdp_pc", x=["mig", *CONTROLS], options=opts,
                           file=file)

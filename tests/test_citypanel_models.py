@@ -122,7 +122,9 @@ def test_fe_keeps_singleton_city_like_plm():
                                rtol=1e-8)
 
 
-def test_re_clustered_equals_linearmodels_on_unbalanced_panel(reference_dir):
+def test_re_equals_linearmodels_small_sample_on_unbalanced_panel(reference_dir):
+    # linearmodels' default RE variance of the effects is not plm's swar on unbalanced panels;
+    # fit(small_sample=True) is (Baltagi-Chang); plm itself: test_citypanel_unbalanced.py
     import statsmodels.api as sm
     from linearmodels.panel import RandomEffects
 
@@ -132,7 +134,7 @@ def test_re_clustered_equals_linearmodels_on_unbalanced_panel(reference_dir):
     df = df[~((df.firm == 3) & (df.year > 1945))]  # unbalanced: firm 3 has 11 years
     p = df.set_index(["firm", "year"])
     lm = RandomEffects(p.inv, sm.add_constant(p[["value", "capital"]])).fit(
-        cov_type="clustered", cluster_entity=True)
+        small_sample=True, cov_type="clustered", cluster_entity=True)
     ours = fit_re(df, entity="firm", time="year", y="inv", x=["value", "capital"])
     np.testing.assert_allclose(ours.coef.to_numpy(), lm.params.to_numpy(), rtol=1e-10)
     np.testing.assert_allclose(ours.se_cluster.to_numpy(), lm.std_errors.to_numpy(), rtol=1e-8)

@@ -98,27 +98,37 @@ def test_result_is_frozen_and_follows_the_protocol(full):
     with pytest.raises(dataclasses.FrozenInstanceError):
         full.chosen = "re"  # type: ignore[misc]
     t = full.tidy()
-    assert tuple(t.columns[:7]) == TIDY_COLUMNS and list(t.columns[7:]) == ["model", "se_type"]
+    assert tuple(t.columns[:7]) == TIDY_COLUMNS and list(t.columns[7:]) == [
+        "model", "se_type", "p_wild"]
     assert set(t["model"]) == set(full.fits()) == {
         "pooled", "re", "fe", "mechanisms:x1_x_w", "lag:baseline", "lag:L_x1_x_w", "dwh:iv",
         "dwh:fe", "heterogeneity:w:high", "heterogeneity:w:low", "heterogeneity:x2:high",
         "heterogeneity:x2:low"}
-    assert (t["se_type"] == "cluster").all()
+    assert (t["se_type"] == "CR1").all()
     assert (full.tidy(cluster=False)["se_type"] == "conventional").all()
     assert isinstance(full.summary(), str) and full.choice in full.summary()
 
 
 def test_panel_fit_tidy_by_hand(full):
     f = full.pooled
-    for cluster, se in ((True, f.se_cluster), (False, f.se)):
+    n, g = f.nobs, f.n_clusters
+    assert g == 14 and f.df_crv1 == 13
+    # CR1 = G/(G-1)(N-1)/(N-K) x sandwich = plm's HC1 x G/(G-1)(N-1)/N
+    np.testing.assert_allclose(f.se_crv1, f.se_cluster * np.sqrt(g / (g - 1) * (n - 1) / n),
+                               rtol=1e-12)
+    for cluster, se, df, p in ((True, f.se_crv1, g - 1, f.pvalues_crv1()),
+                               (False, f.se, f.df_resid, f.pvalues())):
         t = f.tidy(cluster).set_index("term")
-        q = stats.t.ppf(0.975, f.df_resid)
+        q = stats.t.ppf(0.975, df)
         np.testing.assert_allclose(t["estimate"], f.coef, rtol=0, atol=0)
         np.testing.assert_allclose(t["std_error"], se, rtol=0, atol=0)
         np.testing.assert_allclose(t["statistic"], f.coef / se, rtol=1e-14)
-        np.testing.assert_allclose(t["p_value"], f.pvalues(cluster), rtol=1e-12)
+        np.testing.assert_allclose(t["p_value"], p, rtol=1e-12)
+        np.testing.assert_allclose(t["p_value"], 2 * stats.t.sf(np.abs(f.coef / se), df),
+                                   rtol=1e-12)
         np.testing.assert_allclose(t["conf_low"], f.coef - q * se, rtol=1e-14)
         np.testing.assert_allclose(t["conf_high"], f.coef + q * se, rtol=1e-14)
+        np.testing.assert_allclose(t["p_wild"], f.p_wild, rtol=0, atol=0)
         assert (t["model"] == "pooled").all()
 
 

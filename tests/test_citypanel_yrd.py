@@ -23,7 +23,7 @@ def demo():
 
 @pytest.fixture(scope="module")
 def result(demo):
-    return yrd_study(demo[0])
+    return yrd_study(demo[0], wild_draws=199)  # small B: the suite stays fast
 
 
 @pytest.fixture(scope="module")
@@ -74,6 +74,10 @@ def test_study_choices_and_tests(study):
     assert res["dwh"]["p"] > 0.05  # mig is exogenous in the generator
     endo = res["endogeneity"]
     assert endo["dwh"]["p"] == res["dwh"]["p"] and endo["dwh"]["df"] == 1
+    # the instrument is pairnet's choice: never labelled as the paper's
+    assert "matches_paper" not in endo and endo["reported_test"] == "dwh"
+    assert endo["instrument"] == "L_mig" and "pairnet's choice" in endo["instrument_choice"]
+    assert (endo["dwh_cluster"]["df1"], endo["dwh_cluster"]["df2"]) == (1, 25)  # F(1, G-1)
     h = endo["hausman_iv_fe"]  # the paper's test: all slopes (mig + 6 controls)
     assert h["df"] == 1 + len(CONTROLS) and h["p"] > 0.05 and h["stat"] >= 0
     assert endo["nobs"] == 26 * 12  # IV and FE on the rows with a lagged mig
@@ -130,7 +134,9 @@ def test_tidy_has_every_model(result):
     assert labels == set(result.fits())
     row = t[(t["model"] == "fe") & (t["term"] == "mig")].iloc[0]
     assert row["estimate"] == result.fe.coef["mig"]
-    assert row["std_error"] == result.fe.se_cluster["mig"]
+    assert row["std_error"] == result.fe.se_crv1["mig"]  # CR1, t(G - 1) with G = 26
+    assert row["p_value"] == result.fe.pvalues_crv1()["mig"]
+    assert row["p_wild"] == result.fe.p_wild["mig"]
 
 
 def test_study_writes_paper_tables(study):
@@ -154,11 +160,12 @@ def test_study_writes_paper_tables(study):
 
 def test_cli_raw_mode(run_cli, tmp_path):
     raw_path, _ = write_demo_yrd(tmp_path / "d", seed=2)
-    res = run_cli("citypanel", raw_path, "--raw", "--out", tmp_path / "o")
+    res = run_cli("citypanel", raw_path, "--raw", "--wild-draws", "99", "--out", tmp_path / "o")
     assert res.code == 0, res.stderr
     d = json.loads((tmp_path / "o" / "results.json").read_text(encoding="utf-8"))
     assert d["chosen"] in {"fe", "re", "pooled"} and "mig" in d["fe"]["coef"]
-    assert {"coef", "se", "se_cluster"} <= set(d["pooled"])
+    assert {"coef", "se", "se_cluster", "se_crv1", "p_crv1", "p_wild"} <= set(d["pooled"])
+    assert d["fe"]["wild"]["draws"] == 99 and d["fe"]["n_clusters"] == 26
 
 
 def test_cli_raw_bad_input_names_rows(run_cli, tmp_path):

@@ -14,9 +14,12 @@ Either way: parse the options, compute the result, write its folder
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
+
+if TYPE_CHECKING:
+    from pairnet.analyses.citypanel import WildWeights
 
 
 def command(
@@ -43,6 +46,13 @@ def command(
     base_year: Annotated[int | None, typer.Option(
         "--base-year", help="With --raw: deflate to this year's prices (default: the price "
                             "index is already base = 100).")] = None,
+    wild_draws: Annotated[int, typer.Option(
+        "--wild-draws", help="Wild cluster bootstrap draws for models with fewer than 50 "
+                             "clusters (0 = off; Rademacher weights are enumerated when "
+                             "2^G <= draws).")] = 9999,
+    wild_weights: Annotated[str, typer.Option(
+        "--wild-weights", help="Wild bootstrap weights: rademacher or webb.")] = "rademacher",
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the wild bootstrap.")] = 0,
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out/citypanel"),
 ) -> None:
     """City-panel models: pooled, RE, FE, F and Hausman tests, mechanisms."""
@@ -52,11 +62,15 @@ def command(
     from pairnet.core.outputs import check_out_dir, write_result
     from pairnet.core.tables import read_table
 
+    # checked before the data is read (check_literal names the parameter, the CLI its flag)
+    wild = CityPanelOptions(wild_draws=wild_draws, seed=seed,
+                            wild_weights=cast("WildWeights", wild_weights))
     df = read_table(data, string_cols=[entity], what="city-year table")
     if raw:
         check_out_dir(out)  # before any estimation
         res = yrd_study(df, base_year=base_year, twoways=twoways, centre=centre, entity=entity,
-                        time=time, file=str(data))
+                        time=time, file=str(data), wild_draws=wild.wild_draws,
+                        wild_weights=wild.wild_weights, seed=wild.seed)
     else:
         if not y or not x:
             raise InputError("--y and --x are required (or --raw for raw statistics)",
@@ -70,7 +84,9 @@ def command(
             pairs.append((a.strip(), b.strip()))
         check_out_dir(out)  # before any estimation
         options = CityPanelOptions(cluster=cluster, twoways=twoways, lag=lag, interact=pairs,
-                                   centre=centre, split=parse_list(split))
+                                   centre=centre, split=parse_list(split),
+                                   wild_draws=wild.wild_draws, wild_weights=wild.wild_weights,
+                                   seed=wild.seed)
         res = citypanel_suite(df, entity=entity, time=time, y=y, x=parse_list(x),
                               options=options, file=str(data))
     write_result(res, out)
