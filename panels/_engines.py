@@ -158,7 +158,7 @@ def spark_session(master: str | None = None) -> Any:
         builder = (builder.config("spark.driver.bindAddress", "127.0.0.1")
                    .config("spark.driver.host", "127.0.0.1"))
     try:
-        spark = (builder
+        builder = (builder
                  .config("spark.ui.enabled", "false")
                  .config("spark.sql.ansi.enabled", "false")
                  .config("spark.sql.session.timeZone", "UTC")
@@ -169,7 +169,7 @@ def spark_session(master: str | None = None) -> Any:
                  .config("spark.driver.extraJavaOptions", "-Dfile.encoding=UTF-8"))
         with _jvm_stderr_silenced(), warnings.catch_warnings():
             warnings.filterwarnings("ignore", category=FutureWarning, module="pyspark")
-            spark = spark.getOrCreate()
+            spark = builder.getOrCreate()
     except Exception as exc:  # JVM failed to start, master unreachable
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise InputError(f"cannot start Spark on {master}: {first}", file="`spark_master`",

@@ -532,7 +532,8 @@ def _spark_csv(eng: SparkRunner, csv_file: Path, sep: str) -> list[tuple[str, st
 
 def _spark_pandas(eng: SparkRunner, df: pd.DataFrame) -> list[tuple[str, str]]:
     """A pandas table (Excel, Stata) as the Spark view ``src_raw``, typed as DuckDB sees it."""
-    fields, cols = [], []
+    fields: list[str] = []
+    cols: list[list[Any]] = []
     for c in df.columns:
         s = df[c]
         if pd.api.types.is_bool_dtype(s):
