@@ -486,3 +486,59 @@ def test_typed_columns_read_as_text(tmp_path):
     assert rows[0][:3] == ("440100", "440100", "440300") and rows[0][3].startswith("2005-03-01")
     assert rows[1][0] is None and rows[1][2] is None and rows[1][3] is None
     assert rows[2][0] == "3.5" and rows[3][0] == "-2"
+
+
+# ------------------------------------------------------------------------------------------
+# the engine option: hostile values, a missing extra or Java (no Spark session needed)
+# ------------------------------------------------------------------------------------------
+
+
+def _one_line(r):
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()
+             and not ln.startswith("pairnet: note:")]
+    assert r.code == 2 and len(lines) == 1, r.stderr
+    return lines[0]
+
+
+def test_cli_engine_must_be_duckdb_or_spark(run_cli, tmp_path, small_csv):
+    line = _one_line(run_cli("ingest", small_csv, "--origins", "广州", "--destinations", "梅州",
+                             "--engine", "flink", "--out", tmp_path / "p.csv",
+                             "--audit", tmp_path / "a.csv"))
+    assert "--engine" in line and "duckdb" in line and "spark" in line
+
+
+def test_cli_spark_without_java_exit_2(run_cli, tmp_path, small_csv, monkeypatch):
+    pytest.importorskip("pyspark")
+    from pairnet.panels import _engines
+
+    monkeypatch.setattr(_engines.shutil, "which", lambda name: None)
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    line = _one_line(run_cli("ingest", small_csv, "--origins", "广州", "--destinations", "梅州",
+                             "--engine", "spark", "--out", tmp_path / "p.csv",
+                             "--audit", tmp_path / "a.csv"))
+    assert "Java" in line and "default-jre-headless" in line and "pairnet[spark]" in line
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_cli_spark_without_pyspark_exit_2(run_cli, tmp_path, small_csv, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)  # import fails as if not installed
+    line = _one_line(run_cli("ingest", small_csv, "--origins", "广州", "--destinations", "梅州",
+                             "--engine", "spark", "--out", tmp_path / "p.csv",
+                             "--audit", tmp_path / "a.csv"))
+    assert "pyspark" in line and "pip install 'pairnet[spark]'" in line
+
+
+def test_study_ingest_engine_key():
+    from pairnet.core.options import from_table
+    from pairnet.study import IngestSection
+
+    assert IngestSection().engine == "duckdb" and IngestSection().spark_master is None
+    sec = from_table(IngestSection, {"engine": "spark", "spark_master": "local[4]"},
+                     where="s.toml [study.ingest]")
+    assert sec.engine == "spark" and sec.spark_master == "local[4]"
+    with pytest.raises(InputError, match="engine"):
+        from_table(IngestSection, {"engine": "flink"}, where="s.toml [study.ingest]")
+    with pytest.raises(InputError, match="engine"):
+        ingest_registry("x.csv", origins="广州", destinations="梅州", engine="flink")

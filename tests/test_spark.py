@@ -79,11 +79,3 @@ def test_typed_parquet_same_result_as_duckdb(spark, tmp_path):
     p = tmp_path / "typed.parquet"
     df.to_parquet(p, index=False)
     _same(ingest_registry(p, **KW), ingest_registry(p, engine="spark", **KW))
-
-
-def test_spark_master_and_study_key():
-    from pairnet.study import IngestSection
-
-    assert IngestSection().engine == "duckdb"
-    with pytest.raises(Exception, match="engine"):
-        ingest_registry("x.csv", engine="flink", **KW)  # type: ignore[arg-type]
