@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/cs.py [--sizes 100000,400000,2000000] [--repeat 5]
 
 The peers are not project dependencies: they live in their own environment,
-``benchmarks/.venv-peers`` (created here on first use: ``python -m venv`` and ``pip install
+``.venv-peers`` at the repository root (created here on first use: ``python -m venv`` and ``pip install
 diff-diff==3.13.0 csdid==0.4.3 pyarrow``). Each tool runs in its own process on the same seeded panel
 (written to ``benchmarks/_data/``): a balanced panel of 10 years, cohorts 2004/2006/2008/2010
 and 40 % never treated, one row per unit-year; never-treated comparison, doubly robust,
@@ -25,7 +25,7 @@ import warnings
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-PEERS = HERE / ".venv-peers"
+PEERS = HERE.parent / ".venv-peers"  # outside benchmarks/: its packages are not ours to lint
 DATA = HERE / "_data"
 PEER_PACKAGES = ("diff-diff==3.13.0", "csdid==0.4.3", "pyarrow")
 
@@ -49,7 +49,7 @@ def make_panel(n_rows: int, seed: int = 0, periods: int = 10):
 
 
 def ensure_peers() -> Path:
-    """The peers' interpreter, creating ``benchmarks/.venv-peers`` when it is missing."""
+    """The peers' interpreter, creating ``.venv-peers`` when it is missing."""
     python = PEERS / "bin" / "python"
     if not python.exists():
         print(f"creating {PEERS} with {', '.join(PEER_PACKAGES)} ...", flush=True)
