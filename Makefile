@@ -5,12 +5,12 @@ BIN := $(VENV)/bin
 ASSETS := maps/assets
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test setup assets chromium fonts lint bench clean
+.PHONY: demo test setup assets chromium fonts spark lint bench clean
 
 demo: setup fonts
 	$(BIN)/pairnet demo --out out/demo
 
-test: setup chromium fonts lint
+test: setup chromium fonts spark lint
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 setup: $(STAMP) assets
@@ -48,6 +48,16 @@ fonts: setup
 		else echo "no CJK font: Chinese labels in figures will show as boxes (install fonts-noto-cjk)"; fi; \
 	fi
 	@$(BIN)/python -c "from pairnet.cli import configure_matplotlib as c; f = c(); print('CJK font for figures:', f or 'none')"
+
+# The Spark engine of `pairnet ingest` is an optional extra (pyspark) and needs Java; the
+# Spark tests (tests/test_spark.py) run when both are there. As root on Debian we install Java.
+spark: setup
+	@$(BIN)/python -c "import pyspark" 2>/dev/null || $(BIN)/python -m pip install --quiet -e '.[test,spark]'
+	@if ! command -v java >/dev/null 2>&1; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; \
+		else echo "java not found: the Spark tests will be skipped; install Debian's default-jre-headless"; fi; \
+	fi
 
 lint: setup
 	$(BIN)/ruff check .

@@ -6,6 +6,11 @@ covariate matrix ``x`` whose first column is the intercept, all restricted to th
 ATT(g,t) comparison, and returns ``(att, influence_function)`` with the influence function on
 the same units (scaled as DRDID scales it: ``mean(if**2) / n`` is the variance).
 
+``x=None`` means the intercept alone (no covariates, the common case): the same formulas with
+the n x 1 matrix algebra done on scalars (the logit of an intercept is the sample share, the
+outcome regression is the comparison mean), a few passes over the units instead of BLAS calls
+on n x 1 matrices. ``tests/test_cs.py`` checks both paths agree to 1e-12.
+
 The formulas follow ``DRDID::drdid_panel``, ``DRDID::reg_did_panel`` and
 ``DRDID::std_ipw_did_panel`` line by line (unit sampling weights equal to one).
 """
@@ -83,8 +88,44 @@ def _ols_control(dy: np.ndarray, d: np.ndarray, x: np.ndarray
     return fitted, alr
 
 
-def drdid_panel(dy: np.ndarray, d: np.ndarray, x: np.ndarray) -> tuple[float, np.ndarray]:
+def _share(d: np.ndarray) -> tuple[float, float, float]:
+    """``n``, the treated share (intercept-only propensity score) and the comparison share."""
+    n = len(d)
+    p = float(d.sum()) / n
+    if not 0.0 < p < 1.0:
+        raise EstimationError("propensity score: the treated share is 0 or 1")
+    return n, p, 1.0 - p
+
+
+def _ols_control_intercept(dy: np.ndarray, d: np.ndarray, q: float
+                           ) -> tuple[float, np.ndarray]:
+    """:func:`_ols_control` with ``x`` = intercept: comparison mean and its linear representation."""
+    wols = 1.0 - d
+    coef = float((wols * dy).sum() / wols.sum())
+    return coef, wols * (dy - coef) / q
+
+
+def drdid_panel(dy: np.ndarray, d: np.ndarray, x: np.ndarray | None
+                ) -> tuple[float, np.ndarray]:
     """Locally efficient doubly robust DID (``DRDID::drdid_panel``)."""
+    if x is None:
+        n, p, q = _share(d)
+        p_s = min(p, 1.0 - 1e-16)
+        m0, alr_ols = _ols_control_intercept(dy, d, q)
+        w_cont = (p_s / (1.0 - p_s)) * (1.0 - d)
+        resid = dy - m0
+        dr_treat = d * resid
+        dr_cont = w_cont * resid
+        eta_treat = dr_treat.sum() / d.sum()
+        mw = w_cont.mean()
+        eta_cont = dr_cont.mean() / mw
+        att = eta_treat - eta_cont
+        alr_ps = (d - p_s) / (p * q)   # (d - p_s) * n * hinv, hinv = 1 / (n p (1 - p))
+        inf_treat = (d * (resid - eta_treat) - alr_ols * p) / p
+        inf_cont_1 = w_cont * (resid - eta_cont)
+        m2 = inf_cont_1.mean()
+        inf_control = (inf_cont_1 + alr_ps * m2 - alr_ols * mw) / mw
+        return float(att), inf_treat - inf_control
     n = len(d)
     ps, hinv = logit_fit(d, x)
     ps = np.minimum(ps, 1.0 - 1e-16)
@@ -108,8 +149,19 @@ def drdid_panel(dy: np.ndarray, d: np.ndarray, x: np.ndarray) -> tuple[float, np
     return float(att), inf_treat - inf_control
 
 
-def reg_did_panel(dy: np.ndarray, d: np.ndarray, x: np.ndarray) -> tuple[float, np.ndarray]:
+def reg_did_panel(dy: np.ndarray, d: np.ndarray, x: np.ndarray | None
+                  ) -> tuple[float, np.ndarray]:
     """Outcome-regression DID (``DRDID::reg_did_panel``)."""
+    if x is None:
+        n, p, q = _share(d)
+        m0, alr_ols = _ols_control_intercept(dy, d, q)
+        n_t = d.sum()
+        eta_treat = (d * dy).sum() / n_t
+        eta_cont = m0  # mean of the fitted comparison outcome over the treated
+        att = eta_treat - eta_cont
+        inf_treat = d * (dy - eta_treat) / p
+        inf_control = alr_ols  # (w_cont * (m0 - eta_cont) + alr_ols * p) / p, first term 0
+        return float(att), inf_treat - inf_control
     out_delta, alr_ols = _ols_control(dy, d, x)
     w_treat = d
     w_cont = d
@@ -125,8 +177,24 @@ def reg_did_panel(dy: np.ndarray, d: np.ndarray, x: np.ndarray) -> tuple[float, 
     return float(att), inf_treat - inf_control
 
 
-def std_ipw_did_panel(dy: np.ndarray, d: np.ndarray, x: np.ndarray) -> tuple[float, np.ndarray]:
+def std_ipw_did_panel(dy: np.ndarray, d: np.ndarray, x: np.ndarray | None
+                      ) -> tuple[float, np.ndarray]:
     """Standardised (Hajek) inverse-probability-weighted DID (``DRDID::std_ipw_did_panel``)."""
+    if x is None:
+        n, p, q = _share(d)
+        p_s = min(p, 1.0 - 1e-16)
+        w_cont = (p_s / (1.0 - p_s)) * (1.0 - d)
+        eta_treat = (d * dy).sum() / d.sum()
+        mw = w_cont.mean()
+        att_cont = w_cont * dy
+        eta_cont = att_cont.mean() / mw
+        att = eta_treat - eta_cont
+        alr_ps = (d - p_s) / (p * q)
+        inf_treat = d * (dy - eta_treat) / p
+        inf_cont_1 = w_cont * (dy - eta_cont)
+        m2 = inf_cont_1.mean()
+        inf_control = (inf_cont_1 + alr_ps * m2) / mw
+        return float(att), inf_treat - inf_control
     n = len(d)
     ps, hinv = logit_fit(d, x)
     ps = np.minimum(ps, 1.0 - 1e-16)

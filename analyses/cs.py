@@ -16,7 +16,13 @@ details of R are kept on purpose because they define the reference numbers:
 * the multiplier bootstrap uses Rademacher weights (``BMisc::multiplier_bootstrap``) and the
   robust scale ``(q75 - q25) / (qnorm(.75) - qnorm(.25))`` of the draws (R quantile type 1).
 
-Everything is vectorised over units: one loop over the (g,t) cells, numpy inside.
+Everything is vectorised over units: one loop over the (g,t) cells, numpy inside. What keeps
+it linear in the rows (``benchmarks/cs.py``): units and periods are coded by hashing and sorting
+only the distinct values; one comparison's units are found once per comparison group, not per
+cell; the n x k influence functions are written in place, column by column; without covariates
+the estimators run on scalars (:mod:`._drdid`); the aggregations add a few columns instead of
+gathering n x k blocks, and R's group-share term ``wif`` is applied in O(n) without its n x k
+matrix (:func:`_wif_times`).
 """
 
 from __future__ import annotations
@@ -24,11 +30,13 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from functools import lru_cache
+from typing import Any, Literal, NoReturn
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+from threadpoolctl import ThreadpoolController
 
 from pairnet.analyses._drdid import ESTIMATORS
 from pairnet.core.errors import EstimationError, InputError
@@ -412,42 +420,27 @@ def _prepare(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str
     if ids.isna().any():
         raise InputError("missing unit identifier", file=what, column=idname,
                          rows=np.flatnonzero(ids.isna().to_numpy()).tolist())
-    uid, unit = np.unique(ids.astype(str).to_numpy(), return_inverse=True)
-    tlist, period = np.unique(t, return_inverse=True)
+    uid, unit = _codes_sorted(ids, as_text=True)
+    tlist, period = _codes_sorted(pd.Series(t), as_text=False)
     n, T = len(uid), len(tlist)
     if T < 2:
         raise EstimationError(f"the panel has {T} period(s); ATT(g,t) needs at least two")
-    # duplicates (unit, period)
     key = unit * T + period
-    order = np.argsort(key, kind="stable")
-    dup = np.zeros(len(key), bool)
-    dup[order[1:]] = key[order[1:]] == key[order[:-1]]
-    if dup.any():
-        rows = np.flatnonzero(np.isin(key, key[dup]))
-        raise InputError("a unit has more than one row for the same period", file=what,
-                         column=tname, rows=rows.tolist(),
-                         fix=f"keep one row per ({idname}, {tname})")
-    # cohort constant within unit
-    gmin = np.full(n, np.inf)
-    gmax = np.full(n, -np.inf)
-    np.minimum.at(gmin, unit, g)
-    np.maximum.at(gmax, unit, g)
+    # Fast path: one row per (unit, period) and every cell filled is one bincount; anything
+    # else goes through the checks below, which name the offending rows.
+    clean = len(key) == n * T and bool(np.all(np.bincount(key, minlength=n * T) == 1))
+    if not clean:
+        _check_cells(key, unit, period, g, n, T, tlist, idname, tname, gname, what)
+    G = np.empty((n, T))
+    G[unit, period] = g
+    gmin, gmax = G.min(axis=1), G.max(axis=1)
     varying = gmin != gmax
     if varying.any():
         rows = np.flatnonzero(varying[unit])
         raise InputError("the cohort (first treated period) differs between rows of the same "
                          "unit", file=what, column=gname, rows=rows.tolist(),
                          fix="give each unit a single first treated period (0 = never)")
-    # balanced
-    count = np.bincount(unit, minlength=n)
-    if np.any(count != T):
-        short = np.flatnonzero(count != T)
-        rows = np.flatnonzero(np.isin(unit, short))
-        raise InputError(f"unbalanced panel: {len(short)} unit(s) are not observed in all "
-                         f"{T} periods ({int(tlist[0])}-{int(tlist[-1])})", file=what,
-                         column=idname, rows=rows.tolist(),
-                         fix="balance the panel (drop those units or fill the missing years)")
-    Y = np.empty((n, T))
+    Y = np.empty((n, T), order="F")  # columns (periods) contiguous: the cells read them
     Y[unit, period] = y
     X = None
     if covariates:
@@ -468,6 +461,90 @@ def _prepare(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str
                              fix="cluster on a variable constant within each unit")
         clusters = cmin
     return _Panel(ids=uid, tlist=tlist, y=Y, x=X, cohort=gmin, clusters=clusters)
+
+
+@lru_cache(maxsize=1)
+def _blas_controller() -> ThreadpoolController:
+    """One inspection of the loaded BLAS libraries per process (it walks the shared objects)."""
+    return ThreadpoolController()
+
+
+def _codes_sorted(values: pd.Series, *, as_text: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted distinct values and each row's position among them (``np.unique`` semantics).
+
+    Hashes first (``pd.factorize``) and sorts only the distinct values; ``as_text`` compares
+    them as strings (as ``np.unique(values.astype(str))`` does, so 1 and "1" are one unit).
+    """
+    if not as_text:
+        v = values.to_numpy(float)
+        lo, hi = v.min(), v.max()
+        if hi - lo < 1e6 and np.all(v == np.round(v)):  # whole periods: count, don't hash
+            off = (v - lo).astype(np.intp)
+            present = np.bincount(off) > 0
+            rank = np.cumsum(present) - 1
+            return np.flatnonzero(present) + lo, rank[off]
+    codes, uniq = pd.factorize(values, sort=False)
+    if not as_text:
+        u = np.asarray(uniq)
+        order = np.argsort(u, kind="stable")
+        rank = np.empty(len(u), np.intp)
+        rank[order] = np.arange(len(u))
+        return u[order], rank[codes]
+    text_order = _text_order_of_ints(np.asarray(uniq)) if uniq.dtype.kind in "iu" else None
+    if text_order is None:
+        u = np.asarray(uniq.astype(str), dtype=str)
+        sorted_u, inv = np.unique(u, return_inverse=True)
+        return sorted_u, inv[codes]
+    rank = np.empty(len(text_order), np.intp)
+    rank[text_order] = np.arange(len(text_order))
+    return np.asarray(uniq)[text_order].astype(str), rank[codes]
+
+
+def _text_order_of_ints(u: np.ndarray) -> np.ndarray | None:
+    """The order that sorting ``u.astype(str)`` gives, for distinct non-negative integers.
+
+    Decimal strings compare as the digits padded to a common width, shorter first on a tie
+    ("1" < "10" < "2"); ``None`` (sort the strings) for negatives or 19-digit values.
+    """
+    u = u.astype(np.int64)
+    if len(u) == 0 or u.min() < 0 or u.max() >= 10 ** 18:
+        return None
+    width = np.ones(len(u), np.int64)
+    for k in range(1, 18):
+        width += u >= 10 ** k
+    pad = np.int64(10) ** (width.max() - width)
+    return np.lexsort((width, u * pad))
+
+
+def _check_cells(key: np.ndarray, unit: np.ndarray, period: np.ndarray, g: np.ndarray, n: int,
+                 T: int, tlist: np.ndarray, idname: str, tname: str, gname: str, what: str
+                 ) -> NoReturn:
+    """Raise the first fault of a panel that is not one row per unit and period."""
+    order = np.argsort(key, kind="stable")
+    dup = np.zeros(len(key), bool)
+    dup[order[1:]] = key[order[1:]] == key[order[:-1]]
+    if dup.any():
+        rows = np.flatnonzero(np.isin(key, key[dup]))
+        raise InputError("a unit has more than one row for the same period", file=what,
+                         column=tname, rows=rows.tolist(),
+                         fix=f"keep one row per ({idname}, {tname})")
+    gmin = np.full(n, np.inf)
+    gmax = np.full(n, -np.inf)
+    np.minimum.at(gmin, unit, g)
+    np.maximum.at(gmax, unit, g)
+    varying = gmin != gmax
+    if varying.any():
+        rows = np.flatnonzero(varying[unit])
+        raise InputError("the cohort (first treated period) differs between rows of the same "
+                         "unit", file=what, column=gname, rows=rows.tolist(),
+                         fix="give each unit a single first treated period (0 = never)")
+    count = np.bincount(unit, minlength=n)
+    short = np.flatnonzero(count != T)
+    rows = np.flatnonzero(np.isin(unit, short))
+    raise InputError(f"unbalanced panel: {len(short)} unit(s) are not observed in all "
+                     f"{T} periods ({int(tlist[0])}-{int(tlist[-1])})", file=what,
+                     column=idname, rows=rows.tolist(),
+                     fix="balance the panel (drop those units or fill the missing years)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -528,7 +605,7 @@ def _analytic_se(inf: np.ndarray) -> np.ndarray:
     one = inf.ndim == 1
     inf2 = inf[:, None] if one else inf
     n = inf2.shape[0]
-    se = np.sqrt((inf2 ** 2).mean(axis=0) / n)
+    se = np.sqrt(np.einsum("ij,ij->j", inf2, inf2) / n / n)
     se[se <= _TINY] = np.nan
     return se[0] if one else se
 
@@ -672,55 +749,57 @@ def att_gt(
                               "nothing to estimate")
     n, T = Y.shape
     estimator = ESTIMATORS[est_method]
-    ones = np.ones((n, 1))
+    Y = np.asfortranarray(Y)
 
     tfac = 0 if base_period == "universal" else 1
-    cells_g, cells_t, atts, infs = [], [], [], []
+    k = len(glist) * (T - tfac)
+    groups, times, att = np.empty(k), np.empty(k), np.empty(k)
+    # n x k, one column per cell written in place (column-major: each column is contiguous)
+    inffunc = np.zeros((n, k), order="F")
+    col = -1
     for g in glist:
         treated = cohort == g
         pre_idx = np.flatnonzero(tlist + anticipation < g)
         if len(pre_idx) == 0:
             raise EstimationError(f"cohort {int(g)} has no pre-treatment period")
         last_pre = int(pre_idx[-1])
+        # the units of a comparison (treated cohort + its comparison group) and their
+        # treatment indicator, shared by every cell with the same comparison group
+        supports: dict[float, tuple[np.ndarray, np.ndarray] | None] = {}
         for j in range(T - tfac):
             ti = j + tfac
+            col += 1
             base = last_pre if (base_period == "universal" or g <= tlist[ti]) else j
-            cells_g.append(g)
-            cells_t.append(tlist[ti])
+            groups[col], times[col] = g, tlist[ti]
             if base == ti:  # universal base period: normalised to zero
-                atts.append(0.0)
-                infs.append(np.zeros(n))
+                att[col] = 0.0
                 continue
-            if control_group == "never":
+            later = -np.inf if control_group == "never" else float(tlist[max(ti, base)])
+            if later not in supports:
                 control = cohort == 0
-            else:
-                later = tlist[max(ti, base)]
-                control = (cohort == 0) | ((cohort > later + anticipation) & ~treated)
-            use = treated | control
-            n1 = int(use.sum())
-            if not control.any():
-                atts.append(np.nan)
-                infs.append(np.full(n, np.nan))
+                if control_group != "never":
+                    control = control | ((cohort > later + anticipation) & ~treated)
+                if not control.any():
+                    supports[later] = None
+                else:
+                    idx = np.flatnonzero(treated | control)
+                    supports[later] = (idx, treated[idx].astype(float))
+            sup = supports[later]
+            if sup is None:
+                att[col] = np.nan
+                inffunc[:, col] = np.nan
                 continue
-            dy = Y[use, ti] - Y[use, base]
-            d = treated[use].astype(float)
-            if X is None:
-                xm = ones[use]
-            else:
-                xm = np.column_stack([ones[use], X[use, min(ti, base), :]])
+            idx, d = sup
+            n1 = len(idx)
+            dy = Y[idx, ti] - Y[idx, base]
+            xm = None if X is None else np.column_stack([np.ones(n1), X[idx, min(ti, base), :]])
             try:
                 att_c, inf1 = estimator(dy, d, xm)
             except EstimationError as exc:
                 raise EstimationError(f"ATT(g={int(g)}, t={int(tlist[ti])}): {exc}") from exc
-            inf = np.zeros(n)
-            inf[use] = (n / n1) * inf1
-            atts.append(att_c)
-            infs.append(inf)
+            att[col] = att_c
+            inffunc[idx, col] = (n / n1) * inf1
 
-    groups = np.asarray(cells_g, float)
-    times = np.asarray(cells_t, float)
-    att = np.asarray(atts, float)
-    inffunc = np.column_stack(infs)
     rng = np.random.default_rng(seed)
     se = _analytic_se(inffunc)
     zero = np.isnan(se)
@@ -736,7 +815,10 @@ def att_gt(
     W, Wp = np.nan, np.nan
     pre = (groups > times) & ~zero & np.isfinite(att)
     if pre.any():
-        V = inffunc[:, pre].T @ inffunc[:, pre] / n
+        ip = inffunc[:, pre]
+        # a tall, thin product: BLAS threads only contend here (10x slower on a busy machine)
+        with _blas_controller().limit(limits=1, user_api="blas"):
+            V = ip.T @ ip / n
         if 1.0 / np.linalg.cond(V, 1) > np.finfo(float).eps:
             a = att[pre]
             W = float(n * a @ np.linalg.solve(V, a))
@@ -756,26 +838,48 @@ def att_gt(
 # --------------------------------------------------------------------------------------------
 
 
-def _wif(keepers: np.ndarray, pg: np.ndarray, cohort: np.ndarray, group: np.ndarray
-         ) -> np.ndarray:
-    """Influence-function term from estimating the group shares (R ``did:::wif``).
+@dataclass(frozen=True)
+class _Shares:
+    """Cohort shares and codes for R's group-share term ``wif`` (see :func:`_wif_times`)."""
 
-    ``keepers`` index ``pg`` and ``group`` (R passes ``group[k]`` and ``pg[k]`` for the same
-    ``k``); returns n x len(keepers).
+    pg: np.ndarray      # share of each cell's cohort (k,)
+    gcode: np.ndarray   # position of each cell's cohort in glist (k,)
+    ucode: np.ndarray   # position of each unit's cohort in glist, len(glist) if none (n,)
+    size: int           # len(glist) + 1
+
+
+def _wif_times(keepers: np.ndarray, sh: _Shares, a: np.ndarray,
+               pg: np.ndarray | None = None) -> np.ndarray:
+    """R ``did:::wif(keepers, pg, ...)`` times ``a``: the group-share term, in O(n).
+
+    R builds the n x len(keepers) matrix ``(1[c_i = g_j] - p_j) / s - rowsum_i p_j / s^2``
+    (``s = sum p_j``, ``rowsum_i = #{j: g_j = c_i} - s``). Its product with ``a`` simplifies to
+    ``(A(c_i) - C(c_i) (p.a) / s) / s`` with ``A``, ``C`` the sum of ``a`` and the count of
+    keepers per cohort, so the matrix is never formed. ``pg`` overrides the shares of the
+    keepers (R's group aggregation passes ``pgg`` with ``group[1:nG]``).
     """
-    pk = pg[keepers]
+    pk = sh.pg[keepers] if pg is None else pg[keepers]
     s = pk.sum()
-    dev = (cohort[:, None] == group[keepers][None, :]).astype(float) - pk[None, :]
-    if1 = dev / s
-    if2 = dev.sum(axis=1)[:, None] * (pk / s ** 2)[None, :]
-    return if1 - if2
+    pa = float(pk @ a)
+    code = sh.gcode[keepers]
+    a_sum = np.bincount(code, weights=a, minlength=sh.size)
+    count = np.bincount(code, minlength=sh.size)
+    v = (a_sum - count * (pa / s)) / s
+    v[-1] = 0.0  # units in no kept cohort (never treated)
+    return v[sh.ucode]
 
 
 def _agg_inf(att: np.ndarray, inf: np.ndarray, which: np.ndarray, w: np.ndarray,
-             wif: np.ndarray | None) -> np.ndarray:
-    out = inf[:, which] @ w
-    if wif is not None:
-        out = out + wif @ att[which]
+             sh: _Shares | None) -> np.ndarray:
+    """Influence function of ``w @ att[which]``, plus R's group-share term when ``sh`` is given.
+
+    A sum of a few columns (each cell enters few aggregates): no n x k gather, no BLAS call.
+    """
+    out = np.zeros(inf.shape[0]) if len(which) == 0 else inf[:, which[0]] * w[0]
+    for j, wj in zip(which[1:], w[1:], strict=True):
+        out += inf[:, j] * wj
+    if sh is not None:
+        out += _wif_times(which, sh, att[which])
     return out
 
 
@@ -842,8 +946,12 @@ def aggte(
         group, t, att, inffunc = group[ok], t[ok], att[ok], inffunc[:, ok]
     glist = np.unique(group)
     cohort = res.unit_cohort
-    pgg = np.array([(cohort == g).mean() for g in glist])
-    pg = pgg[np.searchsorted(glist, group)]
+    pgg = np.array([np.count_nonzero(cohort == g) / len(cohort) for g in glist])
+    gcode = np.searchsorted(glist, group)
+    pg = pgg[gcode]
+    upos = np.minimum(np.searchsorted(glist, cohort), len(glist) - 1)
+    ucode = np.where(glist[upos] == cohort, upos, len(glist))
+    sh = _Shares(pg=pg, gcode=gcode, ucode=ucode, size=len(glist) + 1)
     empty = np.empty(0)
 
     def band(inf_e: np.ndarray) -> tuple[np.ndarray, float]:
@@ -856,7 +964,7 @@ def aggte(
         keep = np.flatnonzero((group <= t) & (t <= group + max_e))
         w = pg[keep] / pg[keep].sum()
         a = float(att[keep] @ w)
-        inf = _agg_inf(att, inffunc, keep, w, _wif(keep, pg, cohort, group))
+        inf = _agg_inf(att, inffunc, keep, w, sh)
         return AggteResult("simple", a, se_of(inf), empty, empty, empty, z, inf,
                            np.empty((res.n, 0)), alp=alp, bstrap=bstrap, max_e=max_e)
 
@@ -878,8 +986,8 @@ def aggte(
         # R: wif(keepers = 1:length(glist), pg = pgg, G = G, group = group) -- note `group`
         # is the ATT(g,t) cell vector, so its first nG entries are used.
         kk = np.arange(len(glist))
-        wif = _wif(kk, pgg, cohort, group)
-        inf = inf_g @ (pgg / pgg.sum()) + wif @ att_g
+        inf = _agg_inf(att_g, inf_g, kk, pgg / pgg.sum(), None) + _wif_times(
+            kk, sh, att_g, pg=pgg)
         return AggteResult("group", a, se_of(inf), glist, att_g, se_g, crit, inf, inf_g,
                            alp=alp, bstrap=bstrap, max_e=max_e)
 
@@ -901,7 +1009,7 @@ def aggte(
             which = np.flatnonzero((e_all == e) & include)
             w = pg[which] / pg[which].sum()
             atts_e.append(float(att[which] @ w))
-            infs_e.append(_agg_inf(att, inffunc, which, w, _wif(which, pg, cohort, group)))
+            infs_e.append(_agg_inf(att, inffunc, which, w, sh))
         att_e = np.asarray(atts_e)
         inf_e = np.column_stack(infs_e)
         se_e, crit = band(inf_e)
@@ -936,7 +1044,7 @@ def aggte(
         w = pg[which] / pg[which].sum()
         kept.append(t1)
         atts_t.append(float(att[which] @ w))
-        infs_t.append(_agg_inf(att, inffunc, which, w, _wif(which, pg, cohort, group)))
+        infs_t.append(_agg_inf(att, inffunc, which, w, sh))
     att_t = np.asarray(atts_t)
     inf_t = np.column_stack(infs_t)
     se_t, crit = band(inf_t)

@@ -264,7 +264,8 @@ def _step_data(ctx: StepContext) -> Section:
         res = ingest_registry(inputs["registry"], origins=ing.origins or nodes,
                               destinations=ing.destinations or nodes, years=st.years,
                               industry=ing.industry, kind=ing.kind,
-                              columns=st.columns.get("registry"))
+                              columns=st.columns.get("registry"), engine=ing.engine,
+                              spark_master=ing.spark_master)
         art.ingest, art.flows = res, res.panel
         if ing.table5:
             from pairnet.panels.pairs import TABLE5_OUTCOMES, ingest_outcomes

@@ -48,7 +48,7 @@ from pairnet.core.i18n import Lang, Text
 from pairnet.core.options import bounds, check_literal, from_table, parse_years
 from pairnet.maps.geometry import Basemap
 from pairnet.panels.pairs import CONTROLS
-from pairnet.panels.registry import Industry
+from pairnet.panels.registry import Engine, Industry
 from pairnet.panels.registry import Kind as RecordKind
 
 __all__ = [
@@ -98,6 +98,10 @@ class IngestSection:
     kind: RecordKind = "shareholding"
     #: also ingest all-industry and branch counts for Table 5
     table5: bool = True
+    #: where the rules run: duckdb (embedded) or spark (the `spark` extra and Java)
+    engine: Engine = "duckdb"
+    #: Spark master URL (engine spark); None = $SPARK_MASTER or local[2]
+    spark_master: str | None = None
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,8 @@ from pairnet.core.errors import InputError
 from pairnet.core.options import check_literal
 from pairnet.core.tables import numeric_column, read_table, require_columns
 
+from .dates import parse_dates  # the one date rule, shared with the registry ingest
+
 __all__ = [
     "LAND_COLUMNS",
     "GBT21010_CLASSES",
@@ -168,46 +170,6 @@ def classify_land_use(values: pd.Series) -> pd.Series:
     uniq = norm.dropna().unique()
     m = {v: _classify_one(v) for v in uniq}
     return norm.map(m).astype("string")
-
-
-def parse_dates(values: pd.Series) -> pd.Series:
-    """Parse transaction dates robustly; unparseable → ``NaT``.
-
-    Accepts datetimes (Excel/Parquet), ISO ``2015-03-04`` (with or without a time),
-    ``2015/3/4``, ``2015.3.4``, ``2015年3月4日``, ``20150304`` (text or number), and Unix
-    timestamps in seconds or milliseconds (10 or 13 digits). Impossible dates (2015-02-30) and
-    anything else are ``NaT``.
-    """
-    if pd.api.types.is_datetime64_any_dtype(values):
-        out = pd.to_datetime(values, errors="coerce")
-        return out.dt.tz_localize(None) if out.dt.tz is not None else out
-    s = values.astype("string").str.strip()
-    # numbers read back as floats: "20150304.0" → "20150304"
-    s = s.str.replace(r"^(\d+)\.0+$", r"\1", regex=True)
-    t = (s.str.replace("年", "-", regex=False).str.replace("月", "-", regex=False)
-         .str.replace("日", "", regex=False).str.replace(r"[/.]", "-", regex=True))
-    parts = t.str.extract(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:$|[T\s]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?$)")
-    eight = s.str.extract(r"^(\d{4})(\d{2})(\d{2})$")
-    for i in range(3):
-        parts[i] = parts[i].fillna(eight[i])
-    comp = pd.DataFrame({
-        "year": pd.to_numeric(parts[0], errors="coerce"),
-        "month": pd.to_numeric(parts[1], errors="coerce"),
-        "day": pd.to_numeric(parts[2], errors="coerce"),
-    })
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    ok = comp.notna().all(axis=1)
-    if ok.any():
-        out.loc[ok] = pd.to_datetime(comp.loc[ok].astype("int64"), errors="coerce")
-    digits = s.str.fullmatch(r"\d{10}|\d{13}").fillna(False) & out.isna()
-    if digits.any():
-        num = pd.to_numeric(s[digits], errors="coerce")
-        unit_ms = s[digits].str.len() == 13
-        sec = np.where(unit_ms, num / 1000.0, num)
-        out.loc[digits] = pd.to_datetime(sec, unit="s", errors="coerce")
-    # a plausible range: the land-market site starts in the 2000s
-    out = out.where((out.dt.year >= 1990) & (out.dt.year <= 2100))
-    return out
 
 
 def _digits6(values: pd.Series) -> pd.Series:

@@ -36,6 +36,7 @@ from __future__ import annotations
 import csv
 import re
 import tempfile
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -57,6 +58,9 @@ from pairnet.core.tables import (
     to_jsonable,
 )
 
+from ._engines import DuckRunner, SparkRunner, spark_session
+from ._sql import Dialect, contains, full_match, norm
+from .dates import year_sql
 from .uscc import valid_sql
 
 __all__ = [
@@ -64,6 +68,7 @@ __all__ = [
     "REQUIRED",
     "AUDIT_ORDER",
     "Industry",
+    "Engine",
     "Kind",
     "IngestResult",
     "ingest_registry",
@@ -76,6 +81,7 @@ __all__ = [
 ]
 
 Industry = Literal["manufacturing", "all"]
+Engine = Literal["duckdb", "spark"]
 Kind = Literal["shareholding", "branch"]
 
 CANONICAL = ("investor_name", "investor_type", "investor_city", "investor_uscc",
@@ -396,19 +402,6 @@ class IngestResult(ResultBase):
         return tables
 
 
-def _ex(con, sql: str) -> None:
-    """Run a statement and drain its result (DuckDB 2 keeps results pending until fetched)."""
-    con.execute(sql).fetchall()
-
-
-def _q(name: str) -> str:
-    return '"' + str(name).replace('"', '""') + '"'
-
-
-def _lit(value: str) -> str:
-    return "'" + str(value).replace("'", "''") + "'"
-
-
 def _transcode_to_utf8(path: Path, encoding: str, out_dir: str) -> Path:
     """Stream a GBK/GB18030 file into a UTF-8 copy (1 MiB chunks, bounded memory)."""
     out = Path(out_dir) / (path.stem + ".utf8.csv")
@@ -418,21 +411,23 @@ def _transcode_to_utf8(path: Path, encoding: str, out_dir: str) -> Path:
     return out
 
 
-def _text_expr(col: str, dtype: str) -> str:
+def _text_expr(d: Dialect, col: str, dtype: str) -> str:
     """SQL turning a typed source column into text: ``440100.0`` -> ``'440100'``, NaN -> NULL.
 
     Parquet, Stata and spreadsheets store ids, codes and dates as numbers; the rules compare
     text, so every column is text from the door on (integral floats without their ``.0``).
+    ``dtype`` is the engine's type name (DuckDB ``VARCHAR``/``DOUBLE``, Spark ``string``/
+    ``double``...).
     """
-    c = _q(col)
+    c = d.ident(col)
     t = dtype.upper()
-    if t == "VARCHAR":
+    if t in ("VARCHAR", "STRING"):
         return c
     if t in ("DOUBLE", "FLOAT", "REAL") or t.startswith("DECIMAL"):
-        d = f"cast({c} as double)"
-        return (f"case when isnan({d}) then NULL when {d} = trunc({d}) and abs({d}) < 1e15 "
-                f"then cast(cast({d} as bigint) as varchar) else cast({c} as varchar) end")
-    return f"cast({c} as varchar)"
+        x = f"cast({c} as double)"
+        return (f"case when isnan({x}) then NULL when {x} = floor({x}) and abs({x}) < 1e15 "
+                f"then cast(cast({x} as bigint) as string) else cast({c} as string) end")
+    return f"cast({c} as string)"
 
 
 def _csv_structure(path: Path, sep: str) -> tuple[str, int] | None:
@@ -498,11 +493,36 @@ def _is_empty(path: Path) -> bool:
     return not path.read_bytes().lstrip(b"\xef\xbb\xbf").strip()
 
 
-def _load_source(con, path: Path, tmp: str) -> tuple[list[str], tuple[Path, str] | None]:
-    """Create the DuckDB view ``src`` over the file, every column as text.
+_BOM = b"\xef\xbb\xbf"
 
-    Returns the columns and, for CSV input, ``(the UTF-8 file DuckDB reads, delimiter)`` so that
-    later read errors can be located (see :func:`_csv_error`).
+
+def _csv_file(path: Path, tmp: str, *, spark: bool) -> tuple[Path, str]:
+    """The UTF-8 CSV an engine reads (GBK/GB18030 transcoded; for Spark a BOM removed too)."""
+    ext = file_suffix(path)
+    sep = "\t" if ext == ".tsv" else ","
+    if ext == ".csv.gz":
+        return path, sep
+    enc = detect_encoding(path)
+    if enc != "utf-8-sig" or (spark and path.open("rb").read(3) == _BOM):
+        return _transcode_to_utf8(path, enc, tmp), sep
+    return path, sep
+
+
+def _pandas_source(path: Path, ext: str) -> pd.DataFrame:
+    if ext == ".dta":
+        df = pd.read_stata(path, convert_categoricals=False)
+    else:
+        df = pd.read_excel(path, dtype=str)
+    df.columns = [str(c).strip() for c in df.columns]
+    return df
+
+
+def _load_source(eng: DuckRunner | SparkRunner, path: Path, tmp: str
+                 ) -> tuple[list[str], tuple[Path, str] | None]:
+    """Create the view ``src`` over the file, every column as text.
+
+    Returns the columns and, for CSV input, ``(the UTF-8 file the engine reads, delimiter)`` so
+    that later read errors can be located (see :func:`_csv_error`).
     """
     ext = file_suffix(path)
     if _is_empty(path):
@@ -511,39 +531,40 @@ def _load_source(con, path: Path, tmp: str) -> tuple[list[str], tuple[Path, str]
     csv_src = None
     try:
         if ext in (".csv", ".txt", ".tsv", ".csv.gz"):
-            csv_file = path
-            if ext != ".csv.gz":
-                enc = detect_encoding(path)
-                if enc != "utf-8-sig":
-                    csv_file = _transcode_to_utf8(path, enc, tmp)
-            sep = "\t" if ext == ".tsv" else ","
+            csv_file, sep = _csv_file(path, tmp, spark=isinstance(eng, SparkRunner))
             csv_src = (csv_file, sep) if ext != ".csv.gz" else None
-            _ex(
-                con, f"create view src_raw as select * from read_csv({_lit(str(csv_file))}, "
-                f"header=true, all_varchar=true, delim=E'{sep.encode('unicode_escape').decode()}'"
-                ", quote='\"', escape='\"')"
-            )
+            typed = (_spark_csv(eng, csv_file, sep) if isinstance(eng, SparkRunner)
+                     else _duck_csv(eng, csv_file, sep))
         elif ext in (".parquet", ".pq"):
-            _ex(con, f"create view src_raw as select * from read_parquet({_lit(str(path))})")
-        elif ext in (".xlsx", ".xls", ".dta"):
-            if ext == ".dta":
-                df = pd.read_stata(path, convert_categoricals=False)
+            if isinstance(eng, SparkRunner):
+                raw = eng.spark.read.parquet(str(path))
+                raw.createOrReplaceTempView("src_raw")
+                typed = [(c, t) for c, t in raw.dtypes]
             else:
-                df = pd.read_excel(path, dtype=str)
-            df.columns = [str(c).strip() for c in df.columns]
-            con.register("src_df", df)
-            _ex(con, "create view src_raw as select * from src_df")
+                eng.exec("create view src_raw as select * from "
+                         f"read_parquet({eng.d.lit(str(path))})")
+                typed = _duck_types(eng)
+        elif ext in (".xlsx", ".xls", ".dta"):
+            df = _pandas_source(path, ext)
+            if isinstance(eng, SparkRunner):
+                typed = _spark_pandas(eng, df)
+            else:
+                eng.con.register("src_df", df)
+                eng.exec("create view src_raw as select * from src_df")
+                typed = _duck_types(eng)
         else:
             raise InputError(f"unknown file type '{ext}' for the registry", file=str(path),
                              fix="use .csv, .parquet, .xlsx or .dta")
-        typed = [(r[0], str(r[1])) for r in con.execute("describe src_raw").fetchall()]
         cols = [c for c, _ in typed]
-        _ex(con, "create view src as select "
-                 + ", ".join(f"{_text_expr(c, t)} as {_q(c)}" for c, t in typed)
-                 + " from src_raw")
+        sql = ("select " + ", ".join(f"{_text_expr(eng.d, c, t)} as {eng.d.ident(c)}"
+                                     for c, t in typed) + " from src_raw")
+        if isinstance(eng, SparkRunner):
+            eng.spark.sql(sql).createOrReplaceTempView("src")
+        else:
+            eng.exec(f"create view src as {sql}")
     except InputError:
         raise
-    except Exception as exc:  # parser errors from DuckDB / pandas
+    except Exception as exc:  # parser errors from DuckDB / Spark / pandas
         if csv_src is not None:
             raise _csv_error(exc, csv_src[0], path, csv_src[1]) from exc
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
@@ -553,23 +574,68 @@ def _load_source(con, path: Path, tmp: str) -> tuple[list[str], tuple[Path, str]
     return cols, csv_src
 
 
-def _city_from_field(col: str) -> str:
+def _duck_types(eng: DuckRunner) -> list[tuple[str, str]]:
+    return [(r[0], str(r[1])) for r in eng.con.execute("describe src_raw").fetchall()]
+
+
+def _duck_csv(eng: DuckRunner, csv_file: Path, sep: str) -> list[tuple[str, str]]:
+    eng.exec(f"create view src_raw as select * from read_csv({eng.d.lit(str(csv_file))}, "
+             f"header=true, all_varchar=true, delim=E'{sep.encode('unicode_escape').decode()}'"
+             ", quote='\"', escape='\"')")
+    return _duck_types(eng)
+
+
+def _spark_csv(eng: SparkRunner, csv_file: Path, sep: str) -> list[tuple[str, str]]:
+    # every field text, quotes as DuckDB reads them, a malformed line an error (not a NULL row)
+    raw = (eng.spark.read.option("header", "true").option("sep", sep).option("quote", '"')
+           .option("escape", '"').option("multiLine", "true").option("mode", "FAILFAST")
+           .option("encoding", "UTF-8").option("inferSchema", "false").csv(str(csv_file)))
+    raw.createOrReplaceTempView("src_raw")
+    return [(c, "string") for c in raw.columns]
+
+
+def _spark_pandas(eng: SparkRunner, df: pd.DataFrame) -> list[tuple[str, str]]:
+    """A pandas table (Excel, Stata) as the Spark view ``src_raw``, typed as DuckDB sees it."""
+    fields: list[str] = []
+    cols: list[list[Any]] = []
+    for c in df.columns:
+        s = df[c]
+        if pd.api.types.is_bool_dtype(s):
+            fields.append(f"{eng.d.ident(c)} boolean")
+            cols.append([None if pd.isna(v) else bool(v) for v in s])
+        elif pd.api.types.is_integer_dtype(s):
+            fields.append(f"{eng.d.ident(c)} bigint")
+            cols.append([None if pd.isna(v) else int(v) for v in s])
+        elif pd.api.types.is_float_dtype(s):
+            fields.append(f"{eng.d.ident(c)} double")
+            cols.append([None if v is None else float(v) for v in s])  # NaN stays NaN
+        elif pd.api.types.is_datetime64_any_dtype(s):
+            fields.append(f"{eng.d.ident(c)} string")  # as DuckDB casts a timestamp to text
+            cols.append([None if pd.isna(v) else v.strftime("%Y-%m-%d %H:%M:%S") for v in s])
+        else:
+            fields.append(f"{eng.d.ident(c)} string")
+            cols.append([None if pd.isna(v) else str(v) for v in s])
+    rows = list(zip(*cols, strict=True)) if cols else []
+    with warnings.catch_warnings():  # pyspark warns about pandas 3; it gets plain tuples
+        warnings.filterwarnings("ignore", category=FutureWarning, module="pyspark")
+        raw = eng.spark.createDataFrame(rows, schema=", ".join(fields))
+    raw.createOrReplaceTempView("src_raw")
+    return [(c, t) for c, t in raw.dtypes]
+
+
+def _city_from_field(d: Dialect, col: str) -> str:
     # '440100', '440100.0' (from spreadsheets) or a name; spaces removed
     c = f"replace(replace(trim({col}), ' ', ''), '　', '')"
-    return (f"(case when regexp_full_match({c}, '[0-9]{{6}}(\\.0*)?') then left({c}, 6) "
-            f"else {c} end)")
+    return f"(case when {full_match(d, c, '[0-9]{6}([.]0*)?')} then left({c}, 6) else {c} end)"
 
 
-def _key_tables(con) -> None:
-    """Load the three small lookup tables into DuckDB."""
+def _key_tables(eng: DuckRunner | SparkRunner) -> None:
+    """Load the three small lookup tables into the engine."""
     ck = city_keys()
     nk, _ = name_keys()
-    con.register("city_keys_df", ck)
-    con.register("name_keys_df", nk)
-    con.register("adcode_keys_df", ck[ck["key"].str.fullmatch(r"\d{6}")])
-    for t in ("city_keys", "name_keys", "adcode_keys"):
-        _ex(con, f"create temp table {t} as select * from {t}_df")
-        con.unregister(f"{t}_df")
+    eng.register("city_keys", ck)
+    eng.register("name_keys", nk)
+    eng.register("adcode_keys", ck[ck["key"].str.fullmatch(r"\d{6}")])
 
 
 @lru_cache(maxsize=1)
@@ -581,7 +647,8 @@ def _name_patterns() -> tuple[str, str]:
     return name_re, prov_re
 
 
-def _firm_dimension(con, source: str, triples: Sequence[tuple[str, str, str]]) -> None:
+def _firm_dimension(eng: DuckRunner | SparkRunner, source: str,
+                    triples: Sequence[tuple[str, str, str]]) -> None:
     """Create table ``firms`` (city_raw, uscc_raw, name_raw -> pref, rule) by the three rules.
 
     ``triples`` are SQL expressions (city, uscc, name) over ``source``, one per side. The rules
@@ -590,45 +657,43 @@ def _firm_dimension(con, source: str, triples: Sequence[tuple[str, str, str]]) -
     against the adcodes; (3) for firms still unresolved, the leftmost prefecture name (regular
     expression, longest names first, after removing province names).
     """
+    d = eng.d
     name_re, prov_re = _name_patterns()
     # cast: one side's city may be numeric (adcodes) and the other text; union must not guess
-    u = " union ".join(f"select distinct cast({c} as varchar) as city_raw, "
-                       f"cast({u_} as varchar) as uscc_raw, cast({n} as varchar) as name_raw "
+    u = " union ".join(f"select distinct cast({c} as string) as city_raw, "
+                       f"cast({u_} as string) as uscc_raw, cast({n} as string) as name_raw "
                        f"from {source}" for c, u_, n in triples)
-    _ex(con, "create temp table fd as select city_raw, uscc_raw, name_raw, "
-             f"{_city_from_field(_norm_expr('city_raw'))} as cityv, "
-             f"upper(replace({_norm_expr('uscc_raw')}, ' ', '')) as usccv, "
-             f"{_norm_expr('name_raw')} as namev from ({u})")
-    _ex(con, "create temp table fd_u as select distinct usccv as v from fd where usccv is not null")
-    _ex(con, "create temp table d_uscc as select v, k.prefecture from fd_u x "
-             f"join adcode_keys k on k.key = substr(x.v, 3, 6) where {valid_sql('x.v')}")
-    _ex(con, "create temp table fd12 as select f.*, c.prefecture as p1, u.prefecture as p2 "
-             "from fd f left join city_keys c on c.key = f.cityv "
-             "left join d_uscc u on u.v = f.usccv")
-    _ex(con, "create temp table d_name as select v, nk.prefecture from ("
-             f"select v, nullif(regexp_extract(regexp_replace(v, {_lit(prov_re)}, '', 'g'), "
-             f"{_lit(name_re)}, 1), '') as key from (select distinct namev as v from fd12 "
-             "where p1 is null and p2 is null and namev is not null)) y "
-             "join name_keys nk on nk.key = y.key")
-    _ex(con, "create temp table firms as select city_raw, uscc_raw, name_raw, "
-             "coalesce(p1, p2, n.prefecture) as pref, case when p1 is not null then 'city field' "
-             "when p2 is not null then 'uscc' when n.prefecture is not null then 'name' end "
-             "as rule from fd12 f left join d_name n on f.p1 is null and f.p2 is null "
-             "and n.v = f.namev")
+    eng.table("fd", reused=True, sql="select city_raw, uscc_raw, name_raw, "
+                    f"{_city_from_field(d, norm('city_raw'))} as cityv, "
+                    f"upper(replace({norm('uscc_raw')}, ' ', '')) as usccv, "
+                    f"{norm('name_raw')} as namev from ({u}) z")
+    eng.table("fd_u", "select distinct usccv as v from fd where usccv is not null")
+    eng.table("d_uscc", "select v, k.prefecture from fd_u x "
+                        f"join adcode_keys k on k.key = substr(x.v, 3, 6) where {valid_sql('x.v')}")
+    eng.table("fd12", "select f.*, c.prefecture as p1, u.prefecture as p2 "
+                      "from fd f left join city_keys c on c.key = f.cityv "
+                      "left join d_uscc u on u.v = f.usccv")
+    unprov = d.replace_all("v", prov_re, "")
+    eng.table("d_name", "select v, nk.prefecture from ("
+                        f"select v, nullif(regexp_extract({unprov}, {d.lit(name_re)}, 1), '') "
+                        "as key from (select distinct namev as v from fd12 "
+                        "where p1 is null and p2 is null and namev is not null) w) y "
+                        "join name_keys nk on nk.key = y.key")
+    eng.table("firms", "select city_raw, uscc_raw, name_raw, "
+                       "coalesce(p1, p2, n.prefecture) as pref, case when p1 is not null then "
+                       "'city field' when p2 is not null then 'uscc' when n.prefecture is not "
+                       "null then 'name' end as rule from fd12 f left join d_name n on "
+                       "f.p1 is null and f.p2 is null and n.v = f.namev", reused=True)
     for t in ("fd", "fd_u", "d_uscc", "fd12", "d_name"):
-        _ex(con, f"drop table {t}")
-
-
-def _norm_expr(expr: str) -> str:
-    return f"nullif(trim(cast({expr} as varchar)), '')"
+        eng.drop(t)
 
 
 def _firm_join(alias: str, city: str, uscc: str, name: str) -> str:
     """Join the firm dimension on the raw triple (NULL-safe)."""
     return (f"left join firms {alias} on {alias}.city_raw is not distinct from "
-            f"cast({city} as varchar) "
-            f"and {alias}.uscc_raw is not distinct from cast({uscc} as varchar) "
-            f"and {alias}.name_raw is not distinct from cast({name} as varchar)")
+            f"cast({city} as string) "
+            f"and {alias}.uscc_raw is not distinct from cast({uscc} as string) "
+            f"and {alias}.name_raw is not distinct from cast({name} as string)")
 
 
 def locate_firms(firms: pd.DataFrame) -> pd.DataFrame:
@@ -658,9 +723,10 @@ def locate_firms(firms: pd.DataFrame) -> pd.DataFrame:
     })
     con = duckdb.connect()
     try:
-        _key_tables(con)
+        eng = DuckRunner(con)
+        _key_tables(eng)
         con.register("firms_df", df)
-        _firm_dimension(con, "firms_df", [("city", "uscc", "name")])
+        _firm_dimension(eng, "firms_df", [("city", "uscc", "name")])
         res = con.execute("select n, f.pref as x_pref, f.rule as x_rule from firms_df t "
                           f"{_firm_join('f', 't.city', 't.uscc', 't.name')} order by n").df()
     finally:
@@ -678,6 +744,8 @@ def ingest_registry(
     industry: Industry = "manufacturing",
     kind: Kind = "shareholding",
     columns: str | Mapping[str, str] | None = None,
+    engine: Engine = "duckdb",
+    spark_master: str | None = None,
     memory_limit: str = "1500MB",
     threads: int | None = None,
 ) -> IngestResult:
@@ -697,6 +765,12 @@ def ingest_registry(
         Which record kind to count (seed 003 Table 5 uses branches).
     columns : str or mapping, optional
         ``{file column: canonical}`` or ``"原列名=canonical,..."``.
+    engine : {"duckdb", "spark"}
+        Where the rules run: embedded DuckDB, or Spark (``pip install 'pairnet[spark]'`` and a
+        Java runtime). Both run the same SQL and give identical results.
+    spark_master : str, optional
+        Spark master URL (``local[4]``, ``spark://host:7077``, ``yarn``); default the
+        ``SPARK_MASTER`` environment variable, else ``local[2]``. An active session is reused.
     memory_limit : str
         DuckDB memory limit (larger inputs spill to a temporary folder).
     threads : int, optional
@@ -709,14 +783,14 @@ def ingest_registry(
     Raises
     ------
     InputError
-        Missing file, unreadable file, a required column missing, no records, unknown city.
+        Missing file, unreadable file, a required column missing, no records, unknown city,
+        Spark requested but pyspark or Java missing.
     """
-    import duckdb
-
     from pairnet.spatial.cities import resolve_cities
 
     check_literal(industry, Industry, "industry")
     check_literal(kind, Kind, "kind")
+    check_literal(engine, Engine, "engine")
     y0, y1 = int(years[0]), int(years[1])
     if y0 > y1:
         raise InputError(f"first year {y0} after last year {y1}", file="`years`",
@@ -727,16 +801,22 @@ def ingest_registry(
     path = Path(path)
     if not path.exists():
         raise InputError("registry file not found", file=str(path), fix="check the path")
+    rules = (orig, dest, y0, y1, industry, kind, mapping)
+    if engine == "spark":
+        return _ingest_spark(path, spark_master, rules)
+
+    import duckdb
 
     with tempfile.TemporaryDirectory(prefix="pairnet-ingest-") as tmp:
         con = duckdb.connect()
+        eng = DuckRunner(con)
         try:
-            _ex(con, f"set memory_limit = {_lit(memory_limit)}")
-            _ex(con, f"set temp_directory = {_lit(tmp)}")
-            _ex(con, "set preserve_insertion_order = false")
+            eng.exec(f"set memory_limit = {eng.d.lit(memory_limit)}")
+            eng.exec(f"set temp_directory = {eng.d.lit(tmp)}")
+            eng.exec("set preserve_insertion_order = false")
             if threads:
-                _ex(con, f"set threads = {int(threads)}")
-            return _run(con, path, tmp, orig, dest, y0, y1, industry, kind, mapping)
+                eng.exec(f"set threads = {int(threads)}")
+            return _run(eng, path, tmp, *rules)
         except (duckdb.ConversionException, duckdb.InvalidInputException,
                 duckdb.OutOfMemoryException) as exc:
             msg = str(exc).strip().splitlines()[0]
@@ -747,9 +827,31 @@ def ingest_registry(
             con.close()
 
 
-def _run(con, path: Path, tmp: str, orig: list[str], dest: list[str], y0: int, y1: int,
-         industry: str, kind: str, mapping: dict[str, str]) -> IngestResult:
-    cols, csv_src = _load_source(con, path, tmp)
+def _ingest_spark(path: Path, master: str | None, rules: tuple) -> IngestResult:
+    spark = spark_session(master)
+    eng = SparkRunner(spark)
+    with tempfile.TemporaryDirectory(prefix="pairnet-ingest-") as tmp:
+        try:
+            return _run(eng, path, tmp, *rules)
+        except InputError:
+            raise
+        except Exception as exc:  # Spark analysis/runtime errors on the user's data
+            if type(exc).__module__.split(".")[0] not in ("pyspark", "py4j"):
+                raise
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            raise InputError(f"cannot process the registry on Spark: {first[:300]}",
+                             file=str(path), fix="check the file and the column types") from exc
+        finally:
+            eng.close()
+            for v in ("src", "src_raw", "city_keys", "name_keys", "adcode_keys"):
+                spark.catalog.dropTempView(v)
+
+
+def _run(eng: DuckRunner | SparkRunner, path: Path, tmp: str, orig: list[str],
+         dest: list[str], y0: int, y1: int, industry: str, kind: str,
+         mapping: dict[str, str]) -> IngestResult:
+    d = eng.d
+    cols, csv_src = _load_source(eng, path, tmp)
     stripped = {c.strip(): c for c in cols}
     unknown = [s for s in mapping if s not in stripped]
     if unknown:
@@ -768,8 +870,8 @@ def _run(con, path: Path, tmp: str, orig: list[str], dest: list[str], y0: int, y
             f"the registry lacks required column(s) {', '.join(missing)} "
             f"(found: {', '.join(map(str, cols))})", file=str(path), column=missing[0],
             fix="rename the column(s) in the file or map them (e.g. `columns` 原列名=canonical)")
-    try:  # reads the whole file: rows past DuckDB's sniffing sample are checked here
-        n_records = int(con.execute("select count(*) from src").fetchall()[0][0])
+    try:  # reads the whole file: rows past the engine's sniffing sample are checked here
+        n_records = int(eng.rows("select count(*) from src")[0][0])
     except Exception as exc:
         if csv_src is None:
             raise
@@ -778,60 +880,62 @@ def _run(con, path: Path, tmp: str, orig: list[str], dest: list[str], y0: int, y
         raise InputError("the registry has no records", file=str(path),
                          fix="supply a file with a header and at least one record")
 
-    _key_tables(con)
+    _key_tables(eng)
 
     def raw(c: str) -> str:
-        return _q(canon[c]) if c in canon else "NULL"
+        return d.ident(canon[c]) if c in canon else "NULL"
 
     # 1. exact duplicates: one row per distinct record, n_copies = how often it occurs
-    all_cols = ", ".join(_q(c) for c in cols)
-    _ex(con, f"create temp table rec as select {all_cols}, count(*) as n_copies from src "
-             f"group by all")
+    all_cols = ", ".join(d.ident(c) for c in cols)
+    eng.table("rec", f"select {all_cols}, count(*) as n_copies from src group by {all_cols}",
+              reused=True)
     sides = ("investor", "investee")
 
     # 2. small dimensions, each rule evaluated once per distinct value
-    ts = ("coalesce(try_cast(x as timestamp), try_strptime(x, '%Y%m%d'), "
-          "try_strptime(x, '%Y/%m/%d'), try_strptime(x, '%Y.%m.%d'), "
-          "try_strptime(x, '%Y-%m-%d'), try_strptime(left(x, 10), '%Y-%m-%d'))")
-    _ex(con, f"create temp table d_date as select v, cast(year({ts}) as integer) as yr from ("
-             f"select v, {_norm_expr('v')} as x from (select distinct {raw('date')} as v "
-             "from rec)) where v is not null")
-    div = "try_cast(regexp_extract(x, '^[A-Z]?([0-9]{2})', 1) as integer)"
-    sect = "regexp_extract(x, '^([A-Z])$', 1)"
-    _ex(con, "create temp table d_ind as select v, "
-             f"case when {div} is not null then {div} between 13 and 43 "
-             f"when {sect} <> '' then {sect} = 'C' else NULL end as is_manuf from ("
-             f"select v, upper(replace({_norm_expr('v')}, ' ', '')) as x from ("
-             f"select distinct {raw('industry_code')} as v from rec)) where v is not null")
-    kind_sql = ("case when x in ('shareholding', 'shareholder', 'equity', '股权', '股东', "
-                "'股东出资', '投资') then 'shareholding' "
-                "when x in ('branch', 'branch office', '分支机构', '分公司') then 'branch' "
-                "else 'other' end")
-    _ex(con, f"create temp table d_kind as select v, {kind_sql} as kind_n from ("
-             f"select v, lower(coalesce({_norm_expr('v')}, 'shareholding')) as x from ("
-             f"select distinct {raw('kind')} as v from rec))")
-    _ex(con, "create temp table d_type as select v, "
-             "coalesce(regexp_matches(lower(v), '自然人|natural'), false) as is_natural from ("
-             f"select distinct cast({raw('investor_type')} as varchar) as v from rec)")
+    eng.table("d_date", f"select v, {year_sql('x', d)} as yr from ("
+                        f"select v, {norm('v')} as x from (select distinct {raw('date')} as v "
+                        "from rec) a) b where v is not null")
+    two = f"regexp_extract(x, {d.lit('^[A-Z]?([0-9]{2})')}, 1)"
+    div = f"(case when {two} <> '' then cast({two} as integer) end)"
+    sect = f"regexp_extract(x, {d.lit('^([A-Z])$')}, 1)"
+    eng.table("d_ind", "select v, "
+                       f"case when {div} is not null then {div} between 13 and 43 "
+                       f"when {sect} <> '' then {sect} = 'C' else NULL end as is_manuf from ("
+                       f"select v, upper(replace({norm('v')}, ' ', '')) as x from ("
+                       f"select distinct {raw('industry_code')} as v from rec) a) b "
+                       "where v is not null")
+    share = ", ".join(d.lit(k) for k in ("shareholding", "shareholder", "equity", "股权", "股东",
+                                         "股东出资", "投资"))
+    branch = ", ".join(d.lit(k) for k in ("branch", "branch office", "分支机构", "分公司"))
+    kind_sql = (f"case when x in ({share}) then 'shareholding' "
+                f"when x in ({branch}) then 'branch' else 'other' end")
+    eng.table("d_kind", f"select v, {kind_sql} as kind_n from ("
+                        f"select v, lower(coalesce({norm('v')}, 'shareholding')) as x from ("
+                        f"select distinct {raw('kind')} as v from rec) a) b")
+    eng.table("d_type", "select v, "
+                        f"coalesce({contains(d, 'lower(v)', '自然人|natural')}, false) as "
+                        "is_natural from ("
+                        f"select distinct cast({raw('investor_type')} as string) as v from rec) a")
     triples = [(raw(f"{s}_city"), raw(f"{s}_uscc"), raw(f"{s}_name")) for s in sides]
-    _firm_dimension(con, "rec", triples)
+    _firm_dimension(eng, "rec", triples)
 
-    o_list = ", ".join(_lit(c) for c in orig)
-    d_list = ", ".join(_lit(c) for c in dest)
+    o_list = ", ".join(d.lit(c) for c in orig)
+    d_list = ", ".join(d.lit(c) for c in dest)
     ind_cond = ""
     if industry == "manufacturing":
         ind_cond = ("when i.is_manuf is null then 'industry|missing industry' "
                     "when not i.is_manuf then 'industry|non-manufacturing' ")
+
     def rr(c: str) -> str:
-        return f"r.{_q(canon[c])}" if c in canon else "NULL"
+        return f"r.{d.ident(canon[c])}" if c in canon else "NULL"
 
     fj = " ".join(_firm_join(f"f_{s}", rr(f"{s}_city"), rr(f"{s}_uscc"), rr(f"{s}_name"))
                   for s in sides)
-    _ex(
-        con, "create temp table classified as "
+    eng.table(
+        "classified",
         "select r.n_copies, f_investor.pref as o, f_investee.pref as d, dd.yr as year, "
         "f_investor.rule as o_rule, f_investee.rule as d_rule, case "
-        f"when k.kind_n <> {_lit(kind)} then 'kind|other kind' "
+        f"when k.kind_n <> {d.lit(kind)} then 'kind|other kind' "
         "when coalesce(ty.is_natural, false) then 'investor|natural person' "
         "when dd.yr is null then 'date|unparseable date' "
         f"when dd.yr < {y0} or dd.yr > {y1} then 'date|year out of range' "
@@ -845,28 +949,30 @@ def _run(con, path: Path, tmp: str, orig: list[str], dest: list[str], y0: int, y
         f"left join d_date dd on dd.v is not distinct from {rr('date')} "
         f"left join d_ind i on i.v is not distinct from {rr('industry_code')} "
         f"left join d_kind k on k.v is not distinct from {rr('kind')} "
-        f"left join d_type ty on ty.v is not distinct from cast({rr('investor_type')} as varchar) "
-        f"{fj}")
-    _ex(con, "drop table rec")
+        f"left join d_type ty on ty.v is not distinct from cast({rr('investor_type')} as string) "
+        f"{fj}", reused=True)
+    eng.drop("rec")
 
-    counts = con.execute("select outcome, count(*), sum(n_copies - 1) from classified "
-                         "group by 1").fetchall()
+    counts = eng.rows("select outcome, count(*), sum(n_copies - 1) from classified "
+                      "group by outcome")
     by = {k: int(v) for k, v, _ in counts}
-    by["dedupe|duplicate"] = int(sum(int(d) for _, _, d in counts))
+    by["dedupe|duplicate"] = int(sum(int(x) for _, _, x in counts))
     audit_rows = [(st, rs, int(by.get(f"{st}|{rs}", 0))) for st, rs in AUDIT_ORDER
                   if not (industry == "all" and st == "industry")]
-    kept = con.execute(
-        "select o as origin, d as destination, year, "
-        "count(*) as n from classified where outcome = 'kept|kept' group by 1, 2, 3").df()
-    attribution = con.execute(
-        "select 'investor' as side, o_rule as rule, count(*) as rows from classified "
-        "where outcome = 'kept|kept' group by 2 union all "
-        "select 'investee', d_rule, count(*) from classified where outcome = 'kept|kept' "
-        "group by 2 order by 1, 2").df()
+    kept = pd.DataFrame(eng.rows(
+        "select o, d, year, count(*) from classified where outcome = 'kept|kept' "
+        "group by o, d, year order by o, d, year"),
+        columns=["origin", "destination", "year", "n"])
+    attribution = pd.DataFrame(eng.rows(
+        "select side, rule, n from (select 'investor' as side, o_rule as rule, count(*) as n "
+        "from classified where outcome = 'kept|kept' group by o_rule union all "
+        "select 'investee' as side, d_rule as rule, count(*) as n from classified "
+        "where outcome = 'kept|kept' group by d_rule) a order by side, rule"),
+        columns=["side", "rule", "rows"])
 
     panel, dropped = _balance(kept, orig, dest, y0, y1)
-    audit_rows += [("panel", f"never connected: {o}-{d}", 0)
-                   for o, d in zip(dropped["origin"], dropped["destination"])]
+    audit_rows += [("panel", f"never connected: {o}-{x}", 0)
+                   for o, x in zip(dropped["origin"], dropped["destination"], strict=True)]
     audit = pd.DataFrame(audit_rows, columns=["step", "reason", "rows"])
     audit["rows"] = audit["rows"].astype("int64")
     attribution["rows"] = attribution["rows"].astype("int64")

@@ -6,8 +6,8 @@ check character. The alphabet is ``0-9A-HJ-NPQRTUWXY`` (31 characters: no I, O, 
 character is ``C18 = 31 - (Σ w_i·v(c_i) mod 31)`` (31 → ``0``) with the weights below.
 
 The same rule is given three ways: per code in Python (:func:`check_char`, :func:`is_valid`), on
-numpy arrays for the generator (:func:`make_codes`), and as a DuckDB SQL expression for the ingest
-pipeline (:func:`valid_sql`) — the tests check that all three agree.
+numpy arrays for the generator (:func:`make_codes`), and as an SQL expression for the ingest
+pipeline in DuckDB and Spark (:func:`valid_sql`) — the tests check that all three agree.
 """
 
 from __future__ import annotations
@@ -88,16 +88,17 @@ def make_codes(divisions: np.ndarray, rng: np.random.Generator, *,
 
 
 def valid_sql(col: str) -> str:
-    """A DuckDB boolean expression: ``col`` is an 18-character code with a valid check character.
+    """A boolean SQL expression: ``col`` is an 18-character code with a valid check character.
 
-    ``col`` must already be upper-cased and trimmed text. Characters outside the alphabet make
-    ``strpos`` return 0, which the ``regexp_full_match`` guard rules out first.
+    The same text runs in DuckDB and Spark SQL (see :mod:`pairnet.panels._sql`). ``col`` must
+    already be upper-cased and trimmed text. Characters outside the alphabet make ``instr``
+    return 0, which the anchored ``regexp_extract`` guard rules out first.
     """
     terms = " + ".join(
-        f"{w} * (strpos('{ALPHABET}', substr({col}, {i + 1}, 1)) - 1)"
+        f"{w} * (instr('{ALPHABET}', substr({col}, {i + 1}, 1)) - 1)"
         for i, w in enumerate(WEIGHTS)
     )
     return (
-        f"(coalesce(regexp_full_match({col}, '[0-9A-HJ-NPQRTUWXY]{{18}}'), false) and "
+        f"(coalesce(regexp_extract({col}, '^[0-9A-HJ-NPQRTUWXY]{{18}}$', 0) <> '', false) and "
         f"substr('{ALPHABET}', ((31 - (({terms}) % 31)) % 31) + 1, 1) = substr({col}, 18, 1))"
     )

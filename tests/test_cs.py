@@ -340,3 +340,84 @@ def test_tidy_is_broom(mpdta):
     assert simple["estimate"].iloc[0] == aggs["simple"].overall_att
     grp = aggs["group"].tidy()
     assert list(grp["term"][1:]) == ["group::2004", "group::2006", "group::2007"]
+
+
+# --------------------------------------------------------------------------------------------
+# the fast paths against the formulas they replace
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("method", ["dr", "reg", "ipw"])
+def test_intercept_only_path_equals_matrix_path(method):
+    """x=None (scalar algebra) gives the n x 1 matrix algebra's ATT and influence function."""
+    from pairnet.analyses._drdid import ESTIMATORS
+
+    rng = np.random.default_rng(3)
+    for n, share in ((50, 0.3), (2000, 0.08), (7, 0.5)):
+        d = (rng.uniform(size=n) < share).astype(float)
+        d[:2] = [1.0, 0.0]
+        dy = rng.normal(size=n) + 0.4 * d
+        att_m, inf_m = ESTIMATORS[method](dy, d, np.ones((n, 1)))
+        att_s, inf_s = ESTIMATORS[method](dy, d, None)
+        assert att_s == pytest.approx(att_m, abs=1e-12)
+        np.testing.assert_allclose(inf_s, inf_m, rtol=0, atol=1e-12)
+
+
+def test_wif_times_equals_r_wif_matrix():
+    """The O(n) group-share term equals R's n x k matrix ``wif`` times the estimates."""
+    from pairnet.analyses.cs import _Shares, _wif_times
+
+    rng = np.random.default_rng(4)
+    glist = np.array([2004.0, 2006.0, 2007.0])
+    cohort = rng.choice([0.0, *glist], size=300)
+    group = np.repeat(glist, 4)  # the cells' cohorts
+    pgg = np.array([(cohort == g).mean() for g in glist])
+    gcode = np.searchsorted(glist, group)
+    pos = np.minimum(np.searchsorted(glist, cohort), 2)
+    sh = _Shares(pg=pgg[gcode], gcode=gcode,
+                 ucode=np.where(glist[pos] == cohort, pos, 3), size=4)
+
+    def r_wif(keepers, pg):  # did:::wif, written as R does
+        pk = pg[keepers]
+        dev = (cohort[:, None] == group[keepers][None, :]) - pk[None, :]
+        return dev / pk.sum() - dev.sum(axis=1)[:, None] * (pk / pk.sum() ** 2)[None, :]
+
+    for keepers in (np.array([0, 5, 9]), np.arange(12), np.array([4, 5])):
+        a = rng.normal(size=len(keepers))
+        np.testing.assert_allclose(_wif_times(keepers, sh, a), r_wif(keepers, sh.pg) @ a,
+                                   rtol=0, atol=1e-13)
+    kk = np.arange(3)  # the group aggregation: pgg with the first nG cells' cohorts
+    a = rng.normal(size=3)
+    np.testing.assert_allclose(_wif_times(kk, sh, a, pg=pgg), r_wif(kk, pgg) @ a, atol=1e-13)
+
+
+def test_unit_order_is_the_text_order_of_ids():
+    """Units are ordered as np.unique(ids.astype(str)), whatever the id type."""
+    from pairnet.analyses.cs import _codes_sorted
+
+    rng = np.random.default_rng(5)
+    cases = [rng.integers(0, 10 ** 6, 400), rng.integers(0, 10 ** 17, 400),
+             np.array([0, 1, 10, 2, 100, 9, 99, 10 ** 9]), rng.integers(-50, 50, 300),
+             np.array(["b", "a", "广州", "10", "9"]), np.array([1.0, 2.5, 10.0]),
+             pd.array([1, 2, 10], dtype="Int64")]
+    for v in cases:
+        x = pd.Series(v).iloc[np.r_[np.arange(len(v)), np.arange(0, len(v), 3)]]
+        u, code = _codes_sorted(x.reset_index(drop=True), as_text=True)
+        ru, rcode = np.unique(x.astype(str).to_numpy(), return_inverse=True)
+        np.testing.assert_array_equal(u, ru)
+        np.testing.assert_array_equal(code, rcode)
+    t = pd.Series([2004.0, 2001.0, 2010.0, 2001.0])
+    u, code = _codes_sorted(t, as_text=False)
+    np.testing.assert_array_equal(u, [2001.0, 2004.0, 2010.0])
+    np.testing.assert_array_equal(code, [1, 0, 2, 0])
+
+
+def test_row_order_and_id_type_do_not_change_estimates(mpdta):
+    kw = dict(yname="lemp", tname="year", idname="countyreal", gname="first.treat")
+    a = att_gt(mpdta, **kw)
+    shuffled = mpdta.sample(frac=1.0, random_state=1)
+    b = att_gt(shuffled.assign(countyreal="c" + shuffled["countyreal"].astype(str)), **kw)
+    np.testing.assert_allclose(b.att, a.att, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(b.se, a.se, rtol=1e-12)
+    for tp in AGGS:
+        assert aggte(b, tp).overall_se == pytest.approx(aggte(a, tp).overall_se, rel=1e-12)

@@ -71,6 +71,13 @@ def records():
         (rec(ind="c13"), "kept"),  # lower case, first manufacturing division
         (rec(ind="C43"), "kept"),  # last manufacturing division
         (rec(date="2018-12-31"), "kept"),
+        (rec(date="2010年5月1日"), "kept"),  # the date rule of panels/dates.py, as land
+        (rec(date="38412"), "kept"),  # Excel serial day number: 2005-03-01
+        (rec(date="38412.75"), "kept"),  # with a time of day
+        (rec(date="1109635200"), "kept"),  # Unix seconds: 2005-03-01 UTC
+        (rec(date="1230767999000"), "kept"),  # Unix milliseconds: 2008-12-31 23:59:59 UTC
+        (rec(date="2005-03-01T08:00:00+08:00"), "kept"),
+        (rec(date="2005-03-01 08:00:00.5"), "kept"),
         (rec(kind="shareholding"), "kept"),
         (rec(kind="股权", date="2007-01-01"), "kept"),
         (rec(kind="branch"), ("kind", "other kind")),
@@ -82,6 +89,11 @@ def records():
         (rec(date="未知"), ("date", "unparseable date")),
         (rec(date=None), ("date", "unparseable date")),
         (rec(date="2005-13-45"), ("date", "unparseable date")),
+        (rec(date="2005-02-29"), ("date", "unparseable date")),  # not a leap year
+        (rec(date="12345"), ("date", "unparseable date")),  # 5 digits below 1990 as a serial
+        (rec(date="2010年13月1日"), ("date", "unparseable date")),
+        (rec(date="2005-03-01 garbage"), ("date", "unparseable date")),
+        (rec(date="1996-02-29"), ("date", "year out of range")),  # a real leap day
         (rec(date="1999-12-31"), ("date", "year out of range")),
         (rec(date="2019-01-01"), ("date", "year out of range")),
         (rec(ind=None), ("industry", "missing industry")),
@@ -134,7 +146,7 @@ def test_every_record_in_exactly_one_audit_row(small_csv):
     got = {(s, r): n for s, r, n in res.audit.itertuples(index=False) if n}
     assert got == expected_audit(rows)
     kept = res.audit.loc[res.audit["step"] == "kept", "rows"].sum()
-    assert kept == res.panel["count"].sum() == 11
+    assert kept == res.panel["count"].sum() == 18
     assert [tuple(x) for x in res.audit[["step", "reason"]].head(len(AUDIT_ORDER)).to_numpy()] \
         == list(AUDIT_ORDER)
 
@@ -142,14 +154,16 @@ def test_every_record_in_exactly_one_audit_row(small_csv):
 def test_panel_counts_zero_filled_and_never_connected_dropped(small_csv):
     res = run(small_csv, years=(2004, 2010))
     p = res.panel.set_index(["origin", "destination", "year"])["count"]
-    assert p[("440100", "441400", 2005)] == 7
+    assert p[("440100", "441400", 2005)] == 12  # 7 + serials, Unix, ISO times
     assert p[("440100", "441400", 2006)] == 1
     assert p[("440100", "441400", 2007)] == 1
     assert p[("440100", "441400", 2004)] == 0
     assert p[("440300", "441400", 2010)] == 1
+    assert p[("440100", "441400", 2010)] == 1  # 2010年5月1日
+    assert p[("440100", "441400", 2008)] == 1  # Unix milliseconds, 2008-12-31 UTC
     assert len(res.panel) == 2 * 7  # two connected pairs x 7 years, balanced
     # 2018 is outside 2004-2010 now
-    assert res.audit.set_index("reason").loc["year out of range", "rows"] == 3
+    assert res.audit.set_index("reason").loc["year out of range", "rows"] == 4
     dropped = set(zip(res.dropped_pairs["origin"], res.dropped_pairs["destination"]))
     assert dropped == {("440100", "440500"), ("440300", "440500")}
     panel_rows = res.audit[res.audit["step"] == "panel"]
@@ -223,7 +237,7 @@ def test_industry_all_and_branch_kind(small_csv):
     res = run(small_csv, industry="all")
     assert "industry" not in set(res.audit["step"])
     # + F5191, 12, 44 (non-manufacturing) + the two missing codes
-    assert res.panel["count"].sum() == 11 + 3 + 2
+    assert res.panel["count"].sum() == 18 + 3 + 2
     assert res.audit["rows"].sum() == len(records())
     br = run(small_csv, kind="branch")
     assert br.panel["count"].sum() == 2  # branch and 分支机构
@@ -322,7 +336,7 @@ def test_cli_writes_panel_and_audit(run_cli, tmp_path, small_csv):
     assert r.code == 0, r.stderr
     panel = pd.read_csv(out, dtype={"origin": str, "destination": str})
     a = pd.read_parquet(audit)
-    assert panel["count"].sum() == 11 == a.loc[a["step"] == "kept", "rows"].sum()
+    assert panel["count"].sum() == 18 == a.loc[a["step"] == "kept", "rows"].sum()
     assert a["rows"].sum() == len(records())
     assert list(panel.columns) == ["origin", "destination", "year", "count"]
 
@@ -453,6 +467,7 @@ def test_bad_row_past_the_sniffing_sample_is_located(tmp_path):
 def test_typed_columns_read_as_text(tmp_path):
     import duckdb
 
+    from pairnet.panels._engines import DuckRunner
     from pairnet.panels.registry import _load_source
 
     pq = tmp_path / "t.parquet"
@@ -462,7 +477,7 @@ def test_typed_columns_read_as_text(tmp_path):
                  ).to_parquet(pq)
     con = duckdb.connect()
     try:
-        cols, _ = _load_source(con, pq, str(tmp_path))
+        cols, _ = _load_source(DuckRunner(con), pq, str(tmp_path))
         types = {r[0]: r[1] for r in con.execute("describe src").fetchall()}
         rows = con.execute("select f, i, n, d from src").fetchall()
     finally:
@@ -471,3 +486,59 @@ def test_typed_columns_read_as_text(tmp_path):
     assert rows[0][:3] == ("440100", "440100", "440300") and rows[0][3].startswith("2005-03-01")
     assert rows[1][0] is None and rows[1][2] is None and rows[1][3] is None
     assert rows[2][0] == "3.5" and rows[3][0] == "-2"
+
+
+# ------------------------------------------------------------------------------------------
+# the engine option: hostile values, a missing extra or Java (no Spark session needed)
+# ------------------------------------------------------------------------------------------
+
+
+def _one_line(r):
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()
+             and not ln.startswith("pairnet: note:")]
+    assert r.code == 2 and len(lines) == 1, r.stderr
+    return lines[0]
+
+
+def test_cli_engine_must_be_duckdb_or_spark(run_cli, tmp_path, small_csv):
+    line = _one_line(run_cli("ingest", small_csv, "--origins", "广州", "--destinations", "梅州",
+                             "--engine", "flink", "--out", tmp_path / "p.csv",
+                             "--audit", tmp_path / "a.csv"))
+    assert "--engine" in line and "duckdb" in line and "spark" in line
+
+
+def test_cli_spark_without_java_exit_2(run_cli, tmp_path, small_csv, monkeypatch):
+    pytest.importorskip("pyspark")
+    from pairnet.panels import _engines
+
+    monkeypatch.setattr(_engines.shutil, "which", lambda name: None)
+    monkeypatch.delenv("JAVA_HOME", raising=False)
+    line = _one_line(run_cli("ingest", small_csv, "--origins", "广州", "--destinations", "梅州",
+                             "--engine", "spark", "--out", tmp_path / "p.csv",
+                             "--audit", tmp_path / "a.csv"))
+    assert "Java" in line and "default-jre-headless" in line and "pairnet[spark]" in line
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_cli_spark_without_pyspark_exit_2(run_cli, tmp_path, small_csv, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)  # import fails as if not installed
+    line = _one_line(run_cli("ingest", small_csv, "--origins", "广州", "--destinations", "梅州",
+                             "--engine", "spark", "--out", tmp_path / "p.csv",
+                             "--audit", tmp_path / "a.csv"))
+    assert "pyspark" in line and "pip install 'pairnet[spark]'" in line
+
+
+def test_study_ingest_engine_key():
+    from pairnet.core.options import from_table
+    from pairnet.study import IngestSection
+
+    assert IngestSection().engine == "duckdb" and IngestSection().spark_master is None
+    sec = from_table(IngestSection, {"engine": "spark", "spark_master": "local[4]"},
+                     where="s.toml [study.ingest]")
+    assert sec.engine == "spark" and sec.spark_master == "local[4]"
+    with pytest.raises(InputError, match="engine"):
+        from_table(IngestSection, {"engine": "flink"}, where="s.toml [study.ingest]")
+    with pytest.raises(InputError, match="engine"):
+        ingest_registry("x.csv", origins="广州", destinations="梅州", engine="flink")

@@ -12,7 +12,8 @@ AUDIT_STEP_COLUMN = {"kind": "kind", "investor": "investor_type", "date": "date"
                      "industry": "industry_code", "city": "investor_city/investee_city",
                      "pair": "investor_city/investee_city"}
 _COLUMN_HINT = {
-    "date": "check the dates (2005-03-01, 20050301, 2005/3/1 or a timestamp)",
+    "date": "check the dates (2005-03-01, 20050301, 2005/3/1, 2005年3月1日, a Unix timestamp "
+            "or an Excel serial number)",
     "industry_code": "check the GB/T 4754 codes (C3511, 3511, C35 or 35)",
     "kind": "check the kind values (shareholding or branch)",
     "investor_type": "check investor_type (natural persons are excluded)",
@@ -37,6 +38,13 @@ def command(
         "--columns", help="Rename file columns: 原列名=canonical,... (canonical: investor_name, "
                           "investor_type, investor_city, investor_uscc, investee_name, "
                           "investee_city, investee_uscc, industry_code, date, kind).")] = None,
+    engine: Annotated[str, typer.Option(
+        "--engine", help="Where the rules run: duckdb (embedded) or spark (pip install "
+                         "'pairnet[spark]' and Java). Same rules, same outputs.")] = "duckdb",
+    spark_master: Annotated[str | None, typer.Option(
+        "--spark-master", help="Spark master URL for --engine spark (local[4], "
+                               "spark://HOST:7077, yarn); default $SPARK_MASTER or local[2].")
+    ] = None,
     out: Annotated[Path, typer.Option(
         "--out", help="Panel output (.csv or .parquet).")] = Path("panel.csv"),
     audit: Annotated[Path, typer.Option(
@@ -49,7 +57,7 @@ def command(
     from pairnet.core.options import check_literal, parse_years
     from pairnet.core.outputs import check_out_file, check_outputs
     from pairnet.core.tables import write_table
-    from pairnet.panels.registry import Industry, Kind, ingest_registry
+    from pairnet.panels.registry import Engine, Industry, Kind, ingest_registry
 
     check_outputs({"REGISTRY": registry}, {"`out`": out, "`audit`": audit})
     check_out_file(out)
@@ -57,7 +65,9 @@ def command(
     res = ingest_registry(registry, origins=origins, destinations=destinations,
                           years=parse_years(years),
                           industry=cast(Industry, check_literal(industry, Industry, "industry")),
-                          kind=cast(Kind, check_literal(kind, Kind, "kind")), columns=columns)
+                          kind=cast(Kind, check_literal(kind, Kind, "kind")), columns=columns,
+                          engine=cast(Engine, check_literal(engine, Engine, "engine")),
+                          spark_master=spark_master)
     write_table(res.audit, audit)
     if res.panel.empty:
         lost = res.audit[(res.audit["rows"] > 0) & ~res.audit["step"].isin(["kept", "panel"])]
