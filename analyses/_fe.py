@@ -15,7 +15,7 @@ import pandas as pd
 
 from pairnet.core.errors import InputError
 
-__all__ = ["DEFAULT_FE", "parse_fe", "fe_codes", "fe_formula"]
+__all__ = ["DEFAULT_FE", "parse_fe", "fe_codes", "fe_formula", "ATTTerms"]
 
 DEFAULT_FE: tuple[str, ...] = ("unit", "time")
 
@@ -64,3 +64,30 @@ def fe_codes(frame: pd.DataFrame, terms: Sequence[str],
 def fe_formula(terms: Sequence[str], prefix: str = "fe") -> str:
     """The fixest/pyfixest right-hand side of codes named ``fe0, fe1, ...``."""
     return " + ".join(f"{prefix}{i}" for i in range(len(terms)))
+
+
+class ATTTerms:
+    """The ``ATT`` row and the ``kind::k`` event rows of a ``coef`` table indexed by term.
+
+    Shared by the imputation and stacked estimators (their ``coef``: ``estimate``,
+    ``std_error``, ... by ``term``: ``ATT``, ``pre::k`` / ``tau::k`` / ``rel::k``).
+    """
+
+    coef: pd.DataFrame
+
+    @property
+    def att(self) -> float:
+        """The static ATT."""
+        return float(self.coef.loc["ATT", "estimate"])
+
+    @property
+    def se(self) -> float:
+        """Its standard error."""
+        return float(self.coef.loc["ATT", "std_error"])
+
+    def _event_rows(self) -> pd.DataFrame:
+        """Every row but ``ATT``, with ``rel_time`` = the ``k`` of ``kind::k``."""
+        c = self.coef.reset_index()
+        c = c[c["term"] != "ATT"].copy()
+        c["rel_time"] = c["term"].str.split("::").str[1].astype(int)
+        return c

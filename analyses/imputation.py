@@ -34,7 +34,7 @@ import pandas as pd
 from scipy import sparse, stats
 from scipy.sparse.linalg import lsmr
 
-from pairnet.analyses._fe import DEFAULT_FE, fe_codes
+from pairnet.analyses._fe import DEFAULT_FE, ATTTerms, fe_codes
 from pairnet.analyses._pyfixest import feols as pf_feols
 from pairnet.analyses.did import DIDPanel
 from pairnet.core.errors import EstimationError, InputError
@@ -68,7 +68,7 @@ def _solve(ata: sparse.spmatrix, rhs: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class ImputationResult(ResultBase):
+class ImputationResult(ATTTerms, ResultBase):
     """The BJS imputation estimates.
 
     Attributes
@@ -96,21 +96,10 @@ class ImputationResult(ResultBase):
     notes: tuple[str, ...] = field(default=())
     title = "Borusyak–Jaravel–Spiess imputation"
 
-    @property
-    def att(self) -> float:
-        """The static ATT."""
-        return float(self.coef.loc["ATT", "estimate"])
-
-    @property
-    def se(self) -> float:
-        """Its standard error."""
-        return float(self.coef.loc["ATT", "std_error"])
 
     def event_table(self) -> pd.DataFrame:
         """``rel_time, estimate, std_error, conf_low, conf_high, kind`` (pre then horizons)."""
-        c = self.coef.reset_index()
-        c = c[c["term"] != "ATT"].copy()
-        c["rel_time"] = c["term"].str.split("::").str[1].astype(int)
+        c = self._event_rows()
         c["kind"] = np.where(c["term"].str.startswith("pre"), "pre-trend", "horizon")
         return c[["rel_time", "kind", "estimate", "std_error", "conf_low", "conf_high",
                   "p_value"]].sort_values("rel_time").reset_index(drop=True)

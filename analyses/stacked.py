@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from pairnet.analyses._fe import fe_codes
+from pairnet.analyses._fe import ATTTerms, fe_codes
 from pairnet.analyses._pyfixest import feols as pf_feols
 from pairnet.analyses.did import DIDPanel
 from pairnet.core.errors import EstimationError, InputError
@@ -37,7 +37,7 @@ __all__ = ["StackedResult", "stacked_did", "stacked_did_frame"]
 
 
 @dataclass(frozen=True)
-class StackedResult(ResultBase):
+class StackedResult(ATTTerms, ResultBase):
     """The stacked DID: static ATT, event-time coefficients, the stacks.
 
     Attributes
@@ -60,21 +60,10 @@ class StackedResult(ResultBase):
     df_t: float | None = None
     title = "Stacked DID"
 
-    @property
-    def att(self) -> float:
-        """The static stacked ATT."""
-        return float(self.coef.loc["ATT", "estimate"])
-
-    @property
-    def se(self) -> float:
-        """Its clustered standard error."""
-        return float(self.coef.loc["ATT", "std_error"])
 
     def event_table(self) -> pd.DataFrame:
         """``rel_time, estimate, std_error, conf_low, conf_high`` with the base period (0)."""
-        c = self.coef.reset_index()
-        c = c[c["term"] != "ATT"].copy()
-        c["rel_time"] = c["term"].str.split("::").str[1].astype(int)
+        c = self._event_rows()
         base = pd.DataFrame({"rel_time": [-1], "estimate": [0.0]})
         out = pd.concat([c[["rel_time", "estimate", "std_error", "conf_low", "conf_high",
                             "p_value"]], base], ignore_index=True)
