@@ -78,8 +78,9 @@ def _format_column(name: str, s: pd.Series, float_format: str | None,
     (:class:`pairnet.core.i18n.Text`) are shown in ``lang``.
     """
     kind = _column_kind(s)
-    if pd.api.types.is_bool_dtype(s) and lang == "zh":
-        return s.map(lambda v: "是" if v else "否")
+    if pd.api.types.is_bool_dtype(s):
+        yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
+        return s.map(lambda v: yes if v else no)
     if kind == "text":
         return s.map(lambda v: "" if v is None or (not isinstance(v, (str, Text)) and pd.isna(v))
                      else render(v, lang))
