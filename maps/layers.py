@@ -144,7 +144,7 @@ WORDS: dict[str, Text] = {
     "all_helpers": Text("all helpers", "全部帮扶城市"),
     "effect_legend": Text("predicted effect (b0 + b1·distance)", "预测效应（b0 + b1·距离）"),
     "actual_pairing": Text("actual pairing", "实际组合"), "yes": Text("yes", "是"),
-    "no": Text("no", "否"), "distance": Text("distance", "距离"),
+    "no": Text("no", "否"), "distance": Text("distance (km)", "距离 (km)"),
     "no_data": Text("no data", "无数据"), "outline": Text("prefecture outline", "地级市轮廓"),
     "pairing": Text("pairing", "组合"), "optimal": Text("optimal", "最优"),
     "also_actual": Text(" (also actual)", "（同时为实际组合）"), "actual": Text("actual", "实际"),
@@ -645,7 +645,7 @@ def distance_effect_map(cities: gpd.GeoDataFrame, effects: pd.DataFrame, *,
         tips = [(_w("predicted_effect", lang), _fmt(v, 3))]
         if distance_col in r:
             dl = _dist_label(distance_label, lang) if distance_label else WORDS["distance"](lang)
-            tips.append((esc(dl), _fmt(r[distance_col]) + " km"))
+            tips.append((esc(dl), _fmt(r[distance_col])))  # the label names the unit
         is_act = (h, rc) in act
         tips.append((_w("actual_pairing", lang), _w("yes" if is_act else "no", lang)))
         tip = _tip(f"{esc(names.get(h, h))} → {esc(names.get(rc, rc))}", tips)

@@ -250,7 +250,7 @@ def test_distance_effect_map_defaults_to_one_helper_and_names_the_distance(small
                         "predicted_effect": [0.3, 0.6], "distance_km": [50.0, 300.0]})
     script = map_parts(distance_effect_map(small, eff, distance_label="border_km")).script
     assert "hs.value='0'" in script and '"all helpers"' in script
-    assert "border km" in script and "300.0 km" in script
+    assert "border distance (km)" in script and "300.0" in script and "300.0 km" not in script
     # the legend scale starts at 0 although the smallest effect is 0.3 (js_json escapes <)
     assert "\\u003e0\\u003c/span\\u003e" in script
 
