@@ -822,13 +822,14 @@ class DIDSuiteResult(ResultBase):
         if ext:
             t5 = m.get("table5", {})
             if t5.get("own_panel"):
-                own = Text(f"its own panel: N = {t5['n_obs']} = {t5['n_units']} units × "
+                own = Text(f"its own panel: N = {t5['n_obs']:,} = {t5['n_units']:,} units × "
                            f"{t5['n_periods']} periods",
-                           f"其自身的面板：N = {t5['n_obs']} = {t5['n_units']} 个单位 × "
+                           f"其自身的面板：N = {t5['n_obs']:,} = {t5['n_units']:,} 个单位 × "
                            f"{t5['n_periods']} 期")
             else:
-                own = Text(f"the main panel (N = {t5.get('n_obs')})",
-                           f"主面板（N = {t5.get('n_obs')}）")
+                n5 = t5.get("n_obs")
+                n5s = f"{n5:,}" if isinstance(n5, (int, np.integer)) else str(n5)
+                own = Text(f"the main panel (N = {n5s})", f"主面板（N = {n5s}）")
             p5 = self.table5_panel or self.panel
             inf5 = Text(_inference_note(p5, wopts), _inference_note_zh(p5, wopts))
             tables["table5_other_outcomes"] = model_table(
