@@ -96,7 +96,19 @@ def _format_column(name: str, s: pd.Series, float_format: str | None,
         fmt = float_format
     else:
         fmt = "{:,.{}f}".replace("{}", str(_decimals(finite)))
+    if _is_p_value(name) and not integral:
+        # a p-value that rounds to zero is shown as below the last decimal, never as 0
+        floor = 10.0 ** -(decimals if decimals is not None else 3)
+        return s.map(lambda v: "" if pd.isna(v) else
+                     (f"<{floor:.{decimals if decimals is not None else 3}f}"
+                      if 0 <= float(v) < floor / 2 else fmt.format(float(v))))
     return s.map(lambda v: "" if pd.isna(v) else fmt.format(float(v)))
+
+
+def _is_p_value(name: str) -> bool:
+    """``p``, ``p_value``, ``p_wild``, ``p_crv1``, ``Pr(>F)``-like column names."""
+    n = str(name).lower()
+    return n in ("p", "pr(>f)", "pr(>chisq)") or n.startswith(("p_", "p-", "pvalue"))
 
 
 _NUMERIC_TEXT = re.compile(r"^[(\[]?[-\u2212]?[\d,]*\.?\d+(e[-+]?\d+)?\*{0,3}[)\]]?$")
