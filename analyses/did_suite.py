@@ -652,7 +652,7 @@ class DIDSuiteResult(ResultBase):
         uw = _UNIT_WORD.get(unit, Text(unit))
         cw = _UNIT_WORD.get(cl, Text(cl))
         wopts = WildOptions(draws=o.wild_draws, weights=o.wild_weights, seed=o.seed)
-        inference = Text(m["inference"], _inference_note_zh(self.panel, wopts))
+        inference = _inference_note(self.panel, wopts)
         rules = m["cohort_rules"]
         n_late = rules["late"]["n_units"]
         late = Text(f" {n_late} unit(s) first treated after the last period are never treated "
@@ -831,7 +831,7 @@ class DIDSuiteResult(ResultBase):
                 n5s = f"{n5:,}" if isinstance(n5, (int, np.integer)) else str(n5)
                 own = Text(f"the main panel (N = {n5s})", f"主面板（N = {n5s}）")
             p5 = self.table5_panel or self.panel
-            inf5 = Text(_inference_note(p5, wopts), _inference_note_zh(p5, wopts))
+            inf5 = _inference_note(p5, wopts)
             tables["table5_other_outcomes"] = model_table(
                 [self._column(r) for r in ext],
                 Text("Table 5. Other outcomes", "表 5 其他结果变量"),
@@ -1035,19 +1035,26 @@ def _recipient(data: pd.DataFrame, unit: str, o: DIDOptions) -> str | None:
     return o.recipient
 
 
-def _inference_note(p: DIDPanel, wild: WildOptions) -> str:
-    """How every clustered model's SEs, p-values and intervals are computed (one line)."""
+def _inference_note(p: DIDPanel, wild: WildOptions) -> Text:
+    """How every clustered model's SEs, p-values and intervals are computed, in both languages."""
     g = p.n_clusters
-    note = (f"SEs clustered by {p.cluster_name} ({g} clusters), CR1 = G/(G−1)·(N−1)/(N−K) "
-            "as Stata vce(cluster) and R fixest (fixed effects nested in the clusters not in K); "
-            f"p-values and 95% intervals from t(G−1) = t({g - 1})")
+    en = (f"SEs clustered by {p.cluster_name} ({g} clusters), CR1 = G/(G−1)·(N−1)/(N−K) "
+          "as Stata vce(cluster) and R fixest (fixed effects nested in the clusters not in K); "
+          f"p-values and 95% intervals from t(G−1) = t({g - 1})")
+    zh = (f"标准误按 {p.cluster_name} 聚类（{g} 个聚类），CR1 = G/(G−1)·(N−1)/(N−K)，与 Stata "
+          "vce(cluster) 和 R fixest 相同（嵌套于聚类内的固定效应不计入 K）；p 值与 95% 区间依据 "
+          f"t(G−1) = t({g - 1})")
     if wild.runs(g):
         full = enumerates(g, wild.draws, wild.weights)
         how = (f"all 2^{g} = {2 ** g} Rademacher sign vectors (full enumeration)" if full
                else f"{wild.draws} {wild.weights} draws (seed {wild.seed})")
-        note += (f"; [brackets]: wild cluster bootstrap p-value (WCR11, null imposed, "
-                 f"{how}; pyfixest wildboottest), run because G < {wild.max_clusters}")
-    return note
+        how_zh = (f"全部 2^{g} = {2 ** g} 个 Rademacher 符号向量（完全枚举）" if full
+                  else f"{wild.draws} 次 {wild.weights} 抽样（随机种子 {wild.seed}）")
+        en += (f"; [brackets]: wild cluster bootstrap p-value (WCR11, null imposed, "
+               f"{how}; pyfixest wildboottest), run because G < {wild.max_clusters}")
+        zh += (f"；方括号内：野聚类自助法 p 值（WCR11，施加原假设，{how_zh}；pyfixest "
+               f"wildboottest），因 G < {wild.max_clusters} 而运行")
+    return Text(en, zh)
 
 
 def _resolve_columns(data: pd.DataFrame, unit: str, o: DIDOptions
@@ -1159,7 +1166,7 @@ def did_suite(
         "n_treated_units": int(len(p.treated_units)),
         "cohorts": sorted(int(g) for g in f.loc[f["cohort"] > 0, "cohort"].unique()),
         "balanced": p.is_balanced, "cluster": p.cluster_name, "n_clusters": p.n_clusters,
-        "df_t": p.n_clusters - 1, "inference": _inference_note(p, wild),
+        "df_t": p.n_clusters - 1, "inference": _inference_note(p, wild).en,
         "wild": {"run": wild.runs(p.n_clusters), "draws": o.wild_draws,
                  "weights": o.wild_weights, "seed": o.seed,
                  "full_enumeration": wild.runs(p.n_clusters)
@@ -1340,16 +1347,3 @@ def _diagnostics(p: DIDPanel, o: DIDOptions, fe_user: Mapping[str, str],
                            honest_m=o.honest_m, honest_grid=o.honest_grid)
 
 
-def _inference_note_zh(p: DIDPanel, wild: WildOptions) -> str:
-    """:func:`_inference_note` in Chinese."""
-    g = p.n_clusters
-    note = (f"标准误按 {p.cluster_name} 聚类（{g} 个聚类），CR1 = G/(G−1)·(N−1)/(N−K)，与 Stata "
-            "vce(cluster) 和 R fixest 相同（嵌套于聚类内的固定效应不计入 K）；p 值与 95% 区间依据 "
-            f"t(G−1) = t({g - 1})")
-    if wild.runs(g):
-        full = enumerates(g, wild.draws, wild.weights)
-        how = (f"全部 2^{g} = {2 ** g} 个 Rademacher 符号向量（完全枚举）" if full
-               else f"{wild.draws} 次 {wild.weights} 抽样（随机种子 {wild.seed}）")
-        note += (f"；方括号内：野聚类自助法 p 值（WCR11，施加原假设，{how}；pyfixest "
-                 f"wildboottest），因 G < {wild.max_clusters} 而运行")
-    return note
