@@ -228,19 +228,16 @@ def bacon_decomposition(panel: DIDPanel, *, y: str | None = None) -> BaconResult
     if not timing:
         raise EstimationError("no cohort switches treatment inside the panel window")
     for k in timing:
-        if -1 in share:  # treated vs never
-            nk, nu = share[k], share[-1]
-            nku = nk / (nk + nu)
-            est = ((ybar(k, k, t1) - ybar(k, t0, k - 1)) - (ybar(-1, k, t1) - ybar(-1, t0, k - 1)))
-            w = (nk + nu) ** 2 * nku * (1 - nku) * dbar[k] * (1 - dbar[k])
-            rows.append({"type": "treated_vs_never", "treated": k, "control": "never",
-                         "estimate": est, "weight": w, "periods": f"{t0}-{t1}"})
-        if -2 in share:  # later vs always treated: the always-treated group is the control
-            nk, na = share[k], share[-2]
-            nka = nk / (nk + na)
-            est = ((ybar(k, k, t1) - ybar(k, t0, k - 1)) - (ybar(-2, k, t1) - ybar(-2, t0, k - 1)))
-            w = (nk + na) ** 2 * nka * (1 - nka) * dbar[k] * (1 - dbar[k])
-            rows.append({"type": "later_vs_always", "treated": k, "control": "always",
+        # a timing group against a group whose treatment never changes: the never treated
+        # (-1), and the always treated (-2) as the control of "later vs always"
+        for c, kind, name in ((-1, "treated_vs_never", "never"), (-2, "later_vs_always", "always")):
+            if c not in share:
+                continue
+            nk, nc = share[k], share[c]
+            nkc = nk / (nk + nc)
+            est = ((ybar(k, k, t1) - ybar(k, t0, k - 1)) - (ybar(c, k, t1) - ybar(c, t0, k - 1)))
+            w = (nk + nc) ** 2 * nkc * (1 - nkc) * dbar[k] * (1 - dbar[k])
+            rows.append({"type": kind, "treated": k, "control": name,
                          "estimate": est, "weight": w, "periods": f"{t0}-{t1}"})
     for i, k in enumerate(timing):
         for m in timing[i + 1:]:  # k earlier, m later
