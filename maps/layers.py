@@ -38,6 +38,7 @@ from pairnet.maps.geometry import (
     anchor_points,
     display_polygons,
 )
+from pairnet.spatial.cities import english_name
 from pairnet.spatial.distances import DISTANCE_MEASURES
 
 __all__ = [
@@ -164,17 +165,6 @@ _GROUP_NAMES = {"PRD": Text("helper (PRD)", "帮扶方（珠三角）"),
 def _w(key: str, lang: Lang) -> str:
     """A map word in ``lang``, HTML-escaped."""
     return esc(WORDS[key](lang))
-
-
-def english_name(name: str) -> str:
-    """A Chinese place name in pinyin without its administrative suffix (广州市 -> Guangzhou)."""
-    from pypinyin import lazy_pinyin
-
-    from pairnet.spatial.cities import short_name
-
-    short = short_name(str(name)) or str(name)
-    text = "".join(lazy_pinyin(short)).strip()
-    return text[:1].upper() + text[1:] if text else str(name)
 
 
 def _ticks_html(ticks: Sequence[tuple[float, str]], width: int) -> str:

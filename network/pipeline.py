@@ -14,7 +14,7 @@ from typing import Any
 
 import pandas as pd
 
-from pairnet.core.i18n import Text
+from pairnet.core.i18n import Native, Text
 from pairnet.core.options import check_literal
 from pairnet.core.results import Figure, ResultBase, Table
 from pairnet.core.tables import to_jsonable
@@ -36,13 +36,14 @@ _HUB = re.compile(r"(\S+) \(([^)]*)\)")
 def named_hubs(metrics: pd.DataFrame, hubs: int = 3) -> pd.DataFrame:
     """Display copy of the metrics: hub cells as short city names, e.g. "深圳 120; 广州 95".
 
-    Node ids that are 6-digit adcodes get their name (without the 市/地区 suffix); other ids are
-    kept. At most ``hubs`` hubs per cell.
+    Node ids that are 6-digit adcodes get their name (without the 市/地区 suffix; pinyin in an
+    English report, a :class:`~pairnet.core.i18n.Native` cell); other ids are kept. At most
+    ``hubs`` hubs per cell.
     """
     cols = [c for c in ("top_out_hubs", "top_in_hubs") if c in metrics.columns]
     if not cols:
         return metrics
-    from pairnet.spatial.cities import city_names, short_name
+    from pairnet.spatial.cities import city_names, english_name, short_name
 
     codes = sorted({m.group(1) for c in cols for v in metrics[c].dropna().astype(str)
                     for m in _HUB.finditer(v)})
@@ -52,9 +53,11 @@ def named_hubs(metrics: pd.DataFrame, hubs: int = 3) -> pd.DataFrame:
     def short(v: object) -> str:
         if not isinstance(v, str):
             return ""
-        parts = [f"{names.get(m.group(1), m.group(1))} {m.group(2)}"
-                 for m in _HUB.finditer(v)][:hubs]
-        return "; ".join(parts)
+        found = list(_HUB.finditer(v))[:hubs]
+        return Native("; ".join(f"{names.get(m.group(1), m.group(1))} {m.group(2)}"
+                                for m in found),
+                      "; ".join(f"{english_name(names[m.group(1)]) if m.group(1) in names else m.group(1)}"
+                                f" {m.group(2)}" for m in found))
 
     out = metrics.copy()
     for c in cols:

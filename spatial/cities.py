@@ -15,7 +15,7 @@ import re
 import sqlite3
 import unicodedata
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from pairnet.core.errors import AmbiguousCityError, UnknownCityError
+from pairnet.core.i18n import Native
 from pairnet.core.options import check_literal, parse_list
 
 __all__ = [
@@ -37,6 +38,9 @@ __all__ = [
     "normalise_name",
     "simplified",
     "name_forms",
+    "english_name",
+    "place_name",
+    "PlaceName",
     "traditional_forms",
     "prefecture_of",
     "city_names",
@@ -468,10 +472,43 @@ def prefecture_of(codes: pd.Series) -> pd.Series:
     return codes.astype("string").map(_by_adcode("prefecture")).astype("string")
 
 
+@cache
+def english_name(name: str) -> str:
+    """A Chinese place name in pinyin without its administrative suffix (广州市 -> Guangzhou)."""
+    from pypinyin import lazy_pinyin
+
+    short = short_name(str(name)) or str(name)
+    text = "".join(lazy_pinyin(short)).strip()
+    return text[:1].upper() + text[1:] if text else str(name)
+
+
+class PlaceName(Native):
+    """A place's Chinese name whose English rendering is its pinyin.
+
+    Its str value is the Chinese name (what files keep and the Chinese report shows); the
+    pinyin (:func:`english_name`) is computed when first shown.
+    """
+
+    @property
+    def en(self) -> str:
+        """The name in pinyin."""
+        return english_name(str.__str__(self))
+
+
+def place_name(name: str) -> PlaceName:
+    """``name`` as a :class:`PlaceName`: itself in files and in Chinese, pinyin in English."""
+    return PlaceName(str(name))
+
+
 def city_names(codes: Sequence[str] | None = None) -> dict[str, str]:
-    """``{adcode: name}`` for the given adcodes (all units when None)."""
+    """``{adcode: name}`` for the given adcodes (all units when None).
+
+    The names are :class:`~pairnet.core.i18n.Native`: the Chinese name as a str (files keep
+    it), shown in pinyin in an English report. An unknown code maps to itself.
+    """
     names = _by_adcode("name")
-    return dict(names) if codes is None else {c: names.get(c, c) for c in codes}
+    return {c: place_name(n) for c, n in names.items()} if codes is None else \
+        {c: place_name(names[c]) if c in names else c for c in codes}
 
 
 def group_of(code: str) -> str | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
-__all__ = ["Lang", "LANGS", "Text", "render", "LABELS", "label"]
+__all__ = ["Lang", "LANGS", "Text", "Native", "render", "LABELS", "label"]
 
 Lang = Literal["en", "zh"]
 LANGS: tuple[str, ...] = get_args(Lang)
@@ -57,9 +57,44 @@ class Text(str):
         return Text(other + self.en, other + (self.zh or self.en))
 
 
+class Native(str):
+    """Data text in its own (Chinese) form with an English rendering.
+
+    Its ``str`` value is the text as the data has it (what CSV and JSON files keep); the
+    English report shows ``en``: ``Native("广州 746", "Guangzhou 746")``. Place names of the
+    built-in gazetteer come as ``Native`` (their pinyin in English).
+    """
+
+    _en: str
+
+    def __new__(cls, native: str, en: str = "") -> Native:
+        """``Native(native, en)``: ``native`` as the data has it, ``en`` for English readers."""
+        obj = super().__new__(cls, native)
+        obj._en = en
+        return obj
+
+    @property
+    def en(self) -> str:
+        """The English rendering (the native text where none is given)."""
+        return self._en or str.__str__(self)
+
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]
+        return (str.__str__(self), self.en)
+
+    def __call__(self, lang: Lang = "en") -> str:
+        """The text for a ``lang`` reader: ``en`` in English, the native text otherwise."""
+        return self.en if lang == "en" else str.__str__(self)
+
+    def __repr__(self) -> str:
+        return f"Native({str.__str__(self)!r}, {self.en!r})"
+
+
 def render(value: str | Text, lang: Lang = "en") -> str:
-    """A title, note or label in ``lang``: a :class:`Text` picks its language, a str is kept."""
-    return value(lang) if isinstance(value, Text) else str(value)
+    """A title, note, label or cell in ``lang``.
+
+    A :class:`Text` or :class:`Native` picks its language; a plain str is kept.
+    """
+    return value(lang) if isinstance(value, (Text, Native)) else str(value)
 
 
 #: Display labels of common column names and table rows (CSV files keep the names). Variable
