@@ -24,8 +24,9 @@ import pandas as pd
 from scipy.optimize import linear_sum_assignment
 
 from pairnet.core.errors import InfeasibleError, InputError
-from pairnet.core.i18n import Lang, Text
+from pairnet.core.i18n import Lang, Native, Text
 from pairnet.core.options import check_literal
+from pairnet.core.placenames import english_name, has_han
 from pairnet.core.results import Figure, ResultBase, Table
 from pairnet.core.tables import to_jsonable
 
@@ -328,13 +329,18 @@ class OptimizeResult(ResultBase):
         """
         names = self.names
 
-        def named(ids: str) -> str:
-            return "; ".join(names.get(c, c) for c in ids.split("; ")) if ids else ""
+        def named(ids: str) -> Native:
+            """Native text: the names as given, in pinyin for an English reader."""
+            found = [names.get(c, c) for c in ids.split("; ")] if ids else []
+            return Native("; ".join(found), "; ".join(english_name(n) if has_han(n) else n
+                                                       for n in found))
 
         return self.chosen().assign(
             helper_name=lambda t: t["helper"].map(lambda c: names.get(c, c)),
             recipient_name=lambda t: t["recipient"].map(lambda c: names.get(c, c)),
-            equally_good=lambda t: t["tied_with"].map(named),
+            # object cells: pandas would turn the Native texts into plain str
+            equally_good=lambda t: pd.Series([named(v) for v in t["tied_with"]],
+                                             index=t.index, dtype=object),
         )[["helper", "helper_name", "recipient", "recipient_name", "distance_km",
            "predicted_effect", "chosen_share", "equally_good"]]
 

@@ -31,6 +31,7 @@ from jinja2 import Template
 from pairnet.core.errors import InputError
 from pairnet.core.i18n import Lang, Text
 from pairnet.core.options import check_literal
+from pairnet.core.placenames import english_name
 from pairnet.core.tables import require_columns
 from pairnet.maps.geometry import (
     DEFAULT_TOLERANCE,
@@ -38,7 +39,6 @@ from pairnet.maps.geometry import (
     anchor_points,
     display_polygons,
 )
-from pairnet.spatial.cities import english_name
 from pairnet.spatial.distances import DISTANCE_MEASURES
 
 __all__ = [

@@ -43,7 +43,8 @@ def named_hubs(metrics: pd.DataFrame, hubs: int = 3) -> pd.DataFrame:
     cols = [c for c in ("top_out_hubs", "top_in_hubs") if c in metrics.columns]
     if not cols:
         return metrics
-    from pairnet.spatial.cities import city_names, english_name, short_name
+    from pairnet.core.placenames import english_name
+    from pairnet.spatial.cities import city_names, short_name
 
     codes = sorted({m.group(1) for c in cols for v in metrics[c].dropna().astype(str)
                     for m in _HUB.finditer(v)})
@@ -60,8 +61,8 @@ def named_hubs(metrics: pd.DataFrame, hubs: int = 3) -> pd.DataFrame:
                                 f" {m.group(2)}" for m in found))
 
     out = metrics.copy()
-    for c in cols:
-        out[c] = out[c].map(short)
+    for c in cols:  # object cells: pandas would turn the Native texts into plain str
+        out[c] = pd.Series([short(v) for v in out[c]], index=out.index, dtype=object)
     return out
 
 

@@ -15,7 +15,7 @@ import re
 import sqlite3
 import unicodedata
 from collections.abc import Sequence
-from functools import cache, lru_cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,8 +23,14 @@ import numpy as np
 import pandas as pd
 
 from pairnet.core.errors import AmbiguousCityError, UnknownCityError
-from pairnet.core.i18n import Native
 from pairnet.core.options import check_literal, parse_list
+from pairnet.core.placenames import (
+    _AUTONOMOUS,
+    _SUFFIXES,
+    PREFECTURE_SUFFIXES,
+    english_name,
+    short_name,
+)
 
 __all__ = [
     "GROUPS",
@@ -39,8 +45,6 @@ __all__ = [
     "simplified",
     "name_forms",
     "english_name",
-    "place_name",
-    "PlaceName",
     "traditional_forms",
     "prefecture_of",
     "city_names",
@@ -135,37 +139,6 @@ def boundary_path(adcode: str) -> Path:
     if path is None:
         raise UnknownCityError(f"unknown adcode {adcode!r}", fix="use a 6-digit adcode")
     return Path(path)
-
-
-#: Administrative suffixes of prefecture-level names (广州市, 甘孜藏族自治州, 大兴安岭地区).
-PREFECTURE_SUFFIXES = ("特别行政区", "自治州", "地区", "盟", "市")
-_SUFFIXES = ("特别行政区", "自治州", "自治县", "自治旗", "地区", "新区", "林区", "盟", "市", "县",
-             "区", "旗")
-
-#: The 55 minority peoples named in autonomous units (longest first, so 土家 beats 土).
-_PEOPLES = sorted((
-    "蒙古", "回", "藏", "维吾尔", "苗", "彝", "壮", "布依", "朝鲜", "满", "侗", "瑶", "白", "土家",
-    "哈尼", "哈萨克", "傣", "黎", "傈僳", "佤", "畲", "高山", "拉祜", "水", "东乡", "纳西", "景颇",
-    "柯尔克孜", "土", "达斡尔", "仫佬", "羌", "布朗", "撒拉", "毛南", "仡佬", "锡伯", "阿昌",
-    "普米", "塔吉克", "怒", "乌孜别克", "俄罗斯", "鄂温克", "德昂", "保安", "裕固", "京", "塔塔尔",
-    "独龙", "鄂伦春", "赫哲", "门巴", "珞巴", "基诺", "各"), key=len, reverse=True)
-_AUTONOMOUS = re.compile(r"^(.{2,}?)(?:(?:" + "|".join(_PEOPLES) + r")族)+自治(州|县|旗)$")
-
-
-def short_name(name: str, suffixes: Sequence[str] = _SUFFIXES) -> str:
-    """Strip the administrative suffix so 广州市/广州, 甘孜藏族自治州/甘孜 compare equal.
-
-    ``suffixes`` are tried in order; a name keeps at least two characters. An autonomous unit
-    loses its peoples too (甘孜藏族自治州 -> 甘孜, 长阳土家族自治县 -> 长阳) when ``自治州`` /
-    ``自治县`` is among ``suffixes``.
-    """
-    m = _AUTONOMOUS.match(name)
-    if m and f"自治{m.group(2)}" in suffixes:
-        return m.group(1)
-    for suffix in suffixes:
-        if name.endswith(suffix) and len(name) > len(suffix) + 1:
-            return name[: -len(suffix)]
-    return name
 
 
 def name_forms(name: str, suffixes: Sequence[str] = _SUFFIXES) -> set[str]:
@@ -472,43 +445,10 @@ def prefecture_of(codes: pd.Series) -> pd.Series:
     return codes.astype("string").map(_by_adcode("prefecture")).astype("string")
 
 
-@cache
-def english_name(name: str) -> str:
-    """A Chinese place name in pinyin without its administrative suffix (广州市 -> Guangzhou)."""
-    from pypinyin import lazy_pinyin
-
-    short = short_name(str(name)) or str(name)
-    text = "".join(lazy_pinyin(short)).strip()
-    return text[:1].upper() + text[1:] if text else str(name)
-
-
-class PlaceName(Native):
-    """A place's Chinese name whose English rendering is its pinyin.
-
-    Its str value is the Chinese name (what files keep and the Chinese report shows); the
-    pinyin (:func:`english_name`) is computed when first shown.
-    """
-
-    @property
-    def en(self) -> str:
-        """The name in pinyin."""
-        return english_name(str.__str__(self))
-
-
-def place_name(name: str) -> PlaceName:
-    """``name`` as a :class:`PlaceName`: itself in files and in Chinese, pinyin in English."""
-    return PlaceName(str(name))
-
-
 def city_names(codes: Sequence[str] | None = None) -> dict[str, str]:
-    """``{adcode: name}`` for the given adcodes (all units when None).
-
-    The names are :class:`~pairnet.core.i18n.Native`: the Chinese name as a str (files keep
-    it), shown in pinyin in an English report. An unknown code maps to itself.
-    """
+    """``{adcode: name}`` for the given adcodes (all units when None)."""
     names = _by_adcode("name")
-    return {c: place_name(n) for c, n in names.items()} if codes is None else \
-        {c: place_name(names[c]) if c in names else c for c in codes}
+    return dict(names) if codes is None else {c: names.get(c, c) for c in codes}
 
 
 def group_of(code: str) -> str | None:

@@ -255,7 +255,12 @@ def test_result_protocol_and_step_folder(tmp_path):
     assert [f["name"] for f in idx["figures"]] == ["optimal_pairs"]
     assert idx["results"]["comparison"]["recipients_changed"] == 1
     html = (tmp_path / "tables" / "optimal_pairs.html").read_text()
-    assert "&lt;b&gt;甲&lt;/b&gt;" in html and "<b>甲" not in html
+    # escaped, and in pinyin for an English reader (the CSV keeps the name as given)
+    assert "&lt;b&gt;jia&lt;/b&gt;" in html and "<b>" not in html and "甲" not in html
+    assert "<b>甲</b>" in (tmp_path / "tables" / "optimal_pairs.csv").read_text()
+    zh = write_result(res, tmp_path / "zh", lang="zh")
+    assert zh.html and "&lt;b&gt;甲&lt;/b&gt;" in (tmp_path / "zh" / "tables" /
+                                                   "optimal_pairs.html").read_text()
     # no actual pairing: no comparison table; b1 > 0: no least-distance sentence
     up = optimize_pairing(_grid(dist), EffectModel(1.0, 0.5), capacity=2, draws=0)
     assert list(up.tables()) == ["optimal_pairs"] and up.names == {}

@@ -27,6 +27,7 @@ import pandas as pd
 
 from pairnet.core.errors import InputError
 from pairnet.core.i18n import Lang, Text, label, render
+from pairnet.core.placenames import english_name, has_han
 from pairnet.core.results import Figure, Result, Table
 from pairnet.core.tables import write_json
 
@@ -82,7 +83,9 @@ def _format_column(name: str, s: pd.Series, float_format: str | None,
         yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
         return s.map(lambda v: yes if v else no)
     if kind == "text":
+        place = lang == "en" and _is_place_column(name)
         return s.map(lambda v: "" if v is None or (not isinstance(v, (str, Text)) and pd.isna(v))
+                     else _english_places(v) if place and isinstance(v, str) and has_han(v)
                      else render(v, lang))
     finite = s.dropna().astype(float)
     finite = finite[~finite.isin([float("inf"), float("-inf")])]
@@ -103,6 +106,20 @@ def _format_column(name: str, s: pd.Series, float_format: str | None,
                      (f"<{floor:.{decimals if decimals is not None else 3}f}"
                       if 0 <= float(v) < floor / 2 else fmt.format(float(v))))
     return s.map(lambda v: "" if pd.isna(v) else fmt.format(float(v)))
+
+
+def _is_place_column(name: str) -> bool:
+    """Whether a column holds place names (``origin_name``, ``city_name``, ``max_city``).
+
+    An English report shows their Chinese names in pinyin; the files keep the Chinese.
+    """
+    return str(name).endswith(("_name", "_city"))
+
+
+def _english_places(value: str) -> str:
+    """A place name, or a ``"; "``-separated list of them, in pinyin (广州市 -> Guangzhou)."""
+    return "; ".join(english_name(part) if has_han(part) else part
+                     for part in str(value).split("; "))
 
 
 def _is_p_value(name: str) -> bool:
