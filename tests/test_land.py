@@ -155,7 +155,7 @@ def test_each_cleaning_rule_and_audit_identity():
     assert a["county code missing or unknown (county and supervision_no)"] == 1
     assert a["area under 0.01 ha"] == 1
     assert a["area missing"] == 1
-    assert a["land use 住宅用地"] == 1
+    assert a["land use: residential land (住宅用地)"] == 1
     assert a["land use unclassifiable"] == 1
     assert a["allocation (划拨)"] == 2
     assert a["county never has a park parcel in 2011-2020"] == 1
