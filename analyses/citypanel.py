@@ -366,7 +366,8 @@ class DWHResult:
     def table(self) -> pd.DataFrame:
         """The endogeneity table as published: ``test, stat, df, p`` and ``note`` (if any)."""
         tab = pd.DataFrame([{"test": t.name, "stat": t.stat, "df": str(t.df), "p": t.p,
-                             "note": t.note} for t in self.tests()])
+                             "note": t.note} for t in self.tests()], dtype=object)
+        tab = tab.astype({"stat": float, "p": float})  # test and note stay Text
         return tab if (tab["note"] != "").any() else tab.drop(columns="note")
 
     def plot(self) -> MplFigure:
@@ -1376,7 +1377,7 @@ YRD_GLOSSARY = pd.DataFrame([
                           "常住人口；城市规模以 500 万人为界分组"), Text("10,000 persons", "万人")),
     ("L_mig", Text("mig lagged one year (robustness and instrument)",
                    "mig 的一年滞后项（稳健性检验与工具变量）"), _RATIO),
-], columns=["code", "definition", "unit"])
+], columns=["code", "definition", "unit"], dtype=object)  # object: the cells stay Text
 
 _MODEL_LABELS = ("Pooled (ME) = pooled OLS, the paper's 'mixed effects' (混合效应) column; "
                  "RE = random effects; FE = city fixed effects")

@@ -201,6 +201,7 @@ def interpolate_interior(df: pd.DataFrame, columns: Sequence[str], *, entity: st
                             "column": c, "action": action})
     out["interpolated"] = [",".join(f) for f in flags]
     gaps = pd.DataFrame(log, columns=[entity, time, "column", "action"])
+    gaps["action"] = pd.Series([r["action"] for r in log], dtype=object)  # keep the Text
     return out, gaps
 
 
@@ -334,12 +335,12 @@ def build_indicators(raw: pd.DataFrame, *, entity: str = "city", time: str = "ye
     n_missing = int(still_missing.sum())
     n_filled = int((filled & ~still_missing).sum())
     audit = pd.DataFrame({
-        "step": [Text("citypanel.indicators", "指标构建")] * 3,
-        "reason": [Text("complete as given", "原始数据完整"),
+        "step": pd.Series([Text("citypanel.indicators", "指标构建")] * 3, dtype=object),
+        "reason": pd.Series([Text("complete as given", "原始数据完整"),
                    Text("interior gap interpolated (flagged in 'interpolated')",
                         "中间缺失已线性插补（在 interpolated 列中标记）"),
                    Text("leading/trailing gap left missing (not extrapolated); dropped by models",
-                        "首尾缺失保留为缺失（不外推）；模型中剔除")],
+                        "首尾缺失保留为缺失（不外推）；模型中剔除")], dtype=object),
         "rows": [n_in - n_filled - n_missing, n_filled, n_missing],
     })
     return IndicatorPanel(out, audit, gaps)

@@ -418,7 +418,7 @@ def clean_land(
          ~pref.isin(prefectures).fillna(False).to_numpy())
     drop(2, Text("area missing", "面积缺失"), area.isna().to_numpy())
     # "inf" parses as a number but is no area; audited here so no record vanishes unnamed
-    drop(2, Text("area not a finite number (inf)", "面积不是有限数值（inf）"),
+    drop(2, Text("area not a finite number (inf)", "面积不是有限数值（无穷大）"),
          (area.notna() & ~np.isfinite(area.astype(float))).to_numpy())
     drop(2, Text(f"area under {min_area:g} ha", f"面积小于 {min_area:g} 公顷"),
          (area < min_area).fillna(False).to_numpy())
@@ -445,7 +445,9 @@ def clean_land(
          ~county.isin(park_counties).fillna(False).to_numpy())
     audit.append((8, Text("kept (aggregated into the panel)", "保留（汇总进面板）"),
                   int(alive.sum())))
-    audit_df = pd.DataFrame(audit, columns=["step", "reason", "rows"])
+    audit_df = pd.DataFrame({"step": [s for s, _, _ in audit],
+                             "reason": pd.Series([r for _, r, _ in audit], dtype=object),
+                             "rows": [k for _, _, k in audit]})
 
     records = d.loc[alive].copy()
     records["county"] = county[alive]

@@ -128,8 +128,12 @@ _AUDIT_WORDS: dict[str, Text] = {t.en: t for t in (
 
 
 def _bilingual(words: pd.Series) -> pd.Series:
-    """``words`` as :data:`_AUDIT_WORDS` texts where one is known (others unchanged)."""
-    return words.map(lambda w: _AUDIT_WORDS.get(w, w) if isinstance(w, str) else w)
+    """``words`` as :data:`_AUDIT_WORDS` texts where one is known (others unchanged).
+
+    An object column: pandas would turn the texts into plain strings in a string column.
+    """
+    return pd.Series([_AUDIT_WORDS.get(w, w) if isinstance(w, str) else w for w in words],
+                     index=words.index, dtype=object)
 
 def _short(name: str) -> str:
     # prefecture-level suffixes only: 定安县 stays 定安县 (a bare 定安 is too loose in firm names)
@@ -326,7 +330,7 @@ def audit_display(audit: pd.DataFrame, n_records: int, dropped_pairs: pd.DataFra
                                      f"从未关联（{len(never)} 个组合，见下表）"),
                       "rows": int(audit.loc[is_panel, "rows"].sum())})
     extra.append({"step": "total", "reason": "all input records", "rows": int(n_records)})
-    shown = pd.concat([shown, pd.DataFrame(extra)], ignore_index=True)
+    shown = pd.concat([shown, pd.DataFrame(extra, dtype=object)], ignore_index=True)
     shown["rows"] = shown["rows"].astype("int64")
     shown["step"], shown["reason"] = _bilingual(shown["step"]), _bilingual(shown["reason"])
     return shown, never
