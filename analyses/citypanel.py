@@ -1965,10 +1965,11 @@ class CityPanelResult(ResultBase):
         names = dict(self.options.names)
         out = t.copy()
         codes = out["city"].astype(str)
-        nm = codes.map(names) if names else pd.Series(pd.NA, index=out.index)
-        if nm.isna().any():
-            nm = nm.fillna(codes.map(city_names(sorted(codes.unique()))))
-        out.insert(list(out.columns).index("city") + 1, "name", nm.astype(str))
+        if not set(codes) <= set(names):
+            names = city_names(sorted(set(codes) - set(names))) | names
+        # an object column keeps the names' English rendering (pandas' string columns drop it)
+        out.insert(list(out.columns).index("city") + 1, "name",
+                   pd.Series([names.get(c, c) for c in codes], index=out.index, dtype=object))
         return out
 
 

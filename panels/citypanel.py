@@ -387,4 +387,8 @@ def descriptives(df: pd.DataFrame, columns: Sequence[str], *, entity: str = "cit
             "min_city": (names or {}).get(str(ent[imin]), str(ent[imin])),
             "min_year": int(df.loc[imin, time]),
         })
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    for c in ("max_city", "min_city") if rows else ():
+        # an object column keeps a name's English rendering (pandas' string columns drop it)
+        out[c] = pd.Series([r[c] for r in rows], dtype=object)
+    return out

@@ -293,8 +293,11 @@ def never_connected_pairs(dropped_pairs: pd.DataFrame) -> pd.DataFrame:
     never = pd.DataFrame({"origin": dropped_pairs["origin"].astype(str).to_numpy(),
                           "destination": dropped_pairs["destination"].astype(str).to_numpy()})
     names = city_names(sorted(set(never["origin"]) | set(never["destination"])))
-    never.insert(1, "origin_name", never["origin"].map(lambda c: names.get(c, c)))
-    never["destination_name"] = never["destination"].map(lambda c: names.get(c, c))
+    # object columns keep the names' English rendering (pandas' string columns drop it)
+    never.insert(1, "origin_name", pd.Series([names.get(c, c) for c in never["origin"]],
+                                             dtype=object))
+    never["destination_name"] = pd.Series([names.get(c, c) for c in never["destination"]],
+                                          dtype=object)
     return never
 
 
