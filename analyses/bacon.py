@@ -125,7 +125,7 @@ class BaconResult(ResultBase):
 
     @staticmethod
     def _bilingual(frame: pd.DataFrame) -> pd.DataFrame:
-        """``frame`` with its ``type`` (and ``control``) cells as Text: Chinese in a zh report."""
+        """``frame`` with its ``type`` (and ``control``, ``label``) cells as Text (Chinese in zh)."""
         out = frame.copy()
         # object columns: pandas would turn the texts into plain strings in a string column
         out["type"] = pd.Series([Text(t, _TYPES_ZH.get(t, t)) for t in out["type"]],
@@ -133,6 +133,9 @@ class BaconResult(ResultBase):
         if "control" in out:
             out["control"] = pd.Series([_CONTROLS.get(c, c) for c in out["control"]],
                                        index=out.index, dtype=object)
+        if "label" in out:
+            out["label"] = pd.Series([BACON_TYPES.get(t, t) for t in frame["type"]],
+                                     index=out.index, dtype=object)
         return out
 
     def tables(self) -> dict[str, Table]:
