@@ -125,17 +125,22 @@ class BaconResult(ResultBase):
 
     @staticmethod
     def _bilingual(frame: pd.DataFrame) -> pd.DataFrame:
-        """``frame`` with its ``type`` (and ``control``, ``label``) cells as Text (Chinese in zh)."""
+        """``frame`` with its words as Text (Chinese in a zh report).
+
+        The ``label`` column (by type) names the type in both languages and ``type`` stays its
+        key; without one, ``type`` itself reads in Chinese. ``control`` never / always too.
+        """
         out = frame.copy()
         # object columns: pandas would turn the texts into plain strings in a string column
-        out["type"] = pd.Series([Text(t, _TYPES_ZH.get(t, t)) for t in out["type"]],
-                                index=out.index, dtype=object)
-        if "control" in out:
-            out["control"] = pd.Series([_CONTROLS.get(c, c) for c in out["control"]],
-                                       index=out.index, dtype=object)
         if "label" in out:
             out["label"] = pd.Series([BACON_TYPES.get(t, t) for t in frame["type"]],
                                      index=out.index, dtype=object)
+        else:
+            out["type"] = pd.Series([Text(t, _TYPES_ZH.get(t, t)) for t in out["type"]],
+                                    index=out.index, dtype=object)
+        if "control" in out:
+            out["control"] = pd.Series([_CONTROLS.get(c, c) for c in out["control"]],
+                                       index=out.index, dtype=object)
         return out
 
     def tables(self) -> dict[str, Table]:
@@ -153,7 +158,8 @@ class BaconResult(ResultBase):
         return {
             "bacon_comparisons": Table(self._bilingual(self.comparisons),
                                        Text("Goodman-Bacon decomposition: every 2×2 comparison",
-                                            "Goodman-Bacon 分解：每个 2×2 比较"), note),
+                                            "Goodman-Bacon 分解：每个 2×2 比较"), note,
+                                       labels={"periods": Text("window", "比较时段")}),
             "bacon_by_type": Table(self._bilingual(self.by_type()),
                                    Text("Goodman-Bacon decomposition by comparison type",
                                         "Goodman-Bacon 分解（按比较类型）"),
