@@ -34,20 +34,23 @@ from pairnet.core.results import Figure, ResultBase, Table, tidy_frame
 
 __all__ = ["BACON_TYPES", "BaconResult", "bacon_decomposition"]
 
-#: the comparison types, with bacondecomp's names
-BACON_TYPES: Mapping[str, str] = {
-    "treated_vs_never": "Treated vs Untreated",
-    "earlier_vs_later": "Earlier vs Later Treated",
-    "later_vs_earlier": "Later vs Earlier Treated",
-    "later_vs_always": "Later vs Always Treated",
-}
-#: the same types in Chinese (figure legend of the Chinese report)
+#: the comparison types in Chinese (figure legend and table cells of the Chinese report)
 _TYPES_ZH: Mapping[str, str] = {
     "treated_vs_never": "处理组 vs 从未处理组",
     "earlier_vs_later": "早处理组 vs 晚处理组",
     "later_vs_earlier": "晚处理组 vs 早处理组（已处理作对照）",
     "later_vs_always": "晚处理组 vs 始终处理组",
 }
+#: the comparison types, with bacondecomp's names (and the Chinese ones)
+BACON_TYPES: Mapping[str, Text] = {
+    "treated_vs_never": Text("Treated vs Untreated", _TYPES_ZH["treated_vs_never"]),
+    "earlier_vs_later": Text("Earlier vs Later Treated", _TYPES_ZH["earlier_vs_later"]),
+    "later_vs_earlier": Text("Later vs Earlier Treated", _TYPES_ZH["later_vs_earlier"]),
+    "later_vs_always": Text("Later vs Always Treated", _TYPES_ZH["later_vs_always"]),
+}
+#: the fixed control groups' names in the ``control`` column
+_CONTROLS: Mapping[str, Text] = {"never": Text("never", "从未处理"),
+                                 "always": Text("always", "始终处理")}
 _COLORS = {"treated_vs_never": "C0", "earlier_vs_later": "C2", "later_vs_earlier": "C3",
            "later_vs_always": "C1"}
 _MARKERS = {"treated_vs_never": "o", "earlier_vs_later": "^", "later_vs_earlier": "v",
@@ -120,6 +123,26 @@ class BaconResult(ResultBase):
                          f"avg estimate={r.estimate:.5g}")
         return "\n".join(lines)
 
+    @staticmethod
+    def _bilingual(frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` with its words as Text (Chinese in a zh report).
+
+        The ``label`` column (by type) names the type in both languages and ``type`` stays its
+        key; without one, ``type`` itself reads in Chinese. ``control`` never / always too.
+        """
+        out = frame.copy()
+        # object columns: pandas would turn the texts into plain strings in a string column
+        if "label" in out:
+            out["label"] = pd.Series([BACON_TYPES.get(t, t) for t in frame["type"]],
+                                     index=out.index, dtype=object)
+        else:
+            out["type"] = pd.Series([Text(t, _TYPES_ZH.get(t, t)) for t in out["type"]],
+                                    index=out.index, dtype=object)
+        if "control" in out:
+            out["control"] = pd.Series([_CONTROLS.get(c, c) for c in out["control"]],
+                                       index=out.index, dtype=object)
+        return out
+
     def tables(self) -> dict[str, Table]:
         """The 2×2 comparisons and their totals by type."""
         note = Text(
@@ -133,10 +156,11 @@ class BaconResult(ResultBase):
             f"权重之和为 1，权重×估计值之和等于 TWFE 系数（{self.twfe:.4f}）。"
             "“晚处理 vs 早处理”（以已处理单位为对照）权重大，说明当效应随时间变化时 TWFE 依赖有偏的比较。")
         return {
-            "bacon_comparisons": Table(self.comparisons.copy(),
+            "bacon_comparisons": Table(self._bilingual(self.comparisons),
                                        Text("Goodman-Bacon decomposition: every 2×2 comparison",
-                                            "Goodman-Bacon 分解：每个 2×2 比较"), note),
-            "bacon_by_type": Table(self.by_type(),
+                                            "Goodman-Bacon 分解：每个 2×2 比较"), note,
+                                       labels={"periods": Text("window", "比较时段")}),
+            "bacon_by_type": Table(self._bilingual(self.by_type()),
                                    Text("Goodman-Bacon decomposition by comparison type",
                                         "Goodman-Bacon 分解（按比较类型）"),
                                    Text("Total weight and weighted average 2×2 estimate of "
@@ -150,11 +174,12 @@ class BaconResult(ResultBase):
 
         fig, ax = plt.subplots(figsize=(6.5, 4.2))
         c = self.comparisons
-        for t, label in (_TYPES_ZH if lang == "zh" else BACON_TYPES).items():
+        for t, label in BACON_TYPES.items():
             s = c[c["type"] == t]
             if len(s):
                 ax.scatter(s["weight"], s["estimate"], c=_COLORS[t], marker=_MARKERS[t],
-                           s=40, label=label, edgecolors="black", linewidths=0.4)
+                           s=40, label=label("zh" if lang == "zh" else "en"),
+                           edgecolors="black", linewidths=0.4)
         ax.axhline(self.twfe, color="black", lw=0.9, ls="--",
                    label=("TWFE" if lang != "zh" else "TWFE 估计") + f" = {self.twfe:.3g}")
         ax.axhline(0, color="grey", lw=0.6)

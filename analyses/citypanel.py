@@ -54,6 +54,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -65,7 +66,7 @@ from scipy import stats
 from pairnet.analyses._pyfixest import feols as pf_feols
 from pairnet.analyses.did import stars
 from pairnet.core.errors import EstimationError, InputError, format_rows
-from pairnet.core.i18n import Lang, Text
+from pairnet.core.i18n import Lang, Text, render
 from pairnet.core.modeltable import ModelColumn, model_table
 from pairnet.core.options import check_literal
 from pairnet.core.reproducible import blas_single_threaded
@@ -352,7 +353,8 @@ class DWHResult:
 
     def tests(self) -> list[TestResult]:
         """Both DWH variants, the IV-vs-FE Hausman and the first-stage F (p not given)."""
-        first = TestResult("first-stage F (instrument)", self.first_stage_f, 1, np.nan)
+        first = TestResult(Text("first-stage F (instrument)", "第一阶段 F（工具变量）"),
+                           self.first_stage_f, 1, np.nan)
         return [self.test, self.test_cluster, self.hausman_iv_fe, first]
 
     def tidy(self) -> pd.DataFrame:
@@ -363,9 +365,11 @@ class DWHResult:
         return pd.concat([t.tidy() for t in self.tests()], ignore_index=True)
 
     def table(self) -> pd.DataFrame:
-        """The endogeneity table as published: ``test, stat, df, p, note``."""
-        return pd.DataFrame([{"test": t.name, "stat": t.stat, "df": str(t.df), "p": t.p,
-                              "note": t.note} for t in self.tests()])
+        """The endogeneity table as published: ``test, stat, df, p`` and ``note`` (if any)."""
+        tab = pd.DataFrame([{"test": t.name, "stat": t.stat, "df": str(t.df), "p": t.p,
+                             "note": t.note} for t in self.tests()], dtype=object)
+        tab = tab.astype({"stat": float, "p": float})  # test and note stay Text
+        return tab if (tab["note"] != "").any() else tab.drop(columns="note")
 
     def plot(self) -> MplFigure:
         """IV coefficients with clustered 95% intervals."""
@@ -1007,23 +1011,29 @@ def phtest(fe: PanelFit, re: PanelFit) -> TestResult:
     p_plm = float(stats.chi2.sf(abs(stat), k))
     extra = {"stat_plm": abs(stat), "p_plm": p_plm,
              "min_eigenvalue": float(lam.min())}
+    npd = int((lam <= 0).sum())
     if stat < 0:
-        note = (f"V_FE - V_RE is not positive definite ({int((lam <= 0).sum())} of {k} "
-                f"eigenvalues <= 0): the statistic is negative ({stat:.4g}) and the test is "
-                f"not valid on these data; plm's phtest reports |chi2| = {abs(stat):.4g} "
-                f"(p = {p_plm:.3g}) without a warning")
+        note = Text(f"V_FE - V_RE is not positive definite ({npd} of {k} eigenvalues <= 0): "
+                    f"the statistic is negative ({stat:.4g}) and the test is not valid on these "
+                    f"data; plm's phtest reports |chi2| = {abs(stat):.4g} (p = {p_plm:.3g}) "
+                    "without a warning",
+                    f"V_FE - V_RE 非正定（{k} 个特征值中 {npd} 个 <= 0）：统计量为负（{stat:.4g}），"
+                    f"该检验在这些数据上无效；plm 的 phtest 报告 |chi2| = {abs(stat):.4g}"
+                    f"（p = {p_plm:.3g}）且不给出警告")
         return TestResult("Hausman FE vs RE (plm phtest)", stat, k, float("nan"), note,
                           False, extra)
-    note = ("" if lam.min() > 0 else
-            f"V_FE - V_RE is not positive definite ({int((lam <= 0).sum())} of {k} "
-            "eigenvalues <= 0); the statistic is positive and its chi2 p-value is reported "
-            "(as Stata's hausman does) with this caveat")
+    note = (Text("", "") if lam.min() > 0 else
+            Text(f"V_FE - V_RE is not positive definite ({npd} of {k} eigenvalues <= 0); the "
+                 "statistic is positive and its chi2 p-value is reported (as Stata's hausman "
+                 "does) with this caveat",
+                 f"V_FE - V_RE 非正定（{k} 个特征值中 {npd} 个 <= 0）；统计量为正，按 Stata "
+                 "hausman 的做法报告其 chi2 p 值，但需注意这一点"))
     return TestResult("Hausman FE vs RE (plm phtest)", stat, k, float(stats.chi2.sf(stat, k)),
                       note, True, extra)
 
 
 def hausman_contrast(b: pd.Series, V_b: pd.DataFrame, B: pd.Series, V_B: pd.DataFrame, *,
-                     name: str = "Hausman") -> TestResult:
+                     name: str | Text = "Hausman") -> TestResult:
     """Stata-style ``hausman``: ``(b − B)'(V_b − V_B)⁺(b − B)`` over the common coefficients.
 
     ``b`` is consistent under both hypotheses, ``B`` efficient under H0. The inverse is the
@@ -1048,14 +1058,19 @@ def hausman_contrast(b: pd.Series, V_b: pd.DataFrame, B: pd.Series, V_B: pd.Data
     stat = float(proj @ (proj / lam[keep]))
     notes = []
     if not (lam > tol).all():
-        notes.append("V_b - V_B is not positive definite (generalized inverse used; "
-                     f"{int((lam < -tol).sum())} negative eigenvalue(s))")
+        neg = int((lam < -tol).sum())
+        notes.append(Text("V_b - V_B is not positive definite (generalized inverse used; "
+                          f"{neg} negative eigenvalue(s))",
+                          f"V_b - V_B 非正定（使用广义逆；{neg} 个负特征值）"))
     if rank < len(names):
-        notes.append(f"rank {rank} < {len(names)} coefficients")
+        notes.append(Text(f"rank {rank} < {len(names)} coefficients",
+                          f"秩 {rank} < {len(names)} 个系数"))
     p = float(stats.chi2.sf(stat, rank)) if stat >= 0 else float("nan")
     if stat < 0:
-        notes.append("statistic negative: the asymptotic assumptions fail on these data")
-    return TestResult(name, stat, rank, p, "; ".join(notes))
+        notes.append(Text("statistic negative: the asymptotic assumptions fail on these data",
+                          "统计量为负：这些数据不满足渐近假设"))
+    return TestResult(name, stat, rank, p,
+                      Text("; ".join(n.en for n in notes), "；".join(n.zh for n in notes)))
 
 
 def mundlak_test(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[str],
@@ -1178,11 +1193,13 @@ def dwh_test(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[st
                 twoways=twoways)
     t = cf.coef["_v1"] / cf.se["_v1"]
     tc = float(cf.coef["_v1"] / cf.se_crv1["_v1"])
-    test = TestResult("Durbin-Wu-Hausman (conventional)", float(t**2), 1,
+    test = TestResult(Text("Durbin-Wu-Hausman (conventional)", "Durbin-Wu-Hausman 检验（常规）"),
+                      float(t**2), 1,
                       float(stats.chi2.sf(t**2, 1)))
     g1 = cf.df_crv1
     # CR1 t statistic of the first-stage residual on t(G-1), i.e. tc² ~ F(1, G-1)
-    test_c = TestResult("Durbin-Wu-Hausman (CR1 clustered, F(1, G-1))", tc**2, (1, g1),
+    test_c = TestResult(Text("Durbin-Wu-Hausman (CR1 clustered, F(1, G-1))",
+                             "Durbin-Wu-Hausman 检验（CR1 聚类，F(1, G-1)）"), tc**2, (1, g1),
                         float(2 * stats.t.sf(abs(tc), g1)) if g1 > 0 else float("nan"))
     rhs = " + ".join(exo) if exo else "1"
     ivm = pf_feols(f"{y} ~ {rhs} | {fes} | {endog} ~ {instrument}", d,
@@ -1212,7 +1229,8 @@ def dwh_test(df: pd.DataFrame, *, entity: str, time: str, y: str, x: Sequence[st
                                   "least squares)"})
     fe = fit_fe(d, entity=entity, time=time, y=y, x=x, cluster=cluster, twoways=twoways)
     h = hausman_contrast(iv.coef, iv.vcov, fe.coef, fe.vcov,
-                         name="Hausman IV vs FE (Stata hausman, conventional)")
+                         name=Text("Hausman IV vs FE (Stata hausman, conventional)",
+                                   "Hausman 检验：IV vs 固定效应（Stata hausman，常规）"))
     f1 = float((fs.coef[instrument] / fs.se[instrument]) ** 2)
     return DWHResult(test, test_c, iv, f1, h, fe)
 
@@ -1316,32 +1334,51 @@ def regression_table(fits: Sequence[PanelFit], labels: Sequence[str], *,
 # --------------------------------------------------------------------------- pipelines
 
 
-#: Seed 000's variables: code, definition (as the paper defines it), unit.
+#: Seed 000's variables: code, definition (as the paper defines it), unit; definitions and units
+#: are :class:`Text` (the Chinese term of the paper in the Chinese text only).
+_RATIO = Text("ratio", "比值")
 YRD_GLOSSARY = pd.DataFrame([
-    ("gdp_pc", "GDP per capita (outcome): real GDP / resident population (人均GDP)",
-     "万元 per person (base-year prices)"),
-    ("mig", "Population mobility: (resident − registered population) / registered (人口流动)",
-     "ratio"),
-    ("str", "Industrial structure: tertiary / secondary employment (产业结构)", "ratio"),
-    ("tec", "Technological innovation: city innovation index, Kou & Liu 2017 (科技创新)",
-     "index"),
-    ("cos", "Household consumption: urban per-capita consumption / per-capita GDP (居民消费)",
-     "ratio"),
-    ("inc", "Per-capita disposable income (人均可支配收入), control", "万元 (base-year prices)"),
-    ("inv", "Fixed-asset investment / GDP (固定资产投资), control", "ratio"),
-    ("gov", "Government expenditure / GDP (政府支出规模), control", "ratio"),
-    ("tra", "Openness: trade / GDP (对外开放程度), control", "ratio"),
-    ("fdi", "Foreign direct investment / GDP (外商投资水平), control", "ratio"),
-    ("urb", "Urbanisation: urban / resident population (城镇化水平), control", "ratio"),
-    ("hukou", "Hukou restriction: resident / registered population (户籍管制, note 9); "
-              "subgroup split", "ratio"),
-    ("density", "Population density: resident population / land area; subgroup split",
-     "persons per km²"),
-    ("school_years", "Average years of schooling of the population aged 6+ (note 10); "
-                     "subgroup split", "years"),
-    ("pop_resident", "Resident population (常住人口); city size split at 500", "万人"),
-    ("L_mig", "mig lagged one year (robustness and instrument)", "ratio"),
-], columns=["code", "definition", "unit"])
+    ("gdp_pc", Text("GDP per capita (outcome): real GDP / resident population",
+                    "人均GDP（被解释变量）：实际 GDP / 常住人口"),
+     Text("10,000 yuan per person (base-year prices)", "万元/人（基期价格）")),
+    ("mig", Text("Population mobility: (resident − registered population) / registered",
+                 "人口流动：（常住人口 − 户籍人口）/ 户籍人口"), _RATIO),
+    ("str", Text("Industrial structure: tertiary / secondary employment",
+                 "产业结构：第三产业就业 / 第二产业就业"), _RATIO),
+    ("tec", Text("Technological innovation: city innovation index, Kou & Liu 2017",
+                 "科技创新：城市创新指数（寇宗来、刘学悦 2017）"), Text("index", "指数")),
+    ("cos", Text("Household consumption: urban per-capita consumption / per-capita GDP",
+                 "居民消费：城镇居民人均消费支出 / 人均 GDP"), _RATIO),
+    ("inc", Text("Per-capita disposable income; control", "人均可支配收入；控制变量"),
+     Text("10,000 yuan (base-year prices)", "万元（基期价格）")),
+    ("inv", Text("Fixed-asset investment / GDP; control", "固定资产投资 / GDP；控制变量"), _RATIO),
+    ("gov", Text("Government expenditure / GDP; control", "政府支出规模：财政支出 / GDP；控制变量"),
+     _RATIO),
+    ("tra", Text("Openness: trade / GDP; control", "对外开放程度：进出口总额 / GDP；控制变量"),
+     _RATIO),
+    ("fdi", Text("Foreign direct investment / GDP; control", "外商投资水平：外商直接投资 / GDP；控制变量"),
+     _RATIO),
+    ("urb", Text("Urbanisation: urban / resident population; control",
+                 "城镇化水平：城镇人口 / 常住人口；控制变量"), _RATIO),
+    ("hukou", Text("Hukou restriction: resident / registered population (higher = stricter "
+                   "household-registration control, as the seed paper's note 9 reads it); "
+                   "subgroup split",
+                   "户籍管制：常住人口 / 户籍人口（数值越高管制越严，依据种子论文注 9）；分组变量"),
+     _RATIO),
+    ("density", Text("Population density: resident population / land area; subgroup split",
+                     "人口密度：常住人口 / 土地面积；分组变量"),
+     Text("persons per km²", "人/平方千米")),
+    ("school_years", Text("Average years of schooling of the population aged 6+: (6 × primary + "
+                          "9 × junior + 12 × senior + 16 × college) / population 6+ (the seed "
+                          "paper's note 10); subgroup split",
+                          "6 岁及以上人口平均受教育年限：（6 × 小学 + 9 × 初中 + 12 × 高中 + 16 × "
+                          "大专及以上）/ 6 岁及以上人口（种子论文注 10）；分组变量"),
+     Text("years", "年")),
+    ("pop_resident", Text("Resident population; city size split at 500 (5 million people)",
+                          "常住人口；城市规模以 500 万人为界分组"), Text("10,000 persons", "万人")),
+    ("L_mig", Text("mig lagged one year (robustness and instrument)",
+                   "mig 的一年滞后项（稳健性检验与工具变量）"), _RATIO),
+], columns=["code", "definition", "unit"], dtype=object)  # object: the cells stay Text
 
 _MODEL_LABELS = ("Pooled (ME) = pooled OLS, the paper's 'mixed effects' (混合效应) column; "
                  "RE = random effects; FE = city fixed effects")
@@ -1349,6 +1386,11 @@ _ESTIMATOR = {"pooled": Text("pooled OLS", "混合 OLS"), "re": Text("RE (Swamy�
               "fe": Text("FE (within)", "固定效应（组内）"),
               "fe_twoways": Text("FE (two-way within)", "双向固定效应（组内）"),
               "iv": Text("IV (FE)", "工具变量（固定效应）")}
+
+
+def _head(model: str) -> str | Text:
+    """The column head of a mechanism or lag model (``baseline`` or ``A_x_B``)."""
+    return Text("baseline", "基准模型") if model == "baseline" else model
 
 
 def _parse_split(spec: str) -> tuple[str, float | None]:
@@ -1754,9 +1796,10 @@ class CityPanelResult(ResultBase):
                 Text("Definitions follow the population-mobility study of the Yangtze River "
                      "Delta; money in base-year prices.",
                      "定义依据长三角人口流动研究；货币量按基期价格计。"))
-            listed = "; ".join(f"{c} {u}" for c, u in zip(o.glossary["code"],
-                                                           o.glossary["unit"], strict=True))
-            units = Text(" Units: " + listed + ".", " 单位：" + listed + "。")
+            unit_of = list(zip(o.glossary["code"], o.glossary["unit"], strict=True))
+            units = Text(" Units: " + "; ".join(f"{c} {render(u, 'en')}" for c, u in unit_of)
+                         + ".",
+                         " 单位：" + "；".join(f"{c} {render(u, 'zh')}" for c, u in unit_of) + "。")
         tables["descriptives"] = Table(
             self.descriptives, Text("Descriptive statistics", "描述性统计"),
             Text("Max and min with the city and year where they occur; statistics to 3 "
@@ -1774,7 +1817,7 @@ class CityPanelResult(ResultBase):
         else:
             hstr = (f"{h.stat:.3f} (not valid" + (f", p={h.p:.3g})" if np.isfinite(h.p) else ")"))
         hnote = Text("" if h.valid else f" Hausman: {h.note}.",
-                     "" if h.valid else f" Hausman 检验：{h.note}。")
+                     "" if h.valid else f" Hausman 检验：{render(h.note, 'zh')}。")
         wild = Text(_wild_phrase(o), _wild_phrase_zh(o))
         cr1 = Text(_CR1_PHRASE, _CR1_PHRASE_ZH)
         choice = self._choice_text()
@@ -1797,7 +1840,7 @@ class CityPanelResult(ResultBase):
                             "hausman": Text("Hausman", "Hausman 检验")})
         if self.mechanisms:
             tables["mechanisms"] = self._regression(
-                list(self.mechanisms.values()), list(self.mechanisms),
+                list(self.mechanisms.values()), [_head(k) for k in self.mechanisms],
                 Text("Mechanisms (interactions)", "机制分析（交互项）"),
                 Text(f"{fe_label.en}. {cr1.en} {wild.en} Interaction factors "
                      f"{'centred at their means' if o.centre else 'not centred'}.",
@@ -1806,7 +1849,7 @@ class CityPanelResult(ResultBase):
         if self.lag_variable is not None:
             lname = self.lag_variable
             tables["robustness_lag"] = self._regression(
-                list(self.lag_models.values()), list(self.lag_models),
+                list(self.lag_models.values()), [_head(k) for k in self.lag_models],
                 Text(f"Robustness: {o.lag} replaced by its one-year lag",
                      f"稳健性检验：以 {o.lag} 的一年滞后项替代"),
                 Text(f"{self.lag_rows_lost} city-years lost (each city's first year). "
@@ -1834,7 +1877,7 @@ class CityPanelResult(ResultBase):
                      "残差的 t^2：常规为 chi2(1)，CR1 为 F(1, G-1)。使用同一工具变量的 Hausman IV vs "
                      "固定效应：Stata 式全部斜率系数对比，常规协方差，自由度 = rank(V_IV - V_FE) = "
                      f"{hv.df}（论文报告的 3.06 为同一形式的统计量，但未说明工具变量，不可比）"
-                     + (f"；{hv.note}。" if hv.note else "。")),
+                     + (f"；{render(hv.note, 'zh')}。" if hv.note else "。")),
                 decimals={"stat": 3, "p": 4})
         if self.heterogeneity:
             fits: list[PanelFit] = []
@@ -1923,10 +1966,11 @@ class CityPanelResult(ResultBase):
         names = dict(self.options.names)
         out = t.copy()
         codes = out["city"].astype(str)
-        nm = codes.map(names) if names else pd.Series(pd.NA, index=out.index)
-        if nm.isna().any():
-            nm = nm.fillna(codes.map(city_names(sorted(codes.unique()))))
-        out.insert(list(out.columns).index("city") + 1, "name", nm.astype(str))
+        if not set(codes) <= set(names):
+            names = city_names(sorted(set(codes) - set(names))) | names
+        # an object column keeps the names' English rendering (pandas' string columns drop it)
+        out.insert(list(out.columns).index("city") + 1, "name",
+                   pd.Series([names.get(c, c) for c in codes], index=out.index, dtype=object))
         return out
 
 
@@ -2091,9 +2135,13 @@ def yrd_study(raw: pd.DataFrame, *, base_year: int | None = None, twoways: bool 
 
     ip = build_indicators(raw, entity=entity, time=time, price=price, base_year=base_year,
                           file=file)
+    from pairnet.spatial.cities import place_name
+
     names: dict[str, str] = {}
     if "name" in raw.columns:
-        names = dict(zip(id_strings(raw[entity]), raw["name"].astype(str), strict=False))
+        # Chinese place names of the data read in pinyin in an English report (files keep them)
+        names = {c: place_name(n) if re.search("[\u4e00-\u9fff]", n) else n
+                 for c, n in zip(id_strings(raw[entity]), raw["name"].astype(str), strict=False)}
     opts = CityPanelOptions(
         twoways=twoways, lag="mig", interact=[("mig", "str"), ("mig", "tec"), ("mig", "cos")],
         centre=centre, split=["hukou", "density", "school_years", "pop_resident>=500"],

@@ -785,10 +785,10 @@ class DIDSuiteResult(ResultBase):
                                         "Sun–Abraham 各相对时期系数"),
                 Text("R fixest sunab aggregation: for each period relative to treatment, the "
                      "cohort × period coefficients averaged with cohort-share weights (their cell "
-                     "counts; n_cohorts = cohorts observed at that period); reference period −1, "
+                     "counts; cohorts = the cohorts observed at that period); reference period −1, "
                      f"never-treated comparisons, no binning; CRV1 by {cl} with t({m['df_t']}).",
                      "与 R fixest sunab 的加总相同：对每个相对处理时期，将组别 × 时期系数按组别份额"
-                     "（单元格数）加权平均（n_cohorts = 该时期观测到的组别数）；参照期为 −1，以从未处理"
+                     "（单元格数）加权平均（组别数 = 该时期观测到的组别数）；参照期为 −1，以从未处理"
                      f"单位为对照，两端不合并；CRV1 按 {cw('zh')} 聚类，t({m['df_t']})。"),
                 decimals=3)
         dres = self._distance_results()

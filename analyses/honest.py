@@ -527,6 +527,14 @@ def flci(beta: np.ndarray, sigma: np.ndarray, npre: int, npost: int, l_vec: np.n
 # --------------------------------------------------------------------------------------------
 # the result
 # --------------------------------------------------------------------------------------------
+#: The display words of the bounds table (targets, the original CI and the methods).
+_WORDS: dict[str, Text] = {t.en: t for t in (
+    Text("first", "处理后第一期"), Text("average", "处理后平均"), Text("original", "原始"),
+    Text("Original", "原始置信区间"), Text("C-LF", "C-LF（条件最不利混合）"),
+    Text("FLCI", "FLCI（最优固定长度区间）"),
+)}
+
+
 @dataclass(frozen=True)
 class HonestResult(ResultBase):
     """Robust confidence sets for one event study (TWFE or Callaway–Sant'Anna).
@@ -586,8 +594,15 @@ class HonestResult(ResultBase):
     def tables(self) -> dict[str, Table]:
         """The robust bounds, with the breakdown M̄ in the note."""
         bd = "; ".join(f"{k}: {v:.3g}" for k, v in self.breakdown.items())
+        bdz = "；".join(f"{_WORDS[k]('zh') if k in _WORDS else k}：{v:.3g}"
+                        for k, v in self.breakdown.items())
+        shown = self.bounds.copy()
+        for col in ("target", "restriction", "method"):
+            # an object column: pandas would turn the texts into plain strings
+            shown[col] = pd.Series([_WORDS.get(w, w) for w in shown[col]], index=shown.index,
+                                   dtype=object)
         return {f"honest_{self.source}": Table(
-            self.bounds.copy(),
+            shown,
             Text(f"HonestDiD robust confidence sets ({self.source} event study)",
                  f"HonestDiD 稳健置信区间（{self.source} 事件研究）"),
             Text("95% confidence sets for the effect in the first post period ('first') and "
@@ -597,9 +612,9 @@ class HonestResult(ResultBase):
                  "change by at most M per period (M = 0: a linear trend). 'original' = the "
                  "usual CI. A set that excludes 0 at M̄ = 1 is robust to violations as large as "
                  f"those seen before treatment. Breakdown M̄ (largest M̄ still excluding 0): {bd}.",
-                 "平行趋势可能不成立时，处理后第一期（first）与处理后平均（average）效应的 95% 置信区间。"
+                 "平行趋势可能不成立时，处理后第一期与处理后平均效应的 95% 置信区间。"
                  "RM：处理后偏离至多为处理前最大变化的 M̄ 倍；SD：趋势斜率每期至多变化 M（M=0 为线性趋势）。"
-                 f"original 为通常置信区间。断点 M̄（仍排除 0 的最大 M̄）：{bd}。"))}
+                 f"“原始”为通常置信区间。断点 M̄（仍排除 0 的最大 M̄）：{bdz}。"))}
 
     def plot(self, lang: str = "en") -> Any:
         """Robust CI against M̄ (and against M), per target, with the original CI."""
@@ -615,8 +630,7 @@ class HonestResult(ResultBase):
                     continue
                 off = (j - 0.5) * 0.08 * (s["M"].max() or 1)
                 ax.vlines(s["M"] + off, s["lb"], s["ub"], color=color, lw=2,
-                          label=(target if lang != "zh" else
-                                 {"first": "处理后第一期", "average": "处理后平均"}[target]))
+                          label=_WORDS[target]("zh" if lang == "zh" else "en"))
                 if len(o):
                     ax.vlines([-0.15 * (s["M"].max() or 1) + off], o["lb"], o["ub"],
                               color=color, lw=2, ls=":")

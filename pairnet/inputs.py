@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from pairnet.core.errors import InputError
+from pairnet.core.i18n import Text
 from pairnet.core.tables import (
     check_unique,
     id_strings,
@@ -29,6 +30,8 @@ __all__ = ["read_flows", "read_parks", "read_controls", "read_distances", "check
 
 FLOWS = ("origin", "destination", "year", "count")
 PARKS = ("helper", "recipient", "park", "first_year")
+#: ``confidence`` words of a parks table shown in Chinese in a Chinese report.
+_CONFIDENCE = {t.en: t for t in (Text("high", "高"), Text("medium", "中"), Text("low", "低"))}
 DISTANCES = ("border_km", "centroid_km", "region_centroid_km", "region_border_km")
 
 
@@ -82,7 +85,11 @@ def check_parks(df: pd.DataFrame, *, file: str | None = None) -> pd.DataFrame:
     Names are resolved to the city they name.
 
     ``helper_adcode`` / ``recipient_adcode`` columns, when present, are the ids (the name
-    columns are kept as ``helper_name`` / ``recipient_name``).
+    columns are kept as ``helper_name`` / ``recipient_name``). An optional ``source_zh`` column
+    gives ``source`` in Chinese: it is folded into ``source`` as
+    :class:`~pairnet.core.i18n.Text` (English in files, Chinese in a Chinese report; a row
+    without it keeps its text in both). ``confidence`` ``high`` / ``medium`` / ``low`` read
+    高 / 中 / 低 in a Chinese report.
 
     Raises
     ------
@@ -100,6 +107,17 @@ def check_parks(df: pd.DataFrame, *, file: str | None = None) -> pd.DataFrame:
     for col in ("helper", "recipient"):
         df[col] = resolve_column(id_strings(df[col]), file=file or "parks table", column=col)
     df["first_year"] = _years(df, "first_year", file)
+    if "confidence" in df:
+        # object columns: pandas would turn the texts into plain strings in a string column
+        df["confidence"] = pd.Series([_CONFIDENCE.get(v, v) if isinstance(v, str) else v
+                                      for v in df["confidence"]], index=df.index, dtype=object)
+    if "source_zh" in df:
+        if "source" in df:
+            df["source"] = pd.Series(
+                [Text(en, zh) if isinstance(en, str) and isinstance(zh, str) and zh.strip()
+                 else en for en, zh in zip(df["source"], df["source_zh"], strict=True)],
+                index=df.index, dtype=object)
+        df = df.drop(columns="source_zh")
     return df
 
 

@@ -45,6 +45,7 @@ import pandas as pd
 from numpy.typing import ArrayLike
 
 from pairnet.core.errors import InputError
+from pairnet.core.i18n import Text
 from pairnet.core.tables import check_unique, id_strings, numeric_column, require_columns
 
 __all__ = [
@@ -73,6 +74,10 @@ RAW_COLUMNS: tuple[str, ...] = (
     "innovation", "income_pc", "fixed_inv", "gov_exp", "trade", "fdi", "pop_urban", "area_km2",
     "edu_primary", "edu_junior", "edu_senior", "edu_college", "pop_6plus", "price_index",
 )
+#: The ``action`` of a raw cell in the gaps table (English in files, Chinese in a zh report).
+_INTERPOLATED = Text("interpolated", "已插补")
+_LEFT_MISSING = Text("left missing", "保留缺失")
+
 #: Raw columns the indicators divide by: they must be positive where present.
 DENOMINATORS: tuple[str, ...] = ("gdp", "pop_resident", "pop_registered", "emp_secondary",
                                  "area_km2", "pop_6plus")
@@ -189,13 +194,14 @@ def interpolate_interior(df: pd.DataFrame, columns: Sequence[str], *, entity: st
                     val = float(np.interp(tt[j], tt[obs], v[obs]))
                     out.loc[row, c] = val
                     flags[row].append(c)
-                    action = "interpolated"
+                    action = _INTERPOLATED
                 else:
-                    action = "left missing"
+                    action = _LEFT_MISSING
                 log.append({entity: out[entity].iloc[row], time: int(out[time].iloc[row]),
                             "column": c, "action": action})
     out["interpolated"] = [",".join(f) for f in flags]
     gaps = pd.DataFrame(log, columns=[entity, time, "column", "action"])
+    gaps["action"] = pd.Series([r["action"] for r in log], dtype=object)  # keep the Text
     return out, gaps
 
 
@@ -329,10 +335,12 @@ def build_indicators(raw: pd.DataFrame, *, entity: str = "city", time: str = "ye
     n_missing = int(still_missing.sum())
     n_filled = int((filled & ~still_missing).sum())
     audit = pd.DataFrame({
-        "step": ["citypanel.indicators"] * 3,
-        "reason": ["complete as given",
-                   "interior gap interpolated (flagged in 'interpolated')",
-                   "leading/trailing gap left missing (not extrapolated); dropped by models"],
+        "step": pd.Series([Text("citypanel.indicators", "指标构建")] * 3, dtype=object),
+        "reason": pd.Series([Text("complete as given", "原始数据完整"),
+                   Text("interior gap interpolated (flagged in 'interpolated')",
+                        "中间缺失已线性插补（在 interpolated 列中标记）"),
+                   Text("leading/trailing gap left missing (not extrapolated); dropped by models",
+                        "首尾缺失保留为缺失（不外推）；模型中剔除")], dtype=object),
         "rows": [n_in - n_filled - n_missing, n_filled, n_missing],
     })
     return IndicatorPanel(out, audit, gaps)
@@ -379,4 +387,8 @@ def descriptives(df: pd.DataFrame, columns: Sequence[str], *, entity: str = "cit
             "min_city": (names or {}).get(str(ent[imin]), str(ent[imin])),
             "min_year": int(df.loc[imin, time]),
         })
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    for c in ("max_city", "min_city") if rows else ():
+        # an object column keeps a name's English rendering (pandas' string columns drop it)
+        out[c] = pd.Series([r[c] for r in rows], dtype=object)
+    return out

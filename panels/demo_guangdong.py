@@ -95,7 +95,8 @@ def parks_table() -> pd.DataFrame:
     """The real co-built park list in canonical columns ``helper, recipient, park, first_year``.
 
     ``helper`` and ``recipient`` are prefecture adcodes; ``helper_name``, ``recipient_name``,
-    ``confidence`` and ``source`` are kept for the report.
+    ``confidence``, ``source`` and ``source_zh`` (the source in Chinese, for the Chinese report:
+    :func:`pairnet.inputs.check_parks`) are kept for the report.
     """
     with resources.files("pairnet.panels").joinpath("data/guangdong_parks.csv").open(
             encoding="utf-8") as fh:
@@ -109,6 +110,7 @@ def parks_table() -> pd.DataFrame:
         "recipient_name": raw["recipient"].astype("string"),
         "confidence": raw["confidence"].astype("string"),
         "source": raw["source"].astype("string"),
+        "source_zh": raw["source_zh"].astype("string"),
     })
 
 

@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from pairnet.core.errors import InputError
+from pairnet.core.i18n import Text
 from pairnet.core.options import check_literal
 from pairnet.core.tables import numeric_column, read_table, require_columns
 
@@ -52,6 +53,7 @@ __all__ = [
     "GBT21010_CLASSES",
     "SECOND_LEVEL",
     "INDUSTRIAL",
+    "CLASS_ENGLISH",
     "DEFAULT_PARK_PATTERNS",
     "MIN_AREA_HA",
     "EmptyCells",
@@ -78,6 +80,12 @@ GBT21010_CLASSES: tuple[str, ...] = (
     "公共管理与公共服务用地", "特殊用地", "交通运输用地", "水域及水利设施用地", "其他土地",
 )
 INDUSTRIAL = "工矿仓储用地"
+#: The classes' English names (the audit's English text).
+CLASS_ENGLISH: dict[str, str] = dict(zip(GBT21010_CLASSES, (
+    "cultivated land", "garden land", "forest land", "grassland", "commercial and service land",
+    "industrial, mining and storage land", "residential land",
+    "public administration and service land", "special-use land", "transport land",
+    "water and water-conservancy land", "other land"), strict=True))
 
 _SECOND = {
     "耕地": "水田 水浇地 旱地",
@@ -269,7 +277,8 @@ class LandCleaning:
     panel : DataFrame
         ``county, year, park, area_ha, parcels, log_area``.
     audit : DataFrame
-        ``step, reason, rows``; ``rows`` sums to the number of input records.
+        ``step, reason, rows``; ``rows`` sums to the number of input records. ``reason`` is a
+        :class:`~pairnet.core.i18n.Text` (English in files, Chinese in a Chinese report).
     unclassified : DataFrame
         ``land_use, count``: strings no class could be given (in the window and region).
     info : dict
@@ -380,53 +389,65 @@ def clean_land(
     park = is_park(d["location"], patterns)
 
     alive = np.ones(n, dtype=bool)
-    audit: list[tuple[int, str, int]] = []
+    audit: list[tuple[int, Text, int]] = []
 
-    def drop(step: int, reason: str, mask: Any) -> None:
+    def drop(step: int, reason: Text, mask: Any) -> None:
         m = np.asarray(mask, dtype=bool) & alive
         audit.append((step, reason, int(m.sum())))
         alive[m] = False
 
     # step 0: repeats of one transaction (see the module docstring); the first copy is kept
     exact = d.duplicated(keep="first").to_numpy() if n else np.zeros(0, dtype=bool)
-    drop(0, "duplicate record (identical in every column)", exact)
+    drop(0, Text("duplicate record (identical in every column)", "重复记录（各列完全相同）"), exact)
     sup_key = _supervision_key(d["supervision_no"])
     sup_dup = np.zeros(n, dtype=bool)
     has_key = (sup_key.notna() & pd.Series(alive)).to_numpy()
     if has_key.any():
         sup_dup[has_key] = sup_key[has_key].duplicated(keep="first").to_numpy()
-    drop(0, "duplicate supervision_no (first kept)", sup_dup)
+    drop(0, Text("duplicate supervision_no (first kept)", "电子监管号重复（保留第一条）"), sup_dup)
     n_exact, n_sup = audit[0][2], audit[1][2]
 
     first, last = years
-    drop(1, "date unparseable", date.isna().to_numpy())
-    drop(1, f"year outside {first}-{last}",
+    drop(1, Text("date unparseable", "日期无法解析"), date.isna().to_numpy())
+    drop(1, Text(f"year outside {first}-{last}", f"年份不在 {first}–{last} 年内"),
          ((year < first) | (year > last)).fillna(False).to_numpy())
-    drop(1, "county code missing or unknown (county and supervision_no)",
+    drop(1, Text("county code missing or unknown (county and supervision_no)",
+                 "区县代码缺失或无法识别（区县与电子监管号均无法确定）"),
          county.isna().to_numpy())
-    drop(1, "county outside the study cities", ~pref.isin(prefectures).fillna(False).to_numpy())
-    drop(2, "area missing", area.isna().to_numpy())
+    drop(1, Text("county outside the study cities", "区县不在研究城市内"),
+         ~pref.isin(prefectures).fillna(False).to_numpy())
+    drop(2, Text("area missing", "面积缺失"), area.isna().to_numpy())
     # "inf" parses as a number but is no area; audited here so no record vanishes unnamed
-    drop(2, "area not a finite number (inf)",
+    drop(2, Text("area not a finite number (inf)", "面积不是有限数值（无穷大）"),
          (area.notna() & ~np.isfinite(area.astype(float))).to_numpy())
-    drop(2, f"area under {min_area:g} ha", (area < min_area).fillna(False).to_numpy())
+    drop(2, Text(f"area under {min_area:g} ha", f"面积小于 {min_area:g} 公顷"),
+         (area < min_area).fillna(False).to_numpy())
     unclassified_mask = land_class.isna().to_numpy() & alive
     unclassified = (d.loc[unclassified_mask, "land_use"].astype("string").fillna("<missing>")
                     .value_counts().rename_axis("land_use").reset_index(name="count"))
+    unclassified["land_use"] = unclassified["land_use"].astype(object).replace(
+        {"<missing>": Text("<missing>", "<缺失>")})
     class_counts = land_class[alive].value_counts(dropna=True).to_dict()
-    drop(3, "land use unclassifiable", land_class.isna().to_numpy())
+    drop(3, Text("land use unclassifiable", "土地用途无法分类"), land_class.isna().to_numpy())
     for cls in GBT21010_CLASSES:
         if cls != INDUSTRIAL:
-            drop(3, f"land use {cls}", (land_class == cls).fillna(False).to_numpy())
-    drop(4, "allocation (划拨)", supply.str.contains("划拨", regex=False).to_numpy())
+            drop(3, Text(f"land use: {CLASS_ENGLISH[cls]} ({cls})", f"土地用途 {cls}"),
+                 (land_class == cls).fillna(False).to_numpy())
+    drop(4, Text("allocation (划拨)", "划拨供地"),
+         supply.str.contains("划拨", regex=False).to_numpy())
     # always 0 rows: the county rule already ran for step 1 (see the module docstring)
-    drop(5, "county not determined (dropped at step 1)", county.isna().to_numpy())
+    drop(5, Text("county not determined (dropped at step 1)", "区县无法确定（已在第 1 步剔除）"),
+         county.isna().to_numpy())
     park_counties = set(county[alive & (park.to_numpy() == 1)].dropna())
     before7 = set(county[alive].dropna())
-    drop(7, f"county never has a park parcel in {first}-{last}",
+    drop(7, Text(f"county never has a park parcel in {first}-{last}",
+                 f"区县在 {first}–{last} 年从无园区内地块"),
          ~county.isin(park_counties).fillna(False).to_numpy())
-    audit.append((8, "kept (aggregated into the panel)", int(alive.sum())))
-    audit_df = pd.DataFrame(audit, columns=["step", "reason", "rows"])
+    audit.append((8, Text("kept (aggregated into the panel)", "保留（汇总进面板）"),
+                  int(alive.sum())))
+    audit_df = pd.DataFrame({"step": [s for s, _, _ in audit],
+                             "reason": pd.Series([r for _, r, _ in audit], dtype=object),
+                             "rows": [k for _, _, k in audit]})
 
     records = d.loc[alive].copy()
     records["county"] = county[alive]

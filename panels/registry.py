@@ -106,6 +106,35 @@ AUDIT_ORDER: tuple[tuple[str, str], ...] = (
     ("kept", "kept"),
 )
 
+#: The display words of the audit and attribution tables (steps, reasons, sides, rules), in both
+#: languages; the frames and files keep the English.
+_AUDIT_WORDS: dict[str, Text] = {t.en: t for t in (
+    Text("dedupe", "去重"), Text("duplicate", "重复记录"),
+    Text("kind", "记录类型"), Text("other kind", "其他类型"),
+    Text("investor", "投资方"), Text("natural person", "自然人"),
+    Text("date", "日期"), Text("unparseable date", "日期无法解析"),
+    Text("year out of range", "年份超出范围"),
+    Text("industry", "行业"), Text("missing industry", "缺少行业代码"),
+    Text("non-manufacturing", "非制造业"),
+    Text("city", "城市"), Text("unresolved investor city", "无法确定投资方城市"),
+    Text("unresolved investee city", "无法确定被投资方城市"),
+    Text("pair", "组合"), Text("outside origin set", "不在投资方城市范围内"),
+    Text("outside destination set", "不在被投资方城市范围内"), Text("same city", "同城投资"),
+    Text("kept", "保留"), Text("panel", "面板"), Text("total", "合计"),
+    Text("all input records", "全部输入记录"),
+    Text("investee", "被投资方"), Text("city field", "城市字段"),
+    Text("uscc", "统一社会信用代码"), Text("name", "企业名称"),
+)}
+
+
+def _bilingual(words: pd.Series) -> pd.Series:
+    """``words`` as :data:`_AUDIT_WORDS` texts where one is known (others unchanged).
+
+    An object column: pandas would turn the texts into plain strings in a string column.
+    """
+    return pd.Series([_AUDIT_WORDS.get(w, w) if isinstance(w, str) else w for w in words],
+                     index=words.index, dtype=object)
+
 def _short(name: str) -> str:
     # prefecture-level suffixes only: 定安县 stays 定安县 (a bare 定安 is too loose in firm names)
     from pairnet.spatial.cities import PREFECTURE_SUFFIXES, short_name
@@ -264,8 +293,11 @@ def never_connected_pairs(dropped_pairs: pd.DataFrame) -> pd.DataFrame:
     never = pd.DataFrame({"origin": dropped_pairs["origin"].astype(str).to_numpy(),
                           "destination": dropped_pairs["destination"].astype(str).to_numpy()})
     names = city_names(sorted(set(never["origin"]) | set(never["destination"])))
-    never.insert(1, "origin_name", never["origin"].map(lambda c: names.get(c, c)))
-    never["destination_name"] = never["destination"].map(lambda c: names.get(c, c))
+    # object columns keep the names' English rendering (pandas' string columns drop it)
+    never.insert(1, "origin_name", pd.Series([names.get(c, c) for c in never["origin"]],
+                                             dtype=object))
+    never["destination_name"] = pd.Series([names.get(c, c) for c in never["destination"]],
+                                          dtype=object)
     return never
 
 
@@ -287,7 +319,8 @@ def audit_display(audit: pd.DataFrame, n_records: int, dropped_pairs: pd.DataFra
     -------
     (DataFrame, DataFrame)
         The display audit (``step, reason, rows``: the rule rows, one ``panel`` row summarising
-        the never-connected pairs when there are any, a ``total`` row) and the never-connected
+        the never-connected pairs when there are any, a ``total`` row; steps and reasons are
+        :class:`~pairnet.core.i18n.Text` whose English is the audit's) and the never-connected
         pairs of :func:`never_connected_pairs`.
     """
     never = never_connected_pairs(dropped_pairs)
@@ -296,11 +329,13 @@ def audit_display(audit: pd.DataFrame, n_records: int, dropped_pairs: pd.DataFra
     extra = []
     if len(never):
         extra.append({"step": "panel",
-                      "reason": f"never connected ({len(never)} pairs, listed below)",
+                      "reason": Text(f"never connected ({len(never)} pairs, listed below)",
+                                     f"从未关联（{len(never)} 个组合，见下表）"),
                       "rows": int(audit.loc[is_panel, "rows"].sum())})
     extra.append({"step": "total", "reason": "all input records", "rows": int(n_records)})
-    shown = pd.concat([shown, pd.DataFrame(extra)], ignore_index=True)
+    shown = pd.concat([shown, pd.DataFrame(extra, dtype=object)], ignore_index=True)
     shown["rows"] = shown["rows"].astype("int64")
+    shown["step"], shown["reason"] = _bilingual(shown["step"]), _bilingual(shown["reason"])
     return shown, never
 
 
@@ -388,17 +423,19 @@ class IngestResult(ResultBase):
                      "they are left out of the pair-year panel.",
                      "研究年份内没有任何保留记录的投资方 → 被投资方组合；它们不进入组合 × 年份面板。"))
         if len(self.attribution):
+            shown_rules = self.attribution.assign(side=_bilingual(self.attribution["side"]),
+                                                  rule=_bilingual(self.attribution["rule"]))
             tables["attribution"] = Table(
-                self.attribution, Text("How firms were located", "企业所在城市的识别方式"),
+                shown_rules, Text("How firms were located", "企业所在城市的识别方式"),
                 Text("For the kept records: which rule gave each firm's prefecture, per side "
                      "(investor / investee). Rules in order: 'city field' = the registry's city "
                      "column; 'uscc' = characters 3–8 (the registering area code) of a valid "
                      "unified social credit code; 'name' = the leftmost prefecture name in the "
                      "firm name. rows = records located by that rule.",
                      "对保留的记录：按投资方/被投资方分别列出确定企业所在地级市的规则。规则依次为："
-                     "“city field” = 登记数据中的城市字段；“uscc” = 有效统一社会信用代码的第 3–8 位"
-                     "（登记机关行政区划代码）；“name” = 企业名称中最靠左的地级市名称。rows = 按该规则"
-                     "定位的记录数。"))
+                     "“城市字段” = 登记数据中的城市列；“统一社会信用代码” = 有效统一社会信用代码的第 "
+                     "3–8 位（登记机关行政区划代码）；“企业名称” = 企业名称中最靠左的地级市名称。"
+                     "行数 = 按该规则定位的记录数。"))
         return tables
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from pairnet.core.errors import InputError
+from pairnet.core.outputs import table_html
+from pairnet.core.results import Table
 from pairnet.panels.demo_land import TRUE_PATH, demo_land_frame, generate_land_demo
 from pairnet.panels.land import (
     GBT21010_CLASSES,
@@ -155,12 +158,16 @@ def test_each_cleaning_rule_and_audit_identity():
     assert a["county code missing or unknown (county and supervision_no)"] == 1
     assert a["area under 0.01 ha"] == 1
     assert a["area missing"] == 1
-    assert a["land use 住宅用地"] == 1
+    assert a["land use: residential land (住宅用地)"] == 1
     assert a["land use unclassifiable"] == 1
     assert a["allocation (划拨)"] == 2
     assert a["county never has a park parcel in 2011-2020"] == 1
     assert a["kept (aggregated into the panel)"] == 3
     assert c.audit.iloc[-1]["reason"].startswith("kept")
+    # the Chinese report shows every reason in Chinese (GB/T class names and numbers aside)
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", table_html(Table(c.audit, "audit"), "zh"))
+    assert len(cells) == 2 * len(c.audit)  # reason and rows (the step is the row stub)
+    assert not [x for x in cells if re.search("[A-Za-z]{2,}", x)], cells
     assert c.unclassified.to_dict(orient="records") == [{"land_use": "商住用地", "count": 1}]
     assert c.info["county_from_supervision_no"] == 1
     p = c.panel

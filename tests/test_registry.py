@@ -1,8 +1,11 @@
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from pairnet.core.errors import InputError, UnknownCityError
+from pairnet.core.outputs import table_html
 from pairnet.panels.registry import (
     AUDIT_ORDER,
     IngestResult,
@@ -207,6 +210,13 @@ def test_ingest_result_protocol_and_display_tables(small_csv, tmp_path):
     assert tabs["attribution"].frame["rows"].sum() == 2 * res.panel["count"].sum()
     step = write_result(res, tmp_path / "ingest")
     assert step.results == d and (tmp_path / "ingest" / "tables" / "audit.csv").is_file()
+    # the CSV keeps the English words; the Chinese report shows no English step, reason or rule
+    csv = pd.read_csv(tmp_path / "ingest" / "tables" / "audit.csv")
+    assert csv["reason"].tolist() == shown["reason"].tolist()
+    for name in ("audit", "attribution"):
+        cells = re.findall(r"<td[^>]*>([^<]*)</td>", table_html(tabs[name], "zh"))
+        assert cells and not [c for c in cells if re.search("[A-Za-z]{3,}", c)], cells
+    assert "natural person" in table_html(tabs["audit"], "en")
     # everything connected: no never-connected table, no summary row
     full = run(small_csv, destinations="梅州")
     assert list(full.tables()) == ["audit", "attribution"]

@@ -176,11 +176,11 @@ LABELS: dict[str, Text] = {
     "estimator": Text("estimator", "估计量"),
     "threshold": Text("threshold", "阈值"),
     "density": Text("density", "密度"),
-    "border_km": Text("border distance (km)", "边界距离 (km)"),
-    "centroid_km": Text("centroid distance (km)", "质心距离 (km)"),
-    "region_centroid_km": Text("distance to the helper region's centroid (km)", "至帮扶区质心距离 (km)"),
-    "region_border_km": Text("distance to the helper region's border (km)", "至帮扶区边界距离 (km)"),
-    "distance_km": Text("distance (km)", "距离 (km)"),
+    "border_km": Text("border distance (km)", "边界距离（千米）"),
+    "centroid_km": Text("centroid distance (km)", "质心距离（千米）"),
+    "region_centroid_km": Text("distance to the helper region's centroid (km)", "至帮扶区质心距离（千米）"),
+    "region_border_km": Text("distance to the helper region's border (km)", "至帮扶区边界距离（千米）"),
+    "distance_km": Text("distance (km)", "距离（千米）"),
     "predicted_effect": Text("predicted effect", "预测效应"),
     "chosen_share": Text("share of draws choosing the pair", "抽样中选中该组合的比例"),
     "tied_with": Text("equally good", "同样好的备选"),
@@ -224,6 +224,8 @@ LABELS: dict[str, Text] = {
     "side": Text("side", "方向"),
     "rule": Text("rule", "规则"),
     "equally_good": Text("equally good", "同样好的备选"),
+    "n_cohorts": Text("cohorts", "组别数"),
+    "code": Text("code", "代码"),
 }
 
 
