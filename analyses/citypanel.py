@@ -54,7 +54,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
@@ -2135,12 +2134,12 @@ def yrd_study(raw: pd.DataFrame, *, base_year: int | None = None, twoways: bool 
 
     ip = build_indicators(raw, entity=entity, time=time, price=price, base_year=base_year,
                           file=file)
-    from pairnet.spatial.cities import place_name
+    from pairnet.core.placenames import place_name
 
     names: dict[str, str] = {}
     if "name" in raw.columns:
         # Chinese place names of the data read in pinyin in an English report (files keep them)
-        names = {c: place_name(n) if re.search("[\u4e00-\u9fff]", n) else n
+        names = {c: place_name(n)
                  for c, n in zip(id_strings(raw[entity]), raw["name"].astype(str), strict=False)}
     opts = CityPanelOptions(
         twoways=twoways, lag="mig", interact=[("mig", "str"), ("mig", "tec"), ("mig", "cos")],

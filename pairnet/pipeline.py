@@ -507,7 +507,7 @@ def _step_optimize(ctx: StepContext) -> Section:
 
 # ------------------------------------------------------------------------- city panel
 _MAP_LABELS = {"mig": Text("population mobility (mig, ratio)", "人口流动（mig，比值）"),
-               "gdp_pc": Text("GDP per capita (gdp_pc, 万元 per person, base-year prices)",
+               "gdp_pc": Text("GDP per capita (gdp_pc, 10,000 yuan per person, base-year prices)",
                               "人均 GDP（gdp_pc，万元/人，基期价格）")}
 _MAP_NOTES = {"mig": Text("mig = (resident − registered population) / registered population; "
                           "above 0 = net inflow.",

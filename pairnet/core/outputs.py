@@ -216,7 +216,7 @@ def _layout(tab: Table, lang: Lang) -> _Layout:
         shown.columns = labels
     if tab.index:
         stub = label(str(tab.frame.index.name or ""), lang, dict(tab.labels))
-        shown.index = [str(v) for v in tab.frame.index]
+        shown.index = [render(v, lang) if isinstance(v, str) else str(v) for v in tab.frame.index]
     elif shown.shape[1] > 1:
         stub = str(shown.columns[0])
         shown = shown.set_index(shown.columns[0])

@@ -10,7 +10,9 @@ import re
 from collections.abc import Sequence
 from functools import cache
 
-__all__ = ["PREFECTURE_SUFFIXES", "short_name", "english_name", "has_han"]
+from pairnet.core.i18n import Native
+
+__all__ = ["PREFECTURE_SUFFIXES", "short_name", "english_name", "has_han", "place_name"]
 
 #: Administrative suffixes of prefecture-level names (广州市, 甘孜藏族自治州, 大兴安岭地区).
 PREFECTURE_SUFFIXES = ("特别行政区", "自治州", "地区", "盟", "市")
@@ -59,3 +61,14 @@ _HAN = re.compile(r"[\u3400-\u9fff]")
 def has_han(text: str) -> bool:
     """Whether ``text`` holds a Chinese character."""
     return bool(_HAN.search(text))
+
+
+def place_name(name: str) -> Native | str:
+    """A Chinese place name as :class:`~pairnet.core.i18n.Native` text, pinyin in English.
+
+    The Native text is the name itself in files and in Chinese; a name without Chinese
+    characters is returned as it is.
+
+    Keep such cells in an ``object`` column: pandas' string columns drop the English form.
+    """
+    return Native(name, english_name(name)) if has_han(name) else name
