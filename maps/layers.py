@@ -150,9 +150,9 @@ WORDS: dict[str, Text] = {
     "year": Text("year", "年份"), "count_ge": Text("count ≥", "数目 ≥"),
     "pairs_focus": Text("helpers → recipients", "帮扶方 → 被帮扶方"),
     "pairs_all": Text("all pairs", "全部组合"),
-    "flows": Text("flow width = count", "线宽 = 投资数目"),
+    "flows": Text("flow width = count (same scale in every year)",
+                  "线宽 = 投资数目（各年份同一比例）"),
     "flow": Text("flow", "条投资流"), "flows_n": Text("flows", "条投资流"),
-    "same_scale": Text("same scale in every year", "各年份同一比例"),
     "count": Text("count", "数目"),
     "all_helpers": Text("all helpers", "全部帮扶城市"),
     "effect_legend": Text("predicted effect (b0 + b1·distance)", "预测效应（b0 + b1·距离）"),
@@ -721,7 +721,7 @@ def flow_map(cities: gpd.GeoDataFrame, flows: pd.DataFrame, *,
     years = sorted({r[2] for r in rows})
     ths = sorted({int(t) for t in thresholds} | {1})
     words = {k: WORDS[k](lang) for k in ("count_ge", "pairs_focus", "pairs_all", "flow",
-                                          "flows_n", "year", "flows", "same_scale")}
+                                          "flows_n", "year", "flows")}
     js = (
         "var N=" + js_json(nodes) + ",F=" + js_json(rows) + ",Y=" + js_json(years)
         + ",T=" + js_json(ths) + ",FOCUS=" + js_json(fo is not None)
@@ -767,7 +767,7 @@ def flow_map(cities: gpd.GeoDataFrame, flows: pd.DataFrame, *,
         "var d=L.DomUtil.create('div','pn-legend pn-flow-legend pn-box');"
         "d.style.cssText='background:rgba(255,255,255,.92);padding:6px 8px;font:12px "
         "sans-serif;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)';"
-        "d.innerHTML='<div class=\\'pn-legend-title\\'>'+W.flows+' ('+W.same_scale+')</div>';"
+        "d.innerHTML='<div class=\\'pn-legend-title\\'>'+W.flows+'</div>';"
         "wk=L.DomUtil.create('div','pn-width-key',d);return d;};lg.addTo(map);draw();"
     )
     _Script(js).add_to(m)
