@@ -159,7 +159,7 @@ WORDS: dict[str, Text] = {
     "actual_pairing": Text("actual pairing", "实际组合"), "yes": Text("yes", "是"),
     "no": Text("no", "否"), "distance": Text("distance (km)", "距离（千米）"),
     "unit_m": Text(" m", " 米"), "unit_km": Text(" km", " 千米"),
-    "no_data": Text("no data", "无数据"), "outline": Text("prefecture outline", "地级市轮廓"),
+    "no_data": Text("no data", "无数据"), "outline": Text("{group} prefecture outline", "{group}地级市轮廓"),
     "pairing": Text("pairing", "组合"), "optimal": Text("optimal", "最优"),
     "also_actual": Text(" (also actual)", "（同时为实际组合）"), "actual": Text("actual", "实际"),
     "distance_km": Text("distance km", "距离（千米）"),
@@ -468,8 +468,10 @@ def base_map(basemap: Basemap = "none", bounds: Sequence[float] | None = None,
         folium.TileLayer(url, attr=attr, name=basemap,
                          subdomains="1234" if basemap == "gaode" else "abc").add_to(m)
     if bounds is not None:
+        # without animation: an animated zoom would end after (and undo) a later refit
         minx, miny, maxx, maxy = (float(b) for b in bounds)
-        m.fit_bounds([[miny, minx], [maxy, maxx]])
+        _Script("map.fitBounds(" + js_json([[miny, minx], [maxy, maxx]])
+                + ",{animate:false});").add_to(m)
     return m
 
 
@@ -1013,7 +1015,7 @@ def _outline_layer(m: folium.Map, outlines: gpd.GeoDataFrame, basemap: Basemap,
                 dict(zip(shown["city"].astype(str), shown["name"].astype(str))), lang,
                 marks=False)
     return [(outline_swatch(colours.get(g, "#333333"), weight, opacity),
-             f"{group(g)} {WORDS['outline'](lang)}") for g in seen]
+             WORDS["outline"](lang).format(group=group(g))) for g in seen]
 
 
 def share_map(polygons: gpd.GeoDataFrame, value: str, *, label: str | None = None,

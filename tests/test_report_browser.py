@@ -245,7 +245,8 @@ MAP_LAYOUT_JS = """() => Array.from(document.querySelectorAll('.pn-map-wrap')).m
       .map(e => Object.assign(box(e.getBoundingClientRect()), {cls: e.textContent})),
     total: w.querySelectorAll('.pn-label span').length,
     dots: dots,
-    data: data && {x0: c.left + nw.x, y0: c.top + nw.y, x1: c.left + se.x, y1: c.top + se.y},
+    data: data && {x0: c.left + nw.x, y0: c.top + nw.y, x1: c.left + se.x, y1: c.top + se.y,
+                   cls: 'data'},
     controls: Array.from(w.querySelectorAll('.leaflet-control'))
       .map(e => Object.assign(box(e.getBoundingClientRect()), {cls: e.className}))
       .filter(b => b.x1 > b.x0 && b.y1 > b.y0),
