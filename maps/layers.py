@@ -147,7 +147,9 @@ WORDS: dict[str, Text] = {
     "park": Text("park", "园区"), "first_year": Text("first year", "设立年份"),
     "first_year_park": Text("first year of the park", "园区设立年份"),
     "predicted_effect": Text("predicted effect", "预测效应"),
-    "year": Text("year", "年份"), "count_ge": Text("count ≥", "数目 ≥"),
+    "year": Text("year", "年份"),
+    "flow_tip": Text("year {year}: {count}", "{year} 年：{count}"),
+    "value_in_year": Text("{label} ({year}): {value}", "{label}（{year} 年）：{value}"), "count_ge": Text("count ≥", "数目 ≥"),
     "pairs_focus": Text("helpers → recipients", "帮扶方 → 被帮扶方"),
     "pairs_all": Text("all pairs", "全部组合"),
     "flows": Text("flow width = count (same scale in every year)",
@@ -723,7 +725,7 @@ def flow_map(cities: gpd.GeoDataFrame, flows: pd.DataFrame, *,
     years = sorted({r[2] for r in rows})
     ths = sorted({int(t) for t in thresholds} | {1})
     words = {k: WORDS[k](lang) for k in ("count_ge", "pairs_focus", "pairs_all", "flow",
-                                          "flows_n", "year", "flows")}
+                                          "flows_n", "year", "flows", "flow_tip")}
     js = (
         "var N=" + js_json(nodes) + ",F=" + js_json(rows) + ",Y=" + js_json(years)
         + ",T=" + js_json(ths) + ",FOCUS=" + js_json(fo is not None)
@@ -748,7 +750,8 @@ def flow_map(cities: gpd.GeoDataFrame, flows: pd.DataFrame, *,
         "CMAX=A.reduce(function(m,r){return Math.max(m,r[3]);},1);"
         "S.forEach(function(r){n++;var a=N[r[0]],b=N[r[1]];"
         "var l=L.polyline(arc(a,b),{color:'#c0392b',opacity:0.75,weight:wd(r[3],CMAX)});"
-        "l.bindTooltip('<b>'+a[2]+' → '+b[2]+'</b><br>'+W.year+' '+r[2]+': '+fmt(r[3]));"
+        "l.bindTooltip('<b>'+a[2]+' → '+b[2]+'</b><br>'+W.flow_tip.replace('{year}',r[2])"
+        ".replace('{count}',fmt(r[3])));"
         "g.addLayer(l);L.circleMarker([b[0],b[1]],{radius:2,color:'#c0392b',weight:1}).addTo(g);"
         "});info.textContent=n+' '+(n===1?W.flow:W.flows_n);"
         "if(wk)wk.innerHTML=key(CMAX);}"
@@ -926,14 +929,16 @@ def choropleth_map(cities: gpd.GeoDataFrame, panel: pd.DataFrame, value: str, *,
               "properties": {"n": _place(names.get(str(c), c), lang),
                              "v": by_city.get(str(c), {})}}
              for c, g in zip(shown["city"].astype(str), geoms)]
-    lab = esc(label or value)
+    # the tooltip's line "label (year): value", {year} and {value} filled in by the script
+    tip = WORDS["value_in_year"](lang).replace("{label}", esc(label or value))
     js = (
         "var D=" + js_json({"type": "FeatureCollection", "features": feats}) + ",Y="
-        + js_json(years) + ",LAB=" + js_json(lab) + ";var ys;"
+        + js_json(years) + ",TIP=" + js_json(tip) + ";var ys;"
         "function cur(f){var v=f.properties.v[ys?ys.value:Y[Y.length-1]];return v||['#eeeeee','–'];}"
         "var lay=L.geoJSON(D,{style:function(f){return {fillColor:cur(f)[0],color:'#555',"
         "weight:0.8,fillOpacity:" + js_json(FILL_OPACITY) + "};},onEachFeature:function(f,l){l.bindTooltip(function(){"
-        "return '<b>'+f.properties.n+'</b><br>'+LAB+' ('+ys.value+'): '+cur(f)[1];},"
+        "return '<b>'+f.properties.n+'</b><br>'+TIP.replace('{year}',ys.value)"
+        ".replace('{value}',cur(f)[1]);},"
         "{sticky:true});}}).addTo(map);"
         "var ctl=L.control({position:'topright'});ctl.onAdd=function(){"
         "var d=L.DomUtil.create('div','pn-year-control pn-box');" + _CONTROL_BOX_JS
