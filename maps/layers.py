@@ -147,9 +147,9 @@ WORDS: dict[str, Text] = {
     "park": Text("park", "园区"), "first_year": Text("first year", "设立年份"),
     "first_year_park": Text("first year of the park", "园区设立年份"),
     "predicted_effect": Text("predicted effect", "预测效应"),
-    "year": Text("year", "年份"),
+    "year": Text("year", "年份"), "count_ge": Text("count ≥", "数目 ≥"),
     "flow_tip": Text("year {year}: {count}", "{year} 年：{count}"),
-    "value_in_year": Text("{label} ({year}): {value}", "{label}（{year} 年）：{value}"), "count_ge": Text("count ≥", "数目 ≥"),
+    "value_in_year": Text("{label} ({year}): {value}", "{label}（{year} 年）：{value}"),
     "pairs_focus": Text("helpers → recipients", "帮扶方 → 被帮扶方"),
     "pairs_all": Text("all pairs", "全部组合"),
     "flows": Text("flow width = count (same scale in every year)",
@@ -161,7 +161,8 @@ WORDS: dict[str, Text] = {
     "actual_pairing": Text("actual pairing", "实际组合"), "yes": Text("yes", "是"),
     "no": Text("no", "否"), "distance": Text("distance (km)", "距离（千米）"),
     "unit_m": Text(" m", " 米"), "unit_km": Text(" km", " 千米"),
-    "no_data": Text("no data", "无数据"), "outline": Text("{group} prefecture outline", "{group}地级市轮廓"),
+    "no_data": Text("no data", "无数据"),
+    "outline": Text("{group} prefecture outline", "{group}地级市轮廓"),
     "pairing": Text("pairing", "组合"), "optimal": Text("optimal", "最优"),
     "also_actual": Text(" (also actual)", "（同时为实际组合）"), "actual": Text("actual", "实际"),
     "distance_km": Text("distance km", "距离（千米）"),
@@ -208,7 +209,7 @@ def _ticks_html(ticks: Sequence[tuple[float, str]], width: int) -> str:
             "margin-bottom:2px'>" + "".join(spans) + "</div>")
 
 
-def nice_ticks(lo: float, hi: float, most: int = 4) -> list[tuple[float, float]]:
+def _nice_ticks(lo: float, hi: float, most: int = 4) -> list[tuple[float, float]]:
     """Round values inside ``lo..hi`` for a colour bar: ``(position 0..1, value)``.
 
     The step is the smallest 1, 2, 2.5 or 5 × 10^k giving at most ``most`` ticks, so 0 is a
@@ -227,17 +228,17 @@ def nice_ticks(lo: float, hi: float, most: int = 4) -> list[tuple[float, float]]
 
 def _tick_labels(values: Sequence[float]) -> list[str]:
     """Tick values with one number of decimals, enough for the finest of them."""
-    decimals = max((len(f"{abs(v):.6f}".rstrip("0").partition(".")[2]) for v in values),
+    decimals = max((len(f"{abs(v):.12f}".rstrip("0").partition(".")[2]) for v in values),
                    default=0)
     return [f"{round(v, decimals) + 0.0:,.{decimals}f}" for v in values]  # + 0.0: no "-0"
 
 
 def _value_ticks(lo: float, hi: float, percent: bool = False) -> list[tuple[float, str]]:
-    """Ticks of a linear colour bar from ``lo`` to ``hi`` at round values (:func:`nice_ticks`).
+    """Ticks of a linear colour bar from ``lo`` to ``hi`` at round values (:func:`_nice_ticks`).
 
     ``percent``: the values are shares, labelled in % (0.25 -> "25%").
     """
-    ticks = nice_ticks(100 * lo, 100 * hi) if percent else nice_ticks(lo, hi)
+    ticks = _nice_ticks(100 * lo, 100 * hi) if percent else _nice_ticks(lo, hi)
     labels = _tick_labels([v for _, v in ticks])
     return [(p, t + "%" if percent else t) for (p, _), t in zip(ticks, labels, strict=True)]
 
@@ -361,8 +362,7 @@ def _label_js(anchors: pd.DataFrame, names: Mapping[str, str], lang: Lang,
     """
     from pairnet.spatial.cities import short_name
 
-    order = anchors.sort_values("area", ascending=False, kind="stable").index \
-        if "area" in anchors.columns else anchors.index
+    order = anchors.sort_values("area", ascending=False, kind="stable").index
     rows = [[round(float(anchors.at[c, "lat"]), 4), round(float(anchors.at[c, "lon"]), 4),
              esc(short_name(names.get(c, c)) or names.get(c, c)),
              esc(english_name(names.get(c, c)))] for c in order]
