@@ -1005,8 +1005,8 @@ def _outline_layer(m: folium.Map, outlines: gpd.GeoDataFrame, basemap: Basemap,
         return _GROUP_NAMES[g](lang) if g in _GROUP_NAMES else g
 
     feats = [{"type": "Feature", "geometry": json.loads(shapely.to_geojson(g)),
-              "properties": {"tip": f"<b>{_place(n, lang)}</b>"
-                                    + (f" ({esc(group(gr))})" if gr else ""),
+              "properties": {"tip": _tip(_place(n, lang), [(_w("group", lang), esc(group(gr)))]
+                                         if gr else []),
                              "stroke": colours.get(gr or "", "#333333")}}
              for g, n, gr in zip(geoms, shown["name"].astype(str), groups)]
     weight, opacity = 2.2, 0.9
