@@ -135,11 +135,14 @@ def display_polygons(gdf: gpd.GeoDataFrame, basemap: Basemap = "none",
 
 
 def anchor_points(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
-    """One label/arc anchor per polygon: ``city, lon, lat`` (a point inside the polygon).
+    """One label/arc anchor per polygon: ``city, lon, lat, area`` (a point inside the polygon).
 
     ``representative_point`` always falls inside the polygon, unlike the centroid of a
-    crescent-shaped city.
+    crescent-shaped city. ``area`` (square degrees) ranks the labels: where two collide, the
+    larger unit keeps its name.
     """
-    pts = shapely.point_on_surface(np.asarray(gdf.geometry.values, dtype=object))
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    pts = shapely.point_on_surface(geoms)
     return pd.DataFrame({"city": gdf["city"].astype(str).to_numpy(),
-                         "lon": shapely.get_x(pts), "lat": shapely.get_y(pts)})
+                         "lon": shapely.get_x(pts), "lat": shapely.get_y(pts),
+                         "area": shapely.area(geoms)})

@@ -26,10 +26,11 @@ import numpy as np
 import pandas as pd
 import shapely
 from branca.element import MacroElement
+from folium.map import Layer
 from jinja2 import Template
 
 from pairnet.core.errors import InputError
-from pairnet.core.i18n import Lang, Text
+from pairnet.core.i18n import Lang, Native, Text
 from pairnet.core.options import check_literal
 from pairnet.core.placenames import english_name
 from pairnet.core.tables import require_columns
@@ -112,6 +113,17 @@ def _tip(title: str, rows: Sequence[tuple[str, str]]) -> str:
     return f"<b>{title}</b><table class='pn-tip'>{body}</table>"
 
 
+def _place(name: Any, lang: Lang) -> str:
+    """A place name for a ``lang`` reader, HTML-escaped.
+
+    Pinyin in English (广州市 -> Guangzhou), as the data has it in Chinese; a :class:`Text` or
+    :class:`Native` renders itself.
+    """
+    if isinstance(name, (Text, Native)):
+        return esc(name(lang))
+    return esc(english_name(name) if lang == "en" and not blank(name) else name)
+
+
 class _Script(MacroElement):
     """A piece of our own JavaScript run against the parent map (``map`` inside ``js``)."""
 
@@ -136,17 +148,21 @@ WORDS: dict[str, Text] = {
     "first_year_park": Text("first year of the park", "园区设立年份"),
     "predicted_effect": Text("predicted effect", "预测效应"),
     "year": Text("year", "年份"), "count_ge": Text("count ≥", "数目 ≥"),
+    "flow_tip": Text("year {year}: {count}", "{year} 年：{count}"),
+    "value_in_year": Text("{label} ({year}): {value}", "{label}（{year} 年）：{value}"),
     "pairs_focus": Text("helpers → recipients", "帮扶方 → 被帮扶方"),
     "pairs_all": Text("all pairs", "全部组合"),
-    "flows": Text("flow width = count", "线宽 = 投资数目"),
+    "flows": Text("flow width = count (same scale in every year)",
+                  "线宽 = 投资数目（各年份同一比例）"),
     "flow": Text("flow", "条投资流"), "flows_n": Text("flows", "条投资流"),
-    "same_scale": Text("same scale in every year", "各年份同一比例"),
     "count": Text("count", "数目"),
     "all_helpers": Text("all helpers", "全部帮扶城市"),
     "effect_legend": Text("predicted effect (b0 + b1·distance)", "预测效应（b0 + b1·距离）"),
     "actual_pairing": Text("actual pairing", "实际组合"), "yes": Text("yes", "是"),
-    "no": Text("no", "否"), "distance": Text("distance (km)", "距离 (km)"),
-    "no_data": Text("no data", "无数据"), "outline": Text("prefecture outline", "地级市轮廓"),
+    "no": Text("no", "否"), "distance": Text("distance (km)", "距离（千米）"),
+    "unit_m": Text(" m", " 米"), "unit_km": Text(" km", " 千米"),
+    "no_data": Text("no data", "无数据"),
+    "outline": Text("{group} prefecture outline", "{group}地级市轮廓"),
     "pairing": Text("pairing", "组合"), "optimal": Text("optimal", "最优"),
     "also_actual": Text(" (also actual)", "（同时为实际组合）"), "actual": Text("actual", "实际"),
     "distance_km": Text("distance km", "距离（千米）"),
@@ -168,36 +184,115 @@ def _w(key: str, lang: Lang) -> str:
 
 
 def _ticks_html(ticks: Sequence[tuple[float, str]], width: int) -> str:
-    """Tick labels under a colour bar, each at its position (0..1) along the bar."""
-    spans = []
-    last = -1.0
-    rows = 1
+    """Tick marks and labels under a colour bar, each at its position (0..1) along the bar.
+
+    A label is centred on its mark (the end ones flush with the bar's ends); one that would
+    touch its neighbour (widths estimated at 7.7 px a character, a digit of 12 px DejaVu Sans)
+    goes on the next line down, with its mark drawn down to it.
+    """
+    spans: list[str] = []
+    ends: list[float] = []  # the right edge of the last label on each line
     for pos, text in sorted(ticks):
         pos = float(np.clip(pos, 0.0, 1.0))
-        shift = "0" if pos <= 0.02 else "-100%" if pos >= 0.98 else "-50%"
-        # a tick too close to the previous one goes on a second line, with a mark up to it
-        low = pos - last < 0.22 and last >= 0
-        last = pos if not low else last
-        rows = 2 if low else rows
-        top = "14px" if low else "0"
-        mark = (f"<span style='position:absolute;left:{100 * pos:.1f}%;top:0;height:14px;"
-                "border-left:1px solid #555'></span>") if low else ""
-        spans.append(mark + f"<span style='position:absolute;left:{100 * pos:.1f}%;top:{top};"
-                     f"transform:translateX({shift});white-space:nowrap'>{esc(text)}</span>")
-    return (f"<div style='position:relative;width:{width}px;height:{14 * rows}px;"
+        x, w = width * pos, 7.7 * len(text)
+        left = max(0.0, min(x - w / 2, width - w))
+        row = next((i for i, e in enumerate(ends) if left >= e + 4), len(ends))
+        if row == len(ends):
+            ends.append(0.0)
+        ends[row] = left + w
+        top = 4 + 14 * row
+        spans.append(f"<span style='position:absolute;left:{x:.1f}px;top:0;height:{top}px;"
+                     "border-left:1px solid #555'></span><span class='pn-tick' style='position:"
+                     f"absolute;left:{left:.1f}px;top:{top}px;width:{w:.0f}px;text-align:center;"
+                     f"white-space:nowrap'>{esc(text)}</span>")
+    return (f"<div style='position:relative;width:{width}px;height:{4 + 14 * len(ends)}px;"
             "margin-bottom:2px'>" + "".join(spans) + "</div>")
 
 
+def _nice_ticks(lo: float, hi: float, most: int = 4) -> list[tuple[float, float]]:
+    """Round values inside ``lo..hi`` for a colour bar: ``(position 0..1, value)``.
+
+    The step is the smallest 1, 2, 2.5 or 5 × 10^k giving at most ``most`` ticks, so 0 is a
+    tick whenever it lies inside the range. A range of one value gives that value, centred.
+    """
+    if not hi > lo:
+        return [(0.5, float(lo))]
+    k = math.floor(math.log10((hi - lo) / most))
+    for step in (m * 10.0 ** e for e in (k, k + 1) for m in (1, 2, 2.5, 5)):
+        first, last = math.ceil(lo / step - 1e-9), math.floor(hi / step + 1e-9)
+        if last - first + 1 <= most:
+            break
+    return [(min(max((i * step - lo) / (hi - lo), 0.0), 1.0), i * step)
+            for i in range(first, last + 1)]
+
+
+def _tick_labels(values: Sequence[float]) -> list[str]:
+    """Tick values with one number of decimals, enough for the finest of them."""
+    decimals = max((len(f"{abs(v):.12f}".rstrip("0").partition(".")[2]) for v in values),
+                   default=0)
+    return [f"{round(v, decimals) + 0.0:,.{decimals}f}" for v in values]  # + 0.0: no "-0"
+
+
+def _value_ticks(lo: float, hi: float, percent: bool = False) -> list[tuple[float, str]]:
+    """Ticks of a linear colour bar from ``lo`` to ``hi`` at round values (:func:`_nice_ticks`).
+
+    ``percent``: the values are shares, labelled in % (0.25 -> "25%").
+    """
+    ticks = _nice_ticks(100 * lo, 100 * hi) if percent else _nice_ticks(lo, hi)
+    labels = _tick_labels([v for _, v in ticks])
+    return [(p, t + "%" if percent else t) for (p, _), t in zip(ticks, labels, strict=True)]
+
+
+#: The map's background (the report's ``.leaflet-container``): fill swatches are drawn on it.
+MAP_BACKGROUND = "#f2f4f5"
+_SWATCH = "display:inline-block;width:24px;height:12px;vertical-align:-2px;margin-right:4px"
+
+
+def fill_swatch(colour: str, opacity: float) -> str:
+    """Legend swatch of a polygon fill: ``colour`` at the map's ``opacity`` and border."""
+    return (f"<span style='{_SWATCH};box-sizing:border-box;border:1px solid #555;"
+            f"background:{MAP_BACKGROUND}'><span style='display:block;height:100%;"
+            f"background:{colour};opacity:{opacity:g}'></span></span>")
+
+
+def line_swatch(colour: str, weight: float, opacity: float, dash: str = "",
+                halo: tuple[str, float, float] | None = None) -> str:
+    """Legend swatch of a line as the map draws it (``dash``: Leaflet's ``dashArray``).
+
+    ``halo``: ``(colour, weight, opacity)`` of a wider line the map draws under it.
+    """
+    lines = [*([halo] if halo else []), (colour, weight, opacity)]
+    body = "".join(f"<line x1='3' y1='6' x2='21' y2='6' stroke='{c}' stroke-width='{w:g}' "
+                   f"stroke-opacity='{o:g}' stroke-linecap='round'"
+                   + (f" stroke-dasharray='{dash}'" if dash and i == len(lines) - 1 else "")
+                   + "/>" for i, (c, w, o) in enumerate(lines))
+    return f"<svg width='24' height='12' style='{_SWATCH}'>{body}</svg>"
+
+
+def outline_swatch(colour: str, weight: float, opacity: float) -> str:
+    """Legend swatch of an unfilled polygon outline of ``weight`` px."""
+    return (f"<span style='{_SWATCH};box-sizing:border-box;background:{MAP_BACKGROUND};"
+            f"border:{weight:g}px solid {_rgba(colour, opacity)}'></span>")
+
+
+def _rgba(colour: str, opacity: float) -> str:
+    """A hex colour with an alpha (CSS ``rgba``)."""
+    from matplotlib.colors import to_rgb
+
+    r, g, b = (round(255 * x) for x in to_rgb(colour))
+    return f"rgba({r},{g},{b},{opacity:g})"
+
+
 def _legend_js(title: str, items: Sequence[tuple[str, str]], position: str = "bottomright",
-               gradient: Sequence[str] | None = None, lo: str = "", hi: str = "",
-               ticks: Sequence[tuple[float, str]] | None = None, opacity: float = 1.0,
-               extra_html: str = "") -> str:
+               gradient: Sequence[str] | None = None,
+               ticks: Sequence[tuple[float, str]] = (), extra_html: str = "") -> str:
     """A legend control. ``title`` and labels are escaped here.
 
-    A colour bar (``gradient``: colours at evenly spaced positions) has its tick labels at
-    their positions along the bar (``ticks``: ``(0..1, label)``; default ``lo`` at 0 and ``hi``
-    at 1), so the numbers line up with the colours they name. ``opacity`` is the polygons'
-    fill opacity, so swatches look like the map. ``extra_html`` is pairnet's own markup.
+    ``items`` are ``(swatch, label)``: the swatch is pairnet's own markup
+    (:func:`fill_swatch`, :func:`line_swatch`), drawn as the map draws that feature. A colour
+    bar (``gradient``: colours at evenly spaced positions) has its tick labels at their
+    positions along the bar (``ticks``: ``(0..1, label)``), so the numbers line up with the
+    colours they name. ``extra_html`` is pairnet's own markup.
     """
     width = 160
     parts = [f"<div class='pn-legend-title'>{esc(title)}</div>"]
@@ -205,13 +300,9 @@ def _legend_js(title: str, items: Sequence[tuple[str, str]], position: str = "bo
         n = len(gradient)
         stops = ",".join(f"{c} {100 * i / max(n - 1, 1):.1f}%" for i, c in enumerate(gradient))
         parts.append(f"<div style='width:{width}px;height:10px;background:linear-gradient(to "
-                     f"right,{stops})'></div>"
-                     + _ticks_html(ticks if ticks is not None else [(0.0, lo), (1.0, hi)],
-                                   width))
-    for colour, label in items:
-        parts.append(f"<div><span style='display:inline-block;width:12px;height:12px;"
-                     f"background:{colour};opacity:{opacity:g};border:1px solid #555;"
-                     f"vertical-align:-2px;margin-right:4px'></span>{esc(label)}</div>")
+                     f"right,{stops})'></div>" + _ticks_html(ticks, width))
+    for swatch, label in items:
+        parts.append(f"<div class='pn-legend-item'>{swatch}{esc(label)}</div>")
     content = "".join(parts) + extra_html
     return (
         "var lg=L.control({position:" + js_json(position) + "});"
@@ -221,44 +312,81 @@ def _legend_js(title: str, items: Sequence[tuple[str, str]], position: str = "bo
         "d.innerHTML=" + js_json(content) + ";return d;};lg.addTo(map);")
 
 
-def _label_js(anchors: pd.DataFrame, names: Mapping[str, str], lang: Lang) -> str:
-    """City names as labels at each polygon's anchor, with a switch: 中文 / English / off.
+#: JavaScript styling the box ``d`` of a map control (the year / helper selectors).
+_CONTROL_BOX_JS = ("d.style.cssText='background:#fff;padding:6px;font:12px sans-serif;"
+                   "border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)';")
+#: Label placement (JavaScript run against ``map``; ``LB`` rows ``[lat, lon, zh, en]`` sorted
+#: by polygon area, largest first; ``MARKS``: the map draws a mark at every anchor). A label
+#: goes beside its point (the first of ``SPOTS`` that is free), never on it, so the dots and
+#: arc ends stay visible; where no spot is free (another label, a point, a map control or the
+#: map's edge) the label of the smaller city is hidden until the reader zooms in. Placement is
+#: recomputed after every zoom, pan and resize.
+_PLACE_JS = """
+var GAP=MARKS?6:0,SPOTS=MARKS?[[-.5,-1,0,-1],[0,-.5,1,0],[-.5,0,0,1],[-1,-.5,-1,0],
+  [-.15,-1,0,-1],[-.85,-1,0,-1],[-.15,0,0,1],[-.85,0,0,1],
+  [0,-1,.7,-.7],[-1,-1,-.7,-.7],[0,0,.7,.7],[-1,0,-.7,.7]]:[[-.5,-.5,0,0],[-.5,-1,0,-1],
+  [-.5,0,0,1],[0,-.5,1,0],[-1,-.5,-1,0]];
+function free(r,taken){return !taken.some(function(t){
+  return r[0]<t[2]&&t[0]<r[2]&&r[1]<t[3]&&t[1]<r[3];});}
+function place(){
+  var c=map.getContainer(),cb=c.getBoundingClientRect(),sz=map.getSize(),taken=[];
+  c.querySelectorAll('.leaflet-control').forEach(function(e){var r=e.getBoundingClientRect();
+    if(r.width&&r.height)taken.push([r.left-cb.left-2,r.top-cb.top-2,r.right-cb.left+2,
+                                     r.bottom-cb.top+2]);});
+  if(MARKS)LB.forEach(function(p){var q=map.latLngToContainerPoint([p[0],p[1]]);
+    taken.push([q.x-GAP+1,q.y-GAP+1,q.x+GAP-1,q.y+GAP-1]);});
+  lab.eachLayer(function(mk){
+    var s=mk.getElement().firstChild,q=map.latLngToContainerPoint(mk.getLatLng()),
+        w=s.offsetWidth,h=s.offsetHeight,ok=null;
+    SPOTS.some(function(o){var x=q.x+o[0]*w+o[2]*GAP,y=q.y+o[1]*h+o[3]*GAP,
+      r=[x,y,x+w,y+h];
+      if(r[0]>=0&&r[1]>=0&&r[2]<=sz.x&&r[3]<=sz.y&&free(r,taken))ok=r;return ok;});
+    s.style.visibility=ok?'visible':'hidden';
+    if(ok){s.style.transform='translate('+(ok[0]-q.x)+'px,'+(ok[1]-q.y)+'px)';taken.push(ok);}
+  });}
+function setl(k){lab.clearLayers();if(k!=='off')LB.forEach(function(p){
+  L.marker([p[0],p[1]],{interactive:false,keyboard:false,icon:L.divIcon({className:'pn-label',
+    iconSize:[0,0],html:'<span>'+(k==='en'?p[3]:p[2])+'</span>'})}).addTo(lab);});place();}
+map.on('zoomend moveend resize',place);
+"""
 
-    Chinese names are shown first (the maps are read in Guangdong); the switch sits in its own
-    control so it never covers another.
+
+def _label_js(anchors: pd.DataFrame, names: Mapping[str, str], lang: Lang,
+              marks: bool) -> str:
+    """City names as labels beside each polygon's anchor, with a switch: 中文 / English / off.
+
+    The names start in the report's language (pinyin in English); the switch sits in its own
+    control so it never covers another. ``marks``: the map draws a dot or an arc end at every
+    anchor, so labels keep clear of the anchors (else a label is centred on its anchor when
+    it fits). See :data:`_PLACE_JS` for how collisions are avoided.
     """
     from pairnet.spatial.cities import short_name
 
+    order = anchors.sort_values("area", ascending=False, kind="stable").index
     rows = [[round(float(anchors.at[c, "lat"]), 4), round(float(anchors.at[c, "lon"]), 4),
              esc(short_name(names.get(c, c)) or names.get(c, c)),
-             esc(english_name(names.get(c, c)))] for c in anchors.index]
-    opts = [["zh", WORDS["label_zh"](lang)], ["en", WORDS["label_en"](lang)],
-            ["off", WORDS["off"](lang)]]
+             esc(english_name(names.get(c, c)))] for c in order]
+    modes = ["en", "zh"] if lang == "en" else ["zh", "en"]
+    opts = [[k, WORDS[f"label_{k}"](lang)] for k in modes] + [["off", WORDS["off"](lang)]]
     return (
-        "var LB=" + js_json(rows) + ",LO=" + js_json(opts) + ";"
-        "var lab=L.layerGroup().addTo(map);"
-        "function setl(k){lab.clearLayers();if(k==='off')return;LB.forEach(function(p){"
-        "L.marker([p[0],p[1]],{interactive:false,keyboard:false,icon:L.divIcon({"
-        "className:'pn-label',iconSize:[0,0],html:'<span>'+(k==='en'?p[3]:p[2])+'</span>'})})"
-        ".addTo(lab);});}"
+        "var LB=" + js_json(rows) + ",LO=" + js_json(opts) + ",MARKS=" + js_json(marks) + ";"
+        "var lab=L.layerGroup().addTo(map);" + _PLACE_JS +
         "var lc=L.control({position:'topright'});lc.onAdd=function(){"
-        "var d=L.DomUtil.create('div','pn-label-control pn-box');" + "_BOX_" +
+        "var d=L.DomUtil.create('div','pn-label-control pn-box');" + _CONTROL_BOX_JS +
         "d.appendChild(document.createTextNode(" + js_json(WORDS["labels"](lang) + " ") + "));"
         "var s=L.DomUtil.create('select','pn-labels',d);LO.forEach(function(q){"
         "var o=document.createElement('option');o.value=q[0];o.textContent=q[1];"
         "s.appendChild(o);});s.onchange=function(){setl(s.value);};"
-        "L.DomEvent.disableClickPropagation(d);return d;};lc.addTo(map);setl('zh');"
+        "L.DomEvent.disableClickPropagation(d);return d;};lc.addTo(map);setl(LO[0][0]);"
     )
 
 
-#: JavaScript styling the box ``d`` of a map control (the year / helper selectors).
-_CONTROL_BOX_JS = ("d.style.cssText='background:#fff;padding:6px;font:12px sans-serif;"
-                   "border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)';")
 _LABEL_CSS = (
     "<style>.pn-label{width:0!important;height:0!important;background:none;border:0}"
-    ".pn-label span{position:absolute;transform:translate(-50%,-50%);white-space:nowrap;"
+    ".pn-label span{position:absolute;left:0;top:0;visibility:hidden;white-space:nowrap;"
     "font:600 11px/1.2 system-ui,'Noto Sans CJK SC',sans-serif;color:#1b1b1b;"
     "text-shadow:0 0 2px #fff,0 0 2px #fff,0 0 3px #fff;pointer-events:none}"
+    "@media (max-width:640px){.pn-label span{font-size:10px;letter-spacing:-.2px}}"
     ".pn-box{max-width:calc(100vw - 110px)}</style>")
 
 
@@ -271,16 +399,54 @@ def _year_select_js(lang: Lang) -> str:
 
 
 def _add_labels(m: folium.Map, anchors: pd.DataFrame, names: Mapping[str, str],
-                lang: Lang) -> None:
+                lang: Lang, marks: bool = True) -> None:
     """City-name labels and their switch (see :func:`_label_js`)."""
     root: Any = m.get_root()  # a branca Figure (typed as Element)
     root.header.add_child(folium.Element(_LABEL_CSS), name="pn_label_css")
-    _Script(_label_js(anchors, names, lang).replace("_BOX_", _CONTROL_BOX_JS)).add_to(m)
+    _Script(_label_js(anchors, names, lang, marks)).add_to(m)
+
+
+#: Fit ``B`` into the part of the map that no control covers: each corner's controls are
+#: cleared either above/below the data or beside it, whichever combination zooms closest.
+_FIT_JS = """
+var sz=map.getSize();if(!sz.x||!sz.y)return;
+var K=[['top','left'],['top','right'],['bottom','left'],['bottom','right']],best=null;
+var R=K.map(function(k){var e=map.getContainer().querySelector('.leaflet-'+k[0]+'.leaflet-'+k[1]),
+  r=e?e.getBoundingClientRect():{width:0,height:0};return [r.width,r.height];});
+for(var c=0;c<16;c++){var tl=[0,0],br=[0,0];
+  K.forEach(function(k,i){var w=R[i][0],h=R[i][1];if(!w||!h)return;
+    if(c>>i&1){var p=k[0]==='top'?tl:br;p[1]=Math.max(p[1],h);}
+    else{var q=k[1]==='left'?tl:br;q[0]=Math.max(q[0],w);}});
+  var z=map.getBoundsZoom(B,false,L.point(tl[0]+br[0],tl[1]+br[1]));
+  if(!best||z>best[0])best=[z,tl,br];}
+map.fitBounds(B,{paddingTopLeft:best[1],paddingBottomRight:best[2],animate:false});
+"""
+
+
+def _layer_switch(m: folium.Map, layers: Sequence[Layer]) -> None:
+    """A switch turning each of ``layers`` (folium layers, by their names) on and off.
+
+    Leaflet's layer control, open on a wide map and folded into its button on a narrow one
+    (under 600 px), where its list would push the data into a corner.
+    """
+    items = ",".join(js_json(esc(layer.layer_name)) + ":" + layer.get_name() for layer in layers)
+    _Script("L.control.layers(null,{" + items + "},{collapsed:map.getSize().x<600})"
+            ".addTo(map);").add_to(m)
+
+
+def _fit_clear(m: folium.Map, bounds: Sequence[float]) -> None:
+    """Fit the view to lon/lat ``bounds`` clear of the map's controls (add it last)."""
+    minx, miny, maxx, maxy = (float(b) for b in bounds)
+    _Script("var B=L.latLngBounds(" + js_json([[miny, minx], [maxy, maxx]]) + ");"
+            + _FIT_JS).add_to(m)
 
 
 # ----------------------------------------------------------------------------------- basics
-def base_map(basemap: Basemap = "none", bounds: Sequence[float] | None = None) -> folium.Map:
+def base_map(basemap: Basemap = "none", bounds: Sequence[float] | None = None,
+             lang: Lang = "en") -> folium.Map:
     """An empty map: no tiles (``none``, works offline), OpenStreetMap or Gaode tiles.
+
+    The scale bar is metric only, its units in ``lang`` (km / 千米).
 
     Parameters
     ----------
@@ -288,17 +454,26 @@ def base_map(basemap: Basemap = "none", bounds: Sequence[float] | None = None) -
         Tiles. Geometry must be on the tiles' datum (see :func:`pairnet.maps.geometry.to_basemap_datum`).
     bounds : (minx, miny, maxx, maxy), optional
         Fit the view to these lon/lat bounds.
+    lang : {"en", "zh"}
+        Language of the scale bar's units.
     """
     check_literal(basemap, Basemap, "basemap")
-    m = folium.Map(tiles=None, control_scale=True, zoom_start=6, location=[30, 115],
+    m = folium.Map(tiles=None, control_scale=False, zoom_start=6, location=[30, 115],
                    zoom_snap=0.25, zoom_delta=0.5)
+    # Leaflet writes "m"/"km" itself: its metric label is rebuilt with our words
+    _Script("var sc=L.control.scale({imperial:false}),U=" + js_json(
+        {"m": WORDS["unit_m"](lang), "km": WORDS["unit_km"](lang)}) + ";"
+        "sc._updateMetric=function(max){var n=this._getRoundNum(max);this._updateScale("
+        "this._mScale,n<1000?n+U.m:n/1000+U.km,n/max);};sc.addTo(map);").add_to(m)
     if basemap != "none":
         url, attr = _TILES[basemap]
         folium.TileLayer(url, attr=attr, name=basemap,
                          subdomains="1234" if basemap == "gaode" else "abc").add_to(m)
     if bounds is not None:
+        # without animation: an animated zoom would end after (and undo) a later refit
         minx, miny, maxx, maxy = (float(b) for b in bounds)
-        m.fit_bounds([[miny, minx], [maxy, maxx]])
+        _Script("map.fitBounds(" + js_json([[miny, minx], [maxy, maxx]])
+                + ",{animate:false});").add_to(m)
     return m
 
 
@@ -362,33 +537,52 @@ def _hex(cmap: str, x: float) -> str:
     return to_hex(matplotlib.colormaps[cmap](float(np.clip(x, 0.0, 1.0))))
 
 
-def _ramp(cmap: str, n: int = 7) -> list[str]:
-    return [_hex(cmap, i / (n - 1)) for i in range(n)]
+def _ramp(cmap: str, n: int = 7, opacity: float = 1.0) -> list[str]:
+    """``n`` evenly spaced colours of ``cmap``.
+
+    With ``opacity`` < 1 each is blended over the map's background, so a colour bar shows the
+    colours that the semi-transparent fills show.
+    """
+    from matplotlib.colors import to_hex, to_rgb
+
+    bg = to_rgb(MAP_BACKGROUND)
+
+    def blend(c: str) -> str:
+        r, g, b = (opacity * x + (1 - opacity) * y for x, y in zip(to_rgb(c), bg, strict=True))
+        return to_hex((r, g, b))
+
+    return [blend(_hex(cmap, i / (n - 1))) for i in range(n)]
 
 
-#: fill opacity of the city polygons under arcs (the legend's swatches use it too)
+#: fill opacity of the city polygons under arcs, of the choropleths' and of the categories'
+#: polygons (the legends' swatches and colour bars use them too)
 CITY_OPACITY = 0.35
+FILL_OPACITY = 0.75
+CATEGORY_OPACITY = 0.65
 
 
 def _city_layer(m: folium.Map, shown: gpd.GeoDataFrame, *, name: str | None = None,
-                lang: Lang = "en") -> None:
+                lang: Lang = "en") -> folium.GeoJson:
+    """The city polygons, filled by group (helper / recipient), with a tooltip each."""
     fills, tips = [], []
     for r in shown.itertuples():
         grp = _text(getattr(r, "group", None))
         fills.append(GROUP_COLOURS.get(grp, GROUP_COLOURS[None]))
         gname = _GROUP_NAMES[grp](lang) if grp in _GROUP_NAMES else (grp or "–")
-        tips.append(_tip(esc(r.name), [(_w("adcode", lang), esc(r.city)),
-                                       (_w("group", lang), esc(gname))]))
-    _polygons(shown, fills, tips, name=name or WORDS["cities"](lang),
-              opacity=CITY_OPACITY).add_to(m)
+        tips.append(_tip(_place(r.name, lang), [(_w("adcode", lang), esc(r.city)),
+                                                (_w("group", lang), esc(gname))]))
+    layer = _polygons(shown, fills, tips, name=name or WORDS["cities"](lang),
+                      opacity=CITY_OPACITY)
+    layer.add_to(m)
+    return layer
 
 
 def _group_items(shown: gpd.GeoDataFrame, lang: Lang) -> list[tuple[str, str]]:
     """Legend swatches of the city groups on the map (helper / recipient)."""
     col = shown["group"] if "group" in shown.columns else pd.Series(dtype=object)
     groups = [g for g in dict.fromkeys(col) if isinstance(g, str) and g in GROUP_COLOURS]
-    return [(GROUP_COLOURS[g], _GROUP_NAMES[g](lang) if g in _GROUP_NAMES else g)
-            for g in groups]
+    return [(fill_swatch(GROUP_COLOURS[g], CITY_OPACITY),
+             _GROUP_NAMES[g](lang) if g in _GROUP_NAMES else g) for g in groups]
 
 
 # ----------------------------------------------------------------------------------- maps
@@ -417,7 +611,7 @@ def pairing_map(cities: gpd.GeoDataFrame, parks: pd.DataFrame, *,
     """
     require_columns(parks, ["helper", "recipient", "park", "first_year"], file="parks")
     shown, anchors, names = _prepare(cities, basemap, tolerance)
-    m = base_map(basemap, _bounds(shown))
+    m = base_map(basemap, _bounds(shown), lang)
     _city_layer(m, shown, lang=lang)
     dist = {}
     if distances is not None and len(distances):
@@ -450,8 +644,7 @@ def pairing_map(cities: gpd.GeoDataFrame, parks: pd.DataFrame, *,
                  if c in d]
         if (h, rc) in eff:
             rows.append((_w("predicted_effect", lang), _fmt(eff[(h, rc)], 3)))
-        title = f"{esc(names.get(h, h))} → {esc(names.get(rc, rc))}"
-        tip = _tip(title, rows)
+        tip = _tip(f"{_place(names.get(h, h), lang)} → {_place(names.get(rc, rc), lang)}", rows)
         folium.PolyLine(_arc(a, b, 0.15 + 0.08 * k), color=colour, weight=3, opacity=0.9,
                         tooltip=tip).add_to(arcs)
         # a dot at the recipient end shows the direction of the pairing
@@ -463,8 +656,8 @@ def pairing_map(cities: gpd.GeoDataFrame, parks: pd.DataFrame, *,
     arcs.add_to(m)
     _add_labels(m, anchors, names, lang)
     _Script(_legend_js(WORDS["first_year_park"](lang), _group_items(shown, lang),
-                       gradient=_ramp("viridis", 11), ticks=_year_ticks(y0, y1),
-                       opacity=CITY_OPACITY + 0.2)).add_to(m)
+                       gradient=_ramp("viridis", 11), ticks=_year_ticks(y0, y1))).add_to(m)
+    _fit_clear(m, _bounds(shown))
     return m
 
 
@@ -513,7 +706,7 @@ def flow_map(cities: gpd.GeoDataFrame, flows: pd.DataFrame, *,
     """
     require_columns(flows, ["origin", "destination", "year", "count"], file="flows")
     shown, anchors, names = _prepare(cities, basemap, tolerance)
-    m = base_map(basemap, _bounds(shown))
+    m = base_map(basemap, _bounds(shown), lang)
     _city_layer(m, shown, lang=lang)
     f = flows[["origin", "destination", "year", "count"]].copy()
     f["origin"] = f["origin"].astype(str)
@@ -524,7 +717,7 @@ def flow_map(cities: gpd.GeoDataFrame, flows: pd.DataFrame, *,
     codes = list(anchors.index)
     pos = {c: i for i, c in enumerate(codes)}
     nodes = [[round(float(anchors.at[c, "lat"]), 4), round(float(anchors.at[c, "lon"]), 4),
-              esc(names.get(c, c))] for c in codes]
+              _place(names.get(c, c), lang)] for c in codes]
     fo = ({str(c) for c in focus[0]}, {str(c) for c in focus[1]}) if focus else None
     rows = [[pos[o], pos[d], int(y), float(c),
              int(fo is not None and o in fo[0] and d in fo[1])] for o, d, y, c in
@@ -532,7 +725,7 @@ def flow_map(cities: gpd.GeoDataFrame, flows: pd.DataFrame, *,
     years = sorted({r[2] for r in rows})
     ths = sorted({int(t) for t in thresholds} | {1})
     words = {k: WORDS[k](lang) for k in ("count_ge", "pairs_focus", "pairs_all", "flow",
-                                          "flows_n", "year", "flows", "same_scale")}
+                                          "flows_n", "year", "flows", "flow_tip")}
     js = (
         "var N=" + js_json(nodes) + ",F=" + js_json(rows) + ",Y=" + js_json(years)
         + ",T=" + js_json(ths) + ",FOCUS=" + js_json(fo is not None)
@@ -557,7 +750,8 @@ def flow_map(cities: gpd.GeoDataFrame, flows: pd.DataFrame, *,
         "CMAX=A.reduce(function(m,r){return Math.max(m,r[3]);},1);"
         "S.forEach(function(r){n++;var a=N[r[0]],b=N[r[1]];"
         "var l=L.polyline(arc(a,b),{color:'#c0392b',opacity:0.75,weight:wd(r[3],CMAX)});"
-        "l.bindTooltip('<b>'+a[2]+' → '+b[2]+'</b><br>'+W.year+' '+r[2]+': '+fmt(r[3]));"
+        "l.bindTooltip('<b>'+a[2]+' → '+b[2]+'</b><br>'+W.flow_tip.replace('{year}',r[2])"
+        ".replace('{count}',fmt(r[3])));"
         "g.addLayer(l);L.circleMarker([b[0],b[1]],{radius:2,color:'#c0392b',weight:1}).addTo(g);"
         "});info.textContent=n+' '+(n===1?W.flow:W.flows_n);"
         "if(wk)wk.innerHTML=key(CMAX);}"
@@ -578,11 +772,12 @@ def flow_map(cities: gpd.GeoDataFrame, flows: pd.DataFrame, *,
         "var d=L.DomUtil.create('div','pn-legend pn-flow-legend pn-box');"
         "d.style.cssText='background:rgba(255,255,255,.92);padding:6px 8px;font:12px "
         "sans-serif;border-radius:4px;box-shadow:0 1px 4px rgba(0,0,0,.3)';"
-        "d.innerHTML='<div class=\\'pn-legend-title\\'>'+W.flows+' ('+W.same_scale+')</div>';"
+        "d.innerHTML='<div class=\\'pn-legend-title\\'>'+W.flows+'</div>';"
         "wk=L.DomUtil.create('div','pn-width-key',d);return d;};lg.addTo(map);draw();"
     )
     _Script(js).add_to(m)
     _add_labels(m, anchors, names, lang)
+    _fit_clear(m, _bounds(shown))
     return m
 
 
@@ -609,12 +804,13 @@ def distance_effect_map(cities: gpd.GeoDataFrame, effects: pd.DataFrame, *,
     lang : {"en", "zh"}
         Language of the selector, legend and tooltips.
 
-    The colour bar is drawn from the same colour function as the arcs, with a tick at 0 where
-    it lies inside the range, so a colour in the legend is the colour of that value on the map.
+    The colour bar is drawn from the same colour function as the arcs, with ticks at round
+    values (0 among them where it lies inside the range), so a colour in the legend is the
+    colour of that value on the map.
     """
     require_columns(effects, ["helper", "recipient", "predicted_effect"], file="effects")
     shown, anchors, names = _prepare(cities, basemap, tolerance)
-    m = base_map(basemap, _bounds(shown))
+    m = base_map(basemap, _bounds(shown), lang)
     _city_layer(m, shown, lang=lang)
     e = effects.copy()
     e["helper"] = e["helper"].astype(str)
@@ -638,10 +834,11 @@ def distance_effect_map(cities: gpd.GeoDataFrame, effects: pd.DataFrame, *,
             tips.append((esc(dl), _fmt(r[distance_col])))  # the label names the unit
         is_act = (h, rc) in act
         tips.append((_w("actual_pairing", lang), _w("yes" if is_act else "no", lang)))
-        tip = _tip(f"{esc(names.get(h, h))} → {esc(names.get(rc, rc))}", tips)
+        tip = _tip(f"{_place(names.get(h, h), lang)} → {_place(names.get(rc, rc), lang)}", tips)
         rows.append([helpers.index(h), _arc(a, b, 0.12, 12), colour, int(is_act), tip])
     js = (
-        "var H=" + js_json([esc(names.get(h, h)) for h in helpers]) + ",P=" + js_json(rows)
+        "var H=" + js_json([_place(names.get(h, h), lang) for h in helpers]) + ",P="
+        + js_json(rows)
         + ";var g=L.featureGroup().addTo(map),hs;"
         "function draw(){g.clearLayers();var k=hs?hs.value:(H.length?'0':'all');"
         "P.forEach(function(p){"
@@ -661,11 +858,10 @@ def distance_effect_map(cities: gpd.GeoDataFrame, effects: pd.DataFrame, *,
     )
     _Script(js).add_to(m)
     _add_labels(m, anchors, names, lang)
-    ticks = [(0.0, f"{lo:.3g}"), (1.0, f"{hi:.3g}")]
-    if lo < 0 < hi:
-        ticks.insert(1, (-lo / (hi - lo), "0"))
-    _Script(_legend_js(WORDS["effect_legend"](lang), [("#111", WORDS["actual_pairing"](lang))],
-                       gradient=ramp, ticks=ticks)).add_to(m)
+    halo = line_swatch(ramp[-1], 4, 0.85, halo=("#111", 7, 0.3))
+    _Script(_legend_js(WORDS["effect_legend"](lang), [(halo, WORDS["actual_pairing"](lang))],
+                       gradient=ramp, ticks=_value_ticks(lo, hi))).add_to(m)
+    _fit_clear(m, _bounds(shown))
     return m
 
 
@@ -713,7 +909,7 @@ def choropleth_map(cities: gpd.GeoDataFrame, panel: pd.DataFrame, value: str, *,
     """
     require_columns(panel, ["city", year_col, value], file="panel")
     shown, anchors, names = _prepare(cities, basemap, tolerance)
-    m = base_map(basemap, _bounds(shown))
+    m = base_map(basemap, _bounds(shown), lang)
     p = panel[["city", year_col, value]].copy()
     p["city"] = p["city"].astype(str)
     p[value] = pd.to_numeric(p[value], errors="coerce")
@@ -730,16 +926,19 @@ def choropleth_map(cities: gpd.GeoDataFrame, panel: pd.DataFrame, value: str, *,
             _hex(cmap, (v - lo) / span) if ok else "#dddddd", _fmt(v, 3) if ok else "–"]
     geoms = _round_geoms(np.asarray(shown.geometry.values, dtype=object))
     feats = [{"type": "Feature", "geometry": json.loads(shapely.to_geojson(g)),
-              "properties": {"n": esc(names.get(str(c), c)), "v": by_city.get(str(c), {})}}
+              "properties": {"n": _place(names.get(str(c), c), lang),
+                             "v": by_city.get(str(c), {})}}
              for c, g in zip(shown["city"].astype(str), geoms)]
-    lab = esc(label or value)
+    # the tooltip's line "label (year): value", {year} and {value} filled in by the script
+    tip = WORDS["value_in_year"](lang).replace("{label}", esc(label or value))
     js = (
         "var D=" + js_json({"type": "FeatureCollection", "features": feats}) + ",Y="
-        + js_json(years) + ",LAB=" + js_json(lab) + ";var ys;"
+        + js_json(years) + ",TIP=" + js_json(tip) + ";var ys;"
         "function cur(f){var v=f.properties.v[ys?ys.value:Y[Y.length-1]];return v||['#eeeeee','–'];}"
         "var lay=L.geoJSON(D,{style:function(f){return {fillColor:cur(f)[0],color:'#555',"
-        "weight:0.8,fillOpacity:0.75};},onEachFeature:function(f,l){l.bindTooltip(function(){"
-        "return '<b>'+f.properties.n+'</b><br>'+LAB+' ('+ys.value+'): '+cur(f)[1];},"
+        "weight:0.8,fillOpacity:" + js_json(FILL_OPACITY) + "};},onEachFeature:function(f,l){l.bindTooltip(function(){"
+        "return '<b>'+f.properties.n+'</b><br>'+TIP.replace('{year}',ys.value)"
+        ".replace('{value}',cur(f)[1]);},"
         "{sticky:true});}}).addTo(map);"
         "var ctl=L.control({position:'topright'});ctl.onAdd=function(){"
         "var d=L.DomUtil.create('div','pn-year-control pn-box');" + _CONTROL_BOX_JS
@@ -749,19 +948,13 @@ def choropleth_map(cities: gpd.GeoDataFrame, panel: pd.DataFrame, value: str, *,
         "return d;};ctl.addTo(map);"
     )
     _Script(js).add_to(m)
-    _add_labels(m, anchors, names, lang)
-    _Script(_legend_js(label or value, [("#dddddd", WORDS["no_data"](lang))],
-                       gradient=_ramp(cmap, 11), ticks=_value_ticks(lo, hi), opacity=0.75)
+    _add_labels(m, anchors, names, lang, marks=False)
+    _Script(_legend_js(label or value, [(fill_swatch("#dddddd", FILL_OPACITY),
+                                         WORDS["no_data"](lang))],
+                       gradient=_ramp(cmap, 11, FILL_OPACITY), ticks=_value_ticks(lo, hi))
             ).add_to(m)
+    _fit_clear(m, _bounds(shown))
     return m
-
-
-def _value_ticks(lo: float, hi: float, fmt: Any = None) -> list[tuple[float, str]]:
-    """Ticks of a linear colour bar from ``lo`` to ``hi``: both ends and the middle."""
-    f = fmt or (lambda x: f"{x:.3g}")
-    if hi <= lo:
-        return [(0.5, f(lo))]
-    return [(0.0, f(lo)), (0.5, f((lo + hi) / 2)), (1.0, f(hi))]
 
 
 def category_map(polygons: gpd.GeoDataFrame, category: str, *,
@@ -779,7 +972,7 @@ def category_map(polygons: gpd.GeoDataFrame, category: str, *,
     """
     require_columns(polygons, ["city", "name", category, *tooltip], file="polygons")
     shown = display_polygons(polygons.reset_index(drop=True), basemap, tolerance)
-    m = base_map(basemap, _bounds(shown))
+    m = base_map(basemap, _bounds(shown), lang)
     palette = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#72b7b2", "#b279a2", "#9d755d"]
     cats = [str(c) for c in pd.unique(shown[category].astype(str))]
     col = {c: (colours or {}).get(c, palette[i % len(palette)]) for i, c in enumerate(cats)}
@@ -789,11 +982,14 @@ def category_map(polygons: gpd.GeoDataFrame, category: str, *,
         fills.append(col[cat])
         rows = [(esc(category), esc(cat))] + [(esc(t), _fmt(r[t], 3) if isinstance(
             r[t], (float, np.floating)) else esc(r[t])) for t in tooltip]
-        tips.append(_tip(esc(r["name"]), rows))
-    _polygons(shown, fills, tips, name=category, opacity=0.65).add_to(m)
+        tips.append(_tip(_place(r["name"], lang), rows))
+    _polygons(shown, fills, tips, name=category, opacity=CATEGORY_OPACITY).add_to(m)
     _add_labels(m, anchor_points(shown).set_index("city"),
-                dict(zip(shown["city"].astype(str), shown["name"].astype(str))), lang)
-    _Script(_legend_js(title or category, [(col[c], c) for c in cats], opacity=0.65)).add_to(m)
+                dict(zip(shown["city"].astype(str), shown["name"].astype(str))), lang,
+                marks=False)
+    _Script(_legend_js(title or category, [(fill_swatch(col[c], CATEGORY_OPACITY), c)
+                                           for c in cats])).add_to(m)
+    _fit_clear(m, _bounds(shown))
     return m
 
 
@@ -805,19 +1001,26 @@ def _outline_layer(m: folium.Map, outlines: gpd.GeoDataFrame, basemap: Basemap,
     geoms = _round_geoms(np.asarray(shown.geometry.values, dtype=object))
     groups = [_text(g) for g in
               (shown["group"] if "group" in shown.columns else [None] * len(shown))]
+    def group(g: str) -> str:
+        return _GROUP_NAMES[g](lang) if g in _GROUP_NAMES else g
+
     feats = [{"type": "Feature", "geometry": json.loads(shapely.to_geojson(g)),
-              "properties": {"tip": f"<b>{esc(n)}</b>" + (f" ({esc(gr)})" if gr else ""),
+              "properties": {"tip": _tip(_place(n, lang), [(_w("group", lang), esc(group(gr)))]
+                                         if gr else []),
                              "stroke": colours.get(gr or "", "#333333")}}
              for g, n, gr in zip(geoms, shown["name"].astype(str), groups)]
+    weight, opacity = 2.2, 0.9
     folium.GeoJson(
         {"type": "FeatureCollection", "features": feats}, name="outlines",
-        style_function=lambda f: {"color": f["properties"]["stroke"], "weight": 2.2,
-                                  "fill": False, "opacity": 0.9},
+        style_function=lambda f: {"color": f["properties"]["stroke"], "weight": weight,
+                                  "fill": False, "opacity": opacity},
         tooltip=folium.GeoJsonTooltip(fields=["tip"], labels=False)).add_to(m)
     seen = dict.fromkeys(g for g in groups if g)
     _add_labels(m, anchor_points(shown).set_index("city"),
-                dict(zip(shown["city"].astype(str), shown["name"].astype(str))), lang)
-    return [(colours.get(g, "#333333"), f"{g} {WORDS['outline'](lang)}") for g in seen]
+                dict(zip(shown["city"].astype(str), shown["name"].astype(str))), lang,
+                marks=False)
+    return [(outline_swatch(colours.get(g, "#333333"), weight, opacity),
+             WORDS["outline"](lang).format(group=group(g))) for g in seen]
 
 
 def share_map(polygons: gpd.GeoDataFrame, value: str, *, label: str | None = None,
@@ -841,8 +1044,9 @@ def share_map(polygons: gpd.GeoDataFrame, value: str, *, label: str | None = Non
     """
     require_columns(polygons, ["city", "name", value, *tooltip], file="polygons")
     shown = display_polygons(polygons.reset_index(drop=True), basemap, tolerance)
-    m = base_map(basemap, _bounds(shown if outlines is None else
-                                  pd.concat([shown[["geometry"]], outlines[["geometry"]]])))
+    bounds = _bounds(shown if outlines is None else
+                     pd.concat([shown[["geometry"]], outlines[["geometry"]]]))
+    m = base_map(basemap, bounds, lang)
     vals = pd.to_numeric(shown[value], errors="coerce")
     finite = vals[np.isfinite(vals)]
     a = float(finite.min()) if lo is None and len(finite) else (lo or 0.0)
@@ -862,16 +1066,17 @@ def share_map(polygons: gpd.GeoDataFrame, value: str, *, label: str | None = Non
         fills.append(_hex(cmap, (v - a) / span) if ok else "#dddddd")
         rows = [(esc(label or value), show(v, percent))]
         rows += [(esc(t), show(r[t])) for t in tooltip]
-        tips.append(_tip(esc(r["name"]), rows))
-    _polygons(shown, fills, tips, name=value, opacity=0.75).add_to(m)
-    items = [("#dddddd", no_data)]
+        tips.append(_tip(_place(r["name"], lang), rows))
+    _polygons(shown, fills, tips, name=value, opacity=FILL_OPACITY).add_to(m)
+    items = [(fill_swatch("#dddddd", FILL_OPACITY), no_data)]
     if outlines is not None and len(outlines):
         items += _outline_layer(m, outlines, basemap, tolerance,
                                 outline_colours or {"EWN": "#08306b", "PRD": "#6a51a3"}, lang)
     else:
         _add_labels(m, anchor_points(shown).set_index("city"),
-                    dict(zip(shown["city"].astype(str), shown["name"].astype(str))), lang)
-    fmt = (lambda x: f"{100 * x:.0f}%") if percent else (lambda x: f"{x:.3g}")
-    _Script(_legend_js(label or value, items, gradient=_ramp(cmap, 11),
-                       ticks=_value_ticks(a, a + span, fmt), opacity=0.75)).add_to(m)
+                    dict(zip(shown["city"].astype(str), shown["name"].astype(str))), lang,
+                    marks=False)
+    _Script(_legend_js(label or value, items, gradient=_ramp(cmap, 11, FILL_OPACITY),
+                       ticks=_value_ticks(a, a + span, percent))).add_to(m)
+    _fit_clear(m, bounds)
     return m

@@ -10,6 +10,7 @@ from __future__ import annotations
 import folium
 import geopandas as gpd
 import pandas as pd
+from folium.map import Layer
 
 from pairnet.core.errors import InputError
 from pairnet.core.i18n import Lang
@@ -21,22 +22,31 @@ from pairnet.maps.layers import (
     _arc,
     _bounds,
     _city_layer,
+    _fit_clear,
     _fmt,
     _group_items,
+    _layer_switch,
     _legend_js,
+    _place,
     _prepare,
     _Script,
     _tip,
     _w,
     base_map,
     blank,
-    esc,
+    line_swatch,
 )
 
 __all__ = ["pairing_comparison_map"]
 
-OPTIMAL_COLOUR = "#d62728"
-ACTUAL_COLOUR = "#555555"
+#: how the two pairings are drawn (the legend's swatches draw the same lines)
+OPTIMAL_COLOUR, OPTIMAL_OPACITY = "#d62728", 0.9
+ACTUAL_COLOUR, ACTUAL_WEIGHT, ACTUAL_OPACITY, ACTUAL_DASH = "#555555", 2, 0.8, "6 5"
+
+
+def _optimal_weight(share: float | None) -> float:
+    """Line width of an optimal pair: 2 px plus 4 px × the share of draws choosing it."""
+    return 2 + 4 * (0.5 if share is None else share)
 
 
 def pairing_comparison_map(
@@ -71,8 +81,8 @@ def pairing_comparison_map(
     require_columns(optimal, ["helper", "recipient", "distance_km", "predicted_effect"],
                     file="optimal pairing")
     shown, anchors, names = _prepare(cities, basemap, tolerance)
-    m = base_map(basemap, _bounds(shown))
-    _city_layer(m, shown, lang=lang)
+    m = base_map(basemap, _bounds(shown), lang)
+    switchable: list[Layer] = [_city_layer(m, shown, lang=lang)]
 
     def ends(h: str, r: str, what: str, i: int):
         if h not in anchors.index or r not in anchors.index:
@@ -88,12 +98,14 @@ def pairing_comparison_map(
         for i, (h, r) in enumerate(zip(act["helper"], act["recipient"])):
             act_pairs.add((h, r))
             a, b = ends(h, r, "actual pairing", i)
-            folium.PolyLine(_arc(a, b, 0.25), color=ACTUAL_COLOUR, weight=2, opacity=0.8,
-                            dash_array="6 5",
-                            tooltip=_tip(f"{esc(names.get(h, h))} → {esc(names.get(r, r))}",
+            folium.PolyLine(_arc(a, b, 0.25), color=ACTUAL_COLOUR, weight=ACTUAL_WEIGHT,
+                            opacity=ACTUAL_OPACITY, dash_array=ACTUAL_DASH,
+                            tooltip=_tip(f"{_place(names.get(h, h), lang)} → "
+                                         f"{_place(names.get(r, r), lang)}",
                                          [(_w("pairing", lang), _w("actual", lang))])
                             ).add_to(layer)
         layer.add_to(m)
+        switchable.append(layer)
     layer = folium.FeatureGroup(name=WORDS["optimal_layer"](lang))
     for i, row in enumerate(optimal.to_dict("records")):
         h, r = str(row["helper"]), str(row["recipient"])
@@ -108,17 +120,22 @@ def pairing_comparison_map(
             rows.append((_w("chosen", lang), f"{100 * float(share):.0f}%"))
         tied = row.get("tied_with") or ""
         if isinstance(tied, str) and tied:
-            rows.append((_w("tied", lang), esc("; ".join(names.get(t, t)
-                                                      for t in tied.split("; ")))))
+            rows.append((_w("tied", lang), "; ".join(_place(names.get(t, t), lang)
+                                                     for t in tied.split("; "))))
         folium.PolyLine(_arc(a, b, 0.12), color=OPTIMAL_COLOUR,
-                        weight=2 + (4 * float(share) if share_ok else 2), opacity=0.9,
-                        tooltip=_tip(f"{esc(names.get(h, h))} → {esc(names.get(r, r))}",
-                                     rows)).add_to(layer)
+                        weight=_optimal_weight(float(share) if share_ok else None),
+                        opacity=OPTIMAL_OPACITY,
+                        tooltip=_tip(f"{_place(names.get(h, h), lang)} → "
+                                     f"{_place(names.get(r, r), lang)}", rows)).add_to(layer)
     layer.add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
+    switchable.append(layer)
+    _layer_switch(m, switchable)
     _add_labels(m, anchors, names, lang)
-    _Script(_legend_js(WORDS["pairing"](lang),
-                       [(OPTIMAL_COLOUR, WORDS["optimal_legend"](lang)),
-                        (ACTUAL_COLOUR, WORDS["actual_legend"](lang)),
-                        *_group_items(shown, lang)])).add_to(m)
+    _Script(_legend_js(WORDS["pairing"](lang), [
+        (line_swatch(OPTIMAL_COLOUR, _optimal_weight(None), OPTIMAL_OPACITY),
+         WORDS["optimal_legend"](lang)),
+        (line_swatch(ACTUAL_COLOUR, ACTUAL_WEIGHT, ACTUAL_OPACITY, ACTUAL_DASH),
+         WORDS["actual_legend"](lang)),
+        *_group_items(shown, lang)])).add_to(m)
+    _fit_clear(m, _bounds(shown))
     return m

@@ -132,8 +132,11 @@ def test_pairing_map_tooltips_carry_distances_and_effect(small):
     eff = pd.DataFrame({"helper": ["440100"], "recipient": ["441400"],
                         "predicted_effect": [0.4321]})
     text = map_parts(pairing_map(small, _parks(), distances=dist, effects=eff)).script
-    for s in ("123.4", "234.5", "99.0", "88.0", "0.432", "Park A", "广州市 → 梅州市"):
+    for s in ("123.4", "234.5", "99.0", "88.0", "0.432", "Park A", "Guangzhou → Meizhou"):
         assert s in text
+    assert "广州市 → 梅州市" not in text  # the English map names places in pinyin
+    zh = map_parts(pairing_map(small, _parks(), distances=dist, effects=eff, lang="zh")).script
+    assert "广州市 → 梅州市" in zh and "Guangzhou → Meizhou" not in zh
 
 
 def test_pairing_map_rejects_parks_outside_the_cities(small):
@@ -251,8 +254,10 @@ def test_distance_effect_map_defaults_to_one_helper_and_names_the_distance(small
     script = map_parts(distance_effect_map(small, eff, distance_label="border_km")).script
     assert "hs.value='0'" in script and '"all helpers"' in script
     assert "border distance (km)" in script and "300.0" in script and "300.0 km" not in script
-    # the legend scale starts at 0 although the smallest effect is 0.3 (js_json escapes <)
-    assert "\\u003e0\\u003c/span\\u003e" in script
+    # the legend scale starts at 0 although the smallest effect is 0.3; its ticks are round
+    # values with one precision (js_json escapes <)
+    ticks = re.findall(r"white-space:nowrap'\\u003e([^\\]*)\\u003c/span", script)
+    assert ticks == ["0.0", "0.2", "0.4", "0.6"], ticks
 
 
 def test_share_map_colours_by_share_and_shows_dash_for_no_data(small):
@@ -266,7 +271,7 @@ def test_share_map_colours_by_share_and_shows_dash_for_no_data(small):
     assert _hex("YlOrRd", 1.0) in script and _hex("YlOrRd", 0.0) in script
     # no data: grey fill and "–" (folium writes it as \u2013), never "0.000"
     assert "#dddddd" in script and "\\u2013" in script and "50.0%" in script
-    assert "2,500.0" in script and "PRD prefecture outline" in script
+    assert "2,500.0" in script and "helper (PRD) prefecture outline" in script
     assert '"fill": false' in script or '"fill":false' in script
 
 
@@ -279,3 +284,65 @@ def test_flow_map_uses_one_width_scale_across_years(small):
     script = map_parts(flow_map(small, flows)).script
     # the maximum is taken over the threshold's flows of every year (A), not the year shown (S)
     assert "CMAX=A.reduce(" in script and "W.flows_n" in script
+
+
+@pytest.mark.parametrize(("lo", "hi", "want"), [
+    (-0.0123, 0.05, ["0.00", "0.02", "0.04"]),  # was "-0.0123" … "0.05", 0 on top of the min
+    (-0.432, 2.85, ["0", "1", "2"]),
+    (-0.229, 0.534, ["-0.2", "0.0", "0.2", "0.4"]),
+    (0.0, 0.6, ["0.0", "0.2", "0.4", "0.6"]),
+    (0.0, 0.1, ["0.00", "0.05", "0.10"]),
+    (1200.0, 98000.0, ["20,000", "40,000", "60,000", "80,000"]),
+])
+def test_colour_bar_ticks_are_round_with_one_precision(lo, hi, want):
+    from pairnet.maps.layers import _value_ticks
+
+    ticks = _value_ticks(lo, hi)
+    assert [t for _, t in ticks] == want
+    assert all(0.0 <= p <= 1.0 for p, _ in ticks)
+    zero = [p for p, t in ticks if float(t.replace(",", "")) == 0]
+    if lo < 0 < hi:  # zero is a tick, at its place along the bar
+        assert zero == [pytest.approx(-lo / (hi - lo))]
+
+
+def test_percent_ticks_and_a_single_value():
+    from pairnet.maps.layers import _value_ticks
+
+    assert _value_ticks(0.0, 1.0, percent=True) == [(0.0, "0%"), (0.5, "50%"), (1.0, "100%")]
+    assert _value_ticks(2.0, 2.0) == [(0.5, "2")]
+
+
+def test_legend_swatches_draw_what_the_map_draws(small):
+    from pairnet.maps.layers import CITY_OPACITY, GROUP_COLOURS, pairing_map
+    from pairnet.maps.optimize_map import (
+        ACTUAL_COLOUR,
+        ACTUAL_DASH,
+        OPTIMAL_COLOUR,
+        pairing_comparison_map,
+    )
+    from pairnet.maps.report import map_parts
+
+    opt = pd.DataFrame({"helper": ["440100"], "recipient": ["441400"], "distance_km": [9.0],
+                        "predicted_effect": [0.5], "chosen_share": [1.0]})
+    script = map_parts(pairing_comparison_map(small, opt, _parks())).script
+    legend = json.loads(re.search(r"d\.innerHTML=(\"[^\n]*?\");return d;\};lg", script)
+                        .group(1))
+    # the groups' fills at the polygons' opacity; the pairings as lines, the actual one dashed
+    fill = f"background:{GROUP_COLOURS['PRD']};opacity:{CITY_OPACITY:g}"
+    assert fill in legend and f'"fillOpacity": {CITY_OPACITY}' in script
+    assert f"stroke='{OPTIMAL_COLOUR}'" in legend
+    assert f"stroke='{ACTUAL_COLOUR}'" in legend and f"stroke-dasharray='{ACTUAL_DASH}'" in legend
+    assert fill in map_parts(pairing_map(small, _parks())).script
+
+
+def test_labels_and_scale_speak_the_report_language(small):
+    from pairnet.maps.layers import pairing_map
+    from pairnet.maps.report import map_parts
+
+    en = map_parts(pairing_map(small, _parks())).script
+    zh = map_parts(pairing_map(small, _parks(), lang="zh")).script
+    # label rows [lat, lon, zh, en], largest city first; the first option is the reader's
+    rows = json.loads(re.search(r"var LB=(\[.*?\]\]),LO=", en).group(1))
+    assert [r[3] for r in rows][:2] == ["Meizhou", "Guangzhou"] and rows[0][2] == "梅州"
+    assert re.search(r'LO=\[\["en","English"\]', en) and re.search(r'LO=\[\["zh","中文"\]', zh)
+    assert "imperial:false" in en and '" 千米"' in zh and '" km"' in en

@@ -138,7 +138,7 @@ def test_report_shows_everything_at_both_widths(reports, browser, lang, width):
     wide = page.evaluate(WIDE_JS)
     controls = page.evaluate(CONTROLS_JS)
     pairing = page.locator("#guangdong-pairing .pn-map-wrap").first
-    labels = pairing.locator(".pn-label").all_inner_texts()
+    labels = pairing.locator(".pn-label").all_text_contents()
     t1 = page.locator("#guangdong-did figure.pn-table-figure").filter(
         has_text=re.compile("Table 1|表 1")).first.inner_text()
     heads = page.locator("h2, h3, figcaption").all_inner_texts()
@@ -158,7 +158,9 @@ def test_report_shows_everything_at_both_widths(reports, browser, lang, width):
         assert _overlaps(m["boxes"]) == [], m
         for b in m["boxes"]:  # inside the map
             assert b["x0"] >= m["map"]["x0"] - 1 and b["x1"] <= m["map"]["x1"] + 1, (b, m)
-    assert {"广州", "深圳", "韶关", "湛江"} <= set(labels), labels
+    # the city labels start in the reader's language (pinyin in English)
+    assert ({"广州", "深圳", "韶关", "湛江"} if lang == "zh" else
+            {"Guangzhou", "Shenzhen", "Shaoguan", "Zhanjiang"}) <= set(labels), labels
     assert "0.540" in t1  # the control-group mean of the count, not "1"
     assert "registry" in banner or "登记" in banner
     if lang == "zh":
@@ -215,3 +217,85 @@ def test_pdf_print_keeps_every_table_whole(reports, browser, lang):
     missing = [f for f in checked if f not in flat]
     assert missing == [], missing[:5]
     assert errors == []
+
+
+# every map: its visible city labels, the recipient dots, the polygons' extent, the map controls
+# and the colour bars' tick labels, as boxes in the page (px)
+MAP_LAYOUT_JS = """() => Array.from(document.querySelectorAll('.pn-map-wrap')).map(w => {
+  const div = w.querySelector('.folium-map'), map = window[div.id];
+  const box = r => ({x0: r.left, y0: r.top, x1: r.right, y1: r.bottom});
+  const c = div.getBoundingClientRect(), dots = [];
+  let data = null;
+  map.eachLayer(l => {
+    if (l instanceof L.CircleMarker) {
+      const p = map.latLngToContainerPoint(l.getLatLng());
+      dots.push({x: c.left + p.x, y: c.top + p.y});
+    } else if (l instanceof L.Polygon) {
+      data = data ? data.extend(l.getBounds()) : L.latLngBounds(l.getBounds());
+    }
+  });
+  const corner = ll => map.latLngToContainerPoint(ll);
+  const nw = data && corner(data.getNorthWest()), se = data && corner(data.getSouthEast());
+  const text = e => { const g = document.createRange(); g.selectNodeContents(e);
+                      return box(g.getBoundingClientRect()); };
+  return {
+    section: w.closest('section').id,
+    labels: Array.from(w.querySelectorAll('.pn-label span'))
+      .filter(e => getComputedStyle(e).visibility === 'visible')
+      .map(e => Object.assign(box(e.getBoundingClientRect()), {cls: e.textContent})),
+    total: w.querySelectorAll('.pn-label span').length,
+    dots: dots,
+    data: data && {x0: c.left + nw.x, y0: c.top + nw.y, x1: c.left + se.x, y1: c.top + se.y,
+                   cls: 'data'},
+    controls: Array.from(w.querySelectorAll('.leaflet-control'))
+      .map(e => Object.assign(box(e.getBoundingClientRect()), {cls: e.className}))
+      .filter(b => b.x1 > b.x0 && b.y1 > b.y0),
+    ticks: Array.from(w.querySelectorAll('.pn-legend')).map(lg => Array.from(
+      lg.querySelectorAll('.pn-tick')).map(e => Object.assign(text(e), {cls: e.textContent}))),
+  };
+})"""
+SET_LABELS_JS = """k => document.querySelectorAll('select.pn-labels').forEach(s => {
+  s.value = k; s.onchange(); })"""
+
+
+def _inside(p: dict, b: dict) -> bool:
+    return b["x0"] < p["x"] < b["x1"] and b["y0"] < p["y"] < b["y1"]
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_maps_keep_labels_dots_legends_and_data_apart(reports, browser, lang, width):
+    """City labels (Chinese and English) never overlap one another, a control or a recipient
+    dot; no control covers the polygons; colour-bar ticks do not touch; the scale says 千米 in
+    Chinese and every legend item's swatch is drawn."""
+    page, errors, _ = _open(browser, reports[lang], width)
+    layouts = {}
+    for mode in ("zh", "en"):
+        page.evaluate(SET_LABELS_JS, mode)
+        page.wait_for_timeout(200)
+        layouts[mode] = page.evaluate(MAP_LAYOUT_JS)
+    scale = page.locator(".leaflet-control-scale-line").all_inner_texts()
+    page.close()
+    assert errors == []
+    assert scale and all(t.endswith("千米" if lang == "zh" else "km") for t in scale), scale
+    for mode, maps in layouts.items():
+        assert len(maps) >= 5
+        for m in maps:
+            where = (mode, m["section"])
+            labels = m["labels"]
+            assert _overlaps(labels) == [], where
+            bad = [(lb["cls"], c["cls"]) for lb in labels for c in m["controls"]
+                   if _overlaps([lb, c])]
+            assert bad == [], (where, bad)
+            covered = [(lb["cls"], d) for lb in labels for d in m["dots"] if _inside(d, lb)]
+            assert covered == [], (where, covered)
+            if m["data"]:  # the polygons' extent lies clear of every control
+                clash = [c["cls"] for c in m["controls"] if _overlaps([m["data"], c])]
+                assert clash == [], (where, clash, m["data"])
+            for ticks in m["ticks"]:
+                assert _overlaps(ticks) == [], (where, ticks)
+            # most names fit at once (the others appear on zooming in)
+            assert len(labels) >= 0.6 * m["total"], (where, len(labels), m["total"])
+        pairing = next(m for m in maps if m["section"] == "guangdong-pairing")
+        assert len(pairing["dots"]) >= 10 and len(pairing["labels"]) >= 18, len(pairing["labels"])
+
