@@ -416,7 +416,7 @@ def _step_pairing(ctx: StepContext) -> Section:
         Text("Co-built parks: helper → recipient", "共建园区：帮扶方 → 被帮扶方"), m,
         Text("One arc per co-built park from helper to recipient (a dot marks the recipient), "
              "coloured by the park's first year; city names are labelled (switch them off or "
-             "to English with 'labels'). Hover for the park, the four distances and the "
+             "to Chinese with 'labels'). Hover for the park, the four distances and the "
              "predicted effect.",
              "每条弧线代表一个共建园区，从帮扶方指向被帮扶方（圆点为被帮扶方），颜色表示园区设立"
              "年份；城市名称已标注（可用“标注”开关关闭或切换为英文）。鼠标悬停可查看园区、四种距离"
