@@ -382,7 +382,7 @@ def test_citypanel_glossary_first_and_coefficient_plot_labelled(tmp_path):
                                  glossary=YRD_GLOSSARY, y_label="gdp_pc (10k yuan)"), tmp_path)
     idx = json.loads((tmp_path / "outputs.json").read_text("utf-8"))
     assert idx["tables"][0]["name"] == "glossary"
-    assert "inc 万元" in idx["tables"][1]["note"]  # descriptives note carries the units
+    assert "inc 10,000 yuan" in idx["tables"][1]["note"]  # descriptives note carries the units
     assert "Pooled (ME) = pooled OLS" in idx["tables"][2]["note"]
     fig = next(f for f in idx["figures"] if f["name"] == "baseline_fe")
     assert "one-standard-deviation" in fig["note"]
