@@ -28,9 +28,9 @@ from scipy import stats
 
 from pairnet.analyses._fe import ATTTerms, fe_codes
 from pairnet.analyses._pyfixest import feols as pf_feols
-from pairnet.analyses.did import DIDPanel
+from pairnet.analyses.did import DIDPanel, event_time_axis
 from pairnet.core.errors import EstimationError, InputError
-from pairnet.core.i18n import Text
+from pairnet.core.i18n import Lang, Text
 from pairnet.core.results import Figure, ResultBase, Table, coef_table
 
 __all__ = ["StackedResult", "stacked_did", "stacked_did_frame"]
@@ -109,7 +109,7 @@ class StackedResult(ATTTerms, ResultBase):
                                          "各队列子实验的处理单位、干净对照单位与期间。")),
         }
 
-    def plot(self, lang: str = "en") -> Any:
+    def plot(self, lang: Lang = "en") -> Any:
         """Event-time coefficients with 95 % CIs."""
         import matplotlib.pyplot as plt
 
@@ -121,7 +121,7 @@ class StackedResult(ATTTerms, ResultBase):
                     fmt="o-", color="C2", capsize=3)
         ax.axhline(0, color="black", lw=0.8)
         ax.axvline(-0.5, color="grey", lw=0.8, ls=":")
-        ax.set_xlabel("periods relative to treatment" if lang != "zh" else "相对处理期")
+        event_time_axis(ax, lang)
         ax.set_ylabel(f"effect on {self.y}" if lang != "zh" else f"对 {self.y} 的效应")
         ax.set_title(f"Stacked DID: ATT = {self.att:.3g} (SE {self.se:.2g})" if lang != "zh" else
                      f"堆叠 DID：ATT = {self.att:.3g}（标准误 {self.se:.2g}）")

@@ -109,3 +109,18 @@ def test_text_is_its_english_string():
     t = Text("Table 1", "表 1")
     assert t == "Table 1" and "Table" in t and t.startswith("Tab") and f"{t}" == "Table 1"
     assert render(t, "zh") == "表 1" and (t + ".")("zh") == "表 1." and ("x " + t).zh == "x 表 1"
+
+
+def test_p_values_read_below_the_last_decimal_never_zero():
+    from pairnet.core.modeltable import format_p
+
+    assert [format_p(v) for v in (0.0, 0.0004, 0.0005, 0.01234, 1.0, float("nan"), None)] == \
+        ["<0.001", "<0.001", "0.001", "0.012", "1.000", "", ""]
+    coef = pd.DataFrame({"estimate": [1.0, 2.0], "std_error": [0.1, 0.2], "p_value": [0.0, 0.5],
+                         "p_wild": [0.0001, float("nan")]}, index=["treat", "post"])
+    t = model_table([ModelColumn(coef, "y", stats={"p_wild": 0.0002}), _col([1.0], [0.1], [0.2],
+                                                                         depvar="y")], "T")
+    f = t.frame.set_index("variable")
+    assert f.loc["treat wild p", "(1)"] == "[<0.001]" and f.loc["treat wild p", "(2)"] == ""
+    assert f.loc["post", "(1)"] == "2.000" and "post wild p" not in f.index  # no [-]
+    assert f.loc["Wild cluster bootstrap p", "(1)"] == "<0.001"
