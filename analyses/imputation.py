@@ -39,7 +39,7 @@ from pairnet.analyses._pyfixest import feols as pf_feols
 from pairnet.analyses.did import DIDPanel, event_time_axis
 from pairnet.core.errors import EstimationError, InputError
 from pairnet.core.i18n import Lang, Text
-from pairnet.core.modeltable import p_is
+from pairnet.core.modeltable import coef_decimals, p_is
 from pairnet.core.results import Figure, ResultBase, Table, coef_table
 
 __all__ = ["ImputationResult", "imputation_did"]
@@ -150,7 +150,7 @@ class ImputationResult(ATTTerms, ResultBase):
                  "ATT = 处理单元 y 与插补的未处理值之差的平均（固定效应仅用未处理单元估计）；tau::e 为处理后第 e 期的平均；"
                  f"pre::k 为未处理单元回归中处理前 k 期的系数，平行趋势下应接近零（{test_zh}）。"
                  f"标准误为 BJS 保守方差，按 {self.cluster} 聚类。与 TWFE 不同，不以任何已处理单元作对照，"
-                 "因此动态或异质效应不会使其产生偏误。"))}
+                 "因此动态或异质效应不会使其产生偏误。"), decimals=coef_decimals(self.coef))}
 
     def plot(self, lang: Lang = "en") -> Any:
         """Pre-trend coefficients and horizon effects with 95 % CIs."""

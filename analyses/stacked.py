@@ -31,6 +31,7 @@ from pairnet.analyses._pyfixest import feols as pf_feols
 from pairnet.analyses.did import DIDPanel, event_time_axis
 from pairnet.core.errors import EstimationError, InputError
 from pairnet.core.i18n import Lang, Text
+from pairnet.core.modeltable import coef_decimals
 from pairnet.core.results import Figure, ResultBase, Table, coef_table
 
 __all__ = ["StackedResult", "stacked_did", "stacked_did_frame"]
@@ -101,7 +102,8 @@ class StackedResult(ATTTerms, ResultBase):
                      "periods after treatment relative to the period before (k < 0: "
                      "pre-trends, should be near zero).",
                      f"每个队列一个子实验（相对期 -{self.leads}..+{self.lags}），只用干净对照（从未处理或窗口后才处理）；"
-                     "固定效应为 单位×堆 与 期×堆；按单位聚类。ATT 为静态效应；rel_time::k 为处理后 k 期相对处理前一期的效应。")),
+                     "固定效应为 单位×堆 与 期×堆；按单位聚类。ATT 为静态效应；rel_time::k 为处理后 k 期相对处理前一期的效应。"),
+                decimals=coef_decimals(self.coef)),
             "stacked_stacks": Table(self.stacks.copy(), Text("Stacks of the stacked DID",
                                                              "堆叠 DID 的各子实验"),
                                     Text("Treated and clean-control units and the periods of "

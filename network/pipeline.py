@@ -60,8 +60,8 @@ def named_hubs(metrics: pd.DataFrame, hubs: int = 3) -> pd.DataFrame:
                                 f" {m.group(2)}" for m in found))
 
     out = metrics.copy()
-    for c in cols:
-        out[c] = out[c].map(short)
+    for c in cols:  # an object column: pandas' str dtype would drop the Native (English) form
+        out[c] = pd.Series([short(v) for v in out[c]], index=out.index, dtype=object)
     return out
 
 

@@ -28,7 +28,7 @@ import pandas as pd
 from pairnet.core.i18n import Lang, Text, render
 from pairnet.core.results import Table
 
-__all__ = ["ModelColumn", "ModelTable", "model_table", "format_p", "p_is", "STAR_LEGEND", "STAT_ROWS"]
+__all__ = ["ModelColumn", "ModelTable", "model_table", "coef_decimals", "format_p", "p_is", "STAR_LEGEND", "STAT_ROWS"]
 
 #: The star legend every regression table's note ends with.
 STAR_LEGEND = Text("* p<0.1, ** p<0.05, *** p<0.01; standard errors in parentheses.",
@@ -303,9 +303,25 @@ def model_table(models: Sequence[ModelColumn], title: str | Text, note: str | Te
     return t
 
 
+def coef_decimals(coef: pd.DataFrame) -> dict[str, int]:
+    """Decimals of a table of broom columns, the regression tables' rule.
+
+    Estimate, SE and confidence bounds share one number (3, more where an SE would show as
+    0.000), the statistic takes 2 and the p-value 3 (``<0.001`` below): pass it as a
+    :class:`~pairnet.core.results.Table`'s ``decimals``.
+    """
+    d = _se_digits(coef["std_error"].to_numpy(float))
+    return {"estimate": d, "std_error": d, "conf_low": d, "conf_high": d, "statistic": 2,
+            "p_value": 3}
+
+
 def _digits(models: Sequence[ModelColumn]) -> int:
     """3 decimals, or as many (up to 6) as the smallest SE needs not to show as 0.000."""
-    se = np.concatenate([m.coef["std_error"].to_numpy(float) for m in models])
+    return _se_digits(np.concatenate([m.coef["std_error"].to_numpy(float) for m in models]))
+
+
+def _se_digits(se: np.ndarray) -> int:
+    """3, or as many decimals (up to 6) as the smallest of ``se`` needs not to show as 0.000."""
     se = np.abs(se[np.isfinite(se) & (se != 0)])
     if not len(se):
         return 3
