@@ -124,3 +124,14 @@ def test_p_values_read_below_the_last_decimal_never_zero():
     assert f.loc["treat wild p", "(1)"] == "[<0.001]" and f.loc["treat wild p", "(2)"] == ""
     assert f.loc["post", "(1)"] == "2.000" and "post wild p" not in f.index  # no [-]
     assert f.loc["Wild cluster bootstrap p", "(1)"] == "<0.001"
+
+
+def test_html_cells_break_between_words_only():
+    from pairnet.core.outputs import table_html
+
+    df = pd.DataFrame({"year": [2000], "top_out_hubs": ["Guangzhou 746; Zhongshan 715; Shenzhen 506"],
+                       "n_clusters": [3]})
+    html = table_html(Table(df, "T"), "en")
+    assert ">n_<wbr>clusters<" in html  # a header may break after "_" only
+    assert "Guangzhou\u00a0746; Zhongshan\u00a0715;" in html  # a name and its number stay together
+    assert "min-width: min(var(--pn-text-min, 14em), 14ch)" in html  # 42 ch in about 3 lines
