@@ -280,3 +280,6 @@ def test_printed_tables_break_between_words_only(reports, browser, lang):
     broken = [(c["caption"], c["broken"]) for c in cells if c["broken"]]
     assert broken == [], broken[:5]
     assert [c for c in cells if c["tag"] == "TD" and c["width"] < 40 and c["lines"] > 3] == []
+    # nor a short name (东莞市): a cell of a few characters is one line
+    assert [c for c in cells
+            if c["tag"] == "TD" and len(c["text"].strip()) <= 4 and c["lines"] > 1] == []

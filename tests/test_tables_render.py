@@ -3,6 +3,8 @@ languages (hand-checkable numbers; no browser)."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -130,8 +132,10 @@ def test_html_cells_break_between_words_only():
     from pairnet.core.outputs import table_html
 
     df = pd.DataFrame({"year": [2000], "top_out_hubs": ["Guangzhou 746; Zhongshan 715; Shenzhen 506"],
-                       "n_clusters": [3]})
+                       "n_clusters": [3], "city": ["东莞市"]})
     html = table_html(Table(df, "T"), "en")
     assert ">n_<wbr>clusters<" in html  # a header may break after "_" only
     assert "Guangzhou\u00a0746; Zhongshan\u00a0715;" in html  # a name and its number stay together
     assert "min-width: min(var(--pn-text-min, 14em), 14ch)" in html  # 42 ch in about 3 lines
+    short = re.search(r'<td style="([^"]*)"[^>]*>东莞市<', html)
+    assert short and short.group(1) == "white-space: nowrap !important"  # never 东莞 / 市

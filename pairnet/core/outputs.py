@@ -242,20 +242,27 @@ def _html_fragment(lay: _Layout, name: str, *, caption: bool = False,
         gt = gt.tab_stubhead(label=lay.stub)
     from great_tables import GT, loc, style
 
-    for c, a in zip(data, lay.align, strict=False):
-        # a long text column is never squeezed to a word per line beside numbers that do not
-        # wrap: room for its longest cell in about three lines (at most --pn-text-min)
+    for c, a in [(stubcol, "l"), *zip(data, lay.align, strict=False)]:
+        if a != "l":
+            continue
+        where = loc.stub() if c == stubcol else loc.body(columns=[c])
         width = max((_text_width(str(v)) for v in gt._tbl_data[c]), default=0)
-        if a == "l" and width > _LONG_TEXT:
+        if width <= _SHORT_TEXT:  # a short name (东莞市, medium) never breaks, in print neither
+            gt = gt.tab_style(style.css("white-space: nowrap !important"), where)
+        elif width > _LONG_TEXT:
+            # a long text column is never squeezed to a word per line beside numbers that do
+            # not wrap: room for its longest cell in about three lines (at most --pn-text-min)
             gt = gt.tab_style(style.css(f"min-width: min(var(--pn-text-min, 14em), "
-                                        f"{math.ceil(width / 3)}ch)"), loc.body(columns=[c]))
+                                        f"{math.ceil(width / 3)}ch)"), where)
     # maketables replaces the instance's as_raw_html by its first render; render anew
     html = translate_symbols(GT.as_raw_html(gt), "html")
     return f'<div class="pn-table">{_CELL.sub(_cell_breaks, html)}</div>\n'
 
 
-#: a text column whose longest cell is wider (in ``ch``) gets a minimum width
+#: a text column whose longest cell is wider (in ``ch``) gets a minimum width; one whose
+#: longest cell is at most ``_SHORT_TEXT`` wide never wraps
 _LONG_TEXT = 30
+_SHORT_TEXT = 8
 
 
 def _text_width(text: str) -> int:
