@@ -44,6 +44,7 @@ from pairnet.analyses._pyfixest import fepois as pf_fepois
 from pairnet.analyses.wild import WILD_MAX_CLUSTERS, WildTest, WildWeights, wild_tests
 from pairnet.core.errors import EstimationError, InputError
 from pairnet.core.i18n import Lang, Text
+from pairnet.core.modeltable import p_is
 from pairnet.core.options import check_literal
 from pairnet.core.results import ResultBase, coef_table, tidy_frame
 from pairnet.core.tables import numeric_column
@@ -989,18 +990,26 @@ class EventStudyResult(ResultBase):
         ax.plot(t["rel_time"], t["ci_high"].fillna(0), "--", color="C0", lw=0.9)
         ax.axhline(0, color="black", lw=0.8)
         ax.axvline(self.base + 0.5, color="grey", lw=0.8, ls=":")
-        ax.set_xticks(t["rel_time"])
+        event_time_axis(ax, lang)
+        ax.set_xticks(t["rel_time"])  # every period, the binned ends marked
         lab = [str(int(k)) for k in t["rel_time"]]
         if self.ends == "bin":
             lab[0], lab[-1] = f"≤{lab[0]}", f"≥{lab[-1]}"
         ax.set_xticklabels(lab)
-        ax.set_xlabel(Text("periods relative to treatment", "相对处理的时期")(lang))
         ax.set_ylabel(Text(f"effect on {self.y}", f"对 {self.y} 的效应")(lang))
-        ax.set_title(Text(f"Event study (leads p = {self.wald['p_value']:.3f})",
-                          f"事件研究（处理前各期联合检验 p = {self.wald['p_value']:.3f}）")(lang))
+        p = p_is(self.wald["p_value"])
+        ax.set_title(Text(f"Event study (leads {p})", f"事件研究（处理前各期联合检验 {p}）")(lang))
         ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2)
         fig.tight_layout()
         return fig
+
+
+def event_time_axis(ax: Any, lang: Lang = "en") -> None:
+    """Event time on the x axis: whole periods only (never ±2.5), labelled in ``lang``."""
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel(Text("periods relative to treatment", "相对处理的时期")(lang))
 
 
 def _rel_name(k: int) -> str:

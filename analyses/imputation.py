@@ -36,9 +36,10 @@ from scipy.sparse.linalg import lsmr
 
 from pairnet.analyses._fe import DEFAULT_FE, ATTTerms, fe_codes
 from pairnet.analyses._pyfixest import feols as pf_feols
-from pairnet.analyses.did import DIDPanel
+from pairnet.analyses.did import DIDPanel, event_time_axis
 from pairnet.core.errors import EstimationError, InputError
-from pairnet.core.i18n import Text
+from pairnet.core.i18n import Lang, Text
+from pairnet.core.modeltable import coef_decimals, p_is
 from pairnet.core.results import Figure, ResultBase, Table, coef_table
 
 __all__ = ["ImputationResult", "imputation_did"]
@@ -132,10 +133,10 @@ class ImputationResult(ATTTerms, ResultBase):
     def tables(self) -> dict[str, Table]:
         """The estimates (static, horizons, pre-trends) with the pre-trend test in the note."""
         w = self.pretrend_wald
-        test = (f"joint pre-trend test chi2({w['df']}) = {w['stat']:.3f}, p = "
-                f"{w['p_value']:.3f}" if w.get("df") else "no pre-trend coefficients")
-        test_zh = (f"处理前趋势联合检验 chi2({w['df']}) = {w['stat']:.3f}，p = "
-                   f"{w['p_value']:.3f}" if w.get("df") else "无处理前系数")
+        test = (f"joint pre-trend test chi2({w['df']}) = {w['stat']:.3f}, "
+                f"{p_is(w['p_value'])}" if w.get("df") else "no pre-trend coefficients")
+        test_zh = (f"处理前趋势联合检验 chi2({w['df']}) = {w['stat']:.3f}，"
+                   f"{p_is(w['p_value'])}" if w.get("df") else "无处理前系数")
         return {"imputation": Table(
             self.tidy(), Text("Borusyak–Jaravel–Spiess imputation estimator",
                               "Borusyak–Jaravel–Spiess 插补估计量"),
@@ -149,9 +150,9 @@ class ImputationResult(ATTTerms, ResultBase):
                  "ATT = 处理单元 y 与插补的未处理值之差的平均（固定效应仅用未处理单元估计）；tau::e 为处理后第 e 期的平均；"
                  f"pre::k 为未处理单元回归中处理前 k 期的系数，平行趋势下应接近零（{test_zh}）。"
                  f"标准误为 BJS 保守方差，按 {self.cluster} 聚类。与 TWFE 不同，不以任何已处理单元作对照，"
-                 "因此动态或异质效应不会使其产生偏误。"))}
+                 "因此动态或异质效应不会使其产生偏误。"), decimals=coef_decimals(self.coef))}
 
-    def plot(self, lang: str = "en") -> Any:
+    def plot(self, lang: Lang = "en") -> Any:
         """Pre-trend coefficients and horizon effects with 95 % CIs."""
         import matplotlib.pyplot as plt
 
@@ -166,7 +167,7 @@ class ImputationResult(ATTTerms, ResultBase):
         ax.axhline(0, color="black", lw=0.8)
         ax.axhline(self.att, color="C0", lw=0.8, ls="--",
                    label=f"ATT = {self.att:.3g}")
-        ax.set_xlabel("periods relative to treatment" if lang != "zh" else "相对处理期")
+        event_time_axis(ax, lang)
         ax.set_ylabel(f"effect on {self.y}" if lang != "zh" else f"对 {self.y} 的效应")
         ax.legend(frameon=False, fontsize=8)
         fig.tight_layout()

@@ -28,9 +28,10 @@ from scipy import stats
 
 from pairnet.analyses._fe import ATTTerms, fe_codes
 from pairnet.analyses._pyfixest import feols as pf_feols
-from pairnet.analyses.did import DIDPanel
+from pairnet.analyses.did import DIDPanel, event_time_axis
 from pairnet.core.errors import EstimationError, InputError
-from pairnet.core.i18n import Text
+from pairnet.core.i18n import Lang, Text
+from pairnet.core.modeltable import coef_decimals
 from pairnet.core.results import Figure, ResultBase, Table, coef_table
 
 __all__ = ["StackedResult", "stacked_did", "stacked_did_frame"]
@@ -101,7 +102,8 @@ class StackedResult(ATTTerms, ResultBase):
                      "periods after treatment relative to the period before (k < 0: "
                      "pre-trends, should be near zero).",
                      f"每个队列一个子实验（相对期 -{self.leads}..+{self.lags}），只用干净对照（从未处理或窗口后才处理）；"
-                     "固定效应为 单位×堆 与 期×堆；按单位聚类。ATT 为静态效应；rel_time::k 为处理后 k 期相对处理前一期的效应。")),
+                     "固定效应为 单位×堆 与 期×堆；按单位聚类。ATT 为静态效应；rel_time::k 为处理后 k 期相对处理前一期的效应。"),
+                decimals=coef_decimals(self.coef)),
             "stacked_stacks": Table(self.stacks.copy(), Text("Stacks of the stacked DID",
                                                              "堆叠 DID 的各子实验"),
                                     Text("Treated and clean-control units and the periods of "
@@ -109,7 +111,7 @@ class StackedResult(ATTTerms, ResultBase):
                                          "各队列子实验的处理单位、干净对照单位与期间。")),
         }
 
-    def plot(self, lang: str = "en") -> Any:
+    def plot(self, lang: Lang = "en") -> Any:
         """Event-time coefficients with 95 % CIs."""
         import matplotlib.pyplot as plt
 
@@ -121,7 +123,7 @@ class StackedResult(ATTTerms, ResultBase):
                     fmt="o-", color="C2", capsize=3)
         ax.axhline(0, color="black", lw=0.8)
         ax.axvline(-0.5, color="grey", lw=0.8, ls=":")
-        ax.set_xlabel("periods relative to treatment" if lang != "zh" else "相对处理期")
+        event_time_axis(ax, lang)
         ax.set_ylabel(f"effect on {self.y}" if lang != "zh" else f"对 {self.y} 的效应")
         ax.set_title(f"Stacked DID: ATT = {self.att:.3g} (SE {self.se:.2g})" if lang != "zh" else
                      f"堆叠 DID：ATT = {self.att:.3g}（标准误 {self.se:.2g}）")

@@ -262,6 +262,36 @@ def _inside(p: dict, b: dict) -> bool:
     return b["x0"] < p["x"] < b["x1"] and b["y0"] < p["y"] < b["y1"]
 
 
+# every table cell: its width, the lines its text runs over, and the Latin words that a line
+# break cuts in two (first and last letter on different lines)
+CELLS_JS = r"""() => {
+  const out = [];
+  document.querySelectorAll('.pn-tablewrap table').forEach(t => {
+    const caption = t.closest('figure').querySelector('figcaption').innerText;
+    t.querySelectorAll('td, th').forEach(c => {
+      const box = c.getBoundingClientRect();
+      if (c.classList.contains('gt_group_heading') || box.height < 2) return;
+      const all = document.createRange(); all.selectNodeContents(c);
+      const lines = new Set(Array.from(all.getClientRects()).filter(r => r.width > 0)
+                            .map(r => Math.round(r.top))).size;
+      const broken = [];
+      const walk = document.createTreeWalker(c, NodeFilter.SHOW_TEXT);
+      for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+        for (const m of n.textContent.matchAll(/[A-Za-z0-9.%]{2,}/g)) {
+          const top = k => { const r = document.createRange(); r.setStart(n, k);
+                             r.setEnd(n, k + 1); const q = r.getClientRects()[0];
+                             return q ? Math.round(q.top) : null; };
+          if (top(m.index) !== top(m.index + m[0].length - 1)) broken.push(m[0]);
+        }
+      }
+      out.push({caption: caption, tag: c.tagName, width: box.width, lines: lines,
+                text: c.innerText.slice(0, 40), broken: broken});
+    });
+  });
+  return out;
+}"""
+
+
 @pytest.mark.parametrize("width", [1400, 390])
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_maps_keep_labels_dots_legends_and_data_apart(reports, browser, lang, width):
@@ -299,3 +329,40 @@ def test_maps_keep_labels_dots_legends_and_data_apart(reports, browser, lang, wi
         pairing = next(m for m in maps if m["section"] == "guangdong-pairing")
         assert len(pairing["dots"]) >= 10 and len(pairing["labels"]) >= 18, len(pairing["labels"])
 
+
+@pytest.mark.parametrize("width", [1400, 390])
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_table_cells_are_never_squeezed(reports, browser, lang, width):
+    page, errors, _ = _open(browser, reports[lang], width)
+    cells = page.evaluate(CELLS_JS)
+    hubs = page.locator("#guangdong-network figure.pn-table-figure td.gt_left").all_inner_texts()
+    page.close()
+    assert errors == [] and len(cells) > 1000
+    # a text cell beside numbers that never wrap gets room: no narrow column of many lines
+    squeezed = [c for c in cells if c["tag"] == "TD" and c["width"] < 100 and c["lines"] > 3]
+    assert squeezed == [], squeezed[:5]
+    assert [c for c in cells if c["broken"]] == []
+    # the network hubs are city names in the reader's language, each "name strength" whole
+    hubs = [h for h in hubs if h]
+    assert len(hubs) > 20 and all(re.fullmatch(r"[^;]+\s\d+(;\s[^;]+\s\d+)*", h) for h in hubs)
+    assert all(bool(CJK.search(h)) == (lang == "zh") for h in hubs), hubs[:3]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_printed_tables_break_between_words_only(reports, browser, lang):
+    page, errors, _ = _open(browser, reports[lang], 800)
+    page.emulate_media(media="print")
+    page.set_viewport_size({"width": 718, "height": 1000})  # A4 minus margins
+    page.wait_for_timeout(300)
+    cells = page.evaluate(CELLS_JS)
+    wide = page.evaluate("""() => Array.from(document.querySelectorAll('.pn-tablewrap table'))
+        .filter(t => t.getBoundingClientRect().width > 719)
+        .map(t => t.closest('figure').querySelector('figcaption').innerText)""")
+    page.close()
+    assert errors == [] and wide == []
+    broken = [(c["caption"], c["broken"]) for c in cells if c["broken"]]
+    assert broken == [], broken[:5]
+    assert [c for c in cells if c["tag"] == "TD" and c["width"] < 40 and c["lines"] > 3] == []
+    # nor a short name (东莞市): a cell of a few characters is one line
+    assert [c for c in cells
+            if c["tag"] == "TD" and len(c["text"].strip()) <= 4 and c["lines"] > 1] == []

@@ -3,6 +3,8 @@ languages (hand-checkable numbers; no browser)."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 
@@ -109,3 +111,31 @@ def test_text_is_its_english_string():
     t = Text("Table 1", "表 1")
     assert t == "Table 1" and "Table" in t and t.startswith("Tab") and f"{t}" == "Table 1"
     assert render(t, "zh") == "表 1" and (t + ".")("zh") == "表 1." and ("x " + t).zh == "x 表 1"
+
+
+def test_p_values_read_below_the_last_decimal_never_zero():
+    from pairnet.core.modeltable import format_p
+
+    assert [format_p(v) for v in (0.0, 0.0004, 0.0005, 0.01234, 1.0, float("nan"), None)] == \
+        ["<0.001", "<0.001", "0.001", "0.012", "1.000", "", ""]
+    coef = pd.DataFrame({"estimate": [1.0, 2.0], "std_error": [0.1, 0.2], "p_value": [0.0, 0.5],
+                         "p_wild": [0.0001, float("nan")]}, index=["treat", "post"])
+    t = model_table([ModelColumn(coef, "y", stats={"p_wild": 0.0002}), _col([1.0], [0.1], [0.2],
+                                                                         depvar="y")], "T")
+    f = t.frame.set_index("variable")
+    assert f.loc["treat wild p", "(1)"] == "[<0.001]" and f.loc["treat wild p", "(2)"] == ""
+    assert f.loc["post", "(1)"] == "2.000" and "post wild p" not in f.index  # no [-]
+    assert f.loc["Wild cluster bootstrap p", "(1)"] == "<0.001"
+
+
+def test_html_cells_break_between_words_only():
+    from pairnet.core.outputs import table_html
+
+    df = pd.DataFrame({"year": [2000], "top_out_hubs": ["Guangzhou 746; Zhongshan 715; Shenzhen 506"],
+                       "n_clusters": [3], "city": ["东莞市"]})
+    html = table_html(Table(df, "T"), "en")
+    assert ">n_<wbr>clusters<" in html  # a header may break after "_" only
+    assert "Guangzhou\u00a0746; Zhongshan\u00a0715;" in html  # a name and its number stay together
+    assert "min-width: min(var(--pn-text-min, 14em), 14ch)" in html  # 42 ch in about 3 lines
+    short = re.search(r'<td style="([^"]*)"[^>]*>东莞市<', html)
+    assert short and short.group(1) == "white-space: nowrap !important"  # never 东莞 / 市

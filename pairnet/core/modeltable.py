@@ -28,7 +28,7 @@ import pandas as pd
 from pairnet.core.i18n import Lang, Text, render
 from pairnet.core.results import Table
 
-__all__ = ["ModelColumn", "ModelTable", "model_table", "STAR_LEGEND", "STAT_ROWS"]
+__all__ = ["ModelColumn", "ModelTable", "model_table", "coef_decimals", "format_p", "p_is", "STAR_LEGEND", "STAT_ROWS"]
 
 #: The star legend every regression table's note ends with.
 STAR_LEGEND = Text("* p<0.1, ** p<0.05, *** p<0.01; standard errors in parentheses.",
@@ -77,12 +77,30 @@ class ModelColumn:
     head: str | Text = ""
 
 
+def format_p(p: Any, decimals: int = 3) -> str:
+    """A p-value as every table and figure shows it: ``decimals`` decimals, ``<0.001`` below.
+
+    ``""`` for a missing or non-finite p. The one rule for p-values outside the writer's
+    p columns (bracketed bootstrap p, model statistics, notes and figure titles).
+    """
+    if p is None or not math.isfinite(float(p)):
+        return ""
+    floor = 10.0 ** -decimals
+    return f"<{floor:.{decimals}f}" if 0 <= float(p) < floor / 2 else f"{float(p):.{decimals}f}"
+
+
+def p_is(p: Any, decimals: int = 3) -> str:
+    """``p = 0.012`` or ``p < 0.001`` (:func:`format_p`) for notes and figure titles."""
+    text = format_p(p, decimals) or "–"
+    return f"p < {text[1:]}" if text.startswith("<") else f"p = {text}"
+
+
 def _blank(v: Any) -> bool:
     return v is None or (isinstance(v, float) and not math.isfinite(v))
 
 
 def _stat_text(key: str, v: Any, lang: Lang) -> str:
-    """A model statistic as shown: counts with thousands separators, R² and p to 3 decimals."""
+    """A model statistic as shown: counts with separators, R² to 3 decimals, p by format_p."""
     if _blank(v) or (isinstance(v, np.floating) and not np.isfinite(v)):
         return ""
     if isinstance(v, (bool, np.bool_)):
@@ -93,6 +111,8 @@ def _stat_text(key: str, v: Any, lang: Lang) -> str:
         return v
     if key in ("N", "n_clusters"):
         return f"{int(v):,}"
+    if key.startswith("p_"):
+        return format_p(v)
     return f"{float(v):.3f}"
 
 
@@ -112,9 +132,12 @@ class _Plugin:
         if {"conf_low", "conf_high"} <= set(c.columns):
             tab["ci95l"] = c["conf_low"].to_numpy(float)
             tab["ci95u"] = c["conf_high"].to_numpy(float)
-        if wild:  # every model has the column (maketables reads the tokens off the first)
-            tab["pw"] = (c["p_wild"].to_numpy(float) if "p_wild" in c.columns
-                         else np.full(len(c), np.nan))
+        if wild:  # every model has the column (maketables reads the tokens off the first);
+            # pre-formatted (``[pw:s]``) so that a p below 0.0005 reads <0.001, never 0.000
+            pw = (c["p_wild"].to_numpy(float) if "p_wild" in c.columns
+                  else np.full(len(c), np.nan))
+            tab["pw"] = pd.Series([format_p(v) or np.nan for v in pw], index=tab.index,
+                                  dtype=object)
         self._tab = tab
 
     @property
@@ -177,7 +200,7 @@ def _etable(t: ModelTable, lang: Lang) -> Any:
     if STAR_LEGEND(lang) not in note:
         note = (note + " " if note else "") + STAR_LEGEND(lang)
     order = [render(t.coef_labels.get(o, o), lang) for o in t.order]
-    fmt = f"b:.{d}f*\n(se:.{d}f)" + ("\n[pw:.3f]" if wild else "")
+    fmt = f"b:.{d}f*\n(se:.{d}f)" + ("\n[pw:s]" if wild else "")
     et = ETable(models, coef_fmt=fmt, model_stats=present,
                 model_stats_labels={k: STAT_ROWS[k](lang) for k in present},
                 custom_model_stats=custom or None,
@@ -280,9 +303,25 @@ def model_table(models: Sequence[ModelColumn], title: str | Text, note: str | Te
     return t
 
 
+def coef_decimals(coef: pd.DataFrame) -> dict[str, int]:
+    """Decimals of a table of broom columns, the regression tables' rule.
+
+    Estimate, SE and confidence bounds share one number (3, more where an SE would show as
+    0.000), the statistic takes 2 and the p-value 3 (``<0.001`` below): pass it as a
+    :class:`~pairnet.core.results.Table`'s ``decimals``.
+    """
+    d = _se_digits(coef["std_error"].to_numpy(float))
+    return {"estimate": d, "std_error": d, "conf_low": d, "conf_high": d, "statistic": 2,
+            "p_value": 3}
+
+
 def _digits(models: Sequence[ModelColumn]) -> int:
     """3 decimals, or as many (up to 6) as the smallest SE needs not to show as 0.000."""
-    se = np.concatenate([m.coef["std_error"].to_numpy(float) for m in models])
+    return _se_digits(np.concatenate([m.coef["std_error"].to_numpy(float) for m in models]))
+
+
+def _se_digits(se: np.ndarray) -> int:
+    """3, or as many decimals (up to 6) as the smallest of ``se`` needs not to show as 0.000."""
     se = np.abs(se[np.isfinite(se) & (se != 0)])
     if not len(se):
         return 3

@@ -17,7 +17,9 @@ import contextlib
 import dataclasses
 import datetime as _dt
 import json
+import math
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,15 +130,17 @@ def _is_p_value(name: str) -> bool:
     return n in ("p", "pr(>f)", "pr(>chisq)") or n.startswith(("p_", "p-", "pvalue"))
 
 
-_NUMERIC_TEXT = re.compile(r"^[(\[]?[-\u2212]?[\d,]*\.?\d+(e[-+]?\d+)?\*{0,3}[)\]]?$")
+_NOT_A_NUMBER = {"", "n/a", "-", "\u2013", "\u2014"}
+_NUMERIC_TEXT = re.compile(r"^[(\[]?[<>]?[-\u2212]?[\d,]*\.?\d+(e[-+]?\d+)?\*{0,3}[)\]]?$")
 
 
 def _numeric_text(col: pd.Series) -> bool:
     """A text column that only holds numbers (e.g. "1.23***", "(0.45)") aligns right.
 
-    Columns of bare digit strings are identifiers (adcodes "440100") and stay left-aligned.
+    Columns of bare digit strings are identifiers (adcodes "440100") and stay left-aligned;
+    a missing value ("n/a", "–") counts as a blank.
     """
-    vals = [str(v).strip() for v in col if str(v).strip() != ""]
+    vals = [str(v).strip() for v in col if str(v).strip() not in _NOT_A_NUMBER]
     return (bool(vals) and all(_NUMERIC_TEXT.match(v) for v in vals)
             and not all(v.isdigit() for v in vals))
 
@@ -253,11 +257,49 @@ def _html_fragment(lay: _Layout, name: str, *, caption: bool = False,
             gt = gt.cols_align(side, columns=picked)
     if lay.stub:
         gt = gt.tab_stubhead(label=lay.stub)
-    from great_tables import GT
+    from great_tables import GT, loc, style
 
+    for c, a in [(stubcol, "l"), *zip(data, lay.align, strict=False)]:
+        if a != "l":
+            continue
+        where = loc.stub() if c == stubcol else loc.body(columns=[c])
+        width = max((_text_width(str(v)) for v in gt._tbl_data[c]), default=0)
+        if width <= _SHORT_TEXT:  # a short name (东莞市, medium) never breaks, in print neither
+            gt = gt.tab_style(style.css("white-space: nowrap !important"), where)
+        elif width > _LONG_TEXT:
+            # a long text column is never squeezed to a word per line beside numbers that do
+            # not wrap: room for its longest cell in about three lines (at most --pn-text-min)
+            gt = gt.tab_style(style.css(f"min-width: min(var(--pn-text-min, 14em), "
+                                        f"{math.ceil(width / 3)}ch)"), where)
     # maketables replaces the instance's as_raw_html by its first render; render anew
     html = translate_symbols(GT.as_raw_html(gt), "html")
-    return f'<div class="pn-table">{html}</div>\n'
+    return f'<div class="pn-table">{_CELL.sub(_cell_breaks, html)}</div>\n'
+
+
+#: a text column whose longest cell is wider (in ``ch``) gets a minimum width; one whose
+#: longest cell is at most ``_SHORT_TEXT`` wide never wraps
+_LONG_TEXT = 30
+_SHORT_TEXT = 8
+
+
+def _text_width(text: str) -> int:
+    """Width of ``text`` in ``ch`` (digit widths): a CJK or full-width character counts 2."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+_CELL = re.compile(r"(<t[hd]\b[^>]*>)(.*?)(</t[hd]>)", re.S)
+_TAG = re.compile(r"(<[^>]+>)")
+#: the space between a word and the number it counts ("Guangzhou 746; ..."): never a break
+_WORD_NUMBER = re.compile(r"(?<=[^\s;,]) (?=[-\u2212]?\d[\d,.]*(?:;|$))")
+
+
+def _cell_breaks(m: re.Match[str]) -> str:
+    """A header or cell that breaks at spaces and after ``_`` / ``::`` (``<wbr>``) only.
+
+    Never inside a word, nor between a name and the number it counts (a no-break space).
+    """
+    text = "".join(p if p.startswith("<") else
+                   _WORD_NUMBER.sub("\u00a0", p).replace("_", "_<wbr>").replace("::", "::<wbr>")
+                   for p in _TAG.split(m.group(2)))
+    return m.group(1) + text + m.group(3)
 
 
 def _tex_table(lay: _Layout) -> str:
