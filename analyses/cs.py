@@ -373,6 +373,9 @@ class AggteResult(ResultBase):
                        label=Text("overall ATT", "总体 ATT")(lang) + f" {self.overall_att:.3f}")
             if self.type == "dynamic":
                 ax.axvline(-0.5, color="grey", ls=":", lw=0.8)
+            from matplotlib.ticker import MaxNLocator
+
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole periods, cohorts, years
             ax.set_xlabel({"dynamic": Text("event time (t − g)", "事件时间（t − g）"),
                            "group": Text("cohort g", "处理组别 g"),
                            "calendar": Text("period t", "时期 t")}[self.type](lang))

@@ -93,6 +93,8 @@ def _format_column(name: str, s: pd.Series, float_format: str | None,
     finite = finite[~finite.isin([float("inf"), float("-inf")])]
     integral = kind == "int" or (len(finite) > 0 and bool((finite == finite.round()).all())
                                  and float(finite.abs().max()) < 1e15)
+    if decimals is None and kind == "float" and _is_p_value(name):
+        decimals = 3  # one rule for p everywhere: 3 decimals, <0.001
     if decimals is not None and kind == "float":
         fmt = "{:,." + str(decimals) + "f}"
     elif integral:
