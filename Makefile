@@ -11,7 +11,7 @@ demo: setup fonts
 	$(BIN)/pairnet demo --out out/demo
 
 test: setup chromium fonts spark lint
-	$(BIN)/pytest -n 2 --dist loadgroup
+	$(BIN)/pytest -n 2 --dist loadgroup --durations=15
 
 setup: $(STAMP) assets
 
