@@ -26,7 +26,7 @@ from scipy.optimize import linear_sum_assignment
 from pairnet.core.errors import InfeasibleError, InputError
 from pairnet.core.i18n import Lang, Native, Text
 from pairnet.core.options import check_literal
-from pairnet.core.placenames import english_name, has_han
+from pairnet.core.placenames import english_name, has_han, place_in
 from pairnet.core.results import Figure, ResultBase, Table
 from pairnet.core.tables import to_jsonable
 
@@ -378,8 +378,8 @@ class OptimizeResult(ResultBase):
 
         ch = self.named_pairs().sort_values("predicted_effect")
         fig, ax = plt.subplots(figsize=(7, 0.35 * len(ch) + 1.2))
-        labels = [f"{h} → {r}" for h, r in zip(ch["helper_name"], ch["recipient_name"],
-                                               strict=True)]
+        labels = [f"{place_in(h, lang)} → {place_in(r, lang)}"
+                  for h, r in zip(ch["helper_name"], ch["recipient_name"], strict=True)]
         ax.barh(labels, ch["predicted_effect"], color="#3b6ea8")
         ax.axvline(0, color="black", lw=0.8)
         ax.set_xlabel(Text("predicted effect of pairing (helper → recipient)",

@@ -97,3 +97,24 @@ def test_resolve_column_names_every_row_of_a_bad_value():
     assert "parks.csv" in msg and "'helper'" in msg and "rows 2, 4" in msg and "火星" in msg
     assert resolve_column(vals.iloc[[0, 2]], file="p", column="c").tolist() == ["440100",
                                                                                  "440300"]
+
+
+def test_english_names_tell_every_prefecture_apart():
+    """No two prefecture-level units share an English name: the pinyin collisions of the
+    gazetteer are exactly the HOMOPHONES table (with their provinces); apostrophes and the
+    fixed readings hold."""
+    from pairnet.core.placenames import HOMOPHONES, english_name, short_name
+    from pairnet.spatial.cities import admin_index
+
+    pre = admin_index().query("level == 'prefecture'")
+    english = pre["name"].map(english_name)
+    assert not english.duplicated().any(), pre[english.duplicated(keep=False)]
+    from pypinyin import lazy_pinyin
+
+    plain = pre["name"].map(lambda n: "".join(lazy_pinyin(short_name(n))))
+    colliding = set(pre.loc[plain.duplicated(keep=False), "name"].map(short_name))
+    assert colliding == set(HOMOPHONES)
+    for name, want in [("马鞍山市", "Ma'anshan"), ("西安市", "Xi'an"), ("云安区", "Yun'an"),
+                       ("郁南县", "Yunan"), ("佛冈县", "Fogang"), ("佛山市", "Foshan"),
+                       ("台州市", "Taizhou (Zhejiang)"), ("广州市", "Guangzhou")]:
+        assert english_name(name) == want

@@ -12,7 +12,8 @@ from functools import cache
 
 from pairnet.core.i18n import Native
 
-__all__ = ["PREFECTURE_SUFFIXES", "short_name", "english_name", "has_han", "place_name"]
+__all__ = ["PREFECTURE_SUFFIXES", "HOMOPHONES", "short_name", "english_name", "has_han", "place_name",
+           "place_in"]
 
 #: Administrative suffixes of prefecture-level names (广州市, 甘孜藏族自治州, 大兴安岭地区).
 PREFECTURE_SUFFIXES = ("特别行政区", "自治州", "地区", "盟", "市")
@@ -45,13 +46,41 @@ def short_name(name: str, suffixes: Sequence[str] = _SUFFIXES) -> str:
     return name
 
 
+#: Prefecture-level cities whose pinyin another prefecture shares, told apart by province
+#: (tests/test_cities.py recomputes the collisions from the gazetteer and checks this table).
+HOMOPHONES = {
+    "福州": "Fuzhou (Fujian)", "抚州": "Fuzhou (Jiangxi)",
+    "苏州": "Suzhou (Jiangsu)", "宿州": "Suzhou (Anhui)",
+    "泰州": "Taizhou (Jiangsu)", "台州": "Taizhou (Zhejiang)",
+    "伊春": "Yichun (Heilongjiang)", "宜春": "Yichun (Jiangxi)",
+    "玉林": "Yulin (Guangxi)", "榆林": "Yulin (Shaanxi)",
+}
+#: Readings pypinyin gets wrong in place names (佛 is fó in 佛冈, 佛山).
+_READINGS = {"佛": "fo"}
+
+
 @cache
 def english_name(name: str) -> str:
-    """A Chinese place name in pinyin without its administrative suffix (广州市 -> Guangzhou)."""
+    """A Chinese place name in pinyin without its administrative suffix (广州市 -> Guangzhou).
+
+    Syllables are joined with the pinyin apostrophe before a syllable that starts with a, o
+    or e (马鞍山 -> Ma'anshan, 云安 -> Yun'an, so 云安 and 郁南 differ); the prefectures of
+    :data:`HOMOPHONES` carry their province.
+    """
     from pypinyin import lazy_pinyin
 
     short = short_name(str(name)) or str(name)
-    text = "".join(lazy_pinyin(short)).strip()
+    if short in HOMOPHONES:
+        return HOMOPHONES[short]
+    syllables = lazy_pinyin(short)
+    if len(syllables) == len(short):  # one syllable per character: an all-Chinese name
+        syllables = [_READINGS.get(ch, syl) for ch, syl in zip(short, syllables, strict=True)]
+    text = ""
+    for syl in syllables:
+        if text and text[-1].isalpha() and syl[:1] in ("a", "o", "e"):
+            text += "'"
+        text += syl
+    text = text.strip()
     return text[:1].upper() + text[1:] if text else str(name)
 
 
@@ -72,3 +101,8 @@ def place_name(name: str) -> Native | str:
     Keep such cells in an ``object`` column: pandas' string columns drop the English form.
     """
     return Native(name, english_name(name)) if has_han(name) else name
+
+
+def place_in(name: str, lang: str) -> str:
+    """A place name for a ``lang`` reader: pinyin in English (if it is Chinese), else as given."""
+    return english_name(name) if lang == "en" and has_han(name) else name
