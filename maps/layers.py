@@ -319,10 +319,11 @@ _CONTROL_BOX_JS = ("d.style.cssText='background:#fff;padding:6px;font:12px sans-
 #: by polygon area, largest first; ``MARKS``: the map draws a mark at every anchor). A label
 #: goes beside its point (the first of ``SPOTS`` that is free), never on it, so the dots and
 #: arc ends stay visible; where no spot is free (another label, a point, a map control or the
-#: map's edge) the label of the smaller city is hidden until the reader zooms in. Placement is
-#: recomputed after every zoom, pan and resize.
+#: map's edge) the label of the smaller city is hidden until the reader zooms in. A label's box
+#: is its text's exact (fractional) size rounded up plus ``PAD`` px, so two labels never touch.
+#: Placement is recomputed after every zoom, pan and resize (and so after the print refit).
 _PLACE_JS = """
-var GAP=MARKS?6:0,SPOTS=MARKS?[[-.5,-1,0,-1],[0,-.5,1,0],[-.5,0,0,1],[-1,-.5,-1,0],
+var PAD=2,GAP=MARKS?6:0,SPOTS=MARKS?[[-.5,-1,0,-1],[0,-.5,1,0],[-.5,0,0,1],[-1,-.5,-1,0],
   [-.15,-1,0,-1],[-.85,-1,0,-1],[-.15,0,0,1],[-.85,0,0,1],
   [0,-1,.7,-.7],[-1,-1,-.7,-.7],[0,0,.7,.7],[-1,0,-.7,.7]]:[[-.5,-.5,0,0],[-.5,-1,0,-1],
   [-.5,0,0,1],[0,-.5,1,0],[-1,-.5,-1,0]];
@@ -337,7 +338,7 @@ function place(){
     taken.push([q.x-GAP+1,q.y-GAP+1,q.x+GAP-1,q.y+GAP-1]);});
   lab.eachLayer(function(mk){
     var s=mk.getElement().firstChild,q=map.latLngToContainerPoint(mk.getLatLng()),
-        w=s.offsetWidth,h=s.offsetHeight,ok=null;
+        b=s.getBoundingClientRect(),w=Math.ceil(b.width)+PAD,h=Math.ceil(b.height)+PAD,ok=null;
     SPOTS.some(function(o){var x=q.x+o[0]*w+o[2]*GAP,y=q.y+o[1]*h+o[3]*GAP,
       r=[x,y,x+w,y+h];
       if(r[0]>=0&&r[1]>=0&&r[2]<=sz.x&&r[3]<=sz.y&&free(r,taken))ok=r;return ok;});
@@ -435,10 +436,14 @@ def _layer_switch(m: folium.Map, layers: Sequence[Layer]) -> None:
 
 
 def _fit_clear(m: folium.Map, bounds: Sequence[float]) -> None:
-    """Fit the view to lon/lat ``bounds`` clear of the map's controls (add it last)."""
+    """Fit the view to lon/lat ``bounds`` clear of the map's controls (add it last).
+
+    The fit is kept as ``map.pnFit()``, so the report fits the data again when the map's size
+    changes (printing).
+    """
     minx, miny, maxx, maxy = (float(b) for b in bounds)
     _Script("var B=L.latLngBounds(" + js_json([[miny, minx], [maxy, maxx]]) + ");"
-            + _FIT_JS).add_to(m)
+            "map.pnFit=function(){" + _FIT_JS + "};map.pnFit();").add_to(m)
 
 
 # ----------------------------------------------------------------------------------- basics
