@@ -1921,12 +1921,13 @@ class CityPanelResult(ResultBase):
         """The FE coefficients (one-SD scale) and, with ``split``, the subgroup estimates."""
         x = list(self.x)
         y_en, y_zh = (render(self.options.y_label or self.y, lg) for lg in ("en", "zh"))
+        y_zh += "" if y_zh.endswith("）") else " "  # no space after a full-width bracket
         fe = self._fe_label()
         figures = {"baseline_fe": Figure(
             lambda lang: self.fe.plot(
                 x, scale=self.scale, lang=lang,
                 xlabel=Text(f"change in {y_en} per one-SD increase of the regressor",
-                            f"解释变量增加一个标准差时 {y_zh} 的变化")(lang)),
+                            f"解释变量增加一个标准差时 {y_zh}的变化")(lang)),
             Text(f"{fe.en} coefficients, CR1 clustered 95% CI",
                  f"{fe.zh}系数，CR1 聚类 95% 置信区间"),
             Text("Each regressor's coefficient times its standard deviation in the estimation "
@@ -1942,7 +1943,7 @@ class CityPanelResult(ResultBase):
                 lambda lang: subgroup_plot(
                     het, t0, lang=lang,
                     xlabel=Text(f"coefficient on {t0} (change in {y_en} per unit of {t0})",
-                                f"{t0} 的系数（{t0} 每增加一个单位 {y_zh} 的变化）")(lang)),
+                                f"{t0} 的系数（{t0} 每增加一个单位 {y_zh}的变化）")(lang)),
                 Text(f"{t0} by subgroup, CR1 clustered 95% CI",
                      f"{t0} 的分组估计，CR1 聚类 95% 置信区间"),
                 Text(f"The coefficient on {t0} estimated separately in the high and low group of "

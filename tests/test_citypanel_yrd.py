@@ -178,7 +178,7 @@ def test_p_values_follow_the_one_rule_and_zh_figures_are_chinese(result, study):
     assert head == "p" and all(re.fullmatch(r"<?\d\.\d{3}", p) for p in rows[:3])  # not 4
     fig = result.figures()
     ax = fig["baseline_fe"].figure("zh").axes[0]
-    assert "（万元/人）" in ax.get_xlabel() and "yuan" not in ax.get_xlabel()
+    assert "gdp_pc（万元/人）的变化" in ax.get_xlabel() and "yuan" not in ax.get_xlabel()
     assert ax.get_title().startswith("固定效应（组内）：gdp_pc")
     en = fig["heterogeneity"].figure("en").axes[0]
     assert "(10,000 yuan per person)" in en.get_xlabel()
