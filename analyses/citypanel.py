@@ -66,7 +66,7 @@ from pairnet.analyses._pyfixest import feols as pf_feols
 from pairnet.analyses.did import stars
 from pairnet.core.errors import EstimationError, InputError, format_rows
 from pairnet.core.i18n import Lang, Text, render
-from pairnet.core.modeltable import ModelColumn, model_table
+from pairnet.core.modeltable import ModelColumn, model_table, p_is
 from pairnet.core.options import check_literal
 from pairnet.core.reproducible import blas_single_threaded
 from pairnet.core.results import Figure, ResultBase, Table, tidy_frame
@@ -281,9 +281,10 @@ class PanelFit:
         ax.set_xlabel(xlabel or (f"change in {self.y} per one-SD increase of the regressor"
                                  if scale is not None else
                                  f"change in {self.y} per one-unit increase of the regressor"))
-        ax.set_title(Text(f"{self.model}: {self.y} ("
+        est = _ESTIMATOR.get(self.model, Text(self.model, self.model))
+        ax.set_title(Text(f"{est.en}: {self.y} ("
                           f"{'CR1 clustered, t(G-1)' if cluster else 'conventional'} 95% CI)",
-                          f"{self.model}：{self.y}（"
+                          f"{est.zh}：{self.y}（"
                           f"{'CR1 聚类，t(G-1)' if cluster else '常规'} 95% 置信区间）")(lang))
         fig.tight_layout()
         return fig
@@ -1014,11 +1015,11 @@ def phtest(fe: PanelFit, re: PanelFit) -> TestResult:
     if stat < 0:
         note = Text(f"V_FE - V_RE is not positive definite ({npd} of {k} eigenvalues <= 0): "
                     f"the statistic is negative ({stat:.4g}) and the test is not valid on these "
-                    f"data; plm's phtest reports |chi2| = {abs(stat):.4g} (p = {p_plm:.3g}) "
+                    f"data; plm's phtest reports |chi2| = {abs(stat):.4g} ({p_is(p_plm)}) "
                     "without a warning",
                     f"V_FE - V_RE 非正定（{k} 个特征值中 {npd} 个 <= 0）：统计量为负（{stat:.4g}），"
                     f"该检验在这些数据上无效；plm 的 phtest 报告 |chi2| = {abs(stat):.4g}"
-                    f"（p = {p_plm:.3g}）且不给出警告")
+                    f"（{p_is(p_plm)}）且不给出警告")
         return TestResult("Hausman FE vs RE (plm phtest)", stat, k, float("nan"), note,
                           False, extra)
     note = (Text("", "") if lam.min() > 0 else
@@ -1108,26 +1109,26 @@ def choose_model(f: TestResult, h: TestResult, mundlak: TestResult | None = None
     """
     if f.p >= alpha:
         chosen: ModelName = "pooled"
-        line = f"F test does not reject pooled OLS (p={f.p:.3g}) -> pooled"
+        line = f"F test does not reject pooled OLS ({p_is(f.p)}) -> pooled"
     elif h.valid and np.isfinite(h.p):
         chosen = "fe" if h.p < alpha else "re"
-        line = (f"F test rejects pooled (p={f.p:.3g}); Hausman "
-                + (f"rejects RE (p={h.p:.3g}) -> fixed effects" if chosen == "fe" else
-                   f"does not reject RE (p={h.p:.3g}) -> random effects"))
+        line = (f"F test rejects pooled ({p_is(f.p)}); Hausman "
+                + (f"rejects RE ({p_is(h.p)}) -> fixed effects" if chosen == "fe" else
+                   f"does not reject RE ({p_is(h.p)}) -> random effects"))
     else:
         why = f"Hausman not valid (V_FE - V_RE not positive definite, chi2 = {h.stat:.4g})"
         if mundlak is not None and np.isfinite(mundlak.p):
             chosen = "fe" if mundlak.p < alpha else "re"
-            return chosen, (f"F test rejects pooled (p={f.p:.3g}); {why}, so the cluster-robust "
-                            f"Mundlak test decides: p={mundlak.p:.3g} -> "
+            return chosen, (f"F test rejects pooled ({p_is(f.p)}); {why}, so the cluster-robust "
+                            f"Mundlak test decides: {p_is(mundlak.p)} -> "
                             + ("fixed effects" if chosen == "fe" else "random effects"))
-        return "fe", (f"F test rejects pooled (p={f.p:.3g}); {why} and no Mundlak test -> "
+        return "fe", (f"F test rejects pooled ({p_is(f.p)}); {why} and no Mundlak test -> "
                       "fixed effects (consistent under both hypotheses)")
     if mundlak is not None and not np.isfinite(mundlak.p):
         line += f"; cluster-robust Mundlak {mundlak.note or 'not available'}"
     elif mundlak is not None:
         agree = (mundlak.p < alpha) == (h.p < alpha)
-        line += (f"; cluster-robust Mundlak p={mundlak.p:.3g} "
+        line += (f"; cluster-robust Mundlak {p_is(mundlak.p)} "
                  f"({'agrees' if agree else 'disagrees'})")
     return chosen, line
 
@@ -1434,8 +1435,9 @@ class CityPanelOptions:
     glossary : DataFrame, optional
         ``code, definition, unit`` of the variables: published as the first table, and the
         units are listed under the descriptive table.
-    y_label : str, optional
-        The outcome with its unit, for figure axes (default ``y``).
+    y_label : str or Text, optional
+        The outcome with its unit, for figure axes (default ``y``); a :class:`Text` gives the
+        unit in each report language.
     title : str
         Title of the step folder and report section.
     wild_draws : int
@@ -1462,7 +1464,7 @@ class CityPanelOptions:
     describe: Sequence[str] | None = None
     names: Mapping[str, str] = field(default_factory=dict)
     glossary: pd.DataFrame | None = None
-    y_label: str | None = None
+    y_label: str | Text | None = None
     title: str = "City-panel models"
     wild_draws: int = 9999
     wild_weights: WildWeights = "rademacher"
@@ -1753,14 +1755,14 @@ class CityPanelResult(ResultBase):
     def _choice_text(self) -> Text:
         """Which model the tests select, in both languages."""
         f, h, mu = self.f_test, self.hausman, self.mundlak
-        zh = {"pooled": f"F 检验不拒绝混合 OLS（p={f.p:.3g}）→ 混合 OLS",
-              "fe": f"F 检验拒绝混合 OLS（p={f.p:.3g}）；Hausman 检验拒绝随机效应（p={h.p:.3g}）"
+        zh = {"pooled": f"F 检验不拒绝混合 OLS（{p_is(f.p)}）→ 混合 OLS",
+              "fe": f"F 检验拒绝混合 OLS（{p_is(f.p)}）；Hausman 检验拒绝随机效应（{p_is(h.p)}）"
                     "→ 固定效应",
-              "re": f"F 检验拒绝混合 OLS（p={f.p:.3g}）；Hausman 检验不拒绝随机效应（p={h.p:.3g}）"
+              "re": f"F 检验拒绝混合 OLS（{p_is(f.p)}）；Hausman 检验不拒绝随机效应（{p_is(h.p)}）"
                     "→ 随机效应"}.get(self.chosen, "")
         if mu is not None and zh:
             agree = (mu.p < 0.05) == (h.p < 0.05)
-            zh += f"；聚类稳健的 Mundlak 检验 p={mu.p:.3g}（{'一致' if agree else '不一致'}）"
+            zh += f"；聚类稳健的 Mundlak 检验 {p_is(mu.p)}（{'一致' if agree else '不一致'}）"
         return Text(self.choice, zh or self.choice)
 
     def _regression(self, fits: Sequence[PanelFit], heads: Sequence[str | Text],
@@ -1810,11 +1812,11 @@ class CityPanelResult(ResultBase):
             decimals=3)
         fe_label = self._fe_label()
         f, h = self.f_test, self.hausman
-        fstr = f"{f.stat:.3f} (p={f.p:.3g})"
-        if h.valid:
-            hstr = f"{h.stat:.3f} (p={h.p:.3g})"
-        else:
-            hstr = (f"{h.stat:.3f} (not valid" + (f", p={h.p:.3g})" if np.isfinite(h.p) else ")"))
+        fstr = f"{f.stat:.3f} ({p_is(f.p)})"
+        hp = p_is(h.p) if np.isfinite(h.p) else ""
+        hstr: str | Text = (f"{h.stat:.3f} ({hp})" if h.valid else
+                            Text(f"{h.stat:.3f} (not valid" + (f", {hp})" if hp else ")"),
+                                 f"{h.stat:.3f}（无效" + (f"，{hp}）" if hp else "）")))
         hnote = Text("" if h.valid else f" Hausman: {h.note}.",
                      "" if h.valid else f" Hausman 检验：{render(h.note, 'zh')}。")
         wild = Text(_wild_phrase(o), _wild_phrase_zh(o))
@@ -1877,7 +1879,7 @@ class CityPanelResult(ResultBase):
                      "固定效应：Stata 式全部斜率系数对比，常规协方差，自由度 = rank(V_IV - V_FE) = "
                      f"{hv.df}（论文报告的 3.06 为同一形式的统计量，但未说明工具变量，不可比）"
                      + (f"；{render(hv.note, 'zh')}。" if hv.note else "。")),
-                decimals={"stat": 3, "p": 4})
+                decimals={"stat": 3})  # p: the one rule (3 decimals, <0.001)
         if self.heterogeneity:
             fits: list[PanelFit] = []
             heads: list[str | Text] = []
@@ -1918,13 +1920,14 @@ class CityPanelResult(ResultBase):
     def figures(self) -> dict[str, Figure]:
         """The FE coefficients (one-SD scale) and, with ``split``, the subgroup estimates."""
         x = list(self.x)
-        y_label = self.options.y_label or self.y
+        y_en, y_zh = (render(self.options.y_label or self.y, lg) for lg in ("en", "zh"))
+        y_zh += "" if y_zh.endswith("）") else " "  # no space after a full-width bracket
         fe = self._fe_label()
         figures = {"baseline_fe": Figure(
             lambda lang: self.fe.plot(
                 x, scale=self.scale, lang=lang,
-                xlabel=Text(f"change in {y_label} per one-SD increase of the regressor",
-                            f"解释变量增加一个标准差时 {y_label} 的变化")(lang)),
+                xlabel=Text(f"change in {y_en} per one-SD increase of the regressor",
+                            f"解释变量增加一个标准差时 {y_zh}的变化")(lang)),
             Text(f"{fe.en} coefficients, CR1 clustered 95% CI",
                  f"{fe.zh}系数，CR1 聚类 95% 置信区间"),
             Text("Each regressor's coefficient times its standard deviation in the estimation "
@@ -1939,8 +1942,8 @@ class CityPanelResult(ResultBase):
             figures["heterogeneity"] = Figure(
                 lambda lang: subgroup_plot(
                     het, t0, lang=lang,
-                    xlabel=Text(f"coefficient on {t0} (change in {y_label} per unit of {t0})",
-                                f"{t0} 的系数（{t0} 每增加一个单位 {y_label} 的变化）")(lang)),
+                    xlabel=Text(f"coefficient on {t0} (change in {y_en} per unit of {t0})",
+                                f"{t0} 的系数（{t0} 每增加一个单位 {y_zh}的变化）")(lang)),
                 Text(f"{t0} by subgroup, CR1 clustered 95% CI",
                      f"{t0} 的分组估计，CR1 聚类 95% 置信区间"),
                 Text(f"The coefficient on {t0} estimated separately in the high and low group of "
@@ -2145,7 +2148,7 @@ def yrd_study(raw: pd.DataFrame, *, base_year: int | None = None, twoways: bool 
         twoways=twoways, lag="mig", interact=[("mig", "str"), ("mig", "tec"), ("mig", "cos")],
         centre=centre, split=["hukou", "density", "school_years", "pop_resident>=500"],
         describe=list(INDICATORS), names=names, glossary=YRD_GLOSSARY,
-        y_label="gdp_pc (10,000 yuan per person)",
+        y_label=Text("gdp_pc (10,000 yuan per person)", "gdp_pc（万元/人）"),
         title="Population mobility and growth (YRD city panel)", wild_draws=wild_draws,
         wild_weights=wild_weights, seed=seed)
     res = citypanel_suite(ip.frame.drop(columns=["size_class", "interpolated"]), entity="city",

@@ -64,8 +64,8 @@ from pairnet.analyses.honest import M_DEFAULT, MBAR_DEFAULT
 from pairnet.analyses.placebo import PlaceboResult, placebo_test
 from pairnet.analyses.wild import WILD_MAX_CLUSTERS, WildWeights, enumerates
 from pairnet.core.errors import InputError, PairnetError
-from pairnet.core.i18n import Text
-from pairnet.core.modeltable import ModelColumn, model_table
+from pairnet.core.i18n import Lang, Text
+from pairnet.core.modeltable import ModelColumn, model_table, p_is
 from pairnet.core.options import check_literal
 from pairnet.core.reproducible import blas_single_threaded
 from pairnet.core.results import TIDY_COLUMNS, Figure, ResultBase, Table
@@ -79,8 +79,22 @@ _EST_NAMES = {"dr": "doubly robust", "ipw": "inverse probability weighting",
 _AGG_TYPES = ("simple", "dynamic", "group", "calendar")
 _ALTERNATIVES = ("sun_abraham", "did2s")
 _ALT_EXTRA = ("units_dropped", "units_dropped_always_treated", "units_late_as_never")
-#: words of the tables and figures (the unit of a pair panel is the pair)
-_UNIT_WORD = {"pair": Text("pair", "组合"), "unit": Text("unit", "单位")}
+#: words of the tables and figures (the unit of a pair panel is the pair; the default two-way
+#: clusters are the pair's two sides)
+_UNIT_WORD = {"pair": Text("pair", "帮扶对"), "unit": Text("unit", "单位"),
+              "origin": Text("origin", "帮扶方"), "destination": Text("destination", "被帮扶方")}
+
+
+def _by(name: str, lang: Lang) -> str:
+    """A unit or cluster column in a note: its word when pairnet knows it, else the name.
+
+    In Chinese a column name is set off by spaces (``按 city 聚类``), a word is not
+    (``按帮扶对聚类``).
+    """
+    word = _UNIT_WORD.get(name)
+    return word(lang) if word is not None else name if lang == "en" else f" {name} "
+
+
 _CG_ZH = {"never": "从未处理", "notyet": "尚未处理"}
 _DIST_WORD = {"border_km": Text("border", "边界距离"), "centroid_km": Text("centroid", "质心距离"),
               "region_centroid_km": Text("region centroid", "至帮扶区质心"),
@@ -650,7 +664,6 @@ class DIDSuiteResult(ResultBase):
         nb = m["controls_no_baseline"]
         unit, cl = m["unit"], m["cluster"]
         uw = _UNIT_WORD.get(unit, Text(unit))
-        cw = _UNIT_WORD.get(cl, Text(cl))
         wopts = WildOptions(draws=o.wild_draws, weights=o.wild_weights, seed=o.seed)
         inference = _inference_note(self.panel, wopts)
         rules = m["cohort_rules"]
@@ -694,7 +707,8 @@ class DIDSuiteResult(ResultBase):
                    if o.controls and o.controls_as == "baseline" else "")
         two_en = (f"; the row 'SE two-way clustered' clusters by {c2[0]} and {c2[1]}" if c2
                   else "")
-        two_zh = (f"；“双向聚类标准误”一行按 {c2[0]} 与 {c2[1]} 双向聚类" if c2 else "")
+        two_zh = (f"；“双向聚类标准误”一行按{_by(c2[0], 'zh')}与{_by(c2[1], 'zh')}双向聚类"
+                  if c2 else "")
         ppml_en = ("; the PPML column is a Poisson pseudo-maximum-likelihood model (fepois, z "
                    "inference, no wild bootstrap) of the count in levels"
                    if self.ppml is not None else "")
@@ -719,12 +733,12 @@ class DIDSuiteResult(ResultBase):
                  + ("; p_wild, ci_low_wild, ci_high_wild: wild bootstrap per coefficient"
                     if es.has_wild else "")
                  + f". Joint test of leads chi2({w['df']}) = {w['stat']:.3f}, "
-                 f"p = {w['p_value']:.3f}.",
+                 f"{p_is(w['p_value'])}.",
                  f"相对时期虚拟变量，{es.window_note('zh')}；以从未处理单位为参照；{inference.zh}"
                  + ("；p_wild、ci_low_wild、ci_high_wild：各系数的野聚类自助法结果"
                     if es.has_wild else "")
-                 + f"。处理前各期系数的联合检验 chi2({w['df']}) = {w['stat']:.3f}，p = "
-                 f"{w['p_value']:.3f}。"),
+                 + f"。处理前各期系数的联合检验 chi2({w['df']}) = {w['stat']:.3f}，"
+                 f"{p_is(w['p_value'])}。"),
             decimals=dict.fromkeys(("coef", "se", "ci_low", "ci_high", "p_value", "p_wild",
                                     "ci_low_wild", "ci_high_wild"), 3))
         se_kind = Text("bootstrap", "自助法") if o.bstrap else Text("analytic", "解析")
@@ -743,7 +757,7 @@ class DIDSuiteResult(ResultBase):
                      f"ATT = 相对于{_CG_ZH.get(o.control_group, o.control_group)}单位的 ATT(g,t)"
                      f"（{how('zh')}），标准误为{'自助法' if o.bstrap else '解析影响函数'}标准误，"
                      "95% 置信区间为逐点区间；ATT、标准误与置信区间均保留 3 位小数。处理前各行"
-                     "（处理后 = False）是平行趋势的安慰剂检验。"),
+                     "（处理后 = 否）是平行趋势的安慰剂检验。"),
                 decimals=dict.fromkeys(("att", "se", "ci_low", "ci_high"), 3),
                 labels={"group": Text("cohort g", "处理组别 g"), "time": Text("period t", "时期 t"),
                         "post": Text("post", "处理后")})
@@ -773,10 +787,10 @@ class DIDSuiteResult(ResultBase):
                      + sa_en + late.en,
                      f"Callaway–Sant'Anna（对照：{_CG_ZH.get(o.control_group, o.control_group)}单位，"
                      f"{how('zh')}，{se_kind('zh')}标准误按单位"
-                     + (f"，自助法按 {cw('zh')} 聚类" if cs_cl else "")
+                     + (f"，自助法按{_by(cl, 'zh')}聚类" if cs_cl else "")
                      + "）；Sun–Abraham 交互加权 ATT（以从未处理单位为对照，按单元格数加权；各相对时期"
-                     f"系数见 sun_abraham_periods），CRV1 按 {cw('zh')} 聚类，t({m['df_t']})；"
-                     f"Gardner did2s（pyfixest），标准误按 {cw('zh')} 聚类，正态推断。以上均未做野"
+                     f"系数见 sun_abraham_periods），CRV1 按{_by(cl, 'zh')}聚类，t({m['df_t']})；"
+                     f"Gardner did2s（pyfixest），标准误按{_by(cl, 'zh')}聚类，正态推断。以上均未做野"
                      "聚类自助法；ATT 与标准误保留 3 位小数。" + sa_zh + late.zh),
                 decimals={"att": 3, "se": 3})
         if isinstance(sa, SunAbrahamResult) and len(sa.periods):
@@ -789,7 +803,7 @@ class DIDSuiteResult(ResultBase):
                      f"never-treated comparisons, no binning; CRV1 by {cl} with t({m['df_t']}).",
                      "与 R fixest sunab 的加总相同：对每个相对处理时期，将组别 × 时期系数按组别份额"
                      "（单元格数）加权平均（组别数 = 该时期观测到的组别数）；参照期为 −1，以从未处理"
-                     f"单位为对照，两端不合并；CRV1 按 {cw('zh')} 聚类，t({m['df_t']})。"),
+                     f"单位为对照，两端不合并；CRV1 按{_by(cl, 'zh')}聚类，t({m['df_t']})。"),
                 decimals=3)
         dres = self._distance_results()
         if dres:
@@ -862,8 +876,8 @@ class DIDSuiteResult(ResultBase):
                  f"CRV1 by {self.meta['cluster']} with t({self.meta['df_t']}); "
                  f"{self.event_study.window_note()}.",
                  f"{y} 的相对时期系数（水平值" + ("，含控制变量" if ctrl else "")
-                 + "，单位与时期固定效应）：实线为估计值，虚线为 95% 置信区间，CRV1 按 "
-                 f"{self.meta['cluster']} 聚类，t({self.meta['df_t']})；"
+                 + "，单位与时期固定效应）：实线为估计值，虚线为 95% 置信区间，CRV1 按"
+                 f"{_by(self.meta['cluster'], 'zh')}聚类，t({self.meta['df_t']})；"
                  f"{self.event_study.window_note('zh')}。"))
         if self.cs_att_gt is not None:
             cg = _CG_ZH.get(o.control_group, o.control_group)
@@ -882,10 +896,10 @@ class DIDSuiteResult(ResultBase):
                 lambda lang: pl.plot(lang=lang), Text("Figure 2. Placebo test", "图 2 安慰剂检验"),
                 Text(f"Kernel density (line) of {len(pl.draws)} placebo TWFE coefficients (random "
                      f"treated units, real cohorts shuffled; seed {o.seed}); dashed vertical line "
-                     f"= the estimate; two-sided empirical p = {pl.p_value:.3f}.",
+                     f"= the estimate; two-sided empirical {p_is(pl.p_value)}.",
                      f"{len(pl.draws)} 个安慰剂双向固定效应系数的核密度（实线）（随机选择处理单位，"
-                     f"打乱真实处理年份；随机种子 {o.seed}）；竖虚线 = 实际估计值；双侧经验 p = "
-                     f"{pl.p_value:.3f}。"))
+                     f"打乱真实处理年份；随机种子 {o.seed}）；竖虚线 = 实际估计值；双侧经验 "
+                     f"{p_is(pl.p_value)}。"))
         pl2 = self.placebo_log1p
         if pl2 is not None:
             # seed 003's Figure 2 marks the log(1 + y) estimate (29.5 %): same draws, log model
@@ -893,9 +907,9 @@ class DIDSuiteResult(ResultBase):
                 lambda lang: pl2.plot(lang=lang), Text("Figure 2b. Placebo test, log(1 + y)",
                                "图 2b 安慰剂检验，log(1 + y)"),
                 Text(f"As Figure 2 for log(1 + y) (the same {len(pl2.draws)} draws); two-sided "
-                     f"empirical p = {pl2.p_value:.3f}.",
-                     f"同图 2，结果变量为 log(1 + y)（同样的 {len(pl2.draws)} 次抽样）；双侧经验 p = "
-                     f"{pl2.p_value:.3f}。"))
+                     f"empirical {p_is(pl2.p_value)}.",
+                     f"同图 2，结果变量为 log(1 + y)（同样的 {len(pl2.draws)} 次抽样）；双侧经验 "
+                     f"{p_is(pl2.p_value)}。"))
         for col in self.distance_columns:
             d = self.distance.get(col, {}).get("no_controls")
             if d is not None:
@@ -920,8 +934,9 @@ class DIDSuiteResult(ResultBase):
                     Text(f"β1 + β2·{col} (line) with its 95% CI band (CRV1 by "
                          f"{self.meta['cluster']}, t({self.meta['df_t']})), over the distances of "
                          f"the treated pairs{be_en}.",
-                         f"β1 + β2·{col}（实线）及其 95% 置信带（CRV1 按 {self.meta['cluster']} "
-                         f"聚类，t({self.meta['df_t']})），横轴为处理组合的距离范围{be_zh}。"))
+                         f"β1 + β2·{col}（实线）及其 95% 置信带（CRV1 按"
+                         f"{_by(self.meta['cluster'], 'zh')}聚类，t({self.meta['df_t']})），"
+                         f"横轴为处理组合的距离范围{be_zh}。"))
         if self.diagnostics is not None:
             figures.update(self.diagnostics.figures())
         return figures
@@ -1041,7 +1056,7 @@ def _inference_note(p: DIDPanel, wild: WildOptions) -> Text:
     en = (f"SEs clustered by {p.cluster_name} ({g} clusters), CR1 = G/(G−1)·(N−1)/(N−K) "
           "as Stata vce(cluster) and R fixest (fixed effects nested in the clusters not in K); "
           f"p-values and 95% intervals from t(G−1) = t({g - 1})")
-    zh = (f"标准误按 {p.cluster_name} 聚类（{g} 个聚类），CR1 = G/(G−1)·(N−1)/(N−K)，与 Stata "
+    zh = (f"标准误按{_by(p.cluster_name, 'zh')}聚类（{g} 个聚类），CR1 = G/(G−1)·(N−1)/(N−K)，与 Stata "
           "vce(cluster) 和 R fixest 相同（嵌套于聚类内的固定效应不计入 K）；p 值与 95% 区间依据 "
           f"t(G−1) = t({g - 1})")
     if wild.runs(g):

@@ -452,7 +452,7 @@ class LandResult(ResultBase):
         regime = Text("Benefit sharing was abolished 2014–2016 and restored 2017.",
                       "2014–2016 年取消利益分成，2017 年恢复。")
         return {
-            "means": Table(res.means, Text("Figure 4: mean log industrial land area by year",
+            "means": Table(res.means, Text("Figure 4. Mean log industrial land area by year",
                                            "图 4 各年工业用地面积对数的均值"),
                            Text("Means of log area (ha) over the county-year cells with parcels, "
                                 "inside and outside co-built parks, to 3 decimals. ",
@@ -487,10 +487,10 @@ class LandResult(ResultBase):
         means = self.study.means
         return {
             "fig4_means": Figure(lambda lang: plot_means(means, lang=lang),
-                                 Text("Figure 4: land sold inside vs outside co-built parks",
+                                 Text("Figure 4. Land sold inside vs outside co-built parks",
                                       "图 4 共建园区内外的工业用地出让"), _REGIME_NOTE),
             "fig5_event_study": Figure(lambda lang: self.study.plot(lang=lang),
-                                       Text("Figure 5: event study of land sold in parks",
+                                       Text("Figure 5. Event study of land sold in parks",
                                             "图 5 园区内土地出让的事件研究"), _FIG5_NOTE),
         }
 

@@ -31,7 +31,7 @@ import pandas as pd
 
 from pairnet.analyses.did import DIDPanel
 from pairnet.core.errors import EstimationError, InputError
-from pairnet.core.i18n import Text
+from pairnet.core.i18n import Text, label
 from pairnet.core.results import Figure, ResultBase, Table, tidy_frame
 
 __all__ = ["TWFEWeightsResult", "twfe_weights", "fe_residual"]
@@ -149,8 +149,8 @@ class TWFEWeightsResult(ResultBase):
 
     def tables(self) -> dict[str, Table]:
         """The summary measures and the weights by cohort and event time."""
-        def num(v: float) -> str:
-            return "n/a" if not np.isfinite(v) else f"{v:,.4f}"
+        def num(v: float) -> str | Text:
+            return Text("n/a", "不适用") if not np.isfinite(v) else f"{v:,.4f}"
 
         rows = [
             (Text("TWFE coefficient", "TWFE 系数"), num(self.beta)),
@@ -165,7 +165,7 @@ class TWFEWeightsResult(ResultBase):
                   "sigma_fe_sign：与效应符号相反相容的标准差"), num(self.sigma_fe_sign)),
         ]
         summ = pd.DataFrame({"measure": pd.Series([r[0] for r in rows], dtype=object),
-                             "value": [r[1] for r in rows]})
+                             "value": pd.Series([r[1] for r in rows], dtype=object)})
         note = Text(
             "TWFE is a weighted sum of the effects in the treated unit-period cells. Negative "
             "weights mean TWFE subtracts some cells' effects: with heterogeneous effects it can "
@@ -177,7 +177,7 @@ class TWFEWeightsResult(ResultBase):
             "negative weights, as in TwoWayFEWeights).",
             "TWFE 是各处理单元-期效应的加权和。负权重意味着 TWFE 减去了部分单元的效应，效应异质时可能符号错误。"
             "sigma_fe 为真实平均效应为零所需的效应离散程度（标准差，y 的单位）；sigma_fe_sign 为所有效应符号相反所需的程度。"
-            "远大于估计值本身说明 TWFE 对异质性稳健。n/a：该设计下无定义（sigma_fe_sign 需要存在负权重，"
+            "远大于估计值本身说明 TWFE 对异质性稳健。不适用：该设计下无定义（sigma_fe_sign 需要存在负权重，"
             "与 TwoWayFEWeights 相同）。")
         return {
             "twfe_weights_summary": Table(summ, Text("de Chaisemartin–D'Haultfœuille weights of "
@@ -190,7 +190,8 @@ class TWFEWeightsResult(ResultBase):
                                             Text("Sum of the cell weights of each cohort at each "
                                                  "period since treatment; 'negative' counts the "
                                                  "cells with a negative weight.",
-                                                 "各队列在处理后各期的权重之和；negative 为负权重单元数。")),
+                                                 "各队列在处理后各期的权重之和；“"
+                                                 f"{label('negative', 'zh')}”列为权重为负的单元数。")),
         }
 
     def plot(self, lang: str = "en") -> Any:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 
 from pairnet.analyses.citypanel import CityPanelResult, fit_fe, yrd_study
+from pairnet.core.i18n import render
 from pairnet.core.outputs import write_result
 from pairnet.core.tables import to_jsonable
 from pairnet.panels.citypanel import CONTROLS, INDICATORS, build_indicators
@@ -158,6 +161,28 @@ def test_study_writes_paper_tables(study):
         assert (out / "figures" / f"{fig}.png").stat().st_size > 1000
     idx = json.loads((out / "outputs.json").read_text(encoding="utf-8"))
     assert any(t["name"] == "heterogeneity" for t in idx["tables"])
+
+
+@pytest.mark.filterwarnings("ignore:Glyph")  # no CJK font outside the writer
+def test_p_values_follow_the_one_rule_and_zh_figures_are_chinese(result, study):
+    _, out = study
+    tabs = result.tables()
+    sci = re.compile(r"\d[eE][-+]?\d")  # 1.83e-115: never in a cell or note we write
+    for name in ("baseline", "baseline_cluster"):
+        t = tabs[name]
+        cells = " ".join(render(v, lg) for v in t.frame.to_numpy().ravel() for lg in ("en", "zh"))
+        assert not sci.search(cells) and not sci.search(render(t.note, "en") + render(t.note, "zh"))
+        assert "(p < 0.001)" in cells and "Mundlak p < 0.001" in render(t.note, "en")
+    md = (out / "tables" / "endogeneity.md").read_text(encoding="utf-8").splitlines()
+    head, *rows = [line.split("|")[-2].strip() for line in md if line.startswith("| ")]
+    assert head == "p" and all(re.fullmatch(r"<?\d\.\d{3}", p) for p in rows[:3])  # not 4
+    fig = result.figures()
+    ax = fig["baseline_fe"].figure("zh").axes[0]
+    assert "gdp_pc（万元/人）的变化" in ax.get_xlabel() and "yuan" not in ax.get_xlabel()
+    assert ax.get_title().startswith("固定效应（组内）：gdp_pc")
+    en = fig["heterogeneity"].figure("en").axes[0]
+    assert "(10,000 yuan per person)" in en.get_xlabel()
+    plt.close("all")
 
 
 def test_cli_raw_mode(run_cli, tmp_path):

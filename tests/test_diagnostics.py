@@ -19,6 +19,7 @@ from pairnet.analyses.did import prepare_panel, twfe
 from pairnet.analyses.imputation import imputation_did
 from pairnet.analyses.twfe_weights import twfe_weights
 from pairnet.core.errors import InputError
+from pairnet.core.i18n import render
 
 REF = Path(__file__).parent / "reference" / "did"
 CORE = json.loads((REF / "diagnostics_core.json").read_text())
@@ -96,6 +97,12 @@ def test_twfe_weights_match_twowayfeweights(case):
     m = cells.merge(res.cells, on=["unit", "time"], suffixes=("_r", ""))
     assert len(m) == len(res.cells)
     np.testing.assert_allclose(m["weight"], m["weight_r"], rtol=0, atol=1e-10)
+    tabs = res.tables()  # an undefined measure is "n/a" in English, Chinese in zh
+    values = tabs["twfe_weights_summary"].frame["value"]
+    assert ("n/a" in [render(v, "en") for v in values]) is not np.isfinite(res.sigma_fe_sign)
+    assert not any("n/a" in render(v, "zh") for v in values)
+    zh_notes = "".join(render(t.note, "zh") for t in tabs.values())
+    assert "n/a" not in zh_notes and "negative" not in zh_notes and "“负权重数”列" in zh_notes
 
 
 def test_twfe_weights_with_observation_weights():

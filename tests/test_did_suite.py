@@ -13,8 +13,9 @@ import pandas as pd
 import pytest
 
 from pairnet.analyses.did import simulate_staggered
-from pairnet.analyses.did_suite import DIDOptions, DIDSuiteResult, did_suite
+from pairnet.analyses.did_suite import DIDOptions, DIDSuiteResult, _by, did_suite
 from pairnet.core.errors import InputError
+from pairnet.core.i18n import render
 from pairnet.core.outputs import write_result
 from pairnet.core.results import TIDY_COLUMNS, Result
 from pairnet.core.tables import to_jsonable
@@ -290,6 +291,21 @@ def test_distance_model_is_the_results_json_entry(distance_run):
     dist = t[t["model"] == "distance:border_km"]
     assert list(dist["term"]) == ["treat", "treat:border_km", "break_even"] * 2
     assert list(dist["controls"]) == [False] * 3 + [True] * 3
+
+
+def test_zh_notes_name_the_cluster_in_chinese(distance_run, mpdta_run):
+    notes = [t.note for t in distance_run.tables().values()]
+    notes += [f.note for f in distance_run.figures().values()]
+    zh = "".join(render(n, "zh") for n in notes)
+    assert "按单位聚类" in zh and "按 unit 聚类" not in zh
+    cs_zh = render(mpdta_run[2].tables()["cs_att_gt"].note, "zh")
+    assert "（处理后 = 否）" in cs_zh and "False" not in cs_zh
+    assert "按 countyreal 聚类" in render(mpdta_run[2].tables()["table2_twfe"].note, "zh")
+    assert "SEs clustered by unit" in "".join(render(n, "en") for n in notes)
+    # known units and the default two-way clusters are words; other columns keep their name
+    assert (_by("pair", "zh"), _by("origin", "zh"), _by("city", "zh")) == (
+        "帮扶对", "帮扶方", " city ")
+    assert _by("pair", "en") == "pair" and _by("city", "en") == "city"
 
 
 def test_distance_model_falls_back_and_names_the_columns(distance_run):
