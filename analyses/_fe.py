@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 
 from pairnet.core.errors import InputError
+from pairnet.core.i18n import Lang, Text
 
-__all__ = ["DEFAULT_FE", "parse_fe", "fe_codes", "fe_formula", "ATTTerms"]
+__all__ = ["DEFAULT_FE", "parse_fe", "fe_codes", "fe_formula", "ATTTerms", "UNIT_WORD", "cluster_word"]
 
 DEFAULT_FE: tuple[str, ...] = ("unit", "time")
 
@@ -91,3 +92,19 @@ class ATTTerms:
         c = c[c["term"] != "ATT"].copy()
         c["rel_time"] = c["term"].str.split("::").str[1].astype(int)
         return c
+
+
+#: words of the tables and figures (the unit of a pair panel is the pair; the default two-way
+#: clusters are the pair's two sides)
+UNIT_WORD = {"pair": Text("pair", "帮扶对"), "unit": Text("unit", "单位"),
+             "origin": Text("origin", "帮扶方"), "destination": Text("destination", "被帮扶方")}
+
+
+def cluster_word(name: str, lang: Lang) -> str:
+    """A unit or cluster column in a note: its word when pairnet knows it, else the name.
+
+    In Chinese a column name is set off by spaces (``按 city 聚类``), a word is not
+    (``按帮扶对聚类``).
+    """
+    word = UNIT_WORD.get(name)
+    return word(lang) if word is not None else name if lang == "en" else f" {name} "

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 # --- issue 16: modern DID diagnostics (kept in their own block for easy merges) -------------
-from pairnet.analyses._fe import parse_fe
+from pairnet.analyses._fe import UNIT_WORD, cluster_word, parse_fe
 from pairnet.analyses.cs import AggteResult, ATTgtResult, ControlGroup, EstMethod, aggte, att_gt
 from pairnet.analyses.diagnostics import (
     DIAGNOSTICS,
@@ -64,7 +64,7 @@ from pairnet.analyses.honest import M_DEFAULT, MBAR_DEFAULT
 from pairnet.analyses.placebo import PlaceboResult, placebo_test
 from pairnet.analyses.wild import WILD_MAX_CLUSTERS, WildWeights, enumerates
 from pairnet.core.errors import InputError, PairnetError
-from pairnet.core.i18n import Lang, Text
+from pairnet.core.i18n import Text
 from pairnet.core.modeltable import ModelColumn, model_table, p_is
 from pairnet.core.options import check_literal
 from pairnet.core.reproducible import blas_single_threaded
@@ -79,22 +79,6 @@ _EST_NAMES = {"dr": "doubly robust", "ipw": "inverse probability weighting",
 _AGG_TYPES = ("simple", "dynamic", "group", "calendar")
 _ALTERNATIVES = ("sun_abraham", "did2s")
 _ALT_EXTRA = ("units_dropped", "units_dropped_always_treated", "units_late_as_never")
-#: words of the tables and figures (the unit of a pair panel is the pair; the default two-way
-#: clusters are the pair's two sides)
-_UNIT_WORD = {"pair": Text("pair", "帮扶对"), "unit": Text("unit", "单位"),
-              "origin": Text("origin", "帮扶方"), "destination": Text("destination", "被帮扶方")}
-
-
-def _by(name: str, lang: Lang) -> str:
-    """A unit or cluster column in a note: its word when pairnet knows it, else the name.
-
-    In Chinese a column name is set off by spaces (``按 city 聚类``), a word is not
-    (``按帮扶对聚类``).
-    """
-    word = _UNIT_WORD.get(name)
-    return word(lang) if word is not None else name if lang == "en" else f" {name} "
-
-
 _CG_ZH = {"never": "从未处理", "notyet": "尚未处理"}
 _DIST_WORD = {"border_km": Text("border", "边界距离"), "centroid_km": Text("centroid", "质心距离"),
               "region_centroid_km": Text("region centroid", "至帮扶区质心"),
@@ -634,7 +618,7 @@ class DIDSuiteResult(ResultBase):
         ppml_model = r.name == "ppml"
         est = (Text("PPML (Poisson)", "PPML（泊松伪极大似然）") if ppml_model
                else Text("OLS (TWFE)", "OLS（双向固定效应）"))
-        cluster = _UNIT_WORD.get(
+        cluster = UNIT_WORD.get(
             self.meta["cluster"] if r.cluster == "unit" else r.cluster,
             Text(self.meta["cluster"] if r.cluster == "unit" else r.cluster))
         n_cl = r.n_clusters if r.n_clusters is not None else self._n_clusters(r)
@@ -649,8 +633,8 @@ class DIDSuiteResult(ResultBase):
 
     def _fe_labels(self) -> dict[str, Text]:
         unit = self.meta["unit"]
-        return {"unit": Text(f"{_UNIT_WORD.get(unit, Text(unit)).en} fixed effects",
-                             f"{_UNIT_WORD.get(unit, Text(unit))('zh')}固定效应"),
+        return {"unit": Text(f"{UNIT_WORD.get(unit, Text(unit)).en} fixed effects",
+                             f"{UNIT_WORD.get(unit, Text(unit))('zh')}固定效应"),
                 "time": Text("year fixed effects", "年份固定效应")}
 
     def tables(self) -> dict[str, Table]:
@@ -663,7 +647,7 @@ class DIDSuiteResult(ResultBase):
         c2 = m["cluster2"] or ()
         nb = m["controls_no_baseline"]
         unit, cl = m["unit"], m["cluster"]
-        uw = _UNIT_WORD.get(unit, Text(unit))
+        uw = UNIT_WORD.get(unit, Text(unit))
         wopts = WildOptions(draws=o.wild_draws, weights=o.wild_weights, seed=o.seed)
         inference = _inference_note(self.panel, wopts)
         rules = m["cohort_rules"]
@@ -707,7 +691,7 @@ class DIDSuiteResult(ResultBase):
                    if o.controls and o.controls_as == "baseline" else "")
         two_en = (f"; the row 'SE two-way clustered' clusters by {c2[0]} and {c2[1]}" if c2
                   else "")
-        two_zh = (f"；“双向聚类标准误”一行按{_by(c2[0], 'zh')}与{_by(c2[1], 'zh')}双向聚类"
+        two_zh = (f"；“双向聚类标准误”一行按{cluster_word(c2[0], 'zh')}与{cluster_word(c2[1], 'zh')}双向聚类"
                   if c2 else "")
         ppml_en = ("; the PPML column is a Poisson pseudo-maximum-likelihood model (fepois, z "
                    "inference, no wild bootstrap) of the count in levels"
@@ -787,10 +771,10 @@ class DIDSuiteResult(ResultBase):
                      + sa_en + late.en,
                      f"Callaway–Sant'Anna（对照：{_CG_ZH.get(o.control_group, o.control_group)}单位，"
                      f"{how('zh')}，{se_kind('zh')}标准误按单位"
-                     + (f"，自助法按{_by(cl, 'zh')}聚类" if cs_cl else "")
+                     + (f"，自助法按{cluster_word(cl, 'zh')}聚类" if cs_cl else "")
                      + "）；Sun–Abraham 交互加权 ATT（以从未处理单位为对照，按单元格数加权；各相对时期"
-                     f"系数见 sun_abraham_periods），CRV1 按{_by(cl, 'zh')}聚类，t({m['df_t']})；"
-                     f"Gardner did2s（pyfixest），标准误按{_by(cl, 'zh')}聚类，正态推断。以上均未做野"
+                     f"系数见 sun_abraham_periods），CRV1 按{cluster_word(cl, 'zh')}聚类，t({m['df_t']})；"
+                     f"Gardner did2s（pyfixest），标准误按{cluster_word(cl, 'zh')}聚类，正态推断。以上均未做野"
                      "聚类自助法；ATT 与标准误保留 3 位小数。" + sa_zh + late.zh),
                 decimals={"att": 3, "se": 3})
         if isinstance(sa, SunAbrahamResult) and len(sa.periods):
@@ -803,7 +787,7 @@ class DIDSuiteResult(ResultBase):
                      f"never-treated comparisons, no binning; CRV1 by {cl} with t({m['df_t']}).",
                      "与 R fixest sunab 的加总相同：对每个相对处理时期，将组别 × 时期系数按组别份额"
                      "（单元格数）加权平均（组别数 = 该时期观测到的组别数）；参照期为 −1，以从未处理"
-                     f"单位为对照，两端不合并；CRV1 按{_by(cl, 'zh')}聚类，t({m['df_t']})。"),
+                     f"单位为对照，两端不合并；CRV1 按{cluster_word(cl, 'zh')}聚类，t({m['df_t']})。"),
                 decimals=3)
         dres = self._distance_results()
         if dres:
@@ -877,7 +861,7 @@ class DIDSuiteResult(ResultBase):
                  f"{self.event_study.window_note()}.",
                  f"{y} 的相对时期系数（水平值" + ("，含控制变量" if ctrl else "")
                  + "，单位与时期固定效应）：实线为估计值，虚线为 95% 置信区间，CRV1 按"
-                 f"{_by(self.meta['cluster'], 'zh')}聚类，t({self.meta['df_t']})；"
+                 f"{cluster_word(self.meta['cluster'], 'zh')}聚类，t({self.meta['df_t']})；"
                  f"{self.event_study.window_note('zh')}。"))
         if self.cs_att_gt is not None:
             cg = _CG_ZH.get(o.control_group, o.control_group)
@@ -935,7 +919,7 @@ class DIDSuiteResult(ResultBase):
                          f"{self.meta['cluster']}, t({self.meta['df_t']})), over the distances of "
                          f"the treated pairs{be_en}.",
                          f"β1 + β2·{col}（实线）及其 95% 置信带（CRV1 按"
-                         f"{_by(self.meta['cluster'], 'zh')}聚类，t({self.meta['df_t']})），"
+                         f"{cluster_word(self.meta['cluster'], 'zh')}聚类，t({self.meta['df_t']})），"
                          f"横轴为处理组合的距离范围{be_zh}。"))
         if self.diagnostics is not None:
             figures.update(self.diagnostics.figures())
@@ -1056,7 +1040,7 @@ def _inference_note(p: DIDPanel, wild: WildOptions) -> Text:
     en = (f"SEs clustered by {p.cluster_name} ({g} clusters), CR1 = G/(G−1)·(N−1)/(N−K) "
           "as Stata vce(cluster) and R fixest (fixed effects nested in the clusters not in K); "
           f"p-values and 95% intervals from t(G−1) = t({g - 1})")
-    zh = (f"标准误按{_by(p.cluster_name, 'zh')}聚类（{g} 个聚类），CR1 = G/(G−1)·(N−1)/(N−K)，与 Stata "
+    zh = (f"标准误按{cluster_word(p.cluster_name, 'zh')}聚类（{g} 个聚类），CR1 = G/(G−1)·(N−1)/(N−K)，与 Stata "
           "vce(cluster) 和 R fixest 相同（嵌套于聚类内的固定效应不计入 K）；p 值与 95% 区间依据 "
           f"t(G−1) = t({g - 1})")
     if wild.runs(g):

@@ -34,7 +34,7 @@ import pandas as pd
 from scipy import sparse, stats
 from scipy.sparse.linalg import lsmr
 
-from pairnet.analyses._fe import DEFAULT_FE, ATTTerms, fe_codes
+from pairnet.analyses._fe import DEFAULT_FE, ATTTerms, cluster_word, fe_codes
 from pairnet.analyses._pyfixest import feols as pf_feols
 from pairnet.analyses.did import DIDPanel, event_time_axis
 from pairnet.core.errors import EstimationError, InputError
@@ -145,11 +145,11 @@ class ImputationResult(ATTTerms, ResultBase):
                  "tau::e = the same average e periods after treatment; pre::k = coefficients of "
                  "k periods before treatment in a regression on untreated cells, which should "
                  f"be near zero under parallel trends ({test}). SEs: BJS conservative "
-                 f"variance, clustered by {self.cluster}. Unlike TWFE, no treated cell is used "
+                 f"variance, clustered by {cluster_word(self.cluster, 'en')}. Unlike TWFE, no treated cell is used "
                  "as a control, so dynamic or heterogeneous effects do not bias it.",
                  "ATT = 处理单元 y 与插补的未处理值之差的平均（固定效应仅用未处理单元估计）；tau::e 为处理后第 e 期的平均；"
                  f"pre::k 为未处理单元回归中处理前 k 期的系数，平行趋势下应接近零（{test_zh}）。"
-                 f"标准误为 BJS 保守方差，按 {self.cluster} 聚类。与 TWFE 不同，不以任何已处理单元作对照，"
+                 f"标准误为 BJS 保守方差，按{cluster_word(self.cluster, 'zh')}聚类。与 TWFE 不同，不以任何已处理单元作对照，"
                  "因此动态或异质效应不会使其产生偏误。"), decimals=coef_decimals(self.coef))}
 
     def plot(self, lang: Lang = "en") -> Any:

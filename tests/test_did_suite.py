@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pairnet.analyses._fe import cluster_word
 from pairnet.analyses.did import simulate_staggered
-from pairnet.analyses.did_suite import DIDOptions, DIDSuiteResult, _by, did_suite
+from pairnet.analyses.did_suite import DIDOptions, DIDSuiteResult, did_suite
 from pairnet.core.errors import InputError
 from pairnet.core.i18n import render
 from pairnet.core.outputs import write_result
@@ -303,9 +304,9 @@ def test_zh_notes_name_the_cluster_in_chinese(distance_run, mpdta_run):
     assert "按 countyreal 聚类" in render(mpdta_run[2].tables()["table2_twfe"].note, "zh")
     assert "SEs clustered by unit" in "".join(render(n, "en") for n in notes)
     # known units and the default two-way clusters are words; other columns keep their name
-    assert (_by("pair", "zh"), _by("origin", "zh"), _by("city", "zh")) == (
+    assert (cluster_word("pair", "zh"), cluster_word("origin", "zh"), cluster_word("city", "zh")) == (
         "帮扶对", "帮扶方", " city ")
-    assert _by("pair", "en") == "pair" and _by("city", "en") == "city"
+    assert cluster_word("pair", "en") == "pair" and cluster_word("city", "en") == "city"
 
 
 def test_distance_model_falls_back_and_names_the_columns(distance_run):
