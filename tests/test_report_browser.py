@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = [pytest.mark.browser]
+# one worker builds the two demo reports once (without the group each xdist worker built both)
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("report_browser")]
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "report"
 CHROMIUM = "/usr/bin/chromium"
