@@ -11,6 +11,9 @@ import pytest
 from pairnet.analyses.cs import aggte, att_gt
 from pairnet.analyses.did import simulate_staggered
 
+# one worker runs the module, so its `pairnet did` run (diagnostics included) is made once
+pytestmark = pytest.mark.xdist_group("did_cli")
+
 
 @pytest.fixture(scope="module")
 def pair_csv(tmp_path_factory):
