@@ -11,13 +11,8 @@ import pytest
 from pairnet.analyses.cs import aggte, att_gt
 from pairnet.analyses.did import simulate_staggered
 
-# one worker runs the module and its fixtures live for the worker's session, so the `pairnet
-# did` run (diagnostics included) is made once: a module fixture is rebuilt whenever the worker
-# interleaves a test of another module
-pytestmark = pytest.mark.xdist_group("did_cli")
 
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def pair_csv(tmp_path_factory):
     s = simulate_staggered(n_units=40, n_periods=9, effect=2.0, seed=13)
     s["count"] = np.round(np.exp(s["y"] / 3)).astype(int)
@@ -32,7 +27,7 @@ def pair_csv(tmp_path_factory):
     return path, s
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def cli_out(pair_csv, tmp_path_factory):
     from typer.testing import CliRunner
 
@@ -394,7 +389,7 @@ def test_bad_cs_method_exits_2(run_cli, tmp_path):
 
 
 # --- issue 13: --cluster, the wild bootstrap, the event-study window ---------------------
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def few9_csv():
     from pathlib import Path
 

@@ -17,9 +17,7 @@ from pathlib import Path
 
 import pytest
 
-# one worker runs these tests and the fixtures live for its session, so the two demo reports
-# are built once (a module fixture is rebuilt whenever the worker interleaves another module)
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("report_browser")]
+pytestmark = [pytest.mark.browser]
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "report"
 CHROMIUM = "/usr/bin/chromium"
@@ -77,7 +75,7 @@ def _overlaps(boxes: list[dict], tol: float = 1) -> list[tuple[str, str]]:
     return bad
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def reports(tmp_path_factory):
     """The demo report in English and in Chinese (fewer draws: demo-sized, not demo-long)."""
     from pairnet.pipeline import run_report
@@ -97,7 +95,7 @@ def reports(tmp_path_factory):
     return out
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     from playwright.sync_api import sync_playwright
 
