@@ -437,12 +437,7 @@ def _prepare(data: pd.DataFrame, yname: str, tname: str, idname: str, gname: str
     G = np.empty((n, T))
     G[unit, period] = g
     gmin, gmax = G.min(axis=1), G.max(axis=1)
-    varying = gmin != gmax
-    if varying.any():
-        rows = np.flatnonzero(varying[unit])
-        raise InputError("the cohort (first treated period) differs between rows of the same "
-                         "unit", file=what, column=gname, rows=rows.tolist(),
-                         fix="give each unit a single first treated period (0 = never)")
+    _check_one_cohort(gmin != gmax, unit, what, gname)
     Y = np.empty((n, T), order="F")  # columns (periods) contiguous: the cells read them
     Y[unit, period] = y
     X = None
@@ -519,6 +514,16 @@ def _text_order_of_ints(u: np.ndarray) -> np.ndarray | None:
     return np.lexsort((width, u * pad))
 
 
+def _check_one_cohort(varying: np.ndarray, unit: np.ndarray, what: str | None,
+                      gname: str) -> None:
+    """Raise naming the rows of the units (``varying``, per unit) with more than one cohort."""
+    if varying.any():
+        rows = np.flatnonzero(varying[unit])
+        raise InputError("the cohort (first treated period) differs between rows of the same "
+                         "unit", file=what, column=gname, rows=rows.tolist(),
+                         fix="give each unit a single first treated period (0 = never)")
+
+
 def _check_cells(key: np.ndarray, unit: np.ndarray, period: np.ndarray, g: np.ndarray, n: int,
                  T: int, tlist: np.ndarray, idname: str, tname: str, gname: str, what: str
                  ) -> NoReturn:
@@ -535,12 +540,7 @@ def _check_cells(key: np.ndarray, unit: np.ndarray, period: np.ndarray, g: np.nd
     gmax = np.full(n, -np.inf)
     np.minimum.at(gmin, unit, g)
     np.maximum.at(gmax, unit, g)
-    varying = gmin != gmax
-    if varying.any():
-        rows = np.flatnonzero(varying[unit])
-        raise InputError("the cohort (first treated period) differs between rows of the same "
-                         "unit", file=what, column=gname, rows=rows.tolist(),
-                         fix="give each unit a single first treated period (0 = never)")
+    _check_one_cohort(gmin != gmax, unit, what, gname)
     count = np.bincount(unit, minlength=n)
     short = np.flatnonzero(count != T)
     rows = np.flatnonzero(np.isin(unit, short))
