@@ -26,7 +26,7 @@ from scipy.optimize import linear_sum_assignment
 from pairnet.core.errors import InfeasibleError, InputError
 from pairnet.core.i18n import Lang, Native, Text
 from pairnet.core.options import check_literal
-from pairnet.core.placenames import english_name, has_han, place_in
+from pairnet.core.placenames import place_in
 from pairnet.core.results import Figure, ResultBase, Table
 from pairnet.core.tables import to_jsonable
 
@@ -332,8 +332,7 @@ class OptimizeResult(ResultBase):
         def named(ids: str) -> Native:
             """Native text: the names as given, in pinyin for an English reader."""
             found = [names.get(c, c) for c in ids.split("; ")] if ids else []
-            return Native("; ".join(found), "; ".join(english_name(n) if has_han(n) else n
-                                                       for n in found))
+            return Native("; ".join(found), "; ".join(place_in(n, "en") for n in found))
 
         return self.chosen().assign(
             helper_name=lambda t: t["helper"].map(lambda c: names.get(c, c)),

@@ -29,7 +29,7 @@ import pandas as pd
 
 from pairnet.core.errors import InputError
 from pairnet.core.i18n import Lang, Text, label, render
-from pairnet.core.placenames import english_name, has_han
+from pairnet.core.placenames import has_han, place_in
 from pairnet.core.results import Figure, Result, Table
 from pairnet.core.tables import write_json
 
@@ -122,8 +122,7 @@ def _is_place_column(name: str) -> bool:
 
 def _english_places(value: str) -> str:
     """A place name, or a ``"; "``-separated list of them, in pinyin (广州市 -> Guangzhou)."""
-    return "; ".join(english_name(part) if has_han(part) else part
-                     for part in str(value).split("; "))
+    return "; ".join(place_in(part, "en") for part in str(value).split("; "))
 
 
 def _is_p_value(name: str) -> bool:
